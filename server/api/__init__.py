@@ -1,0 +1,40 @@
+"""The REST API under /api/v1: flask-smorest Api with problem+json errors and our blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api as SmorestApi
+
+from server.api import audit, auth, health, stores, terminals
+from server.api.problems import http_exception_problem
+from server.schemas.common import ProblemSchema
+
+BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp)
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api, documenting and answering errors as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return http_exception_problem(error)
+
+
+def init_api(app: Flask) -> Api:
+    app.config.update(
+        API_TITLE="OneCard",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = Api(app, spec_kwargs={"info": {"description": "OneCard membership and loyalty API"}})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"})
+    api.spec.components.security_scheme(
+        "terminalSignature", {"type": "apiKey", "in": "header", "name": "X-OneCard-Signature",
+                              "description": "Ed25519 signature; see store_sync.signing"})
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    return api

@@ -1,0 +1,131 @@
+"""Per-request plumbing: the services, a request-scoped session, staff and terminal identity."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from server.audit import Actor, write_audit
+from server.auth.roles import Role, role_allows
+from server.auth.terminal_auth import authenticate_terminal, path_with_query
+from server.exceptions import (
+    Forbidden,
+    TerminalAuthError,
+    TerminalForbidden,
+    Unauthorized,
+)
+from server.models import StaffUser, Terminal
+from server.services import Services
+
+BEARER = [{"bearerAuth": []}]
+TERMINAL_SIGNED = [{"terminalSignature": []}]
+
+
+def services() -> Services:
+    return current_app.extensions["onecard"]
+
+
+def db_session() -> Session:
+    """The request's session; rolled back at the end of the request unless a handler committed."""
+    if "db_session" not in g:
+        g.db_session = services().db.sessions()
+    return g.db_session
+
+
+def close_db_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+def current_staff() -> StaffUser:
+    return g.staff
+
+
+def staff_required(*roles: Role) -> Callable:
+    """Require a valid bearer token whose user is active and holds one of ``roles`` (admin: all)."""
+    allowed = set(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            g.staff = _staff_from_token()
+            if allowed and not role_allows(g.staff.role, allowed):
+                raise Forbidden(f"role {g.staff.role!r} may not do this; needs one of "
+                                f"{', '.join(sorted(allowed | {Role.ADMIN}))}")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def _staff_from_token() -> StaffUser:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
+    claims = services().tokens.read(token.strip())
+    user = db_session().get(StaffUser, _uuid(claims.user_id))
+    if user is None or not user.active:
+        raise Unauthorized("this staff user no longer exists or is disabled")
+    return user
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise Unauthorized("the bearer token is not valid") from None
+
+
+def terminal_required(view: Callable) -> Callable:
+    """Require a signed terminal request (see store_sync.signing); audit every rejection."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        svc = services()
+        try:
+            g.terminal = authenticate_terminal(
+                svc.db.sessions, request.headers, request.method,
+                path_with_query(request.environ), request.get_data(cache=True), svc.clock(),
+                svc.settings.signature_window_seconds)
+        except TerminalAuthError as exc:
+            audit_terminal_rejection(request.headers.get("X-OneCard-Key"), exc.reason, exc.detail)
+            raise
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def current_terminal() -> Terminal:
+    return g.terminal
+
+
+def ensure_terminal_scope(store_code: str, terminal_code: str | None = None) -> None:
+    """Refuse a terminal acting for another store (or as another terminal) with 403 and an audit."""
+    terminal = current_terminal()
+    with services().db.session() as session:
+        own_store = session.get(Terminal, terminal.id).store.code
+    if store_code != own_store:
+        reason, detail = "wrong-store", f"this terminal belongs to store {own_store!r}, not {store_code!r}"
+    elif terminal_code is not None and terminal_code != terminal.code:
+        reason, detail = "wrong-terminal", f"this credential is terminal {terminal.code!r}"
+    else:
+        return
+    audit_terminal_rejection(terminal.key_id, reason, detail)
+    raise TerminalForbidden(reason, detail)
+
+
+def audit_terminal_rejection(key_id: str | None, reason: str, detail: str) -> None:
+    """Record a rejected terminal request in its own transaction (the request's will roll back)."""
+    svc = services()
+    actor = Actor.terminal(key_id) if key_id else Actor.anonymous(request.remote_addr or "unknown")
+    with svc.db.session() as session:
+        write_audit(session, at=svc.clock(), actor=actor, action="terminal.request_rejected",
+                    target=f"{request.method} {request.path}", reason=reason,
+                    details={"detail": detail}, request_id=g.get("request_id"),
+                    remote_addr=request.remote_addr)
+        session.commit()

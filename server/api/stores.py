@@ -1,0 +1,66 @@
+"""/stores and /stores/{code}/terminals: the chain's stores and their tills (admin)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.api.blueprint import Blueprint
+from server.api.context import BEARER, current_staff, db_session, services, staff_required
+from server.audit import Actor
+from server.auth.roles import Role
+from server.models import Store, Terminal
+from server.schemas.stores import (
+    StoreCreateSchema,
+    StoreSchema,
+    TerminalCreatedSchema,
+    TerminalCreateSchema,
+    TerminalSchema,
+)
+from server.terminals import create_store, get_store, register_terminal
+
+blp = Blueprint("stores", __name__, url_prefix="/api/v1/stores", description="Stores and terminals")
+
+
+@blp.route("")
+@blp.doc(security=BEARER)
+@staff_required(Role.HQ)
+@blp.response(200, StoreSchema(many=True))
+def list_stores():
+    return db_session().scalars(select(Store).order_by(Store.code)).all()
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.arguments(StoreCreateSchema)
+@blp.response(201, StoreSchema)
+def add_store(body):
+    session = db_session()
+    store = create_store(session, body["code"], body["name"], body["timezone"], services().clock(),
+                         Actor.staff(current_staff().username))
+    session.commit()
+    return store
+
+
+@blp.route("/<code>/terminals")
+@blp.doc(security=BEARER)
+@staff_required(Role.HQ)
+@blp.response(200, TerminalSchema(many=True))
+def list_terminals(code: str):
+    store = get_store(db_session(), code)
+    return db_session().scalars(select(Terminal).where(Terminal.store_id == store.id)
+                                .order_by(Terminal.code)).all()
+
+
+@blp.route("/<code>/terminals", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.arguments(TerminalCreateSchema)
+@blp.response(201, TerminalCreatedSchema)
+def add_terminal(body, code: str):
+    session = db_session()
+    terminal, credential = register_terminal(session, get_store(session, code), body["code"],
+                                             services().clock(),
+                                             Actor.staff(current_staff().username))
+    session.commit()
+    return {**TerminalSchema().dump(terminal), "credential": str(credential)}

@@ -1,0 +1,60 @@
+"""Flask application factory for the central server."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, g, request
+
+from server.api import init_api, problems
+from server.api.context import close_db_session
+from server.jobs import context as job_context
+from server.services import Services
+from server.settings import Settings
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    """Build the app. Pass ``services`` to share a database or clock (tests, the demo)."""
+    services = services or Services.build(settings or Settings.load())
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = services.settings.max_body_bytes
+    app.config["SECRET_KEY"] = services.settings.secret_key
+    app.json.sort_keys = False
+    app.extensions["onecard"] = services
+    job_context.install(services)
+    app.before_request(_assign_request_id)
+    app.before_request(_check_body)
+    app.after_request(_echo_request_id)
+    app.teardown_appcontext(close_db_session)
+    init_api(app)
+    problems.register(app)
+    return app
+
+
+def _assign_request_id() -> None:
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def _echo_request_id(response):
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    return response
+
+
+def _check_body():
+    """Refuse oversized bodies before reading them, and bodies that are not JSON (415)."""
+    if request.method not in _BODY_METHODS or not request.path.startswith("/api/"):
+        return None
+    limit = request.max_content_length
+    if request.content_length is not None and limit is not None and request.content_length > limit:
+        return problems.problem(413, "Request Entity Too Large",
+                                f"the body is {request.content_length} bytes; the limit is {limit}")
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
+    if has_body and not request.is_json:
+        return problems.problem(415, "Unsupported Media Type",
+                                "send the body as JSON with 'Content-Type: application/json'")
+    return None

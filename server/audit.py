@@ -1,0 +1,47 @@
+"""The audit writer every feature uses: one call per audited act, actor and reason included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from server.models import AuditRecord
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a staff user, a terminal, the system (jobs) or an unidentified caller."""
+
+    type: str
+    name: str
+
+    @classmethod
+    def staff(cls, username: str) -> Actor:
+        return cls("staff", username)
+
+    @classmethod
+    def terminal(cls, key_id: str) -> Actor:
+        return cls("terminal", key_id)
+
+    @classmethod
+    def system(cls, job: str) -> Actor:
+        return cls("system", job)
+
+    @classmethod
+    def anonymous(cls, hint: str = "unknown") -> Actor:
+        return cls("anonymous", hint)
+
+
+def write_audit(session: Session, *, at: datetime, actor: Actor, action: str,
+                target: str | None = None, reason: str | None = None,
+                details: dict[str, Any] | None = None, request_id: str | None = None,
+                remote_addr: str | None = None) -> AuditRecord:
+    """Add an audit record to ``session``; it is committed with the act it records."""
+    record = AuditRecord(at=at, actor_type=actor.type, actor=actor.name[:128], action=action,
+                         target=target, reason=reason, details=details or {},
+                         request_id=request_id, remote_addr=remote_addr)
+    session.add(record)
+    return record

@@ -1,0 +1,229 @@
+"""The `onecard` command: server, worker, scheduler, database, users, stores and terminals.
+
+Other packages add their commands (the POS agent's `agent`, `demo`) through the
+``onecard.commands`` entry-point group, so the server never imports the agent.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.metadata import entry_points
+
+import click
+
+from server import __version__
+from server.audit import Actor
+from server.exceptions import ConfigError, OneCardError
+from server.settings import Settings
+
+log = logging.getLogger("onecard")
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    if "settings" not in ctx.obj:
+        ctx.obj["settings"] = Settings.load()
+    return ctx.obj["settings"]
+
+
+def _services(ctx: click.Context):
+    from server.services import Services
+
+    if "services" not in ctx.obj:
+        ctx.obj["services"] = Services.build(_settings(ctx))
+    return ctx.obj["services"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="onecard")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """OneCard: retail membership and loyalty. Settings come from ONECARD_* variables."""
+    ctx.ensure_object(dict)
+    _setup_logging()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes.")
+@click.option("--dev", is_flag=True, help="Use Flask's development server (reloader off).")
+@click.pass_context
+def server(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> None:
+    """Run the central server (gunicorn; the Flask dev server with --dev)."""
+    from server.app import create_app
+    from server.dbmigrate import current_revision, head_revision
+
+    services = _services(ctx)
+    if current_revision(services.db.engine) != head_revision():
+        raise click.ClickException("the database schema is not up to date; run: onecard db upgrade")
+    app = create_app(services=services)
+    settings = services.settings
+    runner = "flask dev server" if dev else f"gunicorn, {workers} workers"
+    log.info("OneCard server listening on http://%s:%d (database: %s, queue: %s, %s)", host, port,
+             settings.database_url_safe, settings.queue_description, runner)
+    if dev:
+        app.run(host=host, port=port, use_reloader=False)
+        return
+    from server.wsgi import GunicornApp
+
+    GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
+                      "timeout": 60}).run()
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Run the jobs queued now, then exit.")
+@click.pass_context
+def worker(ctx: click.Context, burst: bool) -> None:
+    """Run an rq worker for background jobs (needs ONECARD_REDIS_URL)."""
+    from rq import Worker
+
+    services = _services(ctx)
+    if services.jobs.queue is None:
+        raise click.ClickException("ONECARD_REDIS_URL is not set: without Redis, jobs run "
+                                   "in-process inside the server and no worker is needed")
+    log.info("OneCard worker on queue %r (%s, database: %s)", services.settings.queue_name,
+             services.settings.queue_description, services.settings.database_url_safe)
+    Worker([services.jobs.queue], connection=services.jobs.queue.connection).work(
+        burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+@cli.command()
+@click.pass_context
+def scheduler(ctx: click.Context) -> None:
+    """Run scheduled jobs: rq's cron scheduler with Redis, an in-process loop without."""
+    from server.jobs.scheduler import run_scheduler
+
+    run_scheduler(_services(ctx))
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from server.dbmigrate import current_revision, upgrade
+
+    services = _services(ctx)
+    upgrade(services.db.engine, revision)
+    click.echo(f"database {services.settings.database_url_safe} is at revision "
+               f"{current_revision(services.db.engine)}")
+
+
+@cli.group()
+def users() -> None:
+    """Staff users."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["cashier", "marketing", "member_service", "hq", "admin"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def users_create(ctx: click.Context, username: str, role: str, password_stdin: bool) -> None:
+    """Create a staff user (the password is prompted for, or read from stdin)."""
+    from server.staff import create_staff_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    services = _services(ctx)
+    with services.db.session() as session:
+        user = create_staff_user(session, username, password, role, services.clock(),
+                                 Actor.system("cli"))
+        session.commit()
+    click.echo(f"created {user.role} user {user.username!r}")
+
+
+@cli.group()
+def stores() -> None:
+    """Stores."""
+
+
+@stores.command("create")
+@click.option("--code", required=True)
+@click.option("--name", default="")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of the store.")
+@click.pass_context
+def stores_create(ctx: click.Context, code: str, name: str, timezone: str) -> None:
+    """Create a store."""
+    from server.terminals import create_store
+
+    services = _services(ctx)
+    with services.db.session() as session:
+        store = create_store(session, code, name, timezone, services.clock(), Actor.system("cli"))
+        session.commit()
+    click.echo(f"created store {store.code!r} ({store.timezone})")
+
+
+@cli.group()
+def terminals() -> None:
+    """Store terminals (tills) and their credentials."""
+
+
+@terminals.command("register")
+@click.option("--store", "store_code", required=True, help="Store code; created if new.")
+@click.option("--terminal", "terminal_code", required=True, help="Terminal code within the store.")
+@click.option("--timezone", default="UTC", show_default=True, help="Time zone for a new store.")
+@click.pass_context
+def terminals_register(ctx: click.Context, store_code: str, terminal_code: str, timezone: str) -> None:
+    """Register a terminal and print its credential ONCE (only its public key is kept)."""
+    from sqlalchemy import select
+
+    from server.models import Store
+    from server.terminals import create_store, register_terminal
+
+    services = _services(ctx)
+    with services.db.session() as session:
+        store = session.scalar(select(Store).where(Store.code == store_code))
+        if store is None:
+            store = create_store(session, store_code, store_code, timezone, services.clock(),
+                                 Actor.system("cli"))
+        terminal, credential = register_terminal(session, store, terminal_code, services.clock(),
+                                                 Actor.system("cli"))
+        session.commit()
+    click.echo(f"registered terminal {terminal.code!r} in store {store.code!r}")
+    click.echo("credential (shown once; give it to the agent as ONECARD_TERMINAL_CREDENTIAL):")
+    click.echo(str(credential))
+
+
+def _add_plugin_commands() -> None:
+    for entry in entry_points(group="onecard.commands"):
+        cli.add_command(entry.load(), entry.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: configuration and domain errors become one line, not a traceback."""
+    _add_plugin_commands()
+    try:
+        cli.main(args=argv, prog_name="onecard", standalone_mode=False)
+    except ConfigError as exc:
+        click.echo(f"onecard: configuration error: {exc.detail}", err=True)
+        return 2
+    except OneCardError as exc:
+        click.echo(f"onecard: {exc.detail}", err=True)
+        return 1
+    except click.exceptions.Abort:
+        click.echo("onecard: aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Job functions. They take plain arguments and find the server's services themselves,
+because an rq worker calls them in another process."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from server.jobs.context import job_services
+from server.models import TerminalNonce
+
+log = logging.getLogger(__name__)
+
+
+def purge_seen_nonces() -> int:
+    """Forget terminal nonces older than twice the freshness window: they can no longer be replayed."""
+    services = job_services()
+    cutoff = services.clock() - timedelta(seconds=2 * services.settings.signature_window_seconds)
+    with services.db.session() as session:
+        deleted = session.execute(delete(TerminalNonce).where(TerminalNonce.seen_at < cutoff))
+        session.commit()
+    log.info("purged %d expired terminal nonces", deleted.rowcount)
+    return deleted.rowcount

@@ -1,0 +1,44 @@
+"""Stores and their terminals (one credential per terminal)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.ids import new_id
+from server.models.base import Base
+from server.models.types import UTCDateTime
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    terminals: Mapped[list[Terminal]] = relationship(back_populates="store")
+
+
+class Terminal(Base):
+    """A till. Only the public half of its Ed25519 key is stored: a stolen database forges nothing."""
+
+    __tablename__ = "terminals"
+    __table_args__ = (UniqueConstraint("store_id", "code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    store_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stores.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    agent_version: Mapped[str | None] = mapped_column(String(64))
+
+    store: Mapped[Store] = relationship(back_populates="terminals")

@@ -1,0 +1,50 @@
+import marshmallow as ma
+
+from server.schemas.common import StrictSchema
+
+CODE = ma.validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
+                          error="use 1-32 letters, digits, '_' or '-'")
+
+
+class StoreCreateSchema(StrictSchema):
+    code = ma.fields.String(required=True, validate=CODE)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    timezone = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+
+
+class StoreSchema(ma.Schema):
+    id = ma.fields.UUID()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    timezone = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
+class TerminalCreateSchema(StrictSchema):
+    code = ma.fields.String(required=True, validate=CODE)
+
+
+class TerminalSchema(ma.Schema):
+    id = ma.fields.UUID()
+    code = ma.fields.String()
+    key_id = ma.fields.String()
+    active = ma.fields.Boolean()
+    created_at = ma.fields.AwareDateTime()
+    last_seen_at = ma.fields.AwareDateTime(allow_none=True)
+    agent_version = ma.fields.String(allow_none=True)
+
+
+class TerminalCreatedSchema(TerminalSchema):
+    credential = ma.fields.String(metadata={"description": "shown once; store it on the till"})
+
+
+class HeartbeatSchema(StrictSchema):
+    store = ma.fields.String(required=True, validate=CODE)
+    terminal = ma.fields.String(required=True, validate=CODE)
+    agent_version = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+
+
+class HeartbeatResponseSchema(ma.Schema):
+    store = ma.fields.String()
+    terminal = ma.fields.String()
+    server_time = ma.fields.AwareDateTime()

@@ -1,0 +1,37 @@
+"""Bootstrap: build the server's services (settings, database, jobs, tokens, clock) in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from server.auth.tokens import TokenService
+from server.clock import utcnow
+from server.db import Database
+from server.jobs import Jobs
+from server.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    jobs: Jobs
+    tokens: TokenService
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Callable[[], datetime] = utcnow) -> Services:
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            jobs=Jobs(settings.redis_url, settings.queue_name),
+            tokens=TokenService(settings.secret_key, settings.token_ttl_seconds,
+                                clock=lambda: clock().timestamp()),
+            clock=clock,
+        )
+
+    @classmethod
+    def from_environment(cls) -> Services:
+        return cls.build(Settings.load())

@@ -1,0 +1,178 @@
+"""Server settings: one object, read from ONECARD_* environment variables and an optional TOML file.
+
+Environment variables win over the file. Every problem is reported as a ``ConfigError`` naming the
+setting, so the CLI can print one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from server.exceptions import ConfigError
+
+# ISO 4217 codes we accept, with their minor-unit exponent (cents per unit = 10**exponent).
+CURRENCY_EXPONENTS = {
+    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2,
+    "HUF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3,
+}
+SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server reads from its environment, validated."""
+
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    queue_name: str
+    secret_key: str
+    token_ttl_seconds: int
+    currency: str
+    max_body_bytes: int
+    signature_window_seconds: int
+    login_max_failures: int
+    login_lockout_seconds: int
+
+    @property
+    def currency_exponent(self) -> int:
+        return CURRENCY_EXPONENTS[self.currency]
+
+    @property
+    def database_url_safe(self) -> str:
+        """The database URL with any password masked, fit for logs."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def queue_description(self) -> str:
+        if not self.redis_url:
+            return "in-process"
+        return f"rq on {make_url(self.redis_url).render_as_string(hide_password=True)}"
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``) and ``ONECARD_CONFIG``'s file."""
+        env = dict(os.environ if environ is None else environ)
+        values = {**_read_config_file(env.get("ONECARD_CONFIG")), **_onecard_vars(env)}
+        return cls.from_values(values)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str]) -> Settings:
+        """Build settings from lower-case names (``database_url``) to raw string values."""
+        data_dir = Path(values.get("data_dir") or Path.cwd() / "data").expanduser().resolve()
+        return cls(
+            data_dir=data_dir,
+            database_url=_database_url(values.get("database_url"), data_dir),
+            redis_url=_redis_url(values.get("redis_url")),
+            queue_name=_queue_name(values.get("queue_name", "onecard")),
+            secret_key=_secret_key(values.get("secret_key"), data_dir),
+            token_ttl_seconds=_positive_int(values, "token_ttl", 8 * 3600),
+            currency=_currency(values.get("currency", "EUR")),
+            max_body_bytes=_positive_int(values, "max_body_bytes", 2 * 1024 * 1024),
+            signature_window_seconds=_positive_int(values, "signature_window", 300),
+            login_max_failures=_positive_int(values, "login_max_failures", 5),
+            login_lockout_seconds=_positive_int(values, "login_lockout", 900),
+        )
+
+
+def env_name(key: str) -> str:
+    return f"ONECARD_{key.upper()}"
+
+
+def _onecard_vars(env: Mapping[str, str]) -> dict[str, str]:
+    return {k[len("ONECARD_"):].lower(): v for k, v in env.items()
+            if k.startswith("ONECARD_") and k != "ONECARD_CONFIG" and v != ""}
+
+
+def _read_config_file(path: str | None) -> dict[str, str]:
+    if not path:
+        return {}
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError("ONECARD_CONFIG", f"cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("ONECARD_CONFIG", f"{path} is not valid TOML: {exc}") from exc
+    return {str(k).lower(): str(v) for k, v in raw.items()}
+
+
+def _database_url(raw: str | None, data_dir: Path) -> str:
+    if not raw:
+        return f"sqlite:///{data_dir / 'onecard.sqlite3'}"
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigError(env_name("database_url"), "not a database URL") from exc
+    if url.get_backend_name() not in SUPPORTED_DIALECTS:
+        raise ConfigError(env_name("database_url"),
+                          f"unsupported database {url.get_backend_name()!r}; use sqlite or postgresql")
+    if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
+    return url.render_as_string(hide_password=False)
+
+
+def _redis_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(env_name("redis_url"), "must start with redis://, rediss:// or unix://")
+    return raw
+
+
+def _queue_name(raw: str) -> str:
+    if not _QUEUE_NAME.match(raw):
+        raise ConfigError(env_name("queue_name"), "use 1-64 letters, digits, '_', '.', ':' or '-'")
+    return raw
+
+
+def _secret_key(raw: str | None, data_dir: Path) -> str:
+    if raw:
+        if len(raw) < 32:
+            raise ConfigError(env_name("secret_key"), "must be at least 32 characters")
+        return raw
+    # Embedded default: a random key kept beside the SQLite file, so tokens survive restarts.
+    key_file = data_dir / "secret_key"
+    try:
+        if key_file.exists():
+            return key_file.read_text().strip()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+        return key
+    except OSError as exc:
+        raise ConfigError(env_name("secret_key"),
+                          f"unset, and no key file could be kept in {data_dir}: {exc.strerror}") from exc
+
+
+def _positive_int(values: Mapping[str, str], key: str, default: int) -> int:
+    raw = values.get(key)
+    if raw is None:
+        return default
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(env_name(key), f"must be a whole number, got {raw!r}") from None
+    if number <= 0:
+        raise ConfigError(env_name(key), f"must be positive, got {number}")
+    return number
+
+
+def _currency(raw: str) -> str:
+    code = raw.strip().upper()
+    if code not in CURRENCY_EXPONENTS:
+        raise ConfigError(env_name("currency"),
+                          f"unknown currency {raw!r}; use an ISO 4217 code such as EUR")
+    return code

@@ -1,0 +1,72 @@
+"""Stores and terminals: registration (credential printed once) and heartbeat bookkeeping."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.audit import Actor, write_audit
+from server.exceptions import Conflict, NotFound, OneCardError
+from server.models import Store, Terminal
+from store_sync.signing import TerminalCredential
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+class InvalidStore(OneCardError):
+    status = 422
+    slug = "invalid-store"
+    title = "Invalid store or terminal"
+
+
+def _check_code(kind: str, code: str) -> str:
+    if not _CODE.match(code):
+        raise InvalidStore(f"{kind}: use 1-32 letters, digits, '_' or '-' (got {code!r})")
+    return code
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidStore(f"timezone: {name!r} is not an IANA time zone") from None
+    return name
+
+
+def get_store(session: Session, code: str) -> Store:
+    store = session.scalar(select(Store).where(Store.code == code))
+    if store is None:
+        raise NotFound(f"no store with code {code!r}")
+    return store
+
+
+def create_store(session: Session, code: str, name: str, timezone: str, now: datetime,
+                 actor: Actor) -> Store:
+    _check_code("store", code)
+    if session.scalar(select(Store.id).where(Store.code == code)):
+        raise Conflict(f"store {code!r} already exists")
+    store = Store(code=code, name=name or code, timezone=_check_timezone(timezone), created_at=now)
+    session.add(store)
+    write_audit(session, at=now, actor=actor, action="store.created", target=code)
+    return store
+
+
+def register_terminal(session: Session, store: Store, code: str, now: datetime,
+                      actor: Actor) -> tuple[Terminal, TerminalCredential]:
+    """Create a terminal and its credential. Only the public key is stored; show the credential once."""
+    _check_code("terminal", code)
+    exists = session.scalar(select(Terminal.id).where(Terminal.store_id == store.id,
+                                                      Terminal.code == code))
+    if exists:
+        raise Conflict(f"terminal {code!r} is already registered in store {store.code!r}")
+    credential = TerminalCredential.generate()
+    terminal = Terminal(store_id=store.id, code=code, key_id=credential.key_id,
+                        public_key=credential.public_key, created_at=now)
+    session.add(terminal)
+    write_audit(session, at=now, actor=actor, action="terminal.registered",
+                target=f"{store.code}/{code}", details={"key_id": credential.key_id})
+    return terminal, credential

@@ -1,0 +1,1 @@
+"""The sync protocol between the central server and store agents: signing, schemas, feeds, journals."""
