@@ -27,7 +27,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 class Database:
-    """The engine and a session factory; sessions roll back unless the caller commits."""
+    """The engine and a session factory; sessions roll back unless the caller commits.
+
+    Closing (not rolling back) ends the transaction, so objects loaded in the block stay
+    readable afterwards instead of being expired.
+    """
 
     def __init__(self, database_url: str) -> None:
         self.engine = make_engine(database_url)
@@ -39,7 +43,6 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     def ping(self) -> None:

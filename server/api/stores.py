@@ -63,4 +63,5 @@ def add_terminal(body, code: str):
                                              services().clock(),
                                              Actor.staff(current_staff().username))
     session.commit()
-    return {**TerminalSchema().dump(terminal), "credential": str(credential)}
+    shown = {name: getattr(terminal, name) for name in TerminalSchema().fields}
+    return {**shown, "credential": str(credential)}

@@ -1,0 +1,38 @@
+"""Small builders for test data, going through the same services the CLI and API use."""
+
+from __future__ import annotations
+
+from server.audit import Actor
+from server.staff import create_staff_user
+from server.terminals import create_store, register_terminal
+from store_sync.signing import TerminalCredential
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_staff(services, username: str, role: str, password: str = PASSWORD) -> None:
+    with services.db.session() as session:
+        create_staff_user(session, username, password, role, services.clock(), Actor.system("test"))
+        session.commit()
+
+
+def login(client, username: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert response.status_code == 200, response.json
+    return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+
+def make_terminal(services, store: str, terminal: str, timezone: str = "Europe/Berlin"
+                  ) -> TerminalCredential:
+    with services.db.session() as session:
+        from sqlalchemy import select
+
+        from server.models import Store
+
+        existing = session.scalar(select(Store).where(Store.code == store))
+        store_row = existing or create_store(session, store, f"Store {store}", timezone,
+                                             services.clock(), Actor.system("test"))
+        _, credential = register_terminal(session, store_row, terminal, services.clock(),
+                                          Actor.system("test"))
+        session.commit()
+    return credential

@@ -1,0 +1,65 @@
+"""Configuration: sensible embedded defaults, and one clear error naming each bad setting."""
+
+import pytest
+
+from server.exceptions import ConfigError
+from server.settings import Settings
+
+
+def test_defaults_use_a_sqlite_file_in_the_data_dir_and_in_process_jobs(tmp_path):
+    settings = Settings.load({"ONECARD_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'onecard.sqlite3'}"
+    assert settings.redis_url is None
+    assert settings.queue_description == "in-process"
+    assert settings.currency == "EUR" and settings.currency_exponent == 2
+    assert settings.signature_window_seconds == 300
+
+
+def test_a_generated_secret_key_is_kept_and_reused(tmp_path):
+    first = Settings.load({"ONECARD_DATA_DIR": str(tmp_path)})
+    second = Settings.load({"ONECARD_DATA_DIR": str(tmp_path)})
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_plain_postgresql_url_gets_the_psycopg_driver(tmp_path):
+    settings = Settings.load({"ONECARD_DATA_DIR": str(tmp_path),
+                              "ONECARD_DATABASE_URL": "postgresql://u:secret@db/onecard"})
+    assert settings.database_url.startswith("postgresql+psycopg://")
+    assert "secret" not in settings.database_url_safe
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("ONECARD_DATABASE_URL", "mysql://x/y", "unsupported database"),
+    ("ONECARD_DATABASE_URL", "::not a url::", "not a database URL"),
+    ("ONECARD_REDIS_URL", "localhost:6379", "must start with redis://"),
+    ("ONECARD_TOKEN_TTL", "eight hours", "must be a whole number"),
+    ("ONECARD_TOKEN_TTL", "-5", "must be positive"),
+    ("ONECARD_CURRENCY", "EURO", "unknown currency"),
+    ("ONECARD_SECRET_KEY", "short", "at least 32 characters"),
+    ("ONECARD_QUEUE_NAME", "no spaces please", "letters, digits"),
+])
+def test_bad_settings_fail_with_one_message_naming_the_setting(tmp_path, variable, value, message):
+    with pytest.raises(ConfigError) as caught:
+        Settings.load({"ONECARD_DATA_DIR": str(tmp_path), variable: value})
+    assert caught.value.setting == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert message in str(caught.value)
+
+
+def test_a_config_file_is_read_and_the_environment_wins(tmp_path):
+    config = tmp_path / "onecard.toml"
+    config.write_text('currency = "GBP"\ntoken_ttl = 60\n')
+    settings = Settings.load({"ONECARD_CONFIG": str(config), "ONECARD_DATA_DIR": str(tmp_path),
+                              "ONECARD_TOKEN_TTL": "120"})
+    assert settings.currency == "GBP"
+    assert settings.token_ttl_seconds == 120
+
+
+def test_an_unreadable_or_broken_config_file_names_onecard_config(tmp_path):
+    with pytest.raises(ConfigError, match="ONECARD_CONFIG: cannot read"):
+        Settings.load({"ONECARD_CONFIG": str(tmp_path / "missing.toml")})
+    broken = tmp_path / "broken.toml"
+    broken.write_text("currency = \n")
+    with pytest.raises(ConfigError, match=r"ONECARD_CONFIG: .* is not valid TOML"):
+        Settings.load({"ONECARD_CONFIG": str(broken)})
