@@ -1,0 +1,217 @@
+"""How many points a sale earns.
+
+Rule, in order, per line:
+
+1. Start from what the line cost after every discount (`paid_minor`).
+2. Take off the line's share of the part of the sale paid with points; that share is the
+   points tender spread over all lines in proportion to `paid_minor`, by largest remainder.
+3. Excluded lines (tobacco, gift cards, ...) earn nothing.
+4. Exact points = eligible minor units x points_per_unit / unit_minor x category multiplier x
+   tier multiplier, kept as a Fraction (no float ever touches it).
+
+Rounding (explicit, `Rounding`): by default the exact points of the whole sale are added up and
+floored once (PER_TRANSACTION); PER_LINE floors each line first. Either way the integer points of
+each line are recorded (for PER_TRANSACTION the floored total is spread over the lines by largest
+remainder), so a later return takes back exactly what its lines earned.
+
+Worked example (1 point per 1.00, wine x2, tier "gold" x1.5, PER_TRANSACTION):
+bread 2.49 -> 2.49 x 1.5 = 3.735; wine 12.99 -> 12.99 x 2 x 1.5 = 38.97; cigarettes 8.50
+excluded -> 0; total 42.705 -> 42 points, recorded as bread 3, wine 39, cigarettes 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from fractions import Fraction
+
+from loyalty.entries import Entry, EntryKind
+from loyalty.exceptions import InvalidValue
+from loyalty.expiry import ExpiryPolicy
+from loyalty.guards import require_non_negative, require_positive
+from loyalty.ids import entry_id
+from loyalty.money import allocate, require_ratio
+
+
+class Rounding(StrEnum):
+    """Where fractional points are dropped."""
+
+    PER_TRANSACTION = "per_transaction"
+    PER_LINE = "per_line"
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    """A line of a sale as far as points are concerned.
+
+    Attributes:
+        line_id: the line's id within its sale.
+        paid_minor: what the line cost after all discounts, before tenders (minor units).
+        qty: units sold (or milli-units for weighed goods); returns are counted in the same unit.
+        category: the product's category, for category multipliers.
+        excluded: the product never earns points (tobacco, gift cards, ...).
+    """
+
+    line_id: str
+    paid_minor: int
+    qty: int = 1
+    category: str = ""
+    excluded: bool = False
+
+    def __post_init__(self) -> None:
+        require_non_negative(self.paid_minor, "paid_minor")
+        require_positive(self.qty, "qty")
+
+
+@dataclass(frozen=True)
+class EarningRules:
+    """The chain's earning rules.
+
+    Attributes:
+        points_per_unit: points per currency unit paid, e.g. 1.
+        unit_minor: minor units in a currency unit, e.g. 100.
+        category_multipliers: category -> int or Fraction, e.g. {"wine": 2}; default 1.
+        tier_multipliers: tier name -> int or Fraction, e.g. {"gold": Fraction(3, 2)}.
+        rounding: see `Rounding`.
+    """
+
+    points_per_unit: int = 1
+    unit_minor: int = 100
+    category_multipliers: Mapping[str, int | Fraction] = field(default_factory=dict)
+    tier_multipliers: Mapping[str, int | Fraction] = field(default_factory=dict)
+    rounding: Rounding = Rounding.PER_TRANSACTION
+
+    def __post_init__(self) -> None:
+        require_non_negative(self.points_per_unit, "points_per_unit")
+        require_positive(self.unit_minor, "unit_minor")
+        for name, value in {**self.category_multipliers, **self.tier_multipliers}.items():
+            require_ratio(value, f"multiplier {name}")
+        object.__setattr__(self, "rounding", Rounding(self.rounding))
+
+    def multiplier(self, category: str, tier: str | None) -> Fraction:
+        """Return the category multiplier times the tier multiplier."""
+        by_category = Fraction(self.category_multipliers.get(category, 1))
+        by_tier = Fraction(self.tier_multipliers.get(tier, 1)) if tier else Fraction(1)
+        return by_category * by_tier
+
+
+@dataclass(frozen=True)
+class Earning:
+    """Points a sale earns, total and per line.
+
+    Attributes:
+        points: the sale's points (base, before promotion bonuses).
+        line_points: line_id -> the integer points of that line; they sum to `points`.
+        eligible_minor: the minor units that earned points.
+    """
+
+    points: int
+    line_points: Mapping[str, int]
+    eligible_minor: int
+
+
+def compute_earning(
+    lines: Sequence[SaleLine],
+    rules: EarningRules,
+    *,
+    tier: str | None = None,
+    points_tender_minor: int = 0,
+) -> Earning:
+    """Compute the points `lines` earn for a member of `tier` (see the module docstring).
+
+    Raises:
+        InvalidValue: the points tender exceeds what the sale cost, or line ids repeat.
+    """
+    require_non_negative(points_tender_minor, "points_tender_minor")
+    total_paid = sum(line.paid_minor for line in lines)
+    if points_tender_minor > total_paid:
+        raise InvalidValue("points_tender_minor", points_tender_minor, "exceeds the sale total")
+    if len({line.line_id for line in lines}) != len(lines):
+        raise InvalidValue("lines", [line.line_id for line in lines], "line ids must be unique")
+    shares = allocate(points_tender_minor, [line.paid_minor for line in lines])
+    eligible = [0 if ln.excluded else ln.paid_minor - s for ln, s in zip(lines, shares, strict=True)]
+    rate = Fraction(rules.points_per_unit, rules.unit_minor)
+    exact = [
+        amount * rate * rules.multiplier(line.category, tier)
+        for line, amount in zip(lines, eligible, strict=True)
+    ]
+    if rules.rounding is Rounding.PER_LINE:
+        points = [math.floor(value) for value in exact]
+    else:
+        points = _floor_total(exact)
+    return Earning(
+        points=sum(points),
+        line_points={line.line_id: p for line, p in zip(lines, points, strict=True)},
+        eligible_minor=sum(eligible),
+    )
+
+
+def _floor_total(exact: Sequence[Fraction]) -> list[int]:
+    # Each line gets the floor or the ceiling of its own exact points: the points dropped by
+    # flooring each line are handed back, largest fraction first, up to the floored total.
+    points = [math.floor(value) for value in exact]
+    left = math.floor(sum(exact, Fraction(0))) - sum(points)
+    order = sorted(range(len(exact)), key=lambda i: (points[i] - exact[i], i))
+    for i in order[:left]:
+        points[i] += 1
+    return points
+
+
+@dataclass(frozen=True)
+class Bonus:
+    """Bonus points a promotion gave this sale (decided by `promotions`, passed in as data)."""
+
+    promotion_id: str
+    points: int
+
+    def __post_init__(self) -> None:
+        require_positive(self.points, "points")
+
+
+def earn_entries(
+    transaction_id: str,
+    account_id: str,
+    at: datetime,
+    earning: Earning,
+    bonuses: Sequence[Bonus],
+    policy: ExpiryPolicy,
+) -> list[Entry]:
+    """Return the ledger entries of a sale's earning: one earn entry, one bonus per promotion.
+
+    Ids derive from the transaction (and the promotion), so posting the sale twice is a no-op.
+    Zero-point entries are left out.
+    """
+    expires_at = policy.expires_at(at)
+    entries = []
+    if earning.points:
+        entries.append(
+            Entry(
+                entry_id(transaction_id, "earn"),
+                account_id,
+                EntryKind.EARN,
+                earning.points,
+                at,
+                expires_at,
+                source_id=transaction_id,
+            )
+        )
+    by_promotion: dict[str, int] = {}
+    for bonus in bonuses:
+        by_promotion[bonus.promotion_id] = by_promotion.get(bonus.promotion_id, 0) + bonus.points
+    for promotion_id, points in sorted(by_promotion.items()):
+        entries.append(
+            Entry(
+                entry_id(transaction_id, "bonus", promotion_id),
+                account_id,
+                EntryKind.BONUS,
+                points,
+                at,
+                expires_at,
+                source_id=transaction_id,
+                reason=promotion_id,
+            )
+        )
+    return entries

@@ -1,0 +1,75 @@
+"""When earned points expire, and the entries that expire them.
+
+Default policy: points expire at the end of the 12th month after the month they were earned,
+in UTC or in the chain's time zone. Points earned on 15 March 2024 are spendable until the end of
+31 March 2025 and gone from 1 April 2025 00:00 (the lot's `expires_at`, an exclusive bound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from loyalty.entries import Entry, EntryKind
+from loyalty.exceptions import InvalidValue
+from loyalty.guards import require_non_negative, require_utc
+from loyalty.ids import entry_id
+from loyalty.ledger import LedgerState
+
+
+@dataclass(frozen=True)
+class ExpiryPolicy:
+    """How long earned points live.
+
+    Attributes:
+        months: lots expire at the end of the `months`-th month after the month of earning;
+            None means points never expire.
+        zone: IANA zone whose calendar months count, e.g. "Europe/Berlin"; default "UTC".
+    """
+
+    months: int | None = 12
+    zone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        if self.months is not None:
+            require_non_negative(self.months, "months")
+        try:
+            ZoneInfo(self.zone)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise InvalidValue("zone", self.zone, "unknown time zone") from exc
+
+    def expires_at(self, earned_at: datetime) -> datetime | None:
+        """Return the instant (UTC) at which points earned at `earned_at` are gone."""
+        earned_at = require_utc(earned_at, "earned_at")
+        if self.months is None:
+            return None
+        local = earned_at.astimezone(ZoneInfo(self.zone))
+        # One month past the end month: its first instant is the exclusive end of the end month.
+        month_index = local.year * 12 + (local.month - 1) + self.months + 1
+        year, month = divmod(month_index, 12)
+        boundary = datetime(year, month + 1, 1, tzinfo=ZoneInfo(self.zone))
+        return boundary.astimezone(UTC)
+
+
+def expire_due(state: LedgerState, as_of: datetime) -> list[Entry]:
+    """Return an expire entry for each lot past its expiry at `as_of` with points left.
+
+    Each entry takes exactly what is left of its lot, dated at the lot's expiry: debits after that
+    instant cannot touch the lot, so the figure is final. Ids come from the lot, so running the
+    job twice (or on two workers) yields the same entries and the ledger keeps one of each.
+    """
+    as_of = require_utc(as_of, "as_of")
+    return [
+        Entry(
+            id=entry_id(lot.lot_id, "expire"),
+            account_id=state.account_id,
+            kind=EntryKind.EXPIRE,
+            points=-lot.remaining,
+            at=lot.expires_at,
+            lot_id=lot.lot_id,
+            source_id=str(lot.lot_id),
+        )
+        for lot in state.open_lots()
+        if lot.expires_at is not None and lot.expires_at <= as_of
+    ]

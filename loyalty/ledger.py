@@ -1,0 +1,231 @@
+"""The points ledger: the balance, debt and lots an account's entries add up to.
+
+Invariants (enforced here, relied on everywhere):
+
+* Every change of points is an `Entry`; nothing is ever overwritten. `balance` is the sum of the
+  entries' points.
+* An entry's id comes from its source (`loyalty.ids.entry_id`), and the ledger keeps one entry per
+  id: applying the same entry again is a no-op; the same id with a different body is refused.
+* The state is a pure function of the SET of entries: they are replayed in the order of
+  `replay_key` (effective time, credits before debits, kind, id), never in arrival order. Any
+  permutation of the same entries, with duplicates, gives the same balance, debt and lots.
+* A credit first repays debt, then forms a lot with the credit's expiry. A debit takes points from
+  the lots alive at its time, first-expiring first; what it cannot cover becomes debt.
+* A debit aimed at one lot (`lot_id`: an expiry or a merge transfer) takes only from that lot, and
+  never more than is left of it. If the lot has less left than the entry says (a late entry
+  changed history before it), the excess becomes debt and is counted in `lot_shortfall` so the
+  server can reconcile it.
+* `balance == sum(lot.remaining) - debt` at all times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from uuid import UUID
+
+from loyalty.entries import Entry, replay_key
+from loyalty.exceptions import ConflictingEntry, ForeignEntry, InsufficientPoints
+from loyalty.guards import require_utc
+
+
+@dataclass(frozen=True)
+class Lot:
+    """Points credited together, expiring together.
+
+    Attributes:
+        lot_id: the id of the credit entry that formed the lot.
+        credited_at: the credit's effective time.
+        expires_at: when what is left expires (None: never).
+        points: what the lot started with (the credit less the debt it repaid).
+        remaining: what is left of it.
+    """
+
+    lot_id: UUID
+    credited_at: datetime
+    expires_at: datetime | None
+    points: int
+    remaining: int
+
+    def alive_at(self, at: datetime) -> bool:
+        """True if the lot has not expired at `at` (the expiry instant itself is past it)."""
+        return self.expires_at is None or at < self.expires_at
+
+
+def fifo_key(lot: Lot) -> tuple:
+    """First-expiring first; lots that never expire last; ties by credit time, then id."""
+    return (lot.expires_at is None, lot.expires_at or lot.credited_at, lot.credited_at, lot.lot_id)
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """An account's points as its entries add up.
+
+    Attributes:
+        balance: the sum of all entries (may be negative when there is debt).
+        debt: points owed from debits nothing covered; repaid first by the next credits.
+        lots: every lot formed, in first-expiring-first order, including exhausted ones.
+        lot_shortfall: points that lot-aimed debits named but their lot no longer had.
+    """
+
+    account_id: str
+    balance: int = 0
+    debt: int = 0
+    lots: tuple[Lot, ...] = ()
+    lot_shortfall: int = 0
+
+    def available(self, at: datetime) -> int:
+        """Points that can be spent at `at`: lots alive then, less debt, never below zero."""
+        at = require_utc(at, "at")
+        alive = sum(lot.remaining for lot in self.lots if lot.alive_at(at))
+        return max(0, alive - self.debt)
+
+    def open_lots(self) -> tuple[Lot, ...]:
+        """Lots with points left, first-expiring first."""
+        return tuple(lot for lot in self.lots if lot.remaining > 0)
+
+
+class _Book:
+    """The mutable scratchpad of one replay; never escapes `replay`."""
+
+    def __init__(self) -> None:
+        self.lots: dict[UUID, Lot] = {}
+        self.debt = 0
+        self.shortfall = 0
+
+    def credit(self, entry: Entry) -> None:
+        repaid = min(self.debt, entry.points)
+        self.debt -= repaid
+        if entry.points > repaid:
+            left = entry.points - repaid
+            self.lots[entry.id] = Lot(entry.id, entry.at, entry.expires_at, left, left)
+
+    def debit(self, entry: Entry) -> None:
+        wanted = -entry.points
+        if entry.lot_id is not None:
+            taken = self._take(entry.lot_id, wanted)
+            self.shortfall += wanted - taken
+            self.debt += wanted - taken
+            return
+        alive = sorted((lot for lot in self.lots.values() if lot.alive_at(entry.at)), key=fifo_key)
+        for lot in alive:
+            wanted -= self._take(lot.lot_id, wanted)
+        self.debt += wanted
+
+    def _take(self, lot_id: UUID, wanted: int) -> int:
+        lot = self.lots.get(lot_id)
+        if lot is None or wanted <= 0:
+            return 0
+        taken = min(lot.remaining, wanted)
+        self.lots[lot_id] = replace(lot, remaining=lot.remaining - taken)
+        return taken
+
+
+def unique_entries(entries: Iterable[Entry]) -> dict[UUID, Entry]:
+    """Return the entries by id, one per id.
+
+    Raises:
+        ConflictingEntry: two entries share an id but differ.
+    """
+    by_id: dict[UUID, Entry] = {}
+    for entry in entries:
+        known = by_id.setdefault(entry.id, entry)
+        if known != entry:
+            raise ConflictingEntry(entry.id)
+    return by_id
+
+
+def replay(account_id: str, entries: Iterable[Entry]) -> LedgerState:
+    """Compute an account's state from a set of entries (duplicates allowed, order irrelevant).
+
+    Raises:
+        ConflictingEntry: two entries share an id but differ.
+        ForeignEntry: an entry belongs to another account.
+    """
+    unique = unique_entries(entries)
+    book = _Book()
+    for entry in sorted(unique.values(), key=replay_key):
+        if entry.account_id != account_id:
+            raise ForeignEntry(entry.id, entry.account_id, account_id)
+        if entry.is_credit:
+            book.credit(entry)
+        else:
+            book.debit(entry)
+    return LedgerState(
+        account_id=account_id,
+        balance=sum(entry.points for entry in unique.values()),
+        debt=book.debt,
+        lots=tuple(sorted(book.lots.values(), key=fifo_key)),
+        lot_shortfall=book.shortfall,
+    )
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What a receipt or a card look-up shows.
+
+    Attributes:
+        balance: the sum of applied entries.
+        available: what can be redeemed now.
+        debt: what later earnings repay first.
+        pending: earned offline, not yet applied by the server; never part of the balance.
+    """
+
+    balance: int
+    available: int
+    debt: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """An account's entries (kept in replay order, one per id) and the state they add up to.
+
+    `apply` is the one way in. Online, it refuses entries that would put the account into debt;
+    the server passes `allow_debt=True` for what must be accepted even then: offline redemptions
+    arriving late, returns taking back points already spent, merges and staff adjustments.
+    """
+
+    account_id: str
+    entries: tuple[Entry, ...] = ()
+    state: LedgerState = field(init=False)
+    ids: frozenset[UUID] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        unique = unique_entries(self.entries)
+        object.__setattr__(self, "entries", tuple(sorted(unique.values(), key=replay_key)))
+        object.__setattr__(self, "state", replay(self.account_id, self.entries))
+        object.__setattr__(self, "ids", frozenset(unique))
+
+    def apply(self, entries: Iterable[Entry], *, allow_debt: bool = False) -> Ledger:
+        """Return the ledger with `entries` added; already-applied entries are skipped.
+
+        Raises:
+            ConflictingEntry: an entry reuses an applied id with a different body.
+            ForeignEntry: an entry belongs to another account.
+            InsufficientPoints: the new entries would add debt and `allow_debt` is False.
+        """
+        incoming = unique_entries(entries)
+        new = [e for e in incoming.values() if e.id not in self.ids]
+        if len(new) < len(incoming):
+            unique_entries([*self.entries, *incoming.values()])  # same id, other body: refuse
+        if not new:
+            return self
+        ledger = Ledger(self.account_id, (*self.entries, *new))
+        if ledger.state.debt > self.state.debt and not allow_debt:
+            requested = -sum(e.points for e in new if not e.is_credit)
+            first = min(e.at for e in new)
+            raise InsufficientPoints(available=self.state.available(first), requested=requested)
+        return ledger
+
+    def summary(self, at: datetime, unapplied: Iterable[Entry] = ()) -> Balance:
+        """Summarise the account at `at`, with `unapplied` credits shown as pending.
+
+        A till passes the credits it journalled offline; those the server has already applied
+        (same ids) are not counted twice, so the figure is right however far the sync has got.
+        """
+        unseen = unique_entries(unapplied).values()
+        pending = sum(e.points for e in unseen if e.is_credit and e.id not in self.ids)
+        state = self.state
+        return Balance(state.balance, state.available(at), state.debt, pending)
