@@ -58,10 +58,10 @@ def cli(ctx: click.Context) -> None:
 def server(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> None:
     """Run the central server (gunicorn; the Flask dev server with --dev)."""
     from server.app import create_app
-    from server.dbmigrate import current_revision, head_revision
+    from server.dbmigrate import is_up_to_date
 
     services = _services(ctx)
-    if current_revision(services.db.engine) != head_revision():
+    if not is_up_to_date(services.db.engine):
         raise click.ClickException("the database schema is not up to date; run: onecard db upgrade")
     app = create_app(services=services)
     settings = services.settings
@@ -109,16 +109,16 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Apply migrations up to REVISION."""
-    from server.dbmigrate import current_revision, upgrade
+    from server.dbmigrate import current_revisions, upgrade
 
     services = _services(ctx)
     upgrade(services.db.engine, revision)
     click.echo(f"database {services.settings.database_url_safe} is at revision "
-               f"{current_revision(services.db.engine)}")
+               f"{', '.join(sorted(current_revisions(services.db.engine)))}")
 
 
 @cli.group()
