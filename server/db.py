@@ -14,6 +14,7 @@ def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -24,6 +25,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN is deferred).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection) -> None:
+    # SQLite has one writer. Taking the write lock when the transaction starts (not at its first
+    # write) means a read-then-write transaction waits its turn instead of failing with
+    # "database is locked" halfway, so read-check-write code is safe on SQLite as on PostgreSQL.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:

@@ -10,6 +10,7 @@ from server.auth.tokens import TokenService
 from server.clock import utcnow
 from server.db import Database
 from server.jobs import Jobs
+from server.membership.program import LoyaltyProgram, program_from_settings
 from server.settings import Settings
 
 
@@ -19,6 +20,7 @@ class Services:
     db: Database
     jobs: Jobs
     tokens: TokenService
+    program: LoyaltyProgram
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
@@ -29,6 +31,7 @@ class Services:
             jobs=Jobs(settings.redis_url, settings.queue_name),
             tokens=TokenService(settings.secret_key, settings.token_ttl_seconds,
                                 clock=lambda: clock().timestamp()),
+            program=program_from_settings(settings),
             clock=clock,
         )
 

@@ -43,6 +43,8 @@ class Settings:
     signature_window_seconds: int
     login_max_failures: int
     login_lockout_seconds: int
+    card_prefix: str
+    points_expiry_months: int
 
     @property
     def currency_exponent(self) -> int:
@@ -82,6 +84,8 @@ class Settings:
             signature_window_seconds=_positive_int(values, "signature_window", 300),
             login_max_failures=_positive_int(values, "login_max_failures", 5),
             login_lockout_seconds=_positive_int(values, "login_lockout", 900),
+            card_prefix=_card_prefix(values.get("card_prefix", "27")),
+            points_expiry_months=_positive_int(values, "points_expiry_months", 12),
         )
 
 
@@ -168,6 +172,13 @@ def _positive_int(values: Mapping[str, str], key: str, default: int) -> int:
     if number <= 0:
         raise ConfigError(env_name(key), f"must be positive, got {number}")
     return number
+
+
+def _card_prefix(raw: str) -> str:
+    # GS1 restricted-circulation range (2x), so a scanner can tell a member card from a product.
+    if not (raw.isdigit() and raw.startswith("2") and 2 <= len(raw) <= 6):
+        raise ConfigError(env_name("card_prefix"), "use 2-6 digits starting with 2 (GS1 in-store range)")
+    return raw
 
 
 def _currency(raw: str) -> str:

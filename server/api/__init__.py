@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
-from server.api import audit, auth, health, stores, terminals
+from server.api import audit, auth, cards, health, members, stores, terminals, transactions
 from server.api.problems import http_exception_problem
 from server.schemas.common import ProblemSchema
 
-BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp)
+BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
+              transactions.blp)
 
 
 class Api(SmorestApi):

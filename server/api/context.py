@@ -103,6 +103,28 @@ def terminal_required(view: Callable) -> Callable:
     return wrapper
 
 
+def staff_or_terminal(*roles: Role) -> Callable:
+    """Accept a signed terminal request or a staff token with one of ``roles``."""
+
+    def decorator(view: Callable) -> Callable:
+        by_staff, by_terminal = staff_required(*roles)(view), terminal_required(view)
+
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if request.headers.get("X-OneCard-Signature"):
+                return by_terminal(*args, **kwargs)
+            return by_staff(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def acting() -> Actor:
+    """The actor for audit records: the staff user, else the terminal."""
+    if "staff" in g:
+        return Actor.staff(g.staff.username)
+    return Actor.terminal(g.terminal.key_id)
+
+
 def current_terminal() -> Terminal:
     return g.terminal
 

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
+from loyalty import exceptions as loyalty_errors
 from server.exceptions import OneCardError, TooManyAttempts
 
 log = logging.getLogger(__name__)
@@ -15,8 +16,12 @@ PROBLEM_MIMETYPE = "application/problem+json"
 TYPE_BASE = "https://onecard.example/problems/"
 
 
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "request_id", "errors"})
+
+
 def problem(status: int, title: str, detail: str | None = None, slug: str | None = None,
             errors: dict | None = None, headers: dict | None = None, **extra) -> Response:
+    extra = {k: v for k, v in extra.items() if k not in _RESERVED}
     body = {
         "type": TYPE_BASE + (slug or str(status)),
         "title": title,
@@ -72,6 +77,30 @@ def onecard_problem(error: OneCardError) -> Response:
     return problem(error.status, error.title, error.detail, slug=error.slug, headers=headers, **extra)
 
 
+# Domain errors from the pure loyalty rules: (status, problem slug, title). Unlisted ones are 422.
+LOYALTY_PROBLEMS: dict[type[Exception], tuple[int, str, str]] = {
+    loyalty_errors.InsufficientPoints: (409, "insufficient-points", "Not enough points"),
+    loyalty_errors.CardNotUsable: (409, "card-not-usable", "Card not usable"),
+    loyalty_errors.IllegalCardTransition: (409, "card-state", "Card state cannot change that way"),
+    loyalty_errors.ConflictingEntry: (409, "conflicting-entry", "Conflicting ledger entry"),
+    loyalty_errors.MergeNotAllowed: (409, "merge-not-allowed", "Merge not allowed"),
+    loyalty_errors.InvalidCardNumber: (422, "invalid-card-number", "Invalid card number"),
+    loyalty_errors.InvalidPhone: (422, "invalid-phone", "Invalid phone number"),
+    loyalty_errors.InvalidEmail: (422, "invalid-email", "Invalid e-mail address"),
+}
+
+
+def loyalty_problem(error: loyalty_errors.LoyaltyError) -> Response:
+    for kind in type(error).__mro__:
+        if kind in LOYALTY_PROBLEMS:
+            status, slug, title = LOYALTY_PROBLEMS[kind]
+            break
+    else:
+        status, slug, title = 422, "rule-violated", "Loyalty rule violated"
+    extra = {k: v for k, v in vars(error).items() if isinstance(v, (str, int, bool))}
+    return problem(status, title, str(error), slug=slug, **extra)
+
+
 def unexpected_problem(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return http_exception_problem(error)
@@ -83,5 +112,6 @@ def unexpected_problem(error: Exception) -> Response:
 
 def register(app: Flask) -> None:
     app.register_error_handler(OneCardError, onecard_problem)
+    app.register_error_handler(loyalty_errors.LoyaltyError, loyalty_problem)
     app.register_error_handler(HTTPException, http_exception_problem)
     app.register_error_handler(Exception, unexpected_problem)

@@ -9,6 +9,7 @@ from server.api.context import BEARER, current_staff, db_session, services, staf
 from server.audit import Actor
 from server.auth.roles import Role
 from server.models import Store, Terminal
+from server.schemas.common import attributes
 from server.schemas.stores import (
     StoreCreateSchema,
     StoreSchema,
@@ -63,5 +64,4 @@ def add_terminal(body, code: str):
                                              services().clock(),
                                              Actor.staff(current_staff().username))
     session.commit()
-    shown = {name: getattr(terminal, name) for name in TerminalSchema().fields}
-    return {**shown, "credential": str(credential)}
+    return {**attributes(terminal, TerminalSchema), "credential": str(credential)}

@@ -2,8 +2,25 @@
 
 from server.models.audit import AuditRecord
 from server.models.base import Base
+from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
 from server.models.security import TerminalNonce
 from server.models.staff import LoginFailure, StaffUser
 from server.models.stores import Store, Terminal
+from server.models.transactions import PostedTransaction, ReconciliationException
 
-__all__ = ["AuditRecord", "Base", "LoginFailure", "StaffUser", "Store", "Terminal", "TerminalNonce"]
+__all__ = [
+    "AuditRecord",
+    "Base",
+    "Card",
+    "Hold",
+    "LedgerEntry",
+    "LoginFailure",
+    "Member",
+    "PostedTransaction",
+    "ReconciliationException",
+    "StaffUser",
+    "Store",
+    "Terminal",
+    "TerminalNonce",
+    "TierChange",
+]

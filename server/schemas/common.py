@@ -5,6 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 
 
+def attributes(obj: object, schema: type[ma.Schema]) -> dict:
+    """The attributes of ``obj`` that ``schema`` shows, for responses that add fields to a model."""
+    return {name: getattr(obj, name) for name in schema().fields}
+
+
 class StrictSchema(ma.Schema):
     """Requests reject unknown fields (API convention); responses list exactly what they send."""
 

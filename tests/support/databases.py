@@ -62,9 +62,7 @@ class SqliteTemplate:
         self.path = directory / "template.sqlite3"
         engine = make_engine(f"sqlite:///{self.path}")
         upgrade(engine)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
+        engine.dispose()  # the last connection to close checkpoints the WAL into the file
 
     def copy_to(self, directory: Path) -> str:
         target = directory / "onecard.sqlite3"

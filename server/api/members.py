@@ -1,0 +1,190 @@
+"""/members: enrolment, profile, search, ledger, adjustments, merge, export, erase."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import and_, or_, select
+
+from server.api.blueprint import Blueprint
+from server.api.context import BEARER, acting, db_session, services, staff_required
+from server.api.pagination import decode_cursor, encode_cursor
+from server.auth.roles import Role
+from server.exceptions import OneCardError
+from server.membership.accounts import account_summary
+from server.membership.cards import issue_card
+from server.membership.members import Enrolment, enrol, get_member, search_members, update_member
+from server.membership.service_desk import adjust_points, erase_member, export_member, merge_members
+from server.models import LedgerEntry
+from server.schemas.common import PageQuerySchema, attributes
+from server.schemas.members import (
+    AccountSchema,
+    AdjustmentSchema,
+    BalanceSchema,
+    CardIssueSchema,
+    CardSchema,
+    EnrolledSchema,
+    EraseSchema,
+    ExportSchema,
+    LedgerPageSchema,
+    MemberCreateSchema,
+    MemberPageSchema,
+    MemberSchema,
+    MemberSearchQuerySchema,
+    MemberUpdateSchema,
+    MergedSchema,
+    MergeSchema,
+)
+
+blp = Blueprint("members", __name__, url_prefix="/api/v1/members", description="Members and their points")
+SERVICE, CASHIER = Role.MEMBER_SERVICE, Role.CASHIER
+
+
+class InvalidSearchCursor(OneCardError):
+    status = 400
+    slug = "invalid-cursor"
+    title = "Invalid cursor"
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(SERVICE, CASHIER)
+@blp.arguments(MemberCreateSchema)
+@blp.response(201, EnrolledSchema)
+def create_member(body):
+    session, svc = db_session(), services()
+    member, card = enrol(session, Enrolment(
+        name=body["name"], phone=body["phone"], email=body["email"], home_store=body["home_store"],
+        created_at_store=body["created_at_store"], consents=body["consents"], member_id=body["id"],
+        card_number=body["card_number"]), svc.program, svc.clock(), acting())
+    session.commit()
+    return {**attributes(member, MemberSchema), "card": card}
+
+
+@blp.route("")
+@blp.doc(security=BEARER)
+@staff_required(SERVICE, CASHIER)
+@blp.arguments(MemberSearchQuerySchema, location="query")
+@blp.response(200, MemberPageSchema)
+def find_members(query):
+    after = _search_cursor(query["cursor"])
+    found = search_members(db_session(), query["q"], query["limit"] + 1, after)
+    items = found[: query["limit"]]
+    more = len(found) > query["limit"]
+    return {"items": items, "next_cursor": str(items[-1].id) if more else None}
+
+
+def _search_cursor(cursor: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(cursor) if cursor else None
+    except ValueError:
+        raise InvalidSearchCursor("the cursor is not one this server issued") from None
+
+
+@blp.route("/<uuid:member_id>")
+@blp.doc(security=BEARER)
+@staff_required(SERVICE, CASHIER)
+@blp.response(200, MemberSchema)
+def read_member(member_id):
+    return get_member(db_session(), member_id)
+
+
+@blp.route("/<uuid:member_id>", methods=["PATCH"])
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(MemberUpdateSchema)
+@blp.response(200, MemberSchema)
+def change_member(body, member_id):
+    session = db_session()
+    member = update_member(session, get_member(session, member_id), body, services().clock(), acting())
+    session.commit()
+    return member
+
+
+@blp.route("/<uuid:member_id>/account")
+@blp.doc(security=BEARER)
+@staff_required(SERVICE, CASHIER)
+@blp.response(200, AccountSchema)
+def read_account(member_id):
+    svc = services()
+    return account_summary(db_session(), get_member(db_session(), member_id), svc.program, svc.clock())
+
+
+@blp.route("/<uuid:member_id>/cards", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(CardIssueSchema)
+@blp.response(201, CardSchema)
+def add_card(body, member_id):
+    session, svc = db_session(), services()
+    card = issue_card(session, get_member(session, member_id), svc.program, svc.clock(), acting(),
+                      number=body["number"], kind=body["kind"], chip_uid=body["chip_uid"])
+    session.commit()
+    return card
+
+
+@blp.route("/<uuid:member_id>/ledger")
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, LedgerPageSchema)
+def read_ledger(query, member_id):
+    get_member(db_session(), member_id)
+    stmt = (select(LedgerEntry).where(LedgerEntry.member_id == member_id)
+            .order_by(LedgerEntry.at.desc(), LedgerEntry.id.desc()))
+    if query["cursor"]:
+        at, entry_id = decode_cursor(query["cursor"])
+        stmt = stmt.where(or_(LedgerEntry.at < at, and_(LedgerEntry.at == at, LedgerEntry.id < entry_id)))
+    rows = db_session().scalars(stmt.limit(query["limit"] + 1)).all()
+    items, more = rows[: query["limit"]], len(rows) > query["limit"]
+    return {"items": items, "next_cursor": encode_cursor(items[-1].at, items[-1].id) if more else None}
+
+
+@blp.route("/<uuid:member_id>/adjustments", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(AdjustmentSchema)
+@blp.response(201, BalanceSchema)
+def add_adjustment(body, member_id):
+    session, svc = db_session(), services()
+    balance = adjust_points(session, member_id, body["id"], body["points"], body["reason"],
+                            svc.program, svc.clock(), acting())
+    session.commit()
+    return {"balance": balance}
+
+
+@blp.route("/<uuid:member_id>/merge", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(MergeSchema)
+@blp.response(200, MergedSchema)
+def merge(body, member_id):
+    session = db_session()
+    moved = merge_members(session, member_id, body["merge_member_id"], body["reason"],
+                          services().clock(), acting())
+    session.commit()
+    return {"survivor_id": member_id, "merged_id": body["merge_member_id"], "points_moved": moved}
+
+
+@blp.route("/<uuid:member_id>/export")
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.response(200, ExportSchema)
+def export(member_id):
+    session = db_session()
+    data = export_member(session, get_member(session, member_id), services().clock(), acting())
+    session.commit()  # the export itself is audited
+    return data
+
+
+@blp.route("/<uuid:member_id>/erase", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(EraseSchema)
+@blp.response(200, MemberSchema)
+def erase(body, member_id):
+    session = db_session()
+    member = get_member(session, member_id)
+    erase_member(session, member, body["reason"], services().clock(), acting())
+    session.commit()
+    return member

@@ -1,0 +1,83 @@
+"""POST /transactions and /holds: what tills send while online (signed terminal requests)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from loyalty.exceptions import CardNotUsable
+from loyalty.members import CardState
+from server.api.blueprint import Blueprint
+from server.api.context import (
+    TERMINAL_SIGNED,
+    db_session,
+    ensure_terminal_scope,
+    services,
+    terminal_required,
+)
+from server.membership.cards import get_card
+from server.membership.holds import place_hold, release_hold
+from server.membership.posting import PostTransaction, post_transaction
+from server.schemas.transactions import (
+    HoldCreateSchema,
+    HoldSchema,
+    TransactionOutcomeSchema,
+    TransactionSchema,
+)
+
+blp = Blueprint("transactions", __name__, url_prefix="/api/v1", description="Sales and holds from tills")
+
+
+def to_command(body: dict, raw: dict) -> PostTransaction:
+    return PostTransaction(id=body["id"], kind=body["kind"], store=body["store"], terminal=body["terminal"],
+                           at=body["at"], lines=tuple(body["lines"]), tenders=tuple(body["tenders"]),
+                           card_number=body["card_number"], offline=body["offline"],
+                           hold_id=body["hold_id"], original_id=body["original_id"],
+                           points_earned=body["points_earned"], points_redeemed=body["points_redeemed"],
+                           raw=raw)
+
+
+@blp.route("/transactions", methods=["POST"])
+@blp.doc(security=TERMINAL_SIGNED)
+@terminal_required
+@blp.arguments(TransactionSchema)
+@blp.response(201, TransactionOutcomeSchema)
+@blp.alt_response(200, schema=TransactionOutcomeSchema, description="a retry: the first answer again")
+def post(body):
+    ensure_terminal_scope(body["store"], body["terminal"])
+    session, svc = db_session(), services()
+    outcome, replayed = post_transaction(session, to_command(body, request.get_json()), svc.program,
+                                         svc.clock())
+    session.commit()
+    if replayed:
+        return {**outcome, "status": "duplicate"}, 200
+    return outcome
+
+
+@blp.route("/holds", methods=["POST"])
+@blp.doc(security=TERMINAL_SIGNED)
+@terminal_required
+@blp.arguments(HoldCreateSchema)
+@blp.response(201, HoldSchema)
+def create_hold(body):
+    ensure_terminal_scope(body["store"], body["terminal"])
+    session, svc = db_session(), services()
+    card = get_card(session, svc.program, body["card_number"])
+    if card.state != CardState.ACTIVE.value:
+        raise CardNotUsable(card.number, card.state)
+    hold = place_hold(session, body["id"], card.member_id, body["points"], body["store"],
+                      body["terminal"], svc.program, svc.clock())
+    session.commit()
+    return hold
+
+
+@blp.route("/holds/<uuid:hold_id>/release", methods=["POST"])
+@blp.doc(security=TERMINAL_SIGNED)
+@terminal_required
+@blp.response(200, HoldSchema)
+def release(hold_id):
+    session = db_session()
+    hold = release_hold(session, hold_id, services().clock())
+    ensure_terminal_scope(hold.store_code)
+    session.commit()
+    return hold
+

@@ -1,0 +1,37 @@
+"""What an account holds right now: balance, spendable points, holds, debt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from server.membership.ledger import held_points, load_ledger
+from server.membership.program import LoyaltyProgram
+from server.models import Member
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    member_id: str
+    tier: str
+    balance: int
+    available: int
+    held: int
+    debt: int
+    offline_cap_points: int
+    offline_window_hours: int
+    as_of: datetime
+
+
+def account_summary(session: Session, member: Member, program: LoyaltyProgram,
+                    now: datetime) -> AccountSummary:
+    """``available`` is what may be redeemed now: alive lots, less debt, less live holds."""
+    state = load_ledger(session, member.id).state
+    held = held_points(session, member.id, now)
+    return AccountSummary(
+        member_id=str(member.id), tier=member.tier, balance=state.balance,
+        available=max(0, state.available(now) - held), held=held, debt=state.debt,
+        offline_cap_points=program.offline_cap_points,
+        offline_window_hours=int(program.offline_window.total_seconds() // 3600), as_of=now)

@@ -1,0 +1,92 @@
+"""Loyalty jobs: points expiry, hold expiry and tier review. Idempotent; safe twice or at once.
+
+Each member is processed in its own short transaction under its row lock, and every entry's id
+comes from its lot, so two workers running the same job produce each entry once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+
+from loyalty.expiry import expire_due
+from loyalty.tiers import Qualifying, evaluate_tier
+from server.jobs.context import job_services
+from server.membership.holds import expire_holds
+from server.membership.ledger import load_ledger, lock_member, post_entries
+from server.membership.program import LoyaltyProgram, program_from_settings
+from server.models import LedgerEntry, Member, PostedTransaction, TierChange
+
+log = logging.getLogger(__name__)
+
+
+def expire_points_for(session, member_id: uuid.UUID, now: datetime) -> int:
+    lock_member(session, member_id)
+    ledger = load_ledger(session, member_id)
+    entries = expire_due(ledger.state, now)
+    post_entries(session, ledger, entries, now, allow_debt=True)
+    return -sum(e.points for e in entries if e.id not in ledger.ids)
+
+
+def run_points_expiry(now: datetime | None = None) -> int:
+    """Expire what is left of every lot past its expiry. Returns points expired by this run."""
+    services = job_services()
+    now = now or services.clock()
+    with services.db.session() as session:
+        member_ids = session.scalars(select(LedgerEntry.member_id).where(
+            LedgerEntry.expires_at <= now, LedgerEntry.points > 0).distinct()).all()
+    expired = 0
+    for member_id in member_ids:
+        with services.db.session() as session:
+            expired += expire_points_for(session, member_id, now)
+            session.commit()
+    log.info("points expiry at %s: %d points expired over %d accounts", now, expired, len(member_ids))
+    return expired
+
+
+def run_hold_expiry(now: datetime | None = None) -> int:
+    services = job_services()
+    with services.db.session() as session:
+        count = expire_holds(session, now or services.clock())
+        session.commit()
+    return count
+
+
+def qualifying_history(session, member_id: uuid.UUID) -> list[Qualifying]:
+    rows = session.execute(select(PostedTransaction.at, PostedTransaction.total_minor).where(
+        PostedTransaction.member_id == member_id)).all()
+    return [Qualifying(at=at, spend_minor=total) for at, total in rows]
+
+
+def review_tier(session, member_id: uuid.UUID, program: LoyaltyProgram, now: datetime,
+                is_review_date: bool) -> str | None:
+    """Upgrade at once, downgrade only on a review date; record a tier change event."""
+    member = lock_member(session, member_id)
+    change = evaluate_tier(str(member_id), qualifying_history(session, member_id), member.tier, now,
+                           program.tiers, is_review_date=is_review_date)
+    if change is None:
+        return None
+    session.add(TierChange(member_id=member_id, from_tier=change.from_tier, to_tier=change.to_tier,
+                           at=now))
+    member.tier, member.tier_since = change.to_tier, now
+    return change.to_tier
+
+
+def run_tier_review(now: datetime | None = None, is_review_date: bool | None = None) -> int:
+    """Re-evaluate every active member's tier; review dates are the first day of a quarter."""
+    services = job_services()
+    now = now or services.clock()
+    review = is_review_date if is_review_date is not None else (now.day == 1 and now.month % 3 == 1)
+    program = program_from_settings(services.settings)
+    with services.db.session() as session:
+        member_ids = session.scalars(select(Member.id).where(Member.merged_into.is_(None),
+                                                             Member.erased_at.is_(None))).all()
+    changed = 0
+    for member_id in member_ids:
+        with services.db.session() as session:
+            changed += review_tier(session, member_id, program, now, review) is not None
+            session.commit()
+    return changed

@@ -1,0 +1,136 @@
+"""Members: enrolment, profile changes, look-up and search."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from loyalty.contacts import normalize_email, normalize_phone
+from loyalty.exceptions import LoyaltyError
+from loyalty.members import Consents, MemberProfile
+from server.audit import Actor, write_audit
+from server.exceptions import Conflict, NotFound, OneCardError
+from server.ids import new_id
+from server.membership.cards import issue_card
+from server.membership.program import LoyaltyProgram
+from server.models import Card, Member
+
+PROFILE_FIELDS = ("name", "phone", "email", "home_store", "notes")
+
+
+class MemberGone(OneCardError):
+    status = 409
+    slug = "member-gone"
+    title = "Member merged away or erased"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    home_store: str | None = None
+    created_at_store: str | None = None
+    consents: dict | None = None
+    member_id: uuid.UUID | None = None  # a till enrolling offline brings its own id
+    card_number: str | None = None  # a pre-printed card handed over at the till
+
+
+def to_profile(member: Member) -> MemberProfile:
+    return MemberProfile(member_id=str(member.id), name=member.name, created_at=member.created_at,
+                         phone=member.phone, email=member.email, home_store=member.home_store,
+                         created_at_store=member.created_at_store,
+                         consents=Consents(**member.consents),
+                         merged_into=str(member.merged_into) if member.merged_into else None,
+                         erased=member.erased_at is not None)
+
+
+def enrol(session: Session, request: Enrolment, program: LoyaltyProgram, now: datetime,
+          actor: Actor) -> tuple[Member, Card]:
+    """Create a member with a first card; the profile is validated by the loyalty domain."""
+    member_id = request.member_id or new_id()
+    if session.get(Member, member_id) is not None:
+        raise Conflict(f"member {member_id} already exists")
+    profile = MemberProfile(member_id=str(member_id), name=request.name.strip(), created_at=now,
+                            phone=request.phone, email=request.email, home_store=request.home_store,
+                            created_at_store=request.created_at_store,
+                            consents=Consents(**(request.consents or {})))
+    member = Member(id=member_id, tier=program.base_tier, tier_since=now, created_at=now)
+    _copy_profile(member, profile)
+    member.created_at_store = profile.created_at_store
+    session.add(member)
+    session.flush()
+    card = issue_card(session, member, program, now, actor, number=request.card_number)
+    write_audit(session, at=now, actor=actor, action="member.enrolled", target=str(member_id))
+    return member, card
+
+
+def _copy_profile(member: Member, profile: MemberProfile) -> None:
+    member.name = profile.name
+    member.name_search = profile.name.casefold()
+    member.phone = profile.phone
+    member.email = profile.email
+    member.home_store = profile.home_store
+    member.consents = {"marketing_email": profile.consents.marketing_email,
+                       "marketing_sms": profile.consents.marketing_sms,
+                       "profiling": profile.consents.profiling}
+
+
+def get_member(session: Session, member_id: uuid.UUID) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"no member {member_id}")
+    return member
+
+
+def update_member(session: Session, member: Member, changes: dict, now: datetime,
+                  actor: Actor) -> Member:
+    """Change profile fields and consents; validated as at enrolment; audited with the fields."""
+    if member.merged_into or member.erased_at:
+        raise MemberGone("this member was merged away or erased; change the surviving account")
+    current = to_profile(member)
+    consents = {**member.consents, **changes.get("consents", {})}
+    profile = MemberProfile(
+        member_id=current.member_id, created_at=current.created_at,
+        name=changes.get("name", current.name), phone=changes.get("phone", current.phone),
+        email=changes.get("email", current.email),
+        home_store=changes.get("home_store", current.home_store),
+        created_at_store=current.created_at_store, consents=Consents(**consents))
+    _copy_profile(member, profile)
+    if "notes" in changes:
+        member.notes = changes["notes"]
+    write_audit(session, at=now, actor=actor, action="member.updated", target=str(member.id),
+                details={"fields": sorted(changes)})
+    return member
+
+
+def search_members(session: Session, query: str, limit: int, after: uuid.UUID | None) -> list[Member]:
+    """Find members by card number, phone, e-mail or a fragment of the name (id order)."""
+    stmt = select(Member).where(Member.erased_at.is_(None), Member.merged_into.is_(None))
+    stmt = stmt.where(_match(query.strip()))
+    if after is not None:
+        stmt = stmt.where(Member.id > after)
+    return list(session.scalars(stmt.order_by(Member.id).limit(limit)))
+
+
+def _match(query: str):
+    if query.isdigit() and len(query) == 13:
+        return Member.id.in_(select(Card.member_id).where(Card.number == query))
+    if "@" in query:
+        return func.lower(Member.email) == _try(normalize_email, query).lower()
+    digits = query.replace(" ", "").replace("-", "")
+    if digits.lstrip("+").isdigit() and len(digits.lstrip("+")) >= 6:
+        return or_(Member.phone == _try(normalize_phone, digits), Member.phone.endswith(digits.lstrip("+")))
+    fragment = query.casefold().replace("%", "").replace("_", "")
+    return Member.name_search.contains(fragment)
+
+
+def _try(normalise, value: str) -> str:
+    try:
+        return normalise(value)
+    except LoyaltyError:  # a malformed query simply matches nothing
+        return value

@@ -1,0 +1,302 @@
+"""Posting a till's sale, return or void: idempotent by the till's id, figures recomputed here.
+
+The till's arithmetic is never trusted: the server recomputes the points a sale earns and the
+value of the points it redeemed with the same `loyalty` rules; where the till's figures differ,
+the server's stand and the difference becomes a reconciliation exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty.earning import Earning, SaleLine, compute_earning, earn_entries
+from loyalty.entries import Entry, EntryKind
+from loyalty.exceptions import LoyaltyError
+from loyalty.ids import entry_id
+from loyalty.redemption import plan_redemption
+from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
+from server.exceptions import Conflict, OneCardError
+from server.membership.holds import CONFIRMED, live_hold
+from server.membership.ledger import held_points, load_ledger, lock_member, post_entries
+from server.membership.program import LoyaltyProgram
+from server.models import Card, Member, PostedTransaction, ReconciliationException
+
+SALE, RETURN, VOID = "sale", "return", "void"
+
+
+class TransactionRejected(OneCardError):
+    """The transaction cannot be applied as posted; ``reason`` is a stable code for the till."""
+
+    status = 422
+    slug = "transaction-rejected"
+    title = "Transaction rejected"
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail, reason=reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PostTransaction:
+    """A till's transaction as posted (validated by the API schema)."""
+
+    id: str
+    kind: str
+    store: str
+    terminal: str
+    at: datetime
+    lines: tuple[dict, ...] = ()
+    tenders: tuple[dict, ...] = ()
+    card_number: str | None = None
+    offline: bool = False
+    hold_id: uuid.UUID | None = None
+    original_id: str | None = None
+    points_earned: int | None = None
+    points_redeemed: int | None = None
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def points_tendered(self) -> int:
+        return sum(t.get("points", 0) for t in self.tenders if t["kind"] == "points")
+
+    @property
+    def points_tender_minor(self) -> int:
+        return sum(t["amount_minor"] for t in self.tenders if t["kind"] == "points")
+
+
+@dataclass
+class Posting:
+    """What the server made of one transaction, built up as it is applied."""
+
+    command: PostTransaction
+    now: datetime
+    exceptions: list[tuple[str, int | None, int | None, str]] = field(default_factory=list)
+    outcome: dict[str, Any] = field(default_factory=dict)
+
+    def flag(self, kind: str, till: int | None, server: int | None, detail: str) -> None:
+        self.exceptions.append((kind, till, server, detail))
+
+
+def body_hash(raw: dict) -> str:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def post_transaction(session: Session, command: PostTransaction, program: LoyaltyProgram,
+                     now: datetime) -> tuple[dict, bool]:
+    """Apply a transaction once. Returns (outcome, replayed): a retry gets the first outcome."""
+    digest = body_hash(command.raw)
+    existing = session.get(PostedTransaction, command.id)
+    if existing is not None:
+        if existing.body_hash != digest:
+            raise Conflict(f"transaction {command.id} was posted before with a different body")
+        return existing.outcome, True
+    posting = Posting(command, now)
+    handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
+    row = handler(session, posting, program)
+    row.body, row.body_hash, row.received_at = command.raw, digest, now
+    row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
+                   "exceptions": [kind for kind, *_ in posting.exceptions]}
+    session.add(row)
+    session.flush()
+    for kind, till, server, detail in posting.exceptions:
+        session.add(ReconciliationException(transaction_id=command.id, kind=kind, till_value=till,
+                                            server_value=server, detail=detail,
+                                            store_code=command.store, created_at=now))
+    return row.outcome, False
+
+
+def _new_row(command: PostTransaction, member_id: uuid.UUID | None, total_minor: int) -> PostedTransaction:
+    return PostedTransaction(id=command.id, kind=command.kind, store_code=command.store,
+                             terminal_code=command.terminal, at=command.at, offline=command.offline,
+                             member_id=member_id, card_number=command.card_number,
+                             original_id=command.original_id, total_minor=total_minor)
+
+
+def _sale_lines(command: PostTransaction, program: LoyaltyProgram) -> list[SaleLine]:
+    return [SaleLine(line_id=ln["line_id"], paid_minor=ln["paid_minor"], qty=ln["qty"],
+                     category=ln.get("category", ""),
+                     excluded=ln.get("excluded", False) or ln.get("category") in program.excluded_categories)
+            for ln in command.lines]
+
+
+def _resolve_card(session: Session, posting: Posting) -> Card | None:
+    """The card's member, or None (unknown card: the sale stands, no points; flagged)."""
+    number = posting.command.card_number
+    if not number:
+        return None
+    card = session.get(Card, number)
+    if card is None:
+        posting.flag("unknown-card", None, None, f"card {number} is not known to the server")
+        return None
+    if card.state != "active":
+        if not posting.command.offline:
+            raise TransactionRejected("card-not-usable", f"card {number} is {card.state}")
+        posting.flag("card-not-active", None, None,
+                      f"offline sale on card {number}, which is {card.state} on the server")
+    return card
+
+
+def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> PostedTransaction:
+    command = posting.command
+    lines = _sale_lines(command, program)
+    total = sum(line.paid_minor for line in lines)
+    tendered = sum(t["amount_minor"] for t in command.tenders)
+    if tendered != total:
+        raise TransactionRejected("tenders-do-not-match",
+                                  f"tenders add up to {tendered}, the lines to {total}")
+    card = _resolve_card(session, posting)
+    row = _new_row(command, card.member_id if card else None, total)
+    if card is None:
+        _refuse_points_without_member(command)
+        posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
+        return row
+    member = lock_member(session, card.member_id)
+    ledger = load_ledger(session, card.member_id)
+    redeem = _redemption_entries(session, posting, program, str(card.member_id), total)
+    earning = _earning(posting, program, member, card, lines)
+    entries = [*redeem, *earn_entries(command.id, str(card.member_id), command.at, earning, (),
+                                      program.expiry)]
+    ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.offline)
+    if ledger.state.balance < 0:
+        posting.flag("overspend", None, ledger.state.balance,
+                     f"offline redemption left the balance at {ledger.state.balance} points")
+    row.points_earned, row.points_redeemed = earning.points, command.points_tendered
+    posting.outcome.update(points_earned=earning.points, points_redeemed=command.points_tendered,
+                           line_points=dict(earning.line_points), balance=ledger.state.balance,
+                           points_tender_minor=command.points_tender_minor)
+    return row
+
+
+def _refuse_points_without_member(command: PostTransaction) -> None:
+    if command.points_tendered and not command.offline:
+        raise TransactionRejected("points-without-member", "points can only be redeemed with a known card")
+
+
+def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Card,
+             lines: list[SaleLine]) -> Earning:
+    """Points by the server's rules and the member's tier; a blocked or lost card earns none."""
+    command = posting.command
+    if card.state != "active":
+        return Earning(points=0, line_points={ln.line_id: 0 for ln in lines}, eligible_minor=0)
+    earning = compute_earning(lines, program.earning, tier=member.tier,
+                              points_tender_minor=command.points_tender_minor)
+    if command.points_earned is not None and command.points_earned != earning.points:
+        posting.flag("points-earned-differs", command.points_earned, earning.points,
+                     f"the till said {command.points_earned} points, the rules give {earning.points}")
+    return earning
+
+
+def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram,
+                        member_id: str, total: int) -> list[Entry]:
+    """The redeem entry for the points tendered, checked online, accepted (and flagged) offline."""
+    command = posting.command
+    points = command.points_tendered
+    if not points:
+        return []
+    value = _points_value(posting, program, points)
+    if command.offline:
+        _check_offline_rules(posting, program, points, total)
+    else:
+        _check_online(session, posting, program, points, total, uuid.UUID(member_id))
+    entry = Entry(id=entry_id(command.id, "redeem"), account_id=member_id, kind=EntryKind.REDEEM,
+                  points=-points, at=command.at, source_id=command.id, offline=command.offline)
+    if value != command.points_tender_minor:
+        posting.flag("points-value-differs", command.points_tender_minor, value,
+                     f"{points} points are worth {value}, the till counted {command.points_tender_minor}")
+    return [entry]
+
+
+def _points_value(posting: Posting, program: LoyaltyProgram, points: int) -> int:
+    try:
+        return program.redemption.value.value_minor(points)
+    except LoyaltyError as exc:
+        raise TransactionRejected("points-not-whole-steps", str(exc)) from None
+
+
+def _check_online(session: Session, posting: Posting, program: LoyaltyProgram, points: int,
+                  total: int, member_id: uuid.UUID) -> None:
+    command = posting.command
+    ledger = load_ledger(session, member_id)
+    excluding = None
+    if command.hold_id is not None:
+        hold = live_hold(session, command.hold_id, posting.now)
+        if hold.member_id != member_id or hold.points != points:
+            raise TransactionRejected("hold-mismatch", "the hold is for another member or amount")
+        hold.status, hold.transaction_id, excluding = CONFIRMED, command.id, hold.id
+    available = ledger.state.available(command.at) - held_points(session, member_id, posting.now,
+                                                                 excluding=excluding)
+    try:
+        plan_redemption(points, max(available, 0), total, program.redemption)
+    except LoyaltyError as exc:
+        raise TransactionRejected("redemption-refused", str(exc)) from None
+
+
+def _check_offline_rules(posting: Posting, program: LoyaltyProgram, points: int, total: int) -> None:
+    try:
+        plan_redemption(points, points, total, program.redemption)
+    except LoyaltyError as exc:
+        posting.flag("offline-redemption-rule", points, None, f"offline redemption broke a rule: {exc}")
+
+
+def _sale_record(original: PostedTransaction) -> SaleRecord:
+    lines = tuple(SaleLine(line_id=ln["line_id"], paid_minor=ln["paid_minor"], qty=ln["qty"],
+                           category=ln.get("category", ""), excluded=ln.get("excluded", False))
+                  for ln in original.body["lines"])
+    return SaleRecord(transaction_id=original.id, account_id=str(original.member_id), lines=lines,
+                      line_points=original.outcome.get("line_points", {}),
+                      redeemed_points=original.points_redeemed,
+                      points_tender_minor=original.outcome.get("points_tender_minor", 0))
+
+
+def _returned_before(session: Session, original_id: str) -> dict[str, int]:
+    earlier = session.scalars(select(PostedTransaction).where(
+        PostedTransaction.original_id == original_id)).all()
+    returned: dict[str, int] = {}
+    for row in earlier:
+        for line_id, qty in row.outcome.get("returned", {}).items():
+            returned[line_id] = returned.get(line_id, 0) + qty
+    return returned
+
+
+def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram) -> PostedTransaction:
+    command = posting.command
+    original = session.get(PostedTransaction, command.original_id or "")
+    if original is None or original.kind != SALE:
+        raise TransactionRejected("original-unknown",
+                                  f"no sale {command.original_id} is known yet; retry later")
+    sale = _sale_record(original)
+    before = _returned_before(session, original.id)
+    if command.kind == VOID:
+        outcome = void_sale(sale, command.id, command.at, program.expiry, before)
+        returned = {ln.line_id: ln.qty - before.get(ln.line_id, 0) for ln in sale.lines}
+    else:
+        returned = {ln["line_id"]: ln["qty"] for ln in command.lines}
+        outcome = _reverse(sale, command, returned, before, program)
+    row = _new_row(command, original.member_id, -outcome.refund_minor)
+    if original.member_id is not None and outcome.entries:
+        lock_member(session, original.member_id)
+        ledger = load_ledger(session, original.member_id)
+        post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
+    row.points_earned, row.points_redeemed = -outcome.points_taken_back, -outcome.points_given_back
+    posting.outcome.update(returned={k: v for k, v in returned.items() if v},
+                           points_taken_back=outcome.points_taken_back,
+                           points_given_back=outcome.points_given_back,
+                           refund_minor=outcome.refund_minor,
+                           money_refund_minor=outcome.money_refund_minor)
+    return row
+
+
+def _reverse(sale: SaleRecord, command: PostTransaction, returned: dict[str, int],
+             before: dict[str, int], program: LoyaltyProgram) -> ReturnOutcome:
+    try:
+        return reverse_return(sale, command.id, command.at, returned, before, program.expiry)
+    except LoyaltyError as exc:
+        raise TransactionRejected("return-exceeds-sale", str(exc)) from None

@@ -1,0 +1,54 @@
+"""The chain's loyalty programme: the rules the server applies, built from settings.
+
+The numbers are the defaults a mid-size grocery chain starts with; each is a setting so a chain
+can change them without code. The pure `loyalty` package does the arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from fractions import Fraction
+
+from loyalty.cards import CardNumberScheme
+from loyalty.earning import EarningRules
+from loyalty.expiry import ExpiryPolicy
+from loyalty.money import PointValue
+from loyalty.redemption import RedemptionPolicy
+from loyalty.tiers import Basis, Tier, TierRules
+from server.settings import Settings
+
+DEFAULT_TIERS = (Tier("basic", 0), Tier("silver", 50_000), Tier("gold", 150_000))
+
+
+@dataclass(frozen=True)
+class LoyaltyProgram:
+    card_scheme: CardNumberScheme
+    earning: EarningRules
+    expiry: ExpiryPolicy
+    redemption: RedemptionPolicy
+    tiers: TierRules
+    hold_ttl: timedelta = timedelta(minutes=15)
+    offline_cap_points: int = 2000
+    offline_window: timedelta = timedelta(hours=24)
+    excluded_categories: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def base_tier(self) -> str:
+        return self.tiers.tiers[0].name
+
+
+def program_from_settings(settings: Settings) -> LoyaltyProgram:
+    unit_minor = 10**settings.currency_exponent
+    return LoyaltyProgram(
+        card_scheme=CardNumberScheme(settings.card_prefix),
+        # 1 point per currency unit; gold members earn half as much again.
+        earning=EarningRules(points_per_unit=1, unit_minor=unit_minor,
+                             tier_multipliers={"silver": Fraction(5, 4), "gold": Fraction(3, 2)}),
+        expiry=ExpiryPolicy(months=settings.points_expiry_months),
+        # 100 points pay one currency unit; at least 500 points; at most half the basket.
+        redemption=RedemptionPolicy(value=PointValue(100, unit_minor), minimum_points=500,
+                                    max_share=Fraction(1, 2)),
+        tiers=TierRules(tiers=DEFAULT_TIERS, basis=Basis.SPEND, window=timedelta(days=365)),
+        excluded_categories=frozenset({"tobacco", "gift-cards"}),
+    )

@@ -1,0 +1,117 @@
+"""Member service acts: points adjustments, merging duplicates, GDPR export and erase — all audited."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from loyalty.adjustments import adjust
+from loyalty.commands import AdjustPoints, MergeAccounts
+from loyalty.merge import merge_accounts
+from server.audit import Actor, write_audit
+from server.exceptions import OneCardError
+from server.membership.cards import to_value
+from server.membership.ledger import load_ledger, lock_member, post_entries
+from server.membership.members import to_profile
+from server.membership.program import LoyaltyProgram
+from server.models import AuditRecord, Card, Hold, LedgerEntry, Member, PostedTransaction
+
+
+class ReasonRequired(OneCardError):
+    status = 422
+    slug = "reason-required"
+    title = "A reason is required"
+
+
+def _require_reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise ReasonRequired("say why: the reason is kept in the audit log")
+    return reason.strip()
+
+
+def adjust_points(session: Session, member_id: uuid.UUID, adjustment_id: str, points: int,
+                  reason: str, program: LoyaltyProgram, now: datetime, actor: Actor) -> int:
+    """Add or remove points by hand; the same adjustment id twice is applied once. Returns the balance."""
+    reason = _require_reason(reason)
+    lock_member(session, member_id)
+    entry, _event = adjust(AdjustPoints(account_id=str(member_id), adjustment_id=adjustment_id,
+                                        points=points, at=now, reason=reason, actor=actor.name),
+                           program.expiry)
+    before = load_ledger(session, member_id)
+    ledger = post_entries(session, before, [entry], now, allow_debt=True)
+    if entry.id not in before.ids:  # a retried request is neither applied nor audited twice
+        write_audit(session, at=now, actor=actor, action="points.adjusted", target=str(member_id),
+                    reason=reason, details={"points": points, "adjustment_id": adjustment_id})
+    return ledger.state.balance
+
+
+def merge_members(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID, reason: str,
+                  now: datetime, actor: Actor) -> int:
+    """Move the merged-away member's lots (and debt) and cards to the survivor. Returns points moved."""
+    reason = _require_reason(reason)
+    first, second = sorted([survivor_id, merged_id])  # lock in id order: no deadlock between merges
+    members = {first: lock_member(session, first), second: lock_member(session, second)}
+    survivor, merged = members[survivor_id], members[merged_id]
+    merged_ledger = load_ledger(session, merged_id)
+    cards = session.scalars(select(Card).where(Card.member_id == merged_id)).all()
+    plan = merge_accounts(
+        MergeAccounts(survivor_id=str(survivor_id), merged_id=str(merged_id),
+                      merge_id=f"merge:{merged_id}", at=now, reason=reason, actor=actor.name),
+        to_profile(survivor), to_profile(merged), merged_ledger.state, [to_value(c) for c in cards])
+    post_entries(session, merged_ledger, plan.merged_entries, now, allow_debt=True)
+    post_entries(session, load_ledger(session, survivor_id), plan.survivor_entries, now,
+                 allow_debt=True)
+    for card in cards:
+        card.member_id = survivor_id
+    merged.merged_into = survivor_id
+    write_audit(session, at=now, actor=actor, action="member.merged", target=str(merged_id),
+                reason=reason, details={"survivor": str(survivor_id), "points_moved": plan.event.points_moved,
+                                        "cards": [c.number for c in cards]})
+    return plan.event.points_moved
+
+
+def export_member(session: Session, member: Member, now: datetime, actor: Actor) -> dict:
+    """Everything held about a member, as plain JSON-able data (GDPR access request)."""
+    cards = session.scalars(select(Card).where(Card.member_id == member.id)).all()
+    entries = session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == member.id)
+                              .order_by(LedgerEntry.at)).all()
+    sales = session.scalars(select(PostedTransaction).where(PostedTransaction.member_id == member.id)
+                            .order_by(PostedTransaction.at)).all()
+    holds = session.scalars(select(Hold).where(Hold.member_id == member.id)).all()
+    write_audit(session, at=now, actor=actor, action="member.exported", target=str(member.id))
+    return {
+        "exported_at": now.isoformat(),
+        "profile": {"id": str(member.id), "name": member.name, "phone": member.phone,
+                    "email": member.email, "home_store": member.home_store,
+                    "created_at_store": member.created_at_store, "consents": member.consents,
+                    "notes": member.notes, "tier": member.tier, "created_at": member.created_at.isoformat(),
+                    "merged_into": str(member.merged_into) if member.merged_into else None},
+        "cards": [{"number": c.number, "kind": c.kind, "state": c.state, "issued_at": c.issued_at.isoformat()}
+                  for c in cards],
+        "ledger": [{"id": str(e.id), "kind": e.kind, "points": e.points, "at": e.at.isoformat(),
+                    "expires_at": e.expires_at.isoformat() if e.expires_at else None,
+                    "source_id": e.source_id, "reason": e.reason} for e in entries],
+        "transactions": [{"id": t.id, "kind": t.kind, "store": t.store_code, "at": t.at.isoformat(),
+                          "total_minor": t.total_minor, "lines": t.body.get("lines", [])} for t in sales],
+        "holds": [{"id": str(h.id), "points": h.points, "status": h.status} for h in holds],
+    }
+
+
+def erase_member(session: Session, member: Member, reason: str, now: datetime, actor: Actor) -> None:
+    """Remove personal data; ledger entries and sales stay, anonymous, for the books."""
+    reason = _require_reason(reason)
+    lock_member(session, member.id)
+    member.name = member.name_search = member.notes = ""
+    member.phone = member.email = None
+    member.consents = {}
+    member.erased_at = now
+    session.execute(update(Card).where(Card.member_id == member.id, Card.state == "active")
+                    .values(state="blocked", state_changed_at=now, chip_uid=None))
+    # Free text in earlier audit records may name the member: keep the act, drop the words.
+    session.execute(update(AuditRecord).where(AuditRecord.target == str(member.id))
+                    .values(reason="[erased]"))
+    write_audit(session, at=now, actor=actor, action="member.erased", target=str(member.id),
+                reason=reason)

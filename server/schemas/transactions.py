@@ -1,0 +1,83 @@
+"""Posting sales, returns and voids; holds."""
+
+import marshmallow as ma
+
+from server.schemas.common import StrictSchema
+from server.schemas.members import CARD_NUMBER
+from server.schemas.stores import CODE
+
+ID = ma.validate.Length(min=8, max=64)
+
+
+class LineSchema(StrictSchema):
+    line_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    sku = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
+    qty = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    paid_minor = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0),
+                                   metadata={"description": "what the line cost after discounts"})
+    category = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
+    excluded = ma.fields.Boolean(load_default=False, metadata={"description": "never earns points"})
+
+
+class TenderSchema(StrictSchema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["cash", "card", "points", "voucher"]))
+    amount_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0))
+    points = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0))
+
+
+class TransactionSchema(StrictSchema):
+    id = ma.fields.String(required=True, validate=ID, metadata={"description": "the till's id (UUIDv7)"})
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["sale", "return", "void"]))
+    store = ma.fields.String(required=True, validate=CODE)
+    terminal = ma.fields.String(required=True, validate=CODE)
+    at = ma.fields.AwareDateTime(required=True, metadata={"description": "when it happened at the till"})
+    offline = ma.fields.Boolean(load_default=False)
+    card_number = ma.fields.String(load_default=None, validate=CARD_NUMBER)
+    lines = ma.fields.List(ma.fields.Nested(LineSchema), load_default=list)
+    tenders = ma.fields.List(ma.fields.Nested(TenderSchema), load_default=list)
+    hold_id = ma.fields.UUID(load_default=None)
+    original_id = ma.fields.String(load_default=None, validate=ID)
+    points_earned = ma.fields.Integer(load_default=None, strict=True,
+                                      metadata={"description": "the till's own figure, checked"})
+    points_redeemed = ma.fields.Integer(load_default=None, strict=True)
+
+    @ma.validates_schema
+    def _shape(self, data, **_kwargs):
+        if data["kind"] in ("return", "void") and not data.get("original_id"):
+            raise ma.ValidationError("returns and voids name the sale they undo", "original_id")
+        if data["kind"] == "sale" and not data["lines"]:
+            raise ma.ValidationError("a sale has at least one line", "lines")
+        if len({line["line_id"] for line in data["lines"]}) != len(data["lines"]):
+            raise ma.ValidationError("line ids must be unique", "lines")
+        for tender in data["tenders"]:
+            if (tender["kind"] == "points") != (tender["points"] > 0):
+                raise ma.ValidationError("a points tender carries points, others none", "tenders")
+
+
+class TransactionOutcomeSchema(ma.Schema):
+    transaction_id = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "applied, or duplicate for a retry"})
+    points_earned = ma.fields.Integer()
+    points_redeemed = ma.fields.Integer()
+    balance = ma.fields.Integer()
+    points_taken_back = ma.fields.Integer()
+    points_given_back = ma.fields.Integer()
+    refund_minor = ma.fields.Integer()
+    money_refund_minor = ma.fields.Integer()
+    exceptions = ma.fields.List(ma.fields.String())
+
+
+class HoldCreateSchema(StrictSchema):
+    id = ma.fields.UUID(required=True, metadata={"description": "the till's id: a retry returns the same hold"})
+    card_number = ma.fields.String(required=True, validate=CARD_NUMBER)
+    points = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    store = ma.fields.String(required=True, validate=CODE)
+    terminal = ma.fields.String(required=True, validate=CODE)
+
+
+class HoldSchema(ma.Schema):
+    id = ma.fields.UUID()
+    member_id = ma.fields.UUID()
+    points = ma.fields.Integer()
+    status = ma.fields.String()
+    expires_at = ma.fields.AwareDateTime()
