@@ -1,7 +1,6 @@
 """The PC/SC adapter against the real pcscd + vpcd stack, with our virtual card.
 
-Every test that needs pcscd lives in this module, so ``--dist loadfile`` keeps them on one
-xdist worker (pcscd is one per machine).
+Every test that needs pcscd lives in this module (pcscd is one per machine).
 """
 
 from __future__ import annotations

@@ -1,0 +1,170 @@
+"""Receipt document model and the pure layout from a completed sale to that document.
+
+The document is what a customer reads, independent of the printer: text lines with a style,
+a barcode of the receipt id (for returns), feeds and a cut. ``escpos_render`` turns it into
+printer bytes; ``preview`` into text or a PNG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from devices.sale import CompletedSale, LoyaltySummary, SaleLine
+
+
+class Align(StrEnum):
+    LEFT = "left"
+    CENTER = "center"
+    RIGHT = "right"
+
+
+@dataclass(frozen=True)
+class Text:
+    """One printed line. ``large`` is double width and height: half the columns."""
+
+    text: str
+    align: Align = Align.LEFT
+    bold: bool = False
+    large: bool = False
+
+
+@dataclass(frozen=True)
+class Barcode:
+    data: str
+    symbology: str = "CODE128"
+
+
+@dataclass(frozen=True)
+class Feed:
+    lines: int = 1
+
+
+@dataclass(frozen=True)
+class Cut:
+    pass
+
+
+Element = Text | Barcode | Feed | Cut
+
+
+@dataclass(frozen=True)
+class ReceiptDocument:
+    receipt_id: str
+    width: int
+    elements: tuple[Element, ...]
+
+    def text_lines(self) -> list[str]:
+        """The text as printed, without styles (alignment padding removed)."""
+        return [e.text for e in self.elements if isinstance(e, Text)]
+
+
+def money(cents: int) -> str:
+    """Minor units as a decimal string with two places: -20 -> '-0.20'."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def columns(left: str, right: str, width: int) -> str:
+    """``left`` and ``right`` on one line of ``width``, truncating ``left`` if needed."""
+    room = max(width - len(right) - 1, 0)
+    return f"{left[:room]:<{room}} {right}" if len(left) > room else f"{left:<{room}} {right}"
+
+
+def mask_card(number: str) -> str:
+    """Show only the first and last four digits of a card number."""
+    if len(number) <= 8:
+        return number
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def layout_receipt(sale: CompletedSale, width: int = 42, *, copy: bool = False) -> ReceiptDocument:
+    """Lay out a completed sale as a receipt document.
+
+    Args:
+        sale: the priced and paid sale.
+        width: characters per line in the normal font (42 for an 80 mm TM-T88).
+        copy: mark the receipt as a reprint.
+
+    Returns:
+        The document: header, lines with member prices and every discount label, totals,
+        tenders, loyalty (points pending when sold offline), coupons, receipt id barcode, cut.
+    """
+    rule = Text("-" * width)
+    parts: list[Element] = [*_header(sale, width, copy), rule]
+    for line in sale.lines:
+        parts += _line(line, width)
+    parts += [rule, *_totals(sale, width), rule]
+    if sale.loyalty is not None:
+        parts += [*_loyalty(sale.loyalty, width), rule]
+    parts += _coupons(sale, width)
+    parts += [Barcode(sale.receipt_id), Text(sale.receipt_id, Align.CENTER)]
+    parts += [Text(line, Align.CENTER) for line in sale.footer]
+    parts += [Cut()]
+    return ReceiptDocument(sale.receipt_id, width, tuple(parts))
+
+
+def _header(sale: CompletedSale, width: int, copy: bool) -> list[Element]:
+    store = sale.store
+    found: list[Element] = [Text(store.name[: width // 2], Align.CENTER, bold=True, large=True)]
+    found += [Text(line, Align.CENTER) for line in store.address_lines]
+    found += [Text(f"Tel {store.phone}", Align.CENTER)] if store.phone else []
+    found += [Text(f"VAT {store.tax_id}", Align.CENTER)] if store.tax_id else []
+    if copy:
+        found.append(Text("*** COPY ***", Align.CENTER, bold=True))
+    found.append(Text(columns(f"Terminal {sale.terminal}", f"Cashier {sale.cashier}", width)))
+    found.append(Text(sale.sold_at.strftime("%Y-%m-%d %H:%M")))
+    return found
+
+
+def _line(line: SaleLine, width: int) -> list[Element]:
+    found = [Text(columns(line.description, money(line.amount), width))]
+    if line.weight_grams is not None:
+        kg = f"{line.weight_grams // 1000}.{line.weight_grams % 1000:03d}"
+        found.append(Text(f"  {kg} kg x {money(line.unit_price)}/kg"))
+    elif line.quantity != 1:
+        found.append(Text(f"  {line.quantity} x {money(line.unit_price)}"))
+    if line.member_amount is not None and line.member_amount != line.amount:
+        saving = line.member_amount - line.amount
+        found.append(Text(columns(f"  {line.member_price_label}", money(saving), width)))
+    for discount in line.discounts:
+        found.append(Text(columns(f"  {discount.label}", money(-discount.amount), width)))
+    return found
+
+
+def _totals(sale: CompletedSale, width: int) -> list[Element]:
+    found = [Text(columns("Subtotal", money(sale.subtotal), width))]
+    if sale.savings:
+        found.append(Text(columns("You saved", money(sale.savings), width)))
+    total = columns("TOTAL", f"{sale.currency} {money(sale.total)}", width // 2)
+    found.append(Text(total, bold=True, large=True))
+    found += [Text(columns(t.label, money(t.amount), width)) for t in sale.tenders]
+    if sale.change:
+        found.append(Text(columns("Change", money(sale.change), width)))
+    return found
+
+
+def _loyalty(loyalty: LoyaltySummary, width: int) -> list[Element]:
+    pending = " (pending)" if loyalty.pending else ""
+    found = [
+        Text(columns("Member card", mask_card(loyalty.card_number), width)),
+        Text(columns("Tier", loyalty.tier, width)),
+        Text(columns(f"Points earned{pending}", f"+{loyalty.points_earned}", width), bold=True),
+    ]
+    if loyalty.points_redeemed:
+        found.append(Text(columns("Points redeemed", f"-{loyalty.points_redeemed}", width)))
+    found.append(Text(columns(f"New balance{pending}", str(loyalty.new_balance), width)))
+    if loyalty.pending:
+        found.append(Text("Points are credited when the store is back online"[:width]))
+    return found
+
+
+def _coupons(sale: CompletedSale, width: int) -> list[Element]:
+    if not sale.coupons:
+        return []
+    found: list[Element] = [Text("Coupons for your next visit", Align.CENTER, bold=True)]
+    for coupon in sale.coupons:
+        found.append(Text(columns(f"  {coupon.description}", coupon.code, width)))
+        if coupon.valid_until is not None:
+            found.append(Text(f"    valid until {coupon.valid_until.isoformat()}"))
+    return [*found, Feed()]

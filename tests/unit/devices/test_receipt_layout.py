@@ -1,0 +1,68 @@
+"""The pure receipt layout: what the document says, with real numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from devices.receipt import Align, Barcode, Cut, Text, columns, layout_receipt, mask_card, money
+from devices.sale import LoyaltySummary
+from tests.devices_support.sales import sample_sale
+
+
+def test_money_is_printed_from_integer_cents():
+    assert [money(0), money(5), money(-20), money(123456)] == ["0.00", "0.05", "-0.20", "1234.56"]
+
+
+def test_columns_put_the_amount_flush_right_and_truncate_the_description():
+    assert columns("Milk", "1.09", 12) == "Milk    1.09"
+    assert columns("A very long product name", "1.09", 12) == "A very  1.09"
+
+
+def test_a_card_number_is_masked_but_its_ends_stay_readable():
+    assert mask_card("2712345678902") == "2712*****8902"
+
+
+def test_every_line_shows_its_member_price_and_discount_labels():
+    lines = layout_receipt(sample_sale()).text_lines()
+    milk = lines.index("Milk 1L                               1.29")
+    assert lines[milk + 1] == "  Member price                       -0.20"
+    assert "  Buy 2 save 10%                     -0.30" in lines
+    assert "  1.234 kg x 2.99/kg" in lines
+
+
+def test_the_total_is_large_and_bold_at_half_width():
+    total = next(
+        e
+        for e in layout_receipt(sample_sale()).elements
+        if isinstance(e, Text) and e.text.startswith("TOTAL")
+    )
+    assert (total.text, total.large, total.bold) == ("TOTAL        EUR 7.48", True, True)
+
+
+def test_offline_points_are_marked_pending():
+    loyalty = LoyaltySummary("2712345678902", "Silver", 7, 1234, points_redeemed=100, pending=True)
+    lines = layout_receipt(sample_sale(loyalty=loyalty)).text_lines()
+    assert "Points earned (pending)                 +7" in lines
+    assert "Points redeemed                       -100" in lines
+    assert "New balance (pending)                 1234" in lines
+
+
+def test_a_sale_without_a_member_has_no_loyalty_block():
+    lines = layout_receipt(sample_sale(loyalty=None)).text_lines()
+    assert not any(line.startswith(("Member card", "Points", "Tier")) for line in lines)
+
+
+def test_the_receipt_ends_with_the_id_barcode_and_a_cut():
+    elements = layout_receipt(sample_sale()).elements
+    assert Barcode("R042-3-000117") in elements
+    assert elements[-1] == Cut()
+
+
+def test_a_reprint_is_marked_as_a_copy():
+    copy = layout_receipt(sample_sale(), copy=True)
+    assert Text("*** COPY ***", Align.CENTER, bold=True) in copy.elements
+
+
+def test_the_layout_follows_the_paper_width():
+    narrow = layout_receipt(dataclasses.replace(sample_sale(), coupons=()), width=32)
+    assert all(len(line) <= 32 for line in narrow.text_lines())
