@@ -1,0 +1,98 @@
+"""The pricing engine: one pure function prices a basket against the live promotions.
+
+Import from here; the submodules are the engine's rooms, not its front door::
+
+    from promotions import Catalogue, PricingRequest, price_basket
+
+    result = price_basket(PricingRequest(lines, store, at, member=member), catalogue)
+
+Standard library only, no clock reads, no I/O: the server and every offline till run the same
+code on the same data and agree to the cent and the point.
+"""
+
+from promotions.basket import (
+    BasketLine,
+    EarnConfig,
+    Member,
+    PresentedCoupon,
+    PricingRequest,
+    RedeemConfig,
+    Store,
+)
+from promotions.catalogue import Catalogue, CouponRule, Promotion, Targeting, UsageLimit
+from promotions.coupons import generate_codes
+from promotions.engine import price_basket
+from promotions.exceptions import (
+    CouponNotApplicable,
+    DuplicatePromotion,
+    InvalidBasket,
+    InvalidPromotion,
+    PromotionError,
+)
+from promotions.result import (
+    AppliedPromotion,
+    BonusAward,
+    CouponRejection,
+    Discount,
+    PricedBasket,
+    PricedLine,
+    RejectedCoupon,
+)
+from promotions.rules import (
+    AmountOff,
+    BonusPoints,
+    Bundle,
+    BundleComponent,
+    MemberPrice,
+    MultiBuy,
+    PercentOff,
+    Rule,
+    Scope,
+    SpendThreshold,
+    ThresholdTier,
+)
+from promotions.windows import HourRange, Period, Window, usage_period_start
+
+__all__ = [
+    "AmountOff",
+    "AppliedPromotion",
+    "BasketLine",
+    "BonusAward",
+    "BonusPoints",
+    "Bundle",
+    "BundleComponent",
+    "Catalogue",
+    "CouponNotApplicable",
+    "CouponRejection",
+    "CouponRule",
+    "Discount",
+    "DuplicatePromotion",
+    "EarnConfig",
+    "HourRange",
+    "InvalidBasket",
+    "InvalidPromotion",
+    "Member",
+    "MemberPrice",
+    "MultiBuy",
+    "PercentOff",
+    "Period",
+    "PresentedCoupon",
+    "PricedBasket",
+    "PricedLine",
+    "PricingRequest",
+    "Promotion",
+    "PromotionError",
+    "RedeemConfig",
+    "RejectedCoupon",
+    "Rule",
+    "Scope",
+    "SpendThreshold",
+    "Store",
+    "Targeting",
+    "ThresholdTier",
+    "UsageLimit",
+    "Window",
+    "generate_codes",
+    "price_basket",
+    "usage_period_start",
+]

@@ -1,0 +1,202 @@
+"""Best-for-customer allocation of units to competing multi-buy and bundle offers.
+
+The problem: units sit in *pools* (one per basket line; units of a pool are identical). An
+offer instance takes units for each of its slot groups; a unit joins at most one instance.
+A unit left alone costs ``alone[pool]``; an instance costs its units' offer values minus its
+discount. We maximise the total saving over "everything alone".
+
+How:
+- Pools and offers split into independent components (offers sharing no pool never compete).
+- A component with one offer whose slots all draw from one set and whose units cost the same
+  alone as in the offer ("3 for 2 on snacks" with nothing else on them) is solved by taking the
+  dearest units first; for cheapest-unit and fixed-price rules that is optimal.
+- Other components are solved exactly (``promotions.search``) as long as the state space is
+  small (``MAX_STATES``) and the basket's search budget (``search.MAX_STEPS``) lasts. Beyond
+  that the dearest-first greedy is used; it is deterministic but may miss the optimum — the
+  one documented place where "best for the customer" is best effort.
+
+Determinism: offers are visited in key (promotion id) order and pools in basket order, and a
+candidate replaces the incumbent only when it saves strictly more, so equal savings resolve to
+fewer offers, then the lower promotion id, whatever order the catalogue was built in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import product
+from math import prod
+
+from promotions.problem import Offer, Problem, saving_of
+from promotions.search import Budget, Meter, exact_search
+
+__all__ = ["Allocation", "Offer", "Problem", "allocate", "exhaustive_saving", "saving_of"]
+
+MAX_STATES = 1_024
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Chosen instances as ``(offer index, pools in slot order)`` and their total saving."""
+
+    instances: tuple[tuple[int, tuple[int, ...]], ...]
+    saving: int
+    exact: bool
+
+
+def allocate(problem: Problem) -> Allocation:
+    """Return the best-for-customer allocation (exact where tractable, see module doc)."""
+    instances: list[tuple[int, tuple[int, ...]]] = []
+    saving, exact = 0, True
+    meter = Meter()
+    for pools, offer_ids in _components(problem):
+        sub_saving, sub_instances, sub_exact = _solve_component(problem, pools, offer_ids, meter)
+        saving += sub_saving
+        instances.extend(sub_instances)
+        exact = exact and sub_exact
+    return Allocation(tuple(instances), saving, exact)
+
+
+def _components(problem: Problem) -> list[tuple[list[int], list[int]]]:
+    parent = list(range(len(problem.counts)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for offer in problem.offers:
+        pools = sorted(offer.pools)
+        for pool in pools[1:]:
+            parent[find(pool)] = find(pools[0])
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for index, offer in enumerate(problem.offers):
+        root = find(min(offer.pools))
+        groups.setdefault(root, ([], []))[1].append(index)
+    for pool in range(len(problem.counts)):
+        if find(pool) in groups:
+            groups[find(pool)][0].append(pool)
+    return [groups[root] for root in sorted(groups)]
+
+
+def _solve_component(problem, pools, offer_ids, meter: Meter):
+    local, back = _localise(problem, pools, offer_ids)
+    everything = list(range(len(pools)))
+    offers = list(range(len(local.offers)))
+    if _is_simple(local, local.offers):
+        saving, chosen = _greedy(local, everything, offers)
+        exact = True
+    else:
+        saving, chosen, exact = None, None, False
+        if not meter.spent and prod(count + 1 for count in local.counts) <= MAX_STATES:
+            try:
+                saving, chosen = exact_search(local, everything, offers, meter)
+                exact = True
+            except Budget:
+                pass
+        if chosen is None:
+            saving, chosen = _greedy(local, everything, offers)
+    return saving, [(offer_ids[i], tuple(back[p] for p in picked)) for i, picked in chosen], exact
+
+
+def _localise(problem: Problem, pools: list[int], offer_ids: list[int]):
+    """Re-index one component so the search copies only its own pools, not the basket's."""
+    where = {pool: n for n, pool in enumerate(pools)}
+    offers = tuple(
+        Offer(
+            offer.key,
+            tuple((tuple(where[p] for p in eligible), size) for eligible, size in offer.groups),
+            tuple(offer.value[p] for p in pools),
+            offer.discount,
+            offer.limit,
+        )
+        for offer in (problem.offers[i] for i in offer_ids)
+    )
+    local = Problem(tuple(problem.counts[p] for p in pools), tuple(problem.alone[p] for p in pools), offers)
+    return local, pools
+
+
+def _is_simple(problem: Problem, offers: list[Offer]) -> bool:
+    if len(offers) != 1:
+        return False
+    offer = offers[0]
+    eligible = {group[0] for group in offer.groups}
+    return len(eligible) == 1 and all(problem.alone[p] == offer.value[p] for p in offer.pools)
+
+
+def _greedy(problem, pools, offer_ids):
+    counts = list(problem.counts)
+    used = dict.fromkeys(offer_ids, 0)
+    ranked = {
+        i: [sorted(el, key=lambda p, o=problem.offers[i]: (-o.value[p], p)) for el, _ in problem.offers[i].groups]
+        for i in offer_ids
+    }
+    chosen, total = [], 0
+    while True:
+        best = None
+        for i in offer_ids:
+            offer = problem.offers[i]
+            if offer.limit is not None and used[i] >= offer.limit:
+                continue
+            picked = _dearest(offer, ranked[i], counts)
+            if picked is None:
+                continue
+            saving = saving_of(problem, offer, picked)
+            if saving > 0 and (best is None or saving > best[0]):
+                best = (saving, i, picked)
+        if best is None:
+            return total, chosen
+        saving, i, picked = best
+        for pool in picked:
+            counts[pool] -= 1
+        used[i] += 1
+        chosen.append((i, picked))
+        total += saving
+
+
+def _dearest(offer: Offer, ranked: list[list[int]], counts: list[int]) -> tuple[int, ...] | None:
+    taken: dict[int, int] = {}
+    picked: list[int] = []
+    for order, (_, size) in zip(ranked, offer.groups, strict=True):
+        need = size
+        for pool in order:
+            while need and counts[pool] - taken.get(pool, 0) > 0:
+                taken[pool] = taken.get(pool, 0) + 1
+                picked.append(pool)
+                need -= 1
+            if not need:
+                break
+        if need:
+            return None
+    return tuple(picked)
+
+
+def exhaustive_saving(problem: Problem) -> int:
+    """Reference: the best saving by trying every sequence of instances. Tiny baskets only.
+
+    Deliberately naive and independent of ``allocate`` (ordered slot tuples from
+    ``itertools.product``, no components, no memo, no canonical first unit); the property
+    tests hold the two equal.
+    """
+
+    def fillings(offer: Offer, counts: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+        slots = [eligible for eligible, size in offer.groups for _ in range(size)]
+        for picked in product(*slots):
+            if all(picked.count(pool) <= counts[pool] for pool in set(picked)):
+                yield picked
+
+    def best(counts: tuple[int, ...], used: tuple[int, ...]) -> int:
+        top = 0
+        for index, offer in enumerate(problem.offers):
+            if offer.limit is not None and used[index] >= offer.limit:
+                continue
+            for picked in fillings(offer, counts):
+                left = list(counts)
+                for pool in picked:
+                    left[pool] -= 1
+                more = (*used[:index], used[index] + 1, *used[index + 1 :])
+                top = max(top, saving_of(problem, offer, picked) + best(tuple(left), more))
+        return top
+
+    return best(problem.counts, (0,) * len(problem.offers))

@@ -1,0 +1,53 @@
+"""Whether a promotion may apply to this sale: store, window, targeting, usage limit."""
+
+from __future__ import annotations
+
+from promotions.basket import PricingRequest
+from promotions.catalogue import Promotion
+from promotions.result import CouponRejection
+
+
+class Eligibility:
+    """Per-request memo of each promotion's eligibility (coupon codes are checked elsewhere)."""
+
+    __slots__ = ("_at", "_cache", "_member", "_store", "_zone")
+
+    def __init__(self, request: PricingRequest) -> None:
+        self._store = request.store.store_id
+        self._zone = request.store.zone
+        self._at = request.at
+        self._member = request.member
+        self._cache: dict[str, CouponRejection | None] = {}
+
+    def ok(self, promotion: Promotion) -> bool:
+        """Return True when the promotion may apply to this sale."""
+        return self.refusal(promotion) is None
+
+    def refusal(self, promotion: Promotion) -> CouponRejection | None:
+        """Return why the promotion may not apply, or None when it may."""
+        if promotion.always_live:
+            return None
+        key = promotion.promotion_id
+        if key not in self._cache:
+            self._cache[key] = self._check(promotion)
+        return self._cache[key]
+
+    def _check(self, promotion: Promotion) -> CouponRejection | None:
+        if promotion.stores and self._store not in promotion.stores:
+            return CouponRejection.NOT_ACTIVE
+        if not promotion.window.contains(self._at, self._zone):
+            return CouponRejection.NOT_ACTIVE
+        member = self._member
+        if member is None:
+            return CouponRejection.MEMBER_REQUIRED if promotion.needs_member else None
+        target = promotion.targeting
+        if target.tiers and member.tier not in target.tiers:
+            return CouponRejection.NOT_ELIGIBLE
+        if target.segments and not target.segments & member.segments:
+            return CouponRejection.NOT_ELIGIBLE
+        if target.member_ids and member.member_id not in target.member_ids:
+            return CouponRejection.NOT_ELIGIBLE
+        limit = promotion.usage_limit
+        if limit and member.promotion_uses.get(promotion.promotion_id, 0) >= limit.max_uses:
+            return CouponRejection.MEMBER_LIMIT_REACHED
+        return None

@@ -1,0 +1,248 @@
+"""The one entry point: ``price_basket(request, catalogue) -> PricedBasket``.
+
+Order of work, each step on the output of the one before:
+
+1. Eligibility: store scope, window (store-local), targeting, usage limits; coupon codes.
+2. Member price: the lowest eligible member price replaces the shelf price.
+3. Item offers: per unit, the stack of stackable product/category discounts or the best single
+   exclusive one; multi-buys and bundles then take the units where that is best for the
+   customer (``promotions.allocation``). A unit in an exclusive multi-buy/bundle takes no other
+   item discount; a unit in a stackable one keeps the stackable discounts it is priced after.
+4. Basket offers on the total after item offers: whole-basket discounts and spend thresholds,
+   stack versus exclusive again, each spread over lines by largest remainder.
+5. Points (base + bonus per promotion) and what is redeemable.
+
+Exclusivity acts within a level (item, basket, points): an exclusive item offer still lets a
+basket offer apply to what is left, and member prices always apply.
+
+Monotonicity: adding a promotion the customer qualifies for never raises the total, because
+every choice above is a minimum over alternatives that only grow, and every discount is a
+non-decreasing function of the price it is taken from. It cannot hold (1) across spend
+thresholds: a new item discount can pull the spend below a threshold and lose its larger
+reward; (2) when a large multi-buy/bundle mix falls back to the greedy allocation
+(``PricedBasket.allocation_exact`` is False).
+"""
+
+from __future__ import annotations
+
+from promotions.basket import PricingRequest
+from promotions.bonus_points import base_points, bonus_points
+from promotions.catalogue import Catalogue, Promotion
+from promotions.coupons import check_coupons
+from promotions.discounts import best_price
+from promotions.eligibility import Eligibility
+from promotions.member_prices import best_member_price
+from promotions.money import weighed_amount
+from promotions.offers import apply_offers
+from promotions.result import (
+    AppliedPromotion,
+    BonusAward,
+    CouponRejection,
+    Discount,
+    PricedBasket,
+    PricedLine,
+    RejectedCoupon,
+)
+from promotions.rules import (
+    AmountOff,
+    BonusPoints,
+    Bundle,
+    MemberPrice,
+    MultiBuy,
+    PercentOff,
+    SpendThreshold,
+)
+from promotions.shares import largest_remainder
+from promotions.work import LineWork
+
+
+def price_basket(request: PricingRequest, catalogue: Catalogue) -> PricedBasket:
+    """Price a basket for a member (or none), at a store, at a time.
+
+    Pure and deterministic: the same request and catalogue give the same result on the server
+    and on every till, whatever order the promotions were loaded in.
+
+    Args:
+        request: Lines, store, time, member, coupons, points to redeem, earn/redeem rules.
+        catalogue: The live promotions, indexed.
+
+    Returns:
+        The priced basket: per-line prices and discounts, totals, points and coupon outcomes.
+    """
+    eligibility = Eligibility(request)
+    unlocked, rejected = check_coupons(request, catalogue.index, eligibility)
+    works, basket_promotions, point_promotions = _gather(
+        request, catalogue, eligibility, [p for p, _ in unlocked.values()]
+    )
+    for work in works:
+        _price_line(work)
+    exact = apply_offers(works)
+    for work in works:
+        _finish_line(work)
+    spend = sum(work.total for work in works)
+    _apply_basket(works, basket_promotions, spend)
+    return _result(request, works, point_promotions, spend, unlocked, rejected, exact)
+
+
+def _gather(request, catalogue, eligibility, coupon_promotions):
+    index = catalogue.index
+    wide = [p for p in index.basket_wide if eligibility.ok(p)]
+    wide += [p for p in coupon_promotions if _is_wide(p)]
+    scoped_coupons = [p for p in coupon_promotions if not _is_wide(p)]
+    basket = [p for p in wide if isinstance(p.rule, (PercentOff, AmountOff, SpendThreshold))]
+    everyone = list(range(len(request.lines)))
+    points = {p.promotion_id: (p, everyone) for p in wide if isinstance(p.rule, (BonusPoints, SpendThreshold))}
+    per_line = [p for p in wide if isinstance(p.rule, (MultiBuy, Bundle))]
+    works = []
+    for position, line in enumerate(request.lines):
+        work = LineWork(position, line)
+        works.append(work)
+        found = index.for_line(line.sku, line.category)
+        if per_line or scoped_coupons:
+            extra = [p for p in scoped_coupons if _touches(p, line)]
+            found = (*found, *per_line, *extra)
+        # A sku and its category can both lead to one promotion: classify it once.
+        seen: set[str] = set()
+        for promotion in found:
+            if promotion.promotion_id not in seen and eligibility.ok(promotion):
+                seen.add(promotion.promotion_id)
+                _classify(work, promotion, points)
+    return works, basket, [points[pid] for pid in sorted(points)]
+
+
+def _is_wide(promotion: Promotion) -> bool:
+    rule = promotion.rule
+    if isinstance(rule, SpendThreshold):
+        return True
+    if isinstance(rule, Bundle):
+        return any(c.scope.whole_basket for c in rule.components)
+    return not isinstance(rule, MemberPrice) and rule.scope.whole_basket
+
+
+def _touches(promotion: Promotion, line) -> bool:
+    rule = promotion.rule
+    scopes = [c.scope for c in rule.components] if isinstance(rule, Bundle) else [rule.scope]
+    return any(scope.matches(line.sku, line.category) for scope in scopes)
+
+
+def _classify(work: LineWork, promotion: Promotion, points: dict) -> None:
+    rule = promotion.rule
+    if isinstance(rule, (PercentOff, AmountOff)):
+        work.discountable.append(promotion)
+    elif isinstance(rule, (MultiBuy, Bundle)):
+        work.grouped[promotion.promotion_id] = promotion
+    elif isinstance(rule, BonusPoints):
+        points.setdefault(promotion.promotion_id, (promotion, []))[1].append(work.position)
+    elif isinstance(rule, MemberPrice):
+        work.member_prices.append(promotion)
+
+
+def _price_line(work: LineWork) -> None:
+    line = work.line
+    member = best_member_price(line.sku, line.unit_price, work.member_prices)
+    if member is not None:
+        price, promotion = member
+        work.member_unit = price
+        amount = weighed_amount(price, line.qty_milli) if line.weighed else price * line.qty
+        work.add(promotion, line.base_amount - amount)
+        work.unit = price
+    if line.weighed:
+        # A weighed line is one piece: discounts apply to its amount, once.
+        work.unit = work.total
+    work.best, work.stack = best_price(work.unit, work.discountable)
+
+
+def _finish_line(work: LineWork) -> None:
+    if work.line.weighed:
+        work.add_applied(work.best[1], 1)
+        return
+    exclusive, stackable = work.consumed
+    work.add_applied(work.stack[1], stackable)
+    work.add_applied(work.best[1], work.line.qty - exclusive - stackable)
+
+
+def _apply_basket(works: list[LineWork], promotions: list[Promotion], spend: int) -> None:
+    if not promotions or not works:
+        return
+    (_, applied), _ = best_price(spend, promotions, spend)
+    for promotion, amount in applied:
+        shares = largest_remainder(amount, [work.total for work in works])
+        for work, share in zip(works, shares, strict=True):
+            work.add(promotion, share)
+
+
+def _result(request, works, point_promotions, spend, unlocked, rejected, exact) -> PricedBasket:
+    codes = {pid: code for pid, (_, code) in unlocked.items()}
+    lines = tuple(_priced_line(work, codes) for work in works)
+    total = sum(line.total for line in lines)
+    subtotal = sum(line.base_amount for line in lines)
+    base, bonus = 0, []
+    if request.member is not None:
+        totals = [line.total for line in lines]
+        paid = sum(t for t, w in zip(totals, works, strict=True) if not w.line.excluded_from_points)
+        base = base_points(paid, request.earn)
+        bonus = bonus_points(point_promotions, request.lines, totals, spend, request.earn)
+    applied = _applied(works, bonus, codes)
+    used = {a.promotion_id for a in applied}
+    rejected = rejected + [
+        RejectedCoupon(code, CouponRejection.NOT_APPLIED, pid)
+        for pid, code in sorted(codes.items(), key=lambda item: item[1])
+        if pid not in used
+    ]
+    redeem_points, redeem_value = _redeemable(request, total)
+    return PricedBasket(
+        lines=lines,
+        subtotal=subtotal,
+        discount_total=subtotal - total,
+        total=total,
+        applied=applied,
+        base_points=base,
+        bonus=tuple(BonusAward(p.promotion_id, p.version, p.label, n) for p, n in bonus),
+        points_to_earn=base + sum(n for _, n in bonus),
+        redeemable_points=redeem_points,
+        redeemable_value=redeem_value,
+        accepted_coupons=tuple(sorted(codes[pid] for pid in codes if pid in used)),
+        rejected_coupons=tuple(rejected),
+        allocation_exact=exact,
+    )
+
+
+def _priced_line(work: LineWork, codes: dict[str, str]) -> PricedLine:
+    line = work.line
+    discounts = tuple(
+        Discount(p.promotion_id, p.version, p.label, amount, codes.get(p.promotion_id))
+        for p, amount in work.discounts.values()
+    )
+    return PricedLine(
+        line_id=line.line_id,
+        sku=line.sku,
+        qty=line.qty,
+        qty_milli=line.qty_milli,
+        base_unit_price=line.unit_price,
+        member_unit_price=work.member_unit,
+        base_amount=line.base_amount,
+        discounts=discounts,
+        total=work.total,
+    )
+
+
+def _applied(works, bonus, codes) -> tuple[AppliedPromotion, ...]:
+    money: dict[str, list] = {}
+    for work in works:
+        for promotion, amount in work.discounts.values():
+            money.setdefault(promotion.promotion_id, [promotion, 0, 0])[1] += amount
+    for promotion, points in bonus:
+        money.setdefault(promotion.promotion_id, [promotion, 0, 0])[2] += points
+    return tuple(
+        AppliedPromotion(p.promotion_id, p.version, p.label, amount, points, codes.get(pid))
+        for pid, (p, amount, points) in sorted(money.items())
+    )
+
+
+def _redeemable(request: PricingRequest, total: int) -> tuple[int, int]:
+    if request.member is None:
+        return 0, 0
+    rule = request.redeem
+    wanted = min(request.points_to_redeem, max(request.member.points_balance, 0))
+    blocks = min(wanted // rule.block_points, total // rule.block_value)
+    return blocks * rule.block_points, blocks * rule.block_value
