@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from server.audit import Actor, write_audit
 from server.auth.roles import Role, role_allows
-from server.auth.terminal_auth import authenticate_terminal, path_with_query
+from server.auth.terminal_auth import TerminalIdentity, authenticate_terminal, path_with_query
 from server.exceptions import (
     Forbidden,
     TerminalAuthError,
     TerminalForbidden,
     Unauthorized,
 )
-from server.models import StaffUser, Terminal
+from server.models import StaffUser
 from server.services import Services
 
 BEARER = [{"bearerAuth": []}]
@@ -125,15 +125,14 @@ def acting() -> Actor:
     return Actor.terminal(g.terminal.key_id)
 
 
-def current_terminal() -> Terminal:
+def current_terminal() -> TerminalIdentity:
     return g.terminal
 
 
 def ensure_terminal_scope(store_code: str, terminal_code: str | None = None) -> None:
     """Refuse a terminal acting for another store (or as another terminal) with 403 and an audit."""
     terminal = current_terminal()
-    with services().db.session() as session:
-        own_store = session.get(Terminal, terminal.id).store.code
+    own_store = terminal.store_code
     if store_code != own_store:
         reason, detail = "wrong-store", f"this terminal belongs to store {own_store!r}, not {store_code!r}"
     elif terminal_code is not None and terminal_code != terminal.code:
@@ -146,6 +145,7 @@ def ensure_terminal_scope(store_code: str, terminal_code: str | None = None) -> 
 
 def audit_terminal_rejection(key_id: str | None, reason: str, detail: str) -> None:
     """Record a rejected terminal request in its own transaction (the request's will roll back)."""
+    close_db_session()  # give up the request's transaction first: on SQLite it may hold the write lock
     svc = services()
     actor = Actor.terminal(key_id) if key_id else Actor.anonymous(request.remote_addr or "unknown")
     with svc.db.session() as session:

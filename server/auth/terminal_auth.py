@@ -7,6 +7,8 @@ cannot be replayed.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
@@ -24,6 +26,17 @@ from store_sync.signing import (
 )
 
 
+@dataclass(frozen=True)
+class TerminalIdentity:
+    """Who signed the request: plain values, usable after the lookup's session is gone."""
+
+    id: uuid.UUID
+    key_id: str
+    code: str
+    store_id: uuid.UUID
+    store_code: str
+
+
 def path_with_query(environ: dict) -> str:
     """The request target as the client sent it (still percent-encoded), which is what it signed."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
@@ -35,7 +48,7 @@ def path_with_query(environ: dict) -> str:
 
 
 def authenticate_terminal(sessions: sessionmaker[Session], headers, method: str, target: str,
-                          body: bytes, now: datetime, window_seconds: int) -> Terminal:
+                          body: bytes, now: datetime, window_seconds: int) -> TerminalIdentity:
     """Return the active terminal that signed this request, or raise ``TerminalAuthError``."""
     try:
         signed = read_signed_headers(headers)
@@ -52,10 +65,11 @@ def authenticate_terminal(sessions: sessionmaker[Session], headers, method: str,
             verify_signature(terminal.public_key, signed, method, target, body)
         except SignatureError as exc:
             raise TerminalAuthError(exc.reason, exc.detail) from None
+        identity = TerminalIdentity(terminal.id, terminal.key_id, terminal.code, terminal.store_id,
+                                    terminal.store.code)
         session.add(TerminalNonce(key_id=signed.key_id, nonce=signed.nonce, seen_at=now))
         try:
             session.commit()
         except IntegrityError:
             raise TerminalAuthError("replayed", "this request's nonce has been used before") from None
-        session.expunge(terminal)
-        return terminal
+        return identity
