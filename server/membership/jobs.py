@@ -10,7 +10,8 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from loyalty.expiry import expire_due
 from loyalty.tiers import Qualifying, evaluate_tier
@@ -35,9 +36,12 @@ def run_points_expiry(now: datetime | None = None) -> int:
     """Expire what is left of every lot past its expiry. Returns points expired by this run."""
     services = job_services()
     now = now or services.clock()
+    expiry = aliased(LedgerEntry)
     with services.db.session() as session:
+        # Lots past their expiry that no expire entry has closed yet.
         member_ids = session.scalars(select(LedgerEntry.member_id).where(
-            LedgerEntry.expires_at <= now, LedgerEntry.points > 0).distinct()).all()
+            LedgerEntry.expires_at <= now, LedgerEntry.points > 0,
+            ~exists().where(expiry.kind == "expire", expiry.lot_id == LedgerEntry.id)).distinct()).all()
     expired = 0
     for member_id in member_ids:
         with services.db.session() as session:

@@ -3,6 +3,7 @@
 import json
 import threading
 import uuid
+
 import pytest
 import requests
 from werkzeug.serving import make_server

@@ -12,7 +12,8 @@ def test_enrolment_issues_a_chain_card_and_a_till_can_look_it_up(client, desk, e
     assert looked_up.json["account"]["balance"] == 1200 and looked_up.json["account"]["available"] == 1200
     assert looked_up.json["member"]["tier"] == "basic"
     profile = client.get(f"/api/v1/members/{member_id}", headers=desk).json
-    assert profile["phone"] == "+442079460958" and profile["email"] == "Ada@example.org"  # the domain is case-free, the local part kept
+    assert profile["phone"] == "+442079460958"
+    assert profile["email"] == "Ada@example.org"  # the domain is case-free; the local part is kept
 
 
 def test_a_bad_card_number_is_422_and_an_unknown_one_404(client, desk, enrol):
@@ -44,7 +45,7 @@ def test_search_by_card_phone_email_and_name_fragment_paginates(client, desk, en
 
 
 def test_replacing_a_lost_card_keeps_the_balance_and_retires_the_old_number(client, desk, enrol, till):
-    member_id, old = enrol(points=800)
+    _, old = enrol(points=800)
     lost = client.post(f"/api/v1/cards/{old}/state", json={"state": "lost", "reason": "lost in the bus"},
                        headers=desk)
     assert lost.status_code == 200 and lost.json["state"] == "lost"

@@ -1,0 +1,54 @@
+"""Loyalty jobs: expiry first-expiring-first, tier review; both safe to run twice.
+
+Time moves a lot here, so every staff call logs in afresh (tokens live 8 hours).
+"""
+
+from datetime import UTC, datetime
+
+from server.membership.jobs import run_points_expiry, run_tier_review
+from tests.integration.membership.conftest import account
+from tests.support.factories import login
+from tests.support.tills import line
+
+
+def _desk(client):
+    return login(client, "sam")
+
+
+def _enrol(client, points=0):
+    member = client.post("/api/v1/members", json={"name": "Time Traveller"}, headers=_desk(client)).json
+    if points:
+        client.post(f"/api/v1/members/{member['id']}/adjustments", headers=_desk(client),
+                    json={"id": "welcome-1", "points": points, "reason": "welcome"})
+    return member["id"], member["card"]["number"]
+
+
+def test_expiry_removes_exactly_what_is_left_of_old_lots_and_is_idempotent(client, desk, till, clock):
+    clock.now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    member_id, card = _enrol(client, points=1000)  # a lot expiring at the end of January 2026
+    clock.now = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
+    till.sale([line("1", 30000)], card=card)  # 300 points, expiring at the end of June 2026
+    clock.now = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+    paid = till.sale([line("1", 2000)], card=card,
+                     tenders=[{"kind": "points", "amount_minor": 600, "points": 600},
+                              {"kind": "cash", "amount_minor": 1400}])
+    assert paid.status_code == 201, paid.json
+    # the 600 came out of the January lot (first to expire): 400 left there, 300 + 14 in later lots
+    assert account(client, _desk(client), member_id)["balance"] == 1000 + 300 - 600 + 14
+    clock.now = datetime(2026, 2, 1, 0, 0, 1, tzinfo=UTC)
+    assert run_points_expiry() == 400
+    assert run_points_expiry() == 0
+    assert account(client, _desk(client), member_id)["balance"] == 314
+
+
+def test_a_member_is_upgraded_as_soon_as_spend_qualifies_and_downgraded_only_on_review(client, desk, till,
+                                                                                     clock):
+    member_id, card = _enrol(client)
+    till.sale([line("1", 60000)], card=card)  # 600.00 in the last year: silver (500.00)
+    assert run_tier_review(is_review_date=False) == 1
+    assert client.get(f"/api/v1/members/{member_id}", headers=_desk(client)).json["tier"] == "silver"
+    assert run_tier_review(is_review_date=False) == 0
+    clock.advance(days=400)  # the spend has left the 365-day window
+    assert run_tier_review(is_review_date=False) == 0
+    assert run_tier_review(is_review_date=True) == 1
+    assert client.get(f"/api/v1/members/{member_id}", headers=_desk(client)).json["tier"] == "basic"
