@@ -63,6 +63,7 @@ def server(ctx: click.Context, host: str, port: int, workers: int, dev: bool) ->
     services = _services(ctx)
     if not is_up_to_date(services.db.engine):
         raise click.ClickException("the database schema is not up to date; run: onecard db upgrade")
+    _publish_program(services)
     app = create_app(services=services)
     settings = services.settings
     runner = "flask dev server" if dev else f"gunicorn, {workers} workers"
@@ -75,6 +76,15 @@ def server(ctx: click.Context, host: str, port: int, workers: int, dev: bool) ->
 
     GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
                       "timeout": 60}).run()
+
+
+def _publish_program(services) -> None:
+    """Put the chain's loyalty rules (from settings) on the change feed if they changed."""
+    from server.membership.publishing import publish_program_if_changed
+
+    with services.db.session() as session:
+        publish_program_if_changed(session, services.program, services.settings.currency, services.clock())
+        session.commit()
 
 
 @cli.command()
@@ -117,6 +127,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 
     services = _services(ctx)
     upgrade(services.db.engine, revision)
+    _publish_program(services)
     click.echo(f"database {services.settings.database_url_safe} is at revision "
                f"{', '.join(sorted(current_revisions(services.db.engine)))}")
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.audit import Actor, write_audit
 from server.exceptions import Conflict, NotFound, OneCardError
+from server.membership.publishing import publish_store
 from server.models import Store, Terminal
 from store_sync.signing import TerminalCredential
 
@@ -51,6 +52,7 @@ def create_store(session: Session, code: str, name: str, timezone: str, now: dat
         raise Conflict(f"store {code!r} already exists")
     store = Store(code=code, name=name or code, timezone=_check_timezone(timezone), created_at=now)
     session.add(store)
+    publish_store(session, store, now)
     write_audit(session, at=now, actor=actor, action="store.created", target=code)
     return store
 

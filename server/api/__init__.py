@@ -5,12 +5,24 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
-from server.api import audit, auth, cards, health, members, stores, terminals, transactions
+from server.api import (
+    audit,
+    auth,
+    cards,
+    health,
+    journal,
+    members,
+    reports,
+    stores,
+    sync,
+    terminals,
+    transactions,
+)
 from server.api.problems import http_exception_problem
 from server.schemas.common import ProblemSchema
 
 BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
-              transactions.blp)
+              transactions.blp, sync.blp, journal.blp, reports.blp)
 
 
 class Api(SmorestApi):

@@ -161,7 +161,7 @@ def add_adjustment(body, member_id):
 def merge(body, member_id):
     session = db_session()
     moved = merge_members(session, member_id, body["merge_member_id"], body["reason"],
-                          services().clock(), acting())
+                          services().program, services().clock(), acting())
     session.commit()
     return {"survivor_id": member_id, "merged_id": body["merge_member_id"], "points_moved": moved}
 

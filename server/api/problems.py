@@ -74,7 +74,9 @@ def http_exception_problem(error: HTTPException) -> Response:
 def onecard_problem(error: OneCardError) -> Response:
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else None
     extra = {k: v for k, v in error.extra.items() if isinstance(v, (str, int, bool))}
-    return problem(error.status, error.title, error.detail, slug=error.slug, headers=headers, **extra)
+    errors = error.extra.get("errors")  # field -> messages, for rule failures that name a field
+    return problem(error.status, error.title, error.detail, slug=error.slug, headers=headers,
+                   errors=errors if isinstance(errors, dict) else None, **extra)
 
 
 # Domain errors from the pure loyalty rules: (status, problem slug, title). Unlisted ones are 422.

@@ -27,15 +27,6 @@ from server.schemas.transactions import (
 blp = Blueprint("transactions", __name__, url_prefix="/api/v1", description="Sales and holds from tills")
 
 
-def to_command(body: dict, raw: dict) -> PostTransaction:
-    return PostTransaction(id=body["id"], kind=body["kind"], store=body["store"], terminal=body["terminal"],
-                           at=body["at"], lines=tuple(body["lines"]), tenders=tuple(body["tenders"]),
-                           card_number=body["card_number"], offline=body["offline"],
-                           hold_id=body["hold_id"], original_id=body["original_id"],
-                           points_earned=body["points_earned"], points_redeemed=body["points_redeemed"],
-                           raw=raw)
-
-
 @blp.route("/transactions", methods=["POST"])
 @blp.doc(security=TERMINAL_SIGNED)
 @terminal_required
@@ -45,8 +36,8 @@ def to_command(body: dict, raw: dict) -> PostTransaction:
 def post(body):
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
-    outcome, replayed = post_transaction(session, to_command(body, request.get_json()), svc.program,
-                                         svc.clock())
+    command = PostTransaction.from_body(body, request.get_json())
+    outcome, replayed = post_transaction(session, command, svc.program, svc.clock())
     session.commit()
     if replayed:
         return {**outcome, "status": "duplicate"}, 200
@@ -76,7 +67,7 @@ def create_hold(body):
 @blp.response(200, HoldSchema)
 def release(hold_id):
     session = db_session()
-    hold = release_hold(session, hold_id, services().clock())
+    hold = release_hold(session, hold_id, services().program, services().clock())
     ensure_terminal_scope(hold.store_code)
     session.commit()
     return hold

@@ -15,6 +15,7 @@ from loyalty.members import CardKind, CardState, change_card_state, replace_card
 from server.audit import Actor, write_audit
 from server.exceptions import Conflict, NotFound
 from server.membership.program import LoyaltyProgram
+from server.membership.publishing import publish_card
 from server.models import Card, Member
 
 
@@ -46,6 +47,7 @@ def issue_card(session: Session, member: Member, program: LoyaltyProgram, now: d
     card = Card(number=number, member_id=member.id, kind=CardKind(kind).value,
                 state=CardState.ACTIVE.value, chip_uid=chip_uid, issued_at=now, state_changed_at=now)
     session.add(card)
+    publish_card(session, card, now)
     write_audit(session, at=now, actor=actor, action="card.issued", target=number,
                 details={"member_id": str(member.id), "kind": card.kind})
     return card
@@ -72,6 +74,7 @@ def change_state(session: Session, card: Card, to_state: str, reason: str, now: 
     updated, _event = change_card_state(to_value(card), ChangeCardState(
         number=card.number, to_state=to_state, at=now, reason=reason, actor=actor.name))
     card.state, card.state_changed_at = updated.state.value, now
+    publish_card(session, card, now)
     write_audit(session, at=now, actor=actor, action=f"card.{to_state}", target=card.number,
                 reason=reason)
     return card
@@ -89,6 +92,8 @@ def replace(session: Session, card: Card, program: LoyaltyProgram, reason: str, 
     replacement = Card(number=new.number, member_id=card.member_id, kind=new.kind.value,
                        state=new.state.value, issued_at=now, state_changed_at=now)
     session.add(replacement)
+    publish_card(session, card, now)
+    publish_card(session, replacement, now)
     write_audit(session, at=now, actor=actor, action="card.replaced", target=card.number,
                 reason=reason, details={"new_number": number})
     return replacement

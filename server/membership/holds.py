@@ -16,6 +16,7 @@ from loyalty.exceptions import InsufficientPoints
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.membership.ledger import HELD, held_points, load_ledger, lock_member
 from server.membership.program import LoyaltyProgram
+from server.membership.publishing import publish_member
 from server.models import Hold
 
 CONFIRMED, RELEASED, EXPIRED = "confirmed", "released", "expired"
@@ -44,6 +45,7 @@ def place_hold(session: Session, hold_id: uuid.UUID, member_id: uuid.UUID, point
                 terminal_code=terminal_code, created_at=now, expires_at=now + program.hold_ttl)
     session.add(hold)
     session.flush()
+    publish_member(session, member_id, program, now)
     return hold
 
 
@@ -57,12 +59,14 @@ def live_hold(session: Session, hold_id: uuid.UUID, now: datetime) -> Hold:
     return hold
 
 
-def release_hold(session: Session, hold_id: uuid.UUID, now: datetime) -> Hold:
+def release_hold(session: Session, hold_id: uuid.UUID, program: LoyaltyProgram, now: datetime) -> Hold:
     hold = session.get(Hold, hold_id)
     if hold is None:
         raise NotFound(f"no hold {hold_id}")
     if hold.status == HELD:
         hold.status = RELEASED
+        session.flush()
+        publish_member(session, hold.member_id, program, now)
     return hold
 
 

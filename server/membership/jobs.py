@@ -18,18 +18,22 @@ from loyalty.tiers import Qualifying, evaluate_tier
 from server.jobs.context import job_services
 from server.membership.holds import expire_holds
 from server.membership.ledger import load_ledger, lock_member, post_entries
-from server.membership.program import LoyaltyProgram, program_from_settings
+from server.membership.program import LoyaltyProgram
+from server.membership.publishing import publish_member
 from server.models import LedgerEntry, Member, PostedTransaction, TierChange
 
 log = logging.getLogger(__name__)
 
 
-def expire_points_for(session, member_id: uuid.UUID, now: datetime) -> int:
+def expire_points_for(session, member_id: uuid.UUID, program: LoyaltyProgram, now: datetime) -> int:
     lock_member(session, member_id)
     ledger = load_ledger(session, member_id)
     entries = expire_due(ledger.state, now)
     post_entries(session, ledger, entries, now, allow_debt=True)
-    return -sum(e.points for e in entries if e.id not in ledger.ids)
+    expired = -sum(e.points for e in entries if e.id not in ledger.ids)
+    if expired:
+        publish_member(session, member_id, program, now)
+    return expired
 
 
 def run_points_expiry(now: datetime | None = None) -> int:
@@ -45,7 +49,7 @@ def run_points_expiry(now: datetime | None = None) -> int:
     expired = 0
     for member_id in member_ids:
         with services.db.session() as session:
-            expired += expire_points_for(session, member_id, now)
+            expired += expire_points_for(session, member_id, services.program, now)
             session.commit()
     log.info("points expiry at %s: %d points expired over %d accounts", now, expired, len(member_ids))
     return expired
@@ -76,6 +80,7 @@ def review_tier(session, member_id: uuid.UUID, program: LoyaltyProgram, now: dat
     session.add(TierChange(member_id=member_id, from_tier=change.from_tier, to_tier=change.to_tier,
                            at=now))
     member.tier, member.tier_since = change.to_tier, now
+    publish_member(session, member_id, program, now)
     return change.to_tier
 
 
@@ -84,7 +89,7 @@ def run_tier_review(now: datetime | None = None, is_review_date: bool | None = N
     services = job_services()
     now = now or services.clock()
     review = is_review_date if is_review_date is not None else (now.day == 1 and now.month % 3 == 1)
-    program = program_from_settings(services.settings)
+    program = services.program
     with services.db.session() as session:
         member_ids = session.scalars(select(Member.id).where(Member.merged_into.is_(None),
                                                              Member.erased_at.is_(None))).all()

@@ -17,6 +17,7 @@ from server.exceptions import Conflict, NotFound, OneCardError
 from server.ids import new_id
 from server.membership.cards import issue_card
 from server.membership.program import LoyaltyProgram
+from server.membership.publishing import publish_member
 from server.models import Card, Member
 
 PROFILE_FIELDS = ("name", "phone", "email", "home_store", "notes")
@@ -65,6 +66,7 @@ def enrol(session: Session, request: Enrolment, program: LoyaltyProgram, now: da
     session.add(member)
     session.flush()
     card = issue_card(session, member, program, now, actor, number=request.card_number)
+    publish_member(session, member_id, program, now)
     write_audit(session, at=now, actor=actor, action="member.enrolled", target=str(member_id))
     return member, card
 

@@ -27,6 +27,7 @@ from server.exceptions import Conflict, OneCardError
 from server.membership.holds import CONFIRMED, live_hold
 from server.membership.ledger import held_points, load_ledger, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
+from server.membership.publishing import publish_member
 from server.models import Card, Member, PostedTransaction, ReconciliationException
 
 SALE, RETURN, VOID = "sale", "return", "void"
@@ -62,6 +63,15 @@ class PostTransaction:
     points_earned: int | None = None
     points_redeemed: int | None = None
     raw: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_body(cls, body: dict, raw: dict) -> PostTransaction:
+        """From the validated API body (server/schemas/transactions.py); ``raw`` is what was sent."""
+        return cls(id=body["id"], kind=body["kind"], store=body["store"], terminal=body["terminal"],
+                   at=body["at"], lines=tuple(body["lines"]), tenders=tuple(body["tenders"]),
+                   card_number=body["card_number"], offline=body["offline"], hold_id=body["hold_id"],
+                   original_id=body["original_id"], points_earned=body["points_earned"],
+                   points_redeemed=body["points_redeemed"], raw=raw)
 
     @property
     def points_tendered(self) -> int:
@@ -169,6 +179,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
         posting.flag("overspend", None, ledger.state.balance,
                      f"offline redemption left the balance at {ledger.state.balance} points")
     row.points_earned, row.points_redeemed = earning.points, command.points_tendered
+    publish_member(session, card.member_id, program, posting.now)
     posting.outcome.update(points_earned=earning.points, points_redeemed=command.points_tendered,
                            line_points=dict(earning.line_points), balance=ledger.state.balance,
                            points_tender_minor=command.points_tender_minor)
@@ -285,6 +296,7 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram) -
         lock_member(session, original.member_id)
         ledger = load_ledger(session, original.member_id)
         post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
+        publish_member(session, original.member_id, program, posting.now)
     row.points_earned, row.points_redeemed = -outcome.points_taken_back, -outcome.points_given_back
     posting.outcome.update(returned={k: v for k, v in returned.items() if v},
                            points_taken_back=outcome.points_taken_back,

@@ -31,6 +31,7 @@ class LoyaltyProgram:
     hold_ttl: timedelta = timedelta(minutes=15)
     offline_cap_points: int = 2000
     offline_window: timedelta = timedelta(hours=24)
+    offline_max_data_age: timedelta = timedelta(hours=12)
     excluded_categories: frozenset[str] = field(default_factory=frozenset)
 
     @property

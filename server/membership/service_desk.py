@@ -17,6 +17,7 @@ from server.membership.cards import to_value
 from server.membership.ledger import load_ledger, lock_member, post_entries
 from server.membership.members import to_profile
 from server.membership.program import LoyaltyProgram
+from server.membership.publishing import publish_cards_of, publish_member
 from server.models import AuditRecord, Card, Hold, LedgerEntry, Member, PostedTransaction
 
 
@@ -43,13 +44,14 @@ def adjust_points(session: Session, member_id: uuid.UUID, adjustment_id: str, po
     before = load_ledger(session, member_id)
     ledger = post_entries(session, before, [entry], now, allow_debt=True)
     if entry.id not in before.ids:  # a retried request is neither applied nor audited twice
+        publish_member(session, member_id, program, now)
         write_audit(session, at=now, actor=actor, action="points.adjusted", target=str(member_id),
                     reason=reason, details={"points": points, "adjustment_id": adjustment_id})
     return ledger.state.balance
 
 
 def merge_members(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID, reason: str,
-                  now: datetime, actor: Actor) -> int:
+                  program: LoyaltyProgram, now: datetime, actor: Actor) -> int:
     """Move the merged-away member's lots (and debt) and cards to the survivor. Returns points moved."""
     reason = _require_reason(reason)
     first, second = sorted([survivor_id, merged_id])  # lock in id order: no deadlock between merges
@@ -67,6 +69,10 @@ def merge_members(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID
     for card in cards:
         card.member_id = survivor_id
     merged.merged_into = survivor_id
+    session.flush()
+    publish_member(session, survivor_id, program, now)
+    publish_member(session, merged_id, program, now)
+    publish_cards_of(session, survivor_id, now)
     write_audit(session, at=now, actor=actor, action="member.merged", target=str(merged_id),
                 reason=reason, details={"survivor": str(survivor_id), "points_moved": plan.event.points_moved,
                                         "cards": [c.number for c in cards]})
@@ -110,6 +116,8 @@ def erase_member(session: Session, member: Member, reason: str, now: datetime, a
     member.erased_at = now
     session.execute(update(Card).where(Card.member_id == member.id, Card.state == "active")
                     .values(state="blocked", state_changed_at=now, chip_uid=None))
+    publish_member(session, member.id, None, now)  # a delete: tills forget the person
+    publish_cards_of(session, member.id, now)
     # Free text in earlier audit records may name the member: keep the act, drop the words.
     session.execute(update(AuditRecord).where(AuditRecord.target == str(member.id))
                     .values(reason="[erased]"))

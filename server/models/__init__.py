@@ -2,6 +2,8 @@
 
 from server.models.audit import AuditRecord
 from server.models.base import Base
+from server.models.changes import ChangeRecord, FeedPosition
+from server.models.journal import JournalRejection
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
 from server.models.security import TerminalNonce
 from server.models.staff import LoginFailure, StaffUser
@@ -12,7 +14,10 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Card",
+    "ChangeRecord",
+    "FeedPosition",
     "Hold",
+    "JournalRejection",
     "LedgerEntry",
     "LoginFailure",
     "Member",

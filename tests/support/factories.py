@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.audit import Actor
+from server.membership.publishing import publish_program_if_changed
 from server.staff import create_staff_user
 from server.terminals import create_store, register_terminal
 from store_sync.signing import TerminalCredential
@@ -34,5 +35,6 @@ def make_terminal(services, store: str, terminal: str, timezone: str = "Europe/B
                                              services.clock(), Actor.system("test"))
         _, credential = register_terminal(session, store_row, terminal, services.clock(),
                                           Actor.system("test"))
+        publish_program_if_changed(session, services.program, services.settings.currency, services.clock())
         session.commit()
     return credential

@@ -1,0 +1,28 @@
+"""POST /sync/journal: a till's journal batch, applied item by item (store_sync.journal)."""
+
+from __future__ import annotations
+
+from server.api.blueprint import Blueprint
+from server.api.context import TERMINAL_SIGNED, ensure_terminal_scope, services, terminal_required
+from server.membership.journal import apply_batch
+from store_sync.journal import PROTOCOL_VERSION, JournalBatchSchema, JournalResultSchema
+
+blp = Blueprint("journal", __name__, url_prefix="/api/v1/sync", description="The journal up from tills")
+
+
+@blp.route("/journal", methods=["POST"])
+@blp.doc(security=TERMINAL_SIGNED)
+@terminal_required
+@blp.arguments(JournalBatchSchema)
+@blp.response(200, JournalResultSchema)
+def push_journal(batch):
+    """Apply each item once; answer applied, duplicate, retry or rejected per item, in order.
+
+    Acknowledge (mark sent) only applied and duplicate items; resend retry items later; keep
+    rejected ones for the cashier's supervisor. Re-sending a whole batch is always safe.
+    """
+    ensure_terminal_scope(batch["store"], batch["terminal"])
+    svc = services()
+    # Each item commits on its own session; the request holds none (SQLite allows one writer).
+    results = apply_batch(svc.db.session, batch, batch["store"], batch["terminal"], svc.program, svc.clock())
+    return {"protocol_version": PROTOCOL_VERSION, "results": results}

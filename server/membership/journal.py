@@ -1,0 +1,117 @@
+"""Applying a till's journal batch: each item on its own, idempotently, answered per item.
+
+Each item runs in its own transaction, so one refusal never blocks or undoes the others. Items
+that may become applicable later (a return whose sale has not arrived yet) are answered
+``retry``; items that never will are ``rejected``. Both are kept in journal_rejections for the
+reconciliation report until they are applied.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+import marshmallow as ma
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty.exceptions import LoyaltyError
+from server.audit import Actor
+from server.exceptions import Conflict, OneCardError
+from server.membership.members import Enrolment, enrol
+from server.membership.posting import PostTransaction, TransactionRejected, post_transaction
+from server.membership.program import LoyaltyProgram
+from server.models import JournalRejection, Member
+from server.schemas.transactions import TransactionSchema
+from store_sync.journal import EnrolmentBodySchema, ItemStatus, ItemType
+
+# Refusals that time can cure: the till keeps the item and sends it again later.
+RETRYABLE = frozenset({"original-unknown"})
+
+
+class ItemRefused(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+def apply_batch(sessions: Callable[[], AbstractContextManager[Session]], batch: dict, store: str,
+                terminal: str, program: LoyaltyProgram, now: datetime) -> list[dict]:
+    return [apply_item(sessions, item, store, terminal, program, now) for item in batch["items"]]
+
+
+def apply_item(sessions, item: dict, store: str, terminal: str, program: LoyaltyProgram,
+               now: datetime) -> dict:
+    with sessions() as session:
+        try:
+            status, outcome = _apply(session, item, store, terminal, program, now)
+            _resolve(session, item["id"], now)
+            session.commit()
+            return {"id": item["id"], "status": status.value, "outcome": outcome}
+        except ItemRefused as refusal:
+            session.rollback()
+            return _refuse(sessions, item, store, terminal, refusal, now)
+
+
+def _apply(session: Session, item: dict, store: str, terminal: str, program: LoyaltyProgram,
+           now: datetime) -> tuple[ItemStatus, dict | None]:
+    try:
+        if item["type"] == ItemType.TRANSACTION:
+            return _apply_transaction(session, item, store, terminal, program, now)
+        return _apply_enrolment(session, item, store, terminal, program, now)
+    except ma.ValidationError as exc:
+        raise ItemRefused("invalid-body", f"the item body is not valid: {exc.messages}") from None
+    except TransactionRejected as exc:
+        raise ItemRefused(exc.reason, exc.detail) from None
+    except Conflict as exc:
+        raise ItemRefused("conflict", exc.detail) from None
+    except (OneCardError, LoyaltyError) as exc:
+        raise ItemRefused(getattr(exc, "slug", "rule-violated"), str(exc)) from None
+
+
+def _apply_transaction(session, item, store, terminal, program, now):
+    body = TransactionSchema().load(item["body"])
+    if (body["store"], body["terminal"]) != (store, terminal):
+        raise ItemRefused("wrong-terminal", "a terminal may only send its own transactions")
+    if body["id"] != item["id"]:
+        raise ItemRefused("id-mismatch", "a transaction item's id is the transaction's id")
+    outcome, replayed = post_transaction(session, PostTransaction.from_body(body, item["body"]), program, now)
+    return (ItemStatus.DUPLICATE if replayed else ItemStatus.APPLIED), outcome
+
+
+def _apply_enrolment(session, item, store, terminal, program, now):
+    body = EnrolmentBodySchema().load(item["body"])
+    existing = session.get(Member, body["member_id"])
+    if existing is not None:
+        if existing.created_at_store != store:
+            raise ItemRefused("conflict", f"member {body['member_id']} was enrolled elsewhere")
+        return ItemStatus.DUPLICATE, {"member_id": str(existing.id)}
+    member, card = enrol(session, Enrolment(
+        name=body["name"], phone=body["phone"], email=body["email"], home_store=store, created_at_store=store,
+        consents=body["consents"], member_id=body["member_id"], card_number=body["card_number"]),
+        program, body["at"], Actor.terminal(f"{store}/{terminal}"))
+    return ItemStatus.APPLIED, {"member_id": str(member.id), "card_number": card.number}
+
+
+def _refuse(sessions, item: dict, store: str, terminal: str, refusal: ItemRefused, now: datetime) -> dict:
+    final = refusal.reason not in RETRYABLE
+    with sessions() as session:
+        row = session.scalar(select(JournalRejection).where(JournalRejection.item_id == item["id"]))
+        if row is None:
+            row = JournalRejection(id=uuid.uuid4(), item_id=item["id"], item_type=item["type"], store_code=store,
+                                   terminal_code=terminal, body=item["body"], first_at=now, attempts=0)
+            session.add(row)
+        row.reason, row.detail, row.final, row.last_at = refusal.reason, refusal.detail, final, now
+        row.attempts += 1
+        session.commit()
+    status = ItemStatus.REJECTED if final else ItemStatus.RETRY
+    return {"id": item["id"], "status": status.value, "reason": refusal.reason, "detail": refusal.detail}
+
+
+def _resolve(session: Session, item_id: str, now: datetime) -> None:
+    row = session.scalar(select(JournalRejection).where(JournalRejection.item_id == item_id,
+                                                        JournalRejection.resolved_at.is_(None)))
+    if row is not None:
+        row.resolved_at = now

@@ -1,0 +1,87 @@
+"""Publishing what tills need about members to the change feed, in the writer's own transaction.
+
+Every act that changes a member's spendable points, tier or cards calls one of these before its
+commit, so the feed and the database can never disagree about what happened.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.membership.accounts import account_summary
+from server.membership.program import LoyaltyProgram
+from server.models import Card, ChangeRecord, Member, Store
+from server.sync import record_change
+from store_sync.entities import Entity
+from store_sync.feed import Op
+
+
+def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
+                   now: datetime) -> None:
+    """The member's tier and balance snapshot, for offline redemption decisions at any till.
+
+    A member merged away or erased is published as a delete (``program`` is then not needed).
+    """
+    member = session.get(Member, member_id)
+    if member.merged_into or member.erased_at:
+        record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.DELETE,
+                      payload=None, now=now)
+        return
+    summary = account_summary(session, member, program, now)
+    record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.UPSERT, now=now,
+                  payload={"id": str(member_id), "name": member.name, "tier": member.tier,
+                           "home_store": member.home_store, "balance": summary.balance,
+                           "available": summary.available, "debt": summary.debt,
+                           "taken_at": now.isoformat(), "segments": [], "promotion_uses": {}})
+
+
+def publish_card(session: Session, card: Card, now: datetime) -> None:
+    """A card and its state: a block reaches every till through this."""
+    record_change(session, entity_type=Entity.CARD, entity_id=card.number, op=Op.UPSERT, now=now,
+                  payload={"number": card.number, "member_id": str(card.member_id), "state": card.state,
+                           "chip_uid": card.chip_uid})
+
+
+def publish_cards_of(session: Session, member_id: uuid.UUID, now: datetime) -> None:
+    for card in session.scalars(select(Card).where(Card.member_id == member_id)):
+        publish_card(session, card, now)
+
+
+def publish_store(session: Session, store: Store, now: datetime) -> None:
+    record_change(session, entity_type=Entity.STORE, entity_id=store.code, op=Op.UPSERT, now=now,
+                  payload={"code": store.code, "name": store.name, "timezone": store.timezone})
+
+
+def program_payload(program: LoyaltyProgram, currency: str) -> dict:
+    redemption, earning = program.redemption, program.earning
+    share = redemption.max_share
+    return {
+        "currency": currency, "card_prefix": program.card_scheme.prefix,
+        "points_per_unit": earning.points_per_unit, "unit_minor": earning.unit_minor,
+        "tier_multipliers": {tier: str(value) for tier, value in earning.tier_multipliers.items()},
+        "excluded_categories": sorted(program.excluded_categories),
+        "expiry_months": program.expiry.months or 0,
+        "redeem_step_points": redemption.value.step_points, "redeem_step_minor": redemption.value.step_minor,
+        "redeem_minimum_points": redemption.minimum_points,
+        "redeem_max_share": f"{share.numerator}/{share.denominator}",
+        "offline_cap_points": program.offline_cap_points,
+        "offline_window_hours": int(program.offline_window.total_seconds() // 3600),
+        "offline_max_data_age_hours": int(program.offline_max_data_age.total_seconds() // 3600),
+    }
+
+
+def publish_program_if_changed(session: Session, program: LoyaltyProgram, currency: str, now: datetime) -> bool:
+    """Publish the chain's loyalty rules unless the feed already carries exactly these."""
+    payload = program_payload(program, currency)
+    latest = session.scalar(select(ChangeRecord.payload).where(
+        ChangeRecord.entity_type == Entity.PROGRAM.value, ChangeRecord.entity_id == "loyalty")
+        .order_by(ChangeRecord.order_key.desc()).limit(1))
+    if latest == payload:
+        return False
+    record_change(session, entity_type=Entity.PROGRAM, entity_id="loyalty", op=Op.UPSERT, payload=payload,
+                  now=now)
+    return True

@@ -1,0 +1,1 @@
+"""HQ reports: read-side queries over the server's tables (no writes)."""

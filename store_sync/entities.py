@@ -1,0 +1,101 @@
+"""What the change feed carries: one payload schema per entity type, shared by server and agent.
+
+The server publishes the full new state of an entity (``op`` upsert) or its removal (delete);
+an agent stores the latest payload per (entity_type, entity_id). Unknown fields are ignored on
+load so a newer server can add fields without breaking older tills.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import marshmallow as ma
+
+
+class Entity(StrEnum):
+    STORE = "store"  # id: store code
+    PROGRAM = "program"  # id: "loyalty" — the chain's earning, redemption and offline rules
+    PRODUCT = "product"  # id: sku
+    PROMOTION = "promotion"  # id: promotion id; payload holds the active version's definition
+    MEMBER = "member"  # id: member uuid; a balance snapshot for offline decisions
+    CARD = "card"  # id: card number
+
+
+class _Payload(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class StorePayload(_Payload):
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    timezone = ma.fields.String(required=True)
+
+
+class ProgramPayload(_Payload):
+    """The loyalty rules a till needs offline (the server's `LoyaltyProgram`, as plain numbers)."""
+
+    currency = ma.fields.String(required=True)
+    card_prefix = ma.fields.String(required=True)
+    points_per_unit = ma.fields.Integer(required=True)
+    unit_minor = ma.fields.Integer(required=True)
+    tier_multipliers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), load_default=dict,
+                                      metadata={"description": "tier -> fraction as text, e.g. '3/2'"})
+    excluded_categories = ma.fields.List(ma.fields.String(), load_default=list)
+    expiry_months = ma.fields.Integer(required=True)
+    redeem_step_points = ma.fields.Integer(required=True)
+    redeem_step_minor = ma.fields.Integer(required=True)
+    redeem_minimum_points = ma.fields.Integer(required=True)
+    redeem_max_share = ma.fields.String(required=True, metadata={"description": "fraction as text, '1/2'"})
+    offline_cap_points = ma.fields.Integer(required=True)
+    offline_window_hours = ma.fields.Integer(required=True)
+    offline_max_data_age_hours = ma.fields.Integer(required=True)
+
+
+class ProductPayload(_Payload):
+    sku = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    category = ma.fields.String(load_default="")
+    base_price_minor = ma.fields.Integer(required=True)
+    excluded_from_points = ma.fields.Boolean(load_default=False)
+    barcodes = ma.fields.List(ma.fields.String(), load_default=list)
+    active = ma.fields.Boolean(load_default=True)
+
+
+class PromotionPayload(_Payload):
+    id = ma.fields.String(required=True)
+    version = ma.fields.Integer(required=True)
+    state = ma.fields.String(required=True)
+    definition = ma.fields.Dict(required=True, metadata={"description": "the version's rule, as the API takes it"})
+
+
+class MemberPayload(_Payload):
+    """What a till may know of a member to serve them offline."""
+
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(load_default="")
+    tier = ma.fields.String(required=True)
+    home_store = ma.fields.String(allow_none=True, load_default=None)
+    balance = ma.fields.Integer(required=True)
+    available = ma.fields.Integer(required=True, metadata={"description": "redeemable at taken_at"})
+    debt = ma.fields.Integer(load_default=0)
+    taken_at = ma.fields.AwareDateTime(required=True)
+    segments = ma.fields.List(ma.fields.String(), load_default=list)
+    promotion_uses = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), load_default=dict)
+
+
+class CardPayload(_Payload):
+    number = ma.fields.String(required=True)
+    member_id = ma.fields.String(required=True)
+    state = ma.fields.String(required=True, metadata={"description": "active, blocked, lost or replaced"})
+    chip_uid = ma.fields.String(allow_none=True, load_default=None)
+
+
+PAYLOADS: dict[str, type[ma.Schema]] = {
+    Entity.STORE: StorePayload,
+    Entity.PROGRAM: ProgramPayload,
+    Entity.PRODUCT: ProductPayload,
+    Entity.PROMOTION: PromotionPayload,
+    Entity.MEMBER: MemberPayload,
+    Entity.CARD: CardPayload,
+}

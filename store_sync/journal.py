@@ -1,0 +1,90 @@
+"""The journal going up: what a till sends (batches of items) and what the server answers per item.
+
+Protocol (POST /api/v1/sync/journal, signed):
+
+* An agent writes each sale, return, void and enrolment to its local journal in the same SQLite
+  transaction that completes it, then pushes pending items in journal order, in batches.
+* The server applies each item idempotently by its id and answers per item:
+  ``applied`` or ``duplicate`` (acknowledged: the agent marks it sent),
+  ``retry`` (not yet applicable, e.g. a return whose sale has not arrived: keep and resend later),
+  ``rejected`` (never applicable: keep, report, never drop silently).
+* Nothing leaves the agent's journal before an acknowledgement; at-least-once delivery plus
+  idempotent apply gives exactly-once effect.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import marshmallow as ma
+
+PROTOCOL_VERSION = 1
+MAX_BATCH = 200
+
+
+class ItemType(StrEnum):
+    TRANSACTION = "transaction"  # body: the POST /api/v1/transactions body
+    ENROLMENT = "enrolment"  # body: EnrolmentBodySchema
+
+
+class ItemStatus(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    RETRY = "retry"
+    REJECTED = "rejected"
+
+    @property
+    def acknowledged(self) -> bool:
+        return self in (ItemStatus.APPLIED, ItemStatus.DUPLICATE)
+
+
+class EnrolmentBodySchema(ma.Schema):
+    """A member enrolled at a till (possibly offline): the till made the member id."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    member_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    phone = ma.fields.String(load_default=None)
+    email = ma.fields.String(load_default=None)
+    card_number = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\d{13}$"),
+                                   metadata={"description": "the pre-printed card handed over"})
+    consents = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Boolean(), load_default=dict)
+    at = ma.fields.AwareDateTime(required=True)
+
+
+class JournalItemSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    id = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=64),
+                          metadata={"description": "the item's id; for a transaction, the transaction id"})
+    seq = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1),
+                            metadata={"description": "the till's journal position"})
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf([t.value for t in ItemType]))
+    body = ma.fields.Dict(required=True, keys=ma.fields.String())
+
+
+class JournalBatchSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    protocol_version = ma.fields.Integer(required=True, validate=ma.validate.Equal(PROTOCOL_VERSION))
+    store = ma.fields.String(required=True)
+    terminal = ma.fields.String(required=True)
+    items = ma.fields.List(ma.fields.Nested(JournalItemSchema), required=True,
+                           validate=ma.validate.Length(min=1, max=MAX_BATCH))
+
+
+class ItemResultSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in ItemStatus]))
+    reason = ma.fields.String(allow_none=True, load_default=None)
+    detail = ma.fields.String(allow_none=True, load_default=None)
+    outcome = ma.fields.Dict(allow_none=True, load_default=None)
+
+
+class JournalResultSchema(ma.Schema):
+    protocol_version = ma.fields.Integer(required=True)
+    results = ma.fields.List(ma.fields.Nested(ItemResultSchema), required=True)
