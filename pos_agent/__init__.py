@@ -1,0 +1,5 @@
+"""The store-side POS agent: one process per terminal with a local SQLite cache and journal,
+the checkout service, sync with the central server (feed down, journal up) and the register page.
+
+Talks to the server only over signed HTTP (``store_sync.http``); never imports ``server``.
+"""

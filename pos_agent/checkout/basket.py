@@ -1,0 +1,83 @@
+"""A basket at the till: what was scanned, who the member is, points and tenders. Plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class BasketState(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Item:
+    line_id: str
+    sku: str
+    name: str
+    unit_price: int
+    category: str = ""
+    excluded: bool = False
+    qty: int = 1
+    qty_milli: int | None = None
+    price_override: int | None = None  # a price-embedded barcode sets the line's price
+
+
+@dataclass
+class MemberAtTill:
+    """The member attached to a basket and where the till's knowledge of them came from.
+
+    ``source`` is ``server`` (live look-up), ``cache`` (feed snapshot) or ``unknown`` (a valid
+    card the till has never seen: the sale goes on, points are credited on sync).
+    """
+
+    card_number: str
+    source: str
+    member_id: str | None = None
+    name: str = ""
+    tier: str | None = None
+    available: int = 0
+    balance: int = 0
+    as_of: datetime | None = None
+    segments: tuple[str, ...] = ()
+    promotion_uses: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class PointsRedemption:
+    points: int
+    value_minor: int
+    offline: bool
+    hold_id: str | None = None
+
+
+@dataclass
+class Tender:
+    kind: str
+    amount_minor: int
+    points: int = 0
+    given_minor: int = 0  # cash handed over; the change is given minus amount
+
+
+@dataclass
+class Basket:
+    id: str
+    opened_at: datetime
+    offline: bool = False
+    offline_reason: str = ""
+    items: list[Item] = field(default_factory=list)
+    member: MemberAtTill | None = None
+    coupons: list[str] = field(default_factory=list)
+    redemption: PointsRedemption | None = None
+    tenders: list[Tender] = field(default_factory=list)
+    state: BasketState = BasketState.OPEN
+    next_line: int = 1
+    sale_id: str | None = None
+
+    def new_line_id(self) -> str:
+        line_id = str(self.next_line)
+        self.next_line += 1
+        return line_id

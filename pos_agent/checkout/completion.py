@@ -1,0 +1,94 @@
+"""Turning a paid basket into what is kept: the transaction body (the journal item) and the receipt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from devices.preview import text_preview
+from devices.receipt import layout_receipt
+from devices.sale import CompletedSale, Discount, LoyaltySummary, SaleLine, StoreHeader, Tender
+from loyalty.earning import Earning
+from pos_agent.checkout.basket import Basket, Item
+from pos_agent.checkout.pricing import sale_lines
+from pos_agent.checkout.program import Program
+from promotions import Catalogue, MemberPrice, PricedBasket, PricedLine
+
+TENDER_LABELS = {"cash": "Cash", "card": "Card", "points": "Points", "voucher": "Voucher"}
+
+
+def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, program: Program,
+                     store: str, terminal: str, at: datetime) -> dict[str, Any]:
+    """The POST /api/v1/transactions body of the sale: the journal item's body, exactly."""
+    skus = {line.line_id: line.sku for line in priced.lines}
+    lines = [{"line_id": ln.line_id, "sku": skus[ln.line_id], "qty": ln.qty, "paid_minor": ln.paid_minor,
+              "category": ln.category, "excluded": ln.excluded}
+             for ln in sale_lines(basket, priced, program)]
+    member = basket.member
+    redeemed = basket.redemption.points if basket.redemption else 0
+    return {
+        "id": basket.sale_id, "kind": "sale", "store": store, "terminal": terminal, "at": at.isoformat(),
+        "offline": basket.offline, "card_number": member.card_number if member else None,
+        "lines": lines, "tenders": tenders_body(basket),
+        "hold_id": basket.redemption.hold_id if basket.redemption else None,
+        # An unknown card's tier is unknown here: the server decides its points alone.
+        "points_earned": earned.points if member and member.source != "unknown" else None,
+        "points_redeemed": redeemed if member else None,
+    }
+
+
+def tenders_body(basket: Basket) -> list[dict[str, Any]]:
+    found = []
+    if basket.redemption:
+        found.append({"kind": "points", "amount_minor": basket.redemption.value_minor,
+                      "points": basket.redemption.points})
+    found += [{"kind": t.kind, "amount_minor": t.amount_minor, "points": 0} for t in basket.tenders]
+    return found
+
+
+def new_balance(basket: Basket, earned: int) -> int:
+    member = basket.member
+    redeemed = basket.redemption.points if basket.redemption else 0
+    return (member.balance if member else 0) - redeemed + earned
+
+
+def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, store: dict, program: Program,
+                 terminal: str, at: datetime, earned: int, data_as_of: datetime | None) -> CompletedSale:
+    """The device layer's view of the completed sale, for the receipt layout."""
+    items = {item.line_id: item for item in basket.items}
+    return CompletedSale(
+        receipt_id=basket.sale_id, store=StoreHeader(store.get("name", store["code"])), sold_at=at,
+        lines=tuple(_receipt_line(line, items[line.line_id], catalogue) for line in priced.lines),
+        subtotal=priced.subtotal, total=priced.total, currency=program.currency, terminal=terminal,
+        tenders=tuple(Tender(TENDER_LABELS[t["kind"]], t["amount_minor"]) for t in tenders_body(basket)),
+        change=sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
+        loyalty=_loyalty(basket, earned), footer=_footer(basket, data_as_of))
+
+
+def receipt_text(sale: CompletedSale) -> str:
+    return text_preview(layout_receipt(sale))
+
+
+def _receipt_line(line: PricedLine, item: Item, catalogue: Catalogue) -> SaleLine:
+    member_ids = {p.promotion_id for p in catalogue if isinstance(p.rule, MemberPrice)}
+    member_off = sum(d.amount for d in line.discounts if d.promotion_id in member_ids)
+    return SaleLine(
+        description=item.name, unit_price=line.base_unit_price, amount=line.base_amount, quantity=line.qty,
+        weight_grams=line.qty_milli, member_amount=line.base_amount - member_off if member_off else None,
+        discounts=tuple(Discount(d.label, d.amount) for d in line.discounts if d.promotion_id not in member_ids))
+
+
+def _loyalty(basket: Basket, earned: int) -> LoyaltySummary | None:
+    member = basket.member
+    if member is None:
+        return None
+    redeemed = basket.redemption.points if basket.redemption else 0
+    return LoyaltySummary(member.card_number, member.tier or "-", earned, new_balance(basket, earned),
+                          redeemed, pending=basket.offline)
+
+
+def _footer(basket: Basket, data_as_of: datetime | None) -> tuple[str, ...]:
+    lines = ["Thank you for shopping with us"]
+    if basket.offline and data_as_of is not None:
+        lines.append(f"Member data as of {data_as_of:%Y-%m-%d %H:%M} UTC")
+    return tuple(lines)

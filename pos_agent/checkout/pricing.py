@@ -1,0 +1,67 @@
+"""Pricing a basket with the shared engine, and the points its sale earns by the loyalty rules.
+
+The same ``promotions.price_basket`` runs on the server, so an offline price agrees to the cent
+with the server's later re-check. Points earned come from ``loyalty.compute_earning`` with the
+program's tier multipliers, which is the figure the server posts and checks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from loyalty.earning import Earning, SaleLine, compute_earning
+from pos_agent.checkout.basket import Basket, Item
+from pos_agent.checkout.program import Program
+from promotions import BasketLine, Catalogue, Member, PresentedCoupon, PricedBasket, PricingRequest, Store, price_basket
+
+
+def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime) -> PricedBasket:
+    """Price ``basket`` at ``at`` for its member (if any)."""
+    request = PricingRequest(
+        lines=tuple(_line(item) for item in basket.items),
+        store=Store(store["code"], store.get("timezone", "UTC")),
+        at=at,
+        member=_member(basket),
+        coupons=tuple(PresentedCoupon(code) for code in basket.coupons),
+        earn=program.earn_config,
+        redeem=program.redeem_config,
+    )
+    return price_basket(request, catalogue)
+
+
+def _line(item: Item) -> BasketLine:
+    unit = item.price_override if item.price_override is not None else item.unit_price
+    return BasketLine(item.line_id, item.sku, unit, item.qty, item.qty_milli, item.category, item.excluded)
+
+
+def _member(basket: Basket) -> Member | None:
+    m = basket.member
+    if m is None:
+        return None
+    return Member(member_id=m.member_id or m.card_number, tier=m.tier, segments=frozenset(m.segments),
+                  promotion_uses=dict(m.promotion_uses), points_balance=max(m.available, 0))
+
+
+def sale_lines(basket: Basket, priced: PricedBasket, program: Program) -> list[SaleLine]:
+    """The lines as loyalty and the server's posting see them (what each cost after discounts)."""
+    by_id = {item.line_id: item for item in basket.items}
+    return [SaleLine(line.line_id, line.total, _qty(by_id[line.line_id]), by_id[line.line_id].category,
+                     _excluded(by_id[line.line_id], program))
+            for line in priced.lines]
+
+
+def earning(basket: Basket, priced: PricedBasket, program: Program, points_tender_minor: int) -> Earning:
+    """Points the sale earns; none without a member the till could identify."""
+    lines = sale_lines(basket, priced, program)
+    if basket.member is None:
+        return Earning(0, {ln.line_id: 0 for ln in lines}, 0)
+    return compute_earning(lines, program.earning, tier=basket.member.tier,
+                           points_tender_minor=points_tender_minor)
+
+
+def _qty(item: Item) -> int:
+    return 1 if item.qty_milli is not None else item.qty  # a weighed line is returned whole
+
+
+def _excluded(item: Item, program: Program) -> bool:
+    return item.excluded or item.category in program.excluded_categories

@@ -1,0 +1,89 @@
+"""Read access to the cached feed data the checkout needs: products, cards, members, rules."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from pos_agent.checkout.program import Program
+from pos_agent.checkout.promotion_codec import promotion_from_payload
+from pos_agent.exceptions import NotReady
+from pos_agent.store import cache
+from pos_agent.store.database import Database
+from pos_agent.sync.feed_puller import LAST_CAUGHT_UP
+from promotions import Catalogue, PromotionError
+from store_sync.entities import Entity
+
+log = logging.getLogger(__name__)
+
+
+class ReferenceData:
+    """The cache seen as the checkout's reference data; the promotion catalogue is built once per change."""
+
+    def __init__(self, db: Database, store_code: str) -> None:
+        self.db, self.store_code = db, store_code
+        self._lock = threading.Lock()
+        self._catalogue: tuple[int, Catalogue] | None = None
+
+    def _get(self, entity_type: str, entity_id: str) -> dict[str, Any] | None:
+        with self.db.reading() as conn:
+            return cache.get(conn, entity_type, entity_id)
+
+    def product(self, sku: str) -> dict[str, Any] | None:
+        found = self._get(Entity.PRODUCT, sku)
+        return found if found and found.get("active", True) else None
+
+    def product_for_code(self, code: str) -> dict[str, Any] | None:
+        """A product by one of its barcodes, or by its sku typed at the till."""
+        with self.db.reading() as conn:
+            sku = cache.sku_for_barcode(conn, code)
+        return self.product(sku or code)
+
+    def card(self, number: str) -> dict[str, Any] | None:
+        return self._get(Entity.CARD, number)
+
+    def member(self, member_id: str) -> dict[str, Any] | None:
+        return self._get(Entity.MEMBER, member_id)
+
+    def store(self) -> dict[str, Any]:
+        return self._get(Entity.STORE, self.store_code) or {"code": self.store_code, "name": self.store_code,
+                                                            "timezone": "UTC"}
+
+    def program(self) -> Program:
+        raw = self._get(Entity.PROGRAM, "loyalty")
+        if raw is None:
+            raise NotReady("the loyalty rules have not been synced from the server yet")
+        return Program.from_payload(raw)
+
+    def caught_up_at(self) -> datetime | None:
+        """When the till last had every change the server had published."""
+        with self.db.reading() as conn:
+            text = cache.get_state(conn, LAST_CAUGHT_UP)
+        return None if text is None else datetime.fromisoformat(text)
+
+    def catalogue(self) -> Catalogue:
+        with self.db.reading() as conn:
+            version = cache.max_seq(conn, Entity.PROMOTION)
+            payloads = None if self._fresh(version) else cache.all_of(conn, Entity.PROMOTION)
+        with self._lock:
+            if payloads is not None:
+                self._catalogue = (version, Catalogue(_promotions(payloads)))
+            return self._catalogue[1]
+
+    def _fresh(self, version: int) -> bool:
+        return self._catalogue is not None and self._catalogue[0] == version
+
+
+def _promotions(payloads: list[dict[str, Any]]) -> list:
+    built = []
+    for payload in payloads:
+        if payload.get("state", "active") != "active":
+            continue
+        try:
+            built.append(promotion_from_payload(payload))
+        except (PromotionError, KeyError, ValueError, TypeError) as exc:
+            # One bad promotion must not stop the till from selling; it is logged for HQ.
+            log.error("promotion %s skipped: %s", payload.get("id"), exc)
+    return built

@@ -1,0 +1,94 @@
+"""Returns and voids against a sale made at this till (found in the local store).
+
+The refund and the points taken back are worked out with ``loyalty.returns`` from what the sale
+recorded, the same rule the server applies when the journal item arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from loyalty.earning import SaleLine
+from loyalty.exceptions import LoyaltyError
+from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return
+from pos_agent.checkout.program import Program
+from pos_agent.exceptions import ReturnRefused, SaleNotFound
+from pos_agent.ids import new_id
+from pos_agent.store import journal, sales
+from pos_agent.store.database import Database
+from store_sync.journal import ItemType
+
+
+class Returns:
+    def __init__(self, db: Database, program: Callable[[], Program], clock: Callable[[], datetime],
+                 on_journal: Callable[[], None]) -> None:
+        self.db, self.program, self.clock, self.on_journal = db, program, clock, on_journal
+
+    def sale(self, sale_id: str) -> dict[str, Any]:
+        """A sale made here, with what was already returned of it."""
+        with self.db.reading() as conn:
+            record = sales.get_sale(conn, sale_id)
+            earlier = sales.undoing(conn, sale_id)
+        if record is None or record["body"]["kind"] != "sale":
+            raise SaleNotFound(sale_id)
+        return {**record, "returned": _returned(earlier), "voided": any(r["body"]["kind"] == "void" for r in earlier)}
+
+    def return_lines(self, sale_id: str, returning: Mapping[str, int]) -> dict[str, Any]:
+        """Return some units of some lines; the refund goes back as cash and points."""
+        return self._undo(sale_id, "return", dict(returning))
+
+    def void(self, sale_id: str) -> dict[str, Any]:
+        """Undo everything of a sale not yet returned."""
+        return self._undo(sale_id, "void", None)
+
+    def _undo(self, sale_id: str, kind: str, returning: dict[str, int] | None) -> dict[str, Any]:
+        found = self.sale(sale_id)
+        if found["voided"]:
+            raise ReturnRefused(f"sale {sale_id} was voided")
+        before = found["returned"]
+        if returning is None:
+            returning = {ln["line_id"]: ln["qty"] - before.get(ln["line_id"], 0) for ln in found["body"]["lines"]}
+        outcome = self._outcome(found, returning, before)
+        body = self._body(found["body"], kind, returning, outcome)
+        record = {"body": body, "total_minor": -outcome.refund_minor, "returned": returning,
+                  "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back}
+        with self.db.transaction() as conn:
+            sales.save_sale(conn, record)
+            journal.append(conn, body["id"], ItemType.TRANSACTION.value, body, self.clock())
+        self.on_journal()
+        return {"transaction": body, "refund_minor": outcome.refund_minor,
+                "money_refund_minor": outcome.money_refund_minor,
+                "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back}
+
+    def _outcome(self, found: dict, returning: dict[str, int], before: dict[str, int]) -> ReturnOutcome:
+        body = found["body"]
+        points = next((t for t in body["tenders"] if t["kind"] == "points"), None)
+        record = SaleRecord(body["id"], body.get("card_number") or "-",
+                            tuple(SaleLine(ln["line_id"], ln["paid_minor"], ln["qty"], ln["category"], ln["excluded"])
+                                  for ln in body["lines"]),
+                            line_points=found.get("line_points", {}),
+                            redeemed_points=points["points"] if points else 0,
+                            points_tender_minor=points["amount_minor"] if points else 0)
+        try:
+            return reverse_return(record, new_id(), self.clock(), returning, before, self.program().expiry)
+        except LoyaltyError as exc:
+            raise ReturnRefused(str(exc)) from None
+
+    def _body(self, sale: dict, kind: str, returning: dict[str, int], outcome: ReturnOutcome) -> dict[str, Any]:
+        lines = [{"line_id": ln["line_id"], "sku": ln["sku"], "qty": returning[ln["line_id"]],
+                  "category": ln["category"], "excluded": ln["excluded"]}
+                 for ln in sale["lines"] if returning.get(ln["line_id"])]
+        return {"id": new_id(), "kind": kind, "store": sale["store"], "terminal": sale["terminal"],
+                "at": self.clock().isoformat(), "offline": False, "card_number": sale.get("card_number"),
+                "original_id": sale["id"], "lines": [] if kind == "void" else lines,
+                "tenders": [{"kind": "cash", "amount_minor": outcome.money_refund_minor, "points": 0}]}
+
+
+def _returned(earlier: list[dict[str, Any]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for record in earlier:
+        for line_id, qty in record.get("returned", {}).items():
+            total[line_id] = total.get(line_id, 0) + qty
+    return total

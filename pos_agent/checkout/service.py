@@ -1,0 +1,239 @@
+"""The checkout use cases over the local store and the ``ServerLink`` port.
+
+Online, card look-ups and holds go to the server with a short timeout; the first failure turns
+the sale offline for good (the cashier never waits on a dead link twice) and the till's mode
+offline until the health probe sees the server again. Completion writes the sale, its journal
+item, its redemption and its receipt in one local transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from devices.barcodes import BarcodeRules, CodeKind, classify
+from pos_agent.checkout import completion, members, points, pricing
+from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
+from pos_agent.checkout.reference import ReferenceData
+from pos_agent.checkout.views import basket_view
+from pos_agent.exceptions import (
+    BasketNotFound,
+    BasketStateError,
+    LinkDown,
+    TenderError,
+    UnknownBarcode,
+)
+from pos_agent.ids import new_id
+from pos_agent.store import journal, sales
+from pos_agent.store.database import Database
+from pos_agent.sync.mode import LinkMode
+from store_sync.journal import ItemType
+
+
+@dataclass
+class Till:
+    """Who and where this checkout is."""
+
+    store: str
+    terminal: str
+
+
+@dataclass
+class CheckoutService:
+    db: Database
+    ref: ReferenceData
+    link: Any  # a ServerLink
+    mode: LinkMode
+    till: Till
+    clock: Callable[[], datetime]
+    on_journal: Callable[[], None] = lambda: None
+    baskets: dict[str, Basket] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # -- baskets -------------------------------------------------------------------------------
+
+    def open_basket(self) -> dict[str, Any]:
+        with self._lock:
+            basket = Basket(new_id(), self.clock(), offline=not self.mode.online)
+            basket.offline_reason = "" if self.mode.online else self.mode.reason
+            self.baskets[basket.id] = basket
+            return self.view(basket.id)
+
+    def view(self, basket_id: str) -> dict[str, Any]:
+        basket = self._basket(basket_id, open_only=False)
+        priced, program, at = self._price(basket)
+        earned = pricing.earning(basket, priced, program, self._points_minor(basket)).points
+        return basket_view(basket, priced, earned, at)
+
+    def add_item(self, basket_id: str, code: str, qty: int = 1) -> dict[str, Any]:
+        """Add a product by barcode or sku; a member card scanned here attaches the member."""
+        with self._lock:
+            basket, program = self._basket(basket_id), self.ref.program()
+            code = code.strip()
+            scanned = classify(code, BarcodeRules(member_prefixes=(program.card_scheme.prefix,)))
+            if scanned.kind is CodeKind.MEMBER_CARD:
+                return self.attach_member(basket_id, code)
+            if not scanned.valid:
+                raise UnknownBarcode(code, scanned.reason)
+            basket.items.append(self._item(basket, scanned, code, qty))
+            return self.view(basket_id)
+
+    def remove_line(self, basket_id: str, line_id: str) -> dict[str, Any]:
+        with self._lock:
+            basket = self._basket(basket_id)
+            basket.items = [item for item in basket.items if item.line_id != line_id]
+            return self.view(basket_id)
+
+    def attach_member(self, basket_id: str, number: str) -> dict[str, Any]:
+        with self._lock:
+            basket = self._basket(basket_id)
+            number = members.valid_number(self.ref.program(), number)
+            basket.member = self._look_up(basket, number)
+            return self.view(basket_id)
+
+    def apply_coupon(self, basket_id: str, code: str) -> dict[str, Any]:
+        with self._lock:
+            basket = self._basket(basket_id)
+            if code.strip() and code.strip() not in basket.coupons:
+                basket.coupons.append(code.strip())
+            return self.view(basket_id)
+
+    def redeem_points(self, basket_id: str, wanted: int) -> dict[str, Any]:
+        """Pay part of the basket with points: a server hold online, the offline allowance otherwise."""
+        with self._lock:
+            basket = self._basket(basket_id)
+            if basket.member is None:
+                raise BasketStateError("attach a member card before redeeming points")
+            self._drop_redemption(basket)
+            priced, program, now = self._price(basket)
+            if not basket.offline:
+                basket.redemption = self._redeem_online(basket, wanted, priced.total, program)
+            if basket.offline:
+                allowance = points.offline_allowance(basket.member, self.ref, self.db, program, now)
+                plan = points.plan(wanted, allowance, priced.total, program)
+                basket.redemption = PointsRedemption(plan.points, plan.value_minor, offline=True)
+            return self.view(basket_id)
+
+    def add_tender(self, basket_id: str, kind: str, amount_minor: int | None = None) -> dict[str, Any]:
+        """Take cash (any amount handed over; change given) or card (at most what is due)."""
+        with self._lock:
+            basket = self._basket(basket_id)
+            due = self.view(basket_id)["due"]
+            given = due if amount_minor is None else amount_minor
+            if kind not in ("cash", "card") or given <= 0 or due == 0:
+                raise TenderError(f"cannot take {kind} {given}: {due} is due")
+            if kind == "card" and given > due:
+                raise TenderError(f"a card pays at most what is due ({due})")
+            basket.tenders.append(Tender(kind, min(given, due), given_minor=given))
+            return self.view(basket_id)
+
+    def cancel(self, basket_id: str) -> dict[str, Any]:
+        """Void the open basket: nothing is kept, a hold is released."""
+        with self._lock:
+            basket = self._basket(basket_id)
+            self._drop_redemption(basket)
+            basket.state = BasketState.CANCELLED
+            return self.view(basket_id)
+
+    def complete(self, basket_id: str) -> dict[str, Any]:
+        """Keep the paid sale durably (sale, journal item, redemption, receipt in one transaction)."""
+        with self._lock:
+            basket = self._basket(basket_id)
+            priced, program, at = self._price(basket)
+            self._check_paid(basket, priced.total)
+            basket.sale_id = new_id()
+            earned = pricing.earning(basket, priced, program, self._points_minor(basket))
+            body = completion.transaction_body(basket, priced, earned, program, self.till.store,
+                                               self.till.terminal, at)
+            sale = completion.receipt_sale(basket, priced, self.ref.catalogue(), self.ref.store(), program,
+                                           self.till.terminal, at, earned.points, self.ref.caught_up_at())
+            record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
+                      "view": basket_view(basket, priced, earned.points, at),
+                      "new_balance": completion.new_balance(basket, earned.points)}
+            self._keep(basket, body, record, completion.receipt_text(sale), at)
+            basket.state = BasketState.COMPLETED
+            self.on_journal()
+            return {**self.view(basket_id), "receipt_id": basket.sale_id,
+                    "receipt_text": completion.receipt_text(sale), "new_balance": record["new_balance"]}
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _basket(self, basket_id: str, *, open_only: bool = True) -> Basket:
+        basket = self.baskets.get(basket_id)
+        if basket is None:
+            raise BasketNotFound(basket_id)
+        if open_only and basket.state is not BasketState.OPEN:
+            raise BasketStateError(f"basket {basket_id} is {basket.state.value}")
+        return basket
+
+    def _price(self, basket: Basket):
+        program, at = self.ref.program(), self.clock()
+        return pricing.price(basket, self.ref.catalogue(), self.ref.store(), program, at), program, at
+
+    def _item(self, basket: Basket, scanned, code: str, qty: int) -> Item:
+        variable = scanned.kind in (CodeKind.WEIGHT_ITEM, CodeKind.PRICE_ITEM)
+        product = self.ref.product_for_code(scanned.item if variable else code)
+        if product is None:
+            raise UnknownBarcode(code)
+        item = Item(basket.new_line_id(), product["sku"], product["name"], product["base_price_minor"],
+                    product.get("category", ""), product.get("excluded_from_points", False), qty=qty)
+        if scanned.kind is CodeKind.WEIGHT_ITEM:
+            item.qty, item.qty_milli = 1, scanned.value
+        elif scanned.kind is CodeKind.PRICE_ITEM:
+            item.qty, item.price_override = 1, scanned.value
+        return item
+
+    def _look_up(self, basket: Basket, number: str):
+        if not basket.offline:
+            try:
+                found = self.link.look_up_card(number)
+                self.mode.went_online()
+                return members.from_server(number, found, self.ref)
+            except LinkDown as exc:
+                self._go_offline(basket, str(exc))
+        return members.from_cache(number, self.ref)
+
+    def _redeem_online(self, basket: Basket, wanted: int, total: int, program) -> PointsRedemption | None:
+        plan = points.plan(wanted, basket.member.available, total, program)
+        hold_id = new_id()
+        try:
+            self.link.place_hold({"id": hold_id, "card_number": basket.member.card_number, "points": plan.points,
+                                  "store": self.till.store, "terminal": self.till.terminal})
+        except LinkDown as exc:
+            self._go_offline(basket, str(exc))
+            return None
+        return PointsRedemption(plan.points, plan.value_minor, offline=False, hold_id=hold_id)
+
+    def _drop_redemption(self, basket: Basket) -> None:
+        held = basket.redemption.hold_id if basket.redemption else None
+        basket.redemption = None
+        if held and not basket.offline:
+            with contextlib.suppress(LinkDown):  # the hold lapses by itself on the server
+                self.link.release_hold(held)
+
+    def _go_offline(self, basket: Basket, reason: str) -> None:
+        basket.offline, basket.offline_reason = True, reason
+        self.mode.went_offline(reason)
+
+    def _points_minor(self, basket: Basket) -> int:
+        return basket.redemption.value_minor if basket.redemption else 0
+
+    def _check_paid(self, basket: Basket, total: int) -> None:
+        if not basket.items:
+            raise BasketStateError("the basket is empty")
+        paid = sum(t.amount_minor for t in basket.tenders) + self._points_minor(basket)
+        if paid != total:
+            raise TenderError(f"tenders pay {paid} of {total}")
+
+    def _keep(self, basket: Basket, body: dict, record: dict, text: str, at: datetime) -> None:
+        with self.db.transaction() as conn:
+            sales.save_sale(conn, record)
+            journal.append(conn, body["id"], ItemType.TRANSACTION.value, body, at)
+            if basket.redemption and basket.member.member_id:
+                sales.record_redemption(conn, body["id"], basket.member.member_id, basket.redemption.points,
+                                        at, basket.redemption.offline)
+            sales.save_receipt(conn, body["id"], body["id"], text, at)

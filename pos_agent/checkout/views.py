@@ -1,0 +1,52 @@
+"""What a front end sees of a basket: plain JSON-ready dicts, every discount with its label."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pos_agent.checkout.basket import Basket, MemberAtTill
+from promotions import PricedBasket, PricedLine
+
+
+def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: datetime) -> dict[str, Any]:
+    redeemed = basket.redemption
+    paid = sum(t.amount_minor for t in basket.tenders) + (redeemed.value_minor if redeemed else 0)
+    return {
+        "id": basket.id, "state": basket.state.value, "sale_id": basket.sale_id,
+        "mode": "offline" if basket.offline else "online", "offline_reason": basket.offline_reason,
+        "lines": [_line(line, basket) for line in priced.lines],
+        "subtotal": priced.subtotal, "discount_total": priced.discount_total, "total": priced.total,
+        "member": member_view(basket.member, now),
+        "coupons": {"presented": list(basket.coupons), "accepted": list(priced.accepted_coupons),
+                    "rejected": [{"code": c.code, "reason": c.reason.value} for c in priced.rejected_coupons]},
+        "points": {"to_earn": points_to_earn, "pending": basket.offline,
+                   "redeemed": redeemed.points if redeemed else 0,
+                   "redeemed_value": redeemed.value_minor if redeemed else 0,
+                   "hold_id": redeemed.hold_id if redeemed else None},
+        "tenders": [{"kind": t.kind, "amount_minor": t.amount_minor, "given_minor": t.given_minor}
+                    for t in basket.tenders],
+        "paid": paid, "due": max(0, priced.total - paid),
+        "change": sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
+    }
+
+
+def member_view(member: MemberAtTill | None, now: datetime) -> dict[str, Any] | None:
+    if member is None:
+        return None
+    age = None if member.as_of is None else max(0, int((now - member.as_of).total_seconds()))
+    return {"card_number": member.card_number, "member_id": member.member_id, "name": member.name,
+            "tier": member.tier, "available": member.available, "balance": member.balance,
+            "source": member.source, "data_as_of": member.as_of.isoformat() if member.as_of else None,
+            "data_age_seconds": age}
+
+
+def _line(line: PricedLine, basket: Basket) -> dict[str, Any]:
+    item = next(i for i in basket.items if i.line_id == line.line_id)
+    return {"line_id": line.line_id, "sku": line.sku, "name": item.name, "qty": line.qty,
+            "qty_milli": line.qty_milli, "unit_price": line.base_unit_price,
+            "member_unit_price": line.member_unit_price, "base_amount": line.base_amount,
+            "discounts": [{"label": d.label, "amount": d.amount, "promotion_id": d.promotion_id,
+                           "promotion_version": d.promotion_version, "coupon_code": d.coupon_code}
+                          for d in line.discounts],
+            "total": line.total}

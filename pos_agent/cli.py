@@ -1,0 +1,58 @@
+"""``onecard agent``: run one terminal's agent (registered through the ``onecard.commands`` group)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from pos_agent.checkout.service import Till
+from pos_agent.link.http import HttpServerLink
+from pos_agent.runtime import Agent
+from pos_agent.web.app import create_app
+from store_sync.exceptions import CredentialError
+from store_sync.signing import TerminalCredential
+
+log = logging.getLogger("onecard.agent")
+CREDENTIAL_ENV = "ONECARD_TERMINAL_CREDENTIAL"
+
+
+def read_credential(credential_file: Path | None) -> TerminalCredential:
+    """The terminal credential from a file, or else from the environment."""
+    text = credential_file.read_text() if credential_file else os.environ.get(CREDENTIAL_ENV, "")
+    if not text.strip():
+        raise click.UsageError(f"give the terminal credential in {CREDENTIAL_ENV} or with --credential-file")
+    try:
+        return TerminalCredential.parse(text)
+    except CredentialError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@click.command("agent")
+@click.option("--store", required=True, help="this till's store code")
+@click.option("--terminal", required=True, help="this till's terminal code")
+@click.option("--server", "server_url", required=True, help="the central server, e.g. http://hq:8000")
+@click.option("--port", default=8100, show_default=True, help="port of the local API and register page")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("agent-data"),
+              show_default=True, help="where the till's SQLite file lives")
+@click.option("--credential-file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None)
+def agent(store: str, terminal: str, server_url: str, port: int, host: str, data_dir: Path,
+          credential_file: Path | None) -> None:
+    """Run the POS agent of one terminal: local API, register page, sync with the server."""
+    from werkzeug.serving import make_server
+
+    link = HttpServerLink(read_credential(credential_file), server_url)
+    running = Agent.open(data_dir, link, Till(store, terminal))
+    server = make_server(host, port, create_app(running), threaded=True)
+    running.start()
+    log.info("agent %s/%s listening on http://%s:%d, server %s, data %s", store, terminal, host,
+             server.server_port, server_url, running.db.path)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()

@@ -1,0 +1,124 @@
+"""Errors of the POS agent. Each carries the data a cashier or a front end needs.
+
+``web.problems`` maps every ``AgentError`` to problem+json in one place, by ``status`` and
+``slug``; ``LinkDown`` never reaches a cashier: the checkout turns it into offline mode.
+"""
+
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    """Base of the agent's errors that a front end may show."""
+
+    status = 400
+    slug = "agent-error"
+    title = "Request failed"
+
+    def __init__(self, detail: str, **extra: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InvalidRequest(AgentError):
+    slug = "invalid-request"
+    title = "Invalid request"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or {}
+
+
+class UnknownBarcode(AgentError):
+    status = 404
+    slug = "unknown-barcode"
+    title = "Unknown barcode"
+
+    def __init__(self, code: str, reason: str = "no product has this barcode or sku") -> None:
+        super().__init__(f"{code}: {reason}", code=code)
+
+
+class UnknownCard(AgentError):
+    status = 404
+    slug = "unknown-card"
+    title = "Unknown card"
+
+    def __init__(self, number: str, reason: str = "no member has this card") -> None:
+        super().__init__(f"card {number}: {reason}", card_number=number)
+
+
+class CardNotUsable(AgentError):
+    status = 409
+    slug = "card-not-usable"
+    title = "Card cannot be used"
+
+    def __init__(self, number: str, state: str) -> None:
+        super().__init__(f"card {number} is {state}", card_number=number, state=state)
+
+
+class BasketNotFound(AgentError):
+    status = 404
+    slug = "basket-not-found"
+    title = "No such basket"
+
+    def __init__(self, basket_id: str) -> None:
+        super().__init__(f"basket {basket_id} is not open", basket_id=basket_id)
+
+
+class BasketStateError(AgentError):
+    status = 409
+    slug = "basket-state"
+    title = "Not possible now"
+
+
+class RedemptionRefused(AgentError):
+    status = 422
+    slug = "redemption-refused"
+    title = "Points cannot be redeemed"
+
+    def __init__(self, detail: str, available: int | None = None) -> None:
+        super().__init__(detail, available=available)
+
+
+class MemberDataTooOld(RedemptionRefused):
+    slug = "member-data-too-old"
+    title = "Member data too old to redeem offline"
+
+    def __init__(self, age_hours: float, max_hours: float) -> None:
+        super().__init__(f"the till's member data is {age_hours:.1f} h old; offline redemption needs "
+                         f"data younger than {max_hours:.0f} h", available=0)
+
+
+class TenderError(AgentError):
+    status = 422
+    slug = "tender-invalid"
+    title = "Tender not accepted"
+
+
+class SaleNotFound(AgentError):
+    status = 404
+    slug = "sale-not-found"
+    title = "No such sale at this till"
+
+    def __init__(self, sale_id: str) -> None:
+        super().__init__(f"no sale {sale_id} was made at this till", sale_id=sale_id)
+
+
+class ReturnRefused(AgentError):
+    status = 422
+    slug = "return-refused"
+    title = "Return not possible"
+
+
+class NotReady(AgentError):
+    status = 503
+    slug = "not-ready"
+    title = "Till not ready"
+
+
+class LinkDown(Exception):
+    """The server did not answer in time, or answered with a server error: go offline."""
+
+
+class JournalEndpointMissing(Exception):
+    """The server has no POST /sync/journal yet (404); the sender posts item by item instead."""

@@ -1,0 +1,100 @@
+"""The signed HTTP adapter of ``ServerLink`` (requests + ``store_sync.http.terminal_session``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+from pos_agent.exceptions import CardNotUsable, JournalEndpointMissing, LinkDown, RedemptionRefused, UnknownCard
+from pos_agent.link.port import CardLookup, PostResult
+from store_sync.feed import ChangesPage, SnapshotPage
+from store_sync.http.client import terminal_session
+from store_sync.journal import JournalResultSchema
+from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
+from store_sync.signing import TerminalCredential
+
+LOOKUP_TIMEOUT = 0.8  # a cashier never waits longer than this for a dead link
+SYNC_TIMEOUT = 10.0
+
+
+class HttpServerLink:
+    """Talk to the central server over signed HTTP with short timeouts for checkout calls."""
+
+    def __init__(self, credential: TerminalCredential, base_url: str, *,
+                 lookup_timeout: float = LOOKUP_TIMEOUT, sync_timeout: float = SYNC_TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = terminal_session(credential, self.base_url)
+        self.lookup_timeout = lookup_timeout
+        self.sync_timeout = sync_timeout
+
+    def health(self) -> bool:
+        try:
+            return self._call("GET", "/api/v1/health", timeout=self.lookup_timeout).status_code == 200
+        except LinkDown:
+            return False
+
+    def look_up_card(self, number: str) -> CardLookup:
+        response = self._call("GET", f"/api/v1/cards/{number}", timeout=self.lookup_timeout)
+        if response.status_code == 404:
+            raise UnknownCard(number)
+        body = _ok(response)
+        if body["card"].get("state") != "active":
+            raise CardNotUsable(number, body["card"].get("state", "unknown"))
+        return CardLookup(body["card"], body["member"], body["account"])
+
+    def place_hold(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self._call("POST", "/api/v1/holds", body, timeout=self.lookup_timeout)
+        if response.status_code in (404, 409, 422):
+            problem = _json(response)
+            raise RedemptionRefused(problem.get("detail", "the server refused the hold"))
+        return _ok(response)
+
+    def release_hold(self, hold_id: str) -> None:
+        _ok(self._call("POST", f"/api/v1/holds/{hold_id}/release", timeout=self.lookup_timeout))
+
+    def changes(self, cursor: int, limit: int) -> ChangesPage:
+        response = self._call("GET", f"/api/v1/sync/changes?cursor={cursor}&limit={limit}",
+                              timeout=self.sync_timeout)
+        return ChangesPageSchema().load(_ok(response))
+
+    def snapshot(self, page: str | None, limit: int) -> SnapshotPage:
+        query = f"limit={limit}" + (f"&page={requests.utils.quote(page)}" if page else "")
+        response = self._call("GET", f"/api/v1/sync/snapshot?{query}", timeout=self.sync_timeout)
+        return SnapshotPageSchema().load(_ok(response))
+
+    def send_journal(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        response = self._call("POST", "/api/v1/sync/journal", batch, timeout=self.sync_timeout)
+        if response.status_code in (404, 405):
+            raise JournalEndpointMissing()
+        return JournalResultSchema().load(_ok(response))["results"]
+
+    def post_transaction(self, body: dict[str, Any]) -> PostResult:
+        response = self._call("POST", "/api/v1/transactions", body, timeout=self.sync_timeout)
+        if response.status_code >= 500 or response.status_code in (401, 403, 429):
+            raise LinkDown(f"server answered {response.status_code}")  # not the item's fault
+        return PostResult(response.status_code, _json(response))
+
+    def _call(self, method: str, path: str, body: dict | None = None, *, timeout: float) -> requests.Response:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        try:
+            return self.session.request(method, self.base_url + path, data=data, headers=headers,
+                                        timeout=timeout)
+        except requests.RequestException as exc:
+            raise LinkDown(f"{method} {path}: {exc.__class__.__name__}") from exc
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        return response.json()
+    except ValueError:
+        return {}
+
+
+def _ok(response: requests.Response) -> Any:
+    # 5xx and auth failures count as "no usable link": the till keeps selling offline.
+    if response.status_code >= 400:
+        raise LinkDown(f"server answered {response.status_code}: {_json(response).get('detail', '')}")
+    return response.json()

@@ -1,0 +1,126 @@
+"""Wiring the agent together (one ``Agent.build``) and its background loops: sync and health probe."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pos_agent.checkout.reference import ReferenceData
+from pos_agent.checkout.returns import Returns
+from pos_agent.checkout.service import CheckoutService, Till
+from pos_agent.exceptions import LinkDown
+from pos_agent.store import journal
+from pos_agent.store.database import Database
+from pos_agent.sync.backoff import Backoff
+from pos_agent.sync.feed_puller import FeedPuller
+from pos_agent.sync.journal_sender import JournalSender
+from pos_agent.sync.mode import LinkMode
+from store_sync.exceptions import FeedOrderError
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Timing:
+    sync_interval: float = 1.0  # between sync rounds when nothing is waiting
+    probe_interval: float = 0.25  # how often an offline till asks whether the server is back
+    backoff_base: float = 0.2
+    backoff_cap: float = 30.0
+
+
+class Agent:
+    """One terminal's agent: database, link, checkout, and the threads that keep it in sync."""
+
+    def __init__(self, db: Database, link, till: Till, clock: Callable[[], datetime] = utcnow,
+                 timing: Timing | None = None) -> None:
+        self.db, self.link, self.till, self.clock = db, link, till, clock
+        self.timing = timing or Timing()
+        self.mode = LinkMode(clock)
+        self.ref = ReferenceData(db, till.store)
+        self.puller = FeedPuller(db, link, clock)
+        self.sender = JournalSender(db, link, till.store, till.terminal, clock)
+        self.backoff = Backoff(self.timing.backoff_base, self.timing.backoff_cap)
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set)
+        self.returns = Returns(db, self.ref.program, clock, self._wake.set)
+        self._threads: list[threading.Thread] = []
+        self.last_sync_error: str | None = None
+
+    @classmethod
+    def open(cls, data_dir: str | Path, link, till: Till, **kwargs) -> Agent:
+        path = Path(data_dir) / f"agent-{till.store}-{till.terminal}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(Database(path), link, till, **kwargs)
+
+    def sync_once(self) -> None:
+        """Pull the feed and push the journal once; raises LinkDown when the server is away."""
+        self.puller.pull()
+        self.sender.drain()
+
+    def start(self) -> None:
+        for target in (self._sync_loop, self._probe_loop):
+            thread = threading.Thread(target=target, name=f"agent-{target.__name__}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self.db.close()
+
+    def status(self) -> dict:
+        with self.db.reading() as conn:
+            counts = journal.counts(conn)
+        caught_up = self.ref.caught_up_at()
+        age = None if caught_up is None else int((self.clock() - caught_up).total_seconds())
+        return {"store": self.till.store, "terminal": self.till.terminal, **self.mode.as_dict(),
+                "journal": counts, "data_as_of": caught_up.isoformat() if caught_up else None,
+                "data_age_seconds": age, "last_sync_error": self.last_sync_error,
+                "devices": {"scanner": "not configured", "card_reader": "not configured",
+                            "printer": "not configured"}}
+
+    def _sync_loop(self) -> None:
+        while not self._stop.is_set():
+            delay = self.sync_round()
+            self._wake.wait(delay)
+            self._wake.clear()
+
+    def sync_round(self) -> float:
+        """One sync attempt that also sets the link mode; returns the pause before the next."""
+        try:
+            self.sync_once()
+        except LinkDown as exc:
+            return self._failed(str(exc))
+        except FeedOrderError as exc:  # a broken page: never apply it, ask again later
+            log.error("feed page refused: %s", exc)
+            return self._failed(str(exc))
+        except Exception as exc:  # the loop must outlive any one bad answer; it is logged, then retried
+            log.exception("sync round failed")
+            return self._failed(f"{exc.__class__.__name__}: {exc}")
+        self.last_sync_error = None
+        self.backoff.reset()
+        self.mode.went_online()
+        return self.timing.sync_interval
+
+    def _failed(self, reason: str) -> float:
+        self.last_sync_error = reason
+        self.mode.went_offline(reason)
+        return self.backoff.next_delay()
+
+    def _probe_loop(self) -> None:
+        while not self._stop.wait(self.timing.probe_interval):
+            if not self.mode.online and self.link.health():
+                log.info("server answers again: back online")
+                self.mode.went_online()
+                self.backoff.reset()
+                self._wake.set()

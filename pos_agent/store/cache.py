@@ -1,0 +1,95 @@
+"""The cache of what the change feed sent: latest payload per entity, plus look-up indexes.
+
+Each entity keeps the ``seq`` of the change that produced it, so a change seen twice (or an
+older one re-delivered after a newer one) leaves the state as it is; deletes leave a tombstone
+for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from store_sync.entities import Entity
+
+_SYNC_CURSOR = "cursor"
+
+
+def apply_change(conn: sqlite3.Connection, entity_type: str, entity_id: str, seq: int,
+                 payload: dict[str, Any] | None) -> bool:
+    """Store one upsert (payload) or delete (None); False when a newer state is already kept."""
+    row = conn.execute("SELECT seq FROM entities WHERE entity_type = ? AND entity_id = ?",
+                       (entity_type, entity_id)).fetchone()
+    if row is not None and row["seq"] >= seq:
+        return False
+    conn.execute(
+        "INSERT INTO entities (entity_type, entity_id, seq, deleted, payload) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (entity_type, entity_id) DO UPDATE SET seq = excluded.seq, "
+        "deleted = excluded.deleted, payload = excluded.payload",
+        (entity_type, entity_id, seq, int(payload is None), json.dumps(payload or {})))
+    _index(conn, entity_type, entity_id, payload)
+    return True
+
+
+def _index(conn: sqlite3.Connection, entity_type: str, entity_id: str, payload: dict | None) -> None:
+    if entity_type == Entity.PRODUCT:
+        conn.execute("DELETE FROM barcodes WHERE sku = ?", (entity_id,))
+        for code in (payload or {}).get("barcodes", []):
+            conn.execute("INSERT OR REPLACE INTO barcodes (code, sku) VALUES (?, ?)", (code, entity_id))
+    elif entity_type == Entity.CARD:
+        conn.execute("DELETE FROM cards WHERE number = ?", (entity_id,))
+        if payload is not None:
+            conn.execute("INSERT INTO cards (number, member_id, state) VALUES (?, ?, ?)",
+                         (entity_id, payload["member_id"], payload["state"]))
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Forget the whole cache (before a snapshot bootstrap), keeping journal and sales."""
+    for table in ("entities", "barcodes", "cards"):
+        conn.execute(f"DELETE FROM {table}")  # fixed names, never input
+    conn.execute("DELETE FROM sync_state WHERE key = ?", (_SYNC_CURSOR,))
+
+
+def get(conn: sqlite3.Connection, entity_type: str, entity_id: str) -> dict[str, Any] | None:
+    """The cached payload of one entity, or None when unknown or deleted."""
+    row = conn.execute("SELECT payload FROM entities WHERE entity_type = ? AND entity_id = ? AND deleted = 0",
+                       (entity_type, entity_id)).fetchone()
+    return None if row is None else json.loads(row["payload"])
+
+
+def all_of(conn: sqlite3.Connection, entity_type: str) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT payload FROM entities WHERE entity_type = ? AND deleted = 0 ORDER BY entity_id",
+                        (entity_type,)).fetchall()
+    return [json.loads(row["payload"]) for row in rows]
+
+
+def sku_for_barcode(conn: sqlite3.Connection, code: str) -> str | None:
+    row = conn.execute("SELECT sku FROM barcodes WHERE code = ?", (code,)).fetchone()
+    return None if row is None else row["sku"]
+
+
+def max_seq(conn: sqlite3.Connection, entity_type: str) -> int:
+    """The newest change applied to any entity of a type (changes when that type changes)."""
+    row = conn.execute("SELECT MAX(seq) AS seq FROM entities WHERE entity_type = ?", (entity_type,)).fetchone()
+    return row["seq"] or 0
+
+
+def get_state(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row["value"]
+
+
+def set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def get_cursor(conn: sqlite3.Connection) -> int | None:
+    """The feed cursor, or None before the first snapshot completed."""
+    value = get_state(conn, _SYNC_CURSOR)
+    return None if value is None else int(value)
+
+
+def set_cursor(conn: sqlite3.Connection, cursor: int) -> None:
+    set_state(conn, _SYNC_CURSOR, str(cursor))

@@ -1,0 +1,57 @@
+"""Completed transactions made at this till, their receipts, and the points they redeemed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from loyalty.allowance import OfflineRedemption
+
+
+def save_sale(conn: sqlite3.Connection, record: dict[str, Any]) -> None:
+    """Keep a completed transaction as the till saw it (for receipts, reprints and returns)."""
+    body = record["body"]
+    conn.execute("INSERT INTO sales (id, kind, at, offline, card_number, original_id, total_minor, record) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 (body["id"], body["kind"], body["at"], int(body["offline"]), body.get("card_number"),
+                  body.get("original_id"), record["total_minor"], json.dumps(record)))
+
+
+def get_sale(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT record FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    return None if row is None else json.loads(row["record"])
+
+
+def undoing(conn: sqlite3.Connection, original_id: str) -> list[dict[str, Any]]:
+    """Returns and voids already made against a sale."""
+    rows = conn.execute("SELECT record FROM sales WHERE original_id = ? ORDER BY at", (original_id,)).fetchall()
+    return [json.loads(row["record"]) for row in rows]
+
+
+def save_receipt(conn: sqlite3.Connection, receipt_id: str, sale_id: str, text: str, now: datetime) -> None:
+    conn.execute("INSERT INTO receipts (id, sale_id, text, created_at) VALUES (?, ?, ?, ?)",
+                 (receipt_id, sale_id, text, now.isoformat()))
+
+
+def get_receipt(conn: sqlite3.Connection, receipt_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
+    return None if row is None else dict(row)
+
+
+def mark_printed(conn: sqlite3.Connection, receipt_id: str) -> None:
+    conn.execute("UPDATE receipts SET printed = 1 WHERE id = ?", (receipt_id,))
+
+
+def record_redemption(conn: sqlite3.Connection, transaction_id: str, member_key: str, points: int,
+                      at: datetime, offline: bool) -> None:
+    conn.execute("INSERT INTO redemptions (transaction_id, member_key, points, at, offline) "
+                 "VALUES (?, ?, ?, ?, ?)", (transaction_id, member_key, points, at.isoformat(), int(offline)))
+
+
+def redemptions(conn: sqlite3.Connection, member_key: str, *, offline: bool) -> list[OfflineRedemption]:
+    """Points this terminal redeemed for a member, offline or online."""
+    rows = conn.execute("SELECT points, at FROM redemptions WHERE member_key = ? AND offline = ?",
+                        (member_key, int(offline))).fetchall()
+    return [OfflineRedemption(datetime.fromisoformat(row["at"]), row["points"]) for row in rows]

@@ -1,0 +1,1 @@
+"""The agent's local HTTP API (/local/v1) and the register page served beside it."""

@@ -1,0 +1,117 @@
+"""/local/v1: the agent's API for any POS front end (shapes follow the server's where they mean the same)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from pos_agent.exceptions import SaleNotFound
+from pos_agent.store import journal, sales
+from pos_agent.store.journal import JournalStatus
+from pos_agent.web.schemas import CouponSchema, ItemSchema, MemberSchema, RedemptionSchema, ReturnSchema, TenderSchema
+
+blp = Blueprint("local_api", __name__, url_prefix="/local/v1")
+
+
+def agent():
+    return current_app.extensions["onecard_agent"]
+
+
+def checkout():
+    return agent().checkout
+
+
+def body(schema):
+    return schema().load(request.get_json(silent=True) or {})
+
+
+@blp.get("/status")
+def status():
+    return agent().status()
+
+
+@blp.post("/baskets")
+def open_basket():
+    return checkout().open_basket(), 201
+
+
+@blp.get("/baskets/<basket_id>")
+def get_basket(basket_id):
+    return checkout().view(basket_id)
+
+
+@blp.post("/baskets/<basket_id>/items")
+def add_item(basket_id):
+    data = body(ItemSchema)
+    return checkout().add_item(basket_id, data["code"], data["qty"])
+
+
+@blp.delete("/baskets/<basket_id>/items/<line_id>")
+def remove_item(basket_id, line_id):
+    return checkout().remove_line(basket_id, line_id)
+
+
+@blp.post("/baskets/<basket_id>/member")
+def attach_member(basket_id):
+    return checkout().attach_member(basket_id, body(MemberSchema)["card_number"])
+
+
+@blp.post("/baskets/<basket_id>/coupons")
+def apply_coupon(basket_id):
+    return checkout().apply_coupon(basket_id, body(CouponSchema)["code"])
+
+
+@blp.post("/baskets/<basket_id>/redemption")
+def redeem(basket_id):
+    return checkout().redeem_points(basket_id, body(RedemptionSchema)["points"])
+
+
+@blp.post("/baskets/<basket_id>/tenders")
+def tender(basket_id):
+    data = body(TenderSchema)
+    return checkout().add_tender(basket_id, data["kind"], data["amount_minor"])
+
+
+@blp.post("/baskets/<basket_id>/complete")
+def complete(basket_id):
+    return checkout().complete(basket_id)
+
+
+@blp.post("/baskets/<basket_id>/cancel")
+def cancel(basket_id):
+    return checkout().cancel(basket_id)
+
+
+@blp.get("/transactions/<sale_id>")
+def get_sale(sale_id):
+    return agent().returns.sale(sale_id)
+
+
+@blp.post("/transactions/<sale_id>/returns")
+def return_lines(sale_id):
+    return agent().returns.return_lines(sale_id, body(ReturnSchema)["lines"]), 201
+
+
+@blp.post("/transactions/<sale_id>/void")
+def void(sale_id):
+    return agent().returns.void(sale_id), 201
+
+
+@blp.get("/receipts/<receipt_id>")
+def receipt(receipt_id):
+    with agent().db.reading() as conn:
+        found = sales.get_receipt(conn, receipt_id)
+    if found is None:
+        raise SaleNotFound(receipt_id)
+    return found
+
+
+@blp.get("/journal")
+def journal_items():
+    """Journal items by status (default: rejected, which need someone to look at them)."""
+    status = JournalStatus(request.args.get("status", JournalStatus.REJECTED.value))
+    with agent().db.reading() as conn:
+        items = journal.with_status(conn, status)
+        counts = journal.counts(conn)
+    return {"counts": counts, "items": [{"id": i.id, "seq": i.seq, "type": i.type, "status": i.status,
+                                          "attempts": i.attempts, "last_error": i.last_error, "body": i.body}
+                                         for i in items]}

@@ -1,0 +1,38 @@
+"""Request bodies of the local API (unknown fields are refused, as on the server)."""
+
+import marshmallow as ma
+
+
+class _Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class ItemSchema(_Strict):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64),
+                            metadata={"description": "barcode, sku, or a member card scanned at the item prompt"})
+    qty = ma.fields.Integer(load_default=1, strict=True, validate=ma.validate.Range(min=1, max=999))
+
+
+class MemberSchema(_Strict):
+    card_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+
+
+class CouponSchema(_Strict):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+
+
+class RedemptionSchema(_Strict):
+    points = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+
+
+class TenderSchema(_Strict):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["cash", "card"]))
+    amount_minor = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1))
+
+
+class ReturnSchema(_Strict):
+    lines = ma.fields.Dict(keys=ma.fields.String(),
+                           values=ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1)),
+                           required=True, validate=ma.validate.Length(min=1),
+                           metadata={"description": "line_id -> units returned"})

@@ -1,0 +1,128 @@
+// The register page: a thin client of the agent's /local/v1 API. Every figure comes from the agent.
+"use strict";
+
+const api = "/local/v1";
+let basket = null;
+
+const $ = (id) => document.getElementById(id);
+const money = (minor) => (minor < 0 ? "-" : "") + (Math.abs(minor) / 100).toFixed(2);
+const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
+const toMinor = (text) => Math.round(parseFloat(text.replace(",", ".")) * 100);
+
+async function call(method, path, body) {
+  const response = await fetch(api + path, {
+    method, headers: body ? {"Content-Type": "application/json"} : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.detail || data.title || "request failed");
+  return data;
+}
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+async function act(action) {
+  try {
+    showError("");
+    const result = await action();
+    if (result && result.id) { basket = result; render(); }
+    return result;
+  } catch (err) {
+    showError(err.message);
+    return null;
+  }
+}
+
+function lineRows(line) {
+  const rows = [`<tr class="line" data-sku="${esc(line.sku)}"><td>${esc(line.name)}</td><td>${line.qty_milli ? (line.qty_milli / 1000).toFixed(3) + " kg" : line.qty}</td>` +
+    `<td class="num">${money(line.unit_price)}</td><td class="num line-total">${money(line.total)}</td></tr>`];
+  if (line.member_unit_price !== null) {
+    rows.push(`<tr><td colspan="4" class="member-price">Member price ${money(line.member_unit_price)}</td></tr>`);
+  }
+  for (const d of line.discounts) {
+    rows.push(`<tr><td colspan="3" class="discount">${esc(d.label)}</td><td class="num discount">-${money(d.amount)}</td></tr>`);
+  }
+  return rows.join("");
+}
+
+function renderMember(member) {
+  if (!member) return "No member card";
+  const age = member.data_age_seconds === null ? "" : ` · data ${Math.round(member.data_age_seconds / 60)} min old`;
+  const who = member.source === "unknown" ? "card not known to this till (points on sync)" : `${member.name} · ${member.tier}`;
+  return `Card ${member.card_number} · ${who} · ${member.available} points available${age}`;
+}
+
+function render() {
+  const b = basket;
+  $("lines").innerHTML = b.lines.map(lineRows).join("");
+  $("member").textContent = renderMember(b.member);
+  $("subtotal").textContent = money(b.subtotal);
+  $("savings").textContent = money(b.discount_total);
+  $("total").textContent = money(b.total);
+  $("redeemed").textContent = `${b.points.redeemed} (${money(b.points.redeemed_value)})`;
+  $("paid").textContent = money(b.paid);
+  $("due").textContent = money(b.due);
+  $("change").textContent = money(b.change);
+  const earned = $("points-earned");
+  earned.textContent = b.points.pending ? `${b.points.to_earn} (pending)` : String(b.points.to_earn);
+  earned.className = b.points.pending ? "pending" : "";
+  $("rejected-coupons").textContent = b.coupons.rejected.map((c) => `Coupon ${c.code}: ${c.reason}`).join("; ");
+  if (b.receipt_text) $("receipt").textContent = b.receipt_text;
+}
+
+async function newSale() {
+  $("receipt").textContent = "";
+  await act(() => call("POST", "/baskets"));
+  $("scan").focus();
+}
+
+async function refreshStatus() {
+  try {
+    const s = await fetch(api + "/status").then((r) => r.json());
+    const mode = $("mode");
+    mode.textContent = s.mode.toUpperCase();
+    mode.className = "mode " + s.mode;
+    $("till").textContent = `Store ${s.store} · Till ${s.terminal}`;
+    $("data-age").textContent = s.data_age_seconds === null ? "no data yet" : `data ${Math.round(s.data_age_seconds / 60)} min old`;
+    const j = s.journal;
+    $("journal-state").textContent = `to send ${j.pending + j.retry}` + (j.rejected ? ` · REJECTED ${j.rejected}` : "");
+    $("devices").textContent = Object.entries(s.devices).map(([k, v]) => `${k}: ${v}`).join(" · ");
+  } catch (err) {
+    $("mode").textContent = "AGENT DOWN";
+  }
+}
+
+function onSubmit(formId, handler) {
+  $(formId).addEventListener("submit", (event) => { event.preventDefault(); handler(); });
+}
+
+onSubmit("scan-form", async () => {
+  const code = $("scan").value.trim();
+  if (!code) return;
+  if (await act(() => call("POST", `/baskets/${basket.id}/items`, {code}))) $("scan").value = "";
+  $("scan").focus();
+});
+onSubmit("card-form", async () => {
+  if (await act(() => call("POST", `/baskets/${basket.id}/member`, {card_number: $("card").value.trim()}))) $("card").value = "";
+});
+onSubmit("coupon-form", () => act(() => call("POST", `/baskets/${basket.id}/coupons`, {code: $("coupon").value.trim()})));
+onSubmit("points-form", () => act(() => call("POST", `/baskets/${basket.id}/redemption`, {points: parseInt($("points").value, 10)})));
+
+function tender(kind) {
+  const text = $("tender-amount").value.trim();
+  const body = text ? {kind, amount_minor: toMinor(text)} : {kind};
+  return act(() => call("POST", `/baskets/${basket.id}/tenders`, body)).then(() => { $("tender-amount").value = ""; });
+}
+onSubmit("tender-form", () => tender("cash"));
+$("pay-card").addEventListener("click", () => tender("card"));
+$("complete").addEventListener("click", () => act(() => call("POST", `/baskets/${basket.id}/complete`)));
+$("cancel").addEventListener("click", () => act(() => call("POST", `/baskets/${basket.id}/cancel`)));
+$("new-sale").addEventListener("click", newSale);
+
+refreshStatus();
+setInterval(refreshStatus, 1000);
+newSale();

@@ -1,0 +1,92 @@
+"""The register page in headless Chromium, served by a real agent synced with the real server."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from pos_agent.checkout.service import Till
+from pos_agent.link.http import HttpServerLink
+from pos_agent.runtime import Agent, Timing
+from pos_agent.web.app import create_app
+from server.services import Services
+from server.settings import Settings
+from tests.conftest import TEST_SECRET
+from tests.integration.agent.catalogue import STORE
+from tests.integration.agent.live import LiveServer, wait_until
+from tests.support.factories import make_terminal
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WINE, COFFEE = "4001686301265", "4000417025005"
+
+
+@pytest.fixture
+def register_url(tmp_path, sqlite_template):
+    services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
+                                                    "database_url": sqlite_template.copy_to(tmp_path)}))
+    server = LiveServer(services)
+    server.start()
+    server.publish_catalogue()
+    member_id, card = server.enrol(points=5000)
+    agent = Agent.open(tmp_path / "agent", HttpServerLink(make_terminal(services, STORE, "T1"), server.url),
+                       Till(STORE, "T1"), timing=Timing(sync_interval=0.2, probe_interval=0.1))
+    agent.start()
+    wait_until(lambda: agent.mode.online and agent.ref.card(card) is not None, what="the till synced")
+    web = make_server("127.0.0.1", 0, create_app(agent), threaded=True)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{web.server_port}/", card, server, member_id, agent
+    web.shutdown()
+    agent.stop()
+    server.stop()
+    services.db.dispose()
+
+
+@pytest.fixture
+def page():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
+def _scan(page, code):
+    page.fill("#scan", code)
+    page.press("#scan", "Enter")
+
+
+def test_a_cashier_sells_to_a_member_with_member_price_discount_labels_and_points(register_url, page):
+    url, card, server, member_id, _agent = register_url
+    expect = playwright_api.expect
+    page.goto(url)
+    expect(page.locator("#mode")).to_have_text("ONLINE")
+
+    _scan(page, "4006381333938")  # a mistyped check digit
+    expect(page.locator("#error")).to_contain_text("check digit should be 1")
+    _scan(page, COFFEE)
+    _scan(page, WINE)
+    expect(page.locator("#lines tr.line")).to_have_count(2)
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#lines")).to_contain_text("10% off wine")
+    expect(page.locator("#total")).to_have_text("26.69")  # 15.00 + 11.69, no member yet
+
+    page.fill("#card", card)
+    page.press("#card", "Enter")
+    expect(page.locator("#member")).to_contain_text("5000 points available")
+    expect(page.locator("#lines")).to_contain_text("Member price 12.00")
+    expect(page.locator("#total")).to_have_text("23.69")
+    expect(page.locator("#points-earned")).to_have_text("23")
+
+    page.click("#pay-cash")
+    expect(page.locator("#due")).to_have_text("0.00")
+    page.click("#complete")
+    receipt = page.locator("#receipt")
+    expect(receipt).to_contain_text("Points earned")
+    expect(receipt).to_contain_text("+23")
+    expect(receipt).to_contain_text("5023")
+    wait_until(lambda: server.account(member_id).balance == 5023, what="the sale on the server")

@@ -1,0 +1,74 @@
+"""A fake ``ServerLink`` (our own port) for checkout tests: a feed in memory, cards, holds, a journal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pos_agent.exceptions import LinkDown, RedemptionRefused, UnknownCard
+from pos_agent.link.port import CardLookup, PostResult
+from store_sync.feed import Change, ChangesPage, Op, SnapshotItem, SnapshotPage
+
+AT = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+
+
+class FakeServerLink:
+    def __init__(self) -> None:
+        self.feed: list[Change] = []
+        self.cards: dict[str, CardLookup] = {}
+        self.down = False
+        self.holds: dict[str, dict[str, Any]] = {}
+        self.batches: list[dict[str, Any]] = []
+        self.answer = lambda item: {"id": item["id"], "status": "applied"}
+
+    def publish(self, entity_type: str, entity_id: str, op: str, payload: dict | None, store=None) -> None:
+        self.feed.append(Change(len(self.feed) + 1, entity_type, entity_id, Op(op), payload or {}, AT, store))
+
+    def _up(self) -> None:
+        if self.down:
+            raise LinkDown("connection refused")
+
+    def health(self) -> bool:
+        return not self.down
+
+    def look_up_card(self, number: str) -> CardLookup:
+        self._up()
+        if number not in self.cards:
+            raise UnknownCard(number)
+        return self.cards[number]
+
+    def place_hold(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._up()
+        available = self.cards[body["card_number"]].account["available"]
+        if body["points"] > available:
+            raise RedemptionRefused(f"only {available} points available")
+        self.holds[body["id"]] = body
+        return {**body, "status": "held"}
+
+    def release_hold(self, hold_id: str) -> None:
+        self._up()
+        self.holds.pop(hold_id, None)
+
+    def changes(self, cursor: int, limit: int) -> ChangesPage:
+        self._up()
+        after = [c for c in self.feed if c.seq > cursor]
+        items = tuple(after[:limit])
+        next_cursor = items[-1].seq if items else cursor
+        return ChangesPage(cursor, items, next_cursor, has_more=len(after) > limit)
+
+    def snapshot(self, page: str | None, limit: int) -> SnapshotPage:
+        self._up()
+        latest: dict[tuple[str, str], Change] = {}
+        for change in self.feed:
+            latest[(change.entity_type, change.entity_id)] = change
+        items = tuple(SnapshotItem(c.entity_type, c.entity_id, c.seq, c.payload)
+                      for c in latest.values() if c.op is Op.UPSERT)
+        return SnapshotPage(len(self.feed), items, None)
+
+    def send_journal(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        self._up()
+        self.batches.append(batch)
+        return [self.answer(item) for item in batch["items"]]
+
+    def post_transaction(self, body: dict[str, Any]) -> PostResult:
+        raise AssertionError("the fake has the batch endpoint")

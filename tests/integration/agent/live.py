@@ -1,0 +1,75 @@
+"""The real server in-process (threaded werkzeug on a fresh SQLite file) that a test can stop and restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from werkzeug.serving import make_server
+
+from server.app import create_app
+from server.audit import Actor
+from server.membership.accounts import account_summary
+from server.membership.members import Enrolment, enrol
+from server.membership.service_desk import adjust_points
+from server.models import Member
+from tests.integration.agent.catalogue import catalogue_changes, member_payload
+from tests.support.feed import publish
+
+
+class LiveServer:
+    """The central server on a fixed port; ``stop`` really closes the port, ``start`` reopens it."""
+
+    def __init__(self, services) -> None:
+        self.services = services
+        self.app = create_app(services=services)
+        self._server = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self._server.server_port
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def publish_catalogue(self) -> None:
+        publish(self.services.db.engine, *catalogue_changes())
+
+    def enrol(self, points: int, name: str = "Ada Member") -> tuple[str, str]:
+        """A member with a card and a seeded balance, published to the feed like the server would."""
+        now = self.services.clock()
+        with self.services.db.session() as session:
+            member, card = enrol(session, Enrolment(name=name), self.services.program, now, Actor.system("test"))
+            if points:
+                adjust_points(session, member.id, f"seed-{member.id}", points, "opening balance",
+                              self.services.program, now, Actor.system("test"))
+            session.commit()
+            member_id, number = str(member.id), card.number
+        publish(self.services.db.engine,
+                ("member", member_id, "upsert", member_payload(member_id, available=points, taken_at=now, name=name),
+                 None),
+                ("card", number, "upsert", {"number": number, "member_id": member_id, "state": "active"}, None))
+        return member_id, number
+
+    def account(self, member_id: str):
+        with self.services.db.session() as session:
+            member = session.get(Member, uuid.UUID(member_id))
+            return account_summary(session, member, self.services.program, self.services.clock())
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -1,0 +1,125 @@
+"""The agent against the real server over HTTP: online sales, losing the link, coming back, duplicates."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from pos_agent.checkout.service import Till
+from pos_agent.link.http import HttpServerLink
+from pos_agent.runtime import Agent, Timing
+from pos_agent.store import journal
+from server.services import Services
+from server.settings import Settings
+from tests.conftest import TEST_SECRET
+from tests.integration.agent.catalogue import STORE
+from tests.integration.agent.live import LiveServer, wait_until
+from tests.support.factories import make_terminal
+
+WINE, COFFEE, BREAD = "4001686301265", "4000417025005", "4006381333931"
+QUICK = Timing(sync_interval=0.2, probe_interval=0.1, backoff_base=0.05, backoff_cap=0.5)
+
+
+@pytest.fixture
+def live_server(tmp_path, sqlite_template):
+    services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
+                                                    "database_url": sqlite_template.copy_to(tmp_path)}))
+    server = LiveServer(services)
+    server.start()
+    server.publish_catalogue()
+    yield server
+    server.stop()
+    services.db.dispose()
+
+
+@pytest.fixture
+def till(live_server, tmp_path):
+    credential = make_terminal(live_server.services, STORE, "T1")
+    agent = Agent.open(tmp_path / "agent", HttpServerLink(credential, live_server.url), Till(STORE, "T1"),
+                       timing=QUICK)
+    agent.start()
+    wait_until(lambda: agent.mode.online and agent.ref.caught_up_at() is not None, what="first sync")
+    yield agent
+    agent.stop()
+
+
+def _acked(agent, count):
+    def done():
+        with agent.db.reading() as conn:
+            return journal.counts(conn)["acked"] == count
+    wait_until(done, what=f"{count} journal items acknowledged")
+
+
+def _sale(agent, card, *codes, points=0):
+    basket = agent.checkout.open_basket()
+    for code in codes:
+        agent.checkout.add_item(basket["id"], code)
+    agent.checkout.attach_member(basket["id"], card)
+    if points:
+        agent.checkout.redeem_points(basket["id"], points)
+    agent.checkout.add_tender(basket["id"], "cash")
+    return agent.checkout.complete(basket["id"])
+
+
+def test_an_online_member_sale_reaches_the_server_ledger_with_its_points(live_server, till):
+    member_id, card = live_server.enrol(points=5000)
+    wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+    done = _sale(till, card, WINE, COFFEE, BREAD)  # 11.69 (10% off) + 12.00 (member price) + 2.49
+    assert (done["total"], done["points"]["to_earn"], done["points"]["pending"]) == (2618, 26, False)
+    assert done["new_balance"] == 5026
+    _acked(till, 1)
+    assert live_server.account(member_id).balance == 5026
+
+
+def test_a_till_that_loses_the_server_sells_offline_and_every_point_arrives_exactly_once(live_server, till):
+    member_id, card = live_server.enrol(points=5000)
+    wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+    live_server.stop()
+    started = time.monotonic()
+    basket = till.checkout.open_basket()
+    basket = till.checkout.attach_member(basket["id"], card)
+    assert time.monotonic() - started < 1.0
+    assert basket["mode"] == "offline" and not till.mode.online
+
+    first = _sale(till, card, WINE, WINE, COFFEE, points=1500)  # 35.38, 15.00 in points, 20.38 cash
+    second = _sale(till, card, WINE, WINE, points=500)  # the 2000 offline cap leaves 500
+    assert [s["points"]["pending"] for s in (first, second)] == [True, True]
+    assert (first["points"]["to_earn"], second["points"]["to_earn"]) == (20, 18)
+
+    live_server.start()
+    _acked(till, 2)
+    wait_until(lambda: till.mode.online, what="back online")
+    assert live_server.account(member_id).balance == 5000 - 1500 + 20 - 500 + 18
+
+
+def test_a_journal_sent_twice_changes_nothing_on_the_server(live_server, till):
+    member_id, card = live_server.enrol(points=1000)
+    wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+    _sale(till, card, WINE, COFFEE)
+    _acked(till, 1)
+    with till.db.transaction() as conn:  # as if the acknowledgement had been lost
+        conn.execute("UPDATE journal SET status = 'pending'")
+    till.sender.drain()
+    with till.db.reading() as conn:
+        items = journal.with_status(conn, journal.JournalStatus.ACKED)
+    assert len(items) == 1 and items[0].attempts >= 2  # the background sender may have sent it too
+    assert live_server.account(member_id).balance == 1000 + 23
+
+
+def test_a_rejected_journal_item_is_kept_and_shown_while_later_items_still_go_through(live_server, till):
+    member_id, card = live_server.enrol(points=0)
+    wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+    bogus = {"id": str(uuid.uuid4()), "kind": "sale", "store": STORE, "terminal": "T1",
+             "at": "2026-03-14T09:30:00+00:00", "lines": [{"line_id": "1", "qty": 1, "paid_minor": 500}],
+             "tenders": [{"kind": "cash", "amount_minor": 400}]}  # tenders do not pay the lines
+    with till.db.transaction() as conn:
+        journal.append(conn, bogus["id"], "transaction", bogus, till.clock())
+    _sale(till, card, BREAD)
+    _acked(till, 1)
+    with till.db.reading() as conn:
+        rejected = journal.with_status(conn, journal.JournalStatus.REJECTED)
+    assert [(i.id, i.last_error.split(":")[0]) for i in rejected] == [(bogus["id"], "tenders-do-not-match")]
+    assert till.status()["journal"]["rejected"] == 1
+    assert live_server.account(member_id).balance == 2

@@ -1,0 +1,52 @@
+"""The local API: same shapes as the server's where they mean the same, errors as problem+json."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos_agent.web.app import create_app
+from tests.integration.agent.conftest import CARD
+
+
+@pytest.fixture
+def api(agent):
+    return create_app(agent).test_client()
+
+
+def test_a_sale_goes_through_the_local_api_from_basket_to_receipt(api, fake_link):
+    fake_link.down = True
+    basket = api.post("/local/v1/baskets").json
+    api.post(f"/local/v1/baskets/{basket['id']}/items", json={"code": "COFFEE", "qty": 2})
+    with_member = api.post(f"/local/v1/baskets/{basket['id']}/member", json={"card_number": CARD}).json
+    assert with_member["total"] == 2400 and with_member["mode"] == "offline"
+    api.post(f"/local/v1/baskets/{basket['id']}/tenders", json={"kind": "cash", "amount_minor": 5000})
+    done = api.post(f"/local/v1/baskets/{basket['id']}/complete").json
+    assert (done["change"], done["points"]["to_earn"], done["points"]["pending"]) == (2600, 24, True)
+    receipt = api.get(f"/local/v1/receipts/{done['receipt_id']}").json
+    assert "Points earned (pending)" in receipt["text"]
+    assert api.get("/local/v1/status").json["journal"]["pending"] == 1
+
+
+def test_an_unknown_barcode_is_a_problem_json_404_with_the_code(api):
+    basket = api.post("/local/v1/baskets").json
+    response = api.post(f"/local/v1/baskets/{basket['id']}/items", json={"code": "5901234123457"})
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert response.json["type"].endswith("/unknown-barcode") and response.json["code"] == "5901234123457"
+
+
+def test_unknown_fields_are_refused_with_field_messages(api):
+    basket = api.post("/local/v1/baskets").json
+    response = api.post(f"/local/v1/baskets/{basket['id']}/items", json={"code": "BREAD", "price": 1})
+    assert response.status_code == 400 and response.json["errors"] == {"price": ["Unknown field."]}
+
+
+def test_the_register_page_and_its_script_are_served(api):
+    with api.get("/") as page, api.get("/static/register.js") as script:
+        assert b"OneCard register" in page.data and script.status_code == 200
+
+
+def test_the_agent_command_is_registered_with_the_onecard_cli(capsys):
+    from server.cli import main
+
+    assert main(["agent", "--help"]) == 0
+    assert "--terminal" in capsys.readouterr().out
