@@ -12,7 +12,12 @@ from server.api import (
     health,
     journal,
     members,
+    price_lists,
+    products,
+    promotions,
+    quotes,
     reports,
+    segments,
     stores,
     sync,
     terminals,
@@ -22,7 +27,8 @@ from server.api.problems import http_exception_problem
 from server.schemas.common import ProblemSchema
 
 BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
-              transactions.blp, sync.blp, journal.blp, reports.blp)
+              transactions.blp, sync.blp, journal.blp, reports.blp,
+              products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp)
 
 
 class Api(SmorestApi):

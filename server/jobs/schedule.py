@@ -22,4 +22,5 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("expire-holds", loyalty_jobs.run_hold_expiry, every_seconds=300),
     ScheduledJob("expire-points", loyalty_jobs.run_points_expiry, every_seconds=3600),
     ScheduledJob("review-tiers", loyalty_jobs.run_tier_review, every_seconds=24 * 3600),
+    ScheduledJob("refresh-segments", tasks.refresh_segments, every_seconds=3600),
 )

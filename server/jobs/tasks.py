@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from server.jobs.context import job_services
 from server.models import TerminalNonce
+from server.pricing.segments import refresh_all
 from server.sync import sequence_pending
 
 log = logging.getLogger(__name__)
@@ -32,3 +33,11 @@ def sequence_changes() -> int:
     if numbered:
         log.info("sequenced %d feed changes", numbered)
     return numbered
+
+
+def refresh_segments() -> dict[str, int]:
+    """Re-evaluate every rule segment, so targeting and audience sizes follow members' behaviour."""
+    services = job_services()
+    sizes = refresh_all(services.db.session, services.clock())
+    log.info("refreshed %d segments", len(sizes))
+    return sizes

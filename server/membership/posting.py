@@ -29,6 +29,7 @@ from server.membership.ledger import held_points, load_ledger, lock_member, post
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Card, Member, PostedTransaction, ReconciliationException
+from server.pricing.usage import record_usage
 
 SALE, RETURN, VOID = "sale", "return", "void"
 
@@ -167,6 +168,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
     if card is None:
         _refuse_points_without_member(command)
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
+        record_usage(session, posting, None)
         return row
     member = lock_member(session, card.member_id)
     ledger = load_ledger(session, card.member_id)
@@ -183,6 +185,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
     posting.outcome.update(points_earned=earning.points, points_redeemed=command.points_tendered,
                            line_points=dict(earning.line_points), balance=ledger.state.balance,
                            points_tender_minor=command.points_tender_minor)
+    record_usage(session, posting, card.member_id)  # discounts kept per line; coupons and limits counted
     return row
 
 

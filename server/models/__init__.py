@@ -5,7 +5,17 @@ from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
 from server.models.journal import JournalRejection
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
+from server.models.products import Product, ProductBarcode
+from server.models.promotions import (
+    CouponBatch,
+    CouponCode,
+    CouponRedemption,
+    PromotionRecord,
+    PromotionVersion,
+    SaleDiscount,
+)
 from server.models.security import TerminalNonce
+from server.models.segments import Segment, SegmentMember
 from server.models.staff import LoginFailure, StaffUser
 from server.models.stores import Store, Terminal
 from server.models.transactions import PostedTransaction, ReconciliationException
@@ -15,6 +25,9 @@ __all__ = [
     "Base",
     "Card",
     "ChangeRecord",
+    "CouponBatch",
+    "CouponCode",
+    "CouponRedemption",
     "FeedPosition",
     "Hold",
     "JournalRejection",
@@ -22,7 +35,14 @@ __all__ = [
     "LoginFailure",
     "Member",
     "PostedTransaction",
+    "Product",
+    "ProductBarcode",
+    "PromotionRecord",
+    "PromotionVersion",
     "ReconciliationException",
+    "SaleDiscount",
+    "Segment",
+    "SegmentMember",
     "StaffUser",
     "Store",
     "Terminal",

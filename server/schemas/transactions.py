@@ -9,6 +9,14 @@ from server.schemas.stores import CODE
 ID = ma.validate.Length(min=8, max=64)
 
 
+class AppliedDiscountSchema(StrictSchema):
+    promotion_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    version = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    label = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    amount_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0))
+    coupon_code = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=64))
+
+
 class LineSchema(StrictSchema):
     line_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     sku = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
@@ -17,6 +25,13 @@ class LineSchema(StrictSchema):
                                    metadata={"description": "what the line cost after discounts"})
     category = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
     excluded = ma.fields.Boolean(load_default=False, metadata={"description": "never earns points"})
+    discounts = ma.fields.List(ma.fields.Nested(AppliedDiscountSchema), load_default=list,
+                               metadata={"description": "each discount the till applied (from its quote)"})
+
+    @ma.validates("discounts")
+    def _one_per_promotion(self, discounts, **_kwargs):
+        if len({d["promotion_id"] for d in discounts}) != len(discounts):
+            raise ma.ValidationError("a promotion gives a line one discount")
 
 
 class TenderSchema(StrictSchema):
@@ -40,6 +55,8 @@ class TransactionSchema(StrictSchema):
     points_earned = ma.fields.Integer(load_default=None, strict=True,
                                       metadata={"description": "the till's own figure, checked"})
     points_redeemed = ma.fields.Integer(load_default=None, strict=True)
+    coupons = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list,
+                             metadata={"description": "coupon codes the sale redeemed"})
 
     @ma.validates_schema
     def _shape(self, data, **_kwargs):

@@ -1,0 +1,186 @@
+"""/promotions: versioned promotions, their states, coupon batches and previews (marketing)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from server.api.blueprint import Blueprint
+from server.api.context import BEARER, acting, db_session, services, staff_required
+from server.api.quotes import quote_document, quote_request
+from server.auth.roles import Role
+from server.exceptions import OneCardError
+from server.models import CouponCode
+from server.pricing.catalogues import CATALOGUES, build
+from server.pricing.coupons import generate_batch
+from server.pricing.definitions import to_promotion
+from server.pricing.quotes import price_quote
+from server.pricing.segments import audience_size
+from server.pricing.states import change_state
+from server.pricing.versions import (
+    add_version,
+    create_promotion,
+    current_definition,
+    get_promotion,
+    get_version,
+    list_promotions,
+    list_versions,
+)
+from server.schemas.promotions import (
+    CouponBatchCreateSchema,
+    CouponBatchSchema,
+    DefinitionSchema,
+    PromotionCreateSchema,
+    PromotionPageSchema,
+    PromotionQuerySchema,
+    PromotionSchema,
+    StateChangeSchema,
+    VersionSchema,
+)
+from server.schemas.quotes import PreviewRequestSchema, PreviewSchema
+
+blp = Blueprint("promotions", __name__, url_prefix="/api/v1/promotions",
+                description="Promotions, coupons and bundles; every edit is a new version")
+MARKETING = Role.MARKETING
+
+
+class InvalidIdCursor(OneCardError):
+    status = 400
+    slug = "invalid-cursor"
+    title = "Invalid cursor"
+
+
+def id_cursor(text: str | None) -> uuid.UUID | None:
+    """Lists in id order page by the last id shown (UUIDv7: creation order)."""
+    try:
+        return uuid.UUID(text) if text else None
+    except ValueError:
+        raise InvalidIdCursor("the cursor is not one this server issued") from None
+
+
+def shown(record) -> dict:
+    return {"id": record.id, "kind": record.kind, "state": record.state,
+            "current_version": record.current_version, "created_at": record.created_at,
+            "updated_at": record.updated_at, "definition": current_definition(db_session(), record)}
+
+
+def publish(definition: dict, state: str) -> dict:
+    """Create a promotion (version 1) in ``state`` and answer with it."""
+    session, svc = db_session(), services()
+    record = create_promotion(session, definition, "draft", svc.clock(), acting())
+    if state != "draft":
+        change_state(session, record, state, current_definition(session, record), "created live",
+                     svc.clock(), acting())
+    session.commit()
+    return shown(record)
+
+
+@blp.route("")
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.arguments(PromotionQuerySchema, location="query")
+@blp.response(200, PromotionPageSchema)
+def find_promotions(query):
+    rows = list_promotions(db_session(), id_cursor(query["cursor"]), query["limit"] + 1, query["state"],
+                           query["kind"])
+    items, more = rows[: query["limit"]], len(rows) > query["limit"]
+    return {"items": [shown(r) for r in items], "next_cursor": str(items[-1].id) if more else None}
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.arguments(PromotionCreateSchema)
+@blp.response(201, PromotionSchema)
+def add_promotion(body):
+    state = body.pop("state")
+    return publish(body, state)
+
+
+@blp.route("/<uuid:promotion_id>")
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.response(200, PromotionSchema)
+def read_promotion(promotion_id):
+    return shown(get_promotion(db_session(), promotion_id))
+
+
+@blp.route("/<uuid:promotion_id>", methods=["PUT"])
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.arguments(DefinitionSchema)
+@blp.response(200, PromotionSchema)
+def edit_promotion(body, promotion_id):
+    """Replace the definition: a new version, live at once if the promotion is."""
+    session = db_session()
+    record = get_promotion(session, promotion_id, lock=True)
+    if record.state == "ended":
+        raise OneCardError("an ended promotion cannot be edited; create a new one")
+    add_version(session, record, body, services().clock(), acting())
+    session.commit()
+    return shown(record)
+
+
+@blp.route("/<uuid:promotion_id>/versions")
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.response(200, VersionSchema(many=True))
+def read_versions(promotion_id):
+    get_promotion(db_session(), promotion_id)
+    return list_versions(db_session(), promotion_id)
+
+
+@blp.route("/<uuid:promotion_id>/versions/<int:version>")
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.response(200, VersionSchema)
+def read_version(promotion_id, version):
+    return get_version(db_session(), promotion_id, version)
+
+
+@blp.route("/<uuid:promotion_id>/state", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.arguments(StateChangeSchema)
+@blp.response(200, PromotionSchema)
+def move(body, promotion_id):
+    session, svc = db_session(), services()
+    record = get_promotion(session, promotion_id, lock=True)
+    change_state(session, record, body["state"], current_definition(session, record), body["reason"],
+                 svc.clock(), acting())
+    session.commit()
+    return shown(record)
+
+
+@blp.route("/<uuid:promotion_id>/coupons", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.arguments(CouponBatchCreateSchema)
+@blp.response(201, CouponBatchSchema)
+def add_coupons(body, promotion_id):
+    session, svc = db_session(), services()
+    record = get_promotion(session, promotion_id, lock=True)
+    batch, codes = generate_batch(session, record, current_definition(session, record), body["prefix"],
+                                  body["count"], svc.clock(), acting())
+    session.commit()
+    return {"id": batch.id, "promotion_id": record.id, "count": len(codes), "codes": codes}
+
+
+@blp.route("/<uuid:promotion_id>/preview", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.arguments(PreviewRequestSchema)
+@blp.response(200, PreviewSchema)
+def preview(body, promotion_id):
+    """Price a sample basket with this version (a draft too) in place of the live one."""
+    session, svc = db_session(), services()
+    record = get_promotion(session, promotion_id)
+    version = get_version(session, promotion_id, body["version"] or record.current_version)
+    codes = session.scalars(select(CouponCode.code).where(CouponCode.promotion_id == record.id)).all()
+    extra = to_promotion(str(record.id), version.version, version.definition, codes)
+    live = CATALOGUES.live(session)
+    priced = price_quote(session, quote_request(body["basket"]), svc.program, live, build(session, extra).catalogue)
+    targeting = version.definition["targeting"]
+    return {"promotion_id": record.id, "version": version.version, "quote": quote_document(priced),
+            "audience": {"members": audience_size(session, targeting), "anonymous": not extra.needs_member}}

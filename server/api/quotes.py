@@ -1,0 +1,61 @@
+"""POST /quotes: price a basket for a till or a member of staff."""
+
+from __future__ import annotations
+
+from flask import g
+
+from server.api.blueprint import Blueprint
+from server.api.context import BEARER, TERMINAL_SIGNED, db_session, ensure_terminal_scope, services, staff_or_terminal
+from server.auth.roles import Role
+from server.pricing.catalogues import CATALOGUES
+from server.pricing.quotes import Quote, QuoteRequest, price_quote
+from server.schemas.quotes import QuoteRequestSchema, QuoteSchema
+
+blp = Blueprint("quotes", __name__, url_prefix="/api/v1/quotes", description="Price a basket")
+
+
+def quote_request(body: dict) -> QuoteRequest:
+    return QuoteRequest(store=body["store"], at=body["at"] or services().clock(), lines=tuple(body["lines"]),
+                        card_number=body["card_number"], coupons=tuple(body["coupons"]),
+                        points_to_redeem=body["points_to_redeem"])
+
+
+def quote_document(quote: Quote) -> dict:
+    priced, request = quote.priced, quote.request
+    return {
+        "store": request.store, "at": request.at, "currency": services().settings.currency,
+        "member": {"id": quote.member.id, "tier": quote.member.tier} if quote.member else None,
+        "lines": [_line(line, quote.products[line.line_id]) for line in priced.lines],
+        "subtotal": priced.subtotal, "discount_total": priced.discount_total, "total": priced.total,
+        "points": {"base": quote.base_points,
+                   "bonus": [{"promotion_id": b.promotion_id, "version": b.promotion_version, "label": b.label,
+                              "points": b.points} for b in priced.bonus],
+                   "to_earn": quote.base_points + sum(b.points for b in priced.bonus),
+                   "redeemable": quote.redeemable[0], "redeemable_value_minor": quote.redeemable[1]},
+        "accepted_coupons": list(priced.accepted_coupons),
+        "rejected_coupons": [{"code": r.code, "reason": r.reason.value, "promotion_id": r.promotion_id}
+                             for r in priced.rejected_coupons],
+        "allocation_exact": priced.allocation_exact,
+    }
+
+
+def _line(line, product) -> dict:
+    return {"line_id": line.line_id, "sku": line.sku, "name": product.name, "category": product.category,
+            "qty": line.qty, "qty_milli": line.qty_milli, "base_unit_price": line.base_unit_price,
+            "member_unit_price": line.member_unit_price, "base_amount": line.base_amount,
+            "discounts": [{"promotion_id": d.promotion_id, "version": d.promotion_version, "label": d.label,
+                           "amount_minor": d.amount, "coupon_code": d.coupon_code} for d in line.discounts],
+            "total": line.total}
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=BEARER + TERMINAL_SIGNED)
+@staff_or_terminal(Role.CASHIER, Role.MARKETING)
+@blp.arguments(QuoteRequestSchema)
+@blp.response(200, QuoteSchema)
+def quote(body):
+    if "terminal" in g:
+        ensure_terminal_scope(body["store"])
+    session, svc = db_session(), services()
+    live = CATALOGUES.live(session)
+    return quote_document(price_quote(session, quote_request(body), svc.program, live))

@@ -1,0 +1,102 @@
+"""Promotions as versioned data, their coupon codes, and the copy of each discount a sale kept.
+
+A promotion row holds only what changes in place (state, current version); every edit of the
+definition is a new ``promotion_versions`` row, so a till's record of "version 3" stays readable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.ids import new_id
+from server.models.base import Base
+from server.models.types import UTCDateTime
+
+
+class PromotionRecord(Base):
+    __tablename__ = "promotions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    current_version: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PromotionVersion(Base):
+    """One immutable version of a promotion's definition (the JSON the API accepts)."""
+
+    __tablename__ = "promotion_versions"
+
+    promotion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("promotions.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    definition: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class CouponBatch(Base):
+    """A generated batch; its secret re-creates the same codes (``promotions.generate_codes``)."""
+
+    __tablename__ = "coupon_batches"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    promotion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("promotions.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class CouponCode(Base):
+    """A code that unlocks a promotion; ``uses`` counts posted sales that redeemed it."""
+
+    __tablename__ = "coupon_codes"
+    __table_args__ = (CheckConstraint("uses >= 0", name="uses_not_negative"),)
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    promotion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("promotions.id"), index=True)
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("coupon_batches.id"))
+    uses: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CouponRedemption(Base):
+    """One sale's use of one code: the per-member count and the idempotency of posting."""
+
+    __tablename__ = "coupon_redemptions"
+    __table_args__ = (Index("ix_coupon_redemptions_code_member", "code", "member_id"),)
+
+    transaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(ForeignKey("coupon_codes.code"), primary_key=True)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SaleDiscount(Base):
+    """A copy of one discount as the till applied it to one line of a sale.
+
+    Receipts, returns and reports read these, never the promotion's current definition; they also
+    count each member's uses of a promotion for usage limits.
+    """
+
+    __tablename__ = "sale_discounts"
+    __table_args__ = (Index("ix_sale_discounts_member_promotion_at", "member_id", "promotion_id", "at"),
+                      Index("ix_sale_discounts_promotion_at", "promotion_id", "at"))
+
+    transaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    line_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    promotion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int]
+    label: Mapped[str] = mapped_column(String(200))
+    amount_minor: Mapped[int]
+    coupon_code: Mapped[str | None] = mapped_column(String(64))
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
+    store_code: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

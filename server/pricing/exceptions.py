@@ -1,0 +1,54 @@
+"""Errors of the pricing use cases; the API turns each into one problem+json response."""
+
+from __future__ import annotations
+
+from server.exceptions import OneCardError
+
+
+class InvalidDefinition(OneCardError):
+    """A promotion contradicts itself; ``errors`` maps the field to the engine's message."""
+
+    status = 422
+    slug = "invalid-promotion"
+    title = "Invalid promotion"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", field=field, errors={field: [message]})
+
+
+class InvalidProduct(OneCardError):
+    status = 422
+    slug = "invalid-product"
+    title = "Invalid product"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", field=field, errors={field: [message]})
+
+
+class UnknownItem(OneCardError):
+    """A quote line names a sku or barcode the catalogue does not sell."""
+
+    status = 422
+    slug = "unknown-item"
+    title = "Unknown item"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", field=field, errors={field: [message]})
+
+
+class IllegalStateChange(OneCardError):
+    status = 409
+    slug = "promotion-state"
+    title = "Promotion state cannot change that way"
+
+
+class UsageRejected(OneCardError):
+    """An online sale used a coupon or promotion beyond its limit (same slug as other rejections)."""
+
+    status = 422
+    slug = "transaction-rejected"
+    title = "Transaction rejected"
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail, reason=reason)
+        self.reason = reason

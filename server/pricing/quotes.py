@@ -1,0 +1,169 @@
+"""A quote: price a basket for a store, a time and a card (or none) against the live catalogue.
+
+Everything the engine needs is read here (products, member tier and segments, usage counts,
+coupon counts, spendable points) and handed over as plain data; the engine decides.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty.earning import SaleLine, compute_earning
+from loyalty.exceptions import CardNotUsable
+from promotions import (
+    BasketLine,
+    Catalogue,
+    EarnConfig,
+    Member,
+    PricedBasket,
+    PricingRequest,
+    RedeemConfig,
+    Store,
+    price_basket,
+    usage_period_start,
+)
+from server.exceptions import NotFound
+from server.membership.accounts import account_summary
+from server.membership.cards import get_card
+from server.membership.program import LoyaltyProgram
+from server.models import Member as MemberRow
+from server.models import Product, ProductBarcode, SaleDiscount
+from server.models import Store as StoreRow
+from server.pricing.catalogues import LiveCatalogue
+from server.pricing.coupons import presented
+from server.pricing.exceptions import UnknownItem
+from server.pricing.segments import segments_of
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    store: str
+    at: datetime
+    lines: tuple[dict, ...]
+    card_number: str | None = None
+    coupons: tuple[str, ...] = ()
+    points_to_redeem: int = 0
+
+
+@dataclass(frozen=True)
+class Quote:
+    request: QuoteRequest
+    priced: PricedBasket
+    products: dict[str, Product]  # by line id
+    member: MemberRow | None
+    base_points: int
+    redeemable: tuple[int, int]  # points, value in minor units
+
+
+def find_store(session: Session, code: str) -> StoreRow:
+    store = session.scalar(select(StoreRow).where(StoreRow.code == code))
+    if store is None:
+        raise NotFound(f"no store {code}")
+    return store
+
+
+def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
+                catalogue: Catalogue | None = None) -> Quote:
+    """Price ``request``; ``catalogue`` overrides the live one (previews add a draft to it)."""
+    store = find_store(session, request.store)
+    products = resolve_lines(session, request.lines)
+    member_row, member = _member(session, request, program, live, store.timezone)
+    pricing = PricingRequest(
+        lines=tuple(_basket_line(line_id, product, line) for (line_id, product), line
+                    in zip(products.items(), request.lines, strict=True)),
+        store=Store(store.code, store.timezone), at=request.at, member=member,
+        coupons=presented(session, request.coupons, member_row.id if member_row else None),
+        points_to_redeem=request.points_to_redeem,
+        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor),
+        redeem=RedeemConfig(program.redemption.value.step_points, program.redemption.value.step_minor))
+    priced = price_basket(pricing, catalogue or live.catalogue)
+    redeemable = _redeemable(priced, program) if member else (0, 0)
+    base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
+    return Quote(request, priced, products, member_row, base, redeemable)
+
+
+def resolve_lines(session: Session, lines: tuple[dict, ...]) -> dict[str, Product]:
+    """Each line's product, found by sku or barcode; unknown or inactive items name their line."""
+    skus = {ln["sku"] for ln in lines if ln.get("sku")}
+    barcodes = {ln["barcode"] for ln in lines if ln.get("barcode")}
+    by_barcode = dict(session.execute(select(ProductBarcode.barcode, ProductBarcode.sku)
+                                      .where(ProductBarcode.barcode.in_(barcodes))).all()) if barcodes else {}
+    wanted = skus | set(by_barcode.values())
+    products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(wanted)))}
+    found: dict[str, Product] = {}
+    for position, line in enumerate(lines):
+        field = "sku" if line.get("sku") else "barcode"
+        sku = line["sku"] if field == "sku" else by_barcode.get(line["barcode"])
+        product = products.get(sku)
+        if product is None or not product.active:
+            raise UnknownItem(f"lines.{position}.{field}", f"{line[field]} is not a product on sale")
+        found[line["line_id"]] = product
+    return found
+
+
+def _basket_line(line_id: str, product: Product, line: dict) -> BasketLine:
+    return BasketLine(line_id, product.sku, product.base_price_minor, qty=line.get("qty") or 1,
+                      qty_milli=line.get("qty_milli"), category=product.category,
+                      excluded_from_points=product.excluded_from_points)
+
+
+def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
+            timezone: str) -> tuple[MemberRow | None, Member | None]:
+    if not request.card_number:
+        return None, None
+    card = get_card(session, program, request.card_number)
+    if card.state != "active":
+        raise CardNotUsable(card.number, card.state)
+    row = session.get(MemberRow, card.member_id)
+    balance = account_summary(session, row, program, request.at).available
+    uses = usage_counts(session, row.id, live.limited, request.at, timezone)
+    return row, Member(str(row.id), row.tier, segments_of(session, row.id), uses, balance)
+
+
+def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, timezone: str,
+                 exclude_transaction: str | None = None) -> dict[str, int]:
+    """Sales in which each limited promotion gave this member something, in its current period."""
+    counts: dict[str, int] = {}
+    by_start: dict[datetime | None, list[str]] = {}
+    for pid, period in limited:
+        by_start.setdefault(usage_period_start(period, at, ZoneInfo(timezone)), []).append(pid)
+    for start, pids in by_start.items():
+        stmt = (select(SaleDiscount.promotion_id, func.count(func.distinct(SaleDiscount.transaction_id)))
+                .where(SaleDiscount.member_id == member_id, SaleDiscount.promotion_id.in_(pids))
+                .group_by(SaleDiscount.promotion_id))
+        if start is not None:
+            stmt = stmt.where(SaleDiscount.at >= start)
+        if exclude_transaction is not None:
+            stmt = stmt.where(SaleDiscount.transaction_id != exclude_transaction)
+        counts.update(dict(session.execute(stmt).all()))
+    return counts
+
+
+def _redeemable(priced: PricedBasket, program: LoyaltyProgram) -> tuple[int, int]:
+    """The engine's whole blocks, within the chain's rules: at most a share of the basket, a minimum."""
+    policy = program.redemption
+    cap = policy.value.points_for(math.floor(priced.total * policy.max_share))
+    points = min(priced.redeemable_points, cap)
+    if points < policy.minimum_points:
+        return 0, 0
+    return points, policy.value.value_minor(points)
+
+
+def _base_points(priced: PricedBasket, products: dict[str, Product], member: MemberRow | None,
+                 program: LoyaltyProgram, points_tender_minor: int) -> int:
+    """Base points by loyalty's own rules (tier multipliers, exclusions): what posting will credit."""
+    if member is None:
+        return 0
+    lines = [SaleLine(line_id=ln.line_id, paid_minor=ln.total, qty=ln.qty,
+                      category=products[ln.line_id].category,
+                      excluded=products[ln.line_id].excluded_from_points
+                      or products[ln.line_id].category in program.excluded_categories)
+             for ln in priced.lines]
+    return compute_earning(lines, program.earning, tier=member.tier, points_tender_minor=points_tender_minor).points

@@ -1,0 +1,112 @@
+"""What a posted sale used: a copy of every discount per line, coupon redemptions, usage limits.
+
+Called by posting inside the sale's own transaction. Two sales racing for one single-use coupon
+are serialised by the coupon's row lock (SQLite: by the write lock every transaction starts
+with); two sales of one member racing for a per-member limit are serialised by the member lock
+posting already holds. The loser is rejected when the till is online (it can still fix the sale)
+and recorded as a reconciliation exception when it was offline (the sale already happened).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from promotions import Period
+from server.models import CouponCode, CouponRedemption, PromotionRecord, PromotionVersion, SaleDiscount, Store
+from server.pricing.exceptions import UsageRejected
+from server.pricing.quotes import usage_counts
+
+
+class Posting(Protocol):
+    """The part of ``server.membership.posting.Posting`` this module reads."""
+
+    command: object
+
+    def flag(self, kind: str, till: int | None, server: int | None, detail: str) -> None: ...
+
+
+def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None) -> None:
+    """Keep the sale's discounts per line, count its coupons, and hold both to their limits."""
+    command = posting.command
+    rows = [_discount_row(command, line["line_id"], d, member_id)
+            for line in command.lines for d in line.get("discounts", ())]
+    session.add_all(rows)
+    if member_id is not None and rows:
+        _check_limits(session, posting, member_id, rows)
+    for code in dict.fromkeys(command.raw.get("coupons") or ()):
+        _redeem(session, posting, code, member_id, rows)
+    session.flush()
+
+
+def _discount_row(command, line_id: str, discount: dict, member_id: uuid.UUID | None) -> SaleDiscount:
+    return SaleDiscount(transaction_id=command.id, line_id=line_id, promotion_id=discount["promotion_id"],
+                        version=discount["version"], label=discount["label"],
+                        amount_minor=discount["amount_minor"], coupon_code=discount.get("coupon_code"),
+                        member_id=member_id, store_code=command.store, at=command.at)
+
+
+def _definitions(session: Session, rows: list[SaleDiscount]) -> dict[str, dict]:
+    """The definition of each promotion version the till applied (unknown ids are skipped)."""
+    found = {}
+    for pid, version in {(r.promotion_id, r.version) for r in rows}:
+        try:
+            row = session.get(PromotionVersion, (uuid.UUID(pid), version))
+        except ValueError:
+            row = None
+        if row is not None:
+            found[pid] = row.definition
+    return found
+
+
+def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows: list[SaleDiscount]) -> None:
+    command = posting.command
+    limits = {pid: d["usage_limit"] for pid, d in _definitions(session, rows).items() if d["usage_limit"]}
+    if not limits:
+        return
+    timezone = session.scalar(select(Store.timezone).where(Store.code == command.store)) or "UTC"
+    limited = [(pid, Period(limit["period"])) for pid, limit in limits.items()]
+    used = usage_counts(session, member_id, limited, command.at, timezone, exclude_transaction=command.id)
+    for pid, limit in sorted(limits.items()):
+        if used.get(pid, 0) >= limit["max_uses"]:
+            _refuse(posting, "usage-limit-reached", limit["max_uses"], used.get(pid, 0),
+                    f"promotion {pid} allows {limit['max_uses']} use(s) per member per {limit['period']}; "
+                    f"this member had {used.get(pid, 0)}")
+
+
+def _redeem(session: Session, posting: Posting, code: str, member_id: uuid.UUID | None,
+            rows: list[SaleDiscount]) -> None:
+    command = posting.command
+    coupon = session.scalar(select(CouponCode).where(CouponCode.code == code).with_for_update())
+    if coupon is None:
+        posting.flag("unknown-coupon", None, None, f"coupon {code} is not known to the server")
+        return
+    rule = _coupon_rule(session, coupon, rows)
+    if rule and rule["single_use"] and coupon.uses >= 1:
+        _refuse(posting, "coupon-already-used", None, coupon.uses, f"coupon {code} was already used")
+    limit = rule and rule["per_member_limit"]
+    if limit and member_id is not None:
+        mine = session.scalar(select(func.count()).where(CouponRedemption.code == code,
+                                                         CouponRedemption.member_id == member_id))
+        if mine >= limit:
+            _refuse(posting, "coupon-member-limit", limit, mine,
+                    f"coupon {code} allows {limit} use(s) per member; this member had {mine}")
+    coupon.uses += 1
+    session.add(CouponRedemption(transaction_id=command.id, code=code, member_id=member_id, at=command.at))
+
+
+def _coupon_rule(session: Session, coupon: CouponCode, rows: list[SaleDiscount]) -> dict | None:
+    """The coupon section of the version the till used (or the current one if it named none)."""
+    version = next((r.version for r in rows if r.promotion_id == str(coupon.promotion_id)), None)
+    if version is None:
+        version = session.get(PromotionRecord, coupon.promotion_id).current_version
+    return session.get(PromotionVersion, (coupon.promotion_id, version)).definition["coupon"]
+
+
+def _refuse(posting: Posting, reason: str, till: int | None, server: int | None, detail: str) -> None:
+    if not posting.command.offline:
+        raise UsageRejected(reason, detail)
+    posting.flag(reason, till, server, f"offline sale: {detail}")

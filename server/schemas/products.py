@@ -1,0 +1,68 @@
+"""Products and their barcodes."""
+
+import marshmallow as ma
+
+from server.schemas.common import PageQuerySchema, StrictSchema
+
+SKU = ma.validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", error="use 1-64 letters, digits, '.', '_' or '-'")
+BARCODE = ma.validate.Regexp(r"^\d{8,14}$", error="a barcode is 8 to 14 digits")
+
+
+class ProductFieldsSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    base_price_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0))
+    tax_class = ma.fields.String(load_default="standard", validate=ma.validate.Length(min=1, max=16))
+    excluded_from_points = ma.fields.Boolean(load_default=False)
+    active = ma.fields.Boolean(load_default=True)
+    barcodes = ma.fields.List(ma.fields.String(validate=BARCODE), load_default=list)
+
+
+class ProductCreateSchema(ProductFieldsSchema):
+    sku = ma.fields.String(required=True, validate=SKU)
+
+
+class ProductUpdateSchema(StrictSchema):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    category = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
+    base_price_minor = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0))
+    tax_class = ma.fields.String(validate=ma.validate.Length(min=1, max=16))
+    excluded_from_points = ma.fields.Boolean()
+    active = ma.fields.Boolean()
+    barcodes = ma.fields.List(ma.fields.String(validate=BARCODE))
+
+
+class ProductBulkSchema(StrictSchema):
+    items = ma.fields.List(ma.fields.Nested(ProductCreateSchema), required=True,
+                           validate=ma.validate.Length(min=1, max=5000))
+
+    @ma.validates("items")
+    def _unique(self, items, **_kwargs):
+        if len({item["sku"] for item in items}) != len(items):
+            raise ma.ValidationError("each sku appears once")
+
+
+class ProductSchema(ma.Schema):
+    sku = ma.fields.String()
+    name = ma.fields.String()
+    category = ma.fields.String()
+    base_price_minor = ma.fields.Integer()
+    tax_class = ma.fields.String()
+    excluded_from_points = ma.fields.Boolean()
+    active = ma.fields.Boolean()
+    barcodes = ma.fields.List(ma.fields.String())
+    updated_at = ma.fields.AwareDateTime()
+
+
+class ProductPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ProductSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class ProductQuerySchema(PageQuerySchema):
+    category = ma.fields.String(load_default=None)
+
+
+class BulkResultSchema(ma.Schema):
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()

@@ -1,0 +1,241 @@
+"""Promotion definitions as the API accepts and stores them, one schema per rule kind.
+
+Shape is checked here (400); contradictions (end before start, 120 % off, a bundle of one) are
+left to the engine's own validation so there is one rulebook, and come back as 422.
+"""
+
+import marshmallow as ma
+
+from server.schemas.common import PageQuerySchema, StrictSchema
+from server.schemas.stores import CODE
+
+SKU = ma.validate.Length(min=1, max=64)
+STATES = ("draft", "scheduled", "active", "paused", "ended")
+HHMM = ma.validate.Regexp(r"^([01]\d|2[0-4]):[0-5]\d$", error="use HH:MM, 00:00 to 24:00")
+
+
+def _int(**kwargs):
+    return ma.fields.Integer(strict=True, **kwargs)
+
+
+def _strings(validate=None, **kwargs):
+    return ma.fields.List(ma.fields.String(validate=validate), load_default=list, **kwargs)
+
+
+class ScopeSchema(StrictSchema):
+    skus = _strings(SKU)
+    categories = _strings(SKU)
+    whole_basket = ma.fields.Boolean(load_default=False)
+
+
+class PriceSchema(StrictSchema):
+    sku = ma.fields.String(required=True, validate=SKU)
+    price_minor = _int(required=True)
+
+
+class MemberPriceRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("member_price")
+    prices = ma.fields.List(ma.fields.Nested(PriceSchema), required=True)
+
+
+class PercentOffRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("percent_off")
+    percent_bp = _int(required=True, metadata={"description": "basis points: 2000 is 20 %"})
+    scope = ma.fields.Nested(ScopeSchema, required=True)
+    after_amounts = ma.fields.Boolean(load_default=False)
+
+
+class AmountOffRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("amount_off")
+    amount_minor = _int(required=True)
+    scope = ma.fields.Nested(ScopeSchema, required=True)
+
+
+class MultiBuyRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("multi_buy")
+    buy = _int(required=True)
+    get = _int(required=True)
+    scope = ma.fields.Nested(ScopeSchema, required=True)
+    percent_bp = _int(load_default=10_000)
+    max_applications = _int(load_default=None, allow_none=True)
+
+
+class ComponentSchema(StrictSchema):
+    scope = ma.fields.Nested(ScopeSchema, required=True)
+    qty = _int(load_default=1)
+
+
+class BundleRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("bundle")
+    components = ma.fields.List(ma.fields.Nested(ComponentSchema), required=True)
+    price_minor = _int(required=True)
+    max_applications = _int(load_default=None, allow_none=True)
+
+
+class TierSchema(StrictSchema):
+    min_spend_minor = _int(required=True)
+    amount_off_minor = _int(load_default=0)
+    percent_bp = _int(load_default=0)
+    bonus_points = _int(load_default=0)
+
+
+class SpendThresholdRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("spend_threshold")
+    tiers = ma.fields.List(ma.fields.Nested(TierSchema), required=True)
+
+
+class BonusPointsRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("bonus_points")
+    scope = ma.fields.Nested(ScopeSchema, required=True)
+    extra_bp = _int(load_default=0, metadata={"description": "10000 = one extra times the base rate"})
+    fixed_points = _int(load_default=0)
+
+
+RULE_SCHEMAS = {
+    "member_price": MemberPriceRuleSchema,
+    "percent_off": PercentOffRuleSchema,
+    "amount_off": AmountOffRuleSchema,
+    "multi_buy": MultiBuyRuleSchema,
+    "bundle": BundleRuleSchema,
+    "spend_threshold": SpendThresholdRuleSchema,
+    "bonus_points": BonusPointsRuleSchema,
+}
+
+
+class RuleField(ma.fields.Field):
+    """A rule of any kind: ``kind`` picks the schema (a plain registry, no dynamic loading)."""
+
+    def __init__(self, **kwargs):
+        kinds = ", ".join(RULE_SCHEMAS)
+        super().__init__(metadata={"description": f"an object whose 'kind' is one of: {kinds}"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict) or value.get("kind") not in RULE_SCHEMAS:
+            raise ma.ValidationError({"kind": [f"must be one of: {', '.join(RULE_SCHEMAS)}"]})
+        body = {k: v for k, v in value.items() if k != "kind"}
+        return {"kind": value["kind"], **RULE_SCHEMAS[value["kind"]]().load(body)}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class HoursSchema(StrictSchema):
+    start = ma.fields.String(required=True, validate=HHMM)
+    end = ma.fields.String(required=True, validate=HHMM)
+
+
+class WindowSchema(StrictSchema):
+    start = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    end = ma.fields.AwareDateTime(load_default=None, allow_none=True,
+                                  metadata={"description": "first instant no longer live"})
+    weekdays = ma.fields.List(_int(), load_default=list, metadata={"description": "0 = Monday"})
+    hours = ma.fields.List(ma.fields.Nested(HoursSchema), load_default=list,
+                           metadata={"description": "store-local wall clock"})
+
+
+class TargetingSchema(StrictSchema):
+    members_only = ma.fields.Boolean(load_default=False)
+    tiers = _strings(ma.validate.Length(min=1, max=32))
+    segments = ma.fields.List(ma.fields.UUID(), load_default=list)
+    member_ids = ma.fields.List(ma.fields.UUID(), load_default=list)
+
+
+class UsageLimitSchema(StrictSchema):
+    max_uses = _int(required=True)
+    period = ma.fields.String(load_default="ever", validate=ma.validate.OneOf(["day", "week", "month", "ever"]))
+
+
+class CouponSchema(StrictSchema):
+    single_use = ma.fields.Boolean(load_default=False)
+    per_member_limit = _int(load_default=None, allow_none=True)
+    codes = _strings(ma.validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '_' or '-'"),
+                     metadata={"description": "shared codes; generated batches are added separately"})
+
+
+class DefinitionSchema(StrictSchema):
+    """One version of a promotion, as stored and returned."""
+
+    label = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    rule = RuleField(required=True)
+    priority = _int(load_default=0)
+    exclusive = ma.fields.Boolean(load_default=False)
+    window = ma.fields.Nested(WindowSchema, load_default=dict)
+    stores = _strings(CODE)
+    targeting = ma.fields.Nested(TargetingSchema, load_default=dict)
+    usage_limit = ma.fields.Nested(UsageLimitSchema, load_default=None, allow_none=True)
+    coupon = ma.fields.Nested(CouponSchema, load_default=None, allow_none=True)
+
+    @ma.pre_load
+    def _fill_nested_defaults(self, data, **_kwargs):
+        # Nested load_default=dict would skip the nested schema's own defaults; load {} instead.
+        if isinstance(data, dict):
+            data = {**data}
+            for name in ("window", "targeting"):
+                data.setdefault(name, {})
+        return data
+
+
+class PromotionCreateSchema(DefinitionSchema):
+    state = ma.fields.String(load_default="draft", validate=ma.validate.OneOf(["draft", "active"]),
+                             metadata={"description": "draft, or active to publish at once"})
+
+
+class PromotionSchema(ma.Schema):
+    id = ma.fields.UUID()
+    kind = ma.fields.String()
+    state = ma.fields.String()
+    current_version = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    definition = ma.fields.Dict(metadata={"description": "the current version's definition"})
+
+
+class PromotionPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PromotionSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class PromotionQuerySchema(PageQuerySchema):
+    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATES))
+    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(RULE_SCHEMAS)))
+
+
+class VersionSchema(ma.Schema):
+    promotion_id = ma.fields.UUID()
+    version = ma.fields.Integer()
+    definition = ma.fields.Dict()
+    created_at = ma.fields.AwareDateTime()
+    created_by = ma.fields.String()
+
+
+class StateChangeSchema(StrictSchema):
+    state = ma.fields.String(required=True, validate=ma.validate.OneOf(STATES))
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class CouponBatchCreateSchema(StrictSchema):
+    prefix = ma.fields.String(load_default="", validate=ma.validate.Regexp(r"^[A-Z0-9-]{0,16}$"))
+    count = _int(required=True, validate=ma.validate.Range(min=1, max=100_000))
+
+
+class CouponBatchSchema(ma.Schema):
+    id = ma.fields.UUID()
+    promotion_id = ma.fields.UUID()
+    count = ma.fields.Integer()
+    codes = ma.fields.List(ma.fields.String())
+
+
+class PriceListCreateSchema(StrictSchema):
+    """A member price list: sugar over a ``member_price`` promotion (one source of truth)."""
+
+    label = ma.fields.String(load_default="Member price", validate=ma.validate.Length(min=1, max=200))
+    prices = ma.fields.List(ma.fields.Nested(PriceSchema), required=True)
+    tiers = _strings(ma.validate.Length(min=1, max=32), metadata={"description": "empty: every member"})
+    stores = _strings(CODE)
+    window = ma.fields.Nested(WindowSchema, load_default=dict)
+    priority = _int(load_default=0)
+    state = ma.fields.String(load_default="draft", validate=ma.validate.OneOf(["draft", "active"]))
+
+    @ma.pre_load
+    def _fill_window(self, data, **_kwargs):
+        return {**data, "window": data.get("window", {})} if isinstance(data, dict) else data

@@ -1,0 +1,123 @@
+"""Quotes: a basket to price, and every figure of the priced basket."""
+
+import marshmallow as ma
+
+from server.schemas.common import StrictSchema
+from server.schemas.members import CARD_NUMBER
+from server.schemas.stores import CODE
+
+
+class QuoteLineSchema(StrictSchema):
+    line_id = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=32),
+                               metadata={"description": "default: the line's position, from 1"})
+    sku = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=64))
+    barcode = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{8,14}$"))
+    qty = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1, max=100_000))
+    qty_milli = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1),
+                                  metadata={"description": "weighed goods: thousandths of the priced unit"})
+
+    @ma.validates_schema
+    def _one_of_each(self, data, **_kwargs):
+        if (data["sku"] is None) == (data["barcode"] is None):
+            raise ma.ValidationError("give a sku or a barcode", "sku")
+        if data["qty"] is not None and data["qty_milli"] is not None:
+            raise ma.ValidationError("give qty or qty_milli, not both", "qty")
+
+
+class QuoteRequestSchema(StrictSchema):
+    store = ma.fields.String(required=True, validate=CODE)
+    at = ma.fields.AwareDateTime(load_default=None, metadata={"description": "default: now"})
+    card_number = ma.fields.String(load_default=None, validate=CARD_NUMBER)
+    lines = ma.fields.List(ma.fields.Nested(QuoteLineSchema), required=True,
+                           validate=ma.validate.Length(min=1, max=500))
+    coupons = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list)
+    points_to_redeem = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0))
+
+    @ma.post_load
+    def _number_lines(self, data, **_kwargs):
+        for position, line in enumerate(data["lines"], start=1):
+            line["line_id"] = line["line_id"] or str(position)
+        if len({line["line_id"] for line in data["lines"]}) != len(data["lines"]):
+            raise ma.ValidationError("line ids must be unique", "lines")
+        return data
+
+
+class DiscountSchema(ma.Schema):
+    promotion_id = ma.fields.String()
+    version = ma.fields.Integer()
+    label = ma.fields.String()
+    amount_minor = ma.fields.Integer()
+    coupon_code = ma.fields.String(allow_none=True)
+
+
+class QuotedLineSchema(ma.Schema):
+    line_id = ma.fields.String()
+    sku = ma.fields.String()
+    name = ma.fields.String()
+    category = ma.fields.String()
+    qty = ma.fields.Integer()
+    qty_milli = ma.fields.Integer(allow_none=True)
+    base_unit_price = ma.fields.Integer()
+    member_unit_price = ma.fields.Integer(allow_none=True)
+    base_amount = ma.fields.Integer()
+    discounts = ma.fields.List(ma.fields.Nested(DiscountSchema))
+    total = ma.fields.Integer()
+
+
+class BonusSchema(ma.Schema):
+    promotion_id = ma.fields.String()
+    version = ma.fields.Integer()
+    label = ma.fields.String()
+    points = ma.fields.Integer()
+
+
+class PointsSchema(ma.Schema):
+    base = ma.fields.Integer(metadata={"description": "by the loyalty rules (tier included)"})
+    bonus = ma.fields.List(ma.fields.Nested(BonusSchema))
+    to_earn = ma.fields.Integer()
+    redeemable = ma.fields.Integer()
+    redeemable_value_minor = ma.fields.Integer()
+
+
+class RejectedCouponSchema(ma.Schema):
+    code = ma.fields.String()
+    reason = ma.fields.String()
+    promotion_id = ma.fields.String(allow_none=True)
+
+
+class QuoteMemberSchema(ma.Schema):
+    id = ma.fields.UUID()
+    tier = ma.fields.String()
+
+
+class QuoteSchema(ma.Schema):
+    store = ma.fields.String()
+    at = ma.fields.AwareDateTime()
+    currency = ma.fields.String()
+    member = ma.fields.Nested(QuoteMemberSchema, allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(QuotedLineSchema))
+    subtotal = ma.fields.Integer()
+    discount_total = ma.fields.Integer()
+    total = ma.fields.Integer()
+    points = ma.fields.Nested(PointsSchema)
+    accepted_coupons = ma.fields.List(ma.fields.String())
+    rejected_coupons = ma.fields.List(ma.fields.Nested(RejectedCouponSchema))
+    allocation_exact = ma.fields.Boolean()
+
+
+class PreviewRequestSchema(StrictSchema):
+    version = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1),
+                                metadata={"description": "default: the current version"})
+    basket = ma.fields.Nested(QuoteRequestSchema, required=True)
+
+
+class AudienceSchema(ma.Schema):
+    members = ma.fields.Integer(metadata={"description": "members the targeting reaches"})
+    anonymous = ma.fields.Boolean(metadata={"description": "customers without a card qualify too"})
+
+
+class PreviewSchema(ma.Schema):
+    promotion_id = ma.fields.UUID()
+    version = ma.fields.Integer()
+    quote = ma.fields.Nested(QuoteSchema)
+    audience = ma.fields.Nested(AudienceSchema)

@@ -1,0 +1,63 @@
+"""Segments: rules or uploaded lists of members, with their size."""
+
+import marshmallow as ma
+
+from server.schemas.common import PageQuerySchema, StrictSchema
+from server.schemas.stores import CODE
+
+DAYS = ma.validate.Range(min=1, max=3650)
+
+
+class SpentOverSchema(StrictSchema):
+    amount_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0))
+    days = ma.fields.Integer(required=True, strict=True, validate=DAYS)
+
+
+class BoughtCategorySchema(StrictSchema):
+    category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    days = ma.fields.Integer(required=True, strict=True, validate=DAYS)
+
+
+class SegmentRuleSchema(StrictSchema):
+    """All named conditions must hold."""
+
+    tiers = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=32)))
+    home_stores = ma.fields.List(ma.fields.String(validate=CODE))
+    joined_within_days = ma.fields.Integer(strict=True, validate=DAYS)
+    spent_over = ma.fields.Nested(SpentOverSchema)
+    bought_category = ma.fields.Nested(BoughtCategorySchema)
+
+    @ma.validates_schema
+    def _not_empty(self, data, **_kwargs):
+        if not any(data.get(name) for name in self.fields):
+            raise ma.ValidationError("name at least one condition")
+
+
+class SegmentCreateSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    rule = ma.fields.Nested(SegmentRuleSchema, load_default=None)
+    member_ids = ma.fields.List(ma.fields.UUID(), load_default=None, validate=ma.validate.Length(max=100_000),
+                                metadata={"description": "an uploaded list instead of a rule"})
+
+    @ma.validates_schema
+    def _rule_or_list(self, data, **_kwargs):
+        if (data["rule"] is None) == (data["member_ids"] is None):
+            raise ma.ValidationError("give a rule or member_ids", "rule")
+
+
+class SegmentSchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    kind = ma.fields.String(metadata={"description": "rule or list"})
+    rule = ma.fields.Dict()
+    size = ma.fields.Integer()
+    refreshed_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class SegmentPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SegmentSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+SegmentQuerySchema = PageQuerySchema

@@ -1,0 +1,98 @@
+"""Quotes: member prices, targeted offers, bundles and coupons priced together; previews with audience."""
+
+from tests.integration.pricing.conftest import PASTA_EAN, discounts, scope
+
+BASKET = [{"sku": "COLA", "qty": 2}, {"sku": "CHIPS"}, {"barcode": PASTA_EAN}, {"sku": "SAUCE"}]
+
+
+def _segment(client, marketer, member_ids):
+    response = client.post("/api/v1/segments", headers=marketer, json={"name": "Snack fans", "member_ids": member_ids})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def _offers(client, marketer, promote, segment_id):
+    client.post("/api/v1/price-lists", headers=marketer, json={
+        "prices": [{"sku": "COLA", "price_minor": 120}], "state": "active"})
+    promote("Snack fans: 10 % off", {"kind": "percent_off", "percent_bp": 1000, "scope": scope(categories=["snacks"])},
+            targeting={"segments": [segment_id]})
+    promote("Bundle: pasta + sauce 4.99", {"kind": "bundle", "price_minor": 499, "components": [
+        {"scope": scope(["PASTA"])}, {"scope": scope(["SAUCE"])}]})
+    promote("Coupon: 1.00 off", {"kind": "amount_off", "amount_minor": 100, "scope": scope(whole_basket=True)},
+            coupon={"single_use": True, "codes": ["SAVE1"]})
+
+
+def test_a_member_in_the_segment_gets_member_price_targeted_offer_bundle_and_coupon(
+        client, marketer, catalogue, enrol, promote, quote):
+    member_id, card = enrol(points=1000)
+    _offers(client, marketer, promote, _segment(client, marketer, [member_id])["id"])
+    priced = quote(BASKET, card=card, coupons=["SAVE1"], points_to_redeem=600)
+    cola, _chips, pasta, sauce = priced["lines"]
+    assert (cola["base_amount"], cola["member_unit_price"]) == (300, 120)
+    assert discounts(priced)["1"][0] == ("Member price", 1, 60)
+    assert discounts(priced)["2"][0] == ("Snack fans: 10 % off", 1, 25)
+    bundle = [d for line in (pasta, sauce) for d in line["discounts"] if d["label"].startswith("Bundle")]
+    assert sum(d["amount_minor"] for d in bundle) == 548 - 499
+    coupon = [d for line in priced["lines"] for d in line["discounts"] if d["coupon_code"] == "SAVE1"]
+    assert sum(d["amount_minor"] for d in coupon) == 100
+    assert (priced["subtotal"], priced["discount_total"], priced["total"]) == (1098, 234, 864)
+    assert sum(line["total"] for line in priced["lines"]) == 864
+    assert priced["accepted_coupons"] == ["SAVE1"] and priced["rejected_coupons"] == []
+    # 600 asked, but points may pay at most half of 8.64 (400 points): under the 500 minimum.
+    assert (priced["points"]["redeemable"], priced["points"]["redeemable_value_minor"]) == (0, 0)
+    assert priced["member"]["id"] == member_id and priced["points"]["base"] == priced["points"]["to_earn"] > 0
+
+
+def test_an_anonymous_basket_gets_the_bundle_and_the_coupon_only(client, marketer, catalogue, enrol, promote, quote):
+    member_id, _ = enrol()
+    _offers(client, marketer, promote, _segment(client, marketer, [member_id])["id"])
+    priced = quote(BASKET, coupons=["SAVE1", "NOPE"])
+    assert priced["total"] == 300 + 250 + 499 - 100
+    assert priced["rejected_coupons"] == [{"code": "NOPE", "reason": "unknown_code", "promotion_id": None}]
+    assert priced["member"] is None and priced["points"]["to_earn"] == 0
+
+
+def test_bonus_points_show_per_promotion_and_excluded_goods_earn_nothing(client, catalogue, enrol, promote, quote):
+    promotion = promote("Double points on snacks", {"kind": "bonus_points", "extra_bp": 10_000,
+                                                    "scope": scope(categories=["snacks"])})
+    _, card = enrol()
+    priced = quote([{"sku": "CHIPS", "qty": 4}, {"sku": "CIGS"}], card=card)
+    assert priced["points"]["base"] == 10  # 10.00 of chips; the cigarettes earn nothing
+    assert priced["points"]["bonus"] == [{"promotion_id": promotion["id"], "version": 1,
+                                          "label": "Double points on snacks", "points": 10}]
+    assert priced["points"]["to_earn"] == 20
+
+
+def test_redeemable_points_are_whole_blocks_within_balance_and_half_the_basket(catalogue, enrol, quote):
+    _, card = enrol(points=900)
+    priced = quote([{"sku": "CIGS", "qty": 2}], card=card, points_to_redeem=2000)
+    assert (priced["points"]["redeemable"], priced["points"]["redeemable_value_minor"]) == (800, 800)
+
+
+def test_a_till_quotes_for_its_own_store_only(catalogue, till):
+    assert till.request("POST", "/api/v1/quotes", {"store": "B2", "lines": [{"sku": "COLA"}]}).status_code == 200
+    other = till.request("POST", "/api/v1/quotes", {"store": "B9", "lines": [{"sku": "COLA"}]})
+    assert other.status_code == 403
+
+
+def test_an_unknown_item_names_its_line(client, marketer, catalogue):
+    response = client.post("/api/v1/quotes", headers=marketer,
+                           json={"store": "B2", "lines": [{"sku": "COLA"}, {"barcode": "96385074"}]})
+    assert response.status_code == 422 and "lines.1.barcode" in response.json["errors"]
+
+
+def test_a_preview_prices_a_draft_and_counts_its_audience(client, marketer, catalogue, enrol, promote):
+    _, gold_card = enrol("Goldie", tier="gold")
+    enrol("Basil")
+    enrol("Bea")
+    draft = promote("Gold: 2 for 1 cola", {"kind": "multi_buy", "buy": 1, "get": 1, "scope": scope(["COLA"])},
+                    state="draft", targeting={"tiers": ["gold"]})
+    response = client.post(f"/api/v1/promotions/{draft['id']}/preview", headers=marketer, json={
+        "basket": {"store": "B2", "card_number": gold_card, "lines": [{"sku": "COLA", "qty": 2}]}})
+    assert response.status_code == 200, response.json
+    preview = response.json
+    assert preview["audience"] == {"members": 1, "anonymous": False}
+    assert preview["quote"]["total"] == 150 and preview["version"] == 1
+    live = client.post("/api/v1/quotes", headers=marketer,
+                       json={"store": "B2", "card_number": gold_card, "lines": [{"sku": "COLA", "qty": 2}]})
+    assert live.json["total"] == 300  # the draft itself prices nothing

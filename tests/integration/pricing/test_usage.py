@@ -1,0 +1,147 @@
+"""Usage counting: sales keep their discounts per line; limits and single-use coupons hold, even in a race."""
+
+import json
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from server.app import create_app
+from server.models import CouponCode, ReconciliationException, SaleDiscount
+from server.services import Services
+from store_sync.http.client import terminal_session
+from tests.integration.pricing.conftest import PRODUCTS, scope
+from tests.support.factories import login, make_staff, make_terminal
+
+
+def _sale_from_quote(till, priced, card=None, coupons=(), offline=False):
+    """Post what the till was quoted, with the discounts it applied, as the POS agent would."""
+    lines = [{"line_id": ln["line_id"], "sku": ln["sku"], "qty": ln["qty"], "paid_minor": ln["total"],
+              "category": ln["category"], "discounts": ln["discounts"]} for ln in priced["lines"]]
+    return till.sale(lines, card=card, coupons=list(coupons), offline=offline)
+
+
+def _coupon_promotion(client, marketer, promote, count=3):
+    promotion = promote("Coupon: 2.00 off", {"kind": "amount_off", "amount_minor": 200,
+                                            "scope": scope(whole_basket=True)}, coupon={"single_use": True})
+    batch = client.post(f"/api/v1/promotions/{promotion['id']}/coupons", headers=marketer,
+                        json={"prefix": "SPRING-", "count": count})
+    assert batch.status_code == 201, batch.json
+    return promotion, batch.json["codes"]
+
+
+def test_a_sale_keeps_a_copy_of_each_discount_per_line(services, catalogue, enrol, promote, quote, till, client,
+                                                        marketer):
+    promotion = promote("10 % off snacks", {"kind": "percent_off", "percent_bp": 1000,
+                                            "scope": scope(categories=["snacks"])})
+    _, card = enrol()
+    sale = _sale_from_quote(till, quote([{"sku": "CHIPS", "qty": 3}], card=card), card=card)
+    assert sale.status_code == 201, sale.json
+    client.put(f"/api/v1/promotions/{promotion['id']}", headers=marketer, json={
+        "label": "20 % off snacks", "rule": {"kind": "percent_off", "percent_bp": 2000,
+                                             "scope": scope(categories=["snacks"])}})
+    with services.db.session() as session:
+        kept = session.scalars(select(SaleDiscount)).all()
+    assert [(d.line_id, d.label, d.version, d.amount_minor) for d in kept] == [("1", "10 % off snacks", 1, 75)]
+
+
+def test_a_once_a_week_offer_stops_after_one_sale_and_a_second_claim_is_refused(
+        services, catalogue, enrol, promote, quote, till, clock):
+    promote("Welcome: 1.00 off cola", {"kind": "amount_off", "amount_minor": 100, "scope": scope(["COLA"])},
+            usage_limit={"max_uses": 1, "period": "week"})
+    _, card = enrol()
+    first = quote([{"sku": "COLA"}], card=card)
+    assert first["total"] == 50
+    assert _sale_from_quote(till, first, card=card).status_code == 201
+    assert quote([{"sku": "COLA"}], card=card)["total"] == 150
+    online = _sale_from_quote(till, first, card=card)
+    assert online.status_code == 422 and online.json["reason"] == "usage-limit-reached"
+    offline = _sale_from_quote(till, first, card=card, offline=True)
+    assert offline.status_code == 201 and offline.json["exceptions"] == ["usage-limit-reached"]
+    clock.advance(days=7)  # a new week (asked by the till: staff tokens do not last a week)
+    next_week = till.request("POST", "/api/v1/quotes", {"store": "B2", "lines": [{"sku": "COLA"}], "card_number": card})
+    assert next_week.json["total"] == 50
+
+
+def test_a_used_single_use_coupon_is_rejected_with_a_reason(client, marketer, catalogue, promote, quote, till):
+    _, codes = _coupon_promotion(client, marketer, promote)
+    priced = quote([{"sku": "CIGS"}], coupons=[codes[0]])
+    assert priced["total"] == 600
+    assert _sale_from_quote(till, priced, coupons=[codes[0]]).status_code == 201
+    again = quote([{"sku": "CIGS"}], coupons=[codes[0]])
+    assert again["rejected_coupons"][0]["code"] == codes[0]
+    assert again["rejected_coupons"][0]["reason"] == "already_used" and again["total"] == 800
+    refused = _sale_from_quote(till, priced, coupons=[codes[0]])
+    assert refused.status_code == 422 and refused.json["reason"] == "coupon-already-used"
+
+
+@pytest.fixture
+def live_postgres_server(postgres_database, tmp_path):
+    """The real app over PostgreSQL behind a threaded HTTP server: requests really run at once."""
+    from server.settings import Settings
+    from tests.conftest import TEST_SECRET
+
+    postgres_database.reset()
+    services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
+                                                    "database_url": postgres_database.url}))
+    app = create_app(services=services)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield services, app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    services.db.dispose()
+
+
+def _concurrently(calls):
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def _coupon_sale(services, session, url, terminal, code, offline):
+    body = {"id": str(uuid.uuid4()), "kind": "sale", "store": "B2", "terminal": terminal,
+            "at": services.clock().isoformat(), "offline": offline, "coupons": [code],
+            "lines": [{"line_id": "1", "sku": "CIGS", "qty": 1, "paid_minor": 600}],
+            "tenders": [{"kind": "cash", "amount_minor": 600}]}
+    return session.post(f"{url}/api/v1/transactions", data=json.dumps(body),
+                        headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.postgres
+def test_tills_racing_for_one_single_use_coupon_leave_one_winner(live_postgres_server):
+    services, app, url = live_postgres_server
+    client = app.test_client()
+    make_staff(services, "mia", "marketing")
+    marketer = login(client, "mia")
+    client.post("/api/v1/products/bulk", json={"items": PRODUCTS}, headers=marketer)
+    promotion = client.post("/api/v1/promotions", headers=marketer, json={
+        "label": "Coupon: 2.00 off", "state": "active", "coupon": {"single_use": True},
+        "rule": {"kind": "amount_off", "amount_minor": 200, "scope": scope(whole_basket=True)}}).json
+    codes = client.post(f"/api/v1/promotions/{promotion['id']}/coupons", headers=marketer,
+                        json={"count": 2}).json["codes"]
+    tills = [(terminal_session(make_terminal(services, "B2", f"T{i}"), url), f"T{i}") for i in range(12)]
+    online = _concurrently([lambda s=s, t=t: _coupon_sale(services, s, url, t, codes[0], False)
+                            for s, t in tills[:6]])
+    assert sorted(r.status_code for r in online) == [201] + [422] * 5
+    assert {r.json()["reason"] for r in online if r.status_code == 422} == {"coupon-already-used"}
+    offline = _concurrently([lambda s=s, t=t: _coupon_sale(services, s, url, t, codes[1], True)
+                             for s, t in tills[6:]])
+    assert [r.status_code for r in offline] == [201] * 6
+    with services.db.session() as session:
+        uses = dict(session.execute(select(CouponCode.code, CouponCode.uses)).all())
+        flagged = session.scalars(select(ReconciliationException.kind)).all()
+    assert uses == {codes[0]: 1, codes[1]: 6}
+    assert flagged == ["coupon-already-used"] * 5
