@@ -42,16 +42,22 @@ def offline_allowance(member: MemberAtTill, ref: ReferenceData, db: Database, pr
         raise RedemptionRefused("this till has no data on the member: points can be redeemed once online",
                                 available=0)
     taken_at = datetime.fromisoformat(cached["taken_at"])
-    age = now - taken_at
+    as_of = _valid_as_of(taken_at, ref.caught_up_at())
+    age = now - as_of
     if age > program.offline.max_data_age:
         raise MemberDataTooOld(age.total_seconds() / 3600, program.offline.max_data_age.total_seconds() / 3600)
-    snapshot = MemberSnapshot(member.member_id, _available(cached, member.member_id, taken_at, db), taken_at)
     with db.reading() as conn:
+        done_online = sales.redemptions(conn, member.member_id, offline=False)
         done_offline = sales.redemptions(conn, member.member_id, offline=True)
+    # What this till spent after the snapshot but before as_of is not in the snapshot yet;
+    # offline_redeemable itself takes off the offline redemptions from as_of on.
+    spent = sum(r.points for r in done_online if r.at >= taken_at)
+    spent += sum(r.points for r in done_offline if taken_at <= r.at < as_of)
+    snapshot = MemberSnapshot(member.member_id, cached["available"] - spent, as_of)
     return offline_redeemable(snapshot, done_offline, now, program.offline)
 
 
-def _available(cached: dict, member_id: str, taken_at: datetime, db: Database) -> int:
-    with db.reading() as conn:
-        online = sales.redemptions(conn, member_id, offline=False)
-    return cached["available"] - sum(r.points for r in online if r.at >= taken_at)
+def _valid_as_of(taken_at: datetime, caught_up_at: datetime | None) -> datetime:
+    """A snapshot stays true until the member changes: the server publishes every change, so
+    a member with no newer change is as current as the till's last complete catch-up."""
+    return max(taken_at, caught_up_at) if caught_up_at is not None else taken_at
