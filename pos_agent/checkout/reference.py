@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from pos_agent.checkout.program import Program
-from pos_agent.checkout.promotion_codec import promotion_from_payload
 from pos_agent.exceptions import NotReady
 from pos_agent.store import cache
 from pos_agent.store.database import Database
 from pos_agent.sync.feed_puller import LAST_CAUGHT_UP
 from promotions import Catalogue, PromotionError
 from store_sync.entities import Entity
+from store_sync.promotion_definitions import from_payload
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,11 @@ class ReferenceData:
 
     def card(self, number: str) -> dict[str, Any] | None:
         return self._get(Entity.CARD, number)
+
+    def card_for_chip(self, chip_uid: str) -> str | None:
+        """The card number registered to a contactless chip UID, or None."""
+        with self.db.reading() as conn:
+            return cache.card_for_chip(conn, chip_uid)
 
     def member(self, member_id: str) -> dict[str, Any] | None:
         return self._get(Entity.MEMBER, member_id)
@@ -82,7 +87,7 @@ def _promotions(payloads: list[dict[str, Any]]) -> list:
         if payload.get("state", "active") != "active":
             continue
         try:
-            built.append(promotion_from_payload(payload))
+            built.append(from_payload(payload))
         except (PromotionError, KeyError, ValueError, TypeError) as exc:
             # One bad promotion must not stop the till from selling; it is logged for HQ.
             log.error("promotion %s skipped: %s", payload.get("id"), exc)

@@ -14,6 +14,7 @@ from promotions import PresentedCoupon, generate_codes
 from server.audit import Actor, write_audit
 from server.exceptions import Conflict
 from server.models import CouponBatch, CouponCode, CouponRedemption, PromotionRecord
+from server.pricing.publishing import publish_promotion
 
 
 def generate_batch(session: Session, record: PromotionRecord, definition: dict, prefix: str, count: int,
@@ -33,6 +34,8 @@ def generate_batch(session: Session, record: PromotionRecord, definition: dict, 
                     for code in codes)
     write_audit(session, at=now, actor=actor, action="promotion.coupons", target=str(record.id),
                 details={"batch_id": str(batch.id), "count": count, "prefix": prefix})
+    session.flush()
+    publish_promotion(session, record, now)
     return batch, codes
 
 

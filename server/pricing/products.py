@@ -12,6 +12,7 @@ from loyalty.cards import is_valid_gtin
 from server.exceptions import Conflict, NotFound
 from server.models import Product, ProductBarcode
 from server.pricing.exceptions import InvalidProduct
+from server.pricing.publishing import publish_product
 
 FIELDS = ("name", "category", "base_price_minor", "tax_class", "excluded_from_points", "active")
 
@@ -39,6 +40,7 @@ def create_product(session: Session, data: dict, now: datetime) -> Product:
     session.add(product)
     session.flush()
     set_barcodes(session, product.sku, data.get("barcodes", []))
+    publish_product(session, product, now)
     return product
 
 
@@ -49,6 +51,8 @@ def update_product(session: Session, product: Product, changes: dict, now: datet
     product.updated_at = now
     if "barcodes" in changes:
         set_barcodes(session, product.sku, changes["barcodes"])
+    session.flush()
+    publish_product(session, product, now)
     return product
 
 

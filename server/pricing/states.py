@@ -13,6 +13,7 @@ from enum import StrEnum
 from server.audit import Actor, write_audit
 from server.models import PromotionRecord
 from server.pricing.exceptions import IllegalStateChange
+from server.pricing.publishing import publish_promotion
 
 
 class State(StrEnum):
@@ -48,6 +49,8 @@ def change_state(session, record: PromotionRecord, to_state: str, definition: di
     record.state, record.updated_at = target.value, now
     write_audit(session, at=now, actor=actor, action=f"promotion.{target.value}", target=str(record.id),
                 reason=reason or None, details={"from": current.value, "version": record.current_version})
+    session.flush()
+    publish_promotion(session, record, now)
     return record
 
 

@@ -12,6 +12,7 @@ from server.audit import Actor, write_audit
 from server.exceptions import Conflict, NotFound
 from server.models import CouponCode, PromotionRecord, PromotionVersion
 from server.pricing.definitions import to_promotion
+from server.pricing.publishing import publish_promotion
 from server.schemas.promotions import DefinitionSchema
 
 _DEFINITION = DefinitionSchema()
@@ -61,6 +62,8 @@ def add_version(session: Session, record: PromotionRecord, definition: dict, now
     _register_codes(session, record.id, codes, now)
     write_audit(session, at=now, actor=actor, action="promotion.version", target=str(record.id),
                 details={"version": version.version, "label": stored["label"]})
+    session.flush()
+    publish_promotion(session, record, now)
     return version
 
 

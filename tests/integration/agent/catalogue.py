@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from server.pricing.versions import canonical
+from server.schemas.promotions import DefinitionSchema
+
 STORE = "B1"
 
 PROGRAM = {
@@ -31,10 +34,15 @@ CIGARETTES = {"sku": "CIGS", "name": "Cigarettes", "category": "tobacco", "base_
               "excluded_from_points": True, "barcodes": ["4002515289693"]}
 PRODUCTS = (BREAD, WINE, COFFEE, CHEESE, CIGARETTES)
 
-MEMBER_PRICE = {"id": "PROMO-MEMBER-COFFEE", "version": 1, "state": "active", "definition": {
-    "label": "Member price", "rule": {"kind": "member_price", "prices": {"COFFEE": 1200}}}}
-WINE_DEAL = {"id": "PROMO-WINE-10", "version": 2, "state": "active", "definition": {
-    "label": "10% off wine", "rule": {"kind": "percent_off", "percent_bp": 1000, "scope": {"categories": ["wine"]}}}}
+def definition(**given: Any) -> dict[str, Any]:
+    """A promotion definition in its canonical JSON form, as the server stores and publishes it."""
+    return canonical(DefinitionSchema().load(given))
+
+
+MEMBER_PRICE = {"id": "PROMO-MEMBER-COFFEE", "version": 1, "state": "active", "definition": definition(
+    label="Member price", rule={"kind": "member_price", "prices": [{"sku": "COFFEE", "price_minor": 1200}]})}
+WINE_DEAL = {"id": "PROMO-WINE-10", "version": 2, "state": "active", "definition": definition(
+    label="10% off wine", rule={"kind": "percent_off", "percent_bp": 1000, "scope": {"categories": ["wine"]}})}
 PROMOTIONS = (MEMBER_PRICE, WINE_DEAL)
 
 

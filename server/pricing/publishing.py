@@ -1,0 +1,43 @@
+"""Publishing the catalogue to the change feed: products, and the live version of each promotion.
+
+Tills price offline with exactly what they received here, so a promotion reaches them as the
+same JSON definition the server prices with (store_sync.promotion_definitions decodes both).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import CouponCode, Product, ProductBarcode, PromotionRecord, PromotionVersion
+from server.sync import record_change
+from store_sync.entities import Entity
+from store_sync.feed import Op
+
+
+def publish_product(session: Session, product: Product, now: datetime) -> None:
+    record_change(session, entity_type=Entity.PRODUCT, entity_id=product.sku, op=Op.UPSERT, now=now, payload={
+        "sku": product.sku, "name": product.name, "category": product.category,
+        "base_price_minor": product.base_price_minor, "excluded_from_points": product.excluded_from_points,
+        "barcodes": sorted(session.scalars(select(ProductBarcode.barcode).where(ProductBarcode.sku == product.sku))),
+        "active": product.active})
+
+
+def publish_promotion(session: Session, record: PromotionRecord, now: datetime) -> None:
+    """Live (active or scheduled) promotions go to every till with their codes; others are withdrawn."""
+    if record.state not in ("scheduled", "active"):
+        record_change(session, entity_type=Entity.PROMOTION, entity_id=str(record.id), op=Op.DELETE,
+                      payload=None, now=now)
+        return
+    codes = session.scalars(select(CouponCode.code).where(CouponCode.promotion_id == record.id)
+                            .order_by(CouponCode.code)).all()
+    record_change(session, entity_type=Entity.PROMOTION, entity_id=str(record.id), op=Op.UPSERT, now=now,
+                  payload={"id": str(record.id), "version": record.current_version, "state": record.state,
+                           "definition": _definition(session, record), "codes": list(codes)})
+
+
+def _definition(session: Session, record: PromotionRecord) -> dict:
+    return session.scalar(select(PromotionVersion.definition).where(
+        PromotionVersion.promotion_id == record.id, PromotionVersion.version == record.current_version))

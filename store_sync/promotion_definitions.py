@@ -1,0 +1,115 @@
+"""Promotion definitions as JSON (the API's form, stored per version, carried by the feed) to the
+engine's ``promotions.Promotion``: one codec for the server and every till.
+
+The engine validates every value on construction, so building the ``Promotion`` is also how a
+definition is checked: ``InvalidPromotion`` names the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from promotions import (
+    AmountOff,
+    BonusPoints,
+    Bundle,
+    BundleComponent,
+    CouponRule,
+    HourRange,
+    MemberPrice,
+    MultiBuy,
+    PercentOff,
+    Period,
+    Promotion,
+    Scope,
+    SpendThreshold,
+    Targeting,
+    ThresholdTier,
+    UsageLimit,
+    Window,
+)
+
+# A coupon promotion saved before its batch is generated has no code yet; the engine needs one
+# to validate the rest, and the catalogue leaves out a coupon promotion without real codes.
+_PLACEHOLDER_CODE = "-"
+
+
+def _scope(data: dict) -> Scope:
+    return Scope(frozenset(data["skus"]), frozenset(data["categories"]), data["whole_basket"])
+
+
+def _member_price(rule: dict):
+    return MemberPrice(tuple((p["sku"], p["price_minor"]) for p in rule["prices"]))
+
+
+def _bundle(rule: dict):
+    parts = tuple(BundleComponent(_scope(c["scope"]), c["qty"]) for c in rule["components"])
+    return Bundle(parts, rule["price_minor"], rule["max_applications"])
+
+
+def _threshold(rule: dict):
+    return SpendThreshold(tuple(
+        ThresholdTier(t["min_spend_minor"], t["amount_off_minor"], t["percent_bp"], t["bonus_points"])
+        for t in rule["tiers"]))
+
+
+RULES = {
+    "member_price": _member_price,
+    "percent_off": lambda r: PercentOff(r["percent_bp"], _scope(r["scope"]), r["after_amounts"]),
+    "amount_off": lambda r: AmountOff(r["amount_minor"], _scope(r["scope"])),
+    "multi_buy": lambda r: MultiBuy(r["buy"], r["get"], _scope(r["scope"]), r["percent_bp"],
+                                    r["max_applications"]),
+    "bundle": _bundle,
+    "spend_threshold": _threshold,
+    "bonus_points": lambda r: BonusPoints(_scope(r["scope"]), r["extra_bp"], r["fixed_points"]),
+}
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _window(data: dict) -> Window:
+    hours = tuple(HourRange.of(h["start"], h["end"]) for h in data["hours"])
+    return Window(_instant(data["start"]), _instant(data["end"]), frozenset(data["weekdays"]), hours)
+
+
+def _targeting(data: dict) -> Targeting:
+    return Targeting(data["members_only"], frozenset(data["tiers"]), frozenset(data["segments"]),
+                     frozenset(data["member_ids"]))
+
+
+def _usage_limit(data: dict | None) -> UsageLimit | None:
+    return UsageLimit(data["max_uses"], Period(data["period"])) if data else None
+
+
+def _coupon(data: dict | None, codes: Iterable[str]) -> CouponRule | None:
+    if data is None:
+        return None
+    return CouponRule(frozenset(codes) or frozenset({_PLACEHOLDER_CODE}), data["single_use"],
+                      data["per_member_limit"])
+
+
+def to_promotion(promotion_id: str, version: int, definition: dict, codes: Iterable[str] = ()) -> Promotion:
+    """Build the engine's promotion from a definition (its canonical JSON form, every key present).
+
+    Raises:
+        InvalidPromotion: the definition contradicts itself; names the field.
+    """
+    return Promotion(
+        promotion_id, version, definition["label"], RULES[definition["rule"]["kind"]](definition["rule"]),
+        priority=definition["priority"], exclusive=definition["exclusive"],
+        window=_window(definition["window"]), stores=frozenset(definition["stores"]),
+        targeting=_targeting(definition["targeting"]), usage_limit=_usage_limit(definition["usage_limit"]),
+        coupon=_coupon(definition["coupon"], codes))
+
+
+def from_payload(payload: dict) -> Promotion:
+    """The engine's promotion from a feed payload (store_sync.entities.PromotionPayload)."""
+    return to_promotion(payload["id"], payload["version"], payload["definition"], payload.get("codes", ()))
+
+
+def has_real_codes(promotion: Promotion) -> bool:
+    """False for a coupon promotion whose codes are not generated yet: it can never apply."""
+    return promotion.coupon is None or _PLACEHOLDER_CODE not in promotion.coupon.codes
