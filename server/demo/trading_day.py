@@ -1,0 +1,153 @@
+"""`onecard demo --scripted`: a trading day in two stores, with store B offline for part of it.
+
+Members shop in both stores; store B loses its link, keeps selling and redeems points offline
+(one member spends the same points in both stores, to show the overspend being caught); the link
+returns; everything syncs. The end-of-day summary sets each member's balance on the server
+beside the figure expected from the receipts the tills printed, and lists the reconciliation
+exceptions. It exits non-zero if any figure differs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import requests
+
+from server.demo.processes import wait_until
+from server.demo.runner import Demo
+
+
+class TillError(RuntimeError):
+    pass
+
+
+def _call(method: str, url: str, **kwargs) -> dict:
+    response = requests.request(method, url, timeout=10, **kwargs)
+    if response.status_code >= 300:
+        raise TillError(f"{method} {url}: {response.status_code} {response.text[:300]}")
+    return response.json()
+
+
+@dataclass
+class Ledger:
+    """What the receipts say happened to each member's points today."""
+
+    opening: dict[str, int] = field(default_factory=dict)
+    earned: dict[str, int] = field(default_factory=dict)
+    redeemed: dict[str, int] = field(default_factory=dict)
+    sales: dict[str, int] = field(default_factory=dict)
+
+    def record(self, store: str, member_id: str | None, earned: int, redeemed: int) -> None:
+        self.sales[store] = self.sales.get(store, 0) + 1
+        if member_id:
+            self.earned[member_id] = self.earned.get(member_id, 0) + earned
+            self.redeemed[member_id] = self.redeemed.get(member_id, 0) + redeemed
+
+    def expected(self, member_id: str) -> int:
+        return self.opening[member_id] + self.earned.get(member_id, 0) - self.redeemed.get(member_id, 0)
+
+
+def sell(demo: Demo, store: str, card: str | None, barcodes: list[str], redeem: int = 0) -> dict:
+    """Ring up a sale at a store's till through its local API; returns the completed basket."""
+    till = f"{demo.agent_url(store)}/local/v1"
+    basket = _call("POST", f"{till}/baskets")["id"]
+    for code in barcodes:
+        _call("POST", f"{till}/baskets/{basket}/items", json={"code": code})
+    if card:
+        _call("POST", f"{till}/baskets/{basket}/member", json={"card_number": card})
+    if redeem:
+        _call("POST", f"{till}/baskets/{basket}/redemption", json={"points": redeem})
+    _call("POST", f"{till}/baskets/{basket}/tenders", json={"kind": "card"})
+    return _call("POST", f"{till}/baskets/{basket}/complete")
+
+
+def play(demo: Demo, say) -> bool:
+    rng = random.Random(7)
+    chain = demo.chain
+    staff = _staff_headers(demo)
+    ledger = Ledger(opening={m["id"]: _account(demo, staff, m["id"])["balance"] for m in chain.members})
+    barcodes = list(chain.barcodes.values())
+
+    def shop(store: str, member: dict | None, redeem: int = 0) -> dict:
+        sale = sell(demo, store, member["card"] if member else None, rng.sample(barcodes, rng.randint(3, 7)), redeem)
+        ledger.record(store, member["id"] if member else None, sale["points"]["to_earn"], sale["points"]["redeemed"])
+        return sale
+
+    say("morning: members shop in both stores, online")
+    for n in range(12):
+        shop("AB"[n % 2], rng.choice([*chain.members, None]))
+    # Someone with more than 1,000 points but less than 2,000: spending 1,000 twice overdraws.
+    spender = min(chain.members, key=lambda m: abs(ledger.opening[m["id"]] - 1500))
+    say(f"store B loses its link to HQ; {spender['name']} ({ledger.opening[spender['id']]} points) "
+        f"will redeem in both stores")
+    demo.link_b.cut()
+    wait_until(lambda: demo.status("B")["mode"] == "offline", "store B to notice it is offline", timeout=30)
+    for _ in range(6):
+        shop("B", rng.choice([*chain.members, None]))
+    offline_sale = _redeem_big(demo, "B", spender, ledger)
+    online_sale = _redeem_big(demo, "A", spender, ledger)
+    say(f"  B (offline) took {offline_sale['points']['redeemed']} points, A (online) took "
+        f"{online_sale['points']['redeemed']} points from the same balance")
+    say("the link returns; store B's journal syncs")
+    demo.link_b.restore()
+    wait_until(lambda: _drained(demo, "B"), "store B's journal to drain", timeout=120)
+    return _summary(demo, staff, ledger, say)
+
+
+def _redeem_big(demo: Demo, store: str, member: dict, ledger: Ledger) -> dict:
+    """A basket big enough to take 1,000 points (the rules allow at most half the basket)."""
+    expensive = sorted(demo.chain.prices, key=demo.chain.prices.get, reverse=True)[:6]
+    till = f"{demo.agent_url(store)}/local/v1"
+    basket = _call("POST", f"{till}/baskets")["id"]
+    for sku in expensive:
+        _call("POST", f"{till}/baskets/{basket}/items", json={"code": demo.chain.barcodes[sku]})
+    _call("POST", f"{till}/baskets/{basket}/member", json={"card_number": member["card"]})
+    _call("POST", f"{till}/baskets/{basket}/redemption", json={"points": 1000})
+    _call("POST", f"{till}/baskets/{basket}/tenders", json={"kind": "card"})
+    sale = _call("POST", f"{till}/baskets/{basket}/complete")
+    ledger.record(store, member["id"], sale["points"]["to_earn"], sale["points"]["redeemed"])
+    return sale
+
+
+def _drained(demo: Demo, store: str) -> bool:
+    status = demo.status(store)
+    journal = status.get("journal", {})
+    return status.get("mode") == "online" and not journal.get("pending") and not journal.get("retry")
+
+
+def _staff_headers(demo: Demo) -> dict[str, str]:
+    token = _call("POST", f"{demo.server_url}/api/v1/auth/token",
+                  json={"username": "admin", "password": demo.chain.admin_password})["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _account(demo: Demo, headers: dict, member_id: str) -> dict:
+    return _call("GET", f"{demo.server_url}/api/v1/members/{member_id}/account", headers=headers)
+
+
+def _summary(demo: Demo, headers: dict, ledger: Ledger, say) -> bool:
+    say("")
+    say("end of day — points per member (expected from the receipts vs the server's ledger)")
+    say(f"  {'member':<22}{'opening':>9}{'earned':>8}{'redeemed':>10}{'expected':>10}{'server':>9}")
+    all_match = True
+    for member in demo.chain.members:
+        mid = member["id"]
+        if mid not in ledger.earned and mid not in ledger.redeemed:
+            continue
+        server = _account(demo, headers, mid)["balance"]
+        expected = ledger.expected(mid)
+        all_match &= server == expected
+        say(f"  {member['name'][:21]:<22}{ledger.opening[mid]:>9}{ledger.earned.get(mid, 0):>8}"
+            f"{ledger.redeemed.get(mid, 0):>10}{expected:>10}{server:>9}  {'ok' if server == expected else 'DIFFERS'}")
+    report = _call("GET", f"{demo.server_url}/api/v1/reports/reconciliation", headers=headers)
+    say("")
+    say(f"sales rung up: store A {ledger.sales.get('A', 0)}, store B {ledger.sales.get('B', 0)}")
+    say("reconciliation exceptions:")
+    for row in report["exceptions"] or [{"kind": "none", "detail": ""}]:
+        say(f"  {row['kind']}: {row['detail']}")
+    for row in report["rejected_items"]:
+        say(f"  journal item {row['item_id']} {row['reason']}: {row['detail']}")
+    say("")
+    say("every balance matches" if all_match else "SOME BALANCES DIFFER")
+    return all_match

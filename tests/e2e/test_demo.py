@@ -1,0 +1,33 @@
+"""The README's main command, scripted: a trading day with store B offline, every figure checked."""
+
+import random
+import socket
+import subprocess
+import sys
+
+from tests.support.processes import REPO, onecard_env
+
+
+def _free_base() -> int:
+    """A port P with P, P+101 and P+102 free (the demo's server and two tills)."""
+    for _ in range(50):
+        base = random.randrange(20000, 30000)
+        try:
+            sockets = [socket.create_server(("127.0.0.1", base + offset)) for offset in (0, 101, 102)]
+        except OSError:
+            continue
+        for sock in sockets:
+            sock.close()
+        return base
+    raise RuntimeError("no free ports for the demo")
+
+
+def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspend_reported(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "server.cli", "demo", "--scripted", "--port", str(_free_base()),
+                             "--data-dir", str(tmp_path / "demo")], env=onecard_env(), cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "store B loses its link to HQ" in out and "the link returns" in out
+    assert "every balance matches" in out and "DIFFERS" not in out
+    assert "overspend: offline redemption left the balance at -" in out
