@@ -35,7 +35,7 @@ def to_entry(row: LedgerEntry) -> Entry:
 def to_row(entry: Entry, recorded_at: datetime) -> LedgerEntry:
     return LedgerEntry(id=entry.id, member_id=uuid.UUID(entry.account_id), kind=entry.kind.value,
                        points=entry.points, at=entry.at, expires_at=entry.expires_at,
-                       lot_id=entry.lot_id, source_id=entry.source_id[:64], offline=entry.offline,
+                       lot_id=entry.lot_id, source_id=entry.source_id[:128], offline=entry.offline,
                        reason=entry.reason, actor=entry.actor[:128], recorded_at=recorded_at)
 
 

@@ -38,7 +38,9 @@ def adjust_points(session: Session, member_id: uuid.UUID, adjustment_id: str, po
     """Add or remove points by hand; the same adjustment id twice is applied once. Returns the balance."""
     reason = _require_reason(reason)
     lock_member(session, member_id)
-    entry, _event = adjust(AdjustPoints(account_id=str(member_id), adjustment_id=adjustment_id,
+    # The client's id is unique per member, not chain-wide: scope it, or two members' adjustments
+    # with the same client id would derive the same ledger entry id.
+    entry, _event = adjust(AdjustPoints(account_id=str(member_id), adjustment_id=f"{member_id}/{adjustment_id}",
                                         points=points, at=now, reason=reason, actor=actor.name),
                            program.expiry)
     before = load_ledger(session, member_id)

@@ -52,3 +52,19 @@ def test_a_member_is_upgraded_as_soon_as_spend_qualifies_and_downgraded_only_on_
     assert run_tier_review(is_review_date=False) == 0
     assert run_tier_review(is_review_date=True) == 1
     assert client.get(f"/api/v1/members/{member_id}", headers=_desk(client)).json["tier"] == "basic"
+
+
+def test_two_expiry_runs_at_once_expire_each_lot_exactly_once(client, desk, till, clock, database_url):
+    import threading
+
+    clock.now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    members = [_enrol(client, points=700 + 100 * n) for n in range(4)]
+    clock.now = datetime(2026, 2, 1, 0, 0, 1, tzinfo=UTC)
+    results: list[int] = []
+    runs = [threading.Thread(target=lambda: results.append(run_points_expiry())) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(60)
+    assert sum(results) == 700 + 800 + 900 + 1000
+    assert all(account(client, _desk(client), member_id)["balance"] == 0 for member_id, _ in members)

@@ -90,3 +90,13 @@ def test_adjustments_need_a_reason_are_applied_once_and_audited(client, desk, en
     with audit() as session:
         reasons = session.scalars(select(AuditRecord.reason).where(AuditRecord.action == "points.adjusted")).all()
     assert reasons == ["goodwill after complaint #42"]
+
+
+def test_two_members_may_get_adjustments_with_the_same_client_id(client, desk, enrol):
+    first, _ = enrol("First Member")
+    second, _ = enrol("Second Member")
+    for member_id in (first, second):
+        response = client.post(f"/api/v1/members/{member_id}/adjustments", headers=desk,
+                               json={"id": "goodwill-1", "points": 300, "reason": "store closed early"})
+        assert response.status_code == 201, response.json
+    assert account(client, desk, first)["balance"] == account(client, desk, second)["balance"] == 300
