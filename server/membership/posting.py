@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty.earning import Earning, SaleLine, compute_earning, earn_entries
+from loyalty.earning import Bonus, Earning, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
@@ -29,6 +29,7 @@ from server.membership.ledger import held_points, load_ledger, lock_member, post
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Card, Member, PostedTransaction, ReconciliationException
+from server.pricing.bonus import bonus_for_sale
 from server.pricing.usage import record_usage
 
 SALE, RETURN, VOID = "sale", "return", "void"
@@ -174,17 +175,19 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
     ledger = load_ledger(session, card.member_id)
     redeem = _redemption_entries(session, posting, program, str(card.member_id), total)
     earning = _earning(posting, program, member, card, lines)
-    entries = [*redeem, *earn_entries(command.id, str(card.member_id), command.at, earning, (),
+    bonuses = _bonuses(session, command, card, program)
+    entries = [*redeem, *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses,
                                       program.expiry)]
     ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.offline)
     if ledger.state.balance < 0:
         posting.flag("overspend", None, ledger.state.balance,
                      f"offline redemption left the balance at {ledger.state.balance} points")
-    row.points_earned, row.points_redeemed = earning.points, command.points_tendered
+    bonus_points = sum(bonus.points for bonus in bonuses)
+    row.points_earned, row.points_redeemed = earning.points + bonus_points, command.points_tendered
     publish_member(session, card.member_id, program, posting.now)
-    posting.outcome.update(points_earned=earning.points, points_redeemed=command.points_tendered,
-                           line_points=dict(earning.line_points), balance=ledger.state.balance,
-                           points_tender_minor=command.points_tender_minor)
+    posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
+                           points_redeemed=command.points_tendered, line_points=dict(earning.line_points),
+                           balance=ledger.state.balance, points_tender_minor=command.points_tender_minor)
     record_usage(session, posting, card.member_id)  # discounts kept per line; coupons and limits counted
     return row
 
@@ -206,6 +209,14 @@ def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Ca
         posting.flag("points-earned-differs", command.points_earned, earning.points,
                      f"the till said {command.points_earned} points, the rules give {earning.points}")
     return earning
+
+
+def _bonuses(session: Session, command: PostTransaction, card: Card, program: LoyaltyProgram) -> list[Bonus]:
+    """Promotion bonus points, by the server's own pricing of the sale (a blocked card earns none)."""
+    if card.state != "active":
+        return []
+    return bonus_for_sale(session, command.store, command.at, card.number, command.lines,
+                          tuple(command.raw.get("coupons", ())), program)
 
 
 def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram,
@@ -266,6 +277,7 @@ def _sale_record(original: PostedTransaction) -> SaleRecord:
                   for ln in original.body["lines"])
     return SaleRecord(transaction_id=original.id, account_id=str(original.member_id), lines=lines,
                       line_points=original.outcome.get("line_points", {}),
+                      bonus_points=original.outcome.get("bonus_points", 0),
                       redeemed_points=original.points_redeemed,
                       points_tender_minor=original.outcome.get("points_tender_minor", 0))
 

@@ -74,7 +74,8 @@ class TransactionSchema(StrictSchema):
 class TransactionOutcomeSchema(ma.Schema):
     transaction_id = ma.fields.String()
     status = ma.fields.String(metadata={"description": "applied, or duplicate for a retry"})
-    points_earned = ma.fields.Integer()
+    points_earned = ma.fields.Integer(metadata={"description": "base plus promotion bonus points"})
+    bonus_points = ma.fields.Integer(metadata={"description": "the promotion bonus part of points_earned"})
     points_redeemed = ma.fields.Integer()
     balance = ma.fields.Integer()
     points_taken_back = ma.fields.Integer()
