@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from pathlib import Path
 
 import click
 
+from devices.exceptions import ConfigError
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent
@@ -30,6 +32,10 @@ def read_credential(credential_file: Path | None) -> TerminalCredential:
         raise click.UsageError(str(exc)) from None
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(0)
+
+
 @click.command("agent")
 @click.option("--store", required=True, help="this till's store code")
 @click.option("--terminal", required=True, help="this till's terminal code")
@@ -39,14 +45,32 @@ def read_credential(credential_file: Path | None) -> TerminalCredential:
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("agent-data"),
               show_default=True, help="where the till's SQLite file lives")
 @click.option("--credential-file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None)
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="this till's card reader, scanner and printer (TOML or JSON)")
+@click.option("--simulate-devices", is_flag=True, help="simulated scanner, printer and card reader for demos")
 def agent(store: str, terminal: str, server_url: str, port: int, host: str, data_dir: Path,
-          credential_file: Path | None) -> None:
+          credential_file: Path | None, devices_file: Path | None, simulate_devices: bool) -> None:
     """Run the POS agent of one terminal: local API, register page, sync with the server."""
     from werkzeug.serving import make_server
 
+    from pos_agent.devices.wiring import wire_devices
+
     link = HttpServerLink(read_credential(credential_file), server_url)
     running = Agent.open(data_dir, link, Till(store, terminal))
-    server = make_server(host, port, create_app(running), threaded=True)
+    try:
+        wire_devices(running, data_dir, devices_file, simulate_devices)
+    except ConfigError as exc:
+        running.db.close()
+        raise click.UsageError(f"device file {devices_file}: {exc}") from None
+    try:
+        server = make_server(host, port, create_app(running), threaded=True)
+    except OSError:  # the port is taken: stop the simulators already started
+        if running.devices is not None:
+            running.devices.stop()
+        running.db.close()
+        raise
+    if simulate_devices:  # the simulators are child processes (socat, pcscd): stop them on SIGTERM too
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     running.start()
     log.info("agent %s/%s listening on http://%s:%d, server %s, data %s", store, terminal, host,
              server.server_port, server_url, running.db.path)

@@ -23,6 +23,8 @@ from store_sync.exceptions import FeedOrderError
 
 log = logging.getLogger(__name__)
 
+NO_DEVICES = {"scanner": "not configured", "card_reader": "not configured", "printer": "not configured"}
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -53,6 +55,12 @@ class Agent:
         self.returns = Returns(db, self.ref.program, clock, self._wake.set)
         self._threads: list[threading.Thread] = []
         self.last_sync_error: str | None = None
+        self.devices = None  # a DeviceManager, once ``use_devices`` wired one
+
+    def use_devices(self, manager) -> None:
+        """Feed device events to the checkout and print completed sales through ``manager``."""
+        self.devices = manager
+        self.checkout.on_complete = manager.sale_completed
 
     @classmethod
     def open(cls, data_dir: str | Path, link, till: Till, **kwargs) -> Agent:
@@ -70,8 +78,12 @@ class Agent:
             thread = threading.Thread(target=target, name=f"agent-{target.__name__}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        if self.devices is not None:
+            self.devices.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        if self.devices is not None:
+            self.devices.stop()
         self._stop.set()
         self._wake.set()
         for thread in self._threads:
@@ -86,8 +98,8 @@ class Agent:
         return {"store": self.till.store, "terminal": self.till.terminal, **self.mode.as_dict(),
                 "journal": counts, "data_as_of": caught_up.isoformat() if caught_up else None,
                 "data_age_seconds": age, "last_sync_error": self.last_sync_error,
-                "devices": {"scanner": "not configured", "card_reader": "not configured",
-                            "printer": "not configured"}}
+                "devices": self.devices.summary() if self.devices else NO_DEVICES,
+                "device_health": self.devices.snapshot() if self.devices else None}
 
     def _sync_loop(self) -> None:
         while not self._stop.is_set():

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from devices.barcodes import BarcodeRules, CodeKind, classify
+from devices.sale import CompletedSale
 from pos_agent.checkout import completion, members, points, pricing
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
 from pos_agent.checkout.reference import ReferenceData
@@ -51,6 +52,7 @@ class CheckoutService:
     till: Till
     clock: Callable[[], datetime]
     on_journal: Callable[[], None] = lambda: None
+    on_complete: Callable[[CompletedSale], None] = lambda sale: None  # e.g. print the receipt
     baskets: dict[str, Basket] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -62,6 +64,12 @@ class CheckoutService:
             basket.offline_reason = "" if self.mode.online else self.mode.reason
             self.baskets[basket.id] = basket
             return self.view(basket.id)
+
+    def current_basket_id(self) -> str:
+        """The newest open basket (the one on the register), opening one when none is open."""
+        with self._lock:
+            open_ids = [b.id for b in self.baskets.values() if b.state is BasketState.OPEN]
+            return open_ids[-1] if open_ids else self.open_basket()["id"]
 
     def view(self, basket_id: str) -> dict[str, Any]:
         basket = self._basket(basket_id, open_only=False)
@@ -157,6 +165,7 @@ class CheckoutService:
             self._keep(basket, body, record, completion.receipt_text(sale), at)
             basket.state = BasketState.COMPLETED
             self.on_journal()
+            self.on_complete(sale)
             return {**self.view(basket_id), "receipt_id": basket.sale_id,
                     "receipt_text": completion.receipt_text(sale), "new_balance": record["new_balance"]}
 

@@ -69,6 +69,13 @@ def sku_for_barcode(conn: sqlite3.Connection, code: str) -> str | None:
     return None if row is None else row["sku"]
 
 
+def card_for_chip(conn: sqlite3.Connection, chip_uid: str) -> str | None:
+    """The number of the card whose chip has this UID (hex, any case), or None when unregistered."""
+    row = conn.execute("SELECT entity_id FROM entities WHERE entity_type = 'card' AND deleted = 0 "
+                       "AND upper(json_extract(payload, '$.chip_uid')) = upper(?)", (chip_uid,)).fetchone()
+    return None if row is None else row["entity_id"]
+
+
 def max_seq(conn: sqlite3.Connection, entity_type: str) -> int:
     """The newest change applied to any entity of a type (changes when that type changes)."""
     row = conn.execute("SELECT MAX(seq) AS seq FROM entities WHERE entity_type = ?", (entity_type,)).fetchone()

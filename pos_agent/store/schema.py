@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS cards (
     state     TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cards_by_member ON cards (member_id);
+CREATE INDEX IF NOT EXISTS cards_by_chip ON entities (upper(json_extract(payload, '$.chip_uid')))
+    WHERE entity_type = 'card';
 CREATE TABLE IF NOT EXISTS sync_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, send_from_directory
 
+from pos_agent.devices import api as devices_api
 from pos_agent.web import api
 from pos_agent.web.problems import init_problems
 
@@ -17,6 +18,7 @@ def create_app(agent) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.extensions["onecard_agent"] = agent
     app.register_blueprint(api.blp)
+    app.register_blueprint(devices_api.blp)
     init_problems(app)
 
     @app.get("/")

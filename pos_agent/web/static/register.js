@@ -90,11 +90,47 @@ async function refreshStatus() {
     $("data-age").textContent = s.data_age_seconds === null ? "no data yet" : `data ${Math.round(s.data_age_seconds / 60)} min old`;
     const j = s.journal;
     $("journal-state").textContent = `to send ${j.pending + j.retry}` + (j.rejected ? ` · REJECTED ${j.rejected}` : "");
-    $("devices").textContent = Object.entries(s.devices).map(([k, v]) => `${k}: ${v}`).join(" · ");
+    renderDevices(s.devices, s.device_health);
   } catch (err) {
     $("mode").textContent = "AGENT DOWN";
   }
 }
+
+// Devices: health badges, receipts kept for a reprint, and baskets changed by a card or a scan.
+const deviceLabels = {card_reader: "reader", scanner: "scanner", printer: "printer"};
+let deviceChanges = null;
+let lastNotice = 0;
+
+function renderDevices(summary, health) {
+  for (const [name, label] of Object.entries(deviceLabels)) {
+    const badge = $(`device-${name}`);
+    const part = health ? health[name] : null;
+    badge.textContent = `${label}: ${part ? part.summary : summary[name]}`;
+    badge.className = "device" + (part && part.configured ? (part.ok ? " ok" : " problem") : "");
+  }
+  if (!health) return;
+  const kept = health.kept_receipts || [];
+  $("kept").hidden = kept.length === 0;
+  $("kept-text").textContent = `${kept.length} receipt(s) not printed`;
+  $("kept-list").innerHTML = kept.map((k) => `<li>${esc(k.receipt_id)}: ${esc(k.reason)}</li>`).join("");
+  const notice = health.notices.length ? health.notices[health.notices.length - 1] : null;
+  if (notice && notice.seq > lastNotice) {
+    lastNotice = notice.seq;
+    $("device-notice").textContent = `${notice.device}: ${notice.message}`;
+    $("device-notice").className = "notice" + (notice.problem ? " problem" : "");
+  }
+  if (deviceChanges !== null && health.changes !== deviceChanges && health.basket_id) {
+    act(() => call("GET", `/baskets/${health.basket_id}`));
+  }
+  deviceChanges = health.changes;
+}
+
+$("reprint").addEventListener("click", () => act(async () => {
+  const result = await call("POST", "/receipts/reprint");
+  const failed = result.results.filter((r) => !r.ok);
+  if (failed.length) throw new Error(`receipt ${failed[0].receipt_id} still not printed: ${failed[0].detail}`);
+  refreshStatus();
+}));
 
 function onSubmit(formId, handler) {
   $(formId).addEventListener("submit", (event) => { event.preventDefault(); handler(); });
@@ -103,7 +139,10 @@ function onSubmit(formId, handler) {
 onSubmit("scan-form", async () => {
   const code = $("scan").value.trim();
   if (!code) return;
-  if (await act(() => call("POST", `/baskets/${basket.id}/items`, {code}))) $("scan").value = "";
+  // Clear only what was sent: a scanner may already have typed the next code meanwhile.
+  if (await act(() => call("POST", `/baskets/${basket.id}/items`, {code})) && $("scan").value.trim() === code) {
+    $("scan").value = "";
+  }
   $("scan").focus();
 });
 onSubmit("card-form", async () => {

@@ -1,0 +1,162 @@
+"""The agent's device manager against the real stacks: pcscd + vpcd with a virtual card, a socat
+pty pair with the scanner simulator, and the TCP ESC/POS printer sink."""
+
+from __future__ import annotations
+
+from devices.simulators.escpos_decode import decode
+from devices.simulators.printer_sink import PrinterSink
+from devices.simulators.scanner_sim import ScannerSimulator
+from pos_agent.store import sales
+from tests.devices_support.fixtures import free_port, wait_reader_empty
+from tests.integration.agent.live import wait_until
+from tests.integration.agent_devices.conftest import CARD, CHIP_CARD, CHIP_UID
+
+BREAD, WINE, COFFEE = "4006381333931", "4001686301265", "4000417025005"
+
+
+def _basket(agent):
+    return agent.checkout.view(agent.checkout.current_basket_id())
+
+
+def _member_attached(agent):
+    return (_basket(agent)["member"] or {}).get("card_number")
+
+
+def _notices(manager):
+    return [n["message"] for n in manager.snapshot()["notices"]]
+
+
+def _reader_ready(manager, pcscd):
+    wait_until(lambda: pcscd.reader in manager.health.reader.readers, timeout=5, what="the reader")
+
+
+def test_a_member_card_put_on_the_reader_attaches_the_member_to_the_open_basket(
+        agent, with_devices, pcscd, virtual_cards):
+    wait_reader_empty(pcscd.reader)
+    manager = with_devices({"card_reader": {"match": pcscd.reader}})
+    _reader_ready(manager, pcscd)
+    basket = agent.checkout.open_basket()
+    virtual_cards(CARD, None).insert()
+    wait_until(lambda: _member_attached(agent) == CARD, timeout=5, what="the member attached")
+    assert agent.checkout.current_basket_id() == basket["id"]
+    assert _basket(agent)["member"]["available"] == 5000
+    assert manager.summary()["card_reader"] == f"card present in {pcscd.reader}"
+
+
+def test_a_card_with_only_a_chip_uid_attaches_only_when_that_uid_is_registered(
+        agent, with_devices, pcscd, virtual_cards):
+    wait_reader_empty(pcscd.reader)
+    manager = with_devices({"card_reader": {"match": pcscd.reader}})
+    _reader_ready(manager, pcscd)
+    stranger = virtual_cards(None, bytes.fromhex("08AABBCC"))
+    stranger.insert()
+    wait_until(lambda: any("08AABBCC" in n for n in _notices(manager)), timeout=5, what="the refusal")
+    assert _member_attached(agent) is None
+    assert "card chip 08AABBCC is not registered to a member" in _notices(manager)
+    stranger.remove()
+    wait_reader_empty(pcscd.reader)
+    virtual_cards(None, bytes.fromhex(CHIP_UID)).insert()
+    wait_until(lambda: _member_attached(agent) == CHIP_CARD, timeout=5, what="the registered chip's member")
+
+
+def test_scanned_codes_add_items_and_a_member_card_scanned_at_the_item_prompt_attaches_the_member(
+        agent, with_devices, pty_pair):
+    manager = with_devices({"scanner": {"port": pty_pair.host_end, "suffix": "crlf"}})
+    wait_until(lambda: manager.scanner.connected.is_set(), timeout=5, what="the scanner port open")
+    with ScannerSimulator(pty_pair.scanner_end, suffix="crlf") as scanner:
+        for code in (BREAD, WINE, CARD, BREAD):
+            scanner.scan(code)
+        wait_until(lambda: len(_basket(agent)["lines"]) == 3, timeout=5, what="three items")
+    basket = _basket(agent)
+    assert [line["sku"] for line in basket["lines"]] == ["BREAD", "WINE", "BREAD"]
+    assert basket["member"]["card_number"] == CARD
+    assert basket["total"] == 249 + 1169 + 249  # 10% off wine
+    assert manager.summary()["scanner"] == f"connected: {pty_pair.host_end}"
+
+
+def test_garbage_and_unknown_codes_are_shown_to_the_cashier_and_add_nothing(agent, with_devices, pty_pair):
+    manager = with_devices({"scanner": {"port": pty_pair.host_end, "suffix": "cr"}})
+    wait_until(lambda: manager.scanner.connected.is_set(), timeout=5, what="the scanner port open")
+    with ScannerSimulator(pty_pair.scanner_end, suffix="cr") as scanner:
+        scanner.scan("4006381333932")  # wrong check digit
+        scanner.scan("96385074")  # a valid EAN-8 no product has
+        wait_until(lambda: len(_notices(manager)) >= 2, timeout=5, what="two notices")
+    assert _basket(agent)["lines"] == []
+    assert any("check digit" in n for n in _notices(manager))
+    assert any("96385074" in n for n in _notices(manager))
+
+
+def test_the_status_endpoint_shows_reader_scanner_and_printer_health(
+        agent, api, with_devices, pcscd, pty_pair, printer_sink):
+    wait_reader_empty(pcscd.reader)
+    printer_sink.paper = "near_end"
+    manager = with_devices({"card_reader": {"match": pcscd.reader}, "scanner": {"port": pty_pair.host_end},
+                            "printer": {"kind": "network", "address": f"127.0.0.1:{printer_sink.port}"}})
+    _reader_ready(manager, pcscd)
+    wait_until(lambda: manager.health.printer.checked and manager.scanner.connected.is_set(), timeout=5,
+               what="printer checked and scanner open")
+    status = api.get("/local/v1/status").json
+    assert status["devices"] == {"card_reader": f"ready: {pcscd.reader}",
+                                 "scanner": f"connected: {pty_pair.host_end}", "printer": "paper near end"}
+    health = status["device_health"]
+    printer = health["printer"]
+    assert (printer["online"], printer["paper"], printer["ok"]) == (True, "near_end", True)
+    assert health["card_reader"]["readers"] == [pcscd.reader] and health["scanner"]["connected"]
+    assert printer_sink.jobs == []  # status queries are not print jobs
+
+
+def _sell(agent, *codes):
+    basket = agent.checkout.open_basket()
+    for code in codes:
+        agent.checkout.add_item(basket["id"], code)
+    agent.checkout.attach_member(basket["id"], CARD)
+    agent.checkout.add_tender(basket["id"], "cash")
+    return agent.checkout.complete(basket["id"])
+
+
+def test_a_completed_sale_prints_its_receipt_with_the_members_points(agent, with_devices, printer_sink):
+    manager = with_devices({"printer": {"kind": "network", "address": f"127.0.0.1:{printer_sink.port}"}})
+    done = _sell(agent, WINE, COFFEE, BREAD)
+    printed = decode(printer_sink.wait_jobs(1)[0])
+    lines = [" ".join(line.split()) for line in printed.text_lines]
+    assert "Points earned +26" in lines and "New balance 5026" in lines
+    assert "TOTAL EUR 26.18" in lines and printed.cuts
+    assert manager.desk.wait_handled(1)
+    with agent.db.reading() as conn:
+        assert sales.get_receipt(conn, done["receipt_id"])["printed"] == 1
+
+
+def test_an_unreachable_printer_keeps_the_receipt_and_the_register_reprints_it_later(agent, api, with_devices):
+    port = free_port()
+    manager = with_devices({"printer": {"kind": "network", "address": f"127.0.0.1:{port}", "timeout": 0.5}})
+    done = _sell(agent, WINE, BREAD)
+    assert manager.desk.wait_handled(1)
+    devices = api.get("/local/v1/devices").json
+    assert [k["receipt_id"] for k in devices["kept_receipts"]] == [done["receipt_id"]]
+    assert devices["printer"]["online"] is False and "unreachable" in devices["printer"]["summary"]
+    refused = api.post(f"/local/v1/receipts/{done['receipt_id']}/reprint")
+    assert refused.status_code == 503 and refused.json["outcome"] == "offline"
+
+    with PrinterSink(port=port) as sink:  # the printer is back
+        reprinted = api.post(f"/local/v1/receipts/{done['receipt_id']}/reprint")
+        assert reprinted.status_code == 200 and reprinted.json["ok"]
+        lines = [" ".join(line.split()) for line in decode(sink.wait_jobs(1)[0]).text_lines]
+    assert "Points earned +14" in lines and "New balance 5014" in lines
+    assert api.get("/local/v1/devices").json["kept_receipts"] == []
+    assert api.post(f"/local/v1/receipts/{done['receipt_id']}/reprint").status_code == 404
+    with agent.db.reading() as conn:
+        assert sales.get_receipt(conn, done["receipt_id"])["printed"] == 1
+
+
+def test_kept_receipts_survive_a_restart_of_the_device_manager(agent, with_devices):
+    port = free_port()
+    first = with_devices({"printer": {"kind": "network", "address": f"127.0.0.1:{port}", "timeout": 0.5}})
+    done = _sell(agent, BREAD)
+    assert first.desk.wait_handled(1)
+    first.stop()
+    with PrinterSink(port=port) as sink:
+        second = with_devices({"printer": {"kind": "network", "address": f"127.0.0.1:{port}"}})
+        results = second.desk.reprint_pending()
+        assert [(r.receipt_id, r.ok) for r in results] == [(done["receipt_id"], True)]
+        assert len(sink.wait_jobs(1)) == 1
+

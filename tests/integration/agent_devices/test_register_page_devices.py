@@ -1,0 +1,69 @@
+"""The register page in headless Chromium with devices: health badges, scans arriving from the
+scanner, and a receipt the printer could not take reprinted with the page's button."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from devices.simulators.escpos_decode import decode
+from devices.simulators.printer_sink import PrinterSink
+from devices.simulators.scanner_sim import ScannerSimulator
+from pos_agent.web.app import create_app
+from tests.devices_support.fixtures import free_port
+from tests.integration.agent.live import wait_until
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+BREAD = "4006381333931"
+
+
+@pytest.fixture
+def page():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
+@pytest.fixture
+def register(agent):
+    web = make_server("127.0.0.1", 0, create_app(agent), threaded=True)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{web.server_port}/"
+    web.shutdown()
+
+
+def test_the_register_shows_device_health_takes_scans_and_reprints_a_kept_receipt(
+        agent, with_devices, pty_pair, register, page):
+    expect = playwright_api.expect
+    port = free_port()
+    manager = with_devices({"scanner": {"port": pty_pair.host_end},
+                            "printer": {"kind": "network", "address": f"127.0.0.1:{port}", "timeout": 0.5}})
+    wait_until(lambda: manager.scanner.connected.is_set(), timeout=5, what="the scanner port open")
+    page.goto(register)
+    expect(page.locator("#device-scanner")).to_have_text(f"scanner: connected: {pty_pair.host_end}")
+    expect(page.locator("#device-printer")).to_contain_text("printer: offline")
+    expect(page.locator("#device-printer")).to_have_class("device problem")
+    expect(page.locator("#device-card_reader")).to_have_text("reader: not configured")
+    expect(page.locator("#total")).to_have_text("0.00")  # the page's basket is open
+
+    with ScannerSimulator(pty_pair.scanner_end) as scanner:
+        scanner.scan(BREAD)
+        expect(page.locator("#lines tr.line")).to_have_count(1)
+        scanner.scan("4006381333932")
+        expect(page.locator("#device-notice")).to_contain_text("check digit should be 1")
+    page.click("#pay-cash")
+    page.click("#complete")
+    expect(page.locator("#receipt")).to_contain_text("Sourdough bread")
+    expect(page.locator("#kept")).to_contain_text("1 receipt(s) not printed")
+
+    with PrinterSink(port=port) as sink:  # the printer is back
+        page.click("#reprint")
+        expect(page.locator("#kept")).to_be_hidden()
+        assert "Sourdough bread 2.49" in [" ".join(line.split()) for line in decode(sink.wait_jobs(1)[0]).text_lines]
