@@ -21,15 +21,18 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
                      store: str, terminal: str, at: datetime) -> dict[str, Any]:
     """The POST /api/v1/transactions body of the sale: the journal item's body, exactly."""
     skus = {line.line_id: line.sku for line in priced.lines}
+    discounts = {line.line_id: [{"promotion_id": d.promotion_id, "version": d.promotion_version,
+                                 "label": d.label, "amount_minor": d.amount, "coupon_code": d.coupon_code}
+                                for d in line.discounts] for line in priced.lines}
     lines = [{"line_id": ln.line_id, "sku": skus[ln.line_id], "qty": ln.qty, "paid_minor": ln.paid_minor,
-              "category": ln.category, "excluded": ln.excluded}
+              "category": ln.category, "excluded": ln.excluded, "discounts": discounts[ln.line_id]}
              for ln in sale_lines(basket, priced, program)]
     member = basket.member
     redeemed = basket.redemption.points if basket.redemption else 0
     return {
         "id": basket.sale_id, "kind": "sale", "store": store, "terminal": terminal, "at": at.isoformat(),
         "offline": basket.offline, "card_number": member.card_number if member else None,
-        "lines": lines, "tenders": tenders_body(basket),
+        "lines": lines, "tenders": tenders_body(basket), "coupons": list(priced.accepted_coupons),
         "hold_id": basket.redemption.hold_id if basket.redemption else None,
         # An unknown card's tier is unknown here: the server decides its points alone.
         "points_earned": earned.points if member and member.source != "unknown" else None,

@@ -97,4 +97,7 @@ def _ok(response: requests.Response) -> Any:
     # 5xx and auth failures count as "no usable link": the till keeps selling offline.
     if response.status_code >= 400:
         raise LinkDown(f"server answered {response.status_code}: {_json(response).get('detail', '')}")
-    return response.json()
+    try:
+        return response.json()
+    except ValueError as exc:  # a reply cut short on the wire is a broken link, not a bug
+        raise LinkDown(f"the server's answer was not readable JSON: {exc}") from None

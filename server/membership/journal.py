@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 
 import marshmallow as ma
@@ -77,7 +78,8 @@ def _apply_transaction(session, item, store, terminal, program, now):
         raise ItemRefused("wrong-terminal", "a terminal may only send its own transactions")
     if body["id"] != item["id"]:
         raise ItemRefused("id-mismatch", "a transaction item's id is the transaction's id")
-    outcome, replayed = post_transaction(session, PostTransaction.from_body(body, item["body"]), program, now)
+    command = replace(PostTransaction.from_body(body, item["body"]), completed=True)
+    outcome, replayed = post_transaction(session, command, program, now)
     return (ItemStatus.DUPLICATE if replayed else ItemStatus.APPLIED), outcome
 
 

@@ -25,10 +25,10 @@ from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
 from server.exceptions import Conflict, OneCardError
 from server.membership.holds import CONFIRMED, live_hold
-from server.membership.ledger import held_points, load_ledger, lock_member, post_entries
+from server.membership.ledger import HELD, held_points, load_ledger, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
-from server.models import Card, Member, PostedTransaction, ReconciliationException
+from server.models import Card, Hold, Member, PostedTransaction, ReconciliationException
 from server.pricing.bonus import bonus_for_sale
 from server.pricing.usage import record_usage
 
@@ -65,6 +65,13 @@ class PostTransaction:
     points_earned: int | None = None
     points_redeemed: int | None = None
     raw: dict = field(default_factory=dict)
+    completed: bool = False  # sent through the till's journal: the customer has already left
+
+    @property
+    def settled(self) -> bool:
+        """The sale has happened at the till (offline, or already completed there): the server
+        accepts it as it stands and flags what its own rules disagree with, instead of refusing."""
+        return self.offline or self.completed
 
     @classmethod
     def from_body(cls, body: dict, raw: dict) -> PostTransaction:
@@ -149,7 +156,7 @@ def _resolve_card(session: Session, posting: Posting) -> Card | None:
         posting.flag("unknown-card", None, None, f"card {number} is not known to the server")
         return None
     if card.state != "active":
-        if not posting.command.offline:
+        if not posting.command.settled:
             raise TransactionRejected("card-not-usable", f"card {number} is {card.state}")
         posting.flag("card-not-active", None, None,
                       f"offline sale on card {number}, which is {card.state} on the server")
@@ -178,8 +185,11 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
     bonuses = _bonuses(session, command, card, program)
     entries = [*redeem, *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses,
                                       program.expiry)]
-    ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.offline)
-    if ledger.state.balance < 0:
+    debt_before = ledger.state.debt
+    ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.settled)
+    # Only a redemption that made the debt grow is an overspend; a later sale of a member in debt
+    # (which repays it) is not.
+    if command.points_tendered and ledger.state.debt > debt_before:
         posting.flag("overspend", None, ledger.state.balance,
                      f"offline redemption left the balance at {ledger.state.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
@@ -193,7 +203,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
 
 
 def _refuse_points_without_member(command: PostTransaction) -> None:
-    if command.points_tendered and not command.offline:
+    if command.points_tendered and not command.settled:
         raise TransactionRejected("points-without-member", "points can only be redeemed with a known card")
 
 
@@ -227,23 +237,42 @@ def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProg
     if not points:
         return []
     value = _points_value(posting, program, points)
-    if command.offline:
+    if command.settled:
+        _confirm_hold_if_any(session, posting, uuid.UUID(member_id), points)
         _check_offline_rules(posting, program, points, total)
     else:
         _check_online(session, posting, program, points, total, uuid.UUID(member_id))
     entry = Entry(id=entry_id(command.id, "redeem"), account_id=member_id, kind=EntryKind.REDEEM,
                   points=-points, at=command.at, source_id=command.id, offline=command.offline)
-    if value != command.points_tender_minor:
+    if value is not None and value != command.points_tender_minor:
         posting.flag("points-value-differs", command.points_tender_minor, value,
                      f"{points} points are worth {value}, the till counted {command.points_tender_minor}")
     return [entry]
 
 
-def _points_value(posting: Posting, program: LoyaltyProgram, points: int) -> int:
+def _points_value(posting: Posting, program: LoyaltyProgram, points: int) -> int | None:
     try:
         return program.redemption.value.value_minor(points)
     except LoyaltyError as exc:
-        raise TransactionRejected("points-not-whole-steps", str(exc)) from None
+        if not posting.command.settled:
+            raise TransactionRejected("points-not-whole-steps", str(exc)) from None
+        posting.flag("points-not-whole-steps", points, None, str(exc))
+        return None
+
+
+def _confirm_hold_if_any(session: Session, posting: Posting, member_id: uuid.UUID, points: int) -> None:
+    """A completed sale confirms its hold; a hold that lapsed meanwhile is flagged, not fatal."""
+    command = posting.command
+    if command.hold_id is None:
+        return
+    hold = session.get(Hold, command.hold_id)
+    usable = (hold is not None and hold.status == HELD and hold.expires_at > posting.now
+              and hold.member_id == member_id and hold.points == points)
+    if usable:
+        hold.status, hold.transaction_id = CONFIRMED, command.id
+    else:
+        posting.flag("hold-not-usable", points, hold.points if hold else None,
+                     f"the sale's hold {command.hold_id} was {hold.status if hold else 'unknown'} on arrival")
 
 
 def _check_online(session: Session, posting: Posting, program: LoyaltyProgram, points: int,

@@ -107,6 +107,6 @@ def _coupon_rule(session: Session, coupon: CouponCode, rows: list[SaleDiscount])
 
 
 def _refuse(posting: Posting, reason: str, till: int | None, server: int | None, detail: str) -> None:
-    if not posting.command.offline:
+    if not posting.command.settled:
         raise UsageRejected(reason, detail)
-    posting.flag(reason, till, server, f"offline sale: {detail}")
+    posting.flag(reason, till, server, f"sale already made at the till: {detail}")

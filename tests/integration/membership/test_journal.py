@@ -88,3 +88,22 @@ def test_a_malformed_batch_is_400_and_nothing_is_applied(till):
     response = till.request("POST", "/api/v1/sync/journal", {"protocol_version": 1, "store": till.store,
                                                              "terminal": till.terminal, "items": []})
     assert response.status_code == 400
+
+
+def test_a_completed_sale_whose_hold_lapsed_in_transit_is_kept_and_flagged_not_refused(client, desk, enrol, till,
+                                                                                       clock, services):
+    member_id, card = enrol(points=1000)
+    hold = till.request("POST", "/api/v1/holds", {"id": str(uuid.uuid4()), "card_number": card, "points": 500,
+                                                  "store": till.store, "terminal": till.terminal}).json
+    item = _sale_item(till, card, 2000, offline=False, hold_id=hold["id"],
+                      tenders=[{"kind": "points", "amount_minor": 500, "points": 500},
+                               {"kind": "cash", "amount_minor": 1500}])
+    clock.advance(minutes=20)  # the journal reached the server after the hold's 15 minutes
+    result = _push(till, [item]).json["results"][0]
+    assert result["status"] == "applied", result
+    assert account(client, desk, member_id)["balance"] == 1000 - 500 + 15
+    with services.db.session() as session:
+        from server.models import ReconciliationException
+
+        kinds = session.scalars(select(ReconciliationException.kind)).all()
+    assert kinds == ["hold-not-usable"]

@@ -33,6 +33,6 @@ def test_items_the_server_does_not_know_earn_no_bonus_but_still_earn_base_points
                                                                                   enrol, desk, till):
     promote("Double points on everything", {"kind": "bonus_points", "extra_bp": 10_000,
                                             "scope": {**scope(), "whole_basket": True}})
-    member_id, card = enrol()
+    _member_id, card = enrol()
     sale = till.sale([_line("1", "NOT-IN-CATALOGUE", 1, 2000)], card=card)
     assert (sale.json["points_earned"], sale.json["bonus_points"]) == (20, 0)
