@@ -143,7 +143,8 @@ def _show_demo(running) -> None:
     chain = running.chain
     click.echo(f"OneCard demo: server {running.server_url}/api/v1 (database and logs in {running.root})")
     for store in ("A", "B"):
-        click.echo(f"  register of store {store}: {running.agent_url(store)}/")
+        click.echo(f"  register of store {store}: {running.agent_url(store)}/  "
+                   f"(simulated devices; receipts as text and PNG in {running.root / f'till-{store}' / 'receipts'})")
     click.echo(f"  staff login: admin / {chain.admin_password}")
     sample = chain.members[:3]
     click.echo("  member cards: " + ", ".join(f"{m['card']} ({m['name']}, {m['tier']})" for m in sample))

@@ -70,7 +70,7 @@ class Demo:
         env = base_env(ONECARD_TERMINAL_CREDENTIAL=str(self.chain.credentials[store]))
         agent = onecard(["agent", "--store", store, "--terminal", "T1",
                          "--server", f"http://127.0.0.1:{upstream_port}", "--port", str(self.agent_ports[store]),
-                         "--data-dir", str(self.root / f"till-{store}")], env,
+                         "--data-dir", str(self.root / f"till-{store}"), "--simulate-devices"], env,
                         self.root / "logs" / f"till-{store}.log")
         self.processes.append(agent)
         wait_until(lambda: self.status(store).get("data_as_of") is not None, f"till {store}", agent, timeout=120)
