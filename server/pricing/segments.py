@@ -1,7 +1,8 @@
 """Member segments for targeting: rules evaluated by a job, or uploaded lists; and audience size.
 
 A rule is an AND of the conditions it names: tiers, home stores, joined within N days, spent over
-N in the last M days, bought category C in the last N days.
+N in the last M days, bought category C in the last N days, an RFM bucket (quintile ranges of
+recency, frequency and monetary value over a window, scored by ``loyalty.rfm``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from loyalty.rfm import Activity, rfm_scores
 from server.exceptions import Conflict, NotFound
 from server.models import Member, PostedTransaction, Product, Segment, SegmentMember
 
@@ -83,7 +85,32 @@ def _rule_query(session: Session, rule: dict, now: datetime):
         stmt = stmt.where(Member.id.in_(_big_spenders(rule["spent_over"], now)))
     if rule.get("bought_category"):
         stmt = stmt.where(Member.id.in_(_buyers_of(session, rule["bought_category"], now)))
+    if rule.get("rfm"):
+        stmt = stmt.where(Member.id.in_(_rfm_bucket(session, rule["rfm"], now)))
     return stmt
+
+
+def _rfm_bucket(session: Session, rfm: dict, now: datetime) -> list[uuid.UUID]:
+    """Members whose RFM quintiles fall in every named range; all members in good standing are
+    scored together, those without purchases in the window as the least active."""
+    since = now - timedelta(days=rfm["days"])
+    activity = {mid: Activity(rfm["days"], 0, 0) for mid in session.scalars(members_in_good_standing())}
+    rows = session.execute(select(PostedTransaction.member_id, func.max(PostedTransaction.at),
+                                  func.count(PostedTransaction.id), func.sum(PostedTransaction.total_minor))
+                           .where(PostedTransaction.at >= since, PostedTransaction.kind == "sale",
+                                  PostedTransaction.member_id.is_not(None))
+                           .group_by(PostedTransaction.member_id))
+    for member_id, last, purchases, spend in rows:
+        if member_id in activity:
+            activity[member_id] = Activity(max((now - last).days, 0), purchases, int(spend or 0))
+    scores = rfm_scores(activity)
+
+    def within(axis: str, score: int) -> bool:
+        bounds = rfm.get(axis)
+        return not bounds or bounds[0] <= score <= bounds[1]
+
+    return [mid for mid, s in scores.items()
+            if within("recency", s.recency) and within("frequency", s.frequency) and within("monetary", s.monetary)]
 
 
 def _big_spenders(spent: dict, now: datetime):

@@ -13,6 +13,25 @@ class SpentOverSchema(StrictSchema):
     days = ma.fields.Integer(required=True, strict=True, validate=DAYS)
 
 
+def quintile_range(pair: list[int]) -> None:
+    if len(pair) != 2 or not 1 <= pair[0] <= pair[1] <= 5:
+        raise ma.ValidationError("give [lowest, highest] quintile, each 1-5")
+
+
+class RfmSchema(StrictSchema):
+    """An RFM bucket: quintile ranges (5 = best fifth) over the last ``days`` of purchases."""
+
+    days = ma.fields.Integer(load_default=365, strict=True, validate=DAYS)
+    recency = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
+    frequency = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
+    monetary = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
+
+    @ma.validates_schema
+    def _one_axis(self, data, **_kwargs):
+        if not any(data.get(axis) for axis in ("recency", "frequency", "monetary")):
+            raise ma.ValidationError("name at least one of recency, frequency, monetary")
+
+
 class BoughtCategorySchema(StrictSchema):
     category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
     days = ma.fields.Integer(required=True, strict=True, validate=DAYS)
@@ -26,6 +45,7 @@ class SegmentRuleSchema(StrictSchema):
     joined_within_days = ma.fields.Integer(strict=True, validate=DAYS)
     spent_over = ma.fields.Nested(SpentOverSchema)
     bought_category = ma.fields.Nested(BoughtCategorySchema)
+    rfm = ma.fields.Nested(RfmSchema)
 
     @ma.validates_schema
     def _not_empty(self, data, **_kwargs):

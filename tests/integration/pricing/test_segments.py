@@ -52,3 +52,19 @@ def test_tier_and_joined_rules_combine_and_a_list_is_uploaded(client, marketer, 
 def test_a_segment_needs_a_rule_or_a_list(client, marketer):
     response = client.post("/api/v1/segments", headers=marketer, json={"name": "Nothing", "rule": {}})
     assert response.status_code == 400
+
+
+def test_an_rfm_bucket_holds_the_recent_frequent_big_spenders(client, marketer, catalogue, enrol, till, clock):
+    members = {name: enrol(name)[1] for name in ("Daily", "Weekly", "Monthly", "Once", "Never")}
+    visits = {"Daily": (20, 3000), "Weekly": (6, 2500), "Monthly": (2, 2000), "Once": (1, 500)}
+    for name, (count, paid) in visits.items():
+        for _ in range(count):
+            till.sale([line("1", paid)], card=members[name])
+    clock.advance(days=2)
+    marketer = login(client, "mia")  # a fresh token: two days have passed
+    best = _segment(client, marketer, "Champions", rule={"rfm": {"days": 90, "frequency": [5, 5], "monetary": [5, 5]}})
+    active = _segment(client, marketer, "Active", rule={"rfm": {"frequency": [2, 5]}})
+    assert (best["size"], active["size"]) == (1, 4)
+    refused = client.post("/api/v1/segments", headers=marketer,
+                          json={"name": "Bad", "rule": {"rfm": {"recency": [4, 9]}}})
+    assert refused.status_code == 400 and "quintile" in str(refused.json["errors"])
