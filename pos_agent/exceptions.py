@@ -47,6 +47,15 @@ class UnknownCard(AgentError):
         super().__init__(f"card {number}: {reason}", card_number=number)
 
 
+class CardAlreadyIssued(AgentError):
+    status = 409
+    slug = "card-already-issued"
+    title = "Card already issued"
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"card {number} already belongs to a member; hand over a new card", card_number=number)
+
+
 class CardNotUsable(AgentError):
     status = 409
     slug = "card-not-usable"

@@ -17,7 +17,7 @@ from typing import Any
 
 from devices.barcodes import BarcodeRules, CodeKind, classify
 from devices.sale import CompletedSale
-from pos_agent.checkout import completion, members, points, pricing
+from pos_agent.checkout import completion, enrolment, members, points, pricing
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.checkout.views import basket_view
@@ -27,6 +27,7 @@ from pos_agent.exceptions import (
     LinkDown,
     TenderError,
     UnknownBarcode,
+    UnknownCard,
 )
 from pos_agent.ids import new_id
 from pos_agent.store import journal, sales
@@ -102,6 +103,15 @@ class CheckoutService:
             number = members.valid_number(self.ref.program(), number)
             basket.member = self._look_up(basket, number)
             return self.view(basket_id)
+
+    def enrol(self, name: str, card_number: str, phone: str | None = None, email: str | None = None) -> dict:
+        """Enrol a member on a pre-printed card; works offline (the till makes the member id)."""
+        with self._lock:
+            number = members.valid_number(self.ref.program(), card_number)
+            body = enrolment.enrol(self.db, number, name.strip(), phone, email, self.clock())
+            self.on_journal()
+            return {"member_id": body["member_id"], "card_number": number, "name": body["name"],
+                    "synced": False}
 
     def apply_coupon(self, basket_id: str, code: str) -> dict[str, Any]:
         with self._lock:
@@ -204,6 +214,9 @@ class CheckoutService:
                 return members.from_server(number, found, self.ref)
             except LinkDown as exc:
                 self._go_offline(basket, str(exc))
+            except UnknownCard:
+                if self.ref.card(number) is None:
+                    raise  # enrolled here and not yet on the server: the cache knows the member
         return members.from_cache(number, self.ref)
 
     def _redeem_online(self, basket: Basket, wanted: int, total: int, program) -> PointsRedemption | None:

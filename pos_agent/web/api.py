@@ -7,7 +7,15 @@ from flask import Blueprint, current_app, request
 from pos_agent.exceptions import SaleNotFound
 from pos_agent.store import journal, sales
 from pos_agent.store.journal import JournalStatus
-from pos_agent.web.schemas import CouponSchema, ItemSchema, MemberSchema, RedemptionSchema, ReturnSchema, TenderSchema
+from pos_agent.web.schemas import (
+    CouponSchema,
+    EnrolmentSchema,
+    ItemSchema,
+    MemberSchema,
+    RedemptionSchema,
+    ReturnSchema,
+    TenderSchema,
+)
 
 blp = Blueprint("local_api", __name__, url_prefix="/local/v1")
 
@@ -27,6 +35,12 @@ def body(schema):
 @blp.get("/status")
 def status():
     return agent().status()
+
+
+@blp.post("/members")
+def enrol_member():
+    data = body(EnrolmentSchema)
+    return checkout().enrol(data["name"], data["card_number"], data["phone"], data["email"]), 201
 
 
 @blp.post("/baskets")

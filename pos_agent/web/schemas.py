@@ -18,6 +18,13 @@ class MemberSchema(_Strict):
     card_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
 
 
+class EnrolmentSchema(_Strict):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    card_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    phone = ma.fields.String(load_default=None, validate=ma.validate.Length(max=32))
+    email = ma.fields.String(load_default=None, validate=ma.validate.Length(max=254))
+
+
 class CouponSchema(_Strict):
     code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
 

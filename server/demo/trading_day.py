@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from loyalty.cards import CardNumberScheme
 from server.demo.processes import wait_until
 from server.demo.runner import Demo
 
@@ -85,6 +86,9 @@ def play(demo: Demo, say) -> bool:
     wait_until(lambda: demo.status("B")["mode"] == "offline", "store B to notice it is offline", timeout=30)
     for _ in range(6):
         shop("B", rng.choice([*chain.members, None]))
+    newcomer = _enrol_offline(demo, "B", "Nora Newcomer", ledger)
+    say(f"  store B enrols {newcomer['name']} (card {newcomer['card']}) while offline; she shops at once")
+    shop("B", newcomer)
     offline_sale = _redeem_big(demo, "B", spender, ledger)
     online_sale = _redeem_big(demo, "A", spender, ledger)
     say(f"  B (offline) took {offline_sale['points']['redeemed']} points, A (online) took "
@@ -93,6 +97,16 @@ def play(demo: Demo, say) -> bool:
     demo.link_b.restore()
     wait_until(lambda: _drained(demo, "B"), "store B's journal to drain", timeout=120)
     return _summary(demo, staff, ledger, say)
+
+
+def _enrol_offline(demo: Demo, store: str, name: str, ledger: Ledger) -> dict:
+    """Hand a pre-printed card to a new member at the till; the till makes the member id."""
+    card = CardNumberScheme("27").number_for(999_000_000 + random.Random(name).randrange(1_000_000))
+    enrolled = _call("POST", f"{demo.agent_url(store)}/local/v1/members", json={"name": name, "card_number": card})
+    member = {"id": enrolled["member_id"], "name": name, "card": card, "home_store": store}
+    demo.chain.members.append(member)
+    ledger.opening[member["id"]] = 0
+    return member
 
 
 def _redeem_big(demo: Demo, store: str, member: dict, ledger: Ledger) -> dict:

@@ -31,3 +31,5 @@ def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspen
     assert "store B loses its link to HQ" in out and "the link returns" in out
     assert "every balance matches" in out and "DIFFERS" not in out
     assert "overspend: offline redemption left the balance at -" in out
+    enrolled = next(row for row in out.splitlines() if "Nora Newcomer" in row and row.rstrip().endswith("ok"))
+    assert enrolled.split()[2] == "0"  # enrolled offline at store B with no points, then shopped

@@ -123,3 +123,26 @@ def test_a_rejected_journal_item_is_kept_and_shown_while_later_items_still_go_th
     assert [(i.id, i.last_error.split(":")[0]) for i in rejected] == [(bogus["id"], "tenders-do-not-match")]
     assert till.status()["journal"]["rejected"] == 1
     assert live_server.account(member_id).balance == 2
+
+
+def test_a_member_enrolled_at_an_offline_till_shops_at_once_and_arrives_on_the_server_with_their_points(
+        live_server, till):
+    live_server.stop()
+    new_card = "2700000001233"
+    enrolled = till.checkout.enrol("Olga Offline", new_card, email="olga@example.org")
+    done = _sale(till, new_card, WINE, COFFEE)
+    assert done["points"]["pending"] is True and done["points"]["to_earn"] == 23
+    live_server.start()
+    _acked(till, 2)  # the enrolment goes first, then the sale
+    assert live_server.account(enrolled["member_id"]).balance == 23
+    wait_until(lambda: (till.ref.member(enrolled["member_id"]) or {}).get("tier") == "basic",
+               what="the server's record of the member back in the feed")
+
+
+def test_a_card_that_already_has_a_member_cannot_be_used_to_enrol_again(live_server, till):
+    from pos_agent.exceptions import CardAlreadyIssued
+
+    _member_id, card = live_server.enrol(points=0)
+    wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+    with pytest.raises(CardAlreadyIssued):
+        till.checkout.enrol("Someone Else", card)
