@@ -7,6 +7,16 @@ import pytest
 from server.app import create_app
 from server.services import Services
 from server.settings import Settings
+
+# Registered here, once: pcscd is one per machine and its session fixture holds a machine-wide
+# lock, so two copies of the fixture (one per test directory) would wait on each other for ever.
+from tests.devices_support.fixtures import (  # noqa: F401
+    card_reader,
+    pcscd,
+    printer_sink,
+    pty_pair,
+    virtual_cards,
+)
 from tests.support.clock import FakeClock
 from tests.support.databases import PostgresTestDatabase, SqliteTemplate
 

@@ -15,13 +15,6 @@ from pos_agent.link.port import CardLookup
 from pos_agent.runtime import Agent
 from pos_agent.store.database import Database
 from pos_agent.web.app import create_app
-from tests.devices_support.fixtures import (  # noqa: F401
-    pcscd,
-    printer_sink,
-    pty_pair,
-    virtual_cards,
-    wait_reader_empty,
-)
 from tests.integration.agent.catalogue import STORE, card_payload, catalogue_changes, member_payload
 from tests.integration.agent.fake_link import FakeServerLink
 
