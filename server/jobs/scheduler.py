@@ -19,10 +19,12 @@ def run_scheduler(services, *, once: bool = False) -> None:
         for job in SCHEDULE:
             cron.register(job.func, queue_name=services.settings.queue_name,
                           interval=job.every_seconds, name=job.name)
-        log.info("OneCard scheduler: %d jobs on %s", len(SCHEDULE), services.settings.queue_description)
+        log.info("OneCard scheduler: %d jobs on %s (database: %s)", len(SCHEDULE),
+                 services.settings.queue_description, services.settings.database_url_safe)
         cron.start()
         return
-    log.info("OneCard scheduler: %d jobs, %s", len(SCHEDULE), services.jobs.mode)
+    log.info("OneCard scheduler: %d jobs, %s (database: %s)", len(SCHEDULE), services.jobs.mode,
+             services.settings.database_url_safe)
     next_run = {job.name: 0.0 for job in SCHEDULE}
     while True:
         for job in SCHEDULE:
