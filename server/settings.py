@@ -45,6 +45,7 @@ class Settings:
     login_lockout_seconds: int
     card_prefix: str
     points_expiry_months: int
+    member_cache: str
 
     @property
     def currency_exponent(self) -> int:
@@ -86,6 +87,7 @@ class Settings:
             login_lockout_seconds=_positive_int(values, "login_lockout", 900),
             card_prefix=_card_prefix(values.get("card_prefix", "27")),
             points_expiry_months=_positive_int(values, "points_expiry_months", 12),
+            member_cache=_member_cache(values.get("member_cache", "all")),
         )
 
 
@@ -172,6 +174,14 @@ def _positive_int(values: Mapping[str, str], key: str, default: int) -> int:
     if number <= 0:
         raise ConfigError(env_name(key), f"must be positive, got {number}")
     return number
+
+
+def _member_cache(raw: str) -> str:
+    # Which stores' tills keep a member's balance snapshot: every store, or only the home store
+    # (others look the member up online and cannot redeem for them offline).
+    if raw not in ("all", "home"):
+        raise ConfigError(env_name("member_cache"), f"use 'all' or 'home', got {raw!r}")
+    return raw
 
 
 def _card_prefix(raw: str) -> str:

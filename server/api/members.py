@@ -96,7 +96,8 @@ def read_member(member_id):
 @blp.response(200, MemberSchema)
 def change_member(body, member_id):
     session = db_session()
-    member = update_member(session, get_member(session, member_id), body, services().clock(), acting())
+    member = update_member(session, get_member(session, member_id), body, services().program, services().clock(),
+                           acting())
     session.commit()
     return member
 

@@ -17,7 +17,7 @@ from server.exceptions import Conflict, NotFound, OneCardError
 from server.ids import new_id
 from server.membership.cards import issue_card
 from server.membership.program import LoyaltyProgram
-from server.membership.publishing import publish_member
+from server.membership.publishing import publish_member, withdraw_member
 from server.models import Card, Member
 
 PROFILE_FIELDS = ("name", "phone", "email", "home_store", "notes")
@@ -89,7 +89,7 @@ def get_member(session: Session, member_id: uuid.UUID) -> Member:
     return member
 
 
-def update_member(session: Session, member: Member, changes: dict, now: datetime,
+def update_member(session: Session, member: Member, changes: dict, program: LoyaltyProgram, now: datetime,
                   actor: Actor) -> Member:
     """Change profile fields and consents; validated as at enrolment; audited with the fields."""
     if member.merged_into or member.erased_at:
@@ -105,6 +105,10 @@ def update_member(session: Session, member: Member, changes: dict, now: datetime
     _copy_profile(member, profile)
     if "notes" in changes:
         member.notes = changes["notes"]
+    if program.member_cache == "home" and current.home_store and current.home_store != member.home_store:
+        withdraw_member(session, member.id, current.home_store, now)  # the old home store forgets them
+    session.flush()
+    publish_member(session, member.id, program, now)
     write_audit(session, at=now, actor=actor, action="member.updated", target=str(member.id),
                 details={"fields": sorted(changes)})
     return member

@@ -33,6 +33,7 @@ class LoyaltyProgram:
     offline_window: timedelta = timedelta(hours=24)
     offline_max_data_age: timedelta = timedelta(hours=12)
     excluded_categories: frozenset[str] = field(default_factory=frozenset)
+    member_cache: str = "all"  # which tills keep member snapshots: "all", or "home" (the home store's)
 
     @property
     def base_tier(self) -> str:
@@ -52,4 +53,5 @@ def program_from_settings(settings: Settings) -> LoyaltyProgram:
                                     max_share=Fraction(1, 2)),
         tiers=TierRules(tiers=DEFAULT_TIERS, basis=Basis.SPEND, window=timedelta(days=365)),
         excluded_categories=frozenset({"tobacco", "gift-cards"}),
+        member_cache=settings.member_cache,
     )

@@ -28,15 +28,26 @@ def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgr
     """
     member = session.get(Member, member_id)
     if member.merged_into or member.erased_at:
-        record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.DELETE,
-                      payload=None, now=now)
+        withdraw_member(session, member_id, None, now)
         return
     summary = account_summary(session, member, program, now)
     record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.UPSERT, now=now,
+                  store_code=member_scope(member, program),
                   payload={"id": str(member_id), "name": member.name, "tier": member.tier,
                            "home_store": member.home_store, "balance": summary.balance,
                            "available": summary.available, "debt": summary.debt,
                            "taken_at": now.isoformat(), "segments": [], "promotion_uses": {}})
+
+
+def member_scope(member: Member, program: LoyaltyProgram) -> str | None:
+    """The store whose tills keep this member's snapshot, or None for every store."""
+    return member.home_store if program.member_cache == "home" and member.home_store else None
+
+
+def withdraw_member(session: Session, member_id: uuid.UUID, store_code: str | None, now: datetime) -> None:
+    """Tell tills (of one store, or all) to forget a member's snapshot."""
+    record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.DELETE, payload=None,
+                  store_code=store_code, now=now)
 
 
 def publish_card(session: Session, card: Card, now: datetime) -> None:
