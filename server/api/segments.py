@@ -36,7 +36,8 @@ def find_segments(query):
 @blp.response(201, SegmentSchema)
 def add_segment(body):
     session = db_session()
-    segment = create_segment(session, body["name"], body["rule"], body["member_ids"], services().clock())
+    segment = create_segment(session, body["name"], body["rule"], body["member_ids"], services().program,
+                             services().clock())
     session.commit()
     return segment
 
@@ -56,6 +57,6 @@ def read_segment(segment_id):
 def refresh(segment_id):
     session = db_session()
     segment = get_segment(session, segment_id)
-    refresh_segment(session, segment, services().clock())
+    refresh_segment(session, segment, services().program, services().clock())
     session.commit()
     return segment

@@ -38,6 +38,6 @@ def sequence_changes() -> int:
 def refresh_segments() -> dict[str, int]:
     """Re-evaluate every rule segment, so targeting and audience sizes follow members' behaviour."""
     services = job_services()
-    sizes = refresh_all(services.db.session, services.clock())
+    sizes = refresh_all(services.db.session, services.program, services.clock())
     log.info("refreshed %d segments", len(sizes))
     return sizes

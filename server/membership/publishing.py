@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from server.membership.accounts import account_summary
 from server.membership.program import LoyaltyProgram
-from server.models import Card, ChangeRecord, Member, Store
+from server.models import Card, ChangeRecord, Member, SegmentMember, Store
 from server.sync import record_change
 from store_sync.entities import Entity
 from store_sync.feed import Op
@@ -36,7 +36,13 @@ def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgr
                   payload={"id": str(member_id), "name": member.name, "tier": member.tier,
                            "home_store": member.home_store, "balance": summary.balance,
                            "available": summary.available, "debt": summary.debt,
-                           "taken_at": now.isoformat(), "segments": [], "promotion_uses": {}})
+                           "taken_at": now.isoformat(), "segments": sorted(_segments_of(session, member_id)),
+                           "promotion_uses": {}})
+
+
+def _segments_of(session: Session, member_id: uuid.UUID) -> set[str]:
+    return {str(s) for s in session.scalars(select(SegmentMember.segment_id).where(
+        SegmentMember.member_id == member_id))}
 
 
 def member_scope(member: Member, program: LoyaltyProgram) -> str | None:

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from loyalty.rfm import Activity, rfm_scores
 from server.exceptions import Conflict, NotFound
+from server.membership.ledger import lock_member
+from server.membership.program import LoyaltyProgram
+from server.membership.publishing import publish_member
 from server.models import Member, PostedTransaction, Product, Segment, SegmentMember
 
 RULE, LIST = "rule", "list"
@@ -34,7 +37,7 @@ def get_segment(session: Session, segment_id: uuid.UUID) -> Segment:
 
 
 def create_segment(session: Session, name: str, rule: dict | None, member_ids: list[uuid.UUID] | None,
-                   now: datetime) -> Segment:
+                   program: LoyaltyProgram, now: datetime) -> Segment:
     if session.scalar(select(Segment.id).where(Segment.name == name)) is not None:
         raise Conflict(f"a segment named {name!r} exists already")
     segment = Segment(name=name, kind=LIST if rule is None else RULE, rule=rule or {}, created_at=now,
@@ -42,27 +45,34 @@ def create_segment(session: Session, name: str, rule: dict | None, member_ids: l
     session.add(segment)
     session.flush()
     if rule is None:
-        replace_members(session, segment, _known(session, member_ids or []), now)
+        replace_members(session, segment, _known(session, member_ids or []), program, now)
     else:
-        refresh_segment(session, segment, now)
+        refresh_segment(session, segment, program, now)
     return segment
 
 
-def refresh_segment(session: Session, segment: Segment, now: datetime) -> int:
+def refresh_segment(session: Session, segment: Segment, program: LoyaltyProgram, now: datetime) -> int:
     """Re-evaluate a rule segment as of ``now``; returns its size."""
     if segment.kind != RULE:
         return segment.size
     ids = list(session.scalars(_rule_query(session, segment.rule, now)))
-    replace_members(session, segment, ids, now)
+    replace_members(session, segment, ids, program, now)
     return segment.size
 
 
-def replace_members(session: Session, segment: Segment, member_ids: Iterable[uuid.UUID], now: datetime) -> None:
+def replace_members(session: Session, segment: Segment, member_ids: Iterable[uuid.UUID], program: LoyaltyProgram,
+                    now: datetime) -> None:
+    """Set the segment's members; members who joined or left are republished so offline tills
+    target them right (their feed snapshot carries their segments)."""
     ids = set(member_ids)
+    before = set(session.scalars(select(SegmentMember.member_id).where(SegmentMember.segment_id == segment.id)))
     session.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment.id))
     session.add_all(SegmentMember(segment_id=segment.id, member_id=mid) for mid in sorted(ids))
     segment.size, segment.refreshed_at, segment.updated_at = len(ids), now, now
     session.flush()
+    for member_id in sorted(before ^ ids):
+        lock_member(session, member_id)  # per-entity feed order: writers of one member take turns
+        publish_member(session, member_id, program, now)
 
 
 def _known(session: Session, member_ids: list[uuid.UUID]) -> list[uuid.UUID]:
@@ -134,7 +144,7 @@ def _buyers_of(session: Session, bought: dict, now: datetime) -> list[uuid.UUID]
                  if any(ln.get("category") == category or ln.get("sku") in skus for ln in body["lines"])})
 
 
-def refresh_all(sessions, now: datetime) -> dict[str, int]:
+def refresh_all(sessions, program: LoyaltyProgram, now: datetime) -> dict[str, int]:
     """Refresh every rule segment, each in its own transaction; returns sizes by name."""
     with sessions() as session:
         ids = list(session.scalars(select(Segment.id).where(Segment.kind == RULE).order_by(Segment.name)))
@@ -142,7 +152,7 @@ def refresh_all(sessions, now: datetime) -> dict[str, int]:
     for segment_id in ids:
         with sessions() as session:
             segment = session.get(Segment, segment_id)
-            sizes[segment.name] = refresh_segment(session, segment, now)
+            sizes[segment.name] = refresh_segment(session, segment, program, now)
             session.commit()
     return sizes
 

@@ -68,3 +68,17 @@ def test_an_rfm_bucket_holds_the_recent_frequent_big_spenders(client, marketer, 
     refused = client.post("/api/v1/segments", headers=marketer,
                           json={"name": "Bad", "rule": {"rfm": {"recency": [4, 9]}}})
     assert refused.status_code == 400 and "quintile" in str(refused.json["errors"])
+
+
+def test_joining_a_segment_republishes_the_member_for_offline_targeting(client, marketer, enrol, till):
+    member_id, _ = enrol("Listed Member")
+    segment = _segment(client, marketer, "VIP list", member_ids=[member_id])
+    snapshot, cursor = None, "0"
+    while True:
+        page = till.request("GET", f"/api/v1/sync/changes?cursor={cursor}&limit=200").json
+        snapshot = next((c["payload"] for c in reversed(page["items"])
+                         if c["entity_type"] == "member" and c["entity_id"] == member_id), snapshot)
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert snapshot["segments"] == [segment["id"]]
