@@ -107,10 +107,10 @@ class TenderError(AgentError):
 class SaleNotFound(AgentError):
     status = 404
     slug = "sale-not-found"
-    title = "No such sale at this till"
+    title = "No such sale"
 
-    def __init__(self, sale_id: str) -> None:
-        super().__init__(f"no sale {sale_id} was made at this till", sale_id=sale_id)
+    def __init__(self, sale_id: str, reason: str = "no sale with this receipt id was made at this till") -> None:
+        super().__init__(f"{sale_id}: {reason}", sale_id=sale_id)
 
 
 class ReturnRefused(AgentError):

@@ -1,4 +1,5 @@
-"""Returns and voids against a sale made at this till (found in the local store).
+"""Returns and voids against an earlier receipt: a sale of this till (its local store) or of any
+other till of the chain (looked up on the server).
 
 The refund and the points taken back are worked out with ``loyalty.returns`` from what the sale
 recorded, the same rule the server applies when the journal item arrives.
@@ -8,32 +9,51 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.earning import SaleLine
 from loyalty.exceptions import LoyaltyError
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return
 from pos_agent.checkout.program import Program
-from pos_agent.exceptions import ReturnRefused, SaleNotFound
+from pos_agent.exceptions import LinkDown, ReturnRefused, SaleNotFound
 from pos_agent.ids import new_id
+from pos_agent.link.port import ServerLink
 from pos_agent.store import journal, sales
 from pos_agent.store.database import Database
 from store_sync.journal import ItemType
 
+if TYPE_CHECKING:
+    from pos_agent.checkout.service import Till
+
 
 class Returns:
     def __init__(self, db: Database, program: Callable[[], Program], clock: Callable[[], datetime],
-                 on_journal: Callable[[], None]) -> None:
+                 on_journal: Callable[[], None], link: ServerLink, till: Till) -> None:
         self.db, self.program, self.clock, self.on_journal = db, program, clock, on_journal
+        self.link, self.till = link, till
 
     def sale(self, sale_id: str) -> dict[str, Any]:
-        """A sale made here, with what was already returned of it."""
+        """The sale with what was already returned of it: from this till, else from the server."""
         with self.db.reading() as conn:
             record = sales.get_sale(conn, sale_id)
             earlier = sales.undoing(conn, sale_id)
         if record is None or record["body"]["kind"] != "sale":
-            raise SaleNotFound(sale_id)
+            return self._from_server(sale_id, earlier)
         return {**record, "returned": _returned(earlier), "voided": any(r["body"]["kind"] == "void" for r in earlier)}
+
+    def _from_server(self, sale_id: str, local: list[dict[str, Any]]) -> dict[str, Any]:
+        try:
+            found = self.link.find_sale(sale_id)
+        except LinkDown:
+            raise SaleNotFound(sale_id, "not made at this till, and the server cannot be reached to find it") from None
+        # Returns taken here that the server has not received yet count too.
+        unsent = [r for r in local if r["body"]["id"] not in set(found.get("undone_by", ()))]
+        returned = dict(found["returned"])
+        for line_id, qty in _returned(unsent).items():
+            returned[line_id] = returned.get(line_id, 0) + qty
+        return {"body": found["body"], "line_points": found["outcome"].get("line_points", {}),
+                "returned": returned,
+                "voided": found["voided"] or any(r["body"]["kind"] == "void" for r in unsent)}
 
     def return_lines(self, sale_id: str, returning: Mapping[str, int]) -> dict[str, Any]:
         """Return some units of some lines; the refund goes back as cash and points."""
@@ -66,7 +86,8 @@ class Returns:
         body = found["body"]
         points = next((t for t in body["tenders"] if t["kind"] == "points"), None)
         record = SaleRecord(body["id"], body.get("card_number") or "-",
-                            tuple(SaleLine(ln["line_id"], ln["paid_minor"], ln["qty"], ln["category"], ln["excluded"])
+                            tuple(SaleLine(ln["line_id"], ln["paid_minor"], ln["qty"], ln.get("category", ""),
+                                           ln.get("excluded", False))
                                   for ln in body["lines"]),
                             line_points=found.get("line_points", {}),
                             redeemed_points=points["points"] if points else 0,
@@ -77,10 +98,10 @@ class Returns:
             raise ReturnRefused(str(exc)) from None
 
     def _body(self, sale: dict, kind: str, returning: dict[str, int], outcome: ReturnOutcome) -> dict[str, Any]:
-        lines = [{"line_id": ln["line_id"], "sku": ln["sku"], "qty": returning[ln["line_id"]],
-                  "category": ln["category"], "excluded": ln["excluded"]}
+        lines = [{"line_id": ln["line_id"], "sku": ln.get("sku", ""), "qty": returning[ln["line_id"]],
+                  "category": ln.get("category", ""), "excluded": ln.get("excluded", False)}
                  for ln in sale["lines"] if returning.get(ln["line_id"])]
-        return {"id": new_id(), "kind": kind, "store": sale["store"], "terminal": sale["terminal"],
+        return {"id": new_id(), "kind": kind, "store": self.till.store, "terminal": self.till.terminal,
                 "at": self.clock().isoformat(), "offline": False, "card_number": sale.get("card_number"),
                 "original_id": sale["id"], "lines": [] if kind == "void" else lines,
                 "tenders": [{"kind": "cash", "amount_minor": outcome.money_refund_minor, "points": 0}]}

@@ -7,7 +7,14 @@ from typing import Any
 
 import requests
 
-from pos_agent.exceptions import CardNotUsable, JournalEndpointMissing, LinkDown, RedemptionRefused, UnknownCard
+from pos_agent.exceptions import (
+    CardNotUsable,
+    JournalEndpointMissing,
+    LinkDown,
+    RedemptionRefused,
+    SaleNotFound,
+    UnknownCard,
+)
 from pos_agent.link.port import CardLookup, PostResult
 from store_sync.feed import ChangesPage, SnapshotPage
 from store_sync.http.client import terminal_session
@@ -75,6 +82,12 @@ class HttpServerLink:
         if response.status_code >= 500 or response.status_code in (401, 403, 429):
             raise LinkDown(f"server answered {response.status_code}")  # not the item's fault
         return PostResult(response.status_code, _json(response))
+
+    def find_sale(self, sale_id: str) -> dict[str, Any]:
+        response = self._call("GET", f"/api/v1/transactions/{sale_id}", timeout=self.lookup_timeout)
+        if response.status_code == 404:
+            raise SaleNotFound(sale_id, "no till of the chain has sent this sale to the server")
+        return _ok(response)
 
     def _call(self, method: str, path: str, body: dict | None = None, *, timeout: float) -> requests.Response:
         data = json.dumps(body).encode() if body is not None else None

@@ -8,18 +8,22 @@ from loyalty.exceptions import CardNotUsable
 from loyalty.members import CardState
 from server.api.blueprint import Blueprint
 from server.api.context import (
+    BEARER,
     TERMINAL_SIGNED,
     db_session,
     ensure_terminal_scope,
     services,
+    staff_or_terminal,
     terminal_required,
 )
+from server.auth.roles import Role
 from server.membership.cards import get_card
 from server.membership.holds import place_hold, release_hold
-from server.membership.posting import PostTransaction, post_transaction
+from server.membership.posting import PostTransaction, post_transaction, sale_with_returns
 from server.schemas.transactions import (
     HoldCreateSchema,
     HoldSchema,
+    PostedTransactionSchema,
     TransactionOutcomeSchema,
     TransactionSchema,
 )
@@ -42,6 +46,15 @@ def post(body):
     if replayed:
         return {**outcome, "status": "duplicate"}, 200
     return outcome
+
+
+@blp.route("/transactions/<sale_id>")
+@blp.doc(security=TERMINAL_SIGNED + BEARER)
+@staff_or_terminal(Role.MEMBER_SERVICE, Role.CASHIER)
+@blp.response(200, PostedTransactionSchema)
+def read_sale(sale_id: str):
+    """A sale from any store of the chain, for a return against its receipt."""
+    return sale_with_returns(db_session(), sale_id)
 
 
 @blp.route("/holds", methods=["POST"])

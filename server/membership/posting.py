@@ -23,7 +23,7 @@ from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
 from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
-from server.exceptions import Conflict, OneCardError
+from server.exceptions import Conflict, NotFound, OneCardError
 from server.membership.holds import CONFIRMED, live_hold
 from server.membership.ledger import HELD, held_points, load_ledger, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
@@ -309,6 +309,17 @@ def _sale_record(original: PostedTransaction) -> SaleRecord:
                       bonus_points=original.outcome.get("bonus_points", 0),
                       redeemed_points=original.points_redeemed,
                       points_tender_minor=original.outcome.get("points_tender_minor", 0))
+
+
+def sale_with_returns(session: Session, sale_id: str) -> dict:
+    """A posted sale and what has been returned of it: a till taking a return for another till's sale."""
+    sale = session.get(PostedTransaction, sale_id)
+    if sale is None or sale.kind != SALE:
+        raise NotFound(f"no sale {sale_id}")
+    undoing = session.execute(select(PostedTransaction.id, PostedTransaction.kind).where(
+        PostedTransaction.original_id == sale_id)).all()
+    return {"body": sale.body, "outcome": sale.outcome, "returned": _returned_before(session, sale_id),
+            "voided": any(kind == VOID for _, kind in undoing), "undone_by": [tid for tid, _ in undoing]}
 
 
 def _returned_before(session: Session, original_id: str) -> dict[str, int]:

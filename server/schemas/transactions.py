@@ -85,6 +85,17 @@ class TransactionOutcomeSchema(ma.Schema):
     exceptions = ma.fields.List(ma.fields.String())
 
 
+class PostedTransactionSchema(ma.Schema):
+    """A sale as posted, with what later returns and voids have undone of it (for returns elsewhere)."""
+
+    body = ma.fields.Dict(metadata={"description": "the transaction exactly as the till posted it"})
+    outcome = ma.fields.Dict(metadata={"description": "what the server made of it"})
+    returned = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                              metadata={"description": "line id -> units already returned"})
+    voided = ma.fields.Boolean()
+    undone_by = ma.fields.List(ma.fields.String(), metadata={"description": "ids of those returns and voids"})
+
+
 class HoldCreateSchema(StrictSchema):
     id = ma.fields.UUID(required=True, metadata={"description": "the till's id: a retry returns the same hold"})
     card_number = ma.fields.String(required=True, validate=CARD_NUMBER)

@@ -72,3 +72,9 @@ class FakeServerLink:
 
     def post_transaction(self, body: dict[str, Any]) -> PostResult:
         raise AssertionError("the fake has the batch endpoint")
+
+    def find_sale(self, sale_id: str) -> dict[str, Any]:
+        self._up()
+        from pos_agent.exceptions import SaleNotFound
+
+        raise SaleNotFound(sale_id, "the fake server keeps no sales")

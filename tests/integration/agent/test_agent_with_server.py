@@ -146,3 +146,29 @@ def test_a_card_that_already_has_a_member_cannot_be_used_to_enrol_again(live_ser
     wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
     with pytest.raises(CardAlreadyIssued):
         till.checkout.enrol("Someone Else", card)
+
+
+def test_a_return_at_another_till_finds_the_sale_on_the_server_and_nets_to_zero(live_server, till, tmp_path):
+    member_id, card = live_server.enrol(points=1000)
+    wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+    sold = _sale(till, card, WINE, COFFEE, BREAD)
+    _acked(till, 1)
+    other = Agent.open(tmp_path / "other", HttpServerLink(make_terminal(live_server.services, STORE, "T2"),
+                                                          live_server.url), Till(STORE, "T2"), timing=QUICK)
+    other.start()
+    try:
+        wait_until(lambda: other.mode.online and other.ref.caught_up_at() is not None, what="the second till")
+        first = other.returns.return_lines(sold["receipt_id"], {"1": 1})
+        rest = other.returns.void(sold["receipt_id"])
+        assert first["refund_minor"] + rest["refund_minor"] == sold["total"]
+        _acked(other, 2)
+    finally:
+        other.stop()
+    assert live_server.account(member_id).balance == 1000
+
+
+def test_a_receipt_no_till_has_sent_is_not_found_with_a_reason(live_server, till):
+    from pos_agent.exceptions import SaleNotFound
+
+    with pytest.raises(SaleNotFound, match="no till of the chain"):
+        till.returns.return_lines("01a2169f-0000-7000-8000-000000000000", {"1": 1})
