@@ -23,13 +23,14 @@ from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
 from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
+from promotions import PromotionError
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.membership.holds import CONFIRMED, live_hold
 from server.membership.ledger import HELD, held_points, load_ledger, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Card, Hold, Member, PostedTransaction, ReconciliationException
-from server.pricing.bonus import bonus_for_sale
+from server.pricing.bonus import price_differences, reprice_sale
 from server.pricing.usage import record_usage
 
 SALE, RETURN, VOID = "sale", "return", "void"
@@ -175,6 +176,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
     row = _new_row(command, card.member_id if card else None, total)
     if card is None:
         _refuse_points_without_member(command)
+        _server_pricing(session, posting, None, program)  # an anonymous offline sale is checked too
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
         record_usage(session, posting, None)
         return row
@@ -182,7 +184,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
     ledger = load_ledger(session, card.member_id)
     redeem = _redemption_entries(session, posting, program, str(card.member_id), total)
     earning = _earning(posting, program, member, card, lines)
-    bonuses = _bonuses(session, command, card, program)
+    bonuses = _server_pricing(session, posting, card, program)
     entries = [*redeem, *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses,
                                       program.expiry)]
     debt_before = ledger.state.debt
@@ -221,12 +223,24 @@ def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Ca
     return earning
 
 
-def _bonuses(session: Session, command: PostTransaction, card: Card, program: LoyaltyProgram) -> list[Bonus]:
-    """Promotion bonus points, by the server's own pricing of the sale (a blocked card earns none)."""
-    if card.state != "active":
+def _server_pricing(session: Session, posting: Posting, card: Card | None, program: LoyaltyProgram) -> list[Bonus]:
+    """Price the sale as the server would: its bonus points, and for an offline sale any line the
+    till charged differently (recorded, never charged again: the customer has paid)."""
+    command = posting.command
+    usable = card is not None and card.state == "active"
+    try:
+        repricing = reprice_sale(session, command.store, command.at, card.number if usable else None,
+                                 command.lines, tuple(command.raw.get("coupons", ())), program)
+    except (OneCardError, LoyaltyError, PromotionError):
+        return []  # a store or card the server cannot price for: points stand, nothing to compare
+    if repricing is None:
         return []
-    return bonus_for_sale(session, command.store, command.at, card.number, command.lines,
-                          tuple(command.raw.get("coupons", ())), program)
+    if command.offline and repricing.complete and (card is None or usable):
+        differences = price_differences(repricing, command.lines)
+        if differences:
+            till_total = sum(line["paid_minor"] for line in command.lines)
+            posting.flag("price-differs", till_total, repricing.priced.total, "; ".join(differences)[:1000])
+    return repricing.bonuses if usable else []
 
 
 def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram,

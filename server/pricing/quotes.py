@@ -22,6 +22,7 @@ from promotions import (
     Catalogue,
     EarnConfig,
     Member,
+    PresentedCoupon,
     PricedBasket,
     PricingRequest,
     RedeemConfig,
@@ -50,6 +51,9 @@ class QuoteRequest:
     card_number: str | None = None
     coupons: tuple[str, ...] = ()
     points_to_redeem: int = 0
+    # Re-pricing a posted sale leaves coupon overuse to usage accounting (under the coupon's row
+    # lock), so its price check does not race concurrent sales of the same code.
+    count_coupon_uses: bool = True
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
         lines=tuple(_basket_line(line_id, product, line) for (line_id, product), line
                     in zip(products.items(), request.lines, strict=True)),
         store=Store(store.code, store.timezone), at=request.at, member=member,
-        coupons=presented(session, request.coupons, member_row.id if member_row else None),
+        coupons=_coupons(session, request, member_row),
         points_to_redeem=request.points_to_redeem,
         earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor),
         redeem=RedeemConfig(program.redemption.value.step_points, program.redemption.value.step_minor))
@@ -87,6 +91,12 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
     redeemable = _redeemable(priced, program) if member else (0, 0)
     base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
     return Quote(request, priced, products, member_row, base, redeemable)
+
+
+def _coupons(session: Session, request: QuoteRequest, member_row: MemberRow | None) -> tuple[PresentedCoupon, ...]:
+    if not request.count_coupon_uses:
+        return tuple(PresentedCoupon(code) for code in dict.fromkeys(request.coupons))
+    return presented(session, request.coupons, member_row.id if member_row else None)
 
 
 def resolve_lines(session: Session, lines: tuple[dict, ...]) -> dict[str, Product]:
