@@ -30,7 +30,7 @@ from server.membership.ledger import HELD, held_points, load_ledger, lock_member
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Card, Hold, Member, PostedTransaction, ReconciliationException
-from server.pricing.bonus import price_differences, reprice_sale
+from server.pricing.repricing import price_differences, reprice_sale
 from server.pricing.usage import record_usage
 
 SALE, RETURN, VOID = "sale", "return", "void"
