@@ -59,6 +59,13 @@ def earning(basket: Basket, priced: PricedBasket, program: Program, points_tende
                            points_tender_minor=points_tender_minor)
 
 
+def bonus_points(basket: Basket, priced: PricedBasket) -> int:
+    """Promotion bonus points for an identified member (the server credits the same, by its own pricing)."""
+    if basket.member is None or basket.member.source == "unknown":
+        return 0
+    return sum(award.points for award in priced.bonus)
+
+
 def _qty(item: Item) -> int:
     return 1 if item.qty_milli is not None else item.qty  # a weighed line is returned whole
 

@@ -76,6 +76,7 @@ class CheckoutService:
         basket = self._basket(basket_id, open_only=False)
         priced, program, at = self._price(basket)
         earned = pricing.earning(basket, priced, program, self._points_minor(basket)).points
+        earned += pricing.bonus_points(basket, priced)
         return basket_view(basket, priced, earned, at)
 
     def add_item(self, basket_id: str, code: str, qty: int = 1) -> dict[str, Any]:
@@ -165,13 +166,14 @@ class CheckoutService:
             self._check_paid(basket, priced.total)
             basket.sale_id = new_id()
             earned = pricing.earning(basket, priced, program, self._points_minor(basket))
+            points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
             body = completion.transaction_body(basket, priced, earned, program, self.till.store,
                                                self.till.terminal, at)
             sale = completion.receipt_sale(basket, priced, self.ref.catalogue(), self.ref.store(), program,
-                                           self.till.terminal, at, earned.points, self.ref.caught_up_at())
+                                           self.till.terminal, at, points, self.ref.caught_up_at())
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
-                      "view": basket_view(basket, priced, earned.points, at),
-                      "new_balance": completion.new_balance(basket, earned.points)}
+                      "view": basket_view(basket, priced, points, at),
+                      "new_balance": completion.new_balance(basket, points)}
             self._keep(basket, body, record, completion.receipt_text(sale), at)
             basket.state = BasketState.COMPLETED
             self.on_journal()

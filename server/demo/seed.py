@@ -109,6 +109,8 @@ def _seed_promotions(client, headers, chain: SeededChain) -> None:
          "targeting": {"members_only": True, "tiers": ["gold"]}},
         {"label": "Spend 50, save 5", "rule": {"kind": "spend_threshold", "tiers": [
             {"min_spend_minor": 5000, "amount_off_minor": 500}]}},
+        {"label": "Double points on produce", "rule": {"kind": "bonus_points", "extra_bp": 10_000,
+                                                       "scope": _scope(categories=["produce"])}},
     ]
     for promotion in promotions:
         _ok(client.post("/api/v1/promotions", headers=headers, json={**promotion, "state": "active"}),
