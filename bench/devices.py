@@ -9,14 +9,13 @@ Measures, through the real stacks with the project's simulators:
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import queue
 import random
 import statistics
 import tempfile
 import time
 
+from bench.machine import describe, percentile
 from devices.card_reader import PcscCardReader
 from devices.events import BarcodeScanned, CardInserted, CardRemoved, ReaderAdded
 from devices.exceptions import DeviceError
@@ -29,26 +28,10 @@ from devices.simulators.virtual_card import VirtualCard
 CODES = ["4006381333931", "036000291452", "96385074", "2712345678902", "2812345012345"]
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def report(name: str, samples: list[float]) -> None:
     ms = [s * 1000 for s in samples]
     print(
-        f"{name}: n={len(ms)} p50={statistics.median(ms):.3f} ms p99={percentile(ms, 0.99):.3f} ms"
+        f"{name}: n={len(ms)} p50={statistics.median(ms):.3f} ms p99={percentile(sorted(ms), 0.99):.3f} ms"
         f" max={max(ms):.3f} ms"
     )
 
@@ -117,8 +100,7 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=500)
     parser.add_argument("--cards", type=int, default=20)
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}; cpu: {cpu_model()} x{os.cpu_count()}")
-    print(f"python: {platform.python_implementation()} {platform.python_version()}")
+    print(describe())
     report("scanner last byte -> BarcodeScanned", bench_scanner(args.scans))
     try:
         report("card insert -> CardInserted(card number)", bench_card(args.cards))

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from server.audit import Actor, write_audit
-from server.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from server.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
 from server.auth.roles import Role
 from server.exceptions import Conflict, InvalidCredentials, OneCardError, TooManyAttempts
 from server.models import LoginFailure, StaffUser
@@ -65,4 +65,6 @@ def authenticate(session: Session, username: str, password: str, now: datetime,
                     action="staff.login_failed", target=username, remote_addr=remote_addr)
         raise InvalidCredentials("wrong username or password")
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    if needs_rehash(user.password_hash):  # hashing parameters were raised since: upgrade quietly
+        user.password_hash = hash_password(password)
     return user

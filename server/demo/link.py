@@ -20,10 +20,6 @@ class StoreLink:
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True, name="store-link").start()
 
-    @property
-    def is_up(self) -> bool:
-        return self._up.is_set()
-
     def cut(self) -> None:
         self._up.clear()
         with self._lock:

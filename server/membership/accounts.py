@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from loyalty.ledger import LedgerState
 from server.membership.ledger import held_points, load_ledger
 from server.membership.program import LoyaltyProgram
 from server.models import Member
@@ -26,9 +27,12 @@ class AccountSummary:
 
 
 def account_summary(session: Session, member: Member, program: LoyaltyProgram,
-                    now: datetime) -> AccountSummary:
-    """``available`` is what may be redeemed now: alive lots, less debt, less live holds."""
-    state = load_ledger(session, member.id).state
+                    now: datetime, state: LedgerState | None = None) -> AccountSummary:
+    """``available`` is what may be redeemed now: alive lots, less debt, less live holds.
+
+    Pass the member's ``state`` when the caller has just computed it (posting): no second read.
+    """
+    state = state or load_ledger(session, member.id).state
     held = held_points(session, member.id, now)
     return AccountSummary(
         member_id=str(member.id), tier=member.tier, balance=state.balance,

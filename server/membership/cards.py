@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -61,13 +60,6 @@ def get_card(session: Session, program: LoyaltyProgram, number: str) -> Card:
     return card
 
 
-def find_card_by_chip(session: Session, chip_uid: str) -> Card:
-    card = session.scalar(select(Card).where(Card.chip_uid == chip_uid))
-    if card is None:
-        raise NotFound(f"no card is registered for chip {chip_uid}")
-    return card
-
-
 def change_state(session: Session, card: Card, to_state: str, reason: str, now: datetime,
                  actor: Actor) -> Card:
     """Block, unblock or report lost; the domain decides which moves are allowed."""
@@ -97,20 +89,3 @@ def replace(session: Session, card: Card, program: LoyaltyProgram, reason: str, 
     write_audit(session, at=now, actor=actor, action="card.replaced", target=card.number,
                 reason=reason, details={"new_number": number})
     return replacement
-
-
-@dataclass(frozen=True)
-class CardSummary:
-    """What a till or member service sees for a card: who, which tier, and what they can spend."""
-
-    number: str
-    state: str
-    member_id: str
-    tier: str
-    balance: int
-    available: int
-    held: int
-    debt: int
-    offline_cap_points: int
-    offline_window_hours: int
-    as_of: datetime

@@ -20,8 +20,6 @@ from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member, withdraw_member
 from server.models import Card, Member
 
-PROFILE_FIELDS = ("name", "phone", "email", "home_store", "notes")
-
 
 class MemberGone(OneCardError):
     status = 409

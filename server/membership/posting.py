@@ -21,6 +21,7 @@ from loyalty.earning import Bonus, Earning, SaleLine, compute_earning, earn_entr
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
+from loyalty.ledger import Ledger
 from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
 from promotions import PromotionError
@@ -182,7 +183,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
         return row
     member = lock_member(session, card.member_id)
     ledger = load_ledger(session, card.member_id)
-    redeem = _redemption_entries(session, posting, program, str(card.member_id), total)
+    redeem = _redemption_entries(session, posting, program, ledger, total)
     earning = _earning(posting, program, member, card, lines)
     bonuses = _server_pricing(session, posting, card, program)
     entries = [*redeem, *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses,
@@ -196,7 +197,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
                      f"offline redemption left the balance at {ledger.state.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
     row.points_earned, row.points_redeemed = earning.points + bonus_points, command.points_tendered
-    publish_member(session, card.member_id, program, posting.now)
+    publish_member(session, card.member_id, program, posting.now, ledger.state)
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=command.points_tendered, line_points=dict(earning.line_points),
                            balance=ledger.state.balance, points_tender_minor=command.points_tender_minor)
@@ -243,11 +244,11 @@ def _server_pricing(session: Session, posting: Posting, card: Card | None, progr
     return repricing.bonuses if usable else []
 
 
-def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram,
-                        member_id: str, total: int) -> list[Entry]:
+def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram, ledger: Ledger,
+                        total: int) -> list[Entry]:
     """The redeem entry for the points tendered, checked online, accepted (and flagged) offline."""
     command = posting.command
-    points = command.points_tendered
+    points, member_id = command.points_tendered, ledger.account_id
     if not points:
         return []
     value = _points_value(posting, program, points)
@@ -255,7 +256,7 @@ def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProg
         _confirm_hold_if_any(session, posting, uuid.UUID(member_id), points)
         _check_offline_rules(posting, program, points, total)
     else:
-        _check_online(session, posting, program, points, total, uuid.UUID(member_id))
+        _check_online(session, posting, program, points, total, ledger)
     entry = Entry(id=entry_id(command.id, "redeem"), account_id=member_id, kind=EntryKind.REDEEM,
                   points=-points, at=command.at, source_id=command.id, offline=command.offline)
     if value is not None and value != command.points_tender_minor:
@@ -290,9 +291,9 @@ def _confirm_hold_if_any(session: Session, posting: Posting, member_id: uuid.UUI
 
 
 def _check_online(session: Session, posting: Posting, program: LoyaltyProgram, points: int,
-                  total: int, member_id: uuid.UUID) -> None:
+                  total: int, ledger: Ledger) -> None:
     command = posting.command
-    ledger = load_ledger(session, member_id)
+    member_id = uuid.UUID(ledger.account_id)
     excluding = None
     if command.hold_id is not None:
         hold = live_hold(session, command.hold_id, posting.now)
@@ -364,8 +365,8 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram) -
     if original.member_id is not None and outcome.entries:
         lock_member(session, original.member_id)
         ledger = load_ledger(session, original.member_id)
-        post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
-        publish_member(session, original.member_id, program, posting.now)
+        ledger = post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
+        publish_member(session, original.member_id, program, posting.now, ledger.state)
     row.points_earned, row.points_redeemed = -outcome.points_taken_back, -outcome.points_given_back
     posting.outcome.update(returned={k: v for k, v in returned.items() if v},
                            points_taken_back=outcome.points_taken_back,

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyalty.ledger import LedgerState
 from server.membership.accounts import account_summary
 from server.membership.program import LoyaltyProgram
 from server.models import Card, ChangeRecord, Member, SegmentMember, Store
@@ -21,7 +22,7 @@ from store_sync.feed import Op
 
 
 def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
-                   now: datetime) -> None:
+                   now: datetime, state: LedgerState | None = None) -> None:
     """The member's tier and balance snapshot, for offline redemption decisions at any till.
 
     A member merged away or erased is published as a delete (``program`` is then not needed).
@@ -30,7 +31,7 @@ def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgr
     if member.merged_into or member.erased_at:
         withdraw_member(session, member_id, None, now)
         return
-    summary = account_summary(session, member, program, now)
+    summary = account_summary(session, member, program, now, state)
     record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.UPSERT, now=now,
                   store_code=member_scope(member, program),
                   payload={"id": str(member_id), "name": member.name, "tier": member.tier,
