@@ -51,6 +51,7 @@ from promotions.rules import (
     SpendThreshold,
     ThresholdTier,
 )
+from promotions.usage import PromotionUse, count_uses, log_horizon
 from promotions.windows import HourRange, Period, Window, usage_period_start
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "PricingRequest",
     "Promotion",
     "PromotionError",
+    "PromotionUse",
     "RedeemConfig",
     "RejectedCoupon",
     "Rule",
@@ -92,7 +94,9 @@ __all__ = [
     "ThresholdTier",
     "UsageLimit",
     "Window",
+    "count_uses",
     "generate_codes",
+    "log_horizon",
     "price_basket",
     "usage_period_start",
 ]

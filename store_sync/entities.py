@@ -69,6 +69,14 @@ class PromotionPayload(_Payload):
     definition = ma.fields.Dict(required=True, metadata={"description": "the version's rule, as the API takes it"})
 
 
+class PromotionUsePayload(_Payload):
+    """One sale in which a usage-limited promotion gave the member something."""
+
+    promotion_id = ma.fields.String(required=True)
+    transaction_id = ma.fields.String(required=True)
+    at = ma.fields.AwareDateTime(required=True)
+
+
 class MemberPayload(_Payload):
     """What a till may know of a member to serve them offline."""
 
@@ -81,7 +89,8 @@ class MemberPayload(_Payload):
     debt = ma.fields.Integer(load_default=0)
     taken_at = ma.fields.AwareDateTime(required=True)
     segments = ma.fields.List(ma.fields.String(), load_default=list)
-    promotion_uses = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), load_default=dict)
+    promotion_uses = ma.fields.List(ma.fields.Nested(PromotionUsePayload), load_default=list, metadata={
+        "description": "uses of live usage-limited promotions recent enough to count in a current period"})
 
 
 class CardPayload(_Payload):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from promotions import PromotionUse
+
 
 class BasketState(StrEnum):
     OPEN = "open"
@@ -43,7 +45,7 @@ class MemberAtTill:
     balance: int = 0
     as_of: datetime | None = None
     segments: tuple[str, ...] = ()
-    promotion_uses: dict[str, int] = field(default_factory=dict)
+    promotion_uses: tuple[PromotionUse, ...] = ()  # limited offers used: the snapshot's log and this till's sales
 
 
 @dataclass

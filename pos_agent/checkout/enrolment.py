@@ -36,5 +36,5 @@ def enrol(db: Database, card_number: str, name: str, phone: str | None, email: s
         cache.apply_change(conn, Entity.MEMBER, member_id, LOCAL_SEQ,
                            {"id": member_id, "name": name, "tier": "", "home_store": None, "balance": 0,
                             "available": 0, "debt": 0, "taken_at": at.isoformat(), "segments": [],
-                            "promotion_uses": {}})
+                            "promotion_uses": []})
     return body

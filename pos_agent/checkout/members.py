@@ -11,6 +11,8 @@ from pos_agent.checkout.program import Program
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.exceptions import CardNotUsable, UnknownCard
 from pos_agent.link.port import CardLookup
+from promotions import PromotionUse
+from store_sync.entities import PromotionUsePayload
 
 
 def valid_number(program: Program, number: str) -> str:
@@ -29,7 +31,7 @@ def from_server(number: str, found: CardLookup, ref: ReferenceData) -> MemberAtT
                         name=member.get("name", ""), tier=account.get("tier") or member.get("tier"),
                         available=account.get("available", 0), balance=account.get("balance", 0),
                         as_of=_time(account.get("as_of")), segments=tuple(cached.get("segments", ())),
-                        promotion_uses=dict(cached.get("promotion_uses", {})))
+                        promotion_uses=snapshot_uses(cached))
 
 
 def from_cache(number: str, ref: ReferenceData) -> MemberAtTill:
@@ -53,8 +55,15 @@ def _cached(number: str, member: dict[str, Any]) -> MemberAtTill:
     return MemberAtTill(card_number=number, source="cache", member_id=member["id"], name=member.get("name", ""),
                         tier=member.get("tier"), available=member.get("available", 0),
                         balance=member.get("balance", 0), as_of=_time(member.get("taken_at")),
-                        segments=tuple(member.get("segments", ())),
-                        promotion_uses=dict(member.get("promotion_uses", {})))
+                        segments=tuple(member.get("segments", ())), promotion_uses=snapshot_uses(member))
+
+
+def snapshot_uses(member: dict[str, Any]) -> tuple[PromotionUse, ...]:
+    """The member's recent uses of limited offers as the snapshot logged them."""
+    logged = member.get("promotion_uses")
+    if not isinstance(logged, list):  # a snapshot from before the log was published
+        return ()
+    return tuple(PromotionUse(**use) for use in PromotionUsePayload(many=True).load(logged))
 
 
 def _time(text: str | None) -> datetime | None:

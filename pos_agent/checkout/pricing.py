@@ -8,11 +8,22 @@ program's tier multipliers, which is the figure the server posts and checks.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from loyalty.earning import Earning, SaleLine, compute_earning
 from pos_agent.checkout.basket import Basket, Item
 from pos_agent.checkout.program import Program
-from promotions import BasketLine, Catalogue, Member, PresentedCoupon, PricedBasket, PricingRequest, Store, price_basket
+from promotions import (
+    BasketLine,
+    Catalogue,
+    Member,
+    PresentedCoupon,
+    PricedBasket,
+    PricingRequest,
+    Store,
+    count_uses,
+    price_basket,
+)
 
 
 def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime) -> PricedBasket:
@@ -21,7 +32,7 @@ def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, a
         lines=tuple(_line(item) for item in basket.items),
         store=Store(store["code"], store.get("timezone", "UTC")),
         at=at,
-        member=_member(basket),
+        member=_member(basket, catalogue, ZoneInfo(store.get("timezone", "UTC")), at),
         coupons=tuple(PresentedCoupon(code) for code in basket.coupons),
         earn=program.earn_config,
         redeem=program.redeem_config,
@@ -34,12 +45,13 @@ def _line(item: Item) -> BasketLine:
     return BasketLine(item.line_id, item.sku, unit, item.qty, item.qty_milli, item.category, item.excluded)
 
 
-def _member(basket: Basket) -> Member | None:
+def _member(basket: Basket, catalogue: Catalogue, zone: ZoneInfo, at: datetime) -> Member | None:
     m = basket.member
     if m is None:
         return None
     return Member(member_id=m.member_id or m.card_number, tier=m.tier, segments=frozenset(m.segments),
-                  promotion_uses=dict(m.promotion_uses), points_balance=max(m.available, 0))
+                  promotion_uses=count_uses(m.promotion_uses, catalogue, at, zone),
+                  points_balance=max(m.available, 0))
 
 
 def sale_lines(basket: Basket, priced: PricedBasket, program: Program) -> list[SaleLine]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from loyalty.allowance import OfflineRedemption
+from promotions import PromotionUse
 
 
 def save_sale(conn: sqlite3.Connection, record: dict[str, Any]) -> None:
@@ -55,3 +56,18 @@ def redemptions(conn: sqlite3.Connection, member_key: str, *, offline: bool) -> 
     rows = conn.execute("SELECT points, at FROM redemptions WHERE member_key = ? AND offline = ?",
                         (member_key, int(offline))).fetchall()
     return [OfflineRedemption(datetime.fromisoformat(row["at"]), row["points"]) for row in rows]
+
+
+def record_promotion_uses(conn: sqlite3.Connection, transaction_id: str, member_key: str,
+                          promotion_ids: set[str], at: datetime) -> None:
+    """Remember which promotions a member's sale used, for per-member limits until the feed knows it."""
+    conn.executemany("INSERT OR IGNORE INTO promotion_uses (transaction_id, promotion_id, member_key, at) "
+                     "VALUES (?, ?, ?, ?)",
+                     [(transaction_id, pid, member_key, at.isoformat()) for pid in sorted(promotion_ids)])
+
+
+def promotion_uses(conn: sqlite3.Connection, member_key: str) -> list[PromotionUse]:
+    rows = conn.execute("SELECT promotion_id, transaction_id, at FROM promotion_uses WHERE member_key = ?",
+                        (member_key,)).fetchall()
+    return [PromotionUse(row["promotion_id"], row["transaction_id"], datetime.fromisoformat(row["at"]))
+            for row in rows]

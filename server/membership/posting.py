@@ -197,11 +197,11 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
                      f"offline redemption left the balance at {ledger.state.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
     row.points_earned, row.points_redeemed = earning.points + bonus_points, command.points_tendered
-    publish_member(session, card.member_id, program, posting.now, ledger.state)
+    record_usage(session, posting, card.member_id)  # discounts kept per line; coupons and limits counted
+    publish_member(session, card.member_id, program, posting.now, ledger.state)  # after: it logs this sale's uses
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=command.points_tendered, line_points=dict(earning.line_points),
                            balance=ledger.state.balance, points_tender_minor=command.points_tender_minor)
-    record_usage(session, posting, card.member_id)  # discounts kept per line; coupons and limits counted
     return row
 
 

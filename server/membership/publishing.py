@@ -16,6 +16,7 @@ from loyalty.ledger import LedgerState
 from server.membership.accounts import account_summary
 from server.membership.program import LoyaltyProgram
 from server.models import Card, ChangeRecord, Member, SegmentMember, Store
+from server.pricing.use_log import promotion_use_log
 from server.sync import record_change
 from store_sync.entities import Entity
 from store_sync.feed import Op
@@ -23,7 +24,7 @@ from store_sync.feed import Op
 
 def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
                    now: datetime, state: LedgerState | None = None) -> None:
-    """The member's tier and balance snapshot, for offline redemption decisions at any till.
+    """The member's tier, balance, segments and recent limited-offer uses, for offline decisions at any till.
 
     A member merged away or erased is published as a delete (``program`` is then not needed).
     """
@@ -38,7 +39,7 @@ def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgr
                            "home_store": member.home_store, "balance": summary.balance,
                            "available": summary.available, "debt": summary.debt,
                            "taken_at": now.isoformat(), "segments": sorted(_segments_of(session, member_id)),
-                           "promotion_uses": {}})
+                           "promotion_uses": promotion_use_log(session, member_id, now)})
 
 
 def _segments_of(session: Session, member_id: uuid.UUID) -> set[str]:

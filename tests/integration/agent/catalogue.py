@@ -50,7 +50,7 @@ def member_payload(member_id: str, *, available: int, tier: str = "basic", taken
                    name: str = "Ada Member") -> dict[str, Any]:
     return {"id": member_id, "name": name, "tier": tier, "home_store": STORE, "balance": available,
             "available": available, "debt": 0, "taken_at": taken_at.isoformat(), "segments": [],
-            "promotion_uses": {}}
+            "promotion_uses": []}
 
 
 def card_payload(number: str, member_id: str, state: str = "active") -> dict[str, Any]:

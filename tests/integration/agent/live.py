@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from server.app import create_app
@@ -14,7 +15,7 @@ from server.audit import Actor
 from server.membership.accounts import account_summary
 from server.membership.members import Enrolment, enrol
 from server.membership.service_desk import adjust_points
-from server.models import Member
+from server.models import Member, ReconciliationException
 from tests.integration.agent.catalogue import catalogue_changes, member_payload
 from tests.support.feed import publish
 
@@ -64,6 +65,12 @@ class LiveServer:
         with self.services.db.session() as session:
             member = session.get(Member, uuid.UUID(member_id))
             return account_summary(session, member, self.services.program, self.services.clock())
+
+    def exception_kinds(self) -> list[str]:
+        """The kinds of reconciliation exception the server recorded, oldest first."""
+        with self.services.db.session() as session:
+            return list(session.scalars(select(ReconciliationException.kind)
+                                        .order_by(ReconciliationException.created_at)))
 
 
 def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:

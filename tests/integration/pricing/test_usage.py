@@ -147,3 +147,49 @@ def test_tills_racing_for_one_single_use_coupon_leave_one_winner(live_postgres_s
         flagged = session.scalars(select(ReconciliationException.kind)).all()
     assert uses == {codes[0]: 1, codes[1]: 6}
     assert flagged == ["coupon-already-used"] * 5
+
+
+def _published_uses(services, member_id):
+    """The use log of the member's newest snapshot on the change feed."""
+    from server.models import ChangeRecord
+
+    with services.db.session() as session:
+        payload = session.scalars(select(ChangeRecord.payload).where(
+            ChangeRecord.entity_type == "member", ChangeRecord.entity_id == member_id)
+            .order_by(ChangeRecord.order_key.desc()).limit(1)).one()
+    return [(use["promotion_id"], use["transaction_id"]) for use in payload["promotion_uses"]]
+
+
+def test_the_member_snapshot_logs_each_sale_that_used_a_limited_offer_and_nothing_else(
+        services, catalogue, enrol, promote, quote, till):
+    weekly = promote("Welcome: 1.00 off cola", {"kind": "amount_off", "amount_minor": 100, "scope": scope(["COLA"])},
+                     usage_limit={"max_uses": 2, "period": "week"})
+    promote("10 % off snacks", {"kind": "percent_off", "percent_bp": 1000, "scope": scope(categories=["snacks"])})
+    member_id, card = enrol()
+    sale = _sale_from_quote(till, quote([{"sku": "COLA", "qty": 2}, {"sku": "CHIPS"}], card=card), card=card)
+    assert sale.status_code == 201, sale.json
+    sale_id = sale.json["transaction_id"]
+    # One entry per sale however many lines it discounted; the unlimited snack offer is not logged.
+    assert _published_uses(services, member_id) == [(weekly["id"], sale_id)]
+    second = _sale_from_quote(till, quote([{"sku": "COLA"}], card=card), card=card)
+    assert _published_uses(services, member_id) == [(weekly["id"], sale_id), (weekly["id"], second.json["transaction_id"])]
+
+
+def test_uses_from_an_earlier_period_drop_out_of_the_snapshot_log(
+        services, catalogue, enrol, promote, quote, till, clock):
+    weekly = promote("Welcome: 1.00 off cola", {"kind": "amount_off", "amount_minor": 100, "scope": scope(["COLA"])},
+                     usage_limit={"max_uses": 1, "period": "week"})
+    daily = promote("Chips deal", {"kind": "amount_off", "amount_minor": 50, "scope": scope(["CHIPS"])},
+                    usage_limit={"max_uses": 1, "period": "day"})
+    member_id, card = enrol()
+    first = _sale_from_quote(till, quote([{"sku": "COLA"}, {"sku": "CHIPS"}], card=card), card=card)
+    assert sorted(_published_uses(services, member_id)) == sorted(
+        [(weekly["id"], first.json["transaction_id"]), (daily["id"], first.json["transaction_id"])])
+    clock.advance(days=3)  # the day ended (plus the margin for every time zone); the week may not have
+    later = till.sale([{"line_id": "1", "sku": "PASTA", "qty": 1, "paid_minor": 199}], card=card)
+    assert later.status_code == 201, later.json
+    uses = _published_uses(services, member_id)
+    assert (daily["id"], first.json["transaction_id"]) not in uses
+    clock.advance(days=14)
+    till.sale([{"line_id": "1", "sku": "PASTA", "qty": 1, "paid_minor": 199}], card=card)
+    assert _published_uses(services, member_id) == []

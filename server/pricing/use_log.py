@@ -1,0 +1,61 @@
+"""A member's recent uses of usage-limited promotions, for the member snapshot tills cache.
+
+An offline till cannot ask the server how often a member used a limited offer this week, so the
+snapshot carries the uses themselves (promotion, sale, instant) rather than counts: a count would
+be wrong once the period rolls over, while the till can count a log for any instant in its own
+store's time zone (``promotions.count_uses``) and add its own sales made since.
+
+Only live promotions with a limit in their current version are logged, and only uses recent
+enough to count in some time zone (``promotions.log_horizon``), so the log stays short.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from promotions import Period, log_horizon
+from server.models import PromotionRecord, PromotionVersion, SaleDiscount
+from server.pricing.states import LIVE
+
+
+def promotion_use_log(session: Session, member_id: uuid.UUID, now: datetime) -> list[dict[str, str]]:
+    """The member's uses that can still count against a limit, oldest first, as feed payload items."""
+    used = session.scalars(select(SaleDiscount.promotion_id).where(SaleDiscount.member_id == member_id)
+                           .distinct()).all()
+    horizons = {pid: log_horizon(period, now) for pid, period in _limited(session, used).items()}
+    if not horizons:
+        return []
+    stmt = (select(SaleDiscount.promotion_id, SaleDiscount.transaction_id, func.min(SaleDiscount.at))
+            .where(SaleDiscount.member_id == member_id, SaleDiscount.promotion_id.in_(horizons))
+            .group_by(SaleDiscount.promotion_id, SaleDiscount.transaction_id))
+    if None not in horizons.values():
+        stmt = stmt.where(SaleDiscount.at >= min(horizons.values()))
+    rows = [(pid, txn, at) for pid, txn, at in session.execute(stmt)
+            if horizons[pid] is None or at >= horizons[pid]]
+    return [{"promotion_id": pid, "transaction_id": txn, "at": at.isoformat()}
+            for pid, txn, at in sorted(rows, key=lambda row: (row[2], row[1], row[0]))]
+
+
+def _limited(session: Session, promotion_ids: list[str]) -> dict[str, Period]:
+    """The period of each of these promotions that is live with a usage limit in its current version."""
+    ids = [_uuid(pid) for pid in promotion_ids]
+    ids = [pid for pid in ids if pid is not None]
+    if not ids:
+        return {}
+    rows = session.execute(select(PromotionRecord.id, PromotionVersion.definition)
+                           .join(PromotionVersion, (PromotionVersion.promotion_id == PromotionRecord.id)
+                                 & (PromotionVersion.version == PromotionRecord.current_version))
+                           .where(PromotionRecord.id.in_(ids), PromotionRecord.state.in_(LIVE)))
+    return {str(pid): Period(definition["usage_limit"]["period"])
+            for pid, definition in rows if definition.get("usage_limit")}
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:  # a till may name a promotion id the server never issued
+        return None
