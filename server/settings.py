@@ -46,6 +46,7 @@ class Settings:
     card_prefix: str
     points_expiry_months: int
     member_cache: str
+    member_cache_days: int
 
     @property
     def currency_exponent(self) -> int:
@@ -88,6 +89,7 @@ class Settings:
             card_prefix=_card_prefix(values.get("card_prefix", "27")),
             points_expiry_months=_positive_int(values, "points_expiry_months", 12),
             member_cache=_member_cache(values.get("member_cache", "all")),
+            member_cache_days=_positive_int(values, "member_cache_days", 90),
         )
 
 
@@ -177,10 +179,11 @@ def _positive_int(values: Mapping[str, str], key: str, default: int) -> int:
 
 
 def _member_cache(raw: str) -> str:
-    # Which stores' tills keep a member's balance snapshot: every store, or only the home store
-    # (others look the member up online and cannot redeem for them offline).
-    if raw not in ("all", "home"):
-        raise ConfigError(env_name("member_cache"), f"use 'all' or 'home', got {raw!r}")
+    # Which stores' tills keep a member's balance snapshot: every store, only the home store, or
+    # the home store and those visited recently (others look the member up online and cannot
+    # redeem for them offline).
+    if raw not in ("all", "home", "recent"):
+        raise ConfigError(env_name("member_cache"), f"use 'all', 'home' or 'recent', got {raw!r}")
     return raw
 
 

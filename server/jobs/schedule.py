@@ -23,4 +23,5 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("expire-points", loyalty_jobs.run_points_expiry, every_seconds=3600),
     ScheduledJob("review-tiers", loyalty_jobs.run_tier_review, every_seconds=24 * 3600),
     ScheduledJob("refresh-segments", tasks.refresh_segments, every_seconds=3600),
+    ScheduledJob("review-member-caches", loyalty_jobs.run_member_cache_review, every_seconds=24 * 3600),
 )

@@ -18,8 +18,9 @@ from loyalty.tiers import Qualifying, evaluate_tier
 from server.jobs.context import job_services
 from server.membership.holds import expire_holds
 from server.membership.ledger import load_ledger, lock_member, post_entries
+from server.membership.member_cache import aged_out_members, member_stores
 from server.membership.program import LoyaltyProgram
-from server.membership.publishing import publish_member
+from server.membership.publishing import publish_member, withdraw_out_of_scope
 from server.models import LedgerEntry, Member, PostedTransaction, TierChange
 
 log = logging.getLogger(__name__)
@@ -99,3 +100,26 @@ def run_tier_review(now: datetime | None = None, is_review_date: bool | None = N
             changed += review_tier(session, member_id, program, now, review) is not None
             session.commit()
     return changed
+
+
+def run_member_cache_review(now: datetime | None = None) -> int:
+    """ONECARD_MEMBER_CACHE=recent: make stores forget members whose last visit there aged out.
+
+    Returns how many (member, store) snapshots were withdrawn; does nothing under other settings.
+    """
+    services = job_services()
+    program, now = services.program, now or services.clock()
+    if program.member_cache != "recent":
+        return 0
+    with services.db.session() as session:
+        member_ids = aged_out_members(session, program, now)
+    withdrawn = 0
+    for member_id in member_ids:
+        with services.db.session() as session:
+            member = lock_member(session, member_id)  # a sale posting now may bring the store back in scope
+            if not (member.merged_into or member.erased_at):
+                withdrawn += withdraw_out_of_scope(session, member_id, member_stores(session, member, program, now),
+                                                   now)
+            session.commit()
+    log.info("member cache review at %s: %d store snapshots withdrawn", now, withdrawn)
+    return withdrawn

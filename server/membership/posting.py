@@ -198,7 +198,9 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
     bonus_points = sum(bonus.points for bonus in bonuses)
     row.points_earned, row.points_redeemed = earning.points + bonus_points, command.points_tendered
     record_usage(session, posting, card.member_id)  # discounts kept per line; coupons and limits counted
-    publish_member(session, card.member_id, program, posting.now, ledger.state)  # after: it logs this sale's uses
+    # After record_usage: the snapshot logs this sale's uses. The sale's row is not written yet,
+    # so its store is named as a visit.
+    publish_member(session, card.member_id, program, posting.now, ledger.state, visit=(command.store, command.at))
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=command.points_tendered, line_points=dict(earning.line_points),
                            balance=ledger.state.balance, points_tender_minor=command.points_tender_minor)
@@ -366,7 +368,8 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram) -
         lock_member(session, original.member_id)
         ledger = load_ledger(session, original.member_id)
         ledger = post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
-        publish_member(session, original.member_id, program, posting.now, ledger.state)
+        publish_member(session, original.member_id, program, posting.now, ledger.state,
+                       visit=(command.store, command.at))
     row.points_earned, row.points_redeemed = -outcome.points_taken_back, -outcome.points_given_back
     posting.outcome.update(returned={k: v for k, v in returned.items() if v},
                            points_taken_back=outcome.points_taken_back,

@@ -33,7 +33,8 @@ class LoyaltyProgram:
     offline_window: timedelta = timedelta(hours=24)
     offline_max_data_age: timedelta = timedelta(hours=12)
     excluded_categories: frozenset[str] = field(default_factory=frozenset)
-    member_cache: str = "all"  # which tills keep member snapshots: "all", or "home" (the home store's)
+    member_cache: str = "all"  # which tills keep member snapshots: "all", "home" or "recent" (member_cache.py)
+    member_cache_days: int = 90  # "recent": how long a store keeps a member after their last visit
 
     @property
     def base_tier(self) -> str:
@@ -54,4 +55,5 @@ def program_from_settings(settings: Settings) -> LoyaltyProgram:
         tiers=TierRules(tiers=DEFAULT_TIERS, basis=Basis.SPEND, window=timedelta(days=365)),
         excluded_categories=frozenset({"tobacco", "gift-cards"}),
         member_cache=settings.member_cache,
+        member_cache_days=settings.member_cache_days,
     )

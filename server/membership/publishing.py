@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
 from server.membership.accounts import account_summary
+from server.membership.member_cache import member_stores, stores_holding
 from server.membership.program import LoyaltyProgram
 from server.models import Card, ChangeRecord, Member, SegmentMember, Store
 from server.pricing.use_log import promotion_use_log
@@ -23,33 +24,45 @@ from store_sync.feed import Op
 
 
 def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
-                   now: datetime, state: LedgerState | None = None) -> None:
+                   now: datetime, state: LedgerState | None = None,
+                   visit: tuple[str, datetime] | None = None) -> None:
     """The member's tier, balance, segments and recent limited-offer uses, for offline decisions at any till.
 
-    A member merged away or erased is published as a delete (``program`` is then not needed).
+    ``visit`` is the (store, instant) of a transaction being posted, not yet among the member's
+    transactions. A member merged away or erased is published as a delete (``program`` is then
+    not needed).
     """
     member = session.get(Member, member_id)
     if member.merged_into or member.erased_at:
         withdraw_member(session, member_id, None, now)
         return
     summary = account_summary(session, member, program, now, state)
-    record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.UPSERT, now=now,
-                  store_code=member_scope(member, program),
-                  payload={"id": str(member_id), "name": member.name, "tier": member.tier,
-                           "home_store": member.home_store, "balance": summary.balance,
-                           "available": summary.available, "debt": summary.debt,
-                           "taken_at": now.isoformat(), "segments": sorted(_segments_of(session, member_id)),
-                           "promotion_uses": promotion_use_log(session, member_id, now)})
+    payload = {"id": str(member_id), "name": member.name, "tier": member.tier, "home_store": member.home_store,
+               "balance": summary.balance, "available": summary.available, "debt": summary.debt,
+               "taken_at": now.isoformat(), "segments": sorted(_segments_of(session, member_id)),
+               "promotion_uses": promotion_use_log(session, member_id, now)}
+    stores = member_stores(session, member, program, now, visit)
+    if program.member_cache == "recent":
+        # Withdrawals first: a delete for every store (left from another setting) must not land
+        # after the upserts it would cancel.
+        withdraw_out_of_scope(session, member_id, stores, now)
+    for store in stores:
+        record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.UPSERT, now=now,
+                      store_code=store, payload=payload)
+
+
+def withdraw_out_of_scope(session: Session, member_id: uuid.UUID, stores: tuple[str | None, ...],
+                          now: datetime) -> int:
+    """Tell every store that holds the member's snapshot but is no longer in ``stores`` to forget it."""
+    gone = stores_holding(session, member_id) - set(stores)
+    for store in sorted(gone, key=str):
+        withdraw_member(session, member_id, store, now)
+    return len(gone)
 
 
 def _segments_of(session: Session, member_id: uuid.UUID) -> set[str]:
     return {str(s) for s in session.scalars(select(SegmentMember.segment_id).where(
         SegmentMember.member_id == member_id))}
-
-
-def member_scope(member: Member, program: LoyaltyProgram) -> str | None:
-    """The store whose tills keep this member's snapshot, or None for every store."""
-    return member.home_store if program.member_cache == "home" and member.home_store else None
 
 
 def withdraw_member(session: Session, member_id: uuid.UUID, store_code: str | None, now: datetime) -> None:
