@@ -52,7 +52,7 @@ class Agent:
         self.backoff = Backoff(self.timing.backoff_base, self.timing.backoff_cap)
         self._wake, self._stop = threading.Event(), threading.Event()
         self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set)
-        self.returns = Returns(db, self.ref.program, clock, self._wake.set, link, till)
+        self.returns = Returns(db, self.ref.program, clock, self._wake.set, link, till, self.mode)
         self._threads: list[threading.Thread] = []
         self.last_sync_error: str | None = None
         self.devices = None  # a DeviceManager, once ``use_devices`` wired one

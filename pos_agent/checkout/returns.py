@@ -20,6 +20,7 @@ from pos_agent.ids import new_id
 from pos_agent.link.port import ServerLink
 from pos_agent.store import journal, sales
 from pos_agent.store.database import Database
+from pos_agent.sync.mode import LinkMode
 from store_sync.journal import ItemType
 
 if TYPE_CHECKING:
@@ -28,9 +29,9 @@ if TYPE_CHECKING:
 
 class Returns:
     def __init__(self, db: Database, program: Callable[[], Program], clock: Callable[[], datetime],
-                 on_journal: Callable[[], None], link: ServerLink, till: Till) -> None:
+                 on_journal: Callable[[], None], link: ServerLink, till: Till, mode: LinkMode) -> None:
         self.db, self.program, self.clock, self.on_journal = db, program, clock, on_journal
-        self.link, self.till = link, till
+        self.link, self.till, self.mode = link, till, mode
 
     def sale(self, sale_id: str) -> dict[str, Any]:
         """The sale with what was already returned of it: from this till, else from the server."""
@@ -39,21 +40,33 @@ class Returns:
             earlier = sales.undoing(conn, sale_id)
         if record is None or record["body"]["kind"] != "sale":
             return self._from_server(sale_id, earlier)
-        return {**record, "returned": _returned(earlier), "voided": any(r["body"]["kind"] == "void" for r in earlier)}
+        return {**record, **self._with_other_tills(sale_id, earlier)}
+
+    def _with_other_tills(self, sale_id: str, local: list[dict[str, Any]]) -> dict[str, Any]:
+        """What was returned of a sale of this till, here and (when online) at any other till.
+
+        Another till can only have found the sale on the server, so a server that does not know
+        it yet (or cannot be reached) leaves this till's own returns as the whole story.
+        """
+        here = {"returned": _returned(local), "voided": any(r["body"]["kind"] == "void" for r in local)}
+        if not self.mode.online:
+            return here
+        try:
+            found = self.link.find_sale(sale_id)
+        except SaleNotFound:
+            return here
+        except LinkDown as exc:
+            self.mode.went_offline(str(exc))
+            return here
+        return _merged(found, local)
 
     def _from_server(self, sale_id: str, local: list[dict[str, Any]]) -> dict[str, Any]:
         try:
             found = self.link.find_sale(sale_id)
         except LinkDown:
             raise SaleNotFound(sale_id, "not made at this till, and the server cannot be reached to find it") from None
-        # Returns taken here that the server has not received yet count too.
-        unsent = [r for r in local if r["body"]["id"] not in set(found.get("undone_by", ()))]
-        returned = dict(found["returned"])
-        for line_id, qty in _returned(unsent).items():
-            returned[line_id] = returned.get(line_id, 0) + qty
         return {"body": found["body"], "line_points": found["outcome"].get("line_points", {}),
-                "returned": returned,
-                "voided": found["voided"] or any(r["body"]["kind"] == "void" for r in unsent)}
+                **_merged(found, local)}
 
     def return_lines(self, sale_id: str, returning: Mapping[str, int]) -> dict[str, Any]:
         """Return some units of some lines; the refund goes back as cash and points."""
@@ -105,6 +118,15 @@ class Returns:
                 "at": self.clock().isoformat(), "offline": False, "card_number": sale.get("card_number"),
                 "original_id": sale["id"], "lines": [] if kind == "void" else lines,
                 "tenders": [{"kind": "cash", "amount_minor": outcome.money_refund_minor, "points": 0}]}
+
+
+def _merged(found: dict[str, Any], local: list[dict[str, Any]]) -> dict[str, Any]:
+    """The server's returns of a sale plus this till's that the server has not received yet."""
+    unsent = [r for r in local if r["body"]["id"] not in set(found.get("undone_by", ()))]
+    returned = dict(found["returned"])
+    for line_id, qty in _returned(unsent).items():
+        returned[line_id] = returned.get(line_id, 0) + qty
+    return {"returned": returned, "voided": found["voided"] or any(r["body"]["kind"] == "void" for r in unsent)}
 
 
 def _returned(earlier: list[dict[str, Any]]) -> dict[str, int]:

@@ -167,6 +167,31 @@ def test_a_return_at_another_till_finds_the_sale_on_the_server_and_nets_to_zero(
     assert live_server.account(member_id).balance == 1000
 
 
+def test_a_till_returning_its_own_sale_knows_what_another_till_already_took_back(live_server, till, tmp_path):
+    from pos_agent.exceptions import ReturnRefused
+
+    member_id, card = live_server.enrol(points=1000)
+    wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+    sold = _sale(till, card, WINE, COFFEE, BREAD)
+    _acked(till, 1)
+    other = Agent.open(tmp_path / "other", HttpServerLink(make_terminal(live_server.services, STORE, "T2"),
+                                                          live_server.url), Till(STORE, "T2"), timing=QUICK)
+    other.start()
+    try:
+        wait_until(lambda: other.mode.online and other.ref.caught_up_at() is not None, what="the second till")
+        wine_back = other.returns.return_lines(sold["receipt_id"], {"1": 1})
+        _acked(other, 1)
+    finally:
+        other.stop()
+    assert till.returns.sale(sold["receipt_id"])["returned"] == {"1": 1}
+    with pytest.raises(ReturnRefused):
+        till.returns.return_lines(sold["receipt_id"], {"1": 1})  # the wine came back at T2 already
+    rest = till.returns.void(sold["receipt_id"])
+    assert wine_back["refund_minor"] + rest["refund_minor"] == sold["total"]
+    _acked(till, 2)
+    assert live_server.account(member_id).balance == 1000
+
+
 def test_a_receipt_no_till_has_sent_is_not_found_with_a_reason(live_server, till):
     from pos_agent.exceptions import SaleNotFound
 
