@@ -209,6 +209,15 @@ class CheckoutService:
         return item
 
     def _look_up(self, basket: Basket, number: str):
+        member = self._member_for(basket, number)
+        if member.member_id:
+            # The snapshot cannot know this till's sales it has not synced yet; a set, so overlap counts once.
+            with self.db.reading() as conn:
+                local = sales.promotion_uses(conn, member.member_id)
+            member.promotion_uses = tuple(dict.fromkeys((*member.promotion_uses, *local)))
+        return member
+
+    def _member_for(self, basket: Basket, number: str):
         if not basket.offline:
             try:
                 found = self.link.look_up_card(number)
@@ -260,4 +269,13 @@ class CheckoutService:
             if basket.redemption and basket.member.member_id:
                 sales.record_redemption(conn, body["id"], basket.member.member_id, basket.redemption.points,
                                         at, basket.redemption.offline)
+            if basket.member and basket.member.member_id:
+                used = {d["promotion_id"] for line in body["lines"] for d in line["discounts"]
+                        if _limited(self.ref.catalogue(), d["promotion_id"])}
+                sales.record_promotion_uses(conn, body["id"], basket.member.member_id, used, at)
             sales.save_receipt(conn, body["id"], body["id"], text, at)
+
+
+def _limited(catalogue, promotion_id: str) -> bool:
+    promotion = catalogue.get(promotion_id)
+    return promotion is not None and promotion.usage_limit is not None

@@ -57,6 +57,14 @@ CREATE TABLE IF NOT EXISTS redemptions (
     offline        INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS redemptions_by_member ON redemptions (member_key, at);
+CREATE TABLE IF NOT EXISTS promotion_uses (
+    transaction_id TEXT NOT NULL,
+    promotion_id   TEXT NOT NULL,
+    member_key     TEXT NOT NULL,
+    at             TEXT NOT NULL,
+    PRIMARY KEY (transaction_id, promotion_id)
+);
+CREATE INDEX IF NOT EXISTS promotion_uses_by_member ON promotion_uses (member_key, at);
 CREATE TABLE IF NOT EXISTS receipts (
     id         TEXT PRIMARY KEY,
     sale_id    TEXT NOT NULL,

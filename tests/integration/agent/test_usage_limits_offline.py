@@ -1,0 +1,90 @@
+"""Per-member usage limits at an offline till: the member snapshot's use log plus the till's own sales.
+
+The offer is a real server promotion (created through the API, published on the feed); the sales
+go through real agents and the real server, so the log the second till counts is the one the
+server published after the first till's sale.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pos_agent.checkout.service import Till
+from pos_agent.link.http import HttpServerLink
+from pos_agent.runtime import Agent
+from tests.integration.agent.catalogue import STORE
+from tests.integration.agent.live import wait_until
+from tests.integration.agent.test_agent_with_server import BREAD, QUICK, _acked, _sale, live_server  # noqa: F401
+from tests.support.factories import login, make_staff, make_terminal
+
+BREAD_PRICE = 249
+
+
+def _paid(done) -> int:
+    return done["total"]
+
+
+@pytest.fixture
+def weekly_bread_offer(live_server):  # noqa: F811
+    """0.50 off bread, once a week per member."""
+    client = live_server.app.test_client()
+    make_staff(live_server.services, "mia", "marketing")
+    created = client.post("/api/v1/promotions", headers=login(client, "mia"), json={
+        "label": "Bread: 0.50 off, once a week", "state": "active",
+        "rule": {"kind": "amount_off", "amount_minor": 50,
+                 "scope": {"skus": ["BREAD"], "categories": [], "whole_basket": False}},
+        "usage_limit": {"max_uses": 1, "period": "week"}})
+    assert created.status_code == 201, created.json
+    return created.json["id"]
+
+
+def _open_till(live_server, tmp_path, name):  # noqa: F811
+    credential = make_terminal(live_server.services, STORE, name)
+    agent = Agent.open(tmp_path / name, HttpServerLink(credential, live_server.url), Till(STORE, name),
+                       timing=QUICK)
+    agent.start()
+    wait_until(lambda: agent.mode.online and agent.ref.caught_up_at() is not None, what=f"{name}'s first sync")
+    return agent
+
+
+@pytest.fixture
+def tills(live_server, tmp_path, weekly_bread_offer):  # noqa: F811
+    opened = [_open_till(live_server, tmp_path, name) for name in ("T1", "T2")]
+    for agent in opened:
+        wait_until(lambda a=agent: a.ref.catalogue().get(weekly_bread_offer) is not None, what="the offer on the feed")
+    yield opened
+    for agent in opened:
+        agent.stop()
+
+
+def test_an_offline_till_refuses_an_offer_the_member_used_up_at_another_till(live_server, tills,  # noqa: F811
+                                                                            weekly_bread_offer):
+    t1, t2 = tills
+    member_id, card = live_server.enrol(points=0)
+    wait_until(lambda: t2.ref.card(card) is not None, what="the card in the feed")
+    assert _paid(_sale(t1, card, BREAD)) == BREAD_PRICE - 50
+    _acked(t1, 1)
+    wait_until(lambda: len((t2.ref.member(member_id) or {}).get("promotion_uses", [])) == 1,
+               what="the member's use on T2's feed")
+
+    live_server.stop()
+    offline = _sale(t2, card, BREAD)
+    assert offline["mode"] == "offline"
+    assert _paid(offline) == BREAD_PRICE  # the week's one use was made at T1
+    assert [d["label"] for line in offline["lines"] for d in line["discounts"]] == []
+
+
+def test_an_offline_till_counts_its_own_unsent_sales_against_the_limit(live_server, tills):  # noqa: F811
+    t1, _ = tills
+    member_id, card = live_server.enrol(points=0)
+    wait_until(lambda: t1.ref.card(card) is not None, what="the card in the feed")
+    live_server.stop()
+    first, second = _sale(t1, card, BREAD), _sale(t1, card, BREAD)
+    assert (first["mode"], second["mode"]) == ("offline", "offline")
+    assert (_paid(first), _paid(second)) == (BREAD_PRICE - 50, BREAD_PRICE)
+
+    live_server.start()
+    _acked(t1, 2)
+    # Both sales arrive; had the till given the offer twice, the server would flag the second.
+    assert live_server.account(member_id).balance == 1 + 2  # a point per whole 1.00: 1.99 and 2.49
+    assert "usage-limit-reached" not in live_server.exception_kinds()
