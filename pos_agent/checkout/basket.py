@@ -54,6 +54,7 @@ class PointsRedemption:
     value_minor: int
     offline: bool
     hold_id: str | None = None
+    held_at: datetime | None = None  # when the till placed the hold, by its own clock
 
 
 @dataclass

@@ -3,21 +3,23 @@
 Online, card look-ups and holds go to the server with a short timeout; the first failure turns
 the sale offline for good (the cashier never waits on a dead link twice) and the till's mode
 offline until the health probe sees the server again. Completion writes the sale, its journal
-item, its redemption and its receipt in one local transaction.
+item, its redemption and its receipt in one local transaction, which also deletes the saved open
+basket; every other change to an open basket is saved at once, so a restart reopens it (``recovery``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from devices.barcodes import BarcodeRules, CodeKind, classify
 from devices.sale import CompletedSale
-from pos_agent.checkout import completion, enrolment, members, points, pricing
+from pos_agent.checkout import codec, completion, enrolment, members, points, pricing, recovery
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.checkout.views import basket_view
@@ -30,10 +32,12 @@ from pos_agent.exceptions import (
     UnknownCard,
 )
 from pos_agent.ids import new_id
-from pos_agent.store import journal, sales
+from pos_agent.store import baskets, journal, sales
 from pos_agent.store.database import Database
 from pos_agent.sync.mode import LinkMode
 from store_sync.journal import ItemType
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,6 +61,9 @@ class CheckoutService:
     baskets: dict[str, Basket] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
+    def __post_init__(self) -> None:
+        self._restore()
+
     # -- baskets -------------------------------------------------------------------------------
 
     def open_basket(self) -> dict[str, Any]:
@@ -64,6 +71,7 @@ class CheckoutService:
             basket = Basket(new_id(), self.clock(), offline=not self.mode.online)
             basket.offline_reason = "" if self.mode.online else self.mode.reason
             self.baskets[basket.id] = basket
+            self._save(basket)
             return self.view(basket.id)
 
     def current_basket_id(self) -> str:
@@ -82,25 +90,23 @@ class CheckoutService:
     def add_item(self, basket_id: str, code: str, qty: int = 1) -> dict[str, Any]:
         """Add a product by barcode or sku; a member card scanned here attaches the member."""
         with self._lock:
-            basket, program = self._basket(basket_id), self.ref.program()
-            code = code.strip()
+            program, code = self.ref.program(), code.strip()
             scanned = classify(code, BarcodeRules(member_prefixes=(program.card_scheme.prefix,)))
             if scanned.kind is CodeKind.MEMBER_CARD:
                 return self.attach_member(basket_id, code)
-            if not scanned.valid:
-                raise UnknownBarcode(code, scanned.reason)
-            basket.items.append(self._item(basket, scanned, code, qty))
-            return self.view(basket_id)
+            with self._change(basket_id) as basket:
+                if not scanned.valid:
+                    raise UnknownBarcode(code, scanned.reason)
+                basket.items.append(self._item(basket, scanned, code, qty))
+                return self.view(basket_id)
 
     def remove_line(self, basket_id: str, line_id: str) -> dict[str, Any]:
-        with self._lock:
-            basket = self._basket(basket_id)
+        with self._change(basket_id) as basket:
             basket.items = [item for item in basket.items if item.line_id != line_id]
             return self.view(basket_id)
 
     def attach_member(self, basket_id: str, number: str) -> dict[str, Any]:
-        with self._lock:
-            basket = self._basket(basket_id)
+        with self._change(basket_id) as basket:
             number = members.valid_number(self.ref.program(), number)
             basket.member = self._look_up(basket, number)
             return self.view(basket_id)
@@ -115,16 +121,14 @@ class CheckoutService:
                     "synced": False}
 
     def apply_coupon(self, basket_id: str, code: str) -> dict[str, Any]:
-        with self._lock:
-            basket = self._basket(basket_id)
+        with self._change(basket_id) as basket:
             if code.strip() and code.strip() not in basket.coupons:
                 basket.coupons.append(code.strip())
             return self.view(basket_id)
 
     def redeem_points(self, basket_id: str, wanted: int) -> dict[str, Any]:
         """Pay part of the basket with points: a server hold online, the offline allowance otherwise."""
-        with self._lock:
-            basket = self._basket(basket_id)
+        with self._change(basket_id) as basket:
             if basket.member is None:
                 raise BasketStateError("attach a member card before redeeming points")
             self._drop_redemption(basket)
@@ -139,8 +143,7 @@ class CheckoutService:
 
     def add_tender(self, basket_id: str, kind: str, amount_minor: int | None = None) -> dict[str, Any]:
         """Take cash (any amount handed over; change given) or card (at most what is due)."""
-        with self._lock:
-            basket = self._basket(basket_id)
+        with self._change(basket_id) as basket:
             due = self.view(basket_id)["due"]
             given = due if amount_minor is None else amount_minor
             if kind not in ("cash", "card") or given <= 0 or due == 0:
@@ -152,8 +155,7 @@ class CheckoutService:
 
     def cancel(self, basket_id: str) -> dict[str, Any]:
         """Void the open basket: nothing is kept, a hold is released."""
-        with self._lock:
-            basket = self._basket(basket_id)
+        with self._change(basket_id) as basket:
             self._drop_redemption(basket)
             basket.state = BasketState.CANCELLED
             return self.view(basket_id)
@@ -182,6 +184,50 @@ class CheckoutService:
                     "receipt_text": completion.receipt_text(sale), "new_balance": record["new_balance"]}
 
     # -- helpers -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _change(self, basket_id: str) -> Iterator[Basket]:
+        """The open basket to change, saved afterwards even when the change failed half-way (a hold
+        released before a refused redemption must not come back after a restart)."""
+        with self._lock:
+            basket = self._basket(basket_id)
+            try:
+                yield basket
+            finally:
+                self._save(basket)
+
+    def _save(self, basket: Basket) -> None:
+        """One small write: the open basket as it is now, or its row gone once it is cancelled."""
+        with self.db.transaction() as conn:
+            if basket.state is BasketState.OPEN:
+                baskets.save(conn, basket.id, basket.state.value, basket.opened_at, self.clock(),
+                             codec.encode(basket))
+            else:
+                baskets.delete(conn, basket.id)
+
+    def _restore(self) -> None:
+        """Reopen the baskets the last run left open; ``recovery`` says what a restored basket keeps."""
+        with self.db.reading() as conn:
+            saved = baskets.all_open(conn)
+        for row in saved:
+            try:
+                basket = codec.decode(Basket, row.body)
+            except codec.Unreadable as exc:
+                log.error("open basket %s cannot be read and stays saved as it was: %s", row.id, exc)
+                continue
+            self.baskets[basket.id] = basket
+            self._settle_restored(basket, row.updated_at, self.clock())
+
+    def _settle_restored(self, basket: Basket, updated_at: datetime, now: datetime) -> None:
+        abandoned = recovery.abandoned(basket, updated_at, now)
+        if not abandoned and not recovery.hold_may_have_lapsed(basket.redemption, now):
+            return
+        why = f"untouched since {updated_at} and unpaid: cancelled" if abandoned else "points hold may have lapsed"
+        log.warning("restored basket %s: %s", basket.id, why)
+        with self._change(basket.id):  # no pricing here: a start never fails on what a basket holds
+            self._drop_redemption(basket)
+            if abandoned:
+                basket.state = BasketState.CANCELLED
 
     def _basket(self, basket_id: str, *, open_only: bool = True) -> Basket:
         basket = self.baskets.get(basket_id)
@@ -239,7 +285,7 @@ class CheckoutService:
         except LinkDown as exc:
             self._go_offline(basket, str(exc))
             return None
-        return PointsRedemption(plan.points, plan.value_minor, offline=False, hold_id=hold_id)
+        return PointsRedemption(plan.points, plan.value_minor, offline=False, hold_id=hold_id, held_at=self.clock())
 
     def _drop_redemption(self, basket: Basket) -> None:
         held = basket.redemption.hold_id if basket.redemption else None
@@ -265,6 +311,7 @@ class CheckoutService:
     def _keep(self, basket: Basket, body: dict, record: dict, text: str, at: datetime) -> None:
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
+            baskets.delete(conn, basket.id)
             journal.append(conn, body["id"], ItemType.TRANSACTION.value, body, at)
             if basket.redemption and basket.member.member_id:
                 sales.record_redemption(conn, body["id"], basket.member.member_id, basket.redemption.points,

@@ -72,4 +72,11 @@ CREATE TABLE IF NOT EXISTS receipts (
     printed    INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS baskets (
+    id         TEXT PRIMARY KEY,
+    state      TEXT NOT NULL CHECK (state = 'open'),  -- completed and cancelled baskets are deleted
+    opened_at  TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    body       TEXT NOT NULL
+);
 """

@@ -48,6 +48,12 @@ def open_basket():
     return checkout().open_basket(), 201
 
 
+@blp.get("/baskets/current")
+def current_basket():
+    """The basket on the register: the newest open one (also after a restart), or a new one."""
+    return checkout().view(checkout().current_basket_id())
+
+
 @blp.get("/baskets/<basket_id>")
 def get_basket(basket_id):
     return checkout().view(basket_id)

@@ -90,3 +90,19 @@ def test_a_cashier_sells_to_a_member_with_member_price_discount_labels_and_point
     expect(receipt).to_contain_text("+23")
     expect(receipt).to_contain_text("5023")
     wait_until(lambda: server.account(member_id).balance == 5023, what="the sale on the server")
+
+
+def test_a_reloaded_register_page_shows_the_open_basket_rather_than_starting_another(register_url, page):
+    url, *_ = register_url
+    expect = playwright_api.expect
+    page.goto(url)
+    expect(page.locator("#redeemed")).to_have_text("0 (0.00)")  # a basket is on the page: scans have a target
+    for count, code in enumerate((COFFEE, WINE), start=1):
+        _scan(page, code)
+        expect(page.locator("#lines tr.line")).to_have_count(count)
+
+    page.reload()  # what a register shows after the agent restarted: the basket from /baskets/current
+    expect(page.locator("#lines tr.line")).to_have_count(2)
+    expect(page.locator("#total")).to_have_text("26.69")
+    page.click("#new-sale")
+    expect(page.locator("#lines tr.line")).to_have_count(0)

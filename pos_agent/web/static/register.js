@@ -80,6 +80,12 @@ async function newSale() {
   $("scan").focus();
 }
 
+async function resumeSale() {
+  // The open basket survives a page reload and an agent restart: show it rather than start another.
+  await act(() => call("GET", "/baskets/current"));
+  $("scan").focus();
+}
+
 async function refreshStatus() {
   try {
     const s = await fetch(api + "/status").then((r) => r.json());
@@ -164,4 +170,4 @@ $("new-sale").addEventListener("click", newSale);
 
 refreshStatus();
 setInterval(refreshStatus, 1000);
-newSale();
+resumeSale();
