@@ -27,6 +27,16 @@ def test_a_sale_goes_through_the_local_api_from_basket_to_receipt(api, fake_link
     assert api.get("/local/v1/status").json["journal"]["pending"] == 1
 
 
+def test_the_current_basket_is_the_newest_open_one_and_a_new_one_once_it_is_done(api):
+    opened = api.post("/local/v1/baskets").json
+    api.post(f"/local/v1/baskets/{opened['id']}/items", json={"code": "BREAD"})
+    current = api.get("/local/v1/baskets/current").json
+    assert (current["id"], [line["sku"] for line in current["lines"]]) == (opened["id"], ["BREAD"])
+    api.post(f"/local/v1/baskets/{opened['id']}/cancel")
+    fresh = api.get("/local/v1/baskets/current").json
+    assert fresh["id"] != opened["id"] and (fresh["state"], fresh["lines"]) == ("open", [])
+
+
 def test_an_unknown_barcode_is_a_problem_json_404_with_the_code(api):
     basket = api.post("/local/v1/baskets").json
     response = api.post(f"/local/v1/baskets/{basket['id']}/items", json={"code": "5901234123457"})
