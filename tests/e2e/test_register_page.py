@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -106,3 +107,34 @@ def test_a_reloaded_register_page_shows_the_open_basket_rather_than_starting_ano
     expect(page.locator("#total")).to_have_text("26.69")
     page.click("#new-sale")
     expect(page.locator("#lines tr.line")).to_have_count(0)
+
+
+def _slow_first(app, *suffixes, seconds):
+    """The agent's web app, answering the first request to each path suffix late (a busy till)."""
+    pending = set(suffixes)
+
+    def wrapped(environ, start_response):
+        late = next((sfx for sfx in pending if environ["PATH_INFO"].endswith(sfx)), None)
+        if late is not None:
+            pending.discard(late)
+            time.sleep(seconds)
+        return app(environ, start_response)
+
+    return wrapped
+
+
+def test_scans_made_while_the_basket_loads_or_an_answer_is_slow_all_land_in_scan_order(register_url, page):
+    *_, agent = register_url
+    web = make_server("127.0.0.1", 0, _slow_first(create_app(agent), "/baskets/current", "/items", seconds=0.5),
+                      threaded=True)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{web.server_port}/")
+        for code in (WINE, COFFEE, WINE):  # the first waits for the basket, the second for the slow first
+            _scan(page, code)
+        playwright_api.expect(page.locator("#lines tr.line")).to_have_count(3)
+        skus = page.locator("#lines tr.line").evaluate_all("rows => rows.map(r => r.dataset.sku)")
+        assert skus == ["WINE", "COFFEE", "WINE"]
+        assert page.locator("#error").is_hidden()
+    finally:
+        web.shutdown()

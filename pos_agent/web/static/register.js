@@ -25,7 +25,17 @@ function showError(message) {
   box.hidden = !message;
 }
 
-async function act(action) {
+// One request at a time, in the order the cashier acted: a scan made while the basket is still
+// loading waits for it, and a slow answer can never overwrite a newer one.
+let queue = Promise.resolve();
+
+function act(action) {
+  const run = queue.then(() => attempt(action));
+  queue = run;
+  return run;
+}
+
+async function attempt(action) {
   try {
     showError("");
     const result = await action();
