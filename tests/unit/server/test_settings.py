@@ -38,7 +38,8 @@ def test_a_plain_postgresql_url_gets_the_psycopg_driver(tmp_path):
     ("ONECARD_CURRENCY", "EURO", "unknown currency"),
     ("ONECARD_SECRET_KEY", "short", "at least 32 characters"),
     ("ONECARD_QUEUE_NAME", "no spaces please", "letters, digits"),
-    ("ONECARD_MEMBER_CACHE", "recent", "use 'all' or 'home'"),
+    ("ONECARD_MEMBER_CACHE", "sometimes", "use 'all', 'home' or 'recent'"),
+    ("ONECARD_MEMBER_CACHE_DAYS", "0", "must be positive"),
     ("ONECARD_CARD_PREFIX", "99", "starting with 2"),
 ])
 def test_bad_settings_fail_with_one_message_naming_the_setting(tmp_path, variable, value, message):
