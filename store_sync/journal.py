@@ -10,6 +10,9 @@ Protocol (POST /api/v1/sync/journal, signed):
   ``rejected`` (never applicable: keep, report, never drop silently).
 * Nothing leaves the agent's journal before an acknowledgement; at-least-once delivery plus
   idempotent apply gives exactly-once effect.
+* A sale's body carries ``feed_cursor``, the till's change-feed cursor when it priced the sale
+  (optional: bodies from older agents have none). The till's promotions were then exactly the
+  feed's changes for its store up to that cursor, so the server re-prices an offline sale with them.
 """
 
 from __future__ import annotations

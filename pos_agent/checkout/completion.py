@@ -18,8 +18,11 @@ TENDER_LABELS = {"cash": "Cash", "card": "Card", "points": "Points", "voucher": 
 
 
 def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, program: Program,
-                     store: str, terminal: str, at: datetime) -> dict[str, Any]:
-    """The POST /api/v1/transactions body of the sale: the journal item's body, exactly."""
+                     store: str, terminal: str, at: datetime, feed_cursor: int | None) -> dict[str, Any]:
+    """The POST /api/v1/transactions body of the sale: the journal item's body, exactly.
+
+    ``feed_cursor`` is the cursor of the catalogue ``priced`` came from (ReferenceData.catalogue_at).
+    """
     skus = {line.line_id: line.sku for line in priced.lines}
     discounts = {line.line_id: [{"promotion_id": d.promotion_id, "version": d.promotion_version,
                                  "label": d.label, "amount_minor": d.amount, "coupon_code": d.coupon_code}
@@ -37,6 +40,7 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
         # An unknown card's tier is unknown here: the server decides its points alone.
         "points_earned": earned.points if member and member.source != "unknown" else None,
         "points_redeemed": redeemed if member else None,
+        "feed_cursor": feed_cursor,
     }
 
 

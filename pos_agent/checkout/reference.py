@@ -69,16 +69,21 @@ class ReferenceData:
         return None if text is None else datetime.fromisoformat(text)
 
     def catalogue(self) -> Catalogue:
-        with self.db.reading() as conn:
-            version = cache.max_seq(conn, Entity.PROMOTION)
-            payloads = None if self._fresh(version) else cache.all_of(conn, Entity.PROMOTION)
-        with self._lock:
-            if payloads is not None:
-                self._catalogue = (version, Catalogue(_promotions(payloads)))
-            return self._catalogue[1]
+        return self.catalogue_at()[1]
 
-    def _fresh(self, version: int) -> bool:
-        return self._catalogue is not None and self._catalogue[0] == version
+    def catalogue_at(self) -> tuple[int | None, Catalogue]:
+        """The feed cursor and the promotion catalogue as of it, read together: a sale priced with
+        this catalogue names this cursor, and the server re-prices it with the same promotions."""
+        with self.db.reading() as conn:
+            cursor, version = cache.get_cursor(conn), cache.max_seq(conn, Entity.PROMOTION)
+            kept = self._catalogue  # the one this read is matched against, whatever other threads do
+            payloads = None if kept is not None and kept[0] == version else cache.all_of(conn, Entity.PROMOTION)
+        if payloads is None:
+            return cursor, kept[1]
+        built = (version, Catalogue(_promotions(payloads)))
+        with self._lock:
+            self._catalogue = built
+        return cursor, built[1]
 
 
 def _promotions(payloads: list[dict[str, Any]]) -> list:

@@ -164,14 +164,16 @@ class CheckoutService:
         """Keep the paid sale durably (sale, journal item, redemption, receipt in one transaction)."""
         with self._lock:
             basket = self._basket(basket_id)
-            priced, program, at = self._price(basket)
+            feed_cursor, catalogue = self.ref.catalogue_at()  # the sale names the cursor it was priced at
+            program, at = self.ref.program(), self.clock()
+            priced = pricing.price(basket, catalogue, self.ref.store(), program, at)
             self._check_paid(basket, priced.total)
             basket.sale_id = new_id()
             earned = pricing.earning(basket, priced, program, self._points_minor(basket))
             points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
             body = completion.transaction_body(basket, priced, earned, program, self.till.store,
-                                               self.till.terminal, at)
-            sale = completion.receipt_sale(basket, priced, self.ref.catalogue(), self.ref.store(), program,
+                                               self.till.terminal, at, feed_cursor)
+            sale = completion.receipt_sale(basket, priced, catalogue, self.ref.store(), program,
                                            self.till.terminal, at, points, self.ref.caught_up_at())
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
                       "view": basket_view(basket, priced, points, at),

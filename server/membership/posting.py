@@ -31,7 +31,7 @@ from server.membership.ledger import HELD, held_points, load_ledger, lock_member
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Card, Hold, Member, PostedTransaction, ReconciliationException
-from server.pricing.repricing import price_differences, reprice_sale
+from server.pricing.repricing import Repricing, price_differences, reprice_sale, unknown_items
 from server.pricing.usage import record_usage
 
 SALE, RETURN, VOID = "sale", "return", "void"
@@ -68,6 +68,7 @@ class PostTransaction:
     points_redeemed: int | None = None
     raw: dict = field(default_factory=dict)
     completed: bool = False  # sent through the till's journal: the customer has already left
+    feed_cursor: int | None = None  # the till's change-feed cursor when it priced the sale
 
     @property
     def settled(self) -> bool:
@@ -82,7 +83,7 @@ class PostTransaction:
                    at=body["at"], lines=tuple(body["lines"]), tenders=tuple(body["tenders"]),
                    card_number=body["card_number"], offline=body["offline"], hold_id=body["hold_id"],
                    original_id=body["original_id"], points_earned=body["points_earned"],
-                   points_redeemed=body["points_redeemed"], raw=raw)
+                   points_redeemed=body["points_redeemed"], feed_cursor=body["feed_cursor"], raw=raw)
 
     @property
     def points_tendered(self) -> int:
@@ -228,22 +229,31 @@ def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Ca
 
 def _server_pricing(session: Session, posting: Posting, card: Card | None, program: LoyaltyProgram) -> list[Bonus]:
     """Price the sale as the server would: its bonus points, and for an offline sale any line the
-    till charged differently (recorded, never charged again: the customer has paid)."""
+    till charged differently or could not be priced here (recorded, never charged again: the
+    customer has paid). An offline sale is priced with the promotions its till had at its cursor."""
     command = posting.command
     usable = card is not None and card.state == "active"
     try:
         repricing = reprice_sale(session, command.store, command.at, card.number if usable else None,
-                                 command.lines, tuple(command.raw.get("coupons", ())), program)
+                                 command.lines, tuple(command.raw.get("coupons", ())), program,
+                                 feed_cursor=command.feed_cursor if command.offline else None)
     except (OneCardError, LoyaltyError, PromotionError):
         return []  # a store or card the server cannot price for: points stand, nothing to compare
-    if repricing is None:
-        return []
-    if command.offline and repricing.complete and (card is None or usable):
-        differences = price_differences(repricing, command.lines)
-        if differences:
-            till_total = sum(line["paid_minor"] for line in command.lines)
-            posting.flag("price-differs", till_total, repricing.priced.total, "; ".join(differences)[:1000])
+    if command.offline:
+        _check_till_prices(posting, repricing, card is None or usable)
     return repricing.bonuses if usable else []
+
+
+def _check_till_prices(posting: Posting, repricing: Repricing, card_usable: bool) -> None:
+    lines = posting.command.lines
+    if repricing.unknown:
+        posting.flag("unknown-items", sum(u.line["paid_minor"] for u in repricing.unknown), None,
+                     unknown_items(repricing)[:1000])
+    differences = price_differences(repricing, lines) if card_usable and repricing.comparable else []
+    if differences:
+        priced = {line.line_id for line in repricing.priced.lines}
+        till_total = sum(line["paid_minor"] for line in lines if line["line_id"] in priced)
+        posting.flag("price-differs", till_total, repricing.priced.total, "; ".join(differences)[:1000])
 
 
 def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram, ledger: Ledger,

@@ -10,6 +10,7 @@ import gc
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -66,7 +67,8 @@ class CatalogueCache:
 CATALOGUES = CatalogueCache()
 
 
-def _database(session: Session) -> str:
+def database_of(session: Session) -> str:
+    """The session's database, as part of a cache key (one process may serve several)."""
     return session.get_bind().url.render_as_string(hide_password=True)
 
 
@@ -75,7 +77,7 @@ def live_key(session: Session) -> Key:
                                .where(PromotionRecord.state.in_(LIVE))).all()
     batches = session.scalars(select(CouponBatch.id).join(
         PromotionRecord, PromotionRecord.id == CouponBatch.promotion_id).where(PromotionRecord.state.in_(LIVE)))
-    return _database(session), frozenset((str(pid), v) for pid, v in versions), frozenset(batches)
+    return database_of(session), frozenset((str(pid), v) for pid, v in versions), frozenset(batches)
 
 
 def build(session: Session, extra: Promotion | None = None) -> LiveCatalogue:
@@ -87,11 +89,17 @@ def build(session: Session, extra: Promotion | None = None) -> LiveCatalogue:
                                  & (PromotionRecord.current_version == PromotionVersion.version))
                            .where(PromotionRecord.state.in_(LIVE))).all()
     codes = _codes(session, [pid for pid, _, definition in rows if definition["coupon"]])
-    built = [p for p in (_promotion(pid, v, d, codes) for pid, v, d in rows) if p is not None]
+    built = [p for p in (checked_promotion(pid, v, d, codes.get(str(pid), ())) for pid, v, d in rows)
+             if p is not None]
     if extra is not None:
         built = [p for p in built if p.promotion_id != extra.promotion_id] + [extra]
     # The key is taken before the rows: if an edit lands in between, this catalogue is filed under
     # the older key and the next quote simply builds again.
+    return assemble(built, key)
+
+
+def assemble(built: list[Promotion], key: Key) -> LiveCatalogue:
+    """The catalogue of ``built`` (coupon promotions without generated codes left out)."""
     live = [p for p in built if has_real_codes(p)]
     limited = tuple(sorted((p.promotion_id, p.usage_limit.period) for p in live if p.usage_limit))
     return LiveCatalogue(Catalogue(live), key, limited)
@@ -106,9 +114,10 @@ def _codes(session: Session, promotion_ids: list) -> dict[str, list[str]]:
     return found
 
 
-def _promotion(pid, version: int, definition: dict, codes: dict[str, list[str]]) -> Promotion | None:
+def checked_promotion(pid, version: int, definition: dict, codes: Iterable[str]) -> Promotion | None:
+    """The engine's promotion, or None (logged) for a stored definition that no longer validates."""
     try:
-        return to_promotion(str(pid), version, definition, codes.get(str(pid), ()))
+        return to_promotion(str(pid), version, definition, codes)
     except InvalidDefinition as exc:  # validated when stored; only a hand-edited row gets here
         log.error("promotion %s version %d is invalid and left out: %s", pid, version, exc.detail)
         return None

@@ -1,10 +1,23 @@
 """The server's own pricing of a posted sale: the bonus points it earns, and for an offline sale
 the check that the till priced it as the server would have.
 
-The sale's known items are priced with the promotions live at the sale's time and store (the
-engine the till runs), with the version the till says it used for each promotion it applied:
-an offline till may have priced with a version marketing has since replaced. Items the server
-does not know earn no bonus and make a price comparison meaningless, so it is skipped then.
+Promotions: exactly those the till had. An offline sale names the till's feed cursor, and the
+till's cache then held every change visible to its store up to that cursor, so its catalogue is
+rebuilt from the change feed as of the cursor (``server.pricing.till_catalogues``): a promotion
+created or edited after it is not used, one ended after it still is. A sale without a cursor (an
+online sale, or one from an agent too old to send it), or with a cursor the feed cannot serve, is
+priced with the live promotions, each one the till applied at the version the till says it used.
+
+Unknown items: a line whose sku the server does not sell (unknown, or inactive) cannot be priced
+here and earns no bonus; the other lines are priced alone. Posting records such an offline sale
+as an ``unknown-items`` exception and never refuses it. The known lines' prices are compared
+only when no promotion in play prices a line from the rest of the basket: none that the till
+applied (on any line, priced here or not) or that the server applies to the known lines is a
+multi-buy, a bundle, a spend threshold or a whole-basket discount, and each one the till names is
+in the catalogue (otherwise its kind is unknown). Such promotions would price the known lines
+differently without the unknown ones, so a till that was right would be flagged, or one that was
+wrong passed. Without them every line is priced on its own (shelf or member price, then product
+and category discounts per unit), and the known lines must come out exactly as the till charged.
 """
 
 from __future__ import annotations
@@ -16,37 +29,54 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.earning import Bonus
-from promotions import Catalogue, PricedBasket, Promotion
+from promotions import AmountOff, Bundle, Catalogue, MultiBuy, PercentOff, PricedBasket, Promotion, SpendThreshold
 from server.membership.program import LoyaltyProgram
 from server.models import Product, PromotionVersion
 from server.pricing.catalogues import CATALOGUES, LiveCatalogue
 from server.pricing.definitions import to_promotion
 from server.pricing.quotes import QuoteRequest, price_quote
+from server.pricing.till_catalogues import TILL_CATALOGUES
+
+
+@dataclass(frozen=True)
+class UnknownLine:
+    line: dict
+    why: str  # "unknown" or "inactive"
 
 
 @dataclass(frozen=True)
 class Repricing:
-    priced: PricedBasket
-    complete: bool  # every line of the sale was a product the server knows
+    priced: PricedBasket | None  # the lines the server knows, as it prices them; None when it knows none
+    unknown: tuple[UnknownLine, ...] = ()
+    linking: tuple[str, ...] = ()  # promotions in play that price lines together, when some are unknown
+
+    @property
+    def comparable(self) -> bool:
+        """The till's charges for the priced lines can be held against the server's."""
+        return self.priced is not None and not (self.unknown and self.linking)
 
     @property
     def bonuses(self) -> list[Bonus]:
+        if self.priced is None:
+            return []
         return [Bonus(award.promotion_id, award.points) for award in self.priced.bonus if award.points > 0]
 
 
 def reprice_sale(session: Session, store: str, at, card_number: str | None, lines: tuple[dict, ...],
-                 coupons: tuple[str, ...], program: LoyaltyProgram) -> Repricing | None:
-    skus = {line.get("sku") for line in lines}
-    active = set(session.scalars(select(Product.sku).where(Product.sku.in_(skus), Product.active)))
+                 coupons: tuple[str, ...], program: LoyaltyProgram, feed_cursor: int | None = None) -> Repricing:
+    """Price the sale's known lines with the till's promotions (see the module docstring)."""
+    selling = _selling(session, lines)
     known = tuple({"line_id": ln["line_id"], "sku": ln["sku"], "qty": ln["qty"]}
-                  for ln in lines if ln.get("sku") in active)
+                  for ln in lines if selling.get(ln.get("sku")))
+    unknown = tuple(UnknownLine(ln, "unknown" if ln.get("sku") not in selling else "inactive")
+                    for ln in lines if not selling.get(ln.get("sku")))
     if not known:
-        return None
-    live = CATALOGUES.live(session)
+        return Repricing(None, unknown)
+    live = _catalogue(session, store, feed_cursor, lines)
     request = QuoteRequest(store=store, at=at, lines=known, card_number=card_number, coupons=coupons,
                            count_coupon_uses=False)
-    quote = price_quote(session, request, program, live, _as_the_till_had_it(session, live, lines))
-    return Repricing(quote.priced, complete=len(known) == len(lines))
+    priced = price_quote(session, request, program, live).priced
+    return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else ())
 
 
 def price_differences(repricing: Repricing, lines: tuple[dict, ...]) -> list[str]:
@@ -54,6 +84,50 @@ def price_differences(repricing: Repricing, lines: tuple[dict, ...]) -> list[str
     server = {line.line_id: line.total for line in repricing.priced.lines}
     return [f"line {ln['line_id']} ({ln.get('sku', '')}): till {ln['paid_minor']}, server {server[ln['line_id']]}"
             for ln in lines if ln["line_id"] in server and server[ln["line_id"]] != ln["paid_minor"]]
+
+
+def unknown_items(repricing: Repricing) -> str:
+    """The unknown lines, and whether the others could still be checked."""
+    named = "; ".join(f"line {u.line['line_id']} ({u.line.get('sku') or 'no sku'}, {u.why}): "
+                      f"till {u.line['paid_minor']}" for u in repricing.unknown)
+    if repricing.priced is None:
+        return f"no item is one the server sells, prices not checked: {named}"
+    if repricing.linking:
+        return (f"items the server does not sell: {named}; the other lines were not checked, as "
+                f"{', '.join(repricing.linking)} price lines together")
+    return f"items the server does not sell: {named}; the other lines were checked"
+
+
+def _selling(session: Session, lines: tuple[dict, ...]) -> dict[str, bool]:
+    """Each sku of the sale the server knows, and whether it is on sale."""
+    skus = {line.get("sku") for line in lines if line.get("sku")}
+    return dict(session.execute(select(Product.sku, Product.active).where(Product.sku.in_(skus))).all())
+
+
+def _catalogue(session: Session, store: str, feed_cursor: int | None, lines: tuple[dict, ...]) -> LiveCatalogue:
+    if feed_cursor is not None:
+        found = TILL_CATALOGUES.at(session, store, feed_cursor)
+        if found is not None:
+            return found
+    live = CATALOGUES.live(session)
+    older = _as_the_till_had_it(session, live, lines)
+    return live if older is None else LiveCatalogue(older, live.key, live.limited)
+
+
+def _linking(catalogue: Catalogue, priced: PricedBasket, lines: tuple[dict, ...]) -> tuple[str, ...]:
+    """Promotions applied by the till or the server that price lines together, or are not known here."""
+    used = {d["promotion_id"] for ln in lines for d in ln.get("discounts", ())}
+    used |= {applied.promotion_id for applied in priced.applied}
+    found = {pid: catalogue.get(pid) for pid in used}
+    return tuple(sorted(f"{pid} (not known)" if p is None else f"{pid} ({p.label})"
+                        for pid, p in found.items() if p is None or _prices_lines_together(p)))
+
+
+def _prices_lines_together(promotion: Promotion) -> bool:
+    rule = promotion.rule
+    if isinstance(rule, (MultiBuy, Bundle, SpendThreshold)):
+        return True
+    return isinstance(rule, (PercentOff, AmountOff)) and rule.scope.whole_basket
 
 
 def _as_the_till_had_it(session: Session, live: LiveCatalogue, lines: tuple[dict, ...]) -> Catalogue | None:

@@ -5,6 +5,7 @@ import marshmallow as ma
 from server.schemas.common import StrictSchema
 from server.schemas.members import CARD_NUMBER
 from server.schemas.stores import CODE
+from store_sync.cursor import MAX_CURSOR
 
 ID = ma.validate.Length(min=8, max=64)
 
@@ -57,6 +58,10 @@ class TransactionSchema(StrictSchema):
     points_redeemed = ma.fields.Integer(load_default=None, strict=True)
     coupons = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list,
                              metadata={"description": "coupon codes the sale redeemed"})
+    feed_cursor = ma.fields.Integer(
+        load_default=None, strict=True, validate=ma.validate.Range(min=0, max=MAX_CURSOR),
+        metadata={"description": "the till's change-feed cursor when it priced the sale: an offline sale is "
+                                 "re-priced with the promotions the feed had given its store up to it"})
 
     @ma.validates_schema
     def _shape(self, data, **_kwargs):

@@ -30,11 +30,11 @@ import requests
 from sqlalchemy import Engine, text
 
 from server.db import make_engine
+from server.pricing.products import upsert_products
 from server.services import Services
 from server.settings import Settings
 from tests.support.factories import PASSWORD, make_staff, make_terminal
 from tests.support.fault_proxy import FaultProxy
-from tests.support.feed import publish
 from tests.support.processes import REPO, onecard_env
 
 SECRET = "e2e-secret-key-that-is-long-enough-for-onecard"
@@ -369,7 +369,11 @@ class Stack:
             for store in self.stores:
                 self.credentials[store] = str(make_terminal(services, store, "T1"))
             make_staff(services, STAFF, "admin")
-            publish(services.db.engine, *[("product", p.sku, "upsert", p.payload(), None) for p in PRODUCTS])
+            # In the server's catalogue (which publishes them to the feed), so it re-prices offline sales.
+            with services.db.session() as session:
+                upsert_products(session, [{**p.payload(), "tax_class": "standard", "active": True} for p in PRODUCTS],
+                                services.clock())
+                session.commit()
         finally:
             services.db.dispose()
 

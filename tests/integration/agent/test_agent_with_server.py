@@ -10,13 +10,17 @@ import pytest
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
-from pos_agent.store import journal
+from pos_agent.store import cache, journal
+from server.models import PostedTransaction
+from server.pricing.products import upsert_products
 from server.services import Services
 from server.settings import Settings
 from tests.conftest import TEST_SECRET
+from tests.integration.agent import catalogue
 from tests.integration.agent.catalogue import STORE
 from tests.integration.agent.live import LiveServer, wait_until
 from tests.support.factories import make_terminal
+from tests.support.feed import publish
 
 WINE, COFFEE, BREAD = "4001686301265", "4000417025005", "4006381333931"
 QUICK = Timing(sync_interval=0.2, probe_interval=0.1, backoff_base=0.05, backoff_cap=0.5)
@@ -92,6 +96,31 @@ def test_a_till_that_loses_the_server_sells_offline_and_every_point_arrives_exac
     _acked(till, 2)
     wait_until(lambda: till.mode.online, what="back online")
     assert live_server.account(member_id).balance == 5000 - 1500 + 20 - 500 + 18
+
+
+def test_an_offline_sale_is_re_priced_with_the_promotions_the_till_had_not_those_published_since(live_server, till):
+    with live_server.services.db.session() as session:  # the server sells the wine too, so it prices it
+        upsert_products(session, [{**catalogue.WINE, "tax_class": "standard", "excluded_from_points": False,
+                                   "active": True}], live_server.services.clock())
+        session.commit()
+    wait_until(lambda: till.ref.product("WINE") is not None, what="the wine in the feed")
+    live_server.stop()
+    wait_until(lambda: not till.mode.online, what="the till noticing")
+    with till.db.reading() as conn:
+        cursor = cache.get_cursor(conn)
+    publish(live_server.services.db.engine, ("promotion", "PROMO-WINE-10", "upsert", {
+        **catalogue.WINE_DEAL, "version": 3, "definition": catalogue.definition(
+            label="25% off wine", rule={"kind": "percent_off", "percent_bp": 2500,
+                                        "scope": {"categories": ["wine"]}})}, None))
+    basket = till.checkout.add_item(till.checkout.open_basket()["id"], WINE)  # still 10% off: 11.69
+    till.checkout.add_tender(basket["id"], "cash")
+    sold = till.checkout.complete(basket["id"])
+    live_server.start()
+    _acked(till, 1)
+    with live_server.services.db.session() as session:
+        posted = session.get(PostedTransaction, sold["receipt_id"])
+        assert (posted.offline, posted.total_minor, posted.body["feed_cursor"]) == (True, 1169, cursor)
+        assert posted.outcome["exceptions"] == []  # version 2 as the till had it, not version 3
 
 
 def test_a_journal_sent_twice_changes_nothing_on_the_server(live_server, till):

@@ -15,7 +15,7 @@ from pos_agent.exceptions import (
 )
 from pos_agent.link.port import CardLookup
 from pos_agent.store import journal, sales
-from tests.integration.agent.catalogue import card_payload
+from tests.integration.agent.catalogue import WINE_DEAL, card_payload, definition
 from tests.integration.agent.conftest import CARD, MEMBER_ID
 
 BREAD, WINE, COFFEE, CIGARETTES = "4006381333931", "4001686301265", "4000417025005", "4002515289693"
@@ -140,6 +140,27 @@ def test_completing_a_sale_keeps_sale_journal_item_and_receipt_durably_in_one_go
     assert item.body["points_earned"] == 2  # bread 2.49 earns 2, cigarettes nothing
     assert receipt["sale_id"] == item.id
     assert (agent.db.pragma("journal_mode"), agent.db.pragma("synchronous")) == ("wal", "2")  # 2 = FULL
+
+
+def test_each_sale_names_the_feed_cursor_of_the_promotions_it_was_priced_with(agent, fake_link):
+    fake_link.down = True
+    _cash_sale(agent, WINE)  # the feed's 11 changes applied: 10% off wine (version 2), 12.99 -> 11.69
+    fake_link.down = False
+    fake_link.publish("promotion", "PROMO-WINE-10", "upsert", {**WINE_DEAL, "version": 3, "definition": definition(
+        label="25% off wine", rule={"kind": "percent_off", "percent_bp": 2500, "scope": {"categories": ["wine"]}})})
+    agent.sync_round()  # change 12; the first sale goes up meanwhile
+    fake_link.down = True
+    _cash_sale(agent, WINE)  # 12.99 less 25% (3.2475, half up: 3.25)
+    with agent.db.reading() as conn:
+        items = journal.with_status(conn, journal.JournalStatus.ACKED) + journal.unsent(conn, 10)
+    assert [(i.body["feed_cursor"], i.body["lines"][0]["paid_minor"], i.body["lines"][0]["discounts"][0]["version"])
+            for i in items] == [(11, 1169, 2), (12, 974, 3)]
+
+
+def _cash_sale(agent, *codes):
+    basket = _basket(agent, *codes)
+    agent.checkout.add_tender(basket["id"], "cash")
+    return agent.checkout.complete(basket["id"])
 
 
 def test_a_sale_cannot_complete_until_the_tenders_pay_the_total(agent):
