@@ -33,6 +33,9 @@ from promotions import (
 # A coupon promotion saved before its batch is generated has no code yet; the engine needs one
 # to validate the rest, and the catalogue leaves out a coupon promotion without real codes.
 _PLACEHOLDER_CODE = "-"
+# States in which a promotion prices: a scheduled one applies once its window opens (the engine
+# checks the window), exactly as on the server.
+LIVE_STATES = frozenset({"scheduled", "active"})
 
 
 def _scope(data: dict) -> Scope:

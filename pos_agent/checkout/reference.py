@@ -14,7 +14,7 @@ from pos_agent.store.database import Database
 from pos_agent.sync.feed_puller import LAST_CAUGHT_UP
 from promotions import Catalogue, PromotionError
 from store_sync.entities import Entity
-from store_sync.promotion_definitions import from_payload
+from store_sync.promotion_definitions import LIVE_STATES, from_payload
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class ReferenceData:
 def _promotions(payloads: list[dict[str, Any]]) -> list:
     built = []
     for payload in payloads:
-        if payload.get("state", "active") != "active":
+        if payload.get("state", "active") not in LIVE_STATES:
             continue
         try:
             built.append(from_payload(payload))

@@ -35,6 +35,7 @@ from pos_agent.ids import new_id
 from pos_agent.store import baskets, journal, sales
 from pos_agent.store.database import Database
 from pos_agent.sync.mode import LinkMode
+from promotions import Catalogue
 from store_sync.journal import ItemType
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ class CheckoutService:
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
                       "view": basket_view(basket, priced, points, at),
                       "new_balance": completion.new_balance(basket, points)}
-            self._keep(basket, body, record, completion.receipt_text(sale), at)
+            self._keep(basket, body, record, completion.receipt_text(sale), at, catalogue)
             basket.state = BasketState.COMPLETED
             self.on_journal()
             self.on_complete(sale)
@@ -310,7 +311,8 @@ class CheckoutService:
         if paid != total:
             raise TenderError(f"tenders pay {paid} of {total}")
 
-    def _keep(self, basket: Basket, body: dict, record: dict, text: str, at: datetime) -> None:
+    def _keep(self, basket: Basket, body: dict, record: dict, text: str, at: datetime,
+              catalogue: Catalogue) -> None:
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
             baskets.delete(conn, basket.id)
@@ -320,11 +322,11 @@ class CheckoutService:
                                         at, basket.redemption.offline)
             if basket.member and basket.member.member_id:
                 used = {d["promotion_id"] for line in body["lines"] for d in line["discounts"]
-                        if _limited(self.ref.catalogue(), d["promotion_id"])}
+                        if _limited(catalogue, d["promotion_id"])}
                 sales.record_promotion_uses(conn, body["id"], basket.member.member_id, used, at)
             sales.save_receipt(conn, body["id"], body["id"], text, at)
 
 
-def _limited(catalogue, promotion_id: str) -> bool:
+def _limited(catalogue: Catalogue, promotion_id: str) -> bool:
     promotion = catalogue.get(promotion_id)
     return promotion is not None and promotion.usage_limit is not None

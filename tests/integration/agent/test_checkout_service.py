@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from loyalty.cards import CardNumberScheme
@@ -188,3 +190,15 @@ def _pay_with_points(agent, points, *codes):
     agent.checkout.redeem_points(basket["id"], points)
     agent.checkout.add_tender(basket["id"], "cash")
     return agent.checkout.complete(basket["id"])
+
+
+def test_a_scheduled_promotion_prices_at_the_till_once_its_window_opens(agent, fake_link, clock):
+    opens = clock() + timedelta(hours=1)
+    fake_link.publish("promotion", "PROMO-BREAD-SOON", "upsert", {
+        "id": "PROMO-BREAD-SOON", "version": 1, "state": "scheduled", "definition": definition(
+            label="Bread 0.49 off from the hour", window={"start": opens.isoformat()},
+            rule={"kind": "amount_off", "amount_minor": 49, "scope": {"skus": ["BREAD"]}})})
+    agent.sync_round()
+    assert _basket(agent, BREAD)["total"] == 249  # scheduled, not open yet
+    clock.advance(hours=1)
+    assert _basket(agent, BREAD)["total"] == 200  # the server prices it from now on, and so does the till
