@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 
@@ -47,6 +48,19 @@ def till(live_server, tmp_path):
     wait_until(lambda: agent.mode.online and agent.ref.caught_up_at() is not None, what="first sync")
     yield agent
     agent.stop()
+
+
+@contextlib.contextmanager
+def second_till(live_server, tmp_path, name="T2"):
+    """Another till of the store, started and caught up, stopped afterwards."""
+    other = Agent.open(tmp_path / name, HttpServerLink(make_terminal(live_server.services, STORE, name),
+                                                       live_server.url), Till(STORE, name), timing=QUICK)
+    other.start()
+    try:
+        wait_until(lambda: other.mode.online and other.ref.caught_up_at() is not None, what=f"till {name}")
+        yield other
+    finally:
+        other.stop()
 
 
 def _acked(agent, count):
@@ -182,17 +196,11 @@ def test_a_return_at_another_till_finds_the_sale_on_the_server_and_nets_to_zero(
     wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
     sold = _sale(till, card, WINE, COFFEE, BREAD)
     _acked(till, 1)
-    other = Agent.open(tmp_path / "other", HttpServerLink(make_terminal(live_server.services, STORE, "T2"),
-                                                          live_server.url), Till(STORE, "T2"), timing=QUICK)
-    other.start()
-    try:
-        wait_until(lambda: other.mode.online and other.ref.caught_up_at() is not None, what="the second till")
+    with second_till(live_server, tmp_path) as other:
         first = other.returns.return_lines(sold["receipt_id"], {"1": 1})
         rest = other.returns.void(sold["receipt_id"])
         assert first["refund_minor"] + rest["refund_minor"] == sold["total"]
         _acked(other, 2)
-    finally:
-        other.stop()
     assert live_server.account(member_id).balance == 1000
 
 
@@ -203,15 +211,9 @@ def test_a_till_returning_its_own_sale_knows_what_another_till_already_took_back
     wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
     sold = _sale(till, card, WINE, COFFEE, BREAD)
     _acked(till, 1)
-    other = Agent.open(tmp_path / "other", HttpServerLink(make_terminal(live_server.services, STORE, "T2"),
-                                                          live_server.url), Till(STORE, "T2"), timing=QUICK)
-    other.start()
-    try:
-        wait_until(lambda: other.mode.online and other.ref.caught_up_at() is not None, what="the second till")
+    with second_till(live_server, tmp_path) as other:
         wine_back = other.returns.return_lines(sold["receipt_id"], {"1": 1})
         _acked(other, 1)
-    finally:
-        other.stop()
     assert till.returns.sale(sold["receipt_id"])["returned"] == {"1": 1}
     with pytest.raises(ReturnRefused):
         till.returns.return_lines(sold["receipt_id"], {"1": 1})  # the wine came back at T2 already

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from pos_agent.checkout.service import Till
-from pos_agent.link.http import HttpServerLink
-from pos_agent.runtime import Agent
-from tests.integration.agent.catalogue import STORE
 from tests.integration.agent.live import wait_until
-from tests.integration.agent.test_agent_with_server import BREAD, QUICK, _acked, _sale, live_server  # noqa: F401
-from tests.support.factories import login, make_staff, make_terminal
+from tests.integration.agent.test_agent_with_server import (  # noqa: F401
+    BREAD,
+    _acked,
+    _sale,
+    live_server,
+    second_till,
+)
+from tests.support.factories import login, make_staff
 
 BREAD_PRICE = 249
 
@@ -38,23 +40,13 @@ def weekly_bread_offer(live_server):  # noqa: F811
     return created.json["id"]
 
 
-def _open_till(live_server, tmp_path, name):  # noqa: F811
-    credential = make_terminal(live_server.services, STORE, name)
-    agent = Agent.open(tmp_path / name, HttpServerLink(credential, live_server.url), Till(STORE, name),
-                       timing=QUICK)
-    agent.start()
-    wait_until(lambda: agent.mode.online and agent.ref.caught_up_at() is not None, what=f"{name}'s first sync")
-    return agent
-
-
 @pytest.fixture
 def tills(live_server, tmp_path, weekly_bread_offer):  # noqa: F811
-    opened = [_open_till(live_server, tmp_path, name) for name in ("T1", "T2")]
-    for agent in opened:
-        wait_until(lambda a=agent: a.ref.catalogue().get(weekly_bread_offer) is not None, what="the offer on the feed")
-    yield opened
-    for agent in opened:
-        agent.stop()
+    with second_till(live_server, tmp_path, "T1") as t1, second_till(live_server, tmp_path, "T2") as t2:
+        for agent in (t1, t2):
+            wait_until(lambda a=agent: a.ref.catalogue().get(weekly_bread_offer) is not None,
+                       what="the offer on the feed")
+        yield t1, t2
 
 
 def test_an_offline_till_refuses_an_offer_the_member_used_up_at_another_till(live_server, tills,  # noqa: F811
