@@ -165,6 +165,10 @@ class CheckoutService:
         """Keep the paid sale durably (sale, journal item, redemption, receipt in one transaction)."""
         with self._lock:
             basket = self._basket(basket_id)
+            if recovery.hold_may_have_lapsed(basket.redemption, self.clock()):
+                # The server keeps a hold 15 minutes: renew an old one rather than send a sale on a
+                # lapsed hold (points the member may have spent meanwhile). A refusal stops here.
+                self.redeem_points(basket_id, basket.redemption.points)
             feed_cursor, catalogue = self.ref.catalogue_at()  # the sale names the cursor it was priced at
             program, at = self.ref.program(), self.clock()
             priced = pricing.price(basket, catalogue, self.ref.store(), program, at)

@@ -202,3 +202,37 @@ def test_a_scheduled_promotion_prices_at_the_till_once_its_window_opens(agent, f
     assert _basket(agent, BREAD)["total"] == 249  # scheduled, not open yet
     clock.advance(hours=1)
     assert _basket(agent, BREAD)["total"] == 200  # the server prices it from now on, and so does the till
+
+
+def test_a_hold_older_than_ten_minutes_is_renewed_at_completion_and_the_sale_carries_the_new_one(
+        agent, fake_link, clock):
+    _online_card(fake_link, available=3000)
+    basket = _basket(agent, WINE, WINE)
+    agent.checkout.attach_member(basket["id"], CARD)
+    old_hold = agent.checkout.redeem_points(basket["id"], 1000)["points"]["hold_id"]
+    agent.checkout.add_tender(basket["id"], "cash")
+    clock.advance(minutes=11)  # the customer went back for something; the server's hold lasts 15
+    done = agent.checkout.complete(basket["id"])
+    new_hold = done["points"]["hold_id"]
+    assert new_hold != old_hold and list(fake_link.holds) == [new_hold]
+    with agent.db.reading() as conn:
+        body = journal.unsent(conn, 10)[0].body
+    assert body["hold_id"] == new_hold and body["tenders"][0] == {"kind": "points", "amount_minor": 1000,
+                                                                  "points": 1000}
+
+
+def test_a_renewal_the_server_refuses_stops_the_sale_with_the_points_taken_off(agent, fake_link, clock):
+    _online_card(fake_link, available=3000)
+    basket = _basket(agent, WINE, WINE)
+    agent.checkout.attach_member(basket["id"], CARD)
+    agent.checkout.redeem_points(basket["id"], 1000)
+    agent.checkout.add_tender(basket["id"], "cash")
+    clock.advance(minutes=11)
+    fake_link.cards[CARD].account["available"] = 500  # spent elsewhere while the hold lapsed
+    with pytest.raises(RedemptionRefused, match="only 500 points available"):
+        agent.checkout.complete(basket["id"])
+    view = agent.checkout.view(basket["id"])
+    assert (view["state"], view["points"]["redeemed"], view["due"]) == ("open", 0, 1000)
+    assert fake_link.holds == {}
+    with agent.db.reading() as conn:
+        assert journal.unsent(conn, 10) == []
