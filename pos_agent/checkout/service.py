@@ -138,7 +138,7 @@ class CheckoutService:
                 basket.redemption = self._redeem_online(basket, wanted, priced.total, program)
             if basket.offline:
                 allowance = points.offline_allowance(basket.member, self.ref, self.db, program, now)
-                plan = points.plan(wanted, allowance, priced.total, program)
+                plan = points.plan(wanted, max(allowance - self._reserved_offline(basket), 0), priced.total, program)
                 basket.redemption = PointsRedemption(plan.points, plan.value_minor, offline=True)
             return self.view(basket_id)
 
@@ -293,6 +293,14 @@ class CheckoutService:
             self._go_offline(basket, str(exc))
             return None
         return PointsRedemption(plan.points, plan.value_minor, offline=False, hold_id=hold_id, held_at=self.clock())
+
+    def _reserved_offline(self, basket: Basket) -> int:
+        """Points the member's other open baskets at this till already plan to redeem offline: the
+        allowance counts redemptions once their sale completes, so two baskets must not share it."""
+        return sum(other.redemption.points for other in self.baskets.values()
+                   if other is not basket and other.state is BasketState.OPEN and other.redemption
+                   and other.redemption.offline and other.member
+                   and other.member.member_id == basket.member.member_id)
 
     def _drop_redemption(self, basket: Basket) -> None:
         held = basket.redemption.hold_id if basket.redemption else None

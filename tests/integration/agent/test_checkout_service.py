@@ -236,3 +236,15 @@ def test_a_renewal_the_server_refuses_stops_the_sale_with_the_points_taken_off(a
     assert fake_link.holds == {}
     with agent.db.reading() as conn:
         assert journal.unsent(conn, 10) == []
+
+
+def test_two_open_baskets_of_one_member_cannot_both_spend_the_offline_allowance(agent, fake_link):
+    fake_link.down = True
+    first = agent.checkout.attach_member(_basket(agent, WINE, WINE, COFFEE)["id"], CARD)
+    agent.checkout.redeem_points(first["id"], 1500)  # not completed yet: the basket is still open
+    second = agent.checkout.attach_member(_basket(agent, WINE, WINE, WINE)["id"], CARD)
+    with pytest.raises(RedemptionRefused) as refused:
+        agent.checkout.redeem_points(second["id"], 1000)
+    assert refused.value.extra["available"] == 500  # 2000 cap - 1500 planned in the open basket
+    agent.checkout.cancel(first["id"])  # the first customer walked away: the points are free again
+    assert agent.checkout.redeem_points(second["id"], 1000)["points"]["redeemed"] == 1000
