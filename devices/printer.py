@@ -9,8 +9,7 @@ from enum import StrEnum
 
 from devices.escpos_render import DEFAULT_PROFILE, render
 from devices.exceptions import NotSpooled, TransportError
-from devices.receipt import ReceiptDocument, layout_receipt
-from devices.sale import CompletedSale
+from devices.receipt import Printable, ReceiptDocument, layout_document
 from devices.spool import MemorySpool, ReceiptSpool, SpooledReceipt
 from devices.transports import Transport
 
@@ -122,9 +121,9 @@ class EscposPrinter:
             except TransportError as exc:
                 return PrinterStatus(online=False, detail=str(exc))
 
-    def print(self, sale: CompletedSale) -> PrintResult:
-        """Print a completed sale's receipt; on failure it is spooled for a reprint."""
-        return self.print_document(layout_receipt(sale, self.width))
+    def print(self, receipt: Printable) -> PrintResult:
+        """Print a completed sale's or a refund's receipt; on failure it is spooled for a reprint."""
+        return self.print_document(layout_document(receipt, self.width))
 
     def print_document(self, document: ReceiptDocument) -> PrintResult:
         return self._deliver(document.receipt_id, render(document, self.profile), attempts=1)

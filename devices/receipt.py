@@ -1,4 +1,4 @@
-"""Receipt document model and the pure layout from a completed sale to that document.
+"""Receipt document model and the pure layouts from a completed sale or a refund to that document.
 
 The document is what a customer reads, independent of the printer: text lines with a style,
 a barcode of the receipt id (for returns), feeds and a cut. ``escpos_render`` turns it into
@@ -8,9 +8,11 @@ printer bytes; ``preview`` into text or a PNG.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from devices.sale import CompletedSale, LoyaltySummary, SaleLine
+from devices.refund import PointsBack, RefundReceipt
+from devices.sale import CompletedSale, LoyaltySummary, SaleLine, StoreHeader
 
 
 class Align(StrEnum):
@@ -46,6 +48,7 @@ class Cut:
 
 
 Element = Text | Barcode | Feed | Cut
+Printable = CompletedSale | RefundReceipt
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def layout_receipt(sale: CompletedSale, width: int = 42, *, copy: bool = False) 
         tenders, loyalty (points pending when sold offline), coupons, receipt id barcode, cut.
     """
     rule = Text("-" * width)
-    parts: list[Element] = [*_header(sale, width, copy), rule]
+    parts: list[Element] = [*_header(sale.store, sale.terminal, sale.cashier, sale.sold_at, width, copy), rule]
     for line in sale.lines:
         parts += _line(line, width)
     parts += [rule, *_totals(sale, width), rule]
@@ -104,16 +107,63 @@ def layout_receipt(sale: CompletedSale, width: int = 42, *, copy: bool = False) 
     return ReceiptDocument(sale.receipt_id, width, tuple(parts))
 
 
-def _header(sale: CompletedSale, width: int, copy: bool) -> list[Element]:
-    store = sale.store
+def layout_refund(refund: RefundReceipt, width: int = 42, *, copy: bool = False) -> ReceiptDocument:
+    """Lay out a return or void as a refund receipt document.
+
+    Args:
+        refund: what the return gives back, every amount positive.
+        width: characters per line in the normal font.
+        copy: mark the receipt as a reprint.
+
+    Returns:
+        The document: header, REFUND or VOID with the original receipt id, the lines brought
+        back, the refund total, how it is paid back, the member's points given and taken back,
+        the refund's own id as a barcode, cut.
+    """
+    rule = Text("-" * width)
+    parts: list[Element] = [*_header(refund.store, refund.terminal, refund.cashier, refund.refunded_at, width, copy)]
+    parts += [Text(refund.title, Align.CENTER, bold=True, large=True),
+              Text("Original receipt", Align.CENTER), Text(refund.original_id, Align.CENTER), rule]
+    parts += [Text(columns(f"{ln.quantity} x {ln.description}", money(ln.amount), width)) for ln in refund.lines]
+    parts += [rule, *_refund_totals(refund, width), rule]
+    if refund.points is not None:
+        parts += [*_points_back(refund.points, width), rule]
+    parts += [Barcode(refund.receipt_id), Text(refund.receipt_id, Align.CENTER)]
+    parts += [Text(line, Align.CENTER) for line in refund.footer]
+    return ReceiptDocument(refund.receipt_id, width, (*parts, Cut()))
+
+
+def layout_document(receipt: Printable, width: int = 42, *, copy: bool = False) -> ReceiptDocument:
+    """A sale's receipt or a refund's, whichever ``receipt`` is."""
+    if isinstance(receipt, RefundReceipt):
+        return layout_refund(receipt, width, copy=copy)
+    return layout_receipt(receipt, width, copy=copy)
+
+
+def _header(store: StoreHeader, terminal: str, cashier: str, at: datetime, width: int,
+            copy: bool) -> list[Element]:
     found: list[Element] = [Text(store.name[: width // 2], Align.CENTER, bold=True, large=True)]
     found += [Text(line, Align.CENTER) for line in store.address_lines]
     found += [Text(f"Tel {store.phone}", Align.CENTER)] if store.phone else []
     found += [Text(f"VAT {store.tax_id}", Align.CENTER)] if store.tax_id else []
     if copy:
         found.append(Text("*** COPY ***", Align.CENTER, bold=True))
-    found.append(Text(columns(f"Terminal {sale.terminal}", f"Cashier {sale.cashier}", width)))
-    found.append(Text(sale.sold_at.strftime("%Y-%m-%d %H:%M")))
+    found.append(Text(columns(f"Terminal {terminal}", f"Cashier {cashier}", width)))
+    found.append(Text(at.strftime("%Y-%m-%d %H:%M")))
+    return found
+
+
+def _refund_totals(refund: RefundReceipt, width: int) -> list[Element]:
+    total = columns("REFUNDED", f"{refund.currency} {money(refund.total)}", width // 2)
+    found = [Text(total, bold=True, large=True), Text("Paid back")]
+    return found + [Text(columns(f"  {t.label}", money(t.amount), width)) for t in refund.paid_back]
+
+
+def _points_back(points: PointsBack, width: int) -> list[Element]:
+    found = [Text(columns("Member card", mask_card(points.card_number), width))]
+    if points.given_back:
+        found.append(Text(columns("Points given back", f"+{points.given_back}", width)))
+    found.append(Text(columns("Points taken back", f"-{points.taken_back}", width), bold=True))
     return found
 
 

@@ -74,6 +74,8 @@ class ReturnOutcome:
         refund_minor: value of the returned goods (after discounts).
         points_tender_refund_minor: the part of `refund_minor` that was paid with points (and is
             refunded as points, not as money).
+        line_refunds: line_id -> the part of `refund_minor` each returned line refunds; they add
+            up to `refund_minor` exactly.
     """
 
     entries: tuple[Entry, ...]
@@ -81,6 +83,7 @@ class ReturnOutcome:
     points_given_back: int
     refund_minor: int
     points_tender_refund_minor: int
+    line_refunds: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def money_refund_minor(self) -> int:
@@ -90,11 +93,11 @@ class ReturnOutcome:
 
 def _owed(sale: SaleRecord, returned: Mapping[str, int]) -> tuple[int, int, int, int, int]:
     """Return (earned, bonus, redeemed, value, tender) owed back once `returned` is returned."""
-    earned = value = 0
+    earned = 0
     for line in sale.lines:
         share = Fraction(returned.get(line.line_id, 0), line.qty)
         earned += math.floor(sale.line_points.get(line.line_id, 0) * share)
-        value += math.floor(line.paid_minor * share)
+    value = sum(_line_values(sale, returned).values())
     # Proportions follow the integer cumulative refund, so the cents paid with points refunded by
     # one part never exceed that part's refund (floor(a) - floor(b) <= ceil(a - b)).
     if sale.total_minor:
@@ -108,6 +111,12 @@ def _owed(sale: SaleRecord, returned: Mapping[str, int]) -> tuple[int, int, int,
         value,
         math.floor(sale.points_tender_minor * part),
     )
+
+
+def _line_values(sale: SaleRecord, returned: Mapping[str, int]) -> dict[str, int]:
+    """line_id -> value owed back per line once `returned` is returned."""
+    return {line.line_id: math.floor(line.paid_minor * Fraction(returned.get(line.line_id, 0), line.qty))
+            for line in sale.lines}
 
 
 def _after(sale: SaleRecord, before: Mapping[str, int], now: Mapping[str, int]) -> dict[str, int]:
@@ -153,7 +162,9 @@ def reverse_return(
     if redeemed:
         expires_at = policy.expires_at(at)
         entries.append(_entry(sale, return_id, "return-redeemed", redeemed, at, expires_at))
-    return ReturnOutcome(tuple(entries), earned + bonus, redeemed, value, tender)
+    values_before, values_after = _line_values(sale, returned_before), _line_values(sale, after)
+    lines = {line_id: values_after[line_id] - values_before[line_id] for line_id, qty in returning.items() if qty}
+    return ReturnOutcome(tuple(entries), earned + bonus, redeemed, value, tender, lines)
 
 
 def void_sale(

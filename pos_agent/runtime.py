@@ -52,15 +52,16 @@ class Agent:
         self.backoff = Backoff(self.timing.backoff_base, self.timing.backoff_cap)
         self._wake, self._stop = threading.Event(), threading.Event()
         self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set)
-        self.returns = Returns(db, self.ref.program, clock, self._wake.set, link, till, self.mode)
+        self.returns = Returns(db, self.ref, clock, self._wake.set, link, till, self.mode)
         self._threads: list[threading.Thread] = []
         self.last_sync_error: str | None = None
         self.devices = None  # a DeviceManager, once ``use_devices`` wired one
 
     def use_devices(self, manager) -> None:
-        """Feed device events to the checkout and print completed sales through ``manager``."""
+        """Feed device events to the checkout and print completed sales and refunds through ``manager``."""
         self.devices = manager
         self.checkout.on_complete = manager.sale_completed
+        self.returns.on_complete = manager.refund_completed
 
     @classmethod
     def open(cls, data_dir: str | Path, link, till: Till, **kwargs) -> Agent:

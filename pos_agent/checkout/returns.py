@@ -2,19 +2,24 @@
 other till of the chain (looked up on the server).
 
 The refund and the points taken back are worked out with ``loyalty.returns`` from what the sale
-recorded, the same rule the server applies when the journal item arrives.
+recorded, the same rule the server applies when the journal item arrives. The return, its journal
+item and its refund receipt are kept in one local transaction; the receipt then goes to
+``on_complete`` (the printer), like a sale's.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from devices.refund import RefundReceipt
 from loyalty.earning import SaleLine
 from loyalty.exceptions import LoyaltyError
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return
-from pos_agent.checkout.program import Program
+from pos_agent.checkout import refunds
+from pos_agent.checkout.reference import ReferenceData
 from pos_agent.exceptions import LinkDown, ReturnRefused, SaleNotFound
 from pos_agent.ids import new_id
 from pos_agent.link.port import ServerLink
@@ -28,10 +33,12 @@ if TYPE_CHECKING:
 
 
 class Returns:
-    def __init__(self, db: Database, program: Callable[[], Program], clock: Callable[[], datetime],
+    def __init__(self, db: Database, ref: ReferenceData, clock: Callable[[], datetime],
                  on_journal: Callable[[], None], link: ServerLink, till: Till, mode: LinkMode) -> None:
-        self.db, self.program, self.clock, self.on_journal = db, program, clock, on_journal
+        self.db, self.ref, self.clock, self.on_journal = db, ref, clock, on_journal
         self.link, self.till, self.mode = link, till, mode
+        self.on_complete: Callable[[RefundReceipt], None] = lambda refund: None  # e.g. print the receipt
+        self._lock = threading.Lock()
 
     def sale(self, sale_id: str) -> dict[str, Any]:
         """The sale with what was already returned of it: from this till, else from the server."""
@@ -77,6 +84,11 @@ class Returns:
         return self._undo(sale_id, "void", None)
 
     def _undo(self, sale_id: str, kind: str, returning: dict[str, int] | None) -> dict[str, Any]:
+        # One at a time: two returns of one sale must not both pass the "already returned" check.
+        with self._lock:
+            return self._undo_now(sale_id, kind, returning)
+
+    def _undo_now(self, sale_id: str, kind: str, returning: dict[str, int] | None) -> dict[str, Any]:
         found = self.sale(sale_id)
         if found["voided"]:
             raise ReturnRefused(f"sale {sale_id} was voided")
@@ -87,13 +99,23 @@ class Returns:
         body = self._body(found["body"], kind, returning, outcome)
         record = {"body": body, "total_minor": -outcome.refund_minor, "returned": returning,
                   "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back}
+        refund = refunds.refund_receipt(found, body, returning, outcome, self.ref.store(),
+                                        self.ref.program().currency, self._product_name)
+        text = refunds.receipt_text(refund)
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
             journal.append(conn, body["id"], ItemType.TRANSACTION.value, body, self.clock())
+            sales.save_receipt(conn, body["id"], body["id"], text, refund.refunded_at)
         self.on_journal()
+        self.on_complete(refund)
         return {"transaction": body, "refund_minor": outcome.refund_minor,
                 "money_refund_minor": outcome.money_refund_minor,
-                "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back}
+                "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back,
+                "receipt_id": body["id"], "receipt_text": text}
+
+    def _product_name(self, sku: str) -> str | None:
+        product = self.ref.product(sku)
+        return product["name"] if product else None
 
     def _outcome(self, found: dict, returning: dict[str, int], before: dict[str, int]) -> ReturnOutcome:
         body = found["body"]
@@ -106,7 +128,7 @@ class Returns:
                             redeemed_points=points["points"] if points else 0,
                             points_tender_minor=points["amount_minor"] if points else 0)
         try:
-            return reverse_return(record, new_id(), self.clock(), returning, before, self.program().expiry)
+            return reverse_return(record, new_id(), self.clock(), returning, before, self.ref.program().expiry)
         except LoyaltyError as exc:
             raise ReturnRefused(str(exc)) from None
 

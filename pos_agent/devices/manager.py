@@ -6,7 +6,7 @@ thread, in arrival order, to the newest open basket (opening one when none is op
 * card inserted: attach the member by the card number on the card; a card with only a chip
   UID attaches only when that UID is registered to a card (many chips present random UIDs);
 * scan: add the item, or attach the member when the code is a member card;
-* completed sale (from the checkout): print it through the receipt desk.
+* completed sale or return (from the checkout): print its receipt through the receipt desk.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from devices.events import (
     ScanRejected,
 )
 from devices.receipt import mask_card
+from devices.refund import RefundReceipt
 from devices.sale import CompletedSale
 from pos_agent.devices.health import DeviceHealth, ReaderHealth
 from pos_agent.devices.printing import ReceiptDesk
@@ -208,6 +209,10 @@ class DeviceManager:
     def sale_completed(self, sale: CompletedSale) -> None:
         """The checkout's completion hook: print the receipt on the desk's thread."""
         self.desk.submit(sale)
+
+    def refund_completed(self, refund: RefundReceipt) -> None:
+        """The returns' completion hook: print the refund receipt the same way."""
+        self.desk.submit(refund)
 
     # -- what the register shows ---------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The receipt desk: prints completed sales on its own thread, watches the printer, reprints.
+"""The receipt desk: prints sales' and refunds' receipts on its own thread, watches the printer, reprints.
 
 Printing waits on the printer (up to its timeout when it is away), so it never runs on the
 HTTP request that completed the sale nor on the thread that applies scans and cards.
@@ -15,8 +15,7 @@ from pathlib import Path
 from devices.exceptions import NotSpooled
 from devices.preview import png_preview, text_preview
 from devices.printer import EscposPrinter, PrinterStatus, PrintOutcome, PrintResult
-from devices.receipt import ReceiptDocument, layout_receipt
-from devices.sale import CompletedSale
+from devices.receipt import Printable, ReceiptDocument, layout_document
 from pos_agent.devices.exceptions import NoPrinter, ReceiptNotKept, ReceiptNotPrinted
 from pos_agent.devices.health import DeviceHealth
 from pos_agent.devices.spool import SqliteReceiptSpool
@@ -31,7 +30,7 @@ class ReceiptDesk:
                  preview_dir: Path | None = None, poll: float = 5.0) -> None:
         self.printer, self.spool, self.health = printer, spool, health
         self.preview_dir, self.poll = preview_dir, poll
-        self._jobs: queue.Queue[CompletedSale | None] = queue.Queue()
+        self._jobs: queue.Queue[Printable | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.printed = 0  # jobs handled, printed or kept (tests wait on it)
         self._handled = threading.Condition()
@@ -46,9 +45,9 @@ class ReceiptDesk:
             self._thread.join(timeout)
             self._thread = None
 
-    def submit(self, sale: CompletedSale) -> None:
-        """Print ``sale`` soon (called on the thread that completed it)."""
-        self._jobs.put(sale)
+    def submit(self, receipt: Printable) -> None:
+        """Print ``receipt`` soon (called on the thread that completed the sale or the return)."""
+        self._jobs.put(receipt)
 
     def wait_handled(self, count: int, timeout: float = 10.0) -> bool:
         with self._handled:
@@ -58,17 +57,17 @@ class ReceiptDesk:
         self.check()
         while True:
             try:
-                sale = self._jobs.get(timeout=self.poll)
+                receipt = self._jobs.get(timeout=self.poll)
             except queue.Empty:
                 self.check()
                 continue
-            if sale is None:
+            if receipt is None:
                 return
             try:
-                self._print(sale)
+                self._print(receipt)
             except Exception:  # the desk must outlive one bad receipt; the sale itself is kept
-                log.exception("printing receipt %s failed", sale.receipt_id)
-                self.health.note("printer", f"receipt {sale.receipt_id} could not be laid out; see the log")
+                log.exception("printing receipt %s failed", receipt.receipt_id)
+                self.health.note("printer", f"receipt {receipt.receipt_id} could not be laid out; see the log")
             with self._handled:
                 self.printed += 1
                 self._handled.notify_all()
@@ -78,9 +77,9 @@ class ReceiptDesk:
         if self.printer is not None:
             self.health.printer_status(self.printer.status())
 
-    def _print(self, sale: CompletedSale) -> None:
+    def _print(self, receipt: Printable) -> None:
         width = self.printer.width if self.printer else 42
-        document = layout_receipt(sale, width)
+        document = layout_document(receipt, width)
         self._preview(document)
         if self.printer is None:
             return

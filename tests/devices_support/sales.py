@@ -1,4 +1,4 @@
-"""A sample completed sale with real numbers, for receipt tests."""
+"""A sample completed sale and a sample refund with real numbers, for receipt tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dataclasses
 from datetime import UTC, date, datetime
 from typing import Any
 
+from devices.refund import PointsBack, RefundLine, RefundReceipt
 from devices.sale import (
     CompletedSale,
     Coupon,
@@ -44,3 +45,20 @@ def sample_sale(**changes: Any) -> CompletedSale:
         coupons=(Coupon("CAFE2", "2.00 off coffee", date(2025, 4, 1)),),
     )
     return dataclasses.replace(sale, **changes)
+
+
+def sample_refund(**changes: Any) -> RefundReceipt:
+    """The bread and the milk of the sample sale brought back: 3.79, of which 0.50 was paid with points."""
+    refund = RefundReceipt(
+        receipt_id="R042-3-000118",
+        original_id="R042-3-000117",
+        store=StoreHeader("DEMO MART #042", ("12 Market St", "1000 Town")),
+        refunded_at=datetime(2025, 3, 5, 10, 15, tzinfo=UTC),
+        lines=(RefundLine("Bread", 2, 270), RefundLine("Milk 1L", 1, 109)),
+        total=379,
+        paid_back=(Tender("Cash", 329), Tender("Points", 50)),
+        terminal="3",
+        cashier="Ann",
+        points=PointsBack("2712345678902", given_back=50, taken_back=3),
+    )
+    return dataclasses.replace(refund, **changes)

@@ -27,6 +27,23 @@ def test_a_sale_goes_through_the_local_api_from_basket_to_receipt(api, fake_link
     assert api.get("/local/v1/status").json["journal"]["pending"] == 1
 
 
+def test_a_return_and_a_void_through_the_local_api_answer_with_their_refund_receipts(api):
+    basket = api.post("/local/v1/baskets").json
+    for code in ("BREAD", "WINE"):
+        api.post(f"/local/v1/baskets/{basket['id']}/items", json={"code": code})
+    api.post(f"/local/v1/baskets/{basket['id']}/tenders", json={"kind": "cash"})
+    sold = api.post(f"/local/v1/baskets/{basket['id']}/complete").json
+    returned = api.post(f"/local/v1/transactions/{sold['receipt_id']}/returns", json={"lines": {"2": 1}})
+    assert returned.status_code == 201
+    lines = [" ".join(line.split()) for line in returned.json["receipt_text"].splitlines()]
+    assert "1 x Rioja 0.75l 11.69" in lines and "Cash 11.69" in lines and sold["receipt_id"] in lines
+    kept = api.get(f"/local/v1/receipts/{returned.json['receipt_id']}").json
+    assert kept["text"] == returned.json["receipt_text"]
+    void = api.post(f"/local/v1/transactions/{sold['receipt_id']}/void").json
+    lines = [" ".join(line.split()) for line in void["receipt_text"].splitlines()]
+    assert "V O I D" in lines and "1 x Sourdough bread 2.49" in lines and "R E F U N D E D E U R 2 . 4 9" in lines
+
+
 def test_the_current_basket_is_the_newest_open_one_and_a_new_one_once_it_is_done(api):
     opened = api.post("/local/v1/baskets").json
     api.post(f"/local/v1/baskets/{opened['id']}/items", json={"code": "BREAD"})

@@ -160,3 +160,44 @@ def test_kept_receipts_survive_a_restart_of_the_device_manager(agent, with_devic
         assert [(r.receipt_id, r.ok) for r in results] == [(done["receipt_id"], True)]
         assert len(sink.wait_jobs(1)) == 1
 
+
+
+def _printed_lines(job: bytes) -> list[str]:
+    return [" ".join(line.split()) for line in decode(job).text_lines]
+
+
+def test_a_return_at_a_till_with_a_printer_prints_its_refund_receipt(agent, with_devices, printer_sink):
+    manager = with_devices({"printer": {"kind": "network", "address": f"127.0.0.1:{printer_sink.port}"}})
+    sold = _sell(agent, WINE, COFFEE, BREAD)
+    refund = agent.returns.return_lines(sold["receipt_id"], {"1": 1})  # the wine: 11.69, 12 of the 26 points
+    jobs = printer_sink.wait_jobs(2)
+    lines = _printed_lines(jobs[1])
+    assert "REFUND" in lines and "REFUNDED EUR 11.69" in lines and "1 x Rioja 0.75l 11.69" in lines
+    assert "Cash 11.69" in lines and "Points taken back -12" in lines and sold["receipt_id"] in lines
+    assert refund["receipt_id"] in lines and decode(jobs[1]).cuts
+    assert manager.desk.wait_handled(2)
+    with agent.db.reading() as conn:
+        assert sales.get_receipt(conn, refund["receipt_id"])["printed"] == 1
+
+
+def test_a_void_at_a_printer_out_of_paper_keeps_the_refund_receipt_until_the_register_reprints_it(
+        agent, api, with_devices, printer_sink):
+    manager = with_devices({"printer": {"kind": "network", "address": f"127.0.0.1:{printer_sink.port}"}})
+    sold = _sell(agent, WINE, BREAD)
+    printer_sink.wait_jobs(1)
+    printer_sink.paper = "out"
+    void = api.post(f"/local/v1/transactions/{sold['receipt_id']}/void").json
+    assert manager.desk.wait_handled(2)
+    assert [k["receipt_id"] for k in api.get("/local/v1/devices").json["kept_receipts"]] == [void["receipt_id"]]
+    with agent.db.reading() as conn:
+        assert sales.get_receipt(conn, void["receipt_id"])["printed"] == 0
+    assert len(printer_sink.jobs) == 1  # nothing was sent to a printer without paper
+
+    printer_sink.paper = "ok"  # paper loaded
+    reprinted = api.post(f"/local/v1/receipts/{void['receipt_id']}/reprint")
+    assert reprinted.status_code == 200 and reprinted.json["ok"]
+    lines = _printed_lines(printer_sink.wait_jobs(2)[1])
+    assert "VOID" in lines and "REFUNDED EUR 14.18" in lines and "Cash 14.18" in lines
+    assert api.get("/local/v1/devices").json["kept_receipts"] == []
+    with agent.db.reading() as conn:
+        assert sales.get_receipt(conn, void["receipt_id"])["printed"] == 1

@@ -37,6 +37,14 @@ def test_returning_one_yoghurt_takes_back_its_point_and_gives_back_points_in_pro
     assert outcome.entries[1].expires_at == utc(2025, 6, 1)
 
 
+def test_each_returned_line_refunds_its_share_and_the_shares_make_the_refund():
+    # 2 of 3 yoghurts: floor(3.87 x 2/3) = 2.58; the wine's 12.99 whole.
+    outcome = reverse_return(SALE, "R-1", utc(2024, 5, 2), {"yoghurt": 2, "wine": 1}, {}, POLICY)
+    assert outcome.line_refunds == {"yoghurt": 258, "wine": 1299}
+    rest = reverse_return(SALE, "R-2", utc(2024, 5, 2), {"yoghurt": 1}, {"yoghurt": 2, "wine": 1}, POLICY)
+    assert rest.line_refunds == {"yoghurt": 129} and rest.refund_minor == 129
+
+
 def test_returning_the_rest_in_two_more_parts_nets_the_sale_to_zero():
     parts = [({"yoghurt": 1}, {}), ({"yoghurt": 2}, {"yoghurt": 1}), ({"wine": 1}, {"yoghurt": 3})]
     outcomes = [
@@ -121,6 +129,7 @@ def test_partial_returns_in_any_split_net_to_exactly_zero_in_points_and_cents(sa
         outcome = reverse_return(sale, f"R-{n}", utc(2024, 5, 2), now, before, POLICY)
         assert min(outcome.points_taken_back, outcome.points_given_back) >= 0
         assert 0 <= outcome.points_tender_refund_minor <= outcome.refund_minor
+        assert sum(outcome.line_refunds.values()) == outcome.refund_minor
         for i, figure in enumerate(
             (
                 outcome.points_taken_back,
