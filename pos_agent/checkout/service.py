@@ -35,7 +35,7 @@ from pos_agent.ids import new_id
 from pos_agent.store import baskets, journal, sales
 from pos_agent.store.database import Database
 from pos_agent.sync.mode import LinkMode
-from promotions import Catalogue
+from promotions import Catalogue, PricedBasket
 from store_sync.journal import ItemType
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class CheckoutService:
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
                       "view": basket_view(basket, priced, points, at),
                       "new_balance": completion.new_balance(basket, points)}
-            self._keep(basket, body, record, completion.receipt_text(sale), at, catalogue)
+            self._keep(basket, body, record, completion.receipt_text(sale), at, _limited_uses(priced, catalogue))
             basket.state = BasketState.COMPLETED
             self.on_journal()
             self.on_complete(sale)
@@ -324,7 +324,7 @@ class CheckoutService:
             raise TenderError(f"tenders pay {paid} of {total}")
 
     def _keep(self, basket: Basket, body: dict, record: dict, text: str, at: datetime,
-              catalogue: Catalogue) -> None:
+              limited_uses: set[str]) -> None:
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
             baskets.delete(conn, basket.id)
@@ -333,12 +333,12 @@ class CheckoutService:
                 sales.record_redemption(conn, body["id"], basket.member.member_id, basket.redemption.points,
                                         at, basket.redemption.offline)
             if basket.member and basket.member.member_id:
-                used = {d["promotion_id"] for line in body["lines"] for d in line["discounts"]
-                        if _limited(catalogue, d["promotion_id"])}
-                sales.record_promotion_uses(conn, body["id"], basket.member.member_id, used, at)
+                sales.record_promotion_uses(conn, body["id"], basket.member.member_id, limited_uses, at)
             sales.save_receipt(conn, body["id"], body["id"], text, at)
 
 
-def _limited(catalogue: Catalogue, promotion_id: str) -> bool:
-    promotion = catalogue.get(promotion_id)
-    return promotion is not None and promotion.usage_limit is not None
+def _limited_uses(priced: PricedBasket, catalogue: Catalogue) -> set[str]:
+    """The usage-limited promotions the sale used: money off on a line, or bonus points."""
+    used = {d.promotion_id for line in priced.lines for d in line.discounts}
+    used |= {award.promotion_id for award in priced.bonus}
+    return {pid for pid in used if (promotion := catalogue.get(pid)) is not None and promotion.usage_limit}

@@ -198,7 +198,8 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
                      f"offline redemption left the balance at {ledger.state.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
     row.points_earned, row.points_redeemed = earning.points + bonus_points, command.points_tendered
-    record_usage(session, posting, card.member_id)  # discounts kept per line; coupons and limits counted
+    # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
+    record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
     # After record_usage: the snapshot logs this sale's uses. The sale's row is not written yet,
     # so its store is named as a visit.
     publish_member(session, card.member_id, program, posting.now, ledger.state, visit=(command.store, command.at))

@@ -11,6 +11,7 @@ from server.models.promotions import (
     CouponCode,
     CouponRedemption,
     PromotionRecord,
+    PromotionUseRecord,
     PromotionVersion,
     SaleDiscount,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "Product",
     "ProductBarcode",
     "PromotionRecord",
+    "PromotionUseRecord",
     "PromotionVersion",
     "ReconciliationException",
     "SaleDiscount",

@@ -100,3 +100,20 @@ class SaleDiscount(Base):
     member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
     store_code: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PromotionUseRecord(Base):
+    """One sale in which a promotion gave a member something: money off or bonus points.
+
+    Per-member usage limits count these rows (distinct sales per promotion). A discount is also
+    kept per line in ``sale_discounts``; a bonus-points award, which takes no money off, only here.
+    """
+
+    __tablename__ = "promotion_uses"
+    __table_args__ = (Index("ix_promotion_uses_member_promotion_at", "member_id", "promotion_id", "at"),)
+
+    transaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    promotion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"))
+    store_code: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

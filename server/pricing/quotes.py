@@ -35,7 +35,7 @@ from server.membership.accounts import account_summary
 from server.membership.cards import get_card
 from server.membership.program import LoyaltyProgram
 from server.models import Member as MemberRow
-from server.models import Product, ProductBarcode, SaleDiscount
+from server.models import Product, ProductBarcode, PromotionUseRecord
 from server.models import Store as StoreRow
 from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
@@ -145,13 +145,13 @@ def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, 
     for pid, period in limited:
         by_start.setdefault(usage_period_start(period, at, ZoneInfo(timezone)), []).append(pid)
     for start, pids in by_start.items():
-        stmt = (select(SaleDiscount.promotion_id, func.count(func.distinct(SaleDiscount.transaction_id)))
-                .where(SaleDiscount.member_id == member_id, SaleDiscount.promotion_id.in_(pids))
-                .group_by(SaleDiscount.promotion_id))
+        stmt = (select(PromotionUseRecord.promotion_id, func.count(PromotionUseRecord.transaction_id))
+                .where(PromotionUseRecord.member_id == member_id, PromotionUseRecord.promotion_id.in_(pids))
+                .group_by(PromotionUseRecord.promotion_id))
         if start is not None:
-            stmt = stmt.where(SaleDiscount.at >= start)
+            stmt = stmt.where(PromotionUseRecord.at >= start)
         if exclude_transaction is not None:
-            stmt = stmt.where(SaleDiscount.transaction_id != exclude_transaction)
+            stmt = stmt.where(PromotionUseRecord.transaction_id != exclude_transaction)
         counts.update(dict(session.execute(stmt).all()))
     return counts
 

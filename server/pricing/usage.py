@@ -10,13 +10,22 @@ and recorded as a reconciliation exception when it was offline (the sale already
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from promotions import Period
-from server.models import CouponCode, CouponRedemption, PromotionRecord, PromotionVersion, SaleDiscount, Store
+from server.models import (
+    CouponCode,
+    CouponRedemption,
+    PromotionRecord,
+    PromotionUseRecord,
+    PromotionVersion,
+    SaleDiscount,
+    Store,
+)
 from server.pricing.exceptions import UsageRejected
 from server.pricing.quotes import usage_counts
 
@@ -29,14 +38,23 @@ class Posting(Protocol):
     def flag(self, kind: str, till: int | None, server: int | None, detail: str) -> None: ...
 
 
-def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None) -> None:
-    """Keep the sale's discounts per line, count its coupons, and hold both to their limits."""
+def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None,
+                 bonus_promotions: Iterable[str] = ()) -> None:
+    """Keep the sale's discounts per line, count its coupons, and hold both to their limits.
+
+    ``bonus_promotions`` are the promotions whose bonus points the server credits for the sale:
+    they count towards a member's usage limits like discounts do.
+    """
     command = posting.command
     rows = [_discount_row(command, line["line_id"], d, member_id)
             for line in command.lines for d in line.get("discounts", ())]
     session.add_all(rows)
     if member_id is not None and rows:
         _check_limits(session, posting, member_id, rows)
+    if member_id is not None:
+        used = dict.fromkeys([*(row.promotion_id for row in rows), *bonus_promotions])
+        session.add_all(PromotionUseRecord(transaction_id=command.id, promotion_id=pid, member_id=member_id,
+                                           store_code=command.store, at=command.at) for pid in used)
     for code in dict.fromkeys(command.raw.get("coupons") or ()):
         _redeem(session, posting, code, member_id, rows)
     session.flush()

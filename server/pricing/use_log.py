@@ -14,26 +14,25 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from promotions import Period, log_horizon
-from server.models import PromotionRecord, PromotionVersion, SaleDiscount
+from server.models import PromotionRecord, PromotionUseRecord, PromotionVersion
 from server.pricing.states import LIVE
 
 
 def promotion_use_log(session: Session, member_id: uuid.UUID, now: datetime) -> list[dict[str, str]]:
     """The member's uses that can still count against a limit, oldest first, as feed payload items."""
-    used = session.scalars(select(SaleDiscount.promotion_id).where(SaleDiscount.member_id == member_id)
-                           .distinct()).all()
+    used = session.scalars(select(PromotionUseRecord.promotion_id)
+                           .where(PromotionUseRecord.member_id == member_id).distinct()).all()
     horizons = {pid: log_horizon(period, now) for pid, period in _limited(session, used).items()}
     if not horizons:
         return []
-    stmt = (select(SaleDiscount.promotion_id, SaleDiscount.transaction_id, func.min(SaleDiscount.at))
-            .where(SaleDiscount.member_id == member_id, SaleDiscount.promotion_id.in_(horizons))
-            .group_by(SaleDiscount.promotion_id, SaleDiscount.transaction_id))
+    stmt = (select(PromotionUseRecord.promotion_id, PromotionUseRecord.transaction_id, PromotionUseRecord.at)
+            .where(PromotionUseRecord.member_id == member_id, PromotionUseRecord.promotion_id.in_(horizons)))
     if None not in horizons.values():
-        stmt = stmt.where(SaleDiscount.at >= min(horizons.values()))
+        stmt = stmt.where(PromotionUseRecord.at >= min(horizons.values()))
     rows = [(pid, txn, at) for pid, txn, at in session.execute(stmt)
             if horizons[pid] is None or at >= horizons[pid]]
     return [{"promotion_id": pid, "transaction_id": txn, "at": at.isoformat()}

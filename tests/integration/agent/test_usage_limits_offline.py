@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from server.pricing.products import upsert_products
+from tests.integration.agent import catalogue
 from tests.integration.agent.live import wait_until
 from tests.integration.agent.test_agent_with_server import (  # noqa: F401
     BREAD,
@@ -26,18 +28,20 @@ def _paid(done) -> int:
     return done["total"]
 
 
+def _promote(live_server, label, rule):  # noqa: F811
+    client = live_server.app.test_client()
+    make_staff(live_server.services, f"mia-{len(label)}", "marketing")
+    created = client.post("/api/v1/promotions", headers=login(client, f"mia-{len(label)}"), json={
+        "label": label, "state": "active", "usage_limit": {"max_uses": 1, "period": "week"},
+        "rule": {**rule, "scope": {"skus": ["BREAD"], "categories": [], "whole_basket": False}}})
+    assert created.status_code == 201, created.json
+    return created.json["id"]
+
+
 @pytest.fixture
 def weekly_bread_offer(live_server):  # noqa: F811
     """0.50 off bread, once a week per member."""
-    client = live_server.app.test_client()
-    make_staff(live_server.services, "mia", "marketing")
-    created = client.post("/api/v1/promotions", headers=login(client, "mia"), json={
-        "label": "Bread: 0.50 off, once a week", "state": "active",
-        "rule": {"kind": "amount_off", "amount_minor": 50,
-                 "scope": {"skus": ["BREAD"], "categories": [], "whole_basket": False}},
-        "usage_limit": {"max_uses": 1, "period": "week"}})
-    assert created.status_code == 201, created.json
-    return created.json["id"]
+    return _promote(live_server, "Bread: 0.50 off, once a week", {"kind": "amount_off", "amount_minor": 50})
 
 
 @pytest.fixture
@@ -80,3 +84,22 @@ def test_an_offline_till_counts_its_own_unsent_sales_against_the_limit(live_serv
     # Both sales arrive; had the till given the offer twice, the server would flag the second.
     assert live_server.account(member_id).balance == 1 + 2  # a point per whole 1.00: 1.99 and 2.49
     assert "usage-limit-reached" not in live_server.exception_kinds()
+
+
+def test_a_once_a_week_bonus_points_offer_is_counted_at_an_offline_till_too(live_server, tills):  # noqa: F811
+    t1, _ = tills
+    with live_server.services.db.session() as session:  # the server sells bread too, so it prices the bonus
+        upsert_products(session, [{**catalogue.BREAD, "tax_class": "standard", "excluded_from_points": False,
+                                   "active": True}], live_server.services.clock())
+        session.commit()
+    double = _promote(live_server, "Double points on bread, once a week", {"kind": "bonus_points", "extra_bp": 10000})
+    wait_until(lambda: t1.ref.catalogue().get(double) is not None, what="the bonus offer on the feed")
+    member_id, card = live_server.enrol(points=0)
+    wait_until(lambda: t1.ref.card(card) is not None, what="the card in the feed")
+    live_server.stop()
+    first, second = _sale(t1, card, BREAD), _sale(t1, card, BREAD)  # the money-off offer applies once too
+    assert (first["points"]["to_earn"], second["points"]["to_earn"]) == (1 + 1, 2)  # 1.99 doubled; 2.49 not
+    live_server.start()
+    _acked(t1, 2)
+    assert live_server.account(member_id).balance == 2 + 2
+    assert live_server.exception_kinds() == []

@@ -194,3 +194,20 @@ def test_uses_from_an_earlier_period_drop_out_of_the_snapshot_log(
     clock.advance(days=14)
     till.sale([{"line_id": "1", "sku": "PASTA", "qty": 1, "paid_minor": 199}], card=card)
     assert _published_uses(services, member_id) == []
+
+
+def test_a_once_a_week_bonus_points_offer_counts_its_use_like_a_discount(services, catalogue, enrol, promote, quote,
+                                                                       till, clock):
+    weekly = promote("Double points on cola, once a week", {"kind": "bonus_points", "extra_bp": 10000,
+                                                            "scope": scope(["COLA"])},
+                     usage_limit={"max_uses": 1, "period": "week"})
+    member_id, card = enrol()
+    first = quote([{"sku": "COLA", "qty": 4}], card=card)  # 6.00: 6 base points, 6 more once a week
+    assert [(b["promotion_id"], b["points"]) for b in first["points"]["bonus"]] == [(weekly["id"], 6)]
+    sold = _sale_from_quote(till, first, card=card)
+    assert sold.status_code == 201 and sold.json["points_earned"] == 12, sold.json
+    again = quote([{"sku": "COLA", "qty": 4}], card=card)
+    assert again["points"]["bonus"] == []  # used this week
+    second = _sale_from_quote(till, again, card=card, offline=True)
+    assert second.json["points_earned"] == 6 and second.json["exceptions"] == []
+    assert _published_uses(services, member_id) == [(weekly["id"], sold.json["transaction_id"])]

@@ -53,3 +53,34 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_on(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_promotion_uses_are_filled_from_the_discounts_sales_already_kept(empty_engine):
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from server.models import Member, PromotionUseRecord, SaleDiscount
+
+    upgrade(empty_engine, "0004_pricing")  # a database from before promotion uses were kept
+    at, member = datetime(2026, 3, 2, 9, 30, tzinfo=UTC), uuid.uuid4()
+
+    def discount(sale, line, promotion, member_id=member):
+        return SaleDiscount(transaction_id=sale, line_id=line, promotion_id=promotion, version=1, label="x",
+                            amount_minor=50, member_id=member_id, store_code="B1", at=at + timedelta(minutes=len(sale)))
+
+    with Session(empty_engine) as session:
+        session.add(Member(id=member, name="Ada", tier="basic", consents={}, tier_since=at, created_at=at))
+        session.flush()
+        session.add_all([discount("s1", "1", "P"), discount("s1", "2", "P"), discount("s1", "1", "Q"),
+                         discount("s22", "1", "P"), discount("anon", "1", "P", member_id=None)])
+        session.commit()
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        uses = session.execute(select(PromotionUseRecord.transaction_id, PromotionUseRecord.promotion_id,
+                                      PromotionUseRecord.member_id, PromotionUseRecord.at)).all()
+    # One use per sale and promotion however many lines it discounted; anonymous sales count for nobody.
+    s1_at, s22_at = at + timedelta(minutes=2), at + timedelta(minutes=3)
+    assert sorted(uses) == [("s1", "P", member, s1_at), ("s1", "Q", member, s1_at), ("s22", "P", member, s22_at)]
