@@ -95,8 +95,9 @@ class Returns:
         before = found["returned"]
         if returning is None:
             returning = {ln["line_id"]: ln["qty"] - before.get(ln["line_id"], 0) for ln in found["body"]["lines"]}
-        outcome = self._outcome(found, returning, before)
-        body = self._body(found["body"], kind, returning, outcome)
+        return_id = new_id()  # the return's own transaction id, as the server will post its entries
+        outcome = self._outcome(found, return_id, returning, before)
+        body = self._body(found["body"], return_id, kind, returning, outcome)
         record = {"body": body, "total_minor": -outcome.refund_minor, "returned": returning,
                   "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back}
         refund = refunds.refund_receipt(found, body, returning, outcome, self.ref.store(),
@@ -117,7 +118,8 @@ class Returns:
         product = self.ref.product(sku)
         return product["name"] if product else None
 
-    def _outcome(self, found: dict, returning: dict[str, int], before: dict[str, int]) -> ReturnOutcome:
+    def _outcome(self, found: dict, return_id: str, returning: dict[str, int],
+                 before: dict[str, int]) -> ReturnOutcome:
         body = found["body"]
         points = next((t for t in body["tenders"] if t["kind"] == "points"), None)
         record = SaleRecord(body["id"], body.get("card_number") or "-",
@@ -128,15 +130,16 @@ class Returns:
                             redeemed_points=points["points"] if points else 0,
                             points_tender_minor=points["amount_minor"] if points else 0)
         try:
-            return reverse_return(record, new_id(), self.clock(), returning, before, self.ref.program().expiry)
+            return reverse_return(record, return_id, self.clock(), returning, before, self.ref.program().expiry)
         except LoyaltyError as exc:
             raise ReturnRefused(str(exc)) from None
 
-    def _body(self, sale: dict, kind: str, returning: dict[str, int], outcome: ReturnOutcome) -> dict[str, Any]:
+    def _body(self, sale: dict, return_id: str, kind: str, returning: dict[str, int],
+              outcome: ReturnOutcome) -> dict[str, Any]:
         lines = [{"line_id": ln["line_id"], "sku": ln.get("sku", ""), "qty": returning[ln["line_id"]],
                   "category": ln.get("category", ""), "excluded": ln.get("excluded", False)}
                  for ln in sale["lines"] if returning.get(ln["line_id"])]
-        return {"id": new_id(), "kind": kind, "store": self.till.store, "terminal": self.till.terminal,
+        return {"id": return_id, "kind": kind, "store": self.till.store, "terminal": self.till.terminal,
                 "at": self.clock().isoformat(), "offline": False, "card_number": sale.get("card_number"),
                 "original_id": sale["id"], "lines": [] if kind == "void" else lines,
                 "tenders": [{"kind": "cash", "amount_minor": outcome.money_refund_minor, "points": 0}]}
