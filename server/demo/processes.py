@@ -19,9 +19,19 @@ class DemoProcessError(RuntimeError):
 
 def onecard(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     """Run ``onecard ARGS`` as its own process group, output to ``log``."""
-    out = open(log, "ab")  # noqa: SIM115 - the child owns it for its whole life
-    return subprocess.Popen([sys.executable, "-m", "server.cli", *args], env=env, stdout=out,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen([sys.executable, "-m", "server.cli", *args], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    process.log_path = log  # where to look when it dies
+    return process
+
+
+def _last_lines(process: subprocess.Popen, count: int = 15) -> str:
+    log = getattr(process, "log_path", None)
+    if log is None or not Path(log).exists():
+        return ""
+    lines = Path(log).read_text(errors="replace").splitlines()[-count:]
+    return "\n".join([f"last lines of {log}:", *lines])
 
 
 def wait_until(check: Callable[[], bool], what: str, process: subprocess.Popen | None = None,
@@ -29,7 +39,8 @@ def wait_until(check: Callable[[], bool], what: str, process: subprocess.Popen |
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise DemoProcessError(f"{what}: the process exited with code {process.returncode}")
+            raise DemoProcessError(f"{what}: the process exited with code {process.returncode}\n"
+                                   f"{_last_lines(process)}")
         try:
             if check():
                 return

@@ -5,6 +5,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.processes import REPO, onecard_env
 
 
@@ -33,3 +35,11 @@ def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspen
     assert "overspend: offline redemption left the balance at -" in out
     enrolled = next(row for row in out.splitlines() if "Nora Newcomer" in row and row.rstrip().endswith("ok"))
     assert enrolled.split()[2] == "0"  # enrolled offline at store B with no points, then shopped
+
+
+def test_a_demo_process_that_dies_at_start_is_reported_with_the_end_of_its_log(tmp_path):
+    from server.demo.processes import DemoProcessError, base_env, onecard, wait_until
+
+    process = onecard(["no-such-command"], base_env(), tmp_path / "broken.log")
+    with pytest.raises(DemoProcessError, match=r"(?s)exited with code 2.*broken\.log.*No such command"):
+        wait_until(lambda: False, "broken", process, timeout=30)
