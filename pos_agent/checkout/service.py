@@ -40,6 +40,8 @@ from store_sync.journal import ItemType
 
 log = logging.getLogger(__name__)
 
+KEEP_FINISHED = 20  # completed or cancelled baskets kept in memory, newest last
+
 
 @dataclass
 class Till:
@@ -69,6 +71,7 @@ class CheckoutService:
 
     def open_basket(self) -> dict[str, Any]:
         with self._lock:
+            self._tidy()
             basket = Basket(new_id(), self.clock(), offline=not self.mode.online)
             basket.offline_reason = "" if self.mode.online else self.mode.reason
             self.baskets[basket.id] = basket
@@ -236,6 +239,17 @@ class CheckoutService:
             if abandoned:
                 basket.state = BasketState.CANCELLED
 
+    def _tidy(self) -> None:
+        """Forget what a new basket makes useless: open baskets nothing was put in (cancelled, so a
+        restart does not bring them back) and all but the newest finished ones (a till runs for
+        weeks; a finished basket is only looked at while its receipt is on the register)."""
+        for basket in [b for b in self.baskets.values() if b.state is BasketState.OPEN and _empty(b)]:
+            basket.state = BasketState.CANCELLED
+            self._save(basket)
+        finished = [b.id for b in self.baskets.values() if b.state is not BasketState.OPEN]
+        for basket_id in finished[:-KEEP_FINISHED]:
+            del self.baskets[basket_id]
+
     def _basket(self, basket_id: str, *, open_only: bool = True) -> Basket:
         basket = self.baskets.get(basket_id)
         if basket is None:
@@ -335,6 +349,10 @@ class CheckoutService:
             if basket.member and basket.member.member_id:
                 sales.record_promotion_uses(conn, body["id"], basket.member.member_id, limited_uses, at)
             sales.save_receipt(conn, body["id"], body["id"], text, at)
+
+
+def _empty(basket: Basket) -> bool:
+    return not (basket.items or basket.member or basket.coupons or basket.redemption or basket.tenders)
 
 
 def _limited_uses(priced: PricedBasket, catalogue: Catalogue) -> set[str]:

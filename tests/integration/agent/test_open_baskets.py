@@ -191,3 +191,25 @@ def test_a_basket_reads_back_exactly_and_an_older_shape_of_a_field_falls_back_to
     del body["tenders"][0]["amount_minor"]  # money is never guessed: the whole basket is unreadable
     with pytest.raises(codec.Unreadable, match=r"Tender\.amount_minor is missing"):
         codec.decode(Basket, body)
+
+
+def test_a_new_basket_drops_empty_open_ones_and_the_till_keeps_only_the_newest_finished_baskets(agent, restart):
+    from pos_agent.checkout.service import KEEP_FINISHED
+    from pos_agent.exceptions import BasketNotFound
+
+    parked = _basket(agent, BREAD)  # something in it: kept open
+    empties = [agent.checkout.open_basket()["id"] for _ in range(3)]  # "New sale" pressed three times
+    newest = agent.checkout.open_basket()["id"]
+    assert _saved_ids(agent) == [parked["id"], newest]
+    assert [agent.checkout.view(b)["state"] for b in empties] == ["cancelled"] * 3
+    finished = []
+    for _ in range(KEEP_FINISHED + 5):
+        basket = _basket(agent, BREAD)
+        agent.checkout.add_tender(basket["id"], "cash")
+        finished.append(agent.checkout.complete(basket["id"])["id"])
+    agent.checkout.open_basket()
+    with pytest.raises(BasketNotFound):
+        agent.checkout.view(finished[0])
+    assert agent.checkout.view(finished[-1])["state"] == "completed"
+    assert sum(b.state.value != "open" for b in agent.checkout.baskets.values()) == KEEP_FINISHED
+    assert restart(agent).checkout.view(parked["id"])["lines"][0]["sku"] == "BREAD"
