@@ -41,6 +41,8 @@ class SaleRecord:
         bonus_points: all promotion bonus points of the sale.
         redeemed_points: points the sale took as a tender.
         points_tender_minor: what those points paid, in minor units.
+        money_tenders: tender kind (cash, card...) -> what it paid, in minor units; with the points
+            tender they pay the sale. Empty when unknown: the money then goes back as cash.
     """
 
     transaction_id: str
@@ -50,12 +52,17 @@ class SaleRecord:
     bonus_points: int = 0
     redeemed_points: int = 0
     points_tender_minor: int = 0
+    money_tenders: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for what in ("bonus_points", "redeemed_points", "points_tender_minor"):
             require_non_negative(getattr(self, what), what)
         if self.points_tender_minor > self.total_minor:
             raise InvalidValue("points_tender_minor", self.points_tender_minor, "exceeds the sale")
+        for kind, amount in self.money_tenders.items():
+            require_non_negative(amount, f"money_tenders[{kind}]")
+        if self.money_tenders and sum(self.money_tenders.values()) != self.total_minor - self.points_tender_minor:
+            raise InvalidValue("money_tenders", sum(self.money_tenders.values()), "do not pay the sale")
 
     @property
     def total_minor(self) -> int:
@@ -76,6 +83,9 @@ class ReturnOutcome:
             refunded as points, not as money).
         line_refunds: line_id -> the part of `refund_minor` each returned line refunds; they add
             up to `refund_minor` exactly.
+        money_refunds: tender kind -> the part of `money_refund_minor` going back to it (non-cash
+            tenders first, cash last; all the returns of a sale give each tender back exactly what
+            it paid); empty when the sale's money tenders are not known.
     """
 
     entries: tuple[Entry, ...]
@@ -84,6 +94,7 @@ class ReturnOutcome:
     refund_minor: int
     points_tender_refund_minor: int
     line_refunds: Mapping[str, int] = field(default_factory=dict)
+    money_refunds: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def money_refund_minor(self) -> int:
@@ -164,7 +175,27 @@ def reverse_return(
         entries.append(_entry(sale, return_id, "return-redeemed", redeemed, at, expires_at))
     values_before, values_after = _line_values(sale, returned_before), _line_values(sale, after)
     lines = {line_id: values_after[line_id] - values_before[line_id] for line_id, qty in returning.items() if qty}
-    return ReturnOutcome(tuple(entries), earned + bonus, redeemed, value, tender, lines)
+    money = _money_refunds(sale.money_tenders, owed_before[3] - owed_before[4], owed_after[3] - owed_after[4])
+    return ReturnOutcome(tuple(entries), earned + bonus, redeemed, value, tender, lines, money)
+
+
+def _money_refunds(paid: Mapping[str, int], before: int, after: int) -> dict[str, int]:
+    """Split the money refunded between ``before`` and ``after`` (cumulative) over the tenders that
+    paid: card and other non-cash tenders first, each up to what it paid, cash last. A sale paid
+    by card never turns into cash at the till, and all the returns of a sale together give each
+    tender back exactly what it paid."""
+    if not paid:
+        return {}
+    refunds, start = {}, 0
+    for kind in sorted(paid, key=lambda kind: (kind == "cash", kind)):
+        refunds[kind] = _share(after, start, paid[kind]) - _share(before, start, paid[kind])
+        start += paid[kind]
+    return refunds
+
+
+def _share(refunded: int, start: int, paid: int) -> int:
+    """What a tender has given back once ``refunded`` in all went back, tenders before it first."""
+    return min(max(refunded - start, 0), paid)
 
 
 def void_sale(

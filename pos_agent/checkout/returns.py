@@ -128,7 +128,8 @@ class Returns:
                                   for ln in body["lines"]),
                             line_points=found.get("line_points", {}),
                             redeemed_points=points["points"] if points else 0,
-                            points_tender_minor=points["amount_minor"] if points else 0)
+                            points_tender_minor=points["amount_minor"] if points else 0,
+                            money_tenders=_money_tenders(body, points["amount_minor"] if points else 0))
         try:
             return reverse_return(record, return_id, self.clock(), returning, before, self.ref.program().expiry)
         except LoyaltyError as exc:
@@ -142,7 +143,24 @@ class Returns:
         return {"id": return_id, "kind": kind, "store": self.till.store, "terminal": self.till.terminal,
                 "at": self.clock().isoformat(), "offline": False, "card_number": sale.get("card_number"),
                 "original_id": sale["id"], "lines": [] if kind == "void" else lines,
-                "tenders": [{"kind": "cash", "amount_minor": outcome.money_refund_minor, "points": 0}]}
+                "tenders": _refund_tenders(outcome)}
+
+
+def _money_tenders(sale: dict[str, Any], points_minor: int) -> dict[str, int]:
+    """What each money tender paid of the sale; empty (money goes back as cash) if they do not add up."""
+    paid: dict[str, int] = {}
+    for tender in sale["tenders"]:
+        if tender["kind"] != "points":
+            paid[tender["kind"]] = paid.get(tender["kind"], 0) + tender["amount_minor"]
+    total = sum(line["paid_minor"] for line in sale["lines"])
+    return paid if sum(paid.values()) == total - points_minor else {}
+
+
+def _refund_tenders(outcome: ReturnOutcome) -> list[dict[str, Any]]:
+    """The money going back, tender by tender (card before cash), or all as cash."""
+    back = [{"kind": kind, "amount_minor": amount, "points": 0}
+            for kind, amount in outcome.money_refunds.items() if amount]
+    return back or [{"kind": "cash", "amount_minor": outcome.money_refund_minor, "points": 0}]
 
 
 def _merged(found: dict[str, Any], local: list[dict[str, Any]]) -> dict[str, Any]:

@@ -118,3 +118,20 @@ def test_the_share_once_paid_with_points_goes_back_at_its_money_value_beside_the
     refund = refunds.refund_receipt(found, body, {"1": 1}, outcome, {"code": "B1"}, "EUR", lambda sku: None)
     assert [(t.label, t.amount) for t in refund.paid_back] == [("Cash", 769), ("Points", 400)]
     assert (refund.points.given_back, refund.points.taken_back, refund.lines[0].description) == (200, 7, "WINE")
+
+
+def test_a_sale_paid_by_card_and_cash_is_refunded_to_the_card_first_and_the_rest_as_cash(agent):
+    basket = _basket(agent, WINE, WINE, BREAD)  # 11.69 + 11.69 + 2.49 = 25.87
+    agent.checkout.add_tender(basket["id"], "card", 2000)
+    agent.checkout.add_tender(basket["id"], "cash", 1000)  # 5.87 due: 4.13 change
+    sold = agent.checkout.complete(basket["id"])
+    wine = agent.returns.return_lines(sold["receipt_id"], {"1": 1})
+    assert wine["transaction"]["tenders"] == [{"kind": "card", "amount_minor": 1169, "points": 0}]
+    assert "  Card                               11.69" in wine["receipt_text"].splitlines()
+    rest = agent.returns.void(sold["receipt_id"])  # 11.69 + 2.49: 8.31 left on the card, 5.87 cash
+    assert rest["transaction"]["tenders"] == [{"kind": "card", "amount_minor": 831, "points": 0},
+                                              {"kind": "cash", "amount_minor": 587, "points": 0}]
+    with agent.db.reading() as conn:
+        bodies = [item.body for item in journal.unsent(conn, 10)]
+    assert [t for b in bodies[1:] for t in b["tenders"]] == [*wine["transaction"]["tenders"],
+                                                             *rest["transaction"]["tenders"]]

@@ -93,6 +93,16 @@ def test_rounding_never_refunds_more_points_cents_than_the_part_is_worth():
     assert (rest.refund_minor, rest.points_tender_refund_minor, rest.points_given_back) == (2, 2, 2)
 
 
+def _money_tenders(draw, money: int) -> dict[str, int]:
+    """Cash, card or both (or neither: unknown tenders), paying ``money`` between them."""
+    kinds = draw(st.sampled_from([(), ("cash",), ("card",), ("card", "cash"), ("card", "cash", "voucher")]))
+    if not kinds:
+        return {}
+    cuts = sorted(draw(st.lists(st.integers(0, money), min_size=len(kinds) - 1, max_size=len(kinds) - 1)))
+    bounds = [0, *cuts, money]
+    return {kind: b - a for kind, a, b in zip(kinds, bounds[:-1], bounds[1:], strict=True)}
+
+
 @st.composite
 def sales_and_splits(draw):
     count = draw(st.integers(1, 5))
@@ -106,7 +116,8 @@ def sales_and_splits(draw):
         line_points={line.line_id: draw(st.integers(0, 1000)) for line in lines},
         bonus_points=draw(st.integers(0, 300)),
         redeemed_points=draw(st.integers(0, 5000)),
-        points_tender_minor=draw(st.integers(0, total)),
+        points_tender_minor=(points_minor := draw(st.integers(0, total))),
+        money_tenders=_money_tenders(draw, total - points_minor),
     )
     units = [line.line_id for line in lines for _ in range(line.qty)]
     units = draw(st.permutations(units))
@@ -122,6 +133,7 @@ def test_partial_returns_in_any_split_net_to_exactly_zero_in_points_and_cents(sa
     sale, parts = sale_and_parts
     before: dict[str, int] = {}
     totals = [0, 0, 0, 0]
+    money_back: dict[str, int] = {}
     for n, part in enumerate(parts):
         now: dict[str, int] = {}
         for line_id in part:
@@ -130,6 +142,11 @@ def test_partial_returns_in_any_split_net_to_exactly_zero_in_points_and_cents(sa
         assert min(outcome.points_taken_back, outcome.points_given_back) >= 0
         assert 0 <= outcome.points_tender_refund_minor <= outcome.refund_minor
         assert sum(outcome.line_refunds.values()) == outcome.refund_minor
+        if sale.money_tenders:
+            assert sum(outcome.money_refunds.values()) == outcome.money_refund_minor
+            assert min(outcome.money_refunds.values()) >= 0
+            for kind, amount in outcome.money_refunds.items():
+                money_back[kind] = money_back.get(kind, 0) + amount
         for i, figure in enumerate(
             (
                 outcome.points_taken_back,
@@ -147,3 +164,13 @@ def test_partial_returns_in_any_split_net_to_exactly_zero_in_points_and_cents(sa
         sale.total_minor,
         sale.points_tender_minor,
     ]
+    assert money_back == ({kind: paid for kind, paid in sale.money_tenders.items()} if sale.money_tenders else {})
+
+
+def test_a_split_payment_goes_back_to_the_card_first_and_only_then_as_cash():
+    sale = SaleRecord("T", "ann", (SaleLine("wine", 2400, qty=2), SaleLine("bread", 300)),
+                      money_tenders={"cash": 700, "card": 2000})
+    wine = reverse_return(sale, "R1", utc(2024, 5, 2), {"wine": 1}, {}, POLICY)
+    assert wine.money_refunds == {"card": 1200, "cash": 0}
+    rest = reverse_return(sale, "R2", utc(2024, 5, 2), {"wine": 1, "bread": 1}, {"wine": 1}, POLICY)
+    assert rest.money_refunds == {"card": 800, "cash": 700}
