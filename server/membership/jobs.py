@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from loyalty.expiry import expire_due
@@ -21,7 +22,7 @@ from server.membership.ledger import load_ledger, lock_member, post_entries
 from server.membership.member_cache import aged_out_members, member_stores
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member, withdraw_out_of_scope
-from server.models import LedgerEntry, Member, PostedTransaction, TierChange
+from server.models import JobWatermark, LedgerEntry, Member, PostedTransaction, TierChange
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +38,54 @@ def expire_points_for(session, member_id: uuid.UUID, program: LoyaltyProgram, no
     return expired
 
 
+EXPIRY_JOB = "expire-points"
+# A run looks back this far before its watermark: an entry committed while the previous run was
+# reading (recorded just before its start) is still seen.
+EXPIRY_OVERLAP = timedelta(hours=1)
+
+
+def expiry_candidates(session, now: datetime, since: datetime | None) -> list[uuid.UUID]:
+    """Members with a lot past its expiry that no expire entry has closed yet.
+
+    A lot used up before it expired never gets an expire entry, so without ``since`` (the last
+    run's watermark) every run would look at it again. With it, only lots that expired since, or
+    were recorded since (a lot moved by a merge keeps its expiry), are looked at.
+    """
+    expiry = aliased(LedgerEntry)
+    stmt = select(LedgerEntry.member_id).where(
+        LedgerEntry.expires_at <= now, LedgerEntry.points > 0,
+        ~exists().where(expiry.kind == "expire", expiry.lot_id == LedgerEntry.id))
+    if since is not None:
+        stmt = stmt.where(or_(LedgerEntry.expires_at > since, LedgerEntry.recorded_at > since))
+    return list(session.scalars(stmt.distinct()))
+
+
 def run_points_expiry(now: datetime | None = None) -> int:
     """Expire what is left of every lot past its expiry. Returns points expired by this run."""
     services = job_services()
     now = now or services.clock()
-    expiry = aliased(LedgerEntry)
     with services.db.session() as session:
-        # Lots past their expiry that no expire entry has closed yet.
-        member_ids = session.scalars(select(LedgerEntry.member_id).where(
-            LedgerEntry.expires_at <= now, LedgerEntry.points > 0,
-            ~exists().where(expiry.kind == "expire", expiry.lot_id == LedgerEntry.id)).distinct()).all()
+        since = session.scalar(select(JobWatermark.watermark).where(JobWatermark.job == EXPIRY_JOB))
+        member_ids = expiry_candidates(session, now, since)
     expired = 0
     for member_id in member_ids:
         with services.db.session() as session:
             expired += expire_points_for(session, member_id, services.program, now)
             session.commit()
+    with services.db.session() as session:  # only a run that got through moves the watermark
+        _advance(session, EXPIRY_JOB, now - EXPIRY_OVERLAP)
+        session.commit()
     log.info("points expiry at %s: %d points expired over %d accounts", now, expired, len(member_ids))
     return expired
+
+
+def _advance(session, job: str, watermark: datetime) -> None:
+    """Move the job's watermark forward (one statement: two runs finishing at once both succeed);
+    a run for an earlier instant, late or replayed, never moves it back."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(JobWatermark).values(job=job, watermark=watermark)
+    session.execute(stmt.on_conflict_do_update(index_elements=[JobWatermark.job], set_={"watermark": watermark},
+                                               where=JobWatermark.watermark < watermark))
 
 
 def run_hold_expiry(now: datetime | None = None) -> int:

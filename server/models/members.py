@@ -61,6 +61,9 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("points <> 0", name="points_not_zero"),
         Index("ix_ledger_entries_member_at", "member_id", "at"),
+        # The expiry job looks for lots that expired, or were recorded, since its last run.
+        Index("ix_ledger_entries_expires_at", "expires_at"),
+        Index("ix_ledger_entries_recorded_at", "recorded_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@
 Time moves a lot here, so every staff call logs in afresh (tokens live 8 hours).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from server.membership.jobs import run_points_expiry, run_tier_review
 from tests.integration.membership.conftest import account
@@ -68,3 +68,55 @@ def test_two_expiry_runs_at_once_expire_each_lot_exactly_once(client, desk, till
         run.join(60)
     assert sum(results) == 700 + 800 + 900 + 1000
     assert all(account(client, _desk(client), member_id)["balance"] == 0 for member_id, _ in members)
+
+
+def _candidates(services, now, since):
+    from server.membership.jobs import expiry_candidates
+
+    with services.db.session() as session:
+        return expiry_candidates(session, now, since)
+
+
+def test_a_lot_used_up_before_it_expired_is_not_looked_at_on_every_run(client, desk, till, clock, services):
+    from sqlalchemy import select
+
+    from server.models import JobWatermark
+
+    def watermark():
+        with services.db.session() as session:
+            return session.scalar(select(JobWatermark.watermark).where(JobWatermark.job == "expire-points"))
+
+    clock.now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    member_id, card = _enrol(client, points=1000)  # one lot, expiring at the end of January 2026
+    clock.now = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+    paid = till.sale([line("1", 2000)], card=card, tenders=[{"kind": "points", "amount_minor": 1000, "points": 1000},
+                                                            {"kind": "cash", "amount_minor": 1000}])
+    assert paid.status_code == 201, paid.json  # the lot is spent; 10 points earned in a new lot
+    clock.now = datetime(2026, 2, 1, 0, 0, 1, tzinfo=UTC)
+    assert [str(m) for m in _candidates(services, clock.now, None)] == [member_id]  # nothing marks it used up
+    assert run_points_expiry() == 0
+    assert watermark() == clock.now - timedelta(hours=1)  # an hour of overlap with the next run
+    clock.advance(hours=2)
+    assert run_points_expiry() == 0
+    clock.advance(days=30)
+    assert _candidates(services, clock.now, watermark()) == []  # every later run skips it
+
+
+def test_a_lot_recorded_after_the_last_run_is_expired_even_if_its_expiry_was_before(client, desk, clock, services):
+    import uuid
+
+    from loyalty.entries import Entry, EntryKind
+    from server.membership.ledger import load_ledger, post_entries
+
+    clock.now = datetime(2026, 2, 1, tzinfo=UTC)
+    member_id, _ = _enrol(client)
+    assert run_points_expiry() == 0  # the watermark is now 2026-01-31 23:00
+    clock.advance(days=1)
+    # A lot that arrives late with a past expiry (a merge moves lots as they are).
+    with services.db.session() as session:
+        late = Entry(uuid.uuid4(), member_id, EntryKind.EARN, 300, datetime(2025, 1, 5, tzinfo=UTC),
+                     expires_at=datetime(2026, 1, 15, tzinfo=UTC), source_id="moved")
+        post_entries(session, load_ledger(session, uuid.UUID(member_id)), [late], clock.now)
+        session.commit()
+    assert run_points_expiry() == 300
+    assert account(client, _desk(client), member_id)["balance"] == 0
