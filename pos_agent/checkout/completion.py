@@ -27,8 +27,10 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
     discounts = {line.line_id: [{"promotion_id": d.promotion_id, "version": d.promotion_version,
                                  "label": d.label, "amount_minor": d.amount, "coupon_code": d.coupon_code}
                                 for d in line.discounts] for line in priced.lines}
+    items = {item.line_id: item for item in basket.items}
     lines = [{"line_id": ln.line_id, "sku": skus[ln.line_id], "qty": ln.qty, "paid_minor": ln.paid_minor,
-              "category": ln.category, "excluded": ln.excluded, "discounts": discounts[ln.line_id]}
+              "category": ln.category, "excluded": ln.excluded, "discounts": discounts[ln.line_id],
+              **_measured(items[ln.line_id])}
              for ln in sale_lines(basket, priced, program)]
     member = basket.member
     redeemed = basket.redemption.points if basket.redemption else 0
@@ -42,6 +44,16 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
         "points_redeemed": redeemed if member else None,
         "feed_cursor": feed_cursor,
     }
+
+
+def _measured(item: Item) -> dict[str, int]:
+    """What a weighed or price-embedded barcode told the till, so the server prices the line the same."""
+    found = {}
+    if item.qty_milli is not None:
+        found["qty_milli"] = item.qty_milli
+    if item.price_override is not None:
+        found["unit_price_minor"] = item.price_override
+    return found
 
 
 def tenders_body(basket: Basket) -> list[dict[str, Any]]:

@@ -119,7 +119,9 @@ def resolve_lines(session: Session, lines: tuple[dict, ...]) -> dict[str, Produc
 
 
 def _basket_line(line_id: str, product: Product, line: dict) -> BasketLine:
-    return BasketLine(line_id, product.sku, product.base_price_minor, qty=line.get("qty") or 1,
+    """The engine's line; a price the item's own barcode carried (a re-priced sale's) replaces the shelf price."""
+    unit = line["unit_price_minor"] if line.get("unit_price_minor") is not None else product.base_price_minor
+    return BasketLine(line_id, product.sku, unit, qty=line.get("qty") or 1,
                       qty_milli=line.get("qty_milli"), category=product.category,
                       excluded_from_points=product.excluded_from_points)
 

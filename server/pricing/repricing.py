@@ -66,7 +66,8 @@ def reprice_sale(session: Session, store: str, at, card_number: str | None, line
                  coupons: tuple[str, ...], program: LoyaltyProgram, feed_cursor: int | None = None) -> Repricing:
     """Price the sale's known lines with the till's promotions (see the module docstring)."""
     selling = _selling(session, lines)
-    known = tuple({"line_id": ln["line_id"], "sku": ln["sku"], "qty": ln["qty"]}
+    known = tuple({"line_id": ln["line_id"], "sku": ln["sku"], "qty": ln["qty"], "qty_milli": ln.get("qty_milli"),
+                   "unit_price_minor": ln.get("unit_price_minor")}
                   for ln in lines if selling.get(ln.get("sku")))
     unknown = tuple(UnknownLine(ln, "unknown" if ln.get("sku") not in selling else "inactive")
                     for ln in lines if not selling.get(ln.get("sku")))

@@ -22,6 +22,10 @@ class LineSchema(StrictSchema):
     line_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     sku = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
     qty = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    qty_milli = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1), metadata={
+        "description": "grams (or millilitres) of a weighed item, from its scale barcode; qty is then 1"})
+    unit_price_minor = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=0), metadata={
+        "description": "the price the item's own barcode carried (price-embedded), instead of the shelf price"})
     paid_minor = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0),
                                    metadata={"description": "what the line cost after discounts"})
     category = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))

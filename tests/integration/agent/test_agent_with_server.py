@@ -137,6 +137,27 @@ def test_an_offline_sale_is_re_priced_with_the_promotions_the_till_had_not_those
         assert posted.outcome["exceptions"] == []  # version 2 as the till had it, not version 3
 
 
+def test_weighed_and_price_embedded_items_sold_offline_are_re_priced_as_the_till_priced_them(live_server, till):
+    with live_server.services.db.session() as session:  # the server sells the cheese too (its PLU is the till's)
+        upsert_products(session, [{**catalogue.CHEESE, "barcodes": [], "tax_class": "standard",
+                                   "excluded_from_points": False, "active": True}], live_server.services.clock())
+        session.commit()
+    wait_until(lambda: till.ref.product("CHEESE") is not None, what="the cheese in the feed")
+    live_server.stop()
+    wait_until(lambda: not till.mode.online, what="the till noticing")
+    basket = till.checkout.open_basket()
+    till.checkout.add_item(basket["id"], "2812345005002")  # 500 g of cheese at 19.90/kg: 9.95
+    till.checkout.add_item(basket["id"], "2912345012991")  # a prepacked piece, its price in the barcode: 12.99
+    till.checkout.add_tender(basket["id"], "cash")
+    sold = till.checkout.complete(basket["id"])
+    assert sold["total"] == 995 + 1299
+    live_server.start()
+    _acked(till, 1)
+    with live_server.services.db.session() as session:
+        posted = session.get(PostedTransaction, sold["receipt_id"])
+        assert posted.outcome["exceptions"] == []
+
+
 def test_a_journal_sent_twice_changes_nothing_on_the_server(live_server, till):
     member_id, card = live_server.enrol(points=1000)
     wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
