@@ -38,3 +38,18 @@ def make_terminal(services, store: str, terminal: str, timezone: str = "Europe/B
         publish_program_if_changed(session, services.program, services.settings.currency, services.clock())
         session.commit()
     return credential
+
+
+def seed_member(services, points: int, name: str) -> tuple[str, str]:
+    """Enrol a member with a card and an opening balance; returns (member id, card number)."""
+    from server.membership.members import Enrolment, enrol
+    from server.membership.service_desk import adjust_points
+
+    now = services.clock()
+    with services.db.session() as session:
+        member, card = enrol(session, Enrolment(name=name), services.program, now, Actor.system("test"))
+        if points:
+            adjust_points(session, member.id, f"seed-{member.id}", points, "opening balance",
+                          services.program, now, Actor.system("test"))
+        session.commit()
+        return str(member.id), card.number

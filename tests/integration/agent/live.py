@@ -11,12 +11,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from server.app import create_app
-from server.audit import Actor
 from server.membership.accounts import account_summary
-from server.membership.members import Enrolment, enrol
-from server.membership.service_desk import adjust_points
 from server.models import Member, ReconciliationException
 from tests.integration.agent.catalogue import catalogue_changes, member_payload
+from tests.support.factories import seed_member
 from tests.support.feed import publish
 
 
@@ -48,13 +46,7 @@ class LiveServer:
     def enrol(self, points: int, name: str = "Ada Member") -> tuple[str, str]:
         """A member with a card and a seeded balance, published to the feed like the server would."""
         now = self.services.clock()
-        with self.services.db.session() as session:
-            member, card = enrol(session, Enrolment(name=name), self.services.program, now, Actor.system("test"))
-            if points:
-                adjust_points(session, member.id, f"seed-{member.id}", points, "opening balance",
-                              self.services.program, now, Actor.system("test"))
-            session.commit()
-            member_id, number = str(member.id), card.number
+        member_id, number = seed_member(self.services, points, name)
         publish(self.services.db.engine,
                 ("member", member_id, "upsert", member_payload(member_id, available=points, taken_at=now, name=name),
                  None),

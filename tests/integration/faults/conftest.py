@@ -12,14 +12,11 @@ import requests
 from werkzeug.serving import make_server
 
 from server.app import create_app
-from server.audit import Actor
-from server.membership.members import Enrolment, enrol
-from server.membership.service_desk import adjust_points
 from server.services import Services
 from server.settings import Settings
 from store_sync.http.client import terminal_session
 from tests.conftest import TEST_SECRET
-from tests.support.factories import make_terminal
+from tests.support.factories import make_terminal, seed_member
 
 
 class InProcessServer:
@@ -38,14 +35,7 @@ class InProcessServer:
         return make_terminal(self.services, store, terminal)
 
     def enrol(self, points: int, name: str = "Model Member") -> tuple[str, str]:
-        now = self.services.clock()
-        with self.services.db.session() as session:
-            member, card = enrol(session, Enrolment(name=name), self.services.program, now, Actor.system("test"))
-            if points:
-                adjust_points(session, member.id, f"seed-{member.id}", points, "opening balance",
-                              self.services.program, now, Actor.system("test"))
-            session.commit()
-            return str(member.id), card.number
+        return seed_member(self.services, points, name)
 
 
 class TerminalClient:

@@ -12,6 +12,7 @@ from server.app import create_app
 from server.services import Services
 from store_sync.http.client import terminal_session
 from tests.integration.membership.conftest import account
+from tests.support.concurrency import concurrently
 from tests.support.factories import make_terminal
 from tests.support.tills import line
 
@@ -86,22 +87,6 @@ def _enrol_with_points(services, points):
         return member.id, card.number
 
 
-def _concurrently(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 @pytest.mark.postgres
 def test_concurrent_holds_from_many_tills_never_overdraw_a_balance(live_postgres_server):
     services, url = live_postgres_server
@@ -110,7 +95,7 @@ def test_concurrent_holds_from_many_tills_never_overdraw_a_balance(live_postgres
     calls = [lambda s=s, t=t: s.post(f"{url}/api/v1/holds", json={
         "id": str(uuid.uuid4()), "card_number": card, "points": 500, "store": "B2", "terminal": t})
         for s, t in tills]
-    statuses = sorted(r.status_code for r in _concurrently(calls))
+    statuses = sorted(r.status_code for r in concurrently(calls))
     assert statuses == [201] * 4 + [409] * 6  # 2300 covers four holds of 500
     with services.db.session() as session:
         from server.membership.accounts import account_summary
@@ -134,7 +119,7 @@ def test_concurrent_points_payments_without_holds_never_overdraw_either(live_pos
         return session.post(f"{url}/api/v1/transactions", data=json.dumps(body),
                             headers={"Content-Type": "application/json"})
 
-    results = _concurrently([lambda s=s, t=t: pay(s, t) for s, t in tills])
+    results = concurrently([lambda s=s, t=t: pay(s, t) for s, t in tills])
     assert sorted(r.status_code for r in results) == [201] * 3 + [422] * 5
     with services.db.session() as session:
         from server.membership.ledger import load_ledger

@@ -13,6 +13,7 @@ from server.models import CouponCode, ReconciliationException, SaleDiscount
 from server.services import Services
 from store_sync.http.client import terminal_session
 from tests.integration.pricing.conftest import PRODUCTS, scope
+from tests.support.concurrency import concurrently
 from tests.support.factories import login, make_staff, make_terminal
 
 
@@ -97,22 +98,6 @@ def live_postgres_server(postgres_database, tmp_path):
     services.db.dispose()
 
 
-def _concurrently(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 def _coupon_sale(services, session, url, terminal, code, offline):
     body = {"id": str(uuid.uuid4()), "kind": "sale", "store": "B2", "terminal": terminal,
             "at": services.clock().isoformat(), "offline": offline, "coupons": [code],
@@ -135,11 +120,11 @@ def test_tills_racing_for_one_single_use_coupon_leave_one_winner(live_postgres_s
     codes = client.post(f"/api/v1/promotions/{promotion['id']}/coupons", headers=marketer,
                         json={"count": 2}).json["codes"]
     tills = [(terminal_session(make_terminal(services, "B2", f"T{i}"), url), f"T{i}") for i in range(12)]
-    online = _concurrently([lambda s=s, t=t: _coupon_sale(services, s, url, t, codes[0], False)
+    online = concurrently([lambda s=s, t=t: _coupon_sale(services, s, url, t, codes[0], False)
                             for s, t in tills[:6]])
     assert sorted(r.status_code for r in online) == [201] + [422] * 5
     assert {r.json()["reason"] for r in online if r.status_code == 422} == {"coupon-already-used"}
-    offline = _concurrently([lambda s=s, t=t: _coupon_sale(services, s, url, t, codes[1], True)
+    offline = concurrently([lambda s=s, t=t: _coupon_sale(services, s, url, t, codes[1], True)
                              for s, t in tills[6:]])
     assert [r.status_code for r in offline] == [201] * 6
     with services.db.session() as session:
