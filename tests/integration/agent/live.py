@@ -5,14 +5,18 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from server.app import create_app
 from server.membership.accounts import account_summary
 from server.models import Member, ReconciliationException
+from server.services import Services
+from server.settings import Settings
+from tests.conftest import TEST_SECRET
 from tests.integration.agent.catalogue import catalogue_changes, member_payload
 from tests.support.factories import seed_member
 from tests.support.feed import publish
@@ -72,3 +76,16 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str
             return
         time.sleep(0.02)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture
+def live_server(tmp_path, sqlite_template) -> Iterator[LiveServer]:
+    """The real server on a fresh SQLite file, started, with the store's catalogue on its feed."""
+    services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
+                                                    "database_url": sqlite_template.copy_to(tmp_path)}))
+    server = LiveServer(services)
+    server.start()
+    server.publish_catalogue()
+    yield server
+    server.stop()
+    services.db.dispose()

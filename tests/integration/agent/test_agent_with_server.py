@@ -14,29 +14,14 @@ from pos_agent.runtime import Agent, Timing
 from pos_agent.store import cache, journal
 from server.models import PostedTransaction
 from server.pricing.products import upsert_products
-from server.services import Services
-from server.settings import Settings
-from tests.conftest import TEST_SECRET
 from tests.integration.agent import catalogue
 from tests.integration.agent.catalogue import STORE
-from tests.integration.agent.live import LiveServer, wait_until
+from tests.integration.agent.live import wait_until
 from tests.support.factories import make_terminal
 from tests.support.feed import publish
 
 WINE, COFFEE, BREAD = "4001686301265", "4000417025005", "4006381333931"
 QUICK = Timing(sync_interval=0.2, probe_interval=0.1, backoff_base=0.05, backoff_cap=0.5)
-
-
-@pytest.fixture
-def live_server(tmp_path, sqlite_template):
-    services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
-                                                    "database_url": sqlite_template.copy_to(tmp_path)}))
-    server = LiveServer(services)
-    server.start()
-    server.publish_catalogue()
-    yield server
-    server.stop()
-    services.db.dispose()
 
 
 @pytest.fixture

@@ -12,13 +12,7 @@ import pytest
 from server.pricing.products import upsert_products
 from tests.integration.agent import catalogue
 from tests.integration.agent.live import wait_until
-from tests.integration.agent.test_agent_with_server import (  # noqa: F401
-    BREAD,
-    _acked,
-    _sale,
-    live_server,
-    second_till,
-)
+from tests.integration.agent.test_agent_with_server import BREAD, _acked, _sale, second_till
 from tests.support.factories import login, make_staff
 
 BREAD_PRICE = 249
@@ -28,7 +22,7 @@ def _paid(done) -> int:
     return done["total"]
 
 
-def _promote(live_server, label, rule):  # noqa: F811
+def _promote(live_server, label, rule):
     client = live_server.app.test_client()
     make_staff(live_server.services, f"mia-{len(label)}", "marketing")
     created = client.post("/api/v1/promotions", headers=login(client, f"mia-{len(label)}"), json={
@@ -39,13 +33,13 @@ def _promote(live_server, label, rule):  # noqa: F811
 
 
 @pytest.fixture
-def weekly_bread_offer(live_server):  # noqa: F811
+def weekly_bread_offer(live_server):
     """0.50 off bread, once a week per member."""
     return _promote(live_server, "Bread: 0.50 off, once a week", {"kind": "amount_off", "amount_minor": 50})
 
 
 @pytest.fixture
-def tills(live_server, tmp_path, weekly_bread_offer):  # noqa: F811
+def tills(live_server, tmp_path, weekly_bread_offer):
     with second_till(live_server, tmp_path, "T1") as t1, second_till(live_server, tmp_path, "T2") as t2:
         for agent in (t1, t2):
             wait_until(lambda a=agent: a.ref.catalogue().get(weekly_bread_offer) is not None,
@@ -53,7 +47,7 @@ def tills(live_server, tmp_path, weekly_bread_offer):  # noqa: F811
         yield t1, t2
 
 
-def test_an_offline_till_refuses_an_offer_the_member_used_up_at_another_till(live_server, tills,  # noqa: F811
+def test_an_offline_till_refuses_an_offer_the_member_used_up_at_another_till(live_server, tills,
                                                                             weekly_bread_offer):
     t1, t2 = tills
     member_id, card = live_server.enrol(points=0)
@@ -70,7 +64,7 @@ def test_an_offline_till_refuses_an_offer_the_member_used_up_at_another_till(liv
     assert [d["label"] for line in offline["lines"] for d in line["discounts"]] == []
 
 
-def test_an_offline_till_counts_its_own_unsent_sales_against_the_limit(live_server, tills):  # noqa: F811
+def test_an_offline_till_counts_its_own_unsent_sales_against_the_limit(live_server, tills):
     t1, _ = tills
     member_id, card = live_server.enrol(points=0)
     wait_until(lambda: t1.ref.card(card) is not None, what="the card in the feed")
@@ -86,7 +80,7 @@ def test_an_offline_till_counts_its_own_unsent_sales_against_the_limit(live_serv
     assert "usage-limit-reached" not in live_server.exception_kinds()
 
 
-def test_a_once_a_week_bonus_points_offer_is_counted_at_an_offline_till_too(live_server, tills):  # noqa: F811
+def test_a_once_a_week_bonus_points_offer_is_counted_at_an_offline_till_too(live_server, tills):
     t1, _ = tills
     with live_server.services.db.session() as session:  # the server sells bread too, so it prices the bonus
         upsert_products(session, [{**catalogue.BREAD, "tax_class": "standard", "excluded_from_points": False,

@@ -17,6 +17,7 @@ from pos_agent.store.database import Database
 from pos_agent.web.app import create_app
 from tests.integration.agent.catalogue import STORE, card_payload, catalogue_changes, member_payload
 from tests.integration.agent.fake_link import FakeServerLink
+from tests.integration.agent.live import live_server  # noqa: F401 - a fixture shared by both folders
 
 CARD = CardNumberScheme("27").number_for(1001)
 CHIP_CARD = CardNumberScheme("27").number_for(1002)

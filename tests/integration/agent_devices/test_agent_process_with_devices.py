@@ -17,29 +17,14 @@ import requests
 
 from devices.simulators.escpos_decode import decode
 from devices.simulators.scanner_sim import ScannerSimulator
-from server.services import Services
-from server.settings import Settings
-from tests.conftest import TEST_SECRET
 from tests.devices_support.fixtures import free_port, wait_reader_empty
 from tests.integration.agent.catalogue import STORE
-from tests.integration.agent.live import LiveServer, wait_until
+from tests.integration.agent.live import wait_until
 from tests.support.factories import make_terminal
 from tests.support.processes import REPO, onecard_env
 
 WINE, COFFEE, BREAD = "4001686301265", "4000417025005", "4006381333931"
 UID = bytes.fromhex("04A1B2C3D4E5F6")
-
-
-@pytest.fixture
-def live_server(tmp_path, sqlite_template) -> Iterator[LiveServer]:
-    services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
-                                                    "database_url": sqlite_template.copy_to(tmp_path)}))
-    server = LiveServer(services)
-    server.start()
-    server.publish_catalogue()
-    yield server
-    server.stop()
-    services.db.dispose()
 
 
 class AgentProcess:
