@@ -13,6 +13,7 @@ from devices.exceptions import ConfigError
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent
+from pos_agent.web.access import DEFAULT_HOSTS, HOSTS_ENV, KEY_ENV, LocalAccess
 from pos_agent.web.app import create_app
 from store_sync.exceptions import CredentialError
 from store_sync.signing import TerminalCredential
@@ -48,13 +49,25 @@ def _exit_on_sigterm(signum, frame) -> None:
 @click.option("--devices", "devices_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               default=None, help="this till's card reader, scanner and printer (TOML or JSON)")
 @click.option("--simulate-devices", is_flag=True, help="simulated scanner, printer and card reader for demos")
+@click.option("--allowed-hosts", envvar=HOSTS_ENV, default=DEFAULT_HOSTS, show_default=True,
+              help=f"host names the local API answers to, comma-separated (or {HOSTS_ENV}); add the till's "
+                   "LAN name or address for a register on a tablet")
 def agent(store: str, terminal: str, server_url: str, port: int, host: str, data_dir: Path,
-          credential_file: Path | None, devices_file: Path | None, simulate_devices: bool) -> None:
-    """Run the POS agent of one terminal: local API, register page, sync with the server."""
+          credential_file: Path | None, devices_file: Path | None, simulate_devices: bool,
+          allowed_hosts: str) -> None:
+    """Run the POS agent of one terminal: local API, register page, sync with the server.
+
+    State-changing calls to the local API need the till key: ONECARD_AGENT_KEY if set, else the key
+    generated at the first start in DATA_DIR/agent-STORE-TERMINAL.key.
+    """
     from werkzeug.serving import make_server
 
     from pos_agent.devices.wiring import wire_devices
 
+    try:
+        access = LocalAccess.for_till(data_dir, store, terminal, os.environ.get(KEY_ENV), allowed_hosts)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     link = HttpServerLink(read_credential(credential_file), server_url)
     running = Agent.open(data_dir, link, Till(store, terminal))
     try:
@@ -63,7 +76,7 @@ def agent(store: str, terminal: str, server_url: str, port: int, host: str, data
         running.db.close()
         raise click.UsageError(f"device file {devices_file}: {exc}") from None
     try:
-        server = make_server(host, port, create_app(running), threaded=True)
+        server = make_server(host, port, create_app(running, access), threaded=True)
     except OSError:  # the port is taken: stop the simulators already started
         if running.devices is not None:
             running.devices.stop()
@@ -72,8 +85,8 @@ def agent(store: str, terminal: str, server_url: str, port: int, host: str, data
     if simulate_devices:  # the simulators are child processes (socat, pcscd): stop them on SIGTERM too
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
     running.start()
-    log.info("agent %s/%s listening on http://%s:%d, server %s, data %s", store, terminal, host,
-             server.server_port, server_url, running.db.path)
+    log.info("agent %s/%s listening on http://%s:%d for hosts %s, server %s, data %s", store, terminal, host,
+             server.server_port, ",".join(sorted(access.allowed_hosts)), server_url, running.db.path)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

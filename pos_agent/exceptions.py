@@ -74,6 +74,15 @@ class BasketNotFound(AgentError):
         super().__init__(f"basket {basket_id} is not open", basket_id=basket_id)
 
 
+class NoOpenBasket(AgentError):
+    status = 404
+    slug = "no-open-basket"
+    title = "No open basket"
+
+    def __init__(self) -> None:
+        super().__init__("no basket is open on this till; open one with POST /local/v1/baskets")
+
+
 class BasketStateError(AgentError):
     status = 409
     slug = "basket-state"
@@ -123,6 +132,57 @@ class NotReady(AgentError):
     status = 503
     slug = "not-ready"
     title = "Till not ready"
+
+
+class AccessRefused(AgentError):
+    """A request the till's own page or front end would not send (see ``web.access``)."""
+
+    status = 403
+    slug = "access-refused"
+    title = "Not allowed"
+
+
+class HostNotAllowed(AccessRefused):
+    slug = "host-not-allowed"
+    title = "Host not allowed"
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"this till does not answer to the host name {host!r}", host=host)
+
+
+class ForeignOrigin(AccessRefused):
+    slug = "foreign-origin"
+    title = "Foreign origin"
+
+    def __init__(self, origin: str) -> None:
+        super().__init__(f"requests from {origin!r} are not accepted: only the till's own pages may call it",
+                         origin=origin)
+
+
+class TillKeyMissing(AccessRefused):
+    status = 401
+    slug = "till-key-missing"
+    title = "Till key required"
+
+    def __init__(self, header: str) -> None:
+        super().__init__(f"send the till key in {header} with every POST, PUT, PATCH and DELETE", header=header)
+
+
+class TillKeyWrong(AccessRefused):
+    slug = "till-key-wrong"
+    title = "Wrong till key"
+
+    def __init__(self, header: str) -> None:
+        super().__init__(f"the key in {header} is not this till's key", header=header)
+
+
+class UnsupportedBody(AccessRefused):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+    def __init__(self, mimetype: str) -> None:
+        super().__init__(f"send the body as application/json, not {mimetype}", mimetype=mimetype)
 
 
 class LinkDown(Exception):

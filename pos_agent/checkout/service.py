@@ -78,11 +78,16 @@ class CheckoutService:
             self._save(basket)
             return self.view(basket.id)
 
+    def newest_open_basket_id(self) -> str | None:
+        """The basket on the register: the newest open one, if any (opens nothing)."""
+        with self._lock:
+            open_ids = [b.id for b in self.baskets.values() if b.state is BasketState.OPEN]
+            return open_ids[-1] if open_ids else None
+
     def current_basket_id(self) -> str:
         """The newest open basket (the one on the register), opening one when none is open."""
         with self._lock:
-            open_ids = [b.id for b in self.baskets.values() if b.state is BasketState.OPEN]
-            return open_ids[-1] if open_ids else self.open_basket()["id"]
+            return self.newest_open_basket_id() or self.open_basket()["id"]
 
     def view(self, basket_id: str) -> dict[str, Any]:
         basket = self._basket(basket_id, open_only=False)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from devices.printer import PrintResult
 from pos_agent.devices.exceptions import NoPrinter, NotSimulated
+from pos_agent.web.payload import json_body
 
 blp = Blueprint("local_devices", __name__, url_prefix="/local/v1")
 
@@ -70,13 +71,13 @@ def reprint_all():
 
 @blp.post("/devices/simulate/scan")
 def simulate_scan():
-    code = ScanSchema().load(request.get_json(silent=True) or {})["code"]
+    code = ScanSchema().load(json_body())["code"]
     return {"code": code, "via": _simulation().scan(code)}, 202
 
 
 @blp.post("/devices/simulate/card")
 def simulate_card():
-    data = CardSchema().load(request.get_json(silent=True) or {})
+    data = CardSchema().load(json_body())
     return {"via": _simulation().insert_card(data["card_number"], data["uid"])}, 202
 
 

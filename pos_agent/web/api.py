@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from pos_agent.exceptions import SaleNotFound
+from pos_agent.exceptions import InvalidRequest, NoOpenBasket, SaleNotFound
 from pos_agent.store import journal, sales
 from pos_agent.store.journal import JournalStatus
+from pos_agent.web.payload import json_body
 from pos_agent.web.schemas import (
     CouponSchema,
     EnrolmentSchema,
@@ -29,7 +30,7 @@ def checkout():
 
 
 def body(schema):
-    return schema().load(request.get_json(silent=True) or {})
+    return schema().load(json_body())
 
 
 @blp.get("/status")
@@ -50,8 +51,11 @@ def open_basket():
 
 @blp.get("/baskets/current")
 def current_basket():
-    """The basket on the register: the newest open one (also after a restart), or a new one."""
-    return checkout().view(checkout().current_basket_id())
+    """The basket on the register: the newest open one (also after a restart); 404 when none is open."""
+    basket_id = checkout().newest_open_basket_id()
+    if basket_id is None:
+        raise NoOpenBasket()
+    return checkout().view(basket_id)
 
 
 @blp.get("/baskets/<basket_id>")
@@ -128,7 +132,11 @@ def receipt(receipt_id):
 @blp.get("/journal")
 def journal_items():
     """Journal items by status (default: rejected, which need someone to look at them)."""
-    status = JournalStatus(request.args.get("status", JournalStatus.REJECTED.value))
+    given = request.args.get("status", JournalStatus.REJECTED.value)
+    if given not in set(JournalStatus):
+        raise InvalidRequest(f"no journal status {given!r}",
+                             {"status": [f"one of {', '.join(s.value for s in JournalStatus)}"]})
+    status = JournalStatus(given)
     with agent().db.reading() as conn:
         items = journal.with_status(conn, status)
         counts = journal.counts(conn)

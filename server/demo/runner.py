@@ -7,6 +7,7 @@ can take store B offline and bring it back.
 from __future__ import annotations
 
 import random
+import secrets
 import shutil
 import signal
 import threading
@@ -32,6 +33,8 @@ class Demo:
     chain: SeededChain | None = None
     link_b: StoreLink | None = None
     processes: list = field(default_factory=list)
+    # Each till's key for its local API, given to the agent by setting as a till's POS front end would be.
+    till_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def server_url(self) -> str:
@@ -39,6 +42,9 @@ class Demo:
 
     def agent_url(self, store: str) -> str:
         return f"http://127.0.0.1:{self.agent_ports[store]}"
+
+    def till_headers(self, store: str) -> dict[str, str]:
+        return {"X-OneCard-Till-Key": self.till_keys[store]}
 
     def start(self, say) -> None:
         if self.root.exists():
@@ -67,7 +73,9 @@ class Demo:
             services.db.dispose()
 
     def _start_agent(self, store: str, upstream_port: int) -> None:
-        env = base_env(ONECARD_TERMINAL_CREDENTIAL=str(self.chain.credentials[store]))
+        self.till_keys[store] = secrets.token_urlsafe(32)
+        env = base_env(ONECARD_TERMINAL_CREDENTIAL=str(self.chain.credentials[store]),
+                       ONECARD_AGENT_KEY=self.till_keys[store])
         agent = onecard(["agent", "--store", store, "--terminal", "T1",
                          "--server", f"http://127.0.0.1:{upstream_port}", "--port", str(self.agent_ports[store]),
                          "--data-dir", str(self.root / f"till-{store}"), "--simulate-devices"], env,

@@ -49,18 +49,22 @@ class Ledger:
         return self.opening[member_id] + self.earned.get(member_id, 0) - self.redeemed.get(member_id, 0)
 
 
+def _till(demo: Demo, store: str, path: str, body: dict | None = None) -> dict:
+    """POST to a store's till through its local API, with the till key the demo gave that agent."""
+    return _call("POST", f"{demo.agent_url(store)}/local/v1{path}", json=body, headers=demo.till_headers(store))
+
+
 def sell(demo: Demo, store: str, card: str | None, barcodes: list[str], redeem: int = 0) -> dict:
     """Ring up a sale at a store's till through its local API; returns the completed basket."""
-    till = f"{demo.agent_url(store)}/local/v1"
-    basket = _call("POST", f"{till}/baskets")["id"]
+    basket = _till(demo, store, "/baskets")["id"]
     for code in barcodes:
-        _call("POST", f"{till}/baskets/{basket}/items", json={"code": code})
+        _till(demo, store, f"/baskets/{basket}/items", {"code": code})
     if card:
-        _call("POST", f"{till}/baskets/{basket}/member", json={"card_number": card})
+        _till(demo, store, f"/baskets/{basket}/member", {"card_number": card})
     if redeem:
-        _call("POST", f"{till}/baskets/{basket}/redemption", json={"points": redeem})
-    _call("POST", f"{till}/baskets/{basket}/tenders", json={"kind": "card"})
-    return _call("POST", f"{till}/baskets/{basket}/complete")
+        _till(demo, store, f"/baskets/{basket}/redemption", {"points": redeem})
+    _till(demo, store, f"/baskets/{basket}/tenders", {"kind": "card"})
+    return _till(demo, store, f"/baskets/{basket}/complete")
 
 
 def play(demo: Demo, say) -> bool:
@@ -102,7 +106,7 @@ def play(demo: Demo, say) -> bool:
 def _enrol_offline(demo: Demo, store: str, name: str, ledger: Ledger) -> dict:
     """Hand a pre-printed card to a new member at the till; the till makes the member id."""
     card = CardNumberScheme("27").number_for(999_000_000 + random.Random(name).randrange(1_000_000))
-    enrolled = _call("POST", f"{demo.agent_url(store)}/local/v1/members", json={"name": name, "card_number": card})
+    enrolled = _till(demo, store, "/members", {"name": name, "card_number": card})
     member = {"id": enrolled["member_id"], "name": name, "card": card, "home_store": store}
     demo.chain.members.append(member)
     ledger.opening[member["id"]] = 0
@@ -112,14 +116,13 @@ def _enrol_offline(demo: Demo, store: str, name: str, ledger: Ledger) -> dict:
 def _redeem_big(demo: Demo, store: str, member: dict, ledger: Ledger) -> dict:
     """A basket big enough to take 1,000 points (the rules allow at most half the basket)."""
     expensive = sorted(demo.chain.prices, key=demo.chain.prices.get, reverse=True)[:6]
-    till = f"{demo.agent_url(store)}/local/v1"
-    basket = _call("POST", f"{till}/baskets")["id"]
+    basket = _till(demo, store, "/baskets")["id"]
     for sku in expensive:
-        _call("POST", f"{till}/baskets/{basket}/items", json={"code": demo.chain.barcodes[sku]})
-    _call("POST", f"{till}/baskets/{basket}/member", json={"card_number": member["card"]})
-    _call("POST", f"{till}/baskets/{basket}/redemption", json={"points": 1000})
-    _call("POST", f"{till}/baskets/{basket}/tenders", json={"kind": "card"})
-    sale = _call("POST", f"{till}/baskets/{basket}/complete")
+        _till(demo, store, f"/baskets/{basket}/items", {"code": demo.chain.barcodes[sku]})
+    _till(demo, store, f"/baskets/{basket}/member", {"card_number": member["card"]})
+    _till(demo, store, f"/baskets/{basket}/redemption", {"points": 1000})
+    _till(demo, store, f"/baskets/{basket}/tenders", {"kind": "card"})
+    sale = _till(demo, store, f"/baskets/{basket}/complete")
     ledger.record(store, member["id"], sale["points"]["to_earn"], sale["points"]["redeemed"])
     return sale
 

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
+from pos_agent.web.access import LocalAccess
 from pos_agent.web.app import create_app
 from server.services import Services
 from server.settings import Settings
@@ -39,9 +40,10 @@ def register_url(tmp_path, sqlite_template):
                        Till(STORE, "T1"), timing=Timing(sync_interval=0.2, probe_interval=0.1))
     agent.start()
     wait_until(lambda: agent.mode.online and agent.ref.card(card) is not None, what="the till synced")
-    web = make_server("127.0.0.1", 0, create_app(agent), threaded=True)
+    access = LocalAccess.for_till(tmp_path / "agent", STORE, "T1")  # the key made at first start, as the CLI does
+    web = make_server("127.0.0.1", 0, create_app(agent, access), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{web.server_port}/", card, server, member_id, agent
+    yield f"http://127.0.0.1:{web.server_port}/", card, server, member_id, (agent, access)
     web.shutdown()
     agent.stop()
     server.stop()
@@ -124,8 +126,9 @@ def _slow_first(app, *suffixes, seconds):
 
 
 def test_scans_made_while_the_basket_loads_or_an_answer_is_slow_all_land_in_scan_order(register_url, page):
-    *_, agent = register_url
-    web = make_server("127.0.0.1", 0, _slow_first(create_app(agent), "/baskets/current", "/items", seconds=0.5),
+    *_, (agent, access) = register_url
+    web = make_server("127.0.0.1", 0, _slow_first(create_app(agent, access), "/baskets/current", "/baskets", "/items",
+                                                  seconds=0.5),
                       threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     try:

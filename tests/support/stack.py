@@ -5,8 +5,9 @@ user, a small catalogue on the change feed), then runs ``python -m server.cli se
 one ``python -m server.cli agent`` per store, each agent talking to the server through its own
 ``FaultProxy``. Every process runs in its own process group and is killed in ``close``.
 
-Helpers drive sales through an agent's local HTTP API, kill -9 and restart agents, stop and restart
-the server, wait until journals drain, and read the server's figures (staff API, or the database).
+Helpers drive sales through an agent's local HTTP API (with the till key from the agent's data
+dir), kill -9 and restart agents, stop and restart the server, wait until journals drain, and read
+the server's figures (staff API, or the database).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from server.settings import Settings
 from tests.support.factories import PASSWORD, make_staff, make_terminal
 from tests.support.fault_proxy import FaultProxy
 from tests.support.processes import REPO, onecard_env
+from tests.support.till_api import key_header
 
 SECRET = "e2e-secret-key-that-is-long-enough-for-onecard"
 STAFF = "hq-admin"
@@ -214,7 +216,9 @@ class AgentProcess(Process):
     # -- the local API -------------------------------------------------------------------------
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        response = self.http.request(method, self.url + path, json=body, timeout=30)
+        # The till key is read from the agent's data dir, as a front end on the till would.
+        headers = key_header(self.data_dir, self.store, self.terminal)
+        response = self.http.request(method, self.url + path, json=body, headers=headers, timeout=30)
         payload = response.json() if response.content else {}
         if response.status_code >= 400:
             raise AgentError(response.status_code, payload)

@@ -2,6 +2,8 @@
 "use strict";
 
 const api = "/local/v1";
+// The till key comes with the page (same origin); the agent refuses changes without it.
+const tillKey = document.querySelector('meta[name="onecard-till-key"]').content;
 let basket = null;
 
 const $ = (id) => document.getElementById(id);
@@ -9,13 +11,19 @@ const money = (minor) => (minor < 0 ? "-" : "") + (Math.abs(minor) / 100).toFixe
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
 const toMinor = (text) => Math.round(parseFloat(text.replace(",", ".")) * 100);
 
+class ApiError extends Error {
+  constructor(status, data) {
+    super(data.detail || data.title || "request failed");
+    this.status = status;
+  }
+}
+
 async function call(method, path, body) {
-  const response = await fetch(api + path, {
-    method, headers: body ? {"Content-Type": "application/json"} : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  const headers = {"X-OneCard-Till-Key": tillKey};
+  if (body) headers["Content-Type"] = "application/json";
+  const response = await fetch(api + path, {method, headers, body: body ? JSON.stringify(body) : undefined});
   const data = await response.json();
-  if (!response.ok) throw new Error(data.detail || data.title || "request failed");
+  if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
 
@@ -92,7 +100,15 @@ async function newSale() {
 
 async function resumeSale() {
   // The open basket survives a page reload and an agent restart: show it rather than start another.
-  await act(() => call("GET", "/baskets/current"));
+  // A GET opens nothing, so with no basket open (404) the page opens one.
+  await act(async () => {
+    try {
+      return await call("GET", "/baskets/current");
+    } catch (err) {
+      if (err.status === 404) return call("POST", "/baskets");
+      throw err;
+    }
+  });
   $("scan").focus();
 }
 

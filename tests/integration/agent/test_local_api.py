@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pos_agent.web.app import create_app
 from tests.integration.agent.conftest import CARD
+from tests.support.till_api import local_client
 
 
 @pytest.fixture
 def api(agent):
-    return create_app(agent).test_client()
+    return local_client(agent)
 
 
 def test_a_sale_goes_through_the_local_api_from_basket_to_receipt(api, fake_link):
@@ -44,14 +44,14 @@ def test_a_return_and_a_void_through_the_local_api_answer_with_their_refund_rece
     assert "V O I D" in lines and "1 x Sourdough bread 2.49" in lines and "R E F U N D E D E U R 2 . 4 9" in lines
 
 
-def test_the_current_basket_is_the_newest_open_one_and_a_new_one_once_it_is_done(api):
+def test_the_current_basket_is_the_newest_open_one_and_none_once_it_is_done(api):
     opened = api.post("/local/v1/baskets").json
     api.post(f"/local/v1/baskets/{opened['id']}/items", json={"code": "BREAD"})
     current = api.get("/local/v1/baskets/current").json
     assert (current["id"], [line["sku"] for line in current["lines"]]) == (opened["id"], ["BREAD"])
     api.post(f"/local/v1/baskets/{opened['id']}/cancel")
-    fresh = api.get("/local/v1/baskets/current").json
-    assert fresh["id"] != opened["id"] and (fresh["state"], fresh["lines"]) == ("open", [])
+    gone = api.get("/local/v1/baskets/current")
+    assert gone.status_code == 404 and gone.json["type"].endswith("/no-open-basket")
 
 
 def test_an_unknown_barcode_is_a_problem_json_404_with_the_code(api):

@@ -14,10 +14,10 @@ from pos_agent.devices.manager import DeviceManager
 from pos_agent.link.port import CardLookup
 from pos_agent.runtime import Agent
 from pos_agent.store.database import Database
-from pos_agent.web.app import create_app
 from tests.integration.agent.catalogue import STORE, card_payload, catalogue_changes, member_payload
 from tests.integration.agent.fake_link import FakeServerLink
 from tests.integration.agent.live import live_server  # noqa: F401 - a fixture shared by both folders
+from tests.support.till_api import local_client
 
 CARD = CardNumberScheme("27").number_for(1001)
 CHIP_CARD = CardNumberScheme("27").number_for(1002)
@@ -66,4 +66,4 @@ def with_devices(agent) -> Callable[..., DeviceManager]:
 
 @pytest.fixture
 def api(agent):
-    return create_app(agent).test_client()
+    return local_client(agent)

@@ -22,6 +22,7 @@ from tests.integration.agent.catalogue import STORE
 from tests.integration.agent.live import wait_until
 from tests.support.factories import make_terminal
 from tests.support.processes import REPO, onecard_env
+from tests.support.till_api import key_header
 
 WINE, COFFEE, BREAD = "4001686301265", "4000417025005", "4006381333931"
 UID = bytes.fromhex("04A1B2C3D4E5F6")
@@ -30,9 +31,9 @@ UID = bytes.fromhex("04A1B2C3D4E5F6")
 class AgentProcess:
     """``python -m server.cli agent ...`` with its log in a file; stopped with Ctrl-C (SIGINT)."""
 
-    def __init__(self, args: list[str], log_path) -> None:
+    def __init__(self, args: list[str], log_path, data_dir) -> None:
         self.port = free_port()
-        self.log_path = log_path
+        self.log_path, self.data_dir = log_path, data_dir
         with open(log_path, "w") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "server.cli", "agent", "--port", str(self.port),
                                              *args], env=onecard_env(), cwd=REPO, stdout=log, stderr=log)
@@ -44,7 +45,7 @@ class AgentProcess:
         return requests.get(self.url(path), timeout=5).json()
 
     def post(self, path: str, body: dict | None = None) -> dict:
-        response = requests.post(self.url(path), json=body, timeout=5)
+        response = requests.post(self.url(path), json=body, headers=key_header(self.data_dir, STORE, "T1"), timeout=5)
         assert response.ok, response.text
         return response.json()
 
@@ -80,7 +81,7 @@ def agent_process(live_server, tmp_path, pcscd, pty_pair, printer_sink) -> Itera
                        f'[printer]\nkind = "network"\naddress = "127.0.0.1:{printer_sink.port}"\n')
     agent = AgentProcess(["--store", STORE, "--terminal", "T1", "--server", live_server.url,
                           "--data-dir", str(tmp_path / "agent"), "--credential-file", str(credential),
-                          "--devices", str(devices)], tmp_path / "agent.log")
+                          "--devices", str(devices)], tmp_path / "agent.log", tmp_path / "agent")
     yield agent
     assert agent.stop() == 0, agent.log_path.read_text()
 

@@ -14,6 +14,7 @@ from devices.simulators.scanner_sim import ScannerSimulator
 from pos_agent.web.app import create_app
 from tests.devices_support.fixtures import free_port
 from tests.integration.agent.live import wait_until
+from tests.support.till_api import till_access
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -33,7 +34,7 @@ def page():
 
 @pytest.fixture
 def register(agent):
-    web = make_server("127.0.0.1", 0, create_app(agent), threaded=True)
+    web = make_server("127.0.0.1", 0, create_app(agent, till_access()), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{web.server_port}/"
     web.shutdown()
