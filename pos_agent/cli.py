@@ -64,11 +64,11 @@ def agent(store: str, terminal: str, server_url: str, port: int, host: str, data
 
     from pos_agent.devices.wiring import wire_devices
 
+    link = HttpServerLink(read_credential(credential_file), server_url)
     try:
         access = LocalAccess.for_till(data_dir, store, terminal, os.environ.get(KEY_ENV), allowed_hosts)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    link = HttpServerLink(read_credential(credential_file), server_url)
     running = Agent.open(data_dir, link, Till(store, terminal))
     try:
         wire_devices(running, data_dir, devices_file, simulate_devices)

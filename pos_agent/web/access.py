@@ -94,8 +94,8 @@ class LocalAccess:
     def for_till(cls, data_dir: Path, store: str, terminal: str, key: str | None = None,
                  hosts: str = DEFAULT_HOSTS) -> LocalAccess:
         """The given key (a setting), else the one kept in the data dir; ``hosts`` comma-separated."""
-        key = (key or "").strip() or load_or_create_key(key_path(data_dir, store, terminal))
-        return cls(key, parse_hosts(hosts))
+        allowed = parse_hosts(hosts)  # a bad setting stops the start before a key file is made
+        return cls((key or "").strip() or load_or_create_key(key_path(data_dir, store, terminal)), allowed)
 
     def check(self) -> None:
         """Refuse the current request unless the till's own page or front end could have sent it."""
