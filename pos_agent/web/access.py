@@ -20,7 +20,7 @@ import hmac
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -83,7 +83,7 @@ def load_or_create_key(path: Path) -> str:
 class LocalAccess:
     """The till key and the host names this till answers to."""
 
-    key: str
+    key: str = field(repr=False)  # never in a log line or a traceback
     allowed_hosts: frozenset[str] = parse_hosts(DEFAULT_HOSTS)
 
     def __post_init__(self) -> None:
