@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ import click
 from devices.exceptions import ConfigError
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
-from pos_agent.runtime import Agent
+from pos_agent.runtime import Agent, Timing
 from pos_agent.web.app import create_app
 from store_sync.exceptions import CredentialError
 from store_sync.signing import TerminalCredential
@@ -48,15 +49,20 @@ def _exit_on_sigterm(signum, frame) -> None:
 @click.option("--devices", "devices_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               default=None, help="this till's card reader, scanner and printer (TOML or JSON)")
 @click.option("--simulate-devices", is_flag=True, help="simulated scanner, printer and card reader for demos")
+@click.option("--journal-retention-days", type=click.FloatRange(min=0), default=7, show_default=True,
+              envvar="ONECARD_JOURNAL_RETENTION_DAYS",
+              help="days a journal item the server acknowledged is kept at the till before it is deleted")
 def agent(store: str, terminal: str, server_url: str, port: int, host: str, data_dir: Path,
-          credential_file: Path | None, devices_file: Path | None, simulate_devices: bool) -> None:
+          credential_file: Path | None, devices_file: Path | None, simulate_devices: bool,
+          journal_retention_days: float) -> None:
     """Run the POS agent of one terminal: local API, register page, sync with the server."""
     from werkzeug.serving import make_server
 
     from pos_agent.devices.wiring import wire_devices
 
     link = HttpServerLink(read_credential(credential_file), server_url)
-    running = Agent.open(data_dir, link, Till(store, terminal))
+    running = Agent.open(data_dir, link, Till(store, terminal),
+                         timing=Timing(journal_retention=timedelta(days=journal_retention_days)))
     try:
         wire_devices(running, data_dir, devices_file, simulate_devices)
     except ConfigError as exc:
