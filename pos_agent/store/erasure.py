@@ -3,7 +3,8 @@
 The feed's erasure change (store_sync.entities.ErasedMemberPayload) drops the cached snapshot
 through the cache like any delete; this module scrubs the rest: the name, phone and e-mail in
 journal items (the enrolment made here, and items the server says named the person), the name
-kept with each finished sale's view, and the name on an open basket.
+kept with each finished sale's view, the name on an open basket, and the local member a refused
+enrolment of the person left in the cache.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
+from store_sync.entities import Entity
 from store_sync.journal import ItemType
 
 ERASED = "[erased]"
@@ -39,7 +41,15 @@ def _scrub_journal(conn: sqlite3.Connection, member_id: str, item_ids: set[str])
         body.update({key: None for key in _PERSONAL_FIELDS if key in body})
         conn.execute("UPDATE journal SET body = ?, last_error = ? WHERE id = ?",
                      (json.dumps(body), _reason_only(row["last_error"]), row["id"]))
+        if body.get("member_id") and body["member_id"] != member_id:
+            _drop_placeholder(conn, body["member_id"])
     return len(rows) + sum(r is not None for r in named)
+
+
+def _drop_placeholder(conn: sqlite3.Connection, enrolled_id: str) -> None:
+    """A refused enrolment's local member (it never reaches the feed, so nothing else removes it)."""
+    conn.execute("UPDATE entities SET deleted = 1, payload = '{}' WHERE entity_type = ? AND entity_id = ?",
+                 (Entity.MEMBER.value, enrolled_id))
 
 
 def _reason_only(error: str | None) -> str | None:
