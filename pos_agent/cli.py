@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ import click
 from devices.exceptions import ConfigError
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
-from pos_agent.runtime import Agent
+from pos_agent.runtime import Agent, Timing
 from pos_agent.web.access import DEFAULT_HOSTS, HOSTS_ENV, KEY_ENV, LocalAccess
 from pos_agent.web.app import create_app
 from store_sync.exceptions import CredentialError
@@ -52,9 +53,12 @@ def _exit_on_sigterm(signum, frame) -> None:
 @click.option("--allowed-hosts", envvar=HOSTS_ENV, default=DEFAULT_HOSTS, show_default=True,
               help=f"host names the local API answers to, comma-separated (or {HOSTS_ENV}); add the till's "
                    "LAN name or address for a register on a tablet")
+@click.option("--journal-retention-days", type=click.FloatRange(min=0), default=7, show_default=True,
+              envvar="ONECARD_JOURNAL_RETENTION_DAYS",
+              help="days a journal item the server acknowledged is kept at the till before it is deleted")
 def agent(store: str, terminal: str, server_url: str, port: int, host: str, data_dir: Path,
           credential_file: Path | None, devices_file: Path | None, simulate_devices: bool,
-          allowed_hosts: str) -> None:
+          allowed_hosts: str, journal_retention_days: float) -> None:
     """Run the POS agent of one terminal: local API, register page, sync with the server.
 
     State-changing calls to the local API need the till key: ONECARD_AGENT_KEY if set, else the key
@@ -69,7 +73,8 @@ def agent(store: str, terminal: str, server_url: str, port: int, host: str, data
         access = LocalAccess.for_till(data_dir, store, terminal, os.environ.get(KEY_ENV), allowed_hosts)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    running = Agent.open(data_dir, link, Till(store, terminal))
+    running = Agent.open(data_dir, link, Till(store, terminal),
+                         timing=Timing(journal_retention=timedelta(days=journal_retention_days)))
     try:
         wire_devices(running, data_dir, devices_file, simulate_devices)
     except ConfigError as exc:

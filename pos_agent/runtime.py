@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pos_agent.checkout.reference import ReferenceData
@@ -17,7 +17,7 @@ from pos_agent.store import journal
 from pos_agent.store.database import Database
 from pos_agent.sync.backoff import Backoff
 from pos_agent.sync.feed_puller import FeedPuller
-from pos_agent.sync.journal_sender import JournalSender
+from pos_agent.sync.journal_sender import DEFAULT_RETENTION, JournalSender
 from pos_agent.sync.mode import LinkMode
 from store_sync.exceptions import FeedOrderError
 
@@ -36,6 +36,7 @@ class Timing:
     probe_interval: float = 0.25  # how often an offline till asks whether the server is back
     backoff_base: float = 0.2
     backoff_cap: float = 30.0
+    journal_retention: timedelta = DEFAULT_RETENTION  # acknowledged journal items are then deleted
 
 
 class Agent:
@@ -48,7 +49,8 @@ class Agent:
         self.mode = LinkMode(clock)
         self.ref = ReferenceData(db, till.store)
         self.puller = FeedPuller(db, link, clock)
-        self.sender = JournalSender(db, link, till.store, till.terminal, clock)
+        self.sender = JournalSender(db, link, till.store, till.terminal, clock,
+                                    retention=self.timing.journal_retention)
         self.backoff = Backoff(self.timing.backoff_base, self.timing.backoff_cap)
         self._wake, self._stop = threading.Event(), threading.Event()
         self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set)

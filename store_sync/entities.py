@@ -93,6 +93,25 @@ class MemberPayload(_Payload):
         "description": "uses of live usage-limited promotions recent enough to count in a current period"})
 
 
+class ErasedMemberPayload(_Payload):
+    """A member delete that says the person was erased: the till drops them and scrubs its own copies.
+
+    Every earlier change of an erased member is rewritten to this tombstone (under its own seq);
+    the erase's last change also lists the ids of journal items the server found naming the person.
+    """
+
+    id = ma.fields.String(required=True)
+    erased = ma.fields.Boolean(required=True)
+    journal_items = ma.fields.List(ma.fields.String(), load_default=list)
+
+
+def erased_member(payload: dict | None) -> dict | None:
+    """The erasure a member delete carries, or None for a plain withdrawal."""
+    if not payload or not payload.get("erased"):
+        return None
+    return ErasedMemberPayload().load(payload)
+
+
 class CardPayload(_Payload):
     number = ma.fields.String(required=True)
     member_id = ma.fields.String(required=True)

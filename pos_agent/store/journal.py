@@ -56,6 +56,16 @@ def note_failure(conn: sqlite3.Connection, item_ids: list[str], error: str) -> N
                      [(error, item_id) for item_id in item_ids])
 
 
+def prune_acked(conn: sqlite3.Connection, before: datetime) -> int:
+    """Delete items the server acknowledged before ``before`` (a UTC instant); returns how many.
+
+    Only acknowledged items go: the server holds them now, and an enrolment's personal data must
+    not stay readable at the till for longer than the retention period.
+    """
+    return conn.execute("DELETE FROM journal WHERE status = ? AND sent_at < ?",
+                        (JournalStatus.ACKED.value, before.isoformat())).rowcount
+
+
 def with_status(conn: sqlite3.Connection, status: JournalStatus) -> list[JournalItem]:
     rows = conn.execute("SELECT * FROM journal WHERE status = ? ORDER BY seq", (status.value,)).fetchall()
     return [_item(row) for row in rows]

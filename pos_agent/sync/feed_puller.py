@@ -2,7 +2,8 @@
 
 Each changes page is applied together with its ``next_cursor`` in one local transaction, so a
 crash leaves either the page and its cursor or neither; a page seen again changes nothing
-because every entity keeps the seq that produced it.
+because every entity keeps the seq that produced it. A member delete that says the person was
+erased also scrubs them from the journal, kept sales and open baskets (pos_agent.store.erasure).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from datetime import datetime
 
 from pos_agent.store import cache
 from pos_agent.store.database import Database
+from pos_agent.store.erasure import forget_member
 from store_sync.cursor import check_page
-from store_sync.feed import ChangesPage, Op, SnapshotPage
+from store_sync.entities import Entity, erased_member
+from store_sync.feed import Change, ChangesPage, Op, SnapshotPage
 
 LAST_CAUGHT_UP = "caught_up_at"
 
@@ -63,12 +66,21 @@ class FeedPuller:
     def _apply_page(self, page: ChangesPage, cursor: int) -> int:
         check_page(page, cursor)
         with self.db.transaction() as conn:
-            changed = sum(cache.apply_change(conn, c.entity_type, c.entity_id, c.seq,
-                                             None if c.op is Op.DELETE else c.payload)
-                          for c in page.items)
+            changed = sum(_apply(conn, c) for c in page.items)
             cache.set_cursor(conn, page.next_cursor)
             if not page.has_more:
                 cache.set_state(conn, LAST_CAUGHT_UP, self.clock().isoformat())
         if changed:
             self.on_catalogue_change()
         return changed
+
+
+def _apply(conn, change: Change) -> bool:
+    """Apply one change; an erased member is also scrubbed from the till's own records."""
+    if change.op is not Op.DELETE:
+        return cache.apply_change(conn, change.entity_type, change.entity_id, change.seq, change.payload)
+    changed = cache.apply_change(conn, change.entity_type, change.entity_id, change.seq, None)
+    erasure = erased_member(change.payload) if change.entity_type == Entity.MEMBER else None
+    if erasure is not None:  # scrubbing again when the change is seen twice changes nothing new
+        changed = bool(forget_member(conn, change.entity_id, erasure["journal_items"])) or changed
+    return changed

@@ -3,7 +3,9 @@
 An item leaves the unsent set only when the server says ``applied`` or ``duplicate``.
 ``rejected`` items are kept with the reason (shown on the register); ``retry`` items are sent
 again on a later round. Until the server offers POST /sync/journal, items are posted one by
-one to POST /transactions, whose answers map onto the same statuses.
+one to POST /transactions, whose answers map onto the same statuses. Acknowledged items are
+deleted ``retention`` after their acknowledgement (each ``drain`` prunes), so what the server
+already holds -- an enrolment's name, phone and e-mail -- does not stay at the till.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pos_agent.exceptions import JournalEndpointMissing
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # Rejections of POST /transactions that a later send can cure (the sale it undoes is on its way).
 _RETRYABLE_REASONS = frozenset({"original-unknown"})
+DEFAULT_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,10 @@ class JournalSender:
     """Sends unsent journal items; one ``send_round`` is one batch (raises LinkDown on no answer)."""
 
     def __init__(self, db: Database, link, store: str, terminal: str, clock: Callable[[], datetime],
-                 *, batch_size: int = 50) -> None:
+                 *, batch_size: int = 50, retention: timedelta = DEFAULT_RETENTION) -> None:
         self.db, self.link, self.store, self.terminal, self.clock = db, link, store, terminal, clock
         self.batch_size = min(batch_size, MAX_BATCH)
+        self.retention = retention
         self.batch_endpoint = True
 
     def send_round(self) -> Round:
@@ -55,14 +59,20 @@ class JournalSender:
         return self._record(items, results)
 
     def drain(self, max_rounds: int = 100) -> Round:
-        """Send until nothing new is acknowledged (retry items wait for the next drain)."""
+        """Send until nothing new is acknowledged (retry items wait for the next drain), then prune."""
         total = Round()
         for _ in range(max_rounds):
             done = self.send_round()
             total = Round(*(a + b for a, b in zip(_tuple(total), _tuple(done), strict=True)))
             if done.acked == 0 or done.sent < self.batch_size:
-                return total
+                break
+        self.prune()
         return total
+
+    def prune(self) -> int:
+        """Delete items acknowledged longer than ``retention`` ago; returns how many."""
+        with self.db.transaction() as conn:
+            return journal.prune_acked(conn, self.clock() - self.retention)
 
     def _send(self, items: list[JournalItem]) -> dict[str, dict[str, Any]]:
         if self.batch_endpoint:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+from flask import jsonify
 from sqlalchemy import and_, or_, select
 
 from server.api.blueprint import Blueprint
-from server.api.context import BEARER, acting, db_session, services, staff_required
+from server.api.context import BEARER, acting, current_staff, db_session, services, staff_required
 from server.api.pagination import decode_cursor, encode_cursor
-from server.auth.roles import Role
+from server.auth.roles import Role, role_allows
 from server.exceptions import OneCardError
 from server.membership.accounts import account_summary
 from server.membership.cards import issue_card
-from server.membership.members import Enrolment, enrol, get_member, search_members, update_member
+from server.membership.members import Enrolment, enrol, get_member, update_member
+from server.membership.search import active_cards, display_name, search_members
 from server.membership.service_desk import adjust_points, erase_member, export_member, merge_members
 from server.models import LedgerEntry
 from server.schemas.common import PageQuerySchema, attributes
@@ -31,6 +33,8 @@ from server.schemas.members import (
     MemberPageSchema,
     MemberSchema,
     MemberSearchQuerySchema,
+    MemberSummaryPageSchema,
+    MemberSummarySchema,
     MemberUpdateSchema,
     MergedSchema,
     MergeSchema,
@@ -62,16 +66,29 @@ def create_member(body):
 
 
 @blp.route("")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, description="member_service and admin get full records (MemberPage); cashiers get "
+         "what a till needs (MemberSummaryPage): id, display name, active cards, tier.")
 @staff_required(SERVICE, CASHIER)
 @blp.arguments(MemberSearchQuerySchema, location="query")
 @blp.response(200, MemberPageSchema)
 def find_members(query):
-    after = _search_cursor(query["cursor"])
-    found = search_members(db_session(), query["q"], query["limit"] + 1, after)
-    items = found[: query["limit"]]
-    more = len(found) > query["limit"]
-    return {"items": items, "next_cursor": str(items[-1].id) if more else None}
+    session = db_session()
+    items, more = search_members(session, query["q"], query["limit"], _search_cursor(query["cursor"]))
+    next_cursor = str(items[-1].id) if more else None
+    if _sees_personal_data():
+        return {"items": items, "next_cursor": next_cursor}
+    return jsonify(MemberSummaryPageSchema().dump({"items": _summaries(session, items), "next_cursor": next_cursor}))
+
+
+def _sees_personal_data() -> bool:
+    """Member service and admins see phone, e-mail and notes; a cashier sees only what a till needs."""
+    return role_allows(current_staff().role, {SERVICE})
+
+
+def _summaries(session, members) -> list[dict]:
+    cards = active_cards(session, [m.id for m in members])
+    return [{"id": m.id, "display_name": display_name(m.name), "cards": cards[m.id], "tier": m.tier}
+            for m in members]
 
 
 def _search_cursor(cursor: str | None) -> uuid.UUID | None:
@@ -82,11 +99,16 @@ def _search_cursor(cursor: str | None) -> uuid.UUID | None:
 
 
 @blp.route("/<uuid:member_id>")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, description="member_service and admin get the full record (Member); cashiers get "
+         "a MemberSummary.")
 @staff_required(SERVICE, CASHIER)
 @blp.response(200, MemberSchema)
 def read_member(member_id):
-    return get_member(db_session(), member_id)
+    session = db_session()
+    member = get_member(session, member_id)
+    if _sees_personal_data():
+        return member
+    return jsonify(MemberSummarySchema().dump(_summaries(session, [member])[0]))
 
 
 @blp.route("/<uuid:member_id>", methods=["PATCH"])

@@ -1,4 +1,4 @@
-"""Members: enrolment, profile changes, look-up and search."""
+"""Members: enrolment, profile changes and look-up (search: server.membership.search)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from loyalty.contacts import normalize_email, normalize_phone
-from loyalty.exceptions import LoyaltyError
 from loyalty.members import Consents, MemberProfile
 from server.audit import Actor, write_audit
 from server.exceptions import Conflict, NotFound, OneCardError
@@ -18,6 +15,7 @@ from server.ids import new_id
 from server.membership.cards import issue_card
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member, withdraw_member
+from server.membership.search import squeeze
 from server.models import Card, Member
 
 
@@ -71,7 +69,7 @@ def enrol(session: Session, request: Enrolment, program: LoyaltyProgram, now: da
 
 def _copy_profile(member: Member, profile: MemberProfile) -> None:
     member.name = profile.name
-    member.name_search = profile.name.casefold()
+    member.name_search = squeeze(profile.name).casefold()
     member.phone = profile.phone
     member.email = profile.email
     member.home_store = profile.home_store
@@ -110,31 +108,3 @@ def update_member(session: Session, member: Member, changes: dict, program: Loya
     write_audit(session, at=now, actor=actor, action="member.updated", target=str(member.id),
                 details={"fields": sorted(changes)})
     return member
-
-
-def search_members(session: Session, query: str, limit: int, after: uuid.UUID | None) -> list[Member]:
-    """Find members by card number, phone, e-mail or a fragment of the name (id order)."""
-    stmt = select(Member).where(Member.erased_at.is_(None), Member.merged_into.is_(None))
-    stmt = stmt.where(_match(query.strip()))
-    if after is not None:
-        stmt = stmt.where(Member.id > after)
-    return list(session.scalars(stmt.order_by(Member.id).limit(limit)))
-
-
-def _match(query: str):
-    if query.isdigit() and len(query) == 13:
-        return Member.id.in_(select(Card.member_id).where(Card.number == query))
-    if "@" in query:
-        return func.lower(Member.email) == _try(normalize_email, query).lower()
-    digits = query.replace(" ", "").replace("-", "")
-    if digits.lstrip("+").isdigit() and len(digits.lstrip("+")) >= 6:
-        return or_(Member.phone == _try(normalize_phone, digits), Member.phone.endswith(digits.lstrip("+")))
-    fragment = query.casefold().replace("%", "").replace("_", "")
-    return Member.name_search.contains(fragment)
-
-
-def _try(normalise, value: str) -> str:
-    try:
-        return normalise(value)
-    except LoyaltyError:  # a malformed query simply matches nothing
-        return value

@@ -14,11 +14,20 @@ from loyalty.merge import merge_accounts
 from server.audit import Actor, write_audit
 from server.exceptions import OneCardError
 from server.membership.cards import to_value
+from server.membership.erasure import (
+    person_of,
+    publish_erasure,
+    redact,
+    rewrite_feed,
+    scrub_exceptions,
+    scrub_reasons,
+    scrub_rejections,
+)
 from server.membership.ledger import load_ledger, lock_member, post_entries
 from server.membership.members import to_profile
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_cards_of, publish_member
-from server.models import AuditRecord, Card, Hold, LedgerEntry, Member, PostedTransaction
+from server.models import Card, Hold, LedgerEntry, Member, PostedTransaction
 
 
 class ReasonRequired(OneCardError):
@@ -109,19 +118,30 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
 
 
 def erase_member(session: Session, member: Member, reason: str, now: datetime, actor: Actor) -> None:
-    """Remove personal data; ledger entries and sales stay, anonymous, for the books."""
+    """Remove personal data everywhere it was copied; ledger entries and sales stay, anonymous, for the books.
+
+    One transaction: the member row, past change-feed payloads (tombstones under the same seq),
+    ledger and audit reasons, refused journal items and reconciliation details are scrubbed
+    together, and a last change tells every till to drop the member and scrub its own copies.
+    The erase's own audit record keeps who, when and which member, and the reason with any
+    mention of the person removed.
+    """
     reason = _require_reason(reason)
     lock_member(session, member.id)
+    person = person_of(member)
+    cards = list(session.scalars(select(Card.number).where(Card.member_id == member.id)))
     member.name = member.name_search = member.notes = ""
     member.phone = member.email = None
     member.consents = {}
     member.erased_at = now
     session.execute(update(Card).where(Card.member_id == member.id, Card.state == "active")
-                    .values(state="blocked", state_changed_at=now, chip_uid=None))
-    publish_member(session, member.id, None, now)  # a delete: tills forget the person
+                    .values(state="blocked", state_changed_at=now))
+    session.execute(update(Card).where(Card.member_id == member.id).values(chip_uid=None))
+    session.flush()
+    rewrite_feed(session, person, cards, now)
+    scrub_reasons(session, person, cards)
+    scrub_exceptions(session, person)
+    publish_erasure(session, person, scrub_rejections(session, person), now)
     publish_cards_of(session, member.id, now)
-    # Free text in earlier audit records may name the member: keep the act, drop the words.
-    session.execute(update(AuditRecord).where(AuditRecord.target == str(member.id))
-                    .values(reason="[erased]"))
     write_audit(session, at=now, actor=actor, action="member.erased", target=str(member.id),
-                reason=reason)
+                reason=redact(reason, person.pattern()))

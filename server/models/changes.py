@@ -23,7 +23,12 @@ UNSEQUENCED = text("seq IS NULL")
 
 
 class ChangeRecord(Base):
-    """One change to something a till needs. Rows are never updated after they get a ``seq``."""
+    """One change to something a till needs.
+
+    Rows are never updated after they get a ``seq``, with one exception: erasing a member turns
+    that member's past rows into tombstones (and their cards' rows into the cards' erased state)
+    under the same ``seq``, so no reader finds the person's data at any cursor.
+    """
 
     __tablename__ = "change_log"
     __table_args__ = (

@@ -2,6 +2,7 @@
 
 import marshmallow as ma
 
+from server.membership.search import MAX_RESULTS
 from server.schemas.common import PageQuerySchema, StrictSchema
 
 CARD_NUMBER = ma.validate.Regexp(r"^\d{13}$", error="a card number is 13 digits")
@@ -62,12 +63,27 @@ class EnrolledSchema(MemberSchema):
 
 
 class MemberSearchQuerySchema(PageQuerySchema):
-    q = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=200),
-                         metadata={"description": "card number, phone, e-mail or part of the name"})
+    q = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=200), metadata={
+        "description": "a full card number, phone or e-mail, or at least 3 letters of the name"})
+    limit = ma.fields.Integer(load_default=MAX_RESULTS, validate=ma.validate.Range(min=1, max=MAX_RESULTS))
 
 
 class MemberPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(MemberSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class MemberSummarySchema(ma.Schema):
+    """What a till needs to serve a member: who (as a display name), which card, which tier."""
+
+    id = ma.fields.UUID()
+    display_name = ma.fields.String(metadata={"description": "first name and the initial of the last"})
+    cards = ma.fields.List(ma.fields.String(), metadata={"description": "the member's active card numbers"})
+    tier = ma.fields.String()
+
+
+class MemberSummaryPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(MemberSummarySchema))
     next_cursor = ma.fields.String(allow_none=True)
 
 

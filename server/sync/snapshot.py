@@ -1,7 +1,9 @@
 """A store's snapshot, built from the change log: the latest change per entity up to a cursor.
 
-Sequenced rows never change, so the snapshot as of cursor C is the same whenever it is read; its
-pages may be fetched over minutes while writers go on, and the feed continues from C with no gap.
+Sequenced rows never change (except an erased member's, which become tombstones), so the snapshot
+as of cursor C is the same whenever it is read, but for erased members; its pages may be fetched
+over minutes while writers go on, and the feed continues from C with no gap (an erasure also
+appends a change after C, so a till that took the member from an earlier page drops them).
 """
 
 from __future__ import annotations
