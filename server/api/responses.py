@@ -7,6 +7,8 @@ the shape of an operation, so a spec plugin adds them to every operation that ha
 - a JSON body: 400 (it does not match its schema), 413 (too large), 415 (not JSON);
 - query parameters: 400 (they do not match their schema);
 - a path parameter: 404 (nothing has that id);
+- query or path parameters: 414, when the request line is longer than gunicorn accepts (4094
+  bytes); gunicorn answers that itself, before the application, with a small text/html page;
 - a bearer token or a terminal signature: 401 (missing, expired, forged, replayed) and 403
   (the role or the terminal's store may not do this).
 
@@ -35,6 +37,8 @@ DESCRIPTIONS = {
     404: "nothing has this id",
     409: "the request conflicts with the current state",
     413: "the body is larger than the server accepts",
+    414: "the request line is longer than the HTTP server (gunicorn) accepts; answered by gunicorn "
+         "itself as text/html, without X-Request-ID",
     415: "the body is not JSON",
     422: "the request is well-formed but breaks a business rule",
     429: "too many failed logins; wait for Retry-After seconds",
@@ -57,6 +61,11 @@ def register_components(spec, problem_schema) -> None:
         lazy=True)
     for status in HTTPStatus:
         if status < 400:
+            continue
+        if status == HTTPStatus.REQUEST_URI_TOO_LONG:
+            spec.components.response(response_name(status), {
+                "description": DESCRIPTIONS[status], "content": {"text/html": {"schema": {"type": "string"}}}},
+                lazy=True)
             continue
         headers = {REQUEST_ID_HEADER: REQUEST_ID_HEADER}
         if status == HTTPStatus.TOO_MANY_REQUESTS:
@@ -89,9 +98,9 @@ class ProblemResponses(BasePlugin):
         if "requestBody" in operation:
             statuses |= {400, 413, 415}
         if any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", [])):
-            statuses.add(400)
+            statuses |= {400, 414}
         if "{" in path:
-            statuses.add(404)
+            statuses |= {404, 414}
         if operation.get("security"):
             statuses |= {401, 403}
         return statuses
