@@ -37,6 +37,7 @@ from schemathesis.checks import (
 )
 from schemathesis.core.failures import Failure, FailureGroup
 
+from server.pricing.products import upsert_products
 from server.services import Services
 from server.settings import Settings
 from store_sync.signing import TerminalCredential, read_signed_headers, sign_request, verify_signature
@@ -48,7 +49,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 SECRET = "schemathesis-secret-key-that-is-long-enough-for-onecard"
 STAFF = "fuzz-admin"
-STORE, TERMINAL = "S001", "T1"
+STORE, TERMINAL, SKU = "S001", "T1", "COFFEE"
 EXAMPLES_PER_OPERATION = 15  # per operation and per mode (valid requests, requests that break the document)
 TIME_BUDGET = 210.0  # seconds of requests; operations not reached by then make the test fail
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -86,28 +87,42 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _seed(database_url: str, data_dir: Path) -> TerminalCredential:
+@dataclass(frozen=True)
+class Live:
+    url: str
+    credential: TerminalCredential
+    known: dict[str, str]  # path parameter -> a value the server holds
+    log_path: Path
+
+
+def _seed(database_url: str, data_dir: Path) -> tuple[TerminalCredential, dict[str, str]]:
+    """A staff admin, a store with a terminal, a product, and a member with a card and 1,200 points."""
     services = Services.build(Settings.from_values({"data_dir": str(data_dir), "secret_key": SECRET,
                                                     "database_url": database_url}))
     try:
         make_staff(services, STAFF, "admin")
         credential = make_terminal(services, STORE, TERMINAL)
-        seed_member(services, 1200, "Ada Fuzz")
+        member_id, card_number = seed_member(services, 1200, "Ada Fuzz")
+        with services.db.session() as session:
+            upsert_products(session, [{"sku": SKU, "name": "Coffee", "category": "pantry", "base_price_minor": 1500,
+                                       "barcodes": ["4000417025005"], "excluded_from_points": False,
+                                       "tax_class": "standard", "active": True}], services.clock())
+            session.commit()
     finally:
         services.db.dispose()
-    return credential
+    return credential, {"code": STORE, "member_id": member_id, "number": card_number, "sku": SKU}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A gunicorn ``onecard server`` on a fresh, seeded PostgreSQL database: (url, terminal credential, log)."""
+    """A gunicorn ``onecard server`` on a fresh, seeded PostgreSQL database."""
     root = tmp_path_factory.mktemp("schemathesis")
     database = PostgresTestDatabase()
     database.create()
     log_path = root / "server.log"
     process = None
     try:
-        credential = _seed(database.url, root)
+        credential, known = _seed(database.url, root)
         port = _free_port()
         env = onecard_env(database_url=database.url, data_dir=str(root), secret_key=SECRET)
         with log_path.open("w") as log:
@@ -116,7 +131,7 @@ def server(tmp_path_factory):
                                        stdin=subprocess.DEVNULL, start_new_session=True)
         url = f"http://127.0.0.1:{port}"
         _wait_until_healthy(url, process, log_path)
-        yield url, credential, log_path
+        yield Live(url, credential, known, log_path)
     finally:
         if process is not None:
             with contextlib.suppress(ProcessLookupError):
@@ -144,7 +159,7 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> 
 @pytest.fixture(scope="module")
 def sessions(server) -> dict[str, requests.Session]:
     """One HTTP session per way of authenticating: a staff admin's token, the terminal's signature."""
-    url, credential, _ = server
+    url, credential = server.url, server.credential
     response = requests.post(f"{url}/api/v1/auth/token", json={"username": STAFF, "password": PASSWORD},
                              timeout=30)
     assert response.status_code == 200, response.text
@@ -158,7 +173,7 @@ def sessions(server) -> dict[str, requests.Session]:
 
 @pytest.fixture(scope="module")
 def api_schema(server):
-    url, _, _ = server
+    url = server.url
     config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
     return schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json", config=config)
 
@@ -176,18 +191,21 @@ class Finding:
         return f"{self.operation}: {self.check} (status {self.status}): {message}\n    {self.reproduce}"
 
 
-def exercise(operation, mode: GenerationMode, call: Callable[[Case], None]) -> None:
-    """Run ``call`` on up to EXAMPLES_PER_OPERATION cases of ``mode``, the same ones on every run."""
+def exercise(operation, mode: GenerationMode, call: Callable[[Case], None], **fixed) -> None:
+    """Run ``call`` on up to EXAMPLES_PER_OPERATION cases of ``mode``, the same ones on every run.
+
+    ``fixed`` pins parts of the request (e.g. ``path_parameters``) instead of generating them.
+    """
     settings = hypothesis.settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, database=None,
                                    deadline=None, phases=[hypothesis.Phase.generate],
                                    suppress_health_check=list(hypothesis.HealthCheck),
                                    verbosity=hypothesis.Verbosity.quiet)
     with contextlib.suppress(hypothesis.errors.Unsatisfiable):  # nothing in the operation can be broken
-        settings(hypothesis.given(operation.as_strategy(generation_mode=mode))(call))()
+        settings(hypothesis.given(operation.as_strategy(generation_mode=mode, **fixed))(call))()
 
 
 def test_every_operation_answers_as_its_document_says(api_schema, sessions, server):
-    url, _, log_path = server
+    url = server.url
     findings: dict[tuple[str, str], Finding] = {}
 
     def call(case: Case) -> None:
@@ -212,8 +230,13 @@ def test_every_operation_answers_as_its_document_says(api_schema, sessions, serv
             continue
         for mode in GenerationMode:
             exercise(operation, mode, call)
+        # Generated ids are unknown (404): call again on the seeded records, to reach what lies behind.
+        names = [p.name for p in operation.path_parameters]
+        if names and all(name in server.known for name in names):
+            exercise(operation, GenerationMode.POSITIVE, call,
+                     path_parameters={name: server.known[name] for name in names})
     report = "\n".join(str(f) for f in sorted(findings.values(), key=lambda f: (f.operation, f.check)))
-    errors = _server_errors(log_path)
+    errors = _server_errors(server.log_path)
     assert not findings, f"{len(findings)} findings:\n{report}\n\nserver errors:\n{errors}"
     assert not not_reached, f"not exercised within {TIME_BUDGET:.0f} s: {', '.join(not_reached)}"
 
