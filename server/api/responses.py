@@ -1,6 +1,6 @@
 """The error answers the OpenAPI document declares, in one place.
 
-Every failure is ``application/problem+json`` (server.api.problems). Most of them follow from
+Every failure the application answers is ``application/problem+json`` (server.api.problems). Most follow from
 the shape of an operation, so a spec plugin adds them to every operation that has that shape:
 
 - any operation: 500, the problem every unexpected error becomes;
@@ -14,7 +14,7 @@ the shape of an operation, so a spec plugin adds them to every operation that ha
 
 The rest depend on what the view does and are declared on the view with ``Blueprint.problems``
 (409 for conflicts, 422 for domain rules, 404 for a record named in the body, 429 for login).
-Every response, success or failure, carries ``X-Request-ID``.
+Every response the application gives, success or failure, carries ``X-Request-ID``.
 """
 
 from __future__ import annotations
