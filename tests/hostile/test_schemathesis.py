@@ -1,13 +1,14 @@
 """Schemathesis against the real server: no 5xx, and every answer is one the OpenAPI document declares.
 
 A real ``onecard server`` (gunicorn) runs on its own fresh PostgreSQL database holding a staff
-admin, a store with a terminal, and a member with a card. Schemathesis loads the live
+admin, a store with a terminal, a product, and a member with a card. Schemathesis loads the live
 ``/api/v1/openapi.json`` and, for every operation, sends requests generated from the document
 (valid ones and ones that break it), staff calls with a bearer token and terminal calls signed
 with the terminal's Ed25519 key (store_sync.signing), then checks each response: not a server
 error, a declared status, a declared content type, a body matching the declared schema, and the
-declared headers. Generation is deterministic and bounded (examples per operation, no
-shrinking), so CI repeats the same few-minute run.
+declared headers. Operations on a path id are called once more on the seeded records. Generation
+is deterministic and bounded (examples per operation, no shrinking, a time budget), so CI
+repeats the same run of a few minutes.
 """
 
 from __future__ import annotations
@@ -158,17 +159,17 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> 
 
 @pytest.fixture(scope="module")
 def sessions(server) -> dict[str, requests.Session]:
-    """One HTTP session per way of authenticating: a staff admin's token, the terminal's signature."""
+    """One HTTP session per way of authenticating: a staff admin's token, the terminal's signature, none."""
     url, credential = server.url, server.credential
     response = requests.post(f"{url}/api/v1/auth/token", json={"username": STAFF, "password": PASSWORD},
                              timeout=30)
     assert response.status_code == 200, response.text
-    staff, terminal = requests.Session(), requests.Session()
+    staff, terminal, anyone = requests.Session(), requests.Session(), requests.Session()
     staff.auth = BearerToken(response.json()["access_token"])
     terminal.auth = TerminalSignature(credential)
-    yield {"bearerAuth": staff, "terminalSignature": terminal}
-    staff.close()
-    terminal.close()
+    yield {"bearerAuth": staff, "terminalSignature": terminal, None: anyone}
+    for session in (staff, terminal, anyone):
+        session.close()
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +214,7 @@ def test_every_operation_answers_as_its_document_says(api_schema, sessions, serv
                    for name in requirement]
         # An operation open to staff and terminals is called both ways; an open one (health, login) plainly.
         for scheme in schemes or [None]:
-            response = case.call(base_url=url, session=sessions[scheme] if scheme else requests.Session())
+            response = case.call(base_url=url, session=sessions[scheme])
             try:
                 case.validate_response(response, checks=CHECKS)
             except (Failure, FailureGroup) as exc:
