@@ -24,6 +24,7 @@ from server.api import (
     transactions,
 )
 from server.api.problems import http_exception_problem
+from server.api.responses import ProblemResponses, register_components
 from server.schemas.common import ProblemSchema
 
 BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
@@ -32,9 +33,17 @@ BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp, member
 
 
 class Api(SmorestApi):
-    """flask-smorest's Api, documenting and answering errors as problem+json."""
+    """flask-smorest's Api, documenting and answering errors as problem+json.
+
+    No catch-all ``default`` response: each operation lists the statuses it can give
+    (server.api.responses), so a client, and a conformance check, can rely on the list.
+    """
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self):
+        register_components(self.spec, self.ERROR_SCHEMA)
 
     def handle_http_exception(self, error):
         return http_exception_problem(error)
@@ -48,7 +57,8 @@ def init_api(app: Flask) -> Api:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    api = Api(app, spec_kwargs={"info": {"description": "OneCard membership and loyalty API"}})
+    api = Api(app, spec_kwargs={"info": {"description": "OneCard membership and loyalty API"},
+                                   "extra_plugins": [ProblemResponses()]})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"})
     api.spec.components.security_scheme(

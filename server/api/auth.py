@@ -16,6 +16,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Staff 
 @blp.route("/token", methods=["POST"])
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenResponseSchema)
+@blp.problems(401, 429)
 def issue_token(body):
     svc, session, now = services(), db_session(), services().clock()
     try:

@@ -3,6 +3,8 @@
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
+from server.api.responses import response_name
+
 
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
@@ -10,3 +12,11 @@ class _Parser(FlaskParser):
 
 class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = _Parser()
+
+    def problems(self, *statuses: int):
+        """Declare problem+json answers of this view beyond those its shape implies (server.api.responses)."""
+        def decorator(view):
+            for status in statuses:
+                view = self.alt_response(status, response_name(status))(view)
+            return view
+        return decorator

@@ -25,6 +25,7 @@ blp = Blueprint("cards", __name__, url_prefix="/api/v1/cards", description="Memb
 @blp.doc(security=BEARER + TERMINAL_SIGNED)
 @staff_or_terminal(Role.MEMBER_SERVICE, Role.CASHIER)
 @blp.response(200, CardLookupSchema)
+@blp.problems(422)
 def look_up(number: str):
     """The card, its member and what the member can spend now (a blocked card says so)."""
     session, svc = db_session(), services()
@@ -39,6 +40,7 @@ def look_up(number: str):
 @staff_required(Role.MEMBER_SERVICE)
 @blp.arguments(CardStateSchema)
 @blp.response(200, CardSchema)
+@blp.problems(409, 422)
 def set_state(body, number: str):
     session, svc = db_session(), services()
     card = change_state(session, get_card(session, svc.program, number), body["state"], body["reason"],
@@ -52,6 +54,7 @@ def set_state(body, number: str):
 @staff_required(Role.MEMBER_SERVICE)
 @blp.arguments(CardReplaceSchema)
 @blp.response(201, CardSchema)
+@blp.problems(409, 422)
 def replace_card(body, number: str):
     session, svc = db_session(), services()
     new = replace(session, get_card(session, svc.program, number), svc.program, body["reason"],

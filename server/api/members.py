@@ -55,6 +55,7 @@ class InvalidSearchCursor(OneCardError):
 @staff_required(SERVICE, CASHIER)
 @blp.arguments(MemberCreateSchema)
 @blp.response(201, EnrolledSchema)
+@blp.problems(404, 409, 422)
 def create_member(body):
     session, svc = db_session(), services()
     member, card = enrol(session, Enrolment(
@@ -116,6 +117,7 @@ def read_member(member_id):
 @staff_required(SERVICE)
 @blp.arguments(MemberUpdateSchema)
 @blp.response(200, MemberSchema)
+@blp.problems(409, 422)
 def change_member(body, member_id):
     session = db_session()
     member = update_member(session, get_member(session, member_id), body, services().program, services().clock(),
@@ -138,6 +140,7 @@ def read_account(member_id):
 @staff_required(SERVICE)
 @blp.arguments(CardIssueSchema)
 @blp.response(201, CardSchema)
+@blp.problems(409, 422)
 def add_card(body, member_id):
     session, svc = db_session(), services()
     card = issue_card(session, get_member(session, member_id), svc.program, svc.clock(), acting(),
@@ -168,6 +171,7 @@ def read_ledger(query, member_id):
 @staff_required(SERVICE)
 @blp.arguments(AdjustmentSchema)
 @blp.response(201, BalanceSchema)
+@blp.problems(409, 422)
 def add_adjustment(body, member_id):
     session, svc = db_session(), services()
     balance = adjust_points(session, member_id, body["id"], body["points"], body["reason"],
@@ -181,6 +185,7 @@ def add_adjustment(body, member_id):
 @staff_required(SERVICE)
 @blp.arguments(MergeSchema)
 @blp.response(200, MergedSchema)
+@blp.problems(409, 422)
 def merge(body, member_id):
     session = db_session()
     moved = merge_members(session, member_id, body["merge_member_id"], body["reason"],
@@ -205,6 +210,7 @@ def export(member_id):
 @staff_required(SERVICE)
 @blp.arguments(EraseSchema)
 @blp.response(200, MemberSchema)
+@blp.problems(409, 422)
 def erase(body, member_id):
     session = db_session()
     member = get_member(session, member_id)

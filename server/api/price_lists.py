@@ -45,5 +45,6 @@ def find_price_lists(query):
 @staff_required(Role.MARKETING)
 @blp.arguments(PriceListCreateSchema)
 @blp.response(201, PromotionSchema)
+@blp.problems(409, 422)
 def add_price_list(body):
     return publish(to_definition(body), body["state"])

@@ -50,6 +50,7 @@ def find_products(query):
 @staff_required(Role.MARKETING)
 @blp.arguments(ProductCreateSchema)
 @blp.response(201, ProductSchema)
+@blp.problems(409, 422)
 def add_product(body):
     session = db_session()
     product = create_product(session, body, services().clock())
@@ -62,6 +63,7 @@ def add_product(body):
 @staff_required(Role.MARKETING)
 @blp.arguments(ProductBulkSchema)
 @blp.response(200, BulkResultSchema)
+@blp.problems(409, 422)
 def upsert(body):
     session = db_session()
     created, updated = upsert_products(session, body["items"], services().clock())
@@ -82,6 +84,7 @@ def read_product(sku):
 @staff_required(Role.MARKETING)
 @blp.arguments(ProductUpdateSchema)
 @blp.response(200, ProductSchema)
+@blp.problems(409, 422)
 def change_product(body, sku):
     session = db_session()
     product = update_product(session, get_product(session, sku), body, services().clock())

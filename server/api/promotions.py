@@ -10,7 +10,7 @@ from server.api.blueprint import Blueprint
 from server.api.context import BEARER, acting, db_session, services, staff_required
 from server.api.quotes import quote_document, quote_request
 from server.auth.roles import Role
-from server.exceptions import OneCardError
+from server.exceptions import Conflict, OneCardError
 from server.models import CouponCode
 from server.pricing.catalogues import CATALOGUES, build
 from server.pricing.coupons import generate_batch
@@ -93,6 +93,7 @@ def find_promotions(query):
 @staff_required(MARKETING)
 @blp.arguments(PromotionCreateSchema)
 @blp.response(201, PromotionSchema)
+@blp.problems(409, 422)
 def add_promotion(body):
     state = body.pop("state")
     return publish(body, state)
@@ -111,12 +112,13 @@ def read_promotion(promotion_id):
 @staff_required(MARKETING)
 @blp.arguments(DefinitionSchema)
 @blp.response(200, PromotionSchema)
+@blp.problems(409, 422)
 def edit_promotion(body, promotion_id):
     """Replace the definition: a new version, live at once if the promotion is."""
     session = db_session()
     record = get_promotion(session, promotion_id, lock=True)
     if record.state == "ended":
-        raise OneCardError("an ended promotion cannot be edited; create a new one")
+        raise Conflict("an ended promotion cannot be edited; create a new one")
     add_version(session, record, body, services().clock(), acting())
     session.commit()
     return shown(record)
@@ -144,6 +146,7 @@ def read_version(promotion_id, version):
 @staff_required(MARKETING)
 @blp.arguments(StateChangeSchema)
 @blp.response(200, PromotionSchema)
+@blp.problems(409, 422)
 def move(body, promotion_id):
     session, svc = db_session(), services()
     record = get_promotion(session, promotion_id, lock=True)
@@ -158,6 +161,7 @@ def move(body, promotion_id):
 @staff_required(MARKETING)
 @blp.arguments(CouponBatchCreateSchema)
 @blp.response(201, CouponBatchSchema)
+@blp.problems(409, 422)
 def add_coupons(body, promotion_id):
     session, svc = db_session(), services()
     record = get_promotion(session, promotion_id, lock=True)
@@ -172,6 +176,7 @@ def add_coupons(body, promotion_id):
 @staff_required(MARKETING)
 @blp.arguments(PreviewRequestSchema)
 @blp.response(200, PreviewSchema)
+@blp.problems(404, 422)
 def preview(body, promotion_id):
     """Price a sample basket with this version (a draft too) in place of the live one."""
     session, svc = db_session(), services()

@@ -53,6 +53,7 @@ def _line(line, product) -> dict:
 @staff_or_terminal(Role.CASHIER, Role.MARKETING)
 @blp.arguments(QuoteRequestSchema)
 @blp.response(200, QuoteSchema)
+@blp.problems(404, 422)
 def quote(body):
     if "terminal" in g:
         ensure_terminal_scope(body["store"])

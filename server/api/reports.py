@@ -14,6 +14,12 @@ from server.reports.sync_health import reconciliation, sync_health
 from server.schemas.reports import ReconciliationReportSchema, ReportQuerySchema, SyncHealthReportSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Cross-store reports")
+# The same report as CSV with ?format=csv: one row per line of the JSON report's list.
+CSV_RESPONSE = blp.alt_response(
+    200, schema={"type": "string"}, content_type="text/csv", success=True,
+    description="the report as JSON; with ?format=csv, its rows as CSV, as an attachment",
+    headers={"Content-Disposition": {"description": "attachment; filename=\"<report>.csv\"",
+                                     "schema": {"type": "string"}}})
 
 
 def as_csv(rows: list[dict], name: str) -> Response:
@@ -32,6 +38,7 @@ def as_csv(rows: list[dict], name: str) -> Response:
 @staff_required(Role.HQ)
 @blp.arguments(ReportQuerySchema, location="query")
 @blp.response(200, ReconciliationReportSchema)
+@CSV_RESPONSE
 def reconciliation_report(query):
     """Where tills and the server disagreed, and journal items not applied (yet)."""
     report = reconciliation(db_session(), query["store"], query["since"], query["until"])
@@ -45,6 +52,7 @@ def reconciliation_report(query):
 @staff_required(Role.HQ)
 @blp.arguments(ReportQuerySchema, location="query")
 @blp.response(200, SyncHealthReportSchema)
+@CSV_RESPONSE
 def sync_health_report(query):
     """Per terminal: last seen, feed cursor and lag behind the head, journal items waiting."""
     rows = sync_health(db_session(), query["store"])

@@ -34,6 +34,7 @@ def find_segments(query):
 @staff_required(Role.MARKETING)
 @blp.arguments(SegmentCreateSchema)
 @blp.response(201, SegmentSchema)
+@blp.problems(404, 409, 422)
 def add_segment(body):
     session = db_session()
     segment = create_segment(session, body["name"], body["rule"], body["member_ids"], services().program,

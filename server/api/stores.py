@@ -35,6 +35,7 @@ def list_stores():
 @staff_required()
 @blp.arguments(StoreCreateSchema)
 @blp.response(201, StoreSchema)
+@blp.problems(409, 422)
 def add_store(body):
     session = db_session()
     store = create_store(session, body["code"], body["name"], body["timezone"], services().clock(),
@@ -58,6 +59,7 @@ def list_terminals(code: str):
 @staff_required()
 @blp.arguments(TerminalCreateSchema)
 @blp.response(201, TerminalCreatedSchema)
+@blp.problems(409, 422)
 def add_terminal(body, code: str):
     session = db_session()
     terminal, credential = register_terminal(session, get_store(session, code), body["code"],

@@ -37,6 +37,7 @@ blp = Blueprint("transactions", __name__, url_prefix="/api/v1", description="Sal
 @blp.arguments(TransactionSchema)
 @blp.response(201, TransactionOutcomeSchema)
 @blp.alt_response(200, schema=TransactionOutcomeSchema, description="a retry: the first answer again")
+@blp.problems(404, 409, 422)
 def post(body):
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
@@ -62,6 +63,7 @@ def read_sale(sale_id: str):
 @terminal_required
 @blp.arguments(HoldCreateSchema)
 @blp.response(201, HoldSchema)
+@blp.problems(404, 409, 422)
 def create_hold(body):
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
@@ -78,6 +80,7 @@ def create_hold(body):
 @blp.doc(security=TERMINAL_SIGNED)
 @terminal_required
 @blp.response(200, HoldSchema)
+@blp.problems(409)
 def release(hold_id):
     session = db_session()
     hold = release_hold(session, hold_id, services().program, services().clock())

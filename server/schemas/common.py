@@ -18,12 +18,17 @@ class StrictSchema(ma.Schema):
 
 
 class ProblemSchema(ma.Schema):
-    type = ma.fields.String(metadata={"description": "URI naming the kind of problem"})
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    instance = ma.fields.String()
-    request_id = ma.fields.String(allow_none=True)
+    """An RFC 9457 problem; a problem may carry extension members (``reason``, ``field``, ``retry_after``...)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(required=True, metadata={"description": "URI naming the kind of problem"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    instance = ma.fields.String(required=True, metadata={"description": "the request's path"})
+    request_id = ma.fields.String(required=True, allow_none=True)
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
                             metadata={"description": "field -> messages, for validation failures"})
 

@@ -49,6 +49,9 @@ def test_an_ended_promotion_cannot_come_back(client, marketer, promote):
     client.post(f"/api/v1/promotions/{promotion['id']}/state", headers=marketer, json={"state": "ended"})
     again = client.post(f"/api/v1/promotions/{promotion['id']}/state", headers=marketer, json={"state": "active"})
     assert again.status_code == 409 and again.json["from_state"] == "ended"
+    edited = client.put(f"/api/v1/promotions/{promotion['id']}", headers=marketer,
+                        json={"label": "20 % off snacks", "rule": {**TEN_OFF_SNACKS, "percent_bp": 2000}})
+    assert edited.status_code == 409 and edited.mimetype == "application/problem+json"
 
 
 @pytest.mark.parametrize(("rule", "window", "field", "words"), [
