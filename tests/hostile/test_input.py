@@ -7,9 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from server.models import Base
+from server.models import Base, JournalRejection, Member
 from tests.support.factories import login, make_staff, make_terminal
-from tests.support.tills import Till
+from tests.support.tills import Till, line
 
 PROBLEM = "application/problem+json"
 DEEP = '{"a": ' * 1000 + "1" + "}" * 1000
@@ -39,9 +39,10 @@ def raw_post(client, path: str, text: str, headers: dict | None = None):
 
 
 def row_counts(services) -> dict[str, int]:
+    """Rows per table, less the nonces a signed request leaves whatever its body (replay protection)."""
     with services.db.session() as session:
         return {table.name: session.scalar(select(func.count()).select_from(table))
-                for table in Base.metadata.sorted_tables}
+                for table in Base.metadata.sorted_tables if table.name != "terminal_nonces"}
 
 
 # --- the guard in front of every body, query string and path ---------------------------------------------------
@@ -93,3 +94,124 @@ def test_nan_and_infinity_are_not_json(client):
 def test_malformed_json_still_says_so_field_by_field(client):
     body = refused(raw_post(client, "/api/v1/auth/token", "{not json"))
     assert body["errors"] == {"json": ["Invalid JSON body."]}
+
+
+# --- bounds in the schemas ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("paid_minor", [2**31, 2**63])
+def test_a_line_paid_past_the_column_range_is_refused_and_nothing_is_posted(till, services, paid_minor):
+    before = row_counts(services)
+    body = refused(till.sale([line("1", paid_minor)], tenders=[{"kind": "cash", "amount_minor": 500}]))
+    assert "lines.0.paid_minor" in body["errors"]
+    assert row_counts(services) == before
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00",
+                                "9999-12-31T23:59:59-05:00"])
+def test_a_sale_dated_at_the_ends_of_the_calendar_is_refused(till, services, at):
+    before = row_counts(services)
+    body = refused(till.request("POST", "/api/v1/transactions", {
+        "id": str(uuid.uuid4()), "kind": "sale", "store": "B2", "terminal": "T1", "at": at,
+        "lines": [line("1", 500)], "tenders": [{"kind": "cash", "amount_minor": 500}]}))
+    assert body["errors"] == {"at": ["must be from 2000-01-01 to before 2100-01-01 (UTC)"]}
+    assert row_counts(services) == before
+
+
+@pytest.mark.parametrize("query", ["since=9999-12-31T23:59:59%2B00:00", "until=0001-01-01T00:00:00%2B00:00"])
+def test_a_report_filter_at_the_ends_of_the_calendar_is_refused(client, admin, query):
+    body = refused(client.get(f"/api/v1/reports/reconciliation?{query}", headers=admin))
+    assert set(body["errors"]) == {query.split("=")[0]}
+
+
+def test_a_promotion_giving_two_to_the_sixty_three_points_is_refused(client, admin, services):
+    before = row_counts(services)
+    body = refused(client.post("/api/v1/promotions", headers=admin, json={
+        "label": "Absurd points", "state": "active",
+        "rule": {"kind": "bonus_points", "fixed_points": 2**63, "scope": {"whole_basket": True}}}))
+    assert "rule.fixed_points" in body["errors"]
+    assert row_counts(services) == before
+
+
+def test_a_bulk_product_item_without_a_sku_is_refused_with_its_field(client, admin, services):
+    before = row_counts(services)
+    body = refused(client.post("/api/v1/products/bulk", headers=admin, json={"items": [
+        {"sku": "PASTA", "name": "Fusilli", "category": "pasta", "base_price_minor": 199},
+        {"name": "Nameless", "category": "pasta", "base_price_minor": 99}]}))
+    assert body["errors"] == {"items.1.sku": ["Missing data for required field."]}
+    assert row_counts(services) == before
+
+
+def test_the_openapi_document_states_the_bounds(client):
+    spec = client.get("/api/v1/openapi.json").json
+    line_schema = spec["components"]["schemas"]["Line"]["properties"]
+    assert line_schema["paid_minor"]["maximum"] <= 2**31 - 1
+    assert line_schema["qty"]["maximum"] <= 2**31 - 1
+    transaction = spec["components"]["schemas"]["Transaction"]["properties"]
+    assert "2000" in transaction["at"]["description"] and "2100" in transaction["at"]["description"]
+
+
+@pytest.mark.slow
+def test_a_coupon_batch_of_the_largest_allowed_size_is_generated(client, admin, services):
+    promotion = client.post("/api/v1/promotions", headers=admin, json={
+        "label": "Five off with a code", "rule": {"kind": "amount_off", "amount_minor": 500,
+                                                  "scope": {"whole_basket": True}},
+        "coupon": {"single_use": True}})
+    assert promotion.status_code == 201, promotion.json
+    batch = client.post(f"/api/v1/promotions/{promotion.json['id']}/coupons", headers=admin,
+                        json={"prefix": "BIG", "count": 100_000})
+    assert batch.status_code == 201, batch.json
+    assert len(set(batch.json["codes"])) == 100_000
+    assert row_counts(services)["coupon_codes"] == 100_000
+
+
+# --- the journal: a bad item is rejected on its own ------------------------------------------------------------
+
+def _enrolment(member_id: str, card: str, name: str, **extra) -> dict:
+    return {"id": member_id, "type": "enrolment", "body": {
+        "member_id": member_id, "name": name, "card_number": card, "at": "2026-03-14T09:30:00+00:00", **extra}}
+
+
+def _push(till, items):
+    return till.request("POST", "/api/v1/sync/journal", {
+        "protocol_version": 1, "store": till.store, "terminal": till.terminal,
+        "items": [{**item, "seq": n} for n, item in enumerate(items, start=1)]})
+
+
+@pytest.mark.parametrize(("bad", "reason"), [
+    ({"consents": {"marketing_email": True, "carrier_pigeon": True}}, "invalid-body"),
+    ({"phone": "0" * 40}, "invalid-body"),
+    ({"at": "9999-12-31T23:59:59+00:00"}, "invalid-body"),
+])
+def test_a_bad_enrolment_in_the_middle_of_a_batch_is_rejected_alone(till, services, bad, reason):
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    items = [_enrolment(ids[0], "2700000001233", "Ada"), _enrolment(ids[1], "2700000001240", "Bea", **bad),
+             _enrolment(ids[2], "2700000001257", "Cy")]
+    response = _push(till, items)
+    assert response.status_code == 200, response.json
+    results = response.json["results"]
+    assert [(r["id"], r["status"], r.get("reason")) for r in results] == [
+        (ids[0], "applied", None), (ids[1], "rejected", reason), (ids[2], "applied", None)]
+    assert results[1]["detail"]
+    with services.db.session() as session:
+        assert {str(m) for m in session.scalars(select(Member.id))} == {ids[0], ids[2]}
+        kept = session.scalars(select(JournalRejection)).all()
+    assert [(k.item_id, k.reason, k.final) for k in kept] == [(ids[1], reason, True)]
+
+
+def test_an_item_the_batch_schema_refuses_is_rejected_alone(till, services):
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    items = [_enrolment(ids[0], "2700000001233", "Ada"),
+             {"id": ids[1], "type": "telegram", "body": {"text": "hello"}},
+             _enrolment(ids[2], "2700000001257", "Cy")]
+    results = _push(till, items).json["results"]
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("applied", None), ("rejected", "invalid-item"), ("applied", None)]
+    assert "type" in results[1]["detail"]
+    with services.db.session() as session:
+        kept = session.scalar(select(JournalRejection))
+    assert (kept.item_id, kept.item_type, kept.body) == (ids[1], "unknown", {"text": "hello"})
+
+
+def test_an_item_without_an_id_to_answer_by_fails_the_batch(till):
+    body = refused(_push(till, [_enrolment(str(uuid.uuid4()), "2700000001233", "Ada"), {"type": "enrolment"}]))
+    assert "items.1.id" in body["errors"]
