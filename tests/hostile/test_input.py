@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from sqlalchemy import func, select
 
 from server.models import Base, JournalRejection, Member
+from store_sync.signing import sign_request
 from tests.support.factories import login, make_staff, make_terminal
 from tests.support.tills import Till, line
 
@@ -215,3 +217,72 @@ def test_an_item_the_batch_schema_refuses_is_rejected_alone(till, services):
 def test_an_item_without_an_id_to_answer_by_fails_the_batch(till):
     body = refused(_push(till, [_enrolment(str(uuid.uuid4()), "2700000001233", "Ada"), {"type": "enrolment"}]))
     assert "items.1.id" in body["errors"]
+
+
+# --- every route, every hostile payload -----------------------------------------------------------------------
+
+def _hostile_bodies(field: str) -> dict[str, str]:
+    return {"deep JSON": DEEP, "huge integer": f'{{"{field}": {HUGE}}}',
+            "lone surrogate": f'{{"{field}": "a\\ud800b"}}', "NUL in a string": f'{{"{field}": "a\\u0000b"}}',
+            "NUL in a key": '{"a\\u0000b": "x"}'}
+
+
+def _resolve(spec: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _path(rule) -> str:
+    values = {"uuid": str(uuid.uuid4()), "int": "1"}
+    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: values.get(m.group(1) or "", "X1"), rule.rule)
+
+
+def _routes(app, spec: dict):
+    """(method, path, operation) of every API route that takes a JSON body or a query string."""
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.rule.endswith("openapi.json"):
+            continue
+        openapi_path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            operation = spec["paths"].get(openapi_path, {}).get(method.lower(), {})
+            if "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", [])):
+                yield method, _path(rule), operation
+
+
+def _first_string_field(spec: dict, operation: dict) -> str:
+    schema = _resolve(spec, operation["requestBody"]["content"]["application/json"]["schema"])
+    properties = schema.get("properties", {})
+    strings = [name for name, prop in properties.items() if _resolve(spec, prop).get("type") == "string"]
+    return (strings or list(properties) or ["x"])[0]
+
+
+def _send(client, till, admin, method, target, operation, raw: bytes):
+    schemes = {name for requirement in operation.get("security", []) for name in requirement}
+    headers = dict(admin) if "bearerAuth" in schemes else {}
+    if not headers and "terminalSignature" in schemes:
+        headers = sign_request(till.credential, method, target, raw, int(till.clock().timestamp()))
+    return client.open(target, method=method, data=raw or None, headers=headers,
+                       content_type="application/json" if raw else None)
+
+
+def test_every_route_refuses_every_hostile_payload_with_a_4xx_problem_and_changes_nothing(
+        app, client, services, admin, till):
+    spec = client.get("/api/v1/openapi.json").json
+    routes = list(_routes(app, spec))
+    assert len(routes) >= 25  # every body and query route of the API, not a handful
+    before, answers = row_counts(services), []
+    for method, path, operation in routes:
+        if "requestBody" in operation:
+            for payload, text in _hostile_bodies(_first_string_field(spec, operation)).items():
+                raw = text.encode("utf-8", "surrogatepass")
+                answers.append((method, path, payload, _send(client, till, admin, method, path, operation, raw)))
+        for parameter in (p["name"] for p in operation.get("parameters", []) if p["in"] == "query"):
+            for payload, value in {"NUL in a query value": "a%00b", "huge integer in a query": HUGE}.items():
+                target = f"{path}?{parameter}={value}"
+                answers.append((method, target, payload, _send(client, till, admin, method, target, operation, b"")))
+    wrong = [(method, target, payload, response.status_code, response.mimetype)
+             for method, target, payload, response in answers
+             if not 400 <= response.status_code < 500 or response.mimetype != PROBLEM]
+    assert wrong == []
+    assert row_counts(services) == before
