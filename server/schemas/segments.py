@@ -22,9 +22,9 @@ class RfmSchema(StrictSchema):
     """An RFM bucket: quintile ranges (5 = best fifth) over the last ``days`` of purchases."""
 
     days = int32(minimum=1, maximum=MAX_DAYS, load_default=365)
-    recency = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
-    frequency = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
-    monetary = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
+    recency = ma.fields.List(int32(minimum=1, maximum=5), validate=quintile_range)
+    frequency = ma.fields.List(int32(minimum=1, maximum=5), validate=quintile_range)
+    monetary = ma.fields.List(int32(minimum=1, maximum=5), validate=quintile_range)
 
     @ma.validates_schema
     def _one_axis(self, data, **_kwargs):
