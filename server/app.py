@@ -7,7 +7,7 @@ import uuid
 
 from flask import Flask, g, request
 
-from server.api import init_api, problems
+from server.api import guard, init_api, problems
 from server.api.context import close_db_session
 from server.jobs import context as job_context
 from server.services import Services
@@ -24,10 +24,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_body_bytes
     app.config["SECRET_KEY"] = services.settings.secret_key
     app.json.sort_keys = False
+    app.url_map.converters["int"] = guard.BoundedIntConverter  # before any route is added
     app.extensions["onecard"] = services
     job_context.install(services)
     app.before_request(_assign_request_id)
     app.before_request(_check_body)
+    app.before_request(_check_input)
     app.after_request(_echo_request_id)
     app.teardown_appcontext(close_db_session)
     init_api(app)
@@ -58,3 +60,9 @@ def _check_body():
         return problems.problem(415, "Unsupported Media Type",
                                 "send the body as JSON with 'Content-Type: application/json'")
     return None
+
+
+def _check_input() -> None:
+    """Hostile text in the path or query, hostile JSON in the body: 400 (see server/api/guard.py)."""
+    if request.path.startswith("/api/"):
+        guard.check_request()

@@ -10,6 +10,9 @@ Protocol (POST /api/v1/sync/journal, signed):
   ``rejected`` (never applicable: keep, report, never drop silently).
 * Nothing leaves the agent's journal before an acknowledgement; at-least-once delivery plus
   idempotent apply gives exactly-once effect.
+* Each item is checked on its own: an item that is not valid is answered ``rejected`` with the
+  reason ``invalid-item`` and the field messages, and the rest of its batch is applied. Only an
+  item without a usable ``id`` (nothing to answer it by) makes the whole batch a 400.
 * A sale's body carries ``feed_cursor``, the till's change-feed cursor when it priced the sale
   (optional: bodies from older agents have none). The till's promotions were then exactly the
   feed's changes for its store up to that cursor, so the server re-prices an offline sale with them.
@@ -21,8 +24,12 @@ from enum import StrEnum
 
 import marshmallow as ma
 
+from store_sync.schemas import ConsentsSchema, Timestamp
+
 PROTOCOL_VERSION = 1
 MAX_BATCH = 200
+MAX_SEQ = 2**63 - 1  # a SQLite rowid
+ITEM_ID = ma.validate.Length(min=8, max=64)
 
 
 class ItemType(StrEnum):
@@ -49,24 +56,48 @@ class EnrolmentBodySchema(ma.Schema):
 
     member_id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    phone = ma.fields.String(load_default=None)
-    email = ma.fields.String(load_default=None)
+    phone = ma.fields.String(load_default=None, validate=ma.validate.Length(max=32))
+    email = ma.fields.String(load_default=None, validate=ma.validate.Length(max=254))
     card_number = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\d{13}$"),
                                    metadata={"description": "the pre-printed card handed over"})
-    consents = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Boolean(), load_default=dict)
-    at = ma.fields.AwareDateTime(required=True)
+    consents = ma.fields.Nested(ConsentsSchema, load_default=dict)
+    at = Timestamp(required=True)
 
 
 class JournalItemSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    id = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=64),
+    id = ma.fields.String(required=True, validate=ITEM_ID,
                           metadata={"description": "the item's id; for a transaction, the transaction id"})
-    seq = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1),
+    seq = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_SEQ),
                             metadata={"description": "the till's journal position"})
     type = ma.fields.String(required=True, validate=ma.validate.OneOf([t.value for t in ItemType]))
     body = ma.fields.Dict(required=True, keys=ma.fields.String())
+
+
+class JournalItemsField(ma.fields.List):
+    """The items of a batch, each loaded on its own.
+
+    An item that does not load is kept as ``{"id", "type", "body", "errors"}`` (type and body as
+    far as they are usable) so that it can be answered ``rejected``; the others load as usual.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        return [self._item(position, raw, **kwargs) for position, raw in enumerate(value)]
+
+    def _item(self, position: int, raw, **kwargs) -> dict:
+        try:
+            return self.inner.deserialize(raw, **kwargs)
+        except ma.ValidationError as exc:
+            item_id = raw.get("id") if isinstance(raw, dict) else None
+            if not (isinstance(item_id, str) and ITEM_ID.min <= len(item_id) <= ITEM_ID.max):
+                raise ma.ValidationError({position: exc.messages}) from None
+            kind, body = raw.get("type"), raw.get("body")
+            return {"id": item_id, "type": kind if kind in {t.value for t in ItemType} else "unknown",
+                    "body": body if isinstance(body, dict) else {}, "errors": exc.messages}
 
 
 class JournalBatchSchema(ma.Schema):
@@ -74,10 +105,10 @@ class JournalBatchSchema(ma.Schema):
         unknown = ma.RAISE
 
     protocol_version = ma.fields.Integer(required=True, validate=ma.validate.Equal(PROTOCOL_VERSION))
-    store = ma.fields.String(required=True)
-    terminal = ma.fields.String(required=True)
-    items = ma.fields.List(ma.fields.Nested(JournalItemSchema), required=True,
-                           validate=ma.validate.Length(min=1, max=MAX_BATCH))
+    store = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    terminal = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    items = JournalItemsField(ma.fields.Nested(JournalItemSchema), required=True,
+                              validate=ma.validate.Length(min=1, max=MAX_BATCH))
 
 
 class ItemResultSchema(ma.Schema):

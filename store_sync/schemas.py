@@ -2,12 +2,20 @@
 
 Loading returns the dataclasses of ``store_sync.feed``. Unknown fields are ignored on load, so a
 server may add fields without breaking older agents; a different ``protocol_version`` is refused.
+
+Also the bounded field types every message uses (the server's API schemas too, through
+``server.schemas.common``): integers that fit the 32-bit columns they land in, and timestamps in
+a sane range, so that no value can overflow a column or date arithmetic further down.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, datetime
+
 import marshmallow as ma
 
+from loyalty.members import Consents
 from store_sync.cursor import format_cursor, parse_cursor
 from store_sync.exceptions import CursorError
 from store_sync.feed import (
@@ -18,6 +26,38 @@ from store_sync.feed import (
     SnapshotItem,
     SnapshotPage,
 )
+
+INT32_MAX = 2**31 - 1
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_IN_RANGE = ma.validate.Range(min=EARLIEST, max=LATEST, max_inclusive=False,
+                              error="must be from 2000-01-01 to before 2100-01-01 (UTC)")
+
+
+class Timestamp(ma.fields.AwareDateTime):
+    """An RFC 3339 time with offset, from 2000 to 2099: date arithmetic on it cannot overflow."""
+
+    def __init__(self, **kwargs) -> None:
+        metadata = dict(kwargs.pop("metadata", None) or {})
+        description = metadata.get("description")
+        metadata["description"] = ((description + "; " if description else "") +
+                                   "from 2000-01-01 to before 2100-01-01 (UTC)")
+        super().__init__(validate=_IN_RANGE, metadata=metadata, **kwargs)
+
+
+def int32(*, minimum: int = -INT32_MAX - 1, maximum: int = INT32_MAX, **kwargs) -> ma.fields.Integer:
+    """A JSON integer (never a float or a numeric string) within ``minimum``..``maximum``.
+
+    The bounds default to a 32-bit column's and may only narrow them.
+    """
+    if minimum < -INT32_MAX - 1 or maximum > INT32_MAX:
+        raise ValueError("an int32 field fits a 32-bit column")
+    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=minimum, max=maximum), **kwargs)
+
+
+# A member's consents by name, as loyalty.members.Consents has them; an unknown name is refused.
+ConsentsSchema = ma.Schema.from_dict({field.name: ma.fields.Boolean() for field in dataclass_fields(Consents)},
+                                     name="ConsentsSchema")
 
 
 class CursorField(ma.fields.String):

@@ -1,13 +1,15 @@
 """Applying a till's journal batch: each item on its own, idempotently, answered per item.
 
 Each item runs in its own transaction, so one refusal never blocks or undoes the others. Items
-that may become applicable later (a return whose sale has not arrived yet) are answered
-``retry``; items that never will are ``rejected``. Both are kept in journal_rejections for the
-reconciliation report until they are applied.
+that may become applicable later (a return whose sale has not arrived yet, or one that met an
+unexpected error on the server) are answered ``retry``; items that never will (an item the batch
+schema found invalid, a body that does not load, a rule broken) are ``rejected``. Both are kept
+in journal_rejections for the reconciliation report until they are applied.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -28,8 +30,10 @@ from server.models import JournalRejection, Member
 from server.schemas.transactions import TransactionSchema
 from store_sync.journal import EnrolmentBodySchema, ItemStatus, ItemType
 
+log = logging.getLogger(__name__)
+
 # Refusals that time can cure: the till keeps the item and sends it again later.
-RETRYABLE = frozenset({"original-unknown"})
+RETRYABLE = frozenset({"original-unknown", "server-error"})
 
 
 class ItemRefused(Exception):
@@ -45,15 +49,22 @@ def apply_batch(sessions: Callable[[], AbstractContextManager[Session]], batch: 
 
 def apply_item(sessions, item: dict, store: str, terminal: str, program: LoyaltyProgram,
                now: datetime) -> dict:
-    with sessions() as session:
-        try:
+    try:
+        if item.get("errors"):
+            raise ItemRefused("invalid-item", f"the item is not valid: {item['errors']}")
+        with sessions() as session:
             status, outcome = _apply(session, item, store, terminal, program, now)
             _resolve(session, item["id"], now)
             session.commit()
-            return {"id": item["id"], "status": status.value, "outcome": outcome}
-        except ItemRefused as refusal:
-            session.rollback()
-            return _refuse(sessions, item, store, terminal, refusal, now)
+        return {"id": item["id"], "status": status.value, "outcome": outcome}
+    except ItemRefused as refusal:
+        return _refuse(sessions, item, store, terminal, refusal, now)
+    except Exception:
+        # One item's surprise must not fail its batch and hold the till's journal behind it.
+        log.exception("journal item %s from %s/%s failed", item["id"], store, terminal)
+        refusal = ItemRefused("server-error", "the server met an unexpected error on this item; it will "
+                                              "be tried again when the till resends it")
+        return _refuse(sessions, item, store, terminal, refusal, now)
 
 
 def _apply(session: Session, item: dict, store: str, terminal: str, program: LoyaltyProgram,

@@ -16,6 +16,8 @@ from server.exceptions import Conflict
 from server.models import CouponBatch, CouponCode, CouponRedemption, PromotionRecord
 from server.pricing.publishing import publish_promotion
 
+_CHUNK = 5_000
+
 
 def generate_batch(session: Session, record: PromotionRecord, definition: dict, prefix: str, count: int,
                    now: datetime, actor: Actor) -> tuple[CouponBatch, list[str]]:
@@ -27,7 +29,7 @@ def generate_batch(session: Session, record: PromotionRecord, definition: dict, 
     session.add(batch)
     session.flush()
     codes = generate_codes(prefix, batch.secret, count)
-    clash = session.scalar(select(CouponCode.code).where(CouponCode.code.in_(codes)).limit(1))
+    clash = _existing_code(session, codes)
     if clash is not None:
         raise Conflict(f"code {clash} exists already; use another prefix")
     session.add_all(CouponCode(code=code, promotion_id=record.id, batch_id=batch.id, uses=0, created_at=now)
@@ -37,6 +39,17 @@ def generate_batch(session: Session, record: PromotionRecord, definition: dict, 
     session.flush()
     publish_promotion(session, record, now)
     return batch, codes
+
+
+def _existing_code(session: Session, codes: list[str]) -> str | None:
+    """One of ``codes`` that exists already, asked in chunks: a batch may hold more codes than
+    a statement may have bind parameters (65,535 on PostgreSQL, 32,766 on SQLite)."""
+    for start in range(0, len(codes), _CHUNK):
+        chunk = codes[start:start + _CHUNK]
+        clash = session.scalar(select(CouponCode.code).where(CouponCode.code.in_(chunk)).limit(1))
+        if clash is not None:
+            return clash
+    return None
 
 
 def presented(session: Session, codes: Sequence[str], member_id: uuid.UUID | None) -> tuple[PresentedCoupon, ...]:

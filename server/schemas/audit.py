@@ -4,7 +4,7 @@ from server.schemas.common import PageQuerySchema
 
 
 class AuditQuerySchema(PageQuerySchema):
-    action = ma.fields.String(load_default=None)
+    action = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
 
 
 class AuditRecordSchema(ma.Schema):

@@ -3,15 +3,9 @@
 import marshmallow as ma
 
 from server.membership.search import MAX_RESULTS
-from server.schemas.common import PageQuerySchema, StrictSchema
+from server.schemas.common import ConsentsSchema, PageQuerySchema, StrictSchema, int32
 
 CARD_NUMBER = ma.validate.Regexp(r"^\d{13}$", error="a card number is 13 digits")
-
-
-class ConsentsSchema(StrictSchema):
-    marketing_email = ma.fields.Boolean()
-    marketing_sms = ma.fields.Boolean()
-    profiling = ma.fields.Boolean()
 
 
 class MemberCreateSchema(StrictSchema):
@@ -148,8 +142,7 @@ class LedgerPageSchema(ma.Schema):
 class AdjustmentSchema(StrictSchema):
     id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64),
                           metadata={"description": "the client's id: a retry is applied once"})
-    points = ma.fields.Integer(required=True, strict=True,
-                               validate=ma.validate.Range(min=-1_000_000, max=1_000_000))
+    points = int32(minimum=-1_000_000, maximum=1_000_000, required=True)
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
 
 

@@ -1,21 +1,46 @@
 """Promotion definitions as the API accepts and stores them, one schema per rule kind.
 
 Shape is checked here (400); contradictions (end before start, 120 % off, a bundle of one) are
-left to the engine's own validation so there is one rulebook, and come back as 422.
+left to the engine's own validation so there is one rulebook, and come back as 422. Shape
+includes size: every number fits a 32-bit integer, and money, points and quantities stay under
+the business maxima of server/schemas/common.py, so no rule can overflow a column at sale time.
 """
 
 import marshmallow as ma
 
-from server.schemas.common import PageQuerySchema, StrictSchema
+from server.schemas.common import (
+    INT32_MAX,
+    MAX_AMOUNT_MINOR,
+    MAX_POINTS,
+    MAX_QTY,
+    PageQuerySchema,
+    StrictSchema,
+    Timestamp,
+    int32,
+)
 from server.schemas.stores import CODE
 
 SKU = ma.validate.Length(min=1, max=64)
 STATES = ("draft", "scheduled", "active", "paused", "ended")
+MAX_COUPON_BATCH = 100_000
 HHMM = ma.validate.Regexp(r"^([01]\d|2[0-4]):[0-5]\d$", error="use HH:MM, 00:00 to 24:00")
 
 
-def _int(**kwargs):
-    return ma.fields.Integer(strict=True, **kwargs)
+def _int(maximum: int = INT32_MAX, **kwargs):
+    # The lower bound is the engine's to check (a 422 that names the rule), the upper one is ours.
+    return int32(maximum=maximum, **kwargs)
+
+
+def _money(**kwargs):
+    return _int(MAX_AMOUNT_MINOR, **kwargs)
+
+
+def _points(**kwargs):
+    return _int(MAX_POINTS, **kwargs)
+
+
+def _qty(**kwargs):
+    return _int(MAX_QTY, **kwargs)
 
 
 def _strings(validate=None, **kwargs):
@@ -30,7 +55,7 @@ class ScopeSchema(StrictSchema):
 
 class PriceSchema(StrictSchema):
     sku = ma.fields.String(required=True, validate=SKU)
-    price_minor = _int(required=True)
+    price_minor = _money(required=True)
 
 
 class MemberPriceRuleSchema(StrictSchema):
@@ -47,14 +72,14 @@ class PercentOffRuleSchema(StrictSchema):
 
 class AmountOffRuleSchema(StrictSchema):
     kind = ma.fields.Constant("amount_off")
-    amount_minor = _int(required=True)
+    amount_minor = _money(required=True)
     scope = ma.fields.Nested(ScopeSchema, required=True)
 
 
 class MultiBuyRuleSchema(StrictSchema):
     kind = ma.fields.Constant("multi_buy")
-    buy = _int(required=True)
-    get = _int(required=True)
+    buy = _qty(required=True)
+    get = _qty(required=True)
     scope = ma.fields.Nested(ScopeSchema, required=True)
     percent_bp = _int(load_default=10_000)
     max_applications = _int(load_default=None, allow_none=True)
@@ -62,21 +87,21 @@ class MultiBuyRuleSchema(StrictSchema):
 
 class ComponentSchema(StrictSchema):
     scope = ma.fields.Nested(ScopeSchema, required=True)
-    qty = _int(load_default=1)
+    qty = _qty(load_default=1)
 
 
 class BundleRuleSchema(StrictSchema):
     kind = ma.fields.Constant("bundle")
     components = ma.fields.List(ma.fields.Nested(ComponentSchema), required=True)
-    price_minor = _int(required=True)
+    price_minor = _money(required=True)
     max_applications = _int(load_default=None, allow_none=True)
 
 
 class TierSchema(StrictSchema):
-    min_spend_minor = _int(required=True)
-    amount_off_minor = _int(load_default=0)
+    min_spend_minor = _money(required=True)
+    amount_off_minor = _money(load_default=0)
     percent_bp = _int(load_default=0)
-    bonus_points = _int(load_default=0)
+    bonus_points = _points(load_default=0)
 
 
 class SpendThresholdRuleSchema(StrictSchema):
@@ -87,8 +112,8 @@ class SpendThresholdRuleSchema(StrictSchema):
 class BonusPointsRuleSchema(StrictSchema):
     kind = ma.fields.Constant("bonus_points")
     scope = ma.fields.Nested(ScopeSchema, required=True)
-    extra_bp = _int(load_default=0, metadata={"description": "10000 = one extra times the base rate"})
-    fixed_points = _int(load_default=0)
+    extra_bp = _int(1_000_000, load_default=0, metadata={"description": "10000 = one extra times the base rate"})
+    fixed_points = _points(load_default=0)
 
 
 RULE_SCHEMAS = {
@@ -125,9 +150,8 @@ class HoursSchema(StrictSchema):
 
 
 class WindowSchema(StrictSchema):
-    start = ma.fields.AwareDateTime(load_default=None, allow_none=True)
-    end = ma.fields.AwareDateTime(load_default=None, allow_none=True,
-                                  metadata={"description": "first instant no longer live"})
+    start = Timestamp(load_default=None, allow_none=True)
+    end = Timestamp(load_default=None, allow_none=True, metadata={"description": "first instant no longer live"})
     weekdays = ma.fields.List(_int(), load_default=list, metadata={"description": "0 = Monday"})
     hours = ma.fields.List(ma.fields.Nested(HoursSchema), load_default=list,
                            metadata={"description": "store-local wall clock"})
@@ -215,7 +239,7 @@ class StateChangeSchema(StrictSchema):
 
 class CouponBatchCreateSchema(StrictSchema):
     prefix = ma.fields.String(load_default="", validate=ma.validate.Regexp(r"^[A-Z0-9-]{0,16}$"))
-    count = _int(required=True, validate=ma.validate.Range(min=1, max=100_000))
+    count = int32(minimum=1, maximum=MAX_COUPON_BATCH, required=True)
 
 
 class CouponBatchSchema(ma.Schema):

@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from server.schemas.common import StrictSchema
+from server.schemas.common import MAX_LINES, MAX_QTY_MILLI, StrictSchema, Timestamp, points, positive, quantity
 from server.schemas.members import CARD_NUMBER
 from server.schemas.stores import CODE
 
@@ -12,9 +12,9 @@ class QuoteLineSchema(StrictSchema):
                                metadata={"description": "default: the line's position, from 1"})
     sku = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=64))
     barcode = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{8,14}$"))
-    qty = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1, max=100_000))
-    qty_milli = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1),
-                                  metadata={"description": "weighed goods: thousandths of the priced unit"})
+    qty = quantity(load_default=None)
+    qty_milli = quantity(MAX_QTY_MILLI, load_default=None,
+                         metadata={"description": "weighed goods: thousandths of the priced unit"})
 
     @ma.validates_schema
     def _one_of_each(self, data, **_kwargs):
@@ -26,12 +26,13 @@ class QuoteLineSchema(StrictSchema):
 
 class QuoteRequestSchema(StrictSchema):
     store = ma.fields.String(required=True, validate=CODE)
-    at = ma.fields.AwareDateTime(load_default=None, metadata={"description": "default: now"})
+    at = Timestamp(load_default=None, metadata={"description": "default: now"})
     card_number = ma.fields.String(load_default=None, validate=CARD_NUMBER)
     lines = ma.fields.List(ma.fields.Nested(QuoteLineSchema), required=True,
-                           validate=ma.validate.Length(min=1, max=500))
-    coupons = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list)
-    points_to_redeem = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0))
+                           validate=ma.validate.Length(min=1, max=MAX_LINES))
+    coupons = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list,
+                             validate=ma.validate.Length(max=MAX_LINES))
+    points_to_redeem = points(load_default=0)
 
     @ma.post_load
     def _number_lines(self, data, **_kwargs):
@@ -106,8 +107,7 @@ class QuoteSchema(ma.Schema):
 
 
 class PreviewRequestSchema(StrictSchema):
-    version = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1),
-                                metadata={"description": "default: the current version"})
+    version = positive(load_default=None, metadata={"description": "default: the current version"})
     basket = ma.fields.Nested(QuoteRequestSchema, required=True)
 
 

@@ -2,13 +2,14 @@
 
 import marshmallow as ma
 
-from server.schemas.common import StrictSchema
+from server.schemas.common import StrictSchema, Timestamp
+from server.schemas.stores import CODE
 
 
 class ReportQuerySchema(StrictSchema):
-    store = ma.fields.String(load_default=None)
-    since = ma.fields.AwareDateTime(load_default=None)
-    until = ma.fields.AwareDateTime(load_default=None)
+    store = ma.fields.String(load_default=None, validate=CODE)
+    since = Timestamp(load_default=None)
+    until = Timestamp(load_default=None)
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(["json", "csv"]))
 
 

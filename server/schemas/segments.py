@@ -2,15 +2,15 @@
 
 import marshmallow as ma
 
-from server.schemas.common import PageQuerySchema, StrictSchema
+from server.schemas.common import PageQuerySchema, StrictSchema, amount, int32
 from server.schemas.stores import CODE
 
-DAYS = ma.validate.Range(min=1, max=3650)
+MAX_DAYS = 3650
 
 
 class SpentOverSchema(StrictSchema):
-    amount_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0))
-    days = ma.fields.Integer(required=True, strict=True, validate=DAYS)
+    amount_minor = amount(required=True)
+    days = int32(minimum=1, maximum=MAX_DAYS, required=True)
 
 
 def quintile_range(pair: list[int]) -> None:
@@ -21,10 +21,10 @@ def quintile_range(pair: list[int]) -> None:
 class RfmSchema(StrictSchema):
     """An RFM bucket: quintile ranges (5 = best fifth) over the last ``days`` of purchases."""
 
-    days = ma.fields.Integer(load_default=365, strict=True, validate=DAYS)
-    recency = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
-    frequency = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
-    monetary = ma.fields.List(ma.fields.Integer(strict=True), validate=quintile_range)
+    days = int32(minimum=1, maximum=MAX_DAYS, load_default=365)
+    recency = ma.fields.List(int32(minimum=1, maximum=5), validate=quintile_range)
+    frequency = ma.fields.List(int32(minimum=1, maximum=5), validate=quintile_range)
+    monetary = ma.fields.List(int32(minimum=1, maximum=5), validate=quintile_range)
 
     @ma.validates_schema
     def _one_axis(self, data, **_kwargs):
@@ -34,7 +34,7 @@ class RfmSchema(StrictSchema):
 
 class BoughtCategorySchema(StrictSchema):
     category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    days = ma.fields.Integer(required=True, strict=True, validate=DAYS)
+    days = int32(minimum=1, maximum=MAX_DAYS, required=True)
 
 
 class SegmentRuleSchema(StrictSchema):
@@ -42,7 +42,7 @@ class SegmentRuleSchema(StrictSchema):
 
     tiers = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=32)))
     home_stores = ma.fields.List(ma.fields.String(validate=CODE))
-    joined_within_days = ma.fields.Integer(strict=True, validate=DAYS)
+    joined_within_days = int32(minimum=1, maximum=MAX_DAYS)
     spent_over = ma.fields.Nested(SpentOverSchema)
     bought_category = ma.fields.Nested(BoughtCategorySchema)
     rfm = ma.fields.Nested(RfmSchema)

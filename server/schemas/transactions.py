@@ -2,7 +2,17 @@
 
 import marshmallow as ma
 
-from server.schemas.common import StrictSchema
+from server.schemas.common import (
+    INT32_MAX,
+    MAX_LINES,
+    MAX_QTY_MILLI,
+    StrictSchema,
+    Timestamp,
+    amount,
+    points,
+    positive,
+    quantity,
+)
 from server.schemas.members import CARD_NUMBER
 from server.schemas.stores import CODE
 from store_sync.cursor import MAX_CURSOR
@@ -12,22 +22,21 @@ ID = ma.validate.Length(min=8, max=64)
 
 class AppliedDiscountSchema(StrictSchema):
     promotion_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    version = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    version = positive(required=True)
     label = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    amount_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0))
+    amount_minor = amount(required=True)
     coupon_code = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=64))
 
 
 class LineSchema(StrictSchema):
     line_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     sku = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
-    qty = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
-    qty_milli = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1), metadata={
+    qty = quantity(required=True)
+    qty_milli = quantity(MAX_QTY_MILLI, load_default=None, metadata={
         "description": "grams (or millilitres) of a weighed item, from its scale barcode; qty is then 1"})
-    unit_price_minor = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=0), metadata={
+    unit_price_minor = amount(load_default=None, metadata={
         "description": "the price the item's own barcode carried (price-embedded), instead of the shelf price"})
-    paid_minor = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0),
-                                   metadata={"description": "what the line cost after discounts"})
+    paid_minor = amount(load_default=0, metadata={"description": "what the line cost after discounts"})
     category = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
     excluded = ma.fields.Boolean(load_default=False, metadata={"description": "never earns points"})
     discounts = ma.fields.List(ma.fields.Nested(AppliedDiscountSchema), load_default=list,
@@ -41,8 +50,8 @@ class LineSchema(StrictSchema):
 
 class TenderSchema(StrictSchema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["cash", "card", "points", "voucher"]))
-    amount_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0))
-    points = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0))
+    amount_minor = amount(required=True)
+    points = points(load_default=0)
 
 
 class TransactionSchema(StrictSchema):
@@ -50,17 +59,19 @@ class TransactionSchema(StrictSchema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["sale", "return", "void"]))
     store = ma.fields.String(required=True, validate=CODE)
     terminal = ma.fields.String(required=True, validate=CODE)
-    at = ma.fields.AwareDateTime(required=True, metadata={"description": "when it happened at the till"})
+    at = Timestamp(required=True, metadata={"description": "when it happened at the till"})
     offline = ma.fields.Boolean(load_default=False)
     card_number = ma.fields.String(load_default=None, validate=CARD_NUMBER)
-    lines = ma.fields.List(ma.fields.Nested(LineSchema), load_default=list)
-    tenders = ma.fields.List(ma.fields.Nested(TenderSchema), load_default=list)
+    lines = ma.fields.List(ma.fields.Nested(LineSchema), load_default=list,
+                           validate=ma.validate.Length(max=MAX_LINES))
+    tenders = ma.fields.List(ma.fields.Nested(TenderSchema), load_default=list,
+                             validate=ma.validate.Length(max=MAX_LINES))
     hold_id = ma.fields.UUID(load_default=None)
     original_id = ma.fields.String(load_default=None, validate=ID)
-    points_earned = ma.fields.Integer(load_default=None, strict=True,
-                                      metadata={"description": "the till's own figure, checked"})
-    points_redeemed = ma.fields.Integer(load_default=None, strict=True)
+    points_earned = points(load_default=None, metadata={"description": "the till's own figure, checked"})
+    points_redeemed = points(load_default=None)
     coupons = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list,
+                             validate=ma.validate.Length(max=MAX_LINES),
                              metadata={"description": "coupon codes the sale redeemed"})
     feed_cursor = ma.fields.Integer(
         load_default=None, strict=True, validate=ma.validate.Range(min=0, max=MAX_CURSOR),
@@ -75,6 +86,9 @@ class TransactionSchema(StrictSchema):
             raise ma.ValidationError("a sale has at least one line", "lines")
         if len({line["line_id"] for line in data["lines"]}) != len(data["lines"]):
             raise ma.ValidationError("line ids must be unique", "lines")
+        for name, field in (("lines", "paid_minor"), ("tenders", "amount_minor")):
+            if sum(item[field] for item in data[name]) > INT32_MAX:
+                raise ma.ValidationError(f"the {field} of all {name} add up to more than {INT32_MAX}", name)
         for tender in data["tenders"]:
             if (tender["kind"] == "points") != (tender["points"] > 0):
                 raise ma.ValidationError("a points tender carries points, others none", "tenders")
@@ -108,7 +122,7 @@ class PostedTransactionSchema(ma.Schema):
 class HoldCreateSchema(StrictSchema):
     id = ma.fields.UUID(required=True, metadata={"description": "the till's id: a retry returns the same hold"})
     card_number = ma.fields.String(required=True, validate=CARD_NUMBER)
-    points = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    points = points(minimum=1, required=True)
     store = ma.fields.String(required=True, validate=CODE)
     terminal = ma.fields.String(required=True, validate=CODE)
 
