@@ -226,8 +226,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     row.points_earned, row.points_redeemed = earning.points + bonus_points, command.points_tendered
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
-    # After record_usage: the snapshot logs this sale's uses. The sale's store is named as a
-    # visit: its row may not have been flushed with its member yet.
+    # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
     publish_member(session, card.member_id, program, posting.now, ledger.state, visit=(command.store, command.at))
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=command.points_tendered, line_points=dict(earning.line_points),
