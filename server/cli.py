@@ -74,8 +74,10 @@ def server(ctx: click.Context, host: str, port: int, workers: int, dev: bool) ->
         return
     from server.wsgi import GunicornApp
 
-    GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
-                      "timeout": 60}).run()
+    # The workers are forked from this process, which has already used the database: each worker
+    # drops the inherited pool (without closing the parent's sockets) and opens its own connections.
+    GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 60,
+                      "post_fork": lambda _arbiter, _worker: services.db.engine.dispose(close=False)}).run()
 
 
 def _publish_program(services) -> None:

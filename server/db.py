@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def make_engine(database_url: str) -> Engine:
@@ -34,6 +38,29 @@ def _sqlite_begin_immediate(connection) -> None:
     # write) means a read-then-write transaction waits its turn instead of failing with
     # "database is locked" halfway, so read-check-write code is safe on SQLite as on PostgreSQL.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def first_write_wins(session: Session, write: Callable[[], T], read_first: Callable[[], T | None]
+                     ) -> tuple[T, bool]:
+    """Run ``write``, which adds rows under a key chosen by a till (its id for a sale, a hold, a
+    member); if a concurrent transaction committed that key first, read what it wrote instead.
+
+    Returns (what ``write`` returned, True), or (what ``read_first`` read, False) when the key was
+    taken. The same id sent twice at the same moment (a till's retry overtaking its first attempt)
+    makes both requests write: on PostgreSQL the second insert waits for the first transaction
+    and fails on the unique key once it commits. Only ``write`` is undone (it runs in a savepoint);
+    the first transaction's rows are committed by then, so ``read_first`` finds them and the caller
+    answers as it does any retry. A key violation that no committed row explains is raised as it is.
+    """
+    session.flush()  # the caller's own pending rows are written (or fail) outside the savepoint
+    try:
+        with session.begin_nested():
+            return write(), True
+    except IntegrityError:
+        first = read_first()
+        if first is None:
+            raise
+        return first, False
 
 
 class Database:

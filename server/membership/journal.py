@@ -5,6 +5,9 @@ that may become applicable later (a return whose sale has not arrived yet, or on
 unexpected error on the server) are answered ``retry``; items that never will (an item the batch
 schema found invalid, a body that does not load, a rule broken) are ``rejected``. Both are kept
 in journal_rejections for the reconciliation report until they are applied.
+
+The same item may arrive in two batches at once (a till resending a batch whose answer it did
+not get): one applies it, the other answers it as a duplicate; a refusal is kept in one row.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from loyalty.exceptions import LoyaltyError
 from server.audit import Actor
+from server.db import first_write_wins
 from server.exceptions import Conflict, OneCardError
-from server.membership.members import Enrolment, enrol
+from server.membership.members import Enrolment, MemberExists, enrol
 from server.membership.posting import PostTransaction, TransactionRejected, post_transaction
 from server.membership.program import LoyaltyProgram
-from server.models import JournalRejection, Member
+from server.models import JournalRejection
 from server.schemas.transactions import TransactionSchema
 from store_sync.journal import EnrolmentBodySchema, ItemStatus, ItemType
 
@@ -96,31 +100,46 @@ def _apply_transaction(session, item, store, terminal, program, now):
 
 def _apply_enrolment(session, item, store, terminal, program, now):
     body = EnrolmentBodySchema().load(item["body"])
-    existing = session.get(Member, body["member_id"])
-    if existing is not None:
-        if existing.created_at_store != store:
-            raise ItemRefused("conflict", f"member {body['member_id']} was enrolled elsewhere")
-        return ItemStatus.DUPLICATE, {"member_id": str(existing.id)}
-    member, card = enrol(session, Enrolment(
-        name=body["name"], phone=body["phone"], email=body["email"], home_store=store, created_at_store=store,
-        consents=body["consents"], member_id=body["member_id"], card_number=body["card_number"]),
-        program, body["at"], Actor.terminal(f"{store}/{terminal}"))
+    try:
+        member, card = enrol(session, Enrolment(
+            name=body["name"], phone=body["phone"], email=body["email"], home_store=store, created_at_store=store,
+            consents=body["consents"], member_id=body["member_id"], card_number=body["card_number"]),
+            program, body["at"], Actor.terminal(f"{store}/{terminal}"))
+    except MemberExists as taken:  # enrolled by this item before, or by its twin in another batch just now
+        if taken.member.created_at_store != store:
+            raise ItemRefused("conflict", f"member {body['member_id']} was enrolled elsewhere") from None
+        return ItemStatus.DUPLICATE, {"member_id": str(taken.member.id)}
     return ItemStatus.APPLIED, {"member_id": str(member.id), "card_number": card.number}
 
 
 def _refuse(sessions, item: dict, store: str, terminal: str, refusal: ItemRefused, now: datetime) -> dict:
     final = refusal.reason not in RETRYABLE
     with sessions() as session:
-        row = session.scalar(select(JournalRejection).where(JournalRejection.item_id == item["id"]))
+        row = _rejection(session, item["id"])
         if row is None:
-            row = JournalRejection(id=uuid.uuid4(), item_id=item["id"], item_type=item["type"], store_code=store,
-                                   terminal_code=terminal, body=item["body"], first_at=now, attempts=0)
-            session.add(row)
+            row, _ = first_write_wins(session, lambda: _new_rejection(session, item, store, terminal, refusal,
+                                                                      final, now),
+                                      lambda: _rejection(session, item["id"]))
         row.reason, row.detail, row.final, row.last_at = refusal.reason, refusal.detail, final, now
         row.attempts += 1
         session.commit()
     status = ItemStatus.REJECTED if final else ItemStatus.RETRY
     return {"id": item["id"], "status": status.value, "reason": refusal.reason, "detail": refusal.detail}
+
+
+def _rejection(session: Session, item_id: str) -> JournalRejection | None:
+    """The item's rejection row, locked: the same item refused by two batches at once counts twice."""
+    return session.scalar(select(JournalRejection).where(JournalRejection.item_id == item_id).with_for_update())
+
+
+def _new_rejection(session: Session, item: dict, store: str, terminal: str, refusal: ItemRefused, final: bool,
+                   now: datetime) -> JournalRejection:
+    row = JournalRejection(id=uuid.uuid4(), item_id=item["id"], item_type=item["type"], store_code=store,
+                           terminal_code=terminal, body=item["body"], reason=refusal.reason, detail=refusal.detail,
+                           final=final, first_at=now, last_at=now, attempts=0)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _resolve(session: Session, item_id: str, now: datetime) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.members import Consents, MemberProfile
 from server.audit import Actor, write_audit
+from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.ids import new_id
 from server.membership.cards import issue_card
@@ -23,6 +24,14 @@ class MemberGone(OneCardError):
     status = 409
     slug = "member-gone"
     title = "Member merged away or erased"
+
+
+class MemberExists(Conflict):
+    """An enrolment under a member id that is taken; ``member`` is the member who has it."""
+
+    def __init__(self, member: Member) -> None:
+        super().__init__(f"member {member.id} already exists")
+        self.member = member
 
 
 @dataclass(frozen=True)
@@ -48,10 +57,16 @@ def to_profile(member: Member) -> MemberProfile:
 
 def enrol(session: Session, request: Enrolment, program: LoyaltyProgram, now: datetime,
           actor: Actor) -> tuple[Member, Card]:
-    """Create a member with a first card; the profile is validated by the loyalty domain."""
+    """Create a member with a first card; the profile is validated by the loyalty domain.
+
+    Raises:
+        MemberExists: the requested member id is taken, also by a concurrent enrolment under it
+            (a till's retry) that committed while this one ran.
+    """
     member_id = request.member_id or new_id()
-    if session.get(Member, member_id) is not None:
-        raise Conflict(f"member {member_id} already exists")
+    existing = session.get(Member, member_id)
+    if existing is not None:
+        raise MemberExists(existing)
     profile = MemberProfile(member_id=str(member_id), name=request.name.strip(), created_at=now,
                             phone=request.phone, email=request.email, home_store=request.home_store,
                             created_at_store=request.created_at_store,
@@ -59,12 +74,19 @@ def enrol(session: Session, request: Enrolment, program: LoyaltyProgram, now: da
     member = Member(id=member_id, tier=program.base_tier, tier_since=now, created_at=now)
     _copy_profile(member, profile)
     member.created_at_store = profile.created_at_store
-    session.add(member)
-    session.flush()
+    member, added = first_write_wins(session, lambda: _added(session, member), lambda: session.get(Member, member_id))
+    if not added:
+        raise MemberExists(member)
     card = issue_card(session, member, program, now, actor, number=request.card_number)
     publish_member(session, member_id, program, now)
     write_audit(session, at=now, actor=actor, action="member.enrolled", target=str(member_id))
     return member, card
+
+
+def _added(session: Session, member: Member) -> Member:
+    session.add(member)
+    session.flush()
+    return member
 
 
 def _copy_profile(member: Member, profile: MemberProfile) -> None:

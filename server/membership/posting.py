@@ -3,6 +3,11 @@
 The till's arithmetic is never trusted: the server recomputes the points a sale earns and the
 value of the points it redeemed with the same `loyalty` rules; where the till's figures differ,
 the server's stand and the difference becomes a reconciliation exception.
+
+Concurrency: a transaction's row is inserted (its id claimed) before anything else is done, so
+the same id posted twice at once is applied once and the other request waits for it and gets its
+outcome. Returns and voids lock their original sale's row before counting what earlier ones gave
+back, so the returns of one sale are applied one after the other, whichever tills send them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from loyalty.ledger import Ledger
 from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
 from promotions import PromotionError
+from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.membership.holds import CONFIRMED, live_hold
 from server.membership.ledger import HELD, held_points, load_ledger, lock_member, post_entries
@@ -47,6 +53,17 @@ class TransactionRejected(OneCardError):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail, reason=reason)
         self.reason = reason
+
+
+class SaleAlreadyVoided(TransactionRejected):
+    """A void of a sale that another void has already undone."""
+
+    status = 409
+    slug = "sale-already-voided"
+    title = "Sale already voided"
+
+    def __init__(self, sale_id: str, void_id: str) -> None:
+        super().__init__("already-voided", f"sale {sale_id} was already voided by {void_id}")
 
 
 @dataclass(frozen=True)
@@ -113,20 +130,22 @@ def body_hash(raw: dict) -> str:
 
 def post_transaction(session: Session, command: PostTransaction, program: LoyaltyProgram,
                      now: datetime) -> tuple[dict, bool]:
-    """Apply a transaction once. Returns (outcome, replayed): a retry gets the first outcome."""
+    """Apply a transaction once. Returns (outcome, replayed): a retry gets the first outcome, also
+    when it arrives while the first attempt is still being applied (it waits for that one)."""
     digest = body_hash(command.raw)
-    existing = session.get(PostedTransaction, command.id)
-    if existing is not None:
-        if existing.body_hash != digest:
+    row, claimed = session.get(PostedTransaction, command.id), False
+    if row is None:
+        row, claimed = first_write_wins(session, lambda: _claim(session, command, digest, now),
+                                        lambda: session.get(PostedTransaction, command.id))
+    if not claimed:
+        if row.body_hash != digest:
             raise Conflict(f"transaction {command.id} was posted before with a different body")
-        return existing.outcome, True
+        return row.outcome, True
     posting = Posting(command, now)
     handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
-    row = handler(session, posting, program)
-    row.body, row.body_hash, row.received_at = command.raw, digest, now
+    handler(session, posting, program, row)
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
                    "exceptions": [kind for kind, *_ in posting.exceptions]}
-    session.add(row)
     session.flush()
     for kind, till, server, detail in posting.exceptions:
         session.add(ReconciliationException(transaction_id=command.id, kind=kind, till_value=till,
@@ -135,11 +154,15 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     return row.outcome, False
 
 
-def _new_row(command: PostTransaction, member_id: uuid.UUID | None, total_minor: int) -> PostedTransaction:
-    return PostedTransaction(id=command.id, kind=command.kind, store_code=command.store,
-                             terminal_code=command.terminal, at=command.at, offline=command.offline,
-                             member_id=member_id, card_number=command.card_number,
-                             original_id=command.original_id, total_minor=total_minor)
+def _claim(session: Session, command: PostTransaction, digest: str, now: datetime) -> PostedTransaction:
+    """The transaction's row, inserted first under the till's id; the handler fills in its figures."""
+    row = PostedTransaction(id=command.id, kind=command.kind, store_code=command.store,
+                            terminal_code=command.terminal, at=command.at, offline=command.offline,
+                            card_number=command.card_number, original_id=command.original_id, total_minor=0,
+                            body=command.raw, body_hash=digest, outcome={}, received_at=now)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _sale_lines(command: PostTransaction, program: LoyaltyProgram) -> list[SaleLine]:
@@ -166,7 +189,7 @@ def _resolve_card(session: Session, posting: Posting) -> Card | None:
     return card
 
 
-def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> PostedTransaction:
+def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row: PostedTransaction) -> None:
     command = posting.command
     lines = _sale_lines(command, program)
     total = sum(line.paid_minor for line in lines)
@@ -175,14 +198,17 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
         raise TransactionRejected("tenders-do-not-match",
                                   f"tenders add up to {tendered}, the lines to {total}")
     card = _resolve_card(session, posting)
-    row = _new_row(command, card.member_id if card else None, total)
+    row.total_minor = total
     if card is None:
         _refuse_points_without_member(command)
         _server_pricing(session, posting, None, program)  # an anonymous offline sale is checked too
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
         record_usage(session, posting, None)
-        return row
+        return
     member = lock_member(session, card.member_id)
+    # Only now that the member is locked: the row's foreign key takes a share lock on the member,
+    # and two sales of one member holding it would each wait for the other's lock_member.
+    row.member_id = card.member_id
     ledger = load_ledger(session, card.member_id)
     redeem = _redemption_entries(session, posting, program, ledger, total)
     earning = _earning(posting, program, member, card, lines)
@@ -200,13 +226,11 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram) -> 
     row.points_earned, row.points_redeemed = earning.points + bonus_points, command.points_tendered
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
-    # After record_usage: the snapshot logs this sale's uses. The sale's row is not written yet,
-    # so its store is named as a visit.
+    # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
     publish_member(session, card.member_id, program, posting.now, ledger.state, visit=(command.store, command.at))
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=command.points_tendered, line_points=dict(earning.line_points),
                            balance=ledger.state.balance, points_tender_minor=command.points_tender_minor)
-    return row
 
 
 def _refuse_points_without_member(command: PostTransaction) -> None:
@@ -344,50 +368,69 @@ def sale_with_returns(session: Session, sale_id: str) -> dict:
     sale = session.get(PostedTransaction, sale_id)
     if sale is None or sale.kind != SALE:
         raise NotFound(f"no sale {sale_id}")
-    undoing = session.execute(select(PostedTransaction.id, PostedTransaction.kind).where(
-        PostedTransaction.original_id == sale_id)).all()
-    return {"body": sale.body, "outcome": sale.outcome, "returned": _returned_before(session, sale_id),
-            "voided": any(kind == VOID for _, kind in undoing), "undone_by": [tid for tid, _ in undoing]}
+    undoing = _undoing(session, sale_id)
+    return {"body": sale.body, "outcome": sale.outcome, "returned": _returned(undoing),
+            "voided": any(row.kind == VOID for row in undoing), "undone_by": [row.id for row in undoing]}
 
 
-def _returned_before(session: Session, original_id: str) -> dict[str, int]:
-    earlier = session.scalars(select(PostedTransaction).where(
-        PostedTransaction.original_id == original_id)).all()
+def _undoing(session: Session, sale_id: str, excluding: str | None = None) -> list[PostedTransaction]:
+    """The returns and voids of a sale (but ``excluding``, the one being applied)."""
+    query = select(PostedTransaction).where(PostedTransaction.original_id == sale_id)
+    if excluding is not None:
+        query = query.where(PostedTransaction.id != excluding)
+    return list(session.scalars(query))
+
+
+def _returned(undoing: list[PostedTransaction]) -> dict[str, int]:
     returned: dict[str, int] = {}
-    for row in earlier:
+    for row in undoing:
         for line_id, qty in row.outcome.get("returned", {}).items():
             returned[line_id] = returned.get(line_id, 0) + qty
     return returned
 
 
-def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram) -> PostedTransaction:
-    command = posting.command
-    original = session.get(PostedTransaction, command.original_id or "")
+def _lock_original(session: Session, command: PostTransaction) -> PostedTransaction:
+    """The sale being returned or voided, locked until this transaction ends: the returns of one
+    sale (member or anonymous) then count what the earlier ones gave back one after the other.
+    (SQLite transactions already start with the write lock, see server.db.)"""
+    original = session.scalar(select(PostedTransaction).where(
+        PostedTransaction.id == (command.original_id or "")).with_for_update())
     if original is None or original.kind != SALE:
         raise TransactionRejected("original-unknown",
                                   f"no sale {command.original_id} is known yet; retry later")
+    return original
+
+
+def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram, row: PostedTransaction) -> None:
+    command = posting.command
+    original = _lock_original(session, command)
+    # Read after the lock: on PostgreSQL each statement sees what was committed before it started.
+    undoing = _undoing(session, original.id, excluding=command.id)
+    voids = [earlier.id for earlier in undoing if earlier.kind == VOID]
+    if command.kind == VOID and voids:
+        raise SaleAlreadyVoided(original.id, voids[0])
     sale = _sale_record(original)
-    before = _returned_before(session, original.id)
+    before = _returned(undoing)
     if command.kind == VOID:
         outcome = void_sale(sale, command.id, command.at, program.expiry, before)
         returned = {ln.line_id: ln.qty - before.get(ln.line_id, 0) for ln in sale.lines}
     else:
         returned = {ln["line_id"]: ln["qty"] for ln in command.lines}
         outcome = _reverse(sale, command, returned, before, program)
-    row = _new_row(command, original.member_id, -outcome.refund_minor)
+    row.total_minor = -outcome.refund_minor
     if original.member_id is not None and outcome.entries:
         lock_member(session, original.member_id)
         ledger = load_ledger(session, original.member_id)
         ledger = post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
         publish_member(session, original.member_id, program, posting.now, ledger.state,
                        visit=(command.store, command.at))
+    row.member_id = original.member_id  # after lock_member, as for a sale (see _apply_sale)
     row.points_earned, row.points_redeemed = -outcome.points_taken_back, -outcome.points_given_back
     posting.outcome.update(returned={k: v for k, v in returned.items() if v},
                            points_taken_back=outcome.points_taken_back,
                            points_given_back=outcome.points_given_back,
                            refund_minor=outcome.refund_minor,
                            money_refund_minor=outcome.money_refund_minor)
-    return row
 
 
 def _reverse(sale: SaleRecord, command: PostTransaction, returned: dict[str, int],

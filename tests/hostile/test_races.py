@@ -1,0 +1,228 @@
+"""Races answer once, never 500: the same sale undone, or the same id sent, by many requests at once.
+
+Every test drives a real `onecard server` (gunicorn, several worker processes) on PostgreSQL with
+real parallel HTTP requests from signed terminal sessions, and repeats the race for several rounds:
+one round can miss a race that many rounds catch.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from loyalty.cards import CardNumberScheme
+from server.membership.ledger import load_ledger
+from server.models import Card, Hold, JournalRejection, Member, PostedTransaction
+from server.services import Services
+from server.settings import Settings
+from store_sync.http.client import terminal_session
+from tests.conftest import TEST_SECRET
+from tests.support.concurrency import concurrently
+from tests.support.factories import make_terminal, seed_member
+from tests.support.processes import onecard_env
+from tests.support.stack import Process, free_port
+from tests.support.tills import line
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+STORE = "R1"
+WORKERS = 6  # gunicorn processes: that many requests are inside the database at once
+TILLS = 4
+PARALLEL = 20  # requests released together in each round
+ROUNDS = 8
+
+
+class Server:
+    """`onecard server` as operators run it, plus signed sessions for its tills."""
+
+    def __init__(self, services: Services, url: str) -> None:
+        self.services, self.url = services, url
+        self.credentials = {f"T{n}": make_terminal(services, STORE, f"T{n}") for n in range(TILLS)}
+
+    def post(self, path: str, body: dict) -> requests.Response:
+        """POST ``body`` signed by the till it names, on a connection of its own."""
+        terminal = terminal_session(self.credentials[body["terminal"]], self.url)
+        return terminal.post(self.url + path, json=body, timeout=60)
+
+    def at_once(self, path: str, bodies: list[dict]) -> list[requests.Response]:
+        """POST every body at the same instant; none may be answered with a 5xx."""
+        responses = concurrently([lambda body=body: self.post(path, body) for body in bodies])
+        failures = [(r.status_code, r.text) for r in responses if r.status_code >= 500]
+        assert not failures, failures
+        return responses
+
+    def balance(self, member_id: str) -> int:
+        with self.services.db.session() as session:
+            return load_ledger(session, uuid.UUID(member_id)).state.balance
+
+
+@pytest.fixture(scope="module")
+def server(postgres_database, tmp_path_factory):
+    root = tmp_path_factory.mktemp("races")
+    postgres_database.reset()
+    settings = {"data_dir": str(root), "secret_key": TEST_SECRET, "database_url": postgres_database.url}
+    services = Services.build(Settings.from_values(settings))
+    port = free_port()
+    process = Process("server", ["server", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)],
+                      onecard_env(**settings), root)
+    process.start()
+    try:
+        process.wait_ready(lambda: _healthy(f"http://127.0.0.1:{port}"))
+        yield Server(services, f"http://127.0.0.1:{port}")
+    finally:
+        process.stop()
+        services.db.dispose()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _sale(card: str | None, paid: int, points: int = 0, sale_id: str | None = None) -> dict:
+    tenders = [{"kind": "points", "amount_minor": points, "points": points}] if points else []
+    tenders.append({"kind": "cash", "amount_minor": paid - points})
+    return {"id": sale_id or str(uuid.uuid4()), "kind": "sale", "store": STORE, "terminal": "T0",
+            "at": _now(), "card_number": card, "lines": [line("1", paid)], "tenders": tenders}
+
+
+def _undo(kind: str, sale_id: str, till: int) -> dict:
+    lines = [{"line_id": "1", "qty": 1}] if kind == "return" else []
+    return {"id": str(uuid.uuid4()), "kind": kind, "store": STORE, "terminal": f"T{till}", "at": _now(),
+            "original_id": sale_id, "lines": lines}
+
+
+def _undone(server: Server, sale_id: str) -> list[PostedTransaction]:
+    with server.services.db.session() as session:
+        return list(session.scalars(select(PostedTransaction).where(PostedTransaction.original_id == sale_id)))
+
+
+def _return_race(server: Server, kind: str, card: str | None) -> list[requests.Response]:
+    """A one-unit sale of 20.00 (5.00 of it paid with points when a member bought it), then
+    PARALLEL returns or voids of it from the chain's tills at once."""
+    sale = server.post("/api/v1/transactions", _sale(card, 2000, points=500 if card else 0))
+    assert sale.status_code == 201, sale.text
+    bodies = [_undo(kind, sale.json()["transaction_id"], n % TILLS) for n in range(PARALLEL)]
+    responses = server.at_once("/api/v1/transactions", bodies)
+    applied = [r.json() for r in responses if r.status_code == 201]
+    assert len(applied) == 1, [(r.status_code, r.text) for r in responses]
+    assert applied[0]["refund_minor"] == 2000
+    undone = _undone(server, sale.json()["transaction_id"])
+    assert [row.total_minor for row in undone] == [-2000]  # the money goes back once
+    return [r for r in responses if r.status_code != 201]
+
+
+@pytest.mark.parametrize("kind", ["return", "void"])
+def test_a_one_unit_member_sale_undone_by_twenty_tills_at_once_is_refunded_once(server, kind):
+    for _ in range(ROUNDS):
+        member_id, card = seed_member(server.services, 1000, "Racing Rita")
+        refused = _return_race(server, kind, card)
+        # 1000 - 500 redeemed + 15 earned on 15.00 cash, then the return gives the 500 back and
+        # takes the 15 back: exactly where the member started, whatever the other 19 did.
+        assert server.balance(member_id) == 1000
+        expected = (422, "return-exceeds-sale") if kind == "return" else (409, "already-voided")
+        assert {(r.status_code, r.json().get("reason")) for r in refused} == {expected}
+
+
+def test_an_anonymous_one_unit_sale_returned_by_twenty_tills_at_once_is_refunded_once(server):
+    for _ in range(ROUNDS):
+        refused = _return_race(server, "return", None)
+        assert {(r.status_code, r.json().get("reason")) for r in refused} == {(422, "return-exceeds-sale")}
+
+
+def test_a_void_racing_returns_of_the_same_sale_refunds_it_once(server):
+    for _ in range(ROUNDS):
+        member_id, card = seed_member(server.services, 0, "Voiding Vera")
+        sale = server.post("/api/v1/transactions", _sale(card, 2000)).json()
+        bodies = [_undo("void" if n % 2 else "return", sale["transaction_id"], n % TILLS) for n in range(PARALLEL)]
+        responses = server.at_once("/api/v1/transactions", bodies)
+        applied = sorted(body["kind"] for body, r in zip(bodies, responses, strict=True) if r.status_code == 201)
+        # The first return or void refunds the sale. After a return, a void finds nothing left to
+        # undo and refunds 0; a second void and any later return are refused.
+        assert applied in (["return"], ["void"], ["return", "void"]), applied
+        assert sum(row.total_minor for row in _undone(server, sale["transaction_id"])) == -2000
+        assert server.balance(member_id) == 0
+
+
+@pytest.mark.parametrize("member", [True, False], ids=["member", "anonymous"])
+def test_the_same_sale_posted_twenty_times_at_once_is_applied_once(server, member):
+    for _ in range(ROUNDS):
+        member_id, card = seed_member(server.services, 1000, "Retrying Rosa") if member else (None, None)
+        body = _sale(card, 2000, points=600 if member else 0)
+        responses = server.at_once("/api/v1/transactions", [body] * PARALLEL)
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [200] * (PARALLEL - 1) + [201], [(r.status_code, r.text) for r in responses]
+        first = next(r.json() for r in responses if r.status_code == 201)
+        # Every retry gets the first answer: same figures, marked a duplicate.
+        assert all(r.json() == {**first, "status": "duplicate"} for r in responses if r.status_code == 200)
+        if member:
+            assert server.balance(member_id) == 1000 - 600 + 14  # 14.00 paid in cash earns 14
+        with server.services.db.session() as session:
+            assert session.scalar(select(func.count()).where(PostedTransaction.id == body["id"])) == 1
+
+
+def test_the_same_sale_id_with_two_bodies_at_once_applies_one_and_refuses_the_other_with_409(server):
+    for _ in range(ROUNDS):
+        sale_id = str(uuid.uuid4())
+        two = [_sale(None, 1000, sale_id=sale_id), _sale(None, 1100, sale_id=sale_id)]
+        bodies = [two[n % 2] for n in range(PARALLEL)]
+        responses = server.at_once("/api/v1/transactions", bodies)
+        codes = sorted(r.status_code for r in responses)
+        # One body wins; its nine twins are duplicates, the ten of the other body conflicts.
+        assert codes == [200] * (PARALLEL // 2 - 1) + [201] + [409] * (PARALLEL // 2), codes
+
+
+def test_the_same_hold_placed_twenty_times_at_once_is_one_hold(server):
+    for _ in range(ROUNDS):
+        member_id, card = seed_member(server.services, 1000, "Holding Hana")
+        body = {"id": str(uuid.uuid4()), "card_number": card, "points": 300, "store": STORE, "terminal": "T0"}
+        responses = server.at_once("/api/v1/holds", [body] * PARALLEL)
+        assert {r.status_code for r in responses} == {201}, [(r.status_code, r.text) for r in responses]
+        assert {(r.json()["id"], r.json()["points"], r.json()["status"]) for r in responses} == {
+            (body["id"], 300, "held")}
+        with server.services.db.session() as session:
+            held = session.scalars(select(Hold.points).where(Hold.member_id == uuid.UUID(member_id))).all()
+        assert held == [300]
+
+
+def _batch(items: list[dict]) -> dict:
+    return {"protocol_version": 1, "store": STORE, "terminal": "T0",
+            "items": [{**item, "seq": n} for n, item in enumerate(items, start=1)]}
+
+
+def test_the_same_enrolment_sent_in_twenty_journal_batches_at_once_enrols_one_member(server):
+    scheme = CardNumberScheme(server.services.settings.card_prefix)
+    for _ in range(ROUNDS):
+        member_id, number = str(uuid.uuid4()), scheme.number_for(random.randrange(10**9, 10**10))
+        item = {"id": member_id, "type": "enrolment", "body": {
+            "member_id": member_id, "name": "Offline Olga", "card_number": number, "at": _now()}}
+        responses = server.at_once("/api/v1/sync/journal", [_batch([item])] * PARALLEL)
+        statuses = sorted(r.json()["results"][0]["status"] for r in responses)
+        assert statuses == ["applied"] + ["duplicate"] * (PARALLEL - 1), statuses
+        with server.services.db.session() as session:
+            cards = session.scalars(select(Card.number).where(Card.member_id == uuid.UUID(member_id))).all()
+            assert session.get(Member, uuid.UUID(member_id)).name == "Offline Olga" and cards == [number]
+
+
+def test_the_same_bad_journal_item_sent_twenty_times_at_once_is_rejected_and_kept_once(server):
+    for _ in range(ROUNDS):
+        sale = _sale(None, 1000)
+        sale["tenders"] = [{"kind": "cash", "amount_minor": 1}]  # does not pay the sale: never applicable
+        item = {"id": sale["id"], "type": "transaction", "body": {**sale, "offline": True}}
+        responses = server.at_once("/api/v1/sync/journal", [_batch([item])] * PARALLEL)
+        assert {(r.json()["results"][0]["status"], r.json()["results"][0]["reason"]) for r in responses} == {
+            ("rejected", "tenders-do-not-match")}
+        with server.services.db.session() as session:
+            kept = session.scalars(select(JournalRejection).where(JournalRejection.item_id == sale["id"])).all()
+        assert [(row.reason, row.attempts) for row in kept] == [("tenders-do-not-match", PARALLEL)]
