@@ -89,7 +89,7 @@ def seed(services: Services, promotions: int, seed_value: int = 20250304) -> str
             kind = rng.choices(KINDS, WEIGHTS)[0]
             definition = schema.load({"label": f"{kind} {i}", "rule": _rule(rng, kind),
                                       "priority": rng.randrange(3), "exclusive": rng.random() < 0.2})
-            create_promotion(session, definition, "active", now, actor)
+            create_promotion(session, definition, "active", now, actor, services.program)
         member, card = enrol(session, Enrolment(name="Bench Member"), services.program, now, actor)
         session.execute(update(Member).where(Member.id == member.id).values(tier="gold"))
         session.commit()

@@ -184,7 +184,7 @@ class Ledger:
 
     `apply` is the one way in. Online, it refuses entries that would put the account into debt;
     the server passes `allow_debt=True` for what must be accepted even then: offline redemptions
-    arriving late, returns taking back points already spent, merges and staff adjustments.
+    arriving late, returns taking back points already spent, and merges.
     """
 
     account_id: str

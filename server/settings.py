@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from server.auth.roles import Role
 from server.exceptions import ConfigError
 
 # ISO 4217 codes we accept, with their minor-unit exponent (cents per unit = 10**exponent).
@@ -26,6 +27,17 @@ CURRENCY_EXPONENTS = {
 }
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Points a staff user of each role may adjust on their own (one adjustment, and in any 24 hours);
+# above either, a second staff user approves. Roles not named here may not adjust points at all.
+ADJUST_LIMIT_DEFAULTS = {Role.MEMBER_SERVICE: (5_000, 20_000), Role.ADMIN: (50_000, 200_000)}
+
+
+@dataclass(frozen=True)
+class AdjustmentLimit:
+    """Points (absolute) one staff user may adjust alone: per adjustment, and summed over 24 hours."""
+
+    per_adjustment: int
+    per_day: int
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,11 @@ class Settings:
     points_expiry_months: int
     member_cache: str
     member_cache_days: int
+    adjust_limits: tuple[tuple[str, AdjustmentLimit], ...]
+
+    def adjust_limit(self, role: str) -> AdjustmentLimit | None:
+        """What a staff user of ``role`` may adjust alone; None for a role that may not adjust."""
+        return dict(self.adjust_limits).get(role)
 
     @property
     def currency_exponent(self) -> int:
@@ -90,6 +107,7 @@ class Settings:
             points_expiry_months=_positive_int(values, "points_expiry_months", 12),
             member_cache=_member_cache(values.get("member_cache", "all")),
             member_cache_days=_positive_int(values, "member_cache_days", 90),
+            adjust_limits=_adjust_limits(values),
         )
 
 
@@ -176,6 +194,19 @@ def _positive_int(values: Mapping[str, str], key: str, default: int) -> int:
     if number <= 0:
         raise ConfigError(env_name(key), f"must be positive, got {number}")
     return number
+
+
+def _adjust_limits(values: Mapping[str, str]) -> tuple[tuple[str, AdjustmentLimit], ...]:
+    limits = []
+    for role, (per_adjustment, per_day) in ADJUST_LIMIT_DEFAULTS.items():
+        limit = AdjustmentLimit(_positive_int(values, f"adjust_max_points_{role}", per_adjustment),
+                                _positive_int(values, f"adjust_day_points_{role}", per_day))
+        if limit.per_day < limit.per_adjustment:
+            raise ConfigError(env_name(f"adjust_day_points_{role}"),
+                              f"must be at least ONECARD_ADJUST_MAX_POINTS_{role.upper()} "
+                              f"({limit.per_adjustment}), got {limit.per_day}")
+        limits.append((role, limit))
+    return tuple(limits)
 
 
 def _member_cache(raw: str) -> str:

@@ -13,16 +13,29 @@ from server.api.pagination import decode_cursor, encode_cursor
 from server.auth.roles import Role, role_allows
 from server.exceptions import OneCardError
 from server.membership.accounts import account_summary
+from server.membership.adjustment_approvals import (
+    approve_adjustment,
+    get_request,
+    pending_requests,
+    reject_adjustment,
+    request_adjustment,
+)
 from server.membership.cards import issue_card
 from server.membership.members import Enrolment, enrol, get_member, update_member
 from server.membership.search import active_cards, display_name, search_members
-from server.membership.service_desk import adjust_points, erase_member, export_member, merge_members
+from server.membership.service_desk import erase_member, export_member, merge_members
 from server.models import LedgerEntry
+from server.schemas.adjustments import (
+    AdjustmentAnswerSchema,
+    AdjustmentRequestPageSchema,
+    AdjustmentRequestQuerySchema,
+    AdjustmentRequestSchema,
+    DecisionSchema,
+)
 from server.schemas.common import PageQuerySchema, attributes
 from server.schemas.members import (
     AccountSchema,
     AdjustmentSchema,
-    BalanceSchema,
     CardIssueSchema,
     CardSchema,
     EnrolledSchema,
@@ -170,14 +183,65 @@ def read_ledger(query, member_id):
 @blp.doc(security=BEARER)
 @staff_required(SERVICE)
 @blp.arguments(AdjustmentSchema)
-@blp.response(201, BalanceSchema)
+@blp.response(201, AdjustmentAnswerSchema)
+@blp.alt_response(202, schema=AdjustmentRequestSchema,
+                  description="above the staff user's limits: kept, pending, for a second staff user to approve")
 @blp.problems(409, 422)
 def add_adjustment(body, member_id):
     session, svc = db_session(), services()
-    balance = adjust_points(session, member_id, body["id"], body["points"], body["reason"],
-                            svc.program, svc.clock(), acting())
+    outcome = request_adjustment(session, member_id, body["id"], body["points"], body["reason"],
+                                 svc.settings.adjust_limit(current_staff().role), svc.program, svc.clock(),
+                                 acting())
     session.commit()
-    return {"balance": balance}
+    if outcome.request is not None:
+        return attributes(outcome.request, AdjustmentRequestSchema), 202
+    return {"balance": outcome.balance}
+
+
+@blp.route("/<uuid:member_id>/adjustments/<uuid:request_id>")
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.response(200, AdjustmentRequestSchema)
+def read_adjustment_request(member_id, request_id):
+    return get_request(db_session(), member_id, request_id)
+
+
+@blp.route("/<uuid:member_id>/adjustments/<uuid:request_id>/approve", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(DecisionSchema)
+@blp.response(200, AdjustmentAnswerSchema)
+def approve(body, member_id, request_id):
+    """A second staff user applies an adjustment that was above its requester's limits."""
+    session, svc = db_session(), services()
+    request, balance = approve_adjustment(session, member_id, request_id, body["reason"], svc.program,
+                                          svc.clock(), acting())
+    session.commit()
+    return {**attributes(request, AdjustmentRequestSchema), "balance": balance}
+
+
+@blp.route("/<uuid:member_id>/adjustments/<uuid:request_id>/reject", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(DecisionSchema)
+@blp.response(200, AdjustmentRequestSchema)
+def reject(body, member_id, request_id):
+    session = db_session()
+    request = reject_adjustment(session, member_id, request_id, body["reason"], services().clock(), acting())
+    session.commit()
+    return request
+
+
+@blp.route("/adjustment-requests")
+@blp.doc(security=BEARER)
+@staff_required(SERVICE)
+@blp.arguments(AdjustmentRequestQuerySchema, location="query")
+@blp.response(200, AdjustmentRequestPageSchema)
+def find_pending_adjustments(query):
+    """Adjustments waiting for a second staff user, across the chain, oldest first."""
+    rows = pending_requests(db_session(), _search_cursor(query["cursor"]), query["limit"] + 1)
+    items, more = rows[: query["limit"]], len(rows) > query["limit"]
+    return {"items": items, "next_cursor": str(items[-1].id) if more else None}
 
 
 @blp.route("/<uuid:member_id>/merge", methods=["POST"])

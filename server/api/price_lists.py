@@ -7,9 +7,10 @@ catalogue for the engine. Edit, pause or end one through /promotions/{id}.
 from __future__ import annotations
 
 from server.api.blueprint import Blueprint
-from server.api.context import BEARER, db_session, staff_required
+from server.api.context import BEARER, db_session, services, staff_required
 from server.api.promotions import id_cursor, publish, shown
 from server.auth.roles import Role
+from server.pricing.references import Kind, check_references
 from server.pricing.versions import list_promotions
 from server.schemas.common import PageQuerySchema
 from server.schemas.promotions import DefinitionSchema, PriceListCreateSchema, PromotionPageSchema, PromotionSchema
@@ -47,4 +48,7 @@ def find_price_lists(query):
 @blp.response(201, PromotionSchema)
 @blp.problems(409, 422)
 def add_price_list(body):
+    check_references(db_session(), services().program, [
+        ("prices", Kind.PRODUCT, [price["sku"] for price in body["prices"]]),
+        ("tiers", Kind.TIER, body["tiers"]), ("stores", Kind.STORE, body["stores"])])
     return publish(to_definition(body), body["state"])

@@ -68,7 +68,7 @@ def shown(record) -> dict:
 def publish(definition: dict, state: str) -> dict:
     """Create a promotion (version 1) in ``state`` and answer with it."""
     session, svc = db_session(), services()
-    record = create_promotion(session, definition, "draft", svc.clock(), acting())
+    record = create_promotion(session, definition, "draft", svc.clock(), acting(), svc.program)
     if state != "draft":
         change_state(session, record, state, current_definition(session, record), "created live",
                      svc.clock(), acting())
@@ -119,7 +119,7 @@ def edit_promotion(body, promotion_id):
     record = get_promotion(session, promotion_id, lock=True)
     if record.state == "ended":
         raise Conflict("an ended promotion cannot be edited; create a new one")
-    add_version(session, record, body, services().clock(), acting())
+    add_version(session, record, body, services().clock(), acting(), services().program)
     session.commit()
     return shown(record)
 

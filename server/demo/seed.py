@@ -149,8 +149,11 @@ def _seed_history(services: Services, chain: SeededChain, rng: random.Random) ->
                 at = now - timedelta(days=360 - visit * 11)
                 tenders = ({"kind": "card", "amount_minor": total, "points": 0},)
                 sale_id = str(uuid.uuid4())
+                # Kept as a till would have posted it: segments and returns read the lines from it.
+                raw = {"id": sale_id, "kind": "sale", "store": member["home_store"], "terminal": "T1",
+                       "at": at.isoformat(), "lines": lines, "tenders": list(tenders), "card_number": member["card"],
+                       "history": True}
                 command = PostTransaction(id=sale_id, kind="sale", store=member["home_store"], terminal="T1", at=at,
-                                          lines=tuple(lines), tenders=tenders, card_number=member["card"],
-                                          raw={"id": sale_id, "history": True})
+                                          lines=tuple(lines), tenders=tenders, card_number=member["card"], raw=raw)
                 post_transaction(session, command, services.program, now)
         session.commit()

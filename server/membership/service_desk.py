@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from loyalty.adjustments import adjust
 from loyalty.commands import AdjustPoints, MergeAccounts
+from loyalty.ledger import LedgerState
 from loyalty.merge import merge_accounts
 from server.audit import Actor, write_audit
-from server.exceptions import OneCardError
+from server.exceptions import Conflict, OneCardError
 from server.membership.cards import to_value
 from server.membership.erasure import (
     person_of,
@@ -23,11 +24,17 @@ from server.membership.erasure import (
     scrub_reasons,
     scrub_rejections,
 )
-from server.membership.ledger import load_ledger, lock_member, post_entries
+from server.membership.ledger import held_points, load_ledger, lock_member, post_entries
 from server.membership.members import to_profile
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_cards_of, publish_member
 from server.models import Card, Hold, LedgerEntry, Member, PostedTransaction
+
+
+class AdjustmentOverdraws(OneCardError):
+    status = 409
+    slug = "adjustment-overdraws"
+    title = "The adjustment would overdraw the account"
 
 
 class ReasonRequired(OneCardError):
@@ -36,7 +43,7 @@ class ReasonRequired(OneCardError):
     title = "A reason is required"
 
 
-def _require_reason(reason: str) -> str:
+def require_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise ReasonRequired("say why: the reason is kept in the audit log")
     return reason.strip()
@@ -44,27 +51,62 @@ def _require_reason(reason: str) -> str:
 
 def adjust_points(session: Session, member_id: uuid.UUID, adjustment_id: str, points: int,
                   reason: str, program: LoyaltyProgram, now: datetime, actor: Actor) -> int:
-    """Add or remove points by hand; the same adjustment id twice is applied once. Returns the balance."""
-    reason = _require_reason(reason)
+    """Add or remove points by hand, within no limit (the caller checked them); the same adjustment
+    id twice is applied once. Returns the balance."""
+    reason = require_reason(reason)
+    balance, applied = apply_adjustment(session, member_id, adjustment_id, points, reason, program, now,
+                                        actor.name)
+    if applied:  # a retried request is neither applied nor audited twice
+        write_audit(session, at=now, actor=actor, action="points.adjusted", target=str(member_id),
+                    reason=reason, details={"points": points, "adjustment_id": adjustment_id})
+    return balance
+
+
+def apply_adjustment(session: Session, member_id: uuid.UUID, adjustment_id: str, points: int, reason: str,
+                     program: LoyaltyProgram, now: datetime, made_by: str) -> tuple[int, bool]:
+    """Post the adjustment's ledger entry unless it is there already; returns (balance, newly applied).
+
+    Staff never put an account into debt (only a late offline redemption may): points removed must
+    be spendable now, after what live holds reserve for sales in progress.
+
+    Raises:
+        AdjustmentOverdraws: removing ``-points`` would overdraw the account.
+        Conflict: this adjustment id was applied before with other points.
+    """
     lock_member(session, member_id)
     # The client's id is unique per member, not chain-wide: scope it, or two members' adjustments
     # with the same client id would derive the same ledger entry id.
     entry, _event = adjust(AdjustPoints(account_id=str(member_id), adjustment_id=f"{member_id}/{adjustment_id}",
-                                        points=points, at=now, reason=reason, actor=actor.name),
+                                        points=points, at=now, reason=reason, actor=made_by),
                            program.expiry)
     before = load_ledger(session, member_id)
-    ledger = post_entries(session, before, [entry], now, allow_debt=True)
-    if entry.id not in before.ids:  # a retried request is neither applied nor audited twice
-        publish_member(session, member_id, program, now)
-        write_audit(session, at=now, actor=actor, action="points.adjusted", target=str(member_id),
-                    reason=reason, details={"points": points, "adjustment_id": adjustment_id})
-    return ledger.state.balance
+    applied = next((e for e in before.entries if e.id == entry.id), None)
+    if applied is not None:
+        if applied.points != points:
+            raise Conflict(f"adjustment {adjustment_id} was made before with {applied.points} points")
+        return before.state.balance, False
+    if points < 0:
+        refuse_overdraw(session, member_id, before.state, -points, now)
+    ledger = post_entries(session, before, [entry], now)
+    publish_member(session, member_id, program, now)
+    return ledger.state.balance, True
+
+
+def refuse_overdraw(session: Session, member_id: uuid.UUID, state: LedgerState, removing: int,
+                     now: datetime) -> None:
+    held = held_points(session, member_id, now)
+    spendable = state.available(now) - held
+    if removing > spendable:
+        raise AdjustmentOverdraws(
+            f"removing {removing} points would overdraw the account: {max(spendable, 0)} can be removed "
+            f"(balance {state.balance}, {held} held for sales in progress)",
+            requested=removing, available=max(spendable, 0), balance=state.balance, held=held)
 
 
 def merge_members(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID, reason: str,
                   program: LoyaltyProgram, now: datetime, actor: Actor) -> int:
     """Move the merged-away member's lots (and debt) and cards to the survivor. Returns points moved."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     first, second = sorted([survivor_id, merged_id])  # lock in id order: no deadlock between merges
     members = {first: lock_member(session, first), second: lock_member(session, second)}
     survivor, merged = members[survivor_id], members[merged_id]
@@ -126,7 +168,7 @@ def erase_member(session: Session, member: Member, reason: str, now: datetime, a
     The erase's own audit record keeps who, when and which member, and the reason with any
     mention of the person removed.
     """
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     lock_member(session, member.id)
     person = person_of(member)
     cards = list(session.scalars(select(Card.number).where(Card.member_id == member.id)))

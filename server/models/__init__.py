@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
+from server.models.adjustments import AdjustmentRequest
 from server.models.audit import AuditRecord
 from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
@@ -23,6 +24,7 @@ from server.models.stores import Store, Terminal
 from server.models.transactions import PostedTransaction, ReconciliationException
 
 __all__ = [
+    "AdjustmentRequest",
     "AuditRecord",
     "Base",
     "Card",

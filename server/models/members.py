@@ -64,6 +64,8 @@ class LedgerEntry(Base):
         # The expiry job looks for lots that expired, or were recorded, since its last run.
         Index("ix_ledger_entries_expires_at", "expires_at"),
         Index("ix_ledger_entries_recorded_at", "recorded_at"),
+        # A staff user's adjustments of the last 24 hours, summed against their daily limit.
+        Index("ix_ledger_entries_actor_recorded_at", "actor", "recorded_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -20,6 +20,7 @@ from server.membership.ledger import lock_member
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Member, PostedTransaction, Product, Segment, SegmentMember
+from server.pricing.references import check_references, segment_rule_references
 
 RULE, LIST = "rule", "list"
 
@@ -40,6 +41,8 @@ def create_segment(session: Session, name: str, rule: dict | None, member_ids: l
                    program: LoyaltyProgram, now: datetime) -> Segment:
     if session.scalar(select(Segment.id).where(Segment.name == name)) is not None:
         raise Conflict(f"a segment named {name!r} exists already")
+    if rule is not None:
+        check_references(session, program, segment_rule_references(rule))
     segment = Segment(name=name, kind=LIST if rule is None else RULE, rule=rule or {}, created_at=now,
                       updated_at=now)
     session.add(segment)
@@ -140,8 +143,9 @@ def _buyers_of(session: Session, bought: dict, now: datetime) -> list[uuid.UUID]
     rows = session.execute(select(PostedTransaction.member_id, PostedTransaction.body).where(
         PostedTransaction.kind == "sale", PostedTransaction.at >= since,
         PostedTransaction.member_id.is_not(None))).yield_per(1000)
+    # A sale kept without its lines (the demo's history before it kept them) bought nothing we can see.
     return list({mid for mid, body in rows
-                 if any(ln.get("category") == category or ln.get("sku") in skus for ln in body["lines"])})
+                 if any(ln.get("category") == category or ln.get("sku") in skus for ln in body.get("lines", ()))})
 
 
 def refresh_all(sessions, program: LoyaltyProgram, now: datetime) -> dict[str, int]:

@@ -46,12 +46,21 @@ def change_state(session, record: PromotionRecord, to_state: str, definition: di
     if target is State.SCHEDULED and not _starts_later(definition, now):
         raise IllegalStateChange("only a promotion whose window starts in the future can be scheduled; "
                                  "activate it instead", from_state=current.value, to_state=target.value)
+    if target.value in LIVE and _ended(definition, now):
+        raise IllegalStateChange(f"its window ended at {definition['window']['end']}; a promotion that can "
+                                 "no longer apply cannot go live", from_state=current.value,
+                                 to_state=target.value)
     record.state, record.updated_at = target.value, now
     write_audit(session, at=now, actor=actor, action=f"promotion.{target.value}", target=str(record.id),
                 reason=reason or None, details={"from": current.value, "version": record.current_version})
     session.flush()
     publish_promotion(session, record, now)
     return record
+
+
+def _ended(definition: dict, now: datetime) -> bool:
+    end = definition["window"]["end"]  # the first instant no longer live
+    return end is not None and datetime.fromisoformat(end) <= now
 
 
 def _starts_later(definition: dict, now: datetime) -> bool:

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from server.audit import Actor, write_audit
 from server.exceptions import Conflict, NotFound
+from server.membership.program import LoyaltyProgram
 from server.models import CouponCode, PromotionRecord, PromotionVersion
 from server.pricing.definitions import to_promotion
 from server.pricing.publishing import publish_promotion
+from server.pricing.references import check_references, definition_references
 from server.schemas.promotions import DefinitionSchema
 
 _DEFINITION = DefinitionSchema()
@@ -38,23 +40,29 @@ def get_version(session: Session, promotion_id: uuid.UUID, version: int) -> Prom
     return found
 
 
-def create_promotion(session: Session, definition: dict, state: str, now: datetime,
-                     actor: Actor) -> PromotionRecord:
+def create_promotion(session: Session, definition: dict, state: str, now: datetime, actor: Actor,
+                     program: LoyaltyProgram) -> PromotionRecord:
     """Validate and store version 1 of a new promotion."""
     record = PromotionRecord(kind=definition["rule"]["kind"], current_version=0, state=state,
                              created_at=now, updated_at=now)
     session.add(record)
     session.flush()
-    add_version(session, record, definition, now, actor)
+    add_version(session, record, definition, now, actor, program)
     return record
 
 
-def add_version(session: Session, record: PromotionRecord, definition: dict, now: datetime,
-                actor: Actor) -> PromotionVersion:
-    """Store ``definition`` as the next version; it is what tills get from now on."""
+def add_version(session: Session, record: PromotionRecord, definition: dict, now: datetime, actor: Actor,
+                program: LoyaltyProgram) -> PromotionVersion:
+    """Store ``definition`` as the next version; it is what tills get from now on.
+
+    Raises:
+        InvalidDefinition: the definition contradicts itself.
+        UnknownReference: it names a store, tier, category, product or segment that does not exist.
+    """
     stored = canonical(definition)
     codes = (stored["coupon"] or {}).get("codes", [])
-    to_promotion(str(record.id), record.current_version + 1, stored, codes)  # raises InvalidDefinition
+    to_promotion(str(record.id), record.current_version + 1, stored, codes)
+    check_references(session, program, definition_references(stored))
     version = PromotionVersion(promotion_id=record.id, version=record.current_version + 1,
                                definition=stored, created_at=now, created_by=actor.name)
     session.add(version)

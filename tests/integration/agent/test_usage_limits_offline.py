@@ -23,6 +23,10 @@ def _paid(done) -> int:
 
 
 def _promote(live_server, label, rule):
+    with live_server.services.db.session() as session:  # an offer may name only what the server sells
+        upsert_products(session, [{**catalogue.BREAD, "tax_class": "standard", "excluded_from_points": False,
+                                   "active": True}], live_server.services.clock())
+        session.commit()
     client = live_server.app.test_client()
     make_staff(live_server.services, f"mia-{len(label)}", "marketing")
     created = client.post("/api/v1/promotions", headers=login(client, f"mia-{len(label)}"), json={
@@ -82,10 +86,6 @@ def test_an_offline_till_counts_its_own_unsent_sales_against_the_limit(live_serv
 
 def test_a_once_a_week_bonus_points_offer_is_counted_at_an_offline_till_too(live_server, tills):
     t1, _ = tills
-    with live_server.services.db.session() as session:  # the server sells bread too, so it prices the bonus
-        upsert_products(session, [{**catalogue.BREAD, "tax_class": "standard", "excluded_from_points": False,
-                                   "active": True}], live_server.services.clock())
-        session.commit()
     double = _promote(live_server, "Double points on bread, once a week", {"kind": "bonus_points", "extra_bp": 10000})
     wait_until(lambda: t1.ref.catalogue().get(double) is not None, what="the bonus offer on the feed")
     member_id, card = live_server.enrol(points=0)

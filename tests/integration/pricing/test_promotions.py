@@ -44,7 +44,7 @@ def test_a_scheduled_promotion_waits_for_its_start(client, marketer, catalogue, 
     assert quote([{"sku": "CHIPS"}], at=start.isoformat())["total"] == 225
 
 
-def test_an_ended_promotion_cannot_come_back(client, marketer, promote):
+def test_an_ended_promotion_cannot_come_back(client, marketer, catalogue, promote):
     promotion = promote("10 % off snacks", TEN_OFF_SNACKS)
     client.post(f"/api/v1/promotions/{promotion['id']}/state", headers=marketer, json={"state": "ended"})
     again = client.post(f"/api/v1/promotions/{promotion['id']}/state", headers=marketer, json={"state": "active"})
