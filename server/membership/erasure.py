@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.membership.search import LIKE_ESCAPE, escape_like
 from server.models import (
+    AdjustmentRequest,
     AuditRecord,
     Card,
     ChangeRecord,
@@ -100,8 +101,12 @@ def publish_erasure(session: Session, person: Person, journal_items: list[str], 
 
 
 def scrub_reasons(session: Session, person: Person, card_numbers: list[str]) -> None:
-    """Neutral text for the reasons in the member's ledger and in audit records about them or their cards."""
+    """Neutral text for the reasons in the member's ledger, their adjustment requests, and audit records
+    about them or their cards."""
     member_id = person.member_id
+    session.execute(update(AdjustmentRequest).where(AdjustmentRequest.member_id == member_id)
+                    .values(reason=ERASED, decision_reason=case(
+                        (AdjustmentRequest.decision_reason.is_(None), None), else_=ERASED)))
     session.execute(update(LedgerEntry).where(or_(
         LedgerEntry.member_id == member_id, LedgerEntry.source_id == f"merge:{member_id}"))
         .values(reason=ERASED))

@@ -191,6 +191,9 @@ def test_reasons_and_details_that_name_the_person_are_scrubbed_but_the_figures_s
     member_id, card = made.json["id"], made.json["card"]["number"]
     desk("POST", f"/api/v1/members/{member_id}/adjustments", json={"id": "a1", "points": 300,
                                                                     "reason": f"sorry, {NAME}"})
+    pending = desk("POST", f"/api/v1/members/{member_id}/adjustments",  # above every role's limit: kept, pending
+                   json={"id": "a2", "points": 900_000, "reason": f"{NAME} was promised a fortune"})
+    assert pending.status_code == 202, pending.json
     desk("POST", f"/api/v1/cards/{card}/state", json={"state": "lost", "reason": f"{NAME} lost it"})
     with live.services.db.session() as session:  # details an older till or server wrote with the name in
         session.add(JournalRejection(id=uuid.uuid4(), item_id="item-1", item_type="enrolment", store_code=STORE,
