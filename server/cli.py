@@ -17,7 +17,7 @@ from server.audit import Actor
 from server.db import DEFAULT_POOL_SIZE
 from server.exceptions import ConfigError, OneCardError
 from server.settings import Settings
-from server.wsgi import DEFAULT_READ_TIMEOUT
+from server.wsgi import DEFAULT_KEEP_ALIVE, DEFAULT_READ_TIMEOUT
 
 log = logging.getLogger("onecard")
 
@@ -60,10 +60,12 @@ def cli(ctx: click.Context) -> None:
               help="Requests each worker serves at once (one thread each).")
 @click.option("--read-timeout", default=DEFAULT_READ_TIMEOUT, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds a client has to send a whole request once it starts; then 408 and dropped.")
+@click.option("--keep-alive", default=DEFAULT_KEEP_ALIVE, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds an idle client connection stays open for the client's next request.")
 @click.option("--dev", is_flag=True, help="Use Flask's development server (reloader off).")
 @click.pass_context
 def server(ctx: click.Context, host: str, port: int, workers: int, threads: int, read_timeout: int,
-           dev: bool) -> None:
+           keep_alive: int, dev: bool) -> None:
     """Run the central server (gunicorn; the Flask dev server with --dev)."""
     from server.app import create_app
     from server.dbmigrate import is_up_to_date
@@ -74,7 +76,8 @@ def server(ctx: click.Context, host: str, port: int, workers: int, threads: int,
     _publish_program(services)
     app = create_app(services=services)
     settings = services.settings
-    runner = "flask dev server" if dev else _gunicorn_description(settings, workers, threads, read_timeout)
+    runner = "flask dev server" if dev else _gunicorn_description(settings, workers, threads, read_timeout,
+                                                                   keep_alive)
     log.info("OneCard server listening on http://%s:%d (database: %s, queue: %s, %s)", host, port,
              settings.database_url_safe, settings.queue_description, runner)
     if dev:
@@ -86,12 +89,14 @@ def server(ctx: click.Context, host: str, port: int, workers: int, threads: int,
     # every worker (each worker also drops whatever it inherited, see Services.after_fork).
     services.db.dispose()
     GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                      "accesslog": "-", "timeout": 60},
+                      "keepalive": keep_alive, "accesslog": "-", "timeout": 60},
                 read_timeout=read_timeout, after_fork=services.after_fork).run()
 
 
-def _gunicorn_description(settings: Settings, workers: int, threads: int, read_timeout: int) -> str:
-    text = f"gunicorn, {workers} workers x {threads} threads, read timeout {read_timeout} s"
+def _gunicorn_description(settings: Settings, workers: int, threads: int, read_timeout: int,
+                          keep_alive: int) -> str:
+    text = (f"gunicorn, {workers} workers x {threads} threads, read timeout {read_timeout} s, "
+            f"keep-alive {keep_alive} s")
     if settings.database_url.startswith("postgresql"):
         size, overflow = settings.database_pool(threads)
         text += f", up to {workers * (size + overflow)} database connections ({size}+{overflow} per worker)"

@@ -3,7 +3,8 @@
 The worker model is gunicorn's threaded worker with two changes (``OneCardWorker``):
 
 - every request must arrive in full (request line, headers and body) within ``read_timeout``
-  seconds of its first byte, or the client is answered 408 and dropped. gunicorn reads a body
+  seconds of a thread starting to read it, or the connection is dropped (after a 408 answer when
+  it was the body that came too slowly). gunicorn reads a body
   with a blocking socket and no time limit, so without this a client sending a byte a second
   holds a thread for as long as it likes; a per-``recv`` timeout alone would not help, since
   each of its bytes arrives well within any such timeout.
@@ -13,7 +14,11 @@ The worker model is gunicorn's threaded worker with two changes (``OneCardWorker
   the listening socket, it goes to the first worker with a free thread.
 
 Idle keep-alive connections wait in the worker's event loop, not on a thread, so tills keeping
-their connection open between requests cost no thread (gunicorn's ``keepalive`` seconds).
+their connection open between requests cost no thread. They stay open ``DEFAULT_KEEP_ALIVE``
+seconds (``--keep-alive``) rather than gunicorn's 2: a client whose next request is sent just as
+the server closes the idle connection loses that request to a reset, and under load, when answers
+slow down, the gaps between a client's requests grow past 2 s. A worker keeps at most 1,000
+connections less its threads alive and asks further clients to close after their answer.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from werkzeug.exceptions import RequestTimeout
 
 DEFAULT_READ_TIMEOUT = 30
+DEFAULT_KEEP_ALIVE = 15
 
 
 class ReadDeadlinePassed(ConnectionResetError):
