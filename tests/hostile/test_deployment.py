@@ -117,7 +117,7 @@ def test_a_fresh_server_with_four_workers_answers_a_burst_of_200_mixed_requests_
     assert not wrong, f"answers that do not match their request: {dict(wrong)}"
     assert Counter(a.kind for a in answers) == {kind: len(range(k, BURST, len(KINDS)))
                                                 for k, kind in enumerate(KINDS)}
-    assert "Traceback" not in log and " ERROR " not in log, log[-4000:]
+    assert not _troubles(log), log[-4000:]
     assert ("gunicorn, 4 workers x 4 threads, read timeout 30 s, keep-alive 15 s, "
             "up to 32 database connections (4+4 per worker)") in log
     assert 4 <= connections.most <= 32, "each worker opens its own, and no more than its pool allows"
@@ -152,11 +152,15 @@ class ConnectionCount:
         self.engine.dispose()
 
 
-def _dribble(port: int, started: threading.Event, result: dict, lasting: float) -> None:
-    """Send a login's headers with a 100-byte body, then a byte a second until the server lets go."""
+LOGIN_HEAD = b"POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+SLOW_BODY = LOGIN_HEAD + b"Content-Length: 100\r\n\r\n"  # then the body, a byte a second
+SLOW_HEADERS = LOGIN_HEAD + b"X-Slow: "  # then the header's value, a byte a second
+
+
+def _dribble(port: int, opening: bytes, started: threading.Event, result: dict, lasting: float) -> None:
+    """Send ``opening``, then a byte a second until the server answers or lets go."""
     sock = socket.create_connection(("127.0.0.1", port))
-    sock.sendall(b"POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                 b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+    sock.sendall(opening)
     began = time.monotonic()
     started.set()
     with selectors.DefaultSelector() as sel:
@@ -166,7 +170,7 @@ def _dribble(port: int, started: threading.Event, result: dict, lasting: float) 
                 if sel.select(timeout=1.0):  # the server answered or closed: either way we are out
                     result["answer"] = sock.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace")
                     break
-                sock.sendall(b" ")
+                sock.sendall(b"a")
         except OSError as exc:
             result["answer"] = type(exc).__name__
         finally:
@@ -174,15 +178,19 @@ def _dribble(port: int, started: threading.Event, result: dict, lasting: float) 
             sock.close()
 
 
+@pytest.mark.parametrize(("opening", "answered"), [
+    pytest.param(SLOW_BODY, "HTTP/1.1 408 REQUEST TIMEOUT", id="body"),
+    pytest.param(SLOW_HEADERS, "", id="headers"),  # no request yet to answer: the connection is closed
+])
 def test_slow_clients_do_not_stall_the_server_and_are_cut_off_at_the_read_timeout(
-        chain, postgres_database, tmp_path):
+        chain, postgres_database, tmp_path, opening, answered):
     read_timeout, slow_clients = 5, 8
     with LiveServer(postgres_database.url, tmp_path, "--workers", "4", "--read-timeout", str(read_timeout)) as server:
         server.wait_accepting()
         _wait_healthy(server.url)
         results = [{} for _ in range(slow_clients)]
         started = [threading.Event() for _ in range(slow_clients)]
-        dribblers = [threading.Thread(target=_dribble, args=(server.port, s, r, 60))
+        dribblers = [threading.Thread(target=_dribble, args=(server.port, opening, s, r, 60))
                      for s, r in zip(started, results, strict=True)]
         for t in dribblers:
             t.start()
@@ -202,11 +210,12 @@ def test_slow_clients_do_not_stall_the_server_and_are_cut_off_at_the_read_timeou
     assert still_dribbling == slow_clients, "the health checks must have run while all were dribbling"
     assert max(health_times) < 3, f"health took {health_times} s with {slow_clients} slow clients"
     cut_after = sorted(round(r["after"], 1) for r in results)
-    # A byte a second for 100 bytes would take 100 s; the server lets go at the read timeout.
+    # A byte a second would go on for the test's 60 s; the server lets go at the read timeout.
     assert all(read_timeout - 1 <= after <= read_timeout + 5 for after in cut_after), cut_after
     answers = Counter(r["answer"] for r in results)
-    assert set(answers) <= {"HTTP/1.1 408 REQUEST TIMEOUT", "", "ConnectionResetError"}, answers
-    assert " 408 " in log and "Traceback" not in log, log[-4000:]
+    # The answer is sent before the close; a reset (unread bytes at the close) may still overtake it.
+    assert answers[answered] >= 1 and set(answers) <= {answered, "ConnectionResetError"}, answers
+    assert not _troubles(log), log[-4000:]
 
 
 def test_a_till_keeps_one_connection_open_across_its_requests(chain, postgres_database, tmp_path):
@@ -231,6 +240,12 @@ def test_a_till_keeps_one_connection_open_across_its_requests(chain, postgres_da
 
 def _signed_headers(chain: Chain, path: str) -> dict[str, str]:
     return sign_request(chain.terminals[0], "GET", path, b"", int(time.time()))
+
+
+def _troubles(log: str) -> list[str]:
+    """Log lines of errors: ours (" ERROR "), gunicorn's ("[ERROR]", "[CRITICAL]") and tracebacks."""
+    return [line for line in log.splitlines()
+            if any(mark in line for mark in (" ERROR ", "[ERROR]", "[CRITICAL]", "Traceback"))]
 
 
 def _wait_healthy(url: str, timeout: float = 60) -> None:
