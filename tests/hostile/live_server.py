@@ -68,13 +68,13 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``onecard server`` with the given arguments, its output in ``log_path``."""
+    """``onecard server`` with the given arguments and settings, its output in ``log_path``."""
 
-    def __init__(self, database_url: str, data_dir: Path, *args: str) -> None:
+    def __init__(self, database_url: str, data_dir: Path, *args: str, **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = ["server", "--port", str(self.port), *args]
-        self.env = onecard_env(data_dir=str(data_dir), database_url=database_url, secret_key=SECRET)
+        self.env = onecard_env(data_dir=str(data_dir), database_url=database_url, secret_key=SECRET, **settings)
         self.log_path = data_dir / "server.log"
         self.popen: subprocess.Popen | None = None
 
