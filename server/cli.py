@@ -14,8 +14,10 @@ import click
 
 from server import __version__
 from server.audit import Actor
+from server.db import DEFAULT_POOL_SIZE
 from server.exceptions import ConfigError, OneCardError
 from server.settings import Settings
+from server.wsgi import DEFAULT_KEEP_ALIVE, DEFAULT_READ_TIMEOUT
 
 log = logging.getLogger("onecard")
 
@@ -31,11 +33,12 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-def _services(ctx: click.Context):
+def _services(ctx: click.Context, threads: int = DEFAULT_POOL_SIZE):
+    """The command's services, for a process serving ``threads`` requests or jobs at a time."""
     from server.services import Services
 
     if "services" not in ctx.obj:
-        ctx.obj["services"] = Services.build(_settings(ctx))
+        ctx.obj["services"] = Services.build(_settings(ctx), threads=threads)
     return ctx.obj["services"]
 
 
@@ -53,20 +56,28 @@ def cli(ctx: click.Context) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="gunicorn worker processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Requests each worker serves at once (one thread each).")
+@click.option("--read-timeout", default=DEFAULT_READ_TIMEOUT, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds a client has to send a whole request once it starts; then 408 and dropped.")
+@click.option("--keep-alive", default=DEFAULT_KEEP_ALIVE, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds an idle client connection stays open for the client's next request.")
 @click.option("--dev", is_flag=True, help="Use Flask's development server (reloader off).")
 @click.pass_context
-def server(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> None:
+def server(ctx: click.Context, host: str, port: int, workers: int, threads: int, read_timeout: int,
+           keep_alive: int, dev: bool) -> None:
     """Run the central server (gunicorn; the Flask dev server with --dev)."""
     from server.app import create_app
     from server.dbmigrate import is_up_to_date
 
-    services = _services(ctx)
+    services = _services(ctx, threads=threads)
     if not is_up_to_date(services.db.engine):
         raise click.ClickException("the database schema is not up to date; run: onecard db upgrade")
     _publish_program(services)
     app = create_app(services=services)
     settings = services.settings
-    runner = "flask dev server" if dev else f"gunicorn, {workers} workers"
+    runner = "flask dev server" if dev else _gunicorn_description(settings, workers, threads, read_timeout,
+                                                                   keep_alive)
     log.info("OneCard server listening on http://%s:%d (database: %s, queue: %s, %s)", host, port,
              settings.database_url_safe, settings.queue_description, runner)
     if dev:
@@ -74,10 +85,22 @@ def server(ctx: click.Context, host: str, port: int, workers: int, dev: bool) ->
         return
     from server.wsgi import GunicornApp
 
-    # The workers are forked from this process, which has already used the database: each worker
-    # drops the inherited pool (without closing the parent's sockets) and opens its own connections.
-    GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 60,
-                      "post_fork": lambda _arbiter, _worker: services.db.engine.dispose(close=False)}).run()
+    # The master is done with the database: close its connections rather than fork them into
+    # every worker (each worker also drops whatever it inherited, see Services.after_fork).
+    services.db.dispose()
+    GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                      "keepalive": keep_alive, "accesslog": "-", "timeout": 60},
+                read_timeout=read_timeout, after_fork=services.after_fork).run()
+
+
+def _gunicorn_description(settings: Settings, workers: int, threads: int, read_timeout: int,
+                          keep_alive: int) -> str:
+    text = (f"gunicorn, {workers} workers x {threads} threads, read timeout {read_timeout} s, "
+            f"keep-alive {keep_alive} s")
+    if settings.database_url.startswith("postgresql"):
+        size, overflow = settings.database_pool(threads)
+        text += f", up to {workers * (size + overflow)} database connections ({size}+{overflow} per worker)"
+    return text
 
 
 def _publish_program(services) -> None:

@@ -12,15 +12,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
 
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 10
 
-def make_engine(database_url: str) -> Engine:
-    """Create the engine; SQLite connections get WAL, foreign keys and a busy timeout."""
+
+def make_engine(database_url: str, pool_size: int = DEFAULT_POOL_SIZE,
+                max_overflow: int = DEFAULT_MAX_OVERFLOW) -> Engine:
+    """Create the engine; SQLite connections get WAL, foreign keys and a busy timeout.
+
+    On PostgreSQL the process keeps up to ``pool_size`` connections open and opens at most
+    ``max_overflow`` more under load (closed again when returned), so one process never holds
+    more than their sum: that is what has to fit the server's ``max_connections``.
+    """
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(database_url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -70,8 +79,9 @@ class Database:
     readable afterwards instead of being expired.
     """
 
-    def __init__(self, database_url: str) -> None:
-        self.engine = make_engine(database_url)
+    def __init__(self, database_url: str, pool_size: int = DEFAULT_POOL_SIZE,
+                 max_overflow: int = DEFAULT_MAX_OVERFLOW) -> None:
+        self.engine = make_engine(database_url, pool_size, max_overflow)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -89,3 +99,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def forget_inherited_connections(self) -> None:
+        """In a forked child: start a pool of its own, leaving the parent's connections to it.
+
+        A forked process shares its parent's open sockets; two processes talking over one
+        PostgreSQL connection read each other's answers. ``close=False`` drops the inherited
+        connections without closing them, since closing would end them for the parent too.
+        """
+        self.engine.dispose(close=False)

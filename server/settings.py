@@ -26,6 +26,9 @@ CURRENCY_EXPONENTS = {
     "HUF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3,
 }
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+# More connections than this per process is a typo, not sizing: PostgreSQL's default
+# max_connections is 100 for all processes together.
+MAX_POOL_CONNECTIONS = 500
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 # Points a staff user of each role may adjust on their own (one adjustment, and in any 24 hours);
 # above either, a second staff user approves. Roles not named here may not adjust points at all.
@@ -64,6 +67,13 @@ class Settings:
     def adjust_limit(self, role: str) -> AdjustmentLimit | None:
         """What a staff user of ``role`` may adjust alone; None for a role that may not adjust."""
         return dict(self.adjust_limits).get(role)
+    db_pool_size: int | None = None  # None: one connection per thread of the process
+    db_max_overflow: int | None = None  # None: as many as the pool size
+
+    def database_pool(self, threads: int) -> tuple[int, int]:
+        """(pool size, max overflow) of PostgreSQL connections for a process running ``threads``."""
+        size = self.db_pool_size or threads
+        return size, size if self.db_max_overflow is None else self.db_max_overflow
 
     @property
     def currency_exponent(self) -> int:
@@ -108,6 +118,8 @@ class Settings:
             member_cache=_member_cache(values.get("member_cache", "all")),
             member_cache_days=_positive_int(values, "member_cache_days", 90),
             adjust_limits=_adjust_limits(values),
+            db_pool_size=_pool_connections(values, "db_pool_size", minimum=1),
+            db_max_overflow=_pool_connections(values, "db_max_overflow", minimum=0),
         )
 
 
@@ -187,10 +199,7 @@ def _positive_int(values: Mapping[str, str], key: str, default: int) -> int:
     raw = values.get(key)
     if raw is None:
         return default
-    try:
-        number = int(str(raw).strip())
-    except ValueError:
-        raise ConfigError(env_name(key), f"must be a whole number, got {raw!r}") from None
+    number = _whole_number(key, raw)
     if number <= 0:
         raise ConfigError(env_name(key), f"must be positive, got {number}")
     return number
@@ -207,6 +216,21 @@ def _adjust_limits(values: Mapping[str, str]) -> tuple[tuple[str, AdjustmentLimi
                               f"({limit.per_adjustment}), got {limit.per_day}")
         limits.append((role, limit))
     return tuple(limits)
+def _whole_number(key: str, raw: str) -> int:
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(env_name(key), f"must be a whole number, got {raw!r}") from None
+
+
+def _pool_connections(values: Mapping[str, str], key: str, minimum: int) -> int | None:
+    raw = values.get(key)
+    if raw is None:
+        return None
+    number = _whole_number(key, raw)
+    if not minimum <= number <= MAX_POOL_CONNECTIONS:
+        raise ConfigError(env_name(key), f"must be {minimum} to {MAX_POOL_CONNECTIONS}, got {number}")
+    return number
 
 
 def _member_cache(raw: str) -> str:
