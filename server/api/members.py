@@ -85,6 +85,7 @@ def create_member(body):
 @staff_required(SERVICE, CASHIER)
 @blp.arguments(MemberSearchQuerySchema, location="query")
 @blp.response(200, MemberPageSchema)
+@blp.problems(422)
 def find_members(query):
     session = db_session()
     items, more = search_members(session, query["q"], query["limit"], _search_cursor(query["cursor"]))
