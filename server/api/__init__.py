@@ -18,6 +18,7 @@ from server.api import (
     quotes,
     reports,
     segments,
+    staff,
     stores,
     sync,
     terminals,
@@ -26,7 +27,7 @@ from server.api import (
 from server.api.problems import http_exception_problem
 from server.schemas.common import ProblemSchema
 
-BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
+BLUEPRINTS = (health.blp, auth.blp, staff.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
               transactions.blp, sync.blp, journal.blp, reports.blp,
               products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp)
 
