@@ -116,6 +116,7 @@ class Agent:
 
     def sync_round(self) -> float:
         """One sync attempt that also sets the link mode; returns the pause before the next."""
+        ticket = self.mode.ticket()
         try:
             self.sync_once()
         except LinkDown as exc:
@@ -128,7 +129,7 @@ class Agent:
             return self._failed(f"{exc.__class__.__name__}: {exc}")
         self.last_sync_error = None
         self.backoff.reset()
-        self.mode.went_online()
+        self.mode.went_online(ticket)
         return self.timing.sync_interval
 
     def _failed(self, reason: str, error: LinkDown | None = None) -> float:

@@ -3,8 +3,8 @@
 Any failed call flips the till offline at once (the sale in progress continues offline); only
 the health probe, or a sync call that succeeds, brings it back online. A call the server refuses
 because this till's credential was revoked makes the till ``revoked``: it keeps selling as if
-offline but redeems no points, and only a signed call the server accepts (never the unsigned
-health probe, never another failure) ends that state.
+offline but redeems no points, and only a sync round begun after it learnt so and accepted by
+the server (never the unsigned health probe, never another failure) ends that state.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class LinkMode:
         self.since = clock()
         self.reason = "starting"
         self.on_revoked = on_revoked
+        self._revocations = 0  # times the till became revoked: what a ticket remembers
 
     @property
     def online(self) -> bool:
@@ -54,27 +55,41 @@ class LinkMode:
         else:
             self.went_offline(str(error))
 
-    def went_offline(self, reason: str) -> None:
-        if not self.revoked:  # a dead link says nothing about the credential
-            self._set(Mode.OFFLINE, reason)
+    def ticket(self) -> int:
+        """Take one before a signed call whose success may end a revocation (see ``went_online``)."""
+        with self._lock:
+            return self._revocations
 
-    def went_online(self) -> None:
-        """A call succeeded. Only signed calls may report it while revoked (see the module doc)."""
-        if self._set(Mode.ONLINE, "server answered") is Mode.REVOKED:
+    def went_online(self, ticket: int | None = None) -> None:
+        """A call succeeded. While revoked, only a signed call begun after the till learnt of the
+        revocation (its ``ticket`` taken since) ends it: one begun before proves nothing."""
+        with self._lock:
+            if self.mode is Mode.REVOKED and ticket != self._revocations:
+                return
+            before = self._set(Mode.ONLINE, "server answered")
+        if before is Mode.REVOKED:
             self.on_revoked(None)
 
     def went_revoked(self, reason: str) -> None:
-        if self._set(Mode.REVOKED, reason) is not Mode.REVOKED:
+        with self._lock:
+            before = self._set(Mode.REVOKED, reason)
+            if before is not Mode.REVOKED:
+                self._revocations += 1
+        if before is not Mode.REVOKED:
             self.on_revoked(reason)
 
-    def _set(self, mode: Mode, reason: str) -> Mode:
-        """Set the mode; return the one it replaced."""
+    def went_offline(self, reason: str) -> None:
         with self._lock:
-            before = self.mode
-            if before is not mode:
-                self.mode, self.since = mode, self._clock()
-            self.reason = reason
-            return before
+            if self.mode is not Mode.REVOKED:  # a dead link says nothing about the credential
+                self._set(Mode.OFFLINE, reason)
+
+    def _set(self, mode: Mode, reason: str) -> Mode:
+        """Set the mode (the caller holds the lock); return the one it replaced."""
+        before = self.mode
+        if before is not mode:
+            self.mode, self.since = mode, self._clock()
+        self.reason = reason
+        return before
 
     def as_dict(self) -> dict[str, str]:
         return {"mode": self.mode.value, "since": self.since.isoformat(), "reason": self.reason}
