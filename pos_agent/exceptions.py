@@ -107,6 +107,15 @@ class MemberDataTooOld(RedemptionRefused):
                          f"data younger than {max_hours:.0f} h", available=0)
 
 
+class TillRevoked(RedemptionRefused):
+    slug = "till-revoked"
+    title = "This till's credential has been revoked"
+
+    def __init__(self) -> None:
+        super().__init__("the server revoked this till's credential: no points can be redeemed here; "
+                         "sales without points go on", available=0)
+
+
 class TenderError(AgentError):
     status = 422
     slug = "tender-invalid"
@@ -187,6 +196,10 @@ class UnsupportedBody(AccessRefused):
 
 class LinkDown(Exception):
     """The server did not answer in time, or answered with a server error: go offline."""
+
+
+class CredentialRevoked(LinkDown):
+    """The server refused this till's credential as revoked (401, reason ``revoked``)."""
 
 
 class JournalEndpointMissing(Exception):

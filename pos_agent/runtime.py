@@ -1,4 +1,4 @@
-"""Wiring the agent together (one ``Agent.build``) and its background loops: sync and health probe."""
+"""Wiring the agent together (one ``Agent.build``) and its background loops: sync, health probe, heartbeat."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pos_agent import __version__
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.checkout.returns import Returns
 from pos_agent.checkout.service import CheckoutService, Till
 from pos_agent.exceptions import LinkDown
-from pos_agent.store import journal
+from pos_agent.store import cache, journal
 from pos_agent.store.database import Database
 from pos_agent.sync.backoff import Backoff
 from pos_agent.sync.feed_puller import FeedPuller
@@ -37,6 +38,10 @@ class Timing:
     backoff_base: float = 0.2
     backoff_cap: float = 30.0
     journal_retention: timedelta = DEFAULT_RETENTION  # acknowledged journal items are then deleted
+    heartbeat_interval: float = 30.0  # how often the till tells the server it is alive
+
+
+REVOKED_STATE = "credential_revoked"  # the server's reason, kept so a restart stays revoked
 
 
 class Agent:
@@ -47,6 +52,7 @@ class Agent:
         self.db, self.link, self.till, self.clock = db, link, till, clock
         self.timing = timing or Timing()
         self.mode = LinkMode(clock)
+        self._recall_revocation()
         self.ref = ReferenceData(db, till.store)
         self.puller = FeedPuller(db, link, clock)
         self.sender = JournalSender(db, link, till.store, till.terminal, clock,
@@ -77,7 +83,7 @@ class Agent:
         self.sender.drain()
 
     def start(self) -> None:
-        for target in (self._sync_loop, self._probe_loop):
+        for target in (self._sync_loop, self._probe_loop, self._heartbeat_loop):
             thread = threading.Thread(target=target, name=f"agent-{target.__name__}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -112,10 +118,11 @@ class Agent:
 
     def sync_round(self) -> float:
         """One sync attempt that also sets the link mode; returns the pause before the next."""
+        ticket = self.mode.ticket()
         try:
             self.sync_once()
         except LinkDown as exc:
-            return self._failed(str(exc))
+            return self._failed(str(exc), exc)
         except FeedOrderError as exc:  # a broken page: never apply it, ask again later
             log.error("feed page refused: %s", exc)
             return self._failed(str(exc))
@@ -124,18 +131,46 @@ class Agent:
             return self._failed(f"{exc.__class__.__name__}: {exc}")
         self.last_sync_error = None
         self.backoff.reset()
-        self.mode.went_online()
+        self.mode.went_online(ticket)
         return self.timing.sync_interval
 
-    def _failed(self, reason: str) -> float:
+    def _failed(self, reason: str, error: LinkDown | None = None) -> float:
         self.last_sync_error = reason
-        self.mode.went_offline(reason)
+        if error is not None:
+            self.mode.failed(error)
+        else:
+            self.mode.went_offline(reason)
         return self.backoff.next_delay()
 
     def _probe_loop(self) -> None:
+        # The health check is unsigned, so it cannot end a revocation: only a sync round can.
         while not self._stop.wait(self.timing.probe_interval):
-            if not self.mode.online and self.link.health():
+            if not self.mode.online and not self.mode.revoked and self.link.health():
                 log.info("server answers again: back online")
                 self.mode.went_online()
                 self.backoff.reset()
                 self._wake.set()
+
+    def heartbeat(self) -> None:
+        """Tell the server this till is alive (its last contact in sync health, even with no feed read)."""
+        try:
+            self.link.heartbeat(self.till.store, self.till.terminal, __version__)
+        except LinkDown as exc:  # offline (or revoked) like any failed call; the probe brings it back
+            self.mode.failed(exc)
+            log.debug("heartbeat not delivered: %s", exc)
+
+    def _heartbeat_loop(self) -> None:
+        self.heartbeat()
+        while not self._stop.wait(self.timing.heartbeat_interval):
+            self.heartbeat()
+
+    def _recall_revocation(self) -> None:
+        with self.db.reading() as conn:
+            reason = cache.get_state(conn, REVOKED_STATE)
+        if reason:
+            self.mode.went_revoked(reason)
+        self.mode.on_revoked = self._remember_revocation
+
+    def _remember_revocation(self, reason: str | None) -> None:
+        with self.db.transaction() as conn:
+            cache.set_state(conn, REVOKED_STATE, reason or "")

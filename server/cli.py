@@ -274,6 +274,39 @@ def terminals_register(ctx: click.Context, store_code: str, terminal_code: str, 
     click.echo(str(credential))
 
 
+@terminals.command("revoke")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--terminal", "terminal_code", required=True, help="Terminal code within the store.")
+@click.option("--reason", default=None, help="Why, for the audit log (e.g. 'till stolen').")
+@click.pass_context
+def terminals_revoke(ctx: click.Context, store_code: str, terminal_code: str, reason: str | None) -> None:
+    """Revoke a terminal's credential: the server refuses its next request and every one after."""
+    from server.terminals import get_store, revoke_terminal
+
+    services = _services(ctx)
+    with services.db.session() as session:
+        terminal = revoke_terminal(session, get_store(session, store_code), terminal_code,
+                                   services.clock(), Actor.system("cli"), reason)
+        session.commit()
+        click.echo(f"revoked terminal {terminal_code!r} of store {store_code!r} "
+                   f"(key {terminal.key_id}) at {terminal.revoked_at.isoformat()}")
+
+
+@users.command("disable")
+@click.option("--username", required=True)
+@click.option("--reason", default=None, help="Why, for the audit log.")
+@click.pass_context
+def users_disable(ctx: click.Context, username: str, reason: str | None) -> None:
+    """Disable a staff user: no more logins, and tokens already issued stop working."""
+    from server.staff import disable_staff_user
+
+    services = _services(ctx)
+    with services.db.session() as session:
+        user = disable_staff_user(session, username, services.clock(), Actor.system("cli"), reason)
+        session.commit()
+        click.echo(f"disabled {user.role} user {user.username!r}")
+
+
 def _add_plugin_commands() -> None:
     for entry in entry_points(group="onecard.commands"):
         try:

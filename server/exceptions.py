@@ -77,14 +77,19 @@ class TooManyAttempts(OneCardError):
 
 
 class TerminalAuthError(Unauthorized):
-    """A terminal request failed signature checks; ``reason`` is a stable code for the audit log."""
+    """A terminal request failed signature checks; ``reason`` is a stable code for the audit log.
+
+    ``key_id`` names the registered terminal whose key the request used, or is None when the
+    request named no key of ours (missing or malformed headers, an unknown key).
+    """
 
     slug = "terminal-signature"
     title = "Terminal request rejected"
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: str, detail: str, key_id: str | None = None) -> None:
         super().__init__(detail, reason=reason)
         self.reason = reason
+        self.key_id = key_id
 
 
 class TerminalForbidden(Forbidden):

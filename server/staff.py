@@ -1,18 +1,19 @@
-"""Staff users: creation, and login with throttling of repeated failures."""
+"""Staff users: creation, disabling, and login with throttling of repeated failures."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.audit import Actor, write_audit
 from server.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
 from server.auth.roles import Role
-from server.exceptions import Conflict, InvalidCredentials, OneCardError, TooManyAttempts
-from server.models import LoginFailure, StaffUser
+from server.auth.throttle import LoginThrottle
+from server.exceptions import Conflict, InvalidCredentials, NotFound, OneCardError
+from server.models import StaffUser
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -43,28 +44,40 @@ def create_staff_user(session: Session, username: str, password: str, role: str,
     return user
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime,
-                 max_failures: int, lockout_seconds: int,
-                 remote_addr: str | None = None) -> StaffUser:
-    """Return the user if the password is right; count failures and lock out after too many.
+def disable_staff_user(session: Session, username: str, now: datetime, actor: Actor,
+                       reason: str | None = None) -> StaffUser:
+    """Stop a staff user signing in or using a token they hold; the caller commits.
 
-    Failures are stored, not kept in memory, so every server process sees the same count.
-    The caller commits in both outcomes (a failure is recorded before raising).
+    Every staff request reads the user again, so a token issued before is refused on its next use.
+    """
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    if user is None:
+        raise NotFound(f"no staff user named {username!r}")
+    if not user.active:
+        raise Conflict(f"staff user {user.username!r} is already disabled")
+    user.active = False
+    write_audit(session, at=now, actor=actor, action="staff.disabled", target=user.username,
+                reason=reason, details={"role": user.role})
+    return user
+
+
+def authenticate(session: Session, username: str, password: str, now: datetime,
+                 throttle: LoginThrottle, remote_addr: str | None = None) -> StaffUser:
+    """Return the user if the password is right and ``throttle`` allows the attempt.
+
+    The user's row is locked for the attempt (PostgreSQL), so parallel guesses are counted one
+    after another and cannot slip past the limit together. The caller commits in both outcomes
+    (a failure is recorded before raising).
     """
     username = username.strip().lower()
-    since = now - timedelta(seconds=lockout_seconds)
-    recent = session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.username == username, LoginFailure.at > since)) or 0
-    if recent >= max_failures:
-        raise TooManyAttempts(f"too many failed logins for {username!r}; try again later",
-                              retry_after=lockout_seconds)
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username).with_for_update())
+    throttle.check(session, username, remote_addr, now)
     if not verify_password(user.password_hash if user else None, password) or not user.active:
-        session.add(LoginFailure(username=username, remote_addr=remote_addr, at=now))
+        throttle.failed(session, username, remote_addr, now)
         write_audit(session, at=now, actor=Actor.anonymous(remote_addr or "unknown"),
                     action="staff.login_failed", target=username, remote_addr=remote_addr)
         raise InvalidCredentials("wrong username or password")
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    throttle.succeeded(session, username, remote_addr)
     if needs_rehash(user.password_hash):  # hashing parameters were raised since: upgrade quietly
         user.password_hash = hash_password(password)
     return user

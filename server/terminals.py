@@ -1,4 +1,4 @@
-"""Stores and terminals: registration (credential printed once) and heartbeat bookkeeping."""
+"""Stores and terminals: registration (credential printed once) and revocation."""
 
 from __future__ import annotations
 
@@ -72,3 +72,27 @@ def register_terminal(session: Session, store: Store, code: str, now: datetime,
     write_audit(session, at=now, actor=actor, action="terminal.registered",
                 target=f"{store.code}/{code}", details={"key_id": credential.key_id})
     return terminal, credential
+
+
+def get_terminal(session: Session, store: Store, code: str) -> Terminal:
+    terminal = session.scalar(select(Terminal).where(Terminal.store_id == store.id, Terminal.code == code))
+    if terminal is None:
+        raise NotFound(f"no terminal {code!r} in store {store.code!r}")
+    return terminal
+
+
+def revoke_terminal(session: Session, store: Store, code: str, now: datetime, actor: Actor,
+                    reason: str | None = None) -> Terminal:
+    """Refuse every request signed with this terminal's credential from now on; the caller commits.
+
+    Signature checks read the terminal on every request, so the next request is already refused
+    (401, reason ``revoked``). The row stays: sales and audit records still name the terminal.
+    """
+    terminal = get_terminal(session, store, code)
+    if not terminal.active:
+        raise Conflict(f"terminal {code!r} of store {store.code!r} was already revoked at "
+                       f"{terminal.revoked_at.isoformat() if terminal.revoked_at else 'an unknown time'}")
+    terminal.active, terminal.revoked_at = False, now
+    write_audit(session, at=now, actor=actor, action="terminal.revoked", target=f"{store.code}/{code}",
+                reason=reason, details={"key_id": terminal.key_id})
+    return terminal

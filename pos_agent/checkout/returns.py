@@ -63,7 +63,7 @@ class Returns:
         except SaleNotFound:
             return here
         except LinkDown as exc:
-            self.mode.went_offline(str(exc))
+            self.mode.failed(exc)
             return here
         return _merged(found, local)
 

@@ -2,7 +2,8 @@
 
 Online, card look-ups and holds go to the server with a short timeout; the first failure turns
 the sale offline for good (the cashier never waits on a dead link twice) and the till's mode
-offline until the health probe sees the server again. Completion writes the sale, its journal
+offline until the health probe sees the server again; a till the server calls revoked sells the
+same way but redeems no points. Completion writes the sale, its journal
 item, its redemption and its receipt in one local transaction, which also deletes the saved open
 basket; every other change to an open basket is saved at once, so a restart reopens it (``recovery``).
 """
@@ -28,6 +29,7 @@ from pos_agent.exceptions import (
     BasketStateError,
     LinkDown,
     TenderError,
+    TillRevoked,
     UnknownBarcode,
     UnknownCard,
 )
@@ -141,6 +143,8 @@ class CheckoutService:
             if basket.member is None:
                 raise BasketStateError("attach a member card before redeeming points")
             self._drop_redemption(basket)
+            if self.mode.revoked:  # told by the server: this till may not spend anyone's points
+                raise TillRevoked()
             priced, program, now = self._price(basket)
             if not basket.offline:
                 basket.redemption = self._redeem_online(basket, wanted, priced.total, program)
@@ -173,9 +177,11 @@ class CheckoutService:
         """Keep the paid sale durably (sale, journal item, redemption, receipt in one transaction)."""
         with self._lock:
             basket = self._basket(basket_id)
-            if recovery.hold_may_have_lapsed(basket.redemption, self.clock()):
+            if recovery.hold_may_have_lapsed(basket.redemption, self.clock()) or (
+                    basket.redemption and self.mode.revoked):
                 # The server keeps a hold 15 minutes: renew an old one rather than send a sale on a
-                # lapsed hold (points the member may have spent meanwhile). A refusal stops here.
+                # lapsed hold (points the member may have spent meanwhile). A refusal stops here,
+                # as it does for points planned before the till learnt it was revoked.
                 self.redeem_points(basket_id, basket.redemption.points)
             feed_cursor, catalogue = self.ref.catalogue_at()  # the sale names the cursor it was priced at
             program, at = self.ref.program(), self.clock()
@@ -296,7 +302,7 @@ class CheckoutService:
                 self.mode.went_online()
                 return members.from_server(number, found, self.ref)
             except LinkDown as exc:
-                self._go_offline(basket, str(exc))
+                self._go_offline(basket, exc)
             except UnknownCard:
                 if self.ref.card(number) is None:
                     raise  # enrolled here and not yet on the server: the cache knows the member
@@ -309,7 +315,7 @@ class CheckoutService:
             self.link.place_hold({"id": hold_id, "card_number": basket.member.card_number, "points": plan.points,
                                   "store": self.till.store, "terminal": self.till.terminal})
         except LinkDown as exc:
-            self._go_offline(basket, str(exc))
+            self._go_offline(basket, exc)
             return None
         return PointsRedemption(plan.points, plan.value_minor, offline=False, hold_id=hold_id, held_at=self.clock())
 
@@ -328,9 +334,9 @@ class CheckoutService:
             with contextlib.suppress(LinkDown):  # the hold lapses by itself on the server
                 self.link.release_hold(held)
 
-    def _go_offline(self, basket: Basket, reason: str) -> None:
-        basket.offline, basket.offline_reason = True, reason
-        self.mode.went_offline(reason)
+    def _go_offline(self, basket: Basket, error: LinkDown) -> None:
+        basket.offline, basket.offline_reason = True, str(error)
+        self.mode.failed(error)
 
     def _points_minor(self, basket: Basket) -> int:
         return basket.redemption.value_minor if basket.redemption else 0

@@ -9,6 +9,7 @@ import requests
 
 from pos_agent.exceptions import (
     CardNotUsable,
+    CredentialRevoked,
     JournalEndpointMissing,
     LinkDown,
     RedemptionRefused,
@@ -89,14 +90,22 @@ class HttpServerLink:
             raise SaleNotFound(sale_id, "no till of the chain has sent this sale to the server")
         return _ok(response)
 
+    def heartbeat(self, store: str, terminal: str, agent_version: str) -> None:
+        _ok(self._call("POST", "/api/v1/terminals/heartbeat",
+                       {"store": store, "terminal": terminal, "agent_version": agent_version},
+                       timeout=self.lookup_timeout))
+
     def _call(self, method: str, path: str, body: dict | None = None, *, timeout: float) -> requests.Response:
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if body is not None else {}
         try:
-            return self.session.request(method, self.base_url + path, data=data, headers=headers,
-                                        timeout=timeout)
+            response = self.session.request(method, self.base_url + path, data=data, headers=headers,
+                                            timeout=timeout)
         except requests.RequestException as exc:
             raise LinkDown(f"{method} {path}: {exc.__class__.__name__}") from exc
+        if response.status_code == 401 and _json(response).get("reason") == "revoked":
+            raise CredentialRevoked(f"revoked: {_json(response).get('detail', 'the server revoked this till')}")
+        return response
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

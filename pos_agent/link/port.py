@@ -2,7 +2,8 @@
 
 The checkout and the sync loops depend on this Protocol only, so tests can use a fake and the
 HTTP adapter stays the one place that knows URLs. Every method raises ``LinkDown`` when the
-server cannot be reached in time (the caller then works offline).
+server cannot be reached in time (the caller then works offline), and its subclass
+``CredentialRevoked`` when the server refuses this till's credential as revoked.
 """
 
 from __future__ import annotations
@@ -57,4 +58,8 @@ class ServerLink(Protocol):
 
     def find_sale(self, sale_id: str) -> dict[str, Any]:
         """A sale of any till of the chain with what was returned of it; SaleNotFound, LinkDown."""
+        ...
+
+    def heartbeat(self, store: str, terminal: str, agent_version: str) -> None:
+        """Tell the server this till is alive (its last contact in sync-health reports)."""
         ...

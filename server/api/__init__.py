@@ -18,6 +18,7 @@ from server.api import (
     quotes,
     reports,
     segments,
+    staff,
     stores,
     sync,
     terminals,
@@ -27,7 +28,7 @@ from server.api.problems import http_exception_problem
 from server.api.responses import ProblemResponses, register_components
 from server.schemas.common import ProblemSchema
 
-BLUEPRINTS = (health.blp, auth.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
+BLUEPRINTS = (health.blp, auth.blp, staff.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
               transactions.blp, sync.blp, journal.blp, reports.blp,
               products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp)
 

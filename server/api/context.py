@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
-from server.audit import Actor, write_audit
+from server.audit import Actor, count_audit_burst, write_audit
 from server.auth.roles import Role, role_allows
 from server.auth.terminal_auth import TerminalIdentity, authenticate_terminal, path_with_query
 from server.exceptions import (
@@ -86,7 +86,12 @@ def _uuid(text: str) -> uuid.UUID:
 
 
 def terminal_required(view: Callable) -> Callable:
-    """Require a signed terminal request (see store_sync.signing); audit every rejection."""
+    """Require a signed terminal request (see store_sync.signing); audit every rejection.
+
+    A rejection that names a registered terminal's key is one audit record each; requests that
+    name no key of ours are counted per remote address, reason and minute, so a flood of junk
+    writes a handful of rows.
+    """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -97,7 +102,10 @@ def terminal_required(view: Callable) -> Callable:
                 path_with_query(request.environ), request.get_data(cache=True), svc.clock(),
                 svc.settings.signature_window_seconds)
         except TerminalAuthError as exc:
-            audit_terminal_rejection(request.headers.get("X-OneCard-Key"), exc.reason, exc.detail)
+            if exc.key_id is None:
+                count_unauthenticated_rejection(exc.reason, exc.detail)
+            else:
+                audit_terminal_rejection(exc.key_id, exc.reason, exc.detail)
             raise
         return view(*args, **kwargs)
     return wrapper
@@ -150,7 +158,21 @@ def audit_terminal_rejection(key_id: str | None, reason: str, detail: str) -> No
     actor = Actor.terminal(key_id) if key_id else Actor.anonymous(request.remote_addr or "unknown")
     with svc.db.session() as session:
         write_audit(session, at=svc.clock(), actor=actor, action="terminal.request_rejected",
-                    target=f"{request.method} {request.path}", reason=reason,
+                    target=f"{request.method} {request.path}"[:128], reason=reason,
                     details={"detail": detail}, request_id=g.get("request_id"),
                     remote_addr=request.remote_addr)
+        session.commit()
+
+
+def count_unauthenticated_rejection(reason: str, detail: str) -> None:
+    """Count a terminal request that named no registered key into its (address, reason, minute) row."""
+    close_db_session()  # as above: give up the request's transaction first
+    svc, now = services(), services().clock()
+    address = (request.remote_addr or "unknown")[:64]
+    bucket = f"terminal.request_rejected|{address}|{reason}|{now:%Y-%m-%dT%H:%M}"
+    with svc.db.session() as session:
+        count_audit_burst(session, bucket=bucket, at=now, actor=Actor.anonymous(address),
+                          action="terminal.request_rejected", target=f"{request.method} {request.path}"[:128],
+                          reason=reason, details={"detail": detail, "counted_per": "remote address, reason, minute"},
+                          request_id=g.get("request_id"), remote_addr=address)
         session.commit()

@@ -1,4 +1,4 @@
-"""/stores and /stores/{code}/terminals: the chain's stores and their tills (admin)."""
+"""/stores and /stores/{code}/terminals: the chain's stores and their tills, and revoking one (admin)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from sqlalchemy import select
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, current_staff, db_session, services, staff_required
 from server.audit import Actor
-from server.auth.roles import Role
 from server.models import Store, Terminal
 from server.schemas.common import attributes
 from server.schemas.stores import (
@@ -15,16 +14,17 @@ from server.schemas.stores import (
     StoreSchema,
     TerminalCreatedSchema,
     TerminalCreateSchema,
+    TerminalRevokeSchema,
     TerminalSchema,
 )
-from server.terminals import create_store, get_store, register_terminal
+from server.terminals import create_store, get_store, register_terminal, revoke_terminal
 
 blp = Blueprint("stores", __name__, url_prefix="/api/v1/stores", description="Stores and terminals")
 
 
 @blp.route("")
 @blp.doc(security=BEARER)
-@staff_required(Role.HQ)
+@staff_required()
 @blp.response(200, StoreSchema(many=True))
 def list_stores():
     return db_session().scalars(select(Store).order_by(Store.code)).all()
@@ -46,7 +46,7 @@ def add_store(body):
 
 @blp.route("/<code>/terminals")
 @blp.doc(security=BEARER)
-@staff_required(Role.HQ)
+@staff_required()
 @blp.response(200, TerminalSchema(many=True))
 def list_terminals(code: str):
     store = get_store(db_session(), code)
@@ -67,3 +67,17 @@ def add_terminal(body, code: str):
                                              Actor.staff(current_staff().username))
     session.commit()
     return {**attributes(terminal, TerminalSchema), "credential": str(credential)}
+
+
+@blp.route("/<code>/terminals/<terminal>/revoke", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.arguments(TerminalRevokeSchema)
+@blp.response(200, TerminalSchema)
+def revoke(body, code: str, terminal: str):
+    """Refuse the terminal's credential from its next request on (401 with reason ``revoked``)."""
+    session = db_session()
+    revoked = revoke_terminal(session, get_store(session, code), terminal, services().clock(),
+                              Actor.staff(current_staff().username), body["reason"])
+    session.commit()
+    return revoked

@@ -59,17 +59,19 @@ def authenticate_terminal(sessions: sessionmaker[Session], headers, method: str,
         if terminal is None:
             raise TerminalAuthError("unknown-key", "no terminal has this key id")
         if not terminal.active:
-            raise TerminalAuthError("revoked", "this terminal's credential has been revoked")
+            raise TerminalAuthError("revoked", "this terminal's credential has been revoked",
+                                    signed.key_id)
         try:
             check_freshness(signed.timestamp, int(now.timestamp()), window_seconds)
             verify_signature(terminal.public_key, signed, method, target, body)
         except SignatureError as exc:
-            raise TerminalAuthError(exc.reason, exc.detail) from None
+            raise TerminalAuthError(exc.reason, exc.detail, signed.key_id) from None
         identity = TerminalIdentity(terminal.id, terminal.key_id, terminal.code, terminal.store_id,
                                     terminal.store.code)
         session.add(TerminalNonce(key_id=signed.key_id, nonce=signed.nonce, seen_at=now))
         try:
             session.commit()
         except IntegrityError:
-            raise TerminalAuthError("replayed", "this request's nonce has been used before") from None
+            raise TerminalAuthError("replayed", "this request's nonce has been used before",
+                                    signed.key_id) from None
         return identity

@@ -1,4 +1,9 @@
-"""The audit log: who did what to which record, and why. Rows are only ever added."""
+"""The audit log: who did what to which record, and why.
+
+Rows are only ever added, with one exception: a row that stands for a burst of alike events
+(``bucket`` set, e.g. unauthenticated terminal requests from one address in one minute) has its
+``count`` raised as the burst goes on, so a flood writes a handful of rows, not one per request.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.ids import new_id
@@ -27,3 +32,5 @@ class AuditRecord(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(64))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    bucket: Mapped[str | None] = mapped_column(String(200), unique=True)

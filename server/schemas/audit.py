@@ -18,6 +18,7 @@ class AuditRecordSchema(ma.Schema):
     details = ma.fields.Dict()
     request_id = ma.fields.String(allow_none=True)
     remote_addr = ma.fields.String(allow_none=True)
+    count = ma.fields.Integer(metadata={"description": "events this record stands for (1 unless counted per burst)"})
 
 
 class AuditPageSchema(ma.Schema):

@@ -15,3 +15,16 @@ class TokenResponseSchema(ma.Schema):
     expires_at = ma.fields.AwareDateTime()
     role = ma.fields.String()
     username = ma.fields.String()
+
+
+class StaffUserSchema(ma.Schema):
+    id = ma.fields.UUID()
+    username = ma.fields.String()
+    role = ma.fields.String()
+    active = ma.fields.Boolean()
+    created_at = ma.fields.AwareDateTime()
+
+
+class StaffDisableSchema(StrictSchema):
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
+                              metadata={"description": "why, for the audit log (e.g. left the company)"})

@@ -32,6 +32,12 @@ class TerminalSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime()
     last_seen_at = ma.fields.AwareDateTime(allow_none=True)
     agent_version = ma.fields.String(allow_none=True)
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class TerminalRevokeSchema(StrictSchema):
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
+                              metadata={"description": "why, for the audit log (e.g. till stolen)"})
 
 
 class TerminalCreatedSchema(TerminalSchema):

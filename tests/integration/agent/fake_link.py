@@ -20,6 +20,7 @@ class FakeServerLink:
         self.holds: dict[str, dict[str, Any]] = {}
         self.batches: list[dict[str, Any]] = []
         self.answer = lambda item: {"id": item["id"], "status": "applied"}
+        self.heartbeats: list[tuple[str, str, str]] = []
 
     def publish(self, entity_type: str, entity_id: str, op: str, payload: dict | None, store=None) -> None:
         self.feed.append(Change(len(self.feed) + 1, entity_type, entity_id, Op(op), payload or {}, AT, store))
@@ -78,3 +79,7 @@ class FakeServerLink:
         from pos_agent.exceptions import SaleNotFound
 
         raise SaleNotFound(sale_id, "the fake server keeps no sales")
+
+    def heartbeat(self, store: str, terminal: str, agent_version: str) -> None:
+        self._up()
+        self.heartbeats.append((store, terminal, agent_version))

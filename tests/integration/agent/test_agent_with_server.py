@@ -123,13 +123,14 @@ def test_an_offline_sale_is_re_priced_with_the_promotions_the_till_had_not_those
 
 
 def test_weighed_and_price_embedded_items_sold_offline_are_re_priced_as_the_till_priced_them(live_server, till):
-    with live_server.services.db.session() as session:  # the server sells the cheese too (its PLU is the till's)
+    live_server.stop()
+    wait_until(lambda: not till.mode.online, what="the till noticing")
+    # The server sells the cheese too (its PLU is the till's). Added while the till is cut off, so
+    # the till sells with the PLU it has, not a barcode-less version it might pull in between.
+    with live_server.services.db.session() as session:
         upsert_products(session, [{**catalogue.CHEESE, "barcodes": [], "tax_class": "standard",
                                    "excluded_from_points": False, "active": True}], live_server.services.clock())
         session.commit()
-    wait_until(lambda: till.ref.product("CHEESE") is not None, what="the cheese in the feed")
-    live_server.stop()
-    wait_until(lambda: not till.mode.online, what="the till noticing")
     basket = till.checkout.open_basket()
     till.checkout.add_item(basket["id"], "2812345005002")  # 500 g of cheese at 19.90/kg: 9.95
     till.checkout.add_item(basket["id"], "2912345012991")  # a prepacked piece, its price in the barcode: 12.99

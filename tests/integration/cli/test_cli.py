@@ -16,7 +16,7 @@ def env(tmp_path, database_url):
 def test_version_and_help_for_every_command(env):
     assert run_onecard("--version", env=env).stdout.startswith("onecard, version ")
     for command in (["server"], ["worker"], ["scheduler"], ["db", "upgrade"], ["users", "create"],
-                    ["terminals", "register"], ["stores", "create"]):
+                    ["terminals", "register"], ["terminals", "revoke"], ["users", "disable"], ["stores", "create"]):
         result = run_onecard(*command, "--help", env=env)
         assert result.returncode == 0 and "Usage: onecard" in result.stdout, command
 

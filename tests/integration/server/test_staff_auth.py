@@ -5,6 +5,8 @@ from sqlalchemy import select
 from server.models import AuditRecord
 from tests.support.factories import PASSWORD, login, make_staff
 
+SYNC_HEALTH = "/api/v1/reports/sync-health"  # a report: hq may read it
+
 
 def test_login_returns_a_bearer_token_with_role_and_expiry(client, services, clock):
     make_staff(services, "mia", "hq")
@@ -13,17 +15,17 @@ def test_login_returns_a_bearer_token_with_role_and_expiry(client, services, clo
     body = response.json
     assert body["token_type"] == "Bearer" and body["role"] == "hq"
     assert body["expires_at"] == "2026-03-14T17:30:00+00:00"  # 8 h after the clock's 09:30 UTC
-    stores = client.get("/api/v1/stores", headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert stores.status_code == 200 and stores.json == []
+    health = client.get(SYNC_HEALTH, headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert health.status_code == 200 and health.json == {"terminals": []}
 
 
 def test_a_token_stops_working_when_it_expires(client, services, clock):
     make_staff(services, "mia", "hq")
     headers = login(client, "mia")
     clock.advance(hours=8, seconds=-1)
-    assert client.get("/api/v1/stores", headers=headers).status_code == 200
+    assert client.get(SYNC_HEALTH, headers=headers).status_code == 200
     clock.advance(seconds=2)
-    response = client.get("/api/v1/stores", headers=headers)
+    response = client.get(SYNC_HEALTH, headers=headers)
     assert response.status_code == 401
     assert response.json["type"].endswith("/token-expired")
 
@@ -57,6 +59,7 @@ def test_a_role_without_the_right_is_403(client, services):
     make_staff(services, "hana", "hq")
     cashier, hq = login(client, "carl"), login(client, "hana")
     assert client.get("/api/v1/stores", headers=cashier).status_code == 403
+    assert client.get(SYNC_HEALTH, headers=cashier).status_code == 403
     new_store = {"code": "B2", "name": "Bonn", "timezone": "Europe/Berlin"}
     denied = client.post("/api/v1/stores", json=new_store, headers=hq)
     assert denied.status_code == 403 and "admin" in denied.json["detail"]
