@@ -26,6 +26,7 @@ CURRENCY_EXPONENTS = {
 }
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_OBJECT_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Settings:
     points_expiry_months: int
     member_cache: str
     member_cache_days: int
+    admin_idle_timeout_seconds: int
+    web_apps: tuple[str, ...] | None
 
     @property
     def currency_exponent(self) -> int:
@@ -90,6 +93,8 @@ class Settings:
             points_expiry_months=_positive_int(values, "points_expiry_months", 12),
             member_cache=_member_cache(values.get("member_cache", "all")),
             member_cache_days=_positive_int(values, "member_cache_days", 90),
+            admin_idle_timeout_seconds=_positive_int(values, "admin_idle_timeout", 1800),
+            web_apps=_web_apps(values.get("web_apps")),
         )
 
 
@@ -176,6 +181,20 @@ def _positive_int(values: Mapping[str, str], key: str, default: int) -> int:
     if number <= 0:
         raise ConfigError(env_name(key), f"must be positive, got {number}")
     return number
+
+
+def _web_apps(raw: str | None) -> tuple[str, ...] | None:
+    # Unset: the app mounts what the ``onecard.web`` entry points name. Set: exactly these
+    # ``module:function`` names (``none`` for no web pages), e.g. to run from an uninstalled tree.
+    if raw is None:
+        return None
+    names = tuple(name.strip() for name in raw.split(",") if name.strip())
+    if names == ("none",):
+        return ()
+    for name in names:
+        if not _OBJECT_REF.match(name):
+            raise ConfigError(env_name("web_apps"), f"use module:function names, or 'none' (got {name!r})")
+    return names
 
 
 def _member_cache(raw: str) -> str:
