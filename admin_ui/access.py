@@ -12,17 +12,26 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import abort, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from server.api.context import db_session, services
+from server.api.context import close_db_session, db_session, services
 from server.audit import Actor, write_audit
 from server.auth.roles import Role, role_allows
 from server.models import StaffUser
 
 COOKIE_NAME = "onecard_admin"
 CSRF_FIELD = "csrf_token"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who the page is for: plain values, readable after the request's database session is gone."""
+
+    username: str
+    role: str
 
 
 class AdminSessionInterface(SecureCookieSessionInterface):
@@ -96,9 +105,10 @@ def staff_page(*roles: Role) -> Callable:
             if user is None:
                 return redirect(url_for("admin.sign_in", next=request.full_path))
             g.staff = user  # server.api.context.acting() reads it, so services audit this user
+            g.signed_in = SignedIn(user.username, user.role)
             if not role_allows(user.role, allowed):
-                _audit_refusal(user)
-                abort(403, description=f"Your role ({user.role}) may not open this page.")
+                _audit_refusal(g.signed_in.username)
+                abort(403, description=f"Your role ({g.signed_in.role}) may not open this page.")
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = frozenset(allowed | {Role.ADMIN})
@@ -111,15 +121,17 @@ def may_open(endpoint: str) -> bool:
     from flask import current_app
 
     view = current_app.view_functions.get(endpoint)
-    staff = g.get("staff")
-    return bool(staff and view is not None and staff.role in getattr(view, "allowed_roles", ()))
+    signed_in = g.get("signed_in")
+    return bool(signed_in and view is not None and signed_in.role in getattr(view, "allowed_roles", ()))
 
 
-def _audit_refusal(user: StaffUser) -> None:
-    # In its own transaction: the request's session is rolled back at the end of a refused request.
+def _audit_refusal(username: str) -> None:
+    # In its own transaction: the request's is rolled back at the end of a refused request, and is
+    # given up first because on SQLite it may hold the write lock.
     svc = services()
+    close_db_session()
     with svc.db.session() as own:
-        write_audit(own, at=svc.clock(), actor=Actor.staff(user.username), action="admin.refused",
+        write_audit(own, at=svc.clock(), actor=Actor.staff(username), action="admin.refused",
                     target=f"{request.method} {request.path}", request_id=g.get("request_id"),
                     remote_addr=request.remote_addr)
         own.commit()

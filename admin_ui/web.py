@@ -40,7 +40,7 @@ bp.add_app_template_filter(formatting.day, "day")
 
 @bp.context_processor
 def _page_context() -> dict:
-    return {"csrf_token": csrf_token, "staff": g.get("staff"), "may_open": may_open,
+    return {"csrf_token": csrf_token, "staff": g.get("signed_in"), "may_open": may_open,
             "navigation": navigation, "currency": services().settings.currency}
 
 

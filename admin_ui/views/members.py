@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -198,12 +199,17 @@ def _card_numbers(member_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
 
 
 def _expiring_by_month(state, now: datetime) -> list[tuple[str, int]]:
-    """Points in open lots by the month they expire, soonest first (lots that never expire left out)."""
-    months: dict[str, int] = defaultdict(int)
+    """Points in open lots by the last month (UTC) they can be spent in, soonest first.
+
+    A lot's ``expires_at`` is the first instant it is gone, so its last usable month is the one
+    just before that instant. Lots that never expire are left out.
+    """
+    months: dict[tuple[int, int], int] = defaultdict(int)
     for lot in state.open_lots():
         if lot.expires_at is not None and lot.alive_at(now):
-            months[lot.expires_at.strftime("%Y-%m")] += lot.remaining
-    return sorted(months.items())
+            last = lot.expires_at - timedelta(microseconds=1)
+            months[(last.year, last.month)] += lot.remaining
+    return [(f"{calendar.month_name[month]} {year}", pts) for (year, month), pts in sorted(months.items())]
 
 
 def _tier_progress(person: Member, now: datetime) -> dict:
