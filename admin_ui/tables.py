@@ -26,7 +26,8 @@ CSV_LIMIT = 100_000  # rows in one download; a larger export belongs to the repo
 
 @dataclass(frozen=True)
 class Column:
-    """A column: ``kind`` is text, number, points, money (minor units), when (UTC time) or day.
+    """A column: ``kind`` is text, code (ids, shown small), number, points, money (minor units),
+    when (UTC time) or day.
 
     A row may carry ``<key>_href`` to make the cell a link.
     """
@@ -38,7 +39,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Filter:
-    """A filter field: ``kind`` is text, select (from ``choices``) or date (YYYY-MM-DD)."""
+    """A filter field: ``kind`` is text, select (from ``choices``) or date (YYYY-MM-DD); ``hint`` is
+    an example shown in the empty field."""
 
     name: str
     label: str

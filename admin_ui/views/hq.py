@@ -22,9 +22,9 @@ RECONCILIATION_TABLE = TableSpec(
     name="reconciliation-exceptions", caption="Reconciliation exceptions, oldest first",
     columns=(Column("created_at", "Recorded", "when"), Column("store", "Store"), Column("kind", "Kind"),
              Column("till_value", "Till said", "number"), Column("server_value", "Server says", "number"),
-             Column("detail", "What happened"), Column("transaction_id", "Transaction")),
+             Column("detail", "What happened"), Column("transaction_id", "Transaction", "code")),
     filters=(Filter("store", "Store", "select"), Filter("kind", "Kind"),
-             Filter("from", "From", "date", hint="YYYY-MM-DD"), Filter("to", "To", "date", hint="YYYY-MM-DD")))
+             Filter("from", "From", "date"), Filter("to", "To", "date")))
 
 SYNC_TABLE = TableSpec(
     name="sync-health", caption="Sync health per till",

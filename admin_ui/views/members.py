@@ -39,10 +39,10 @@ SEARCH_TABLE = TableSpec(
 LEDGER_TABLE = TableSpec(
     name="ledger", caption="Points ledger, newest first",
     columns=(Column("at", "When", "when"), Column("kind", "Kind"), Column("points", "Points", "points"),
-             Column("expires_at", "Expires", "day"), Column("source_id", "Source"), Column("reason", "Reason"),
+             Column("expires_at", "Expires", "when"), Column("source_id", "Source", "code"), Column("reason", "Reason"),
              Column("actor", "By")),
     filters=(Filter("kind", "Kind", "select", tuple((k, k) for k in LEDGER_KINDS)),
-             Filter("from", "From", "date", hint="YYYY-MM-DD"), Filter("to", "To", "date", hint="YYYY-MM-DD")),
+             Filter("from", "From", "date"), Filter("to", "To", "date")),
     per_page=20)
 
 
@@ -82,14 +82,17 @@ def member(member_id: uuid.UUID):
     if isinstance(ledger, Response):
         return ledger
     state = load_ledger(session, member_id).state
+    account = account_summary(session, person, svc.program, now, state)
+    value = svc.program.redemption.value
     return render_template(
-        "admin/member.html", member=person, ledger=ledger, card_moves=CARD_MOVES,
-        account=account_summary(session, person, svc.program, now, state),
+        "admin/member.html", member=person, ledger=ledger, card_moves=CARD_MOVES, account=account,
+        # What the spendable points pay at a till: whole steps only, never rounded up into money.
+        spendable_minor=value.value_minor(value.floor_points(account.available)), step=value,
         expiring=_expiring_by_month(state, now), tier=_tier_progress(person, now),
         cards=session.scalars(select(Card).where(Card.member_id == member_id).order_by(Card.issued_at)).all(),
         holds=session.scalars(select(Hold).where(Hold.member_id == member_id, Hold.status == "held",
                                                  Hold.expires_at > now).order_by(Hold.created_at)).all(),
-        point_value=svc.program.redemption.value, adjustment_id=uuid.uuid4().hex,
+        adjustment_id=uuid.uuid4().hex,
         gone=bool(person.merged_into or person.erased_at))
 
 

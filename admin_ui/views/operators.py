@@ -25,7 +25,7 @@ STORES_TABLE = TableSpec(
 
 TERMINALS_TABLE = TableSpec(
     name="terminals", caption="Tills",
-    columns=(Column("code", "Till"), Column("key_id", "Key id"), Column("active", "Active"),
+    columns=(Column("code", "Till"), Column("key_id", "Key id", "code"), Column("active", "Active"),
              Column("last_seen_at", "Last contact", "when"), Column("agent_version", "Agent version"),
              Column("created_at", "Registered", "when")))
 
@@ -38,11 +38,11 @@ STAFF_TABLE = TableSpec(
 AUDIT_TABLE = TableSpec(
     name="audit-log", caption="Audit log, newest first",
     columns=(Column("at", "When", "when"), Column("actor", "Who"), Column("action", "Action"),
-             Column("target", "Target"), Column("reason", "Reason"), Column("details", "Details"),
+             Column("target", "Target", "code"), Column("reason", "Reason"), Column("details", "Details", "code"),
              Column("remote_addr", "From")),
     filters=(Filter("action", "Action", hint="e.g. points.adjusted"), Filter("actor", "Who"),
-             Filter("target", "Target"), Filter("from", "From", "date", hint="YYYY-MM-DD"),
-             Filter("to", "To", "date", hint="YYYY-MM-DD")))
+             Filter("target", "Target"), Filter("from", "From", "date"),
+             Filter("to", "To", "date")))
 
 
 @bp.route("/stores")

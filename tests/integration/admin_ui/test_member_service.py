@@ -13,7 +13,9 @@ from tests.integration.admin_ui.backoffice import page_token, sign_in
 
 
 def member_page(client, chain) -> str:
-    return client.get(f"/admin/members/{chain.member_id}").get_data(as_text=True)
+    response = client.get(f"/admin/members/{chain.member_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
 
 
 def audit_of(services, action: str) -> list[AuditRecord]:
@@ -73,7 +75,9 @@ def test_an_adjustment_is_recorded_once_even_when_the_form_is_sent_twice(service
             "reason": "goodwill: late delivery"}
     client.post(f"/admin/members/{chain.member_id}/adjustments", data=form)
     client.post(f"/admin/members/{chain.member_id}/adjustments", data=form)
-    assert "The balance is now 1,750 points." in member_page(client, chain)
+    page = member_page(client, chain)
+    assert "The balance is now 1,750 points." in page
+    assert "spendable now: €17.00" in page  # whole steps of 100 points: the 50 left over pay nothing
     with services.db.session() as session:
         adjustments = session.scalars(select(LedgerEntry.points).where(
             LedgerEntry.kind == "adjust", LedgerEntry.reason == "goodwill: late delivery")).all()
