@@ -1,9 +1,14 @@
-"""Flask application factory for the central server."""
+"""Flask application factory for the central server.
+
+Web pages beside the API (the back office in ``admin_ui``) are mounted through the ``onecard.web``
+entry-point group, or the ``ONECARD_WEB_APPS`` setting, so the server never imports them.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
+from importlib.metadata import EntryPoint, entry_points
 
 from flask import Flask, g, request
 
@@ -15,6 +20,7 @@ from server.settings import Settings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+WEB_GROUP = "onecard.web"
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
@@ -34,7 +40,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.teardown_appcontext(close_db_session)
     init_api(app)
     problems.register(app)
+    for entry in web_entry_points(services.settings.web_apps):
+        entry.load()(app)  # each is mount(app); a broken one stops the app rather than half-starting it
     return app
+
+
+def web_entry_points(names: tuple[str, ...] | None) -> list[EntryPoint]:
+    """The web pages to mount: the installed ``onecard.web`` entry points, or the named ones."""
+    if names is None:
+        return list(entry_points(group=WEB_GROUP))
+    return [EntryPoint(name=name, value=name, group=WEB_GROUP) for name in names]
 
 
 def _assign_request_id() -> None:

@@ -41,6 +41,7 @@ class AdjustmentLimit:
 
     per_adjustment: int
     per_day: int
+_OBJECT_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,14 @@ class Settings:
     member_cache: str
     member_cache_days: int
     adjust_limits: tuple[tuple[str, AdjustmentLimit], ...]
+    admin_idle_timeout_seconds: int
+    web_apps: tuple[str, ...] | None
+    db_pool_size: int | None = None  # None: one connection per thread of the process
+    db_max_overflow: int | None = None  # None: as many as the pool size
 
     def adjust_limit(self, role: str) -> AdjustmentLimit | None:
         """What a staff user of ``role`` may adjust alone; None for a role that may not adjust."""
         return dict(self.adjust_limits).get(role)
-    db_pool_size: int | None = None  # None: one connection per thread of the process
-    db_max_overflow: int | None = None  # None: as many as the pool size
 
     def database_pool(self, threads: int) -> tuple[int, int]:
         """(pool size, max overflow) of PostgreSQL connections for a process running ``threads``."""
@@ -120,6 +123,8 @@ class Settings:
             adjust_limits=_adjust_limits(values),
             db_pool_size=_pool_connections(values, "db_pool_size", minimum=1),
             db_max_overflow=_pool_connections(values, "db_max_overflow", minimum=0),
+            admin_idle_timeout_seconds=_positive_int(values, "admin_idle_timeout", 1800),
+            web_apps=_web_apps(values.get("web_apps")),
         )
 
 
@@ -216,6 +221,8 @@ def _adjust_limits(values: Mapping[str, str]) -> tuple[tuple[str, AdjustmentLimi
                               f"({limit.per_adjustment}), got {limit.per_day}")
         limits.append((role, limit))
     return tuple(limits)
+
+
 def _whole_number(key: str, raw: str) -> int:
     try:
         return int(str(raw).strip())
@@ -231,6 +238,20 @@ def _pool_connections(values: Mapping[str, str], key: str, minimum: int) -> int 
     if not minimum <= number <= MAX_POOL_CONNECTIONS:
         raise ConfigError(env_name(key), f"must be {minimum} to {MAX_POOL_CONNECTIONS}, got {number}")
     return number
+
+
+def _web_apps(raw: str | None) -> tuple[str, ...] | None:
+    # Unset: the app mounts what the ``onecard.web`` entry points name. Set: exactly these
+    # ``module:function`` names (``none`` for no web pages), e.g. to run from an uninstalled tree.
+    if raw is None:
+        return None
+    names = tuple(name.strip() for name in raw.split(",") if name.strip())
+    if names == ("none",):
+        return ()
+    for name in names:
+        if not _OBJECT_REF.match(name):
+            raise ConfigError(env_name("web_apps"), f"use module:function names, or 'none' (got {name!r})")
+    return names
 
 
 def _member_cache(raw: str) -> str:

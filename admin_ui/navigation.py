@@ -1,0 +1,26 @@
+"""The menu: each entry is shown to the roles its page lets in (the page's own check decides)."""
+
+from __future__ import annotations
+
+from admin_ui.access import may_open
+
+# (section, label, endpoint)
+MENU = (
+    ("Member service", "Find a member", "admin.member_search"),
+    ("Marketing", "Promotions", "admin.promotions"),
+    ("Marketing", "Segments", "admin.segments"),
+    ("HQ", "Reconciliation", "admin.reconciliation"),
+    ("HQ", "Sync health", "admin.sync_health"),
+    ("Operators", "Stores and tills", "admin.stores"),
+    ("Operators", "Staff users", "admin.staff_users"),
+    ("Operators", "Audit log", "admin.audit_log"),
+)
+
+
+def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The sections and entries the signed-in user may open, in menu order."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for section, label, endpoint in MENU:
+        if may_open(endpoint):
+            sections.setdefault(section, []).append((label, endpoint))
+    return list(sections.items())

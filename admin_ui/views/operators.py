@@ -1,0 +1,146 @@
+"""Operators: stores and their tills (register a till, credential shown once), staff users, audit log."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from admin_ui.access import staff_page
+from admin_ui.blueprint import attempt, bp
+from admin_ui.tables import Column, Filter, TableSpec, day_end, day_start
+from server.api.context import acting, db_session, services
+from server.auth.passwords import MIN_PASSWORD_LENGTH
+from server.auth.roles import Role
+from server.models import AuditRecord, StaffUser, Store, Terminal
+from server.staff import create_staff_user
+from server.terminals import get_store, register_terminal
+
+ROLE_CHOICES = tuple((r.value, r.value) for r in Role)
+
+STORES_TABLE = TableSpec(
+    name="stores", caption="Stores",
+    columns=(Column("code", "Code"), Column("name", "Name"), Column("timezone", "Time zone"),
+             Column("terminals", "Tills", "number"), Column("created_at", "Since", "day")),
+    filters=(Filter("q", "Code or name"),))
+
+TERMINALS_TABLE = TableSpec(
+    name="terminals", caption="Tills",
+    columns=(Column("code", "Till"), Column("key_id", "Key id", "code"), Column("active", "Active"),
+             Column("last_seen_at", "Last contact", "when"), Column("agent_version", "Agent version"),
+             Column("created_at", "Registered", "when")))
+
+STAFF_TABLE = TableSpec(
+    name="staff-users", caption="Staff users",
+    columns=(Column("username", "Username"), Column("role", "Role"), Column("active", "Active"),
+             Column("created_at", "Since", "day")),
+    filters=(Filter("q", "Username"), Filter("role", "Role", "select", ROLE_CHOICES)))
+
+AUDIT_TABLE = TableSpec(
+    name="audit-log", caption="Audit log, newest first",
+    columns=(Column("at", "When", "when"), Column("actor", "Who"), Column("action", "Action"),
+             Column("target", "Target", "code"), Column("reason", "Reason"), Column("details", "Details", "code"),
+             Column("remote_addr", "From")),
+    filters=(Filter("action", "Action", hint="e.g. points.adjusted"), Filter("actor", "Who"),
+             Filter("target", "Target"), Filter("from", "From", "date"),
+             Filter("to", "To", "date")))
+
+
+@bp.route("/stores")
+@staff_page(Role.HQ)
+def stores():
+    filters = STORES_TABLE.read_filters()
+    values = filters.values
+    counts = (select(Terminal.store_id, func.count().label("n")).group_by(Terminal.store_id).subquery())
+    stmt = (select(Store, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.store_id == Store.id)
+            .order_by(Store.code))
+    if values["q"]:
+        fragment = f"%{values['q'].replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(Store.code.ilike(fragment) | Store.name.ilike(fragment))
+    table = STORES_TABLE.show(stmt, lambda row: {
+        "code": row[0].code, "code_href": url_for("admin.store", code=row[0].code), "name": row[0].name,
+        "timezone": row[0].timezone, "terminals": row[1], "created_at": row[0].created_at}, filters)
+    if isinstance(table, Response):
+        return table
+    return render_template("admin/stores.html", table=table)
+
+
+@bp.route("/stores/<code>")
+@staff_page(Role.HQ)
+def store(code: str):
+    found = get_store(db_session(), code)
+    table = TERMINALS_TABLE.show(
+        select(Terminal).where(Terminal.store_id == found.id).order_by(Terminal.code),
+        lambda t: {"code": t.code, "key_id": t.key_id, "active": "yes" if t.active else "no",
+                   "last_seen_at": t.last_seen_at, "agent_version": t.agent_version, "created_at": t.created_at})
+    if isinstance(table, Response):
+        return table
+    return render_template("admin/store.html", store=found, table=table)
+
+
+@bp.route("/stores/<code>/terminals", methods=["POST"])
+@staff_page()
+def register_till(code: str):
+    session = db_session()
+    found = get_store(session, code)
+    till = request.form.get("code", "").strip()
+    done, registered = attempt(lambda: register_terminal(session, found, till, services().clock(), acting()))
+    if not done:
+        return redirect(url_for("admin.store", code=code))
+    terminal, credential = registered
+    # Only the public key is kept: this page is the one and only time the secret is shown.
+    return render_template("admin/till_registered.html", store=found, terminal=terminal,
+                           credential=str(credential)), 201
+
+
+@bp.route("/staff")
+@staff_page()
+def staff_users():
+    filters = STAFF_TABLE.read_filters()
+    values = filters.values
+    stmt = select(StaffUser).order_by(StaffUser.username)
+    if values["q"]:
+        stmt = stmt.where(StaffUser.username.contains(values["q"].lower(), autoescape=True))
+    if values["role"]:
+        stmt = stmt.where(StaffUser.role == values["role"])
+    table = STAFF_TABLE.show(stmt, lambda u: {"username": u.username, "role": u.role,
+                                              "active": "yes" if u.active else "no",
+                                              "created_at": u.created_at}, filters)
+    if isinstance(table, Response):
+        return table
+    return render_template("admin/staff.html", table=table, roles=[r.value for r in Role],
+                           min_password=MIN_PASSWORD_LENGTH)
+
+
+@bp.route("/staff", methods=["POST"])
+@staff_page()
+def create_staff():
+    username, role = request.form.get("username", "").strip(), request.form.get("role", "")
+    password = request.form.get("password", "")
+    done, _user = attempt(lambda: create_staff_user(db_session(), username, password, role,
+                                                    services().clock(), acting()))
+    if done:
+        flash(f"Staff user {username.lower()} ({role}) created.", "success")
+    return redirect(url_for("admin.staff_users"))
+
+
+@bp.route("/audit")
+@staff_page()
+def audit_log():
+    filters = AUDIT_TABLE.read_filters()
+    values = filters.values
+    stmt = select(AuditRecord).order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+    for name, column in (("action", AuditRecord.action), ("actor", AuditRecord.actor),
+                         ("target", AuditRecord.target)):
+        if values[name]:
+            stmt = stmt.where(column == values[name])
+    if values["from"]:
+        stmt = stmt.where(AuditRecord.at >= day_start(values["from"]))
+    if values["to"]:
+        stmt = stmt.where(AuditRecord.at < day_end(values["to"]))
+    table = AUDIT_TABLE.show(stmt, lambda a: {
+        "at": a.at, "actor": f"{a.actor} ({a.actor_type})", "action": a.action, "target": a.target,
+        "reason": a.reason, "details": ", ".join(f"{k}: {v}" for k, v in (a.details or {}).items()),
+        "remote_addr": a.remote_addr}, filters)
+    if isinstance(table, Response):
+        return table
+    return render_template("admin/audit.html", table=table)

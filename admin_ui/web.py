@@ -1,0 +1,72 @@
+"""Mounting the back office on the central server's app under ``/admin``."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from admin_ui import formatting
+from admin_ui.access import COOKIE_NAME, AdminSessionInterface, csrf_token, may_open
+from admin_ui.blueprint import bp, problem_text
+from admin_ui.navigation import navigation
+from admin_ui.views import auth, hq, marketing, members, operators  # noqa: F401  (routes register on import)
+from loyalty.exceptions import LoyaltyError
+from server.api.context import services
+from server.exceptions import OneCardError
+
+log = logging.getLogger(__name__)
+
+
+def mount(app: Flask) -> None:
+    """Serve the back office under ``/admin`` (the ``onecard.web`` entry point)."""
+    app.config.update(SESSION_COOKIE_NAME=COOKIE_NAME, SESSION_COOKIE_PATH="/admin",
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.session_interface = AdminSessionInterface()
+    app.register_blueprint(bp, url_prefix="/admin")
+
+
+@bp.app_template_filter("money")
+def _money(minor: int | None) -> str:
+    settings = services().settings
+    return formatting.money(minor, settings.currency, settings.currency_exponent)
+
+
+bp.add_app_template_filter(formatting.points, "points")
+bp.add_app_template_filter(formatting.when, "when")
+bp.add_app_template_filter(formatting.day, "day")
+
+
+@bp.context_processor
+def _page_context() -> dict:
+    return {"csrf_token": csrf_token, "staff": g.get("signed_in"), "may_open": may_open,
+            "navigation": navigation, "currency": services().settings.currency}
+
+
+@bp.after_request
+def _no_store(response):
+    # Pages show personal data and one-time credentials: never keep them in a shared cache.
+    if not request.path.startswith("/admin/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@bp.errorhandler(Exception)
+def _error_page(error: Exception):
+    """Every failure under /admin is a page in the layout, never problem+json or a stack trace."""
+    if isinstance(error, HTTPException):
+        status, title, detail = error.code or 500, error.name, error.description
+    elif isinstance(error, OneCardError):
+        status, title, detail = error.status, error.title, problem_text(error)
+    elif isinstance(error, LoyaltyError):
+        status, title, detail = 422, "Not allowed by the loyalty rules", problem_text(error)
+    else:
+        log.error("unhandled error in %s %s [request %s]", request.method, request.path,
+                  g.get("request_id"), exc_info=error)
+        status, title = 500, "Something went wrong"
+        detail = "The server met an unexpected error; quote the request id when reporting it."
+    return render_template("admin/error.html", status=status, title=title, detail=detail,
+                           request_id=g.get("request_id")), status

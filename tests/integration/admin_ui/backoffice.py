@@ -1,0 +1,63 @@
+"""Test helpers for the back office: a chain to look at, staff of every role, signing in by form."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from server.audit import Actor
+from server.pricing.segments import create_segment
+from server.pricing.versions import create_promotion
+from server.schemas.promotions import DefinitionSchema
+from tests.support.factories import PASSWORD, make_staff, make_terminal, seed_member
+
+ROLES = ("cashier", "marketing", "member_service", "hq", "admin")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Chain:
+    member_id: str
+    card: str
+    promotion_id: str
+    store: str = "S001"
+
+
+def seed_chain(services) -> Chain:
+    """One staff user per role (named after it), a store with a till, a member, a promotion, a segment."""
+    for role in ROLES:
+        make_staff(services, role.replace("_", "-"), role)
+    make_terminal(services, "S001", "T1")
+    member_id, card = seed_member(services, 1500, "Ada Lovelace")
+    now = services.clock()
+    with services.db.session() as session:
+        definition = DefinitionSchema().load({
+            "label": "10% off snacks", "rule": {"kind": "percent_off", "percent_bp": 1000,
+                                                "scope": {"categories": ["snacks"]}}})
+        promotion = create_promotion(session, definition, "draft", now, Actor.system("test"))
+        create_segment(session, "Gold members", {"tiers": ["gold"]}, None, services.program, now)
+        session.commit()
+        promotion_id = str(promotion.id)
+    return Chain(member_id, card, promotion_id)
+
+
+def username_of(role: str) -> str:
+    return role.replace("_", "-")
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client, role: str, password: str = PASSWORD):
+    """Sign in through the form, as a browser does; returns the response to the form."""
+    token = csrf_of(client.get("/admin/sign-in").get_data(as_text=True))
+    return client.post("/admin/sign-in", data={"username": username_of(role), "password": password,
+                                               "csrf_token": token})
+
+
+def page_token(client, path: str = "/admin/") -> str:
+    """The signed-in session's CSRF token, read from a page as a browser would."""
+    return csrf_of(client.get(path).get_data(as_text=True))

@@ -1,0 +1,107 @@
+"""Every page under /admin: who may open it (the API's role rules, checked on the server) and CSRF."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from tests.integration.admin_ui.backoffice import ROLES, page_token, sign_in
+
+SERVICE, MARKETING, HQ, ADMIN = {"member_service", "admin"}, {"marketing", "admin"}, {"hq", "admin"}, {"admin"}
+PUBLIC = None  # reachable without signing in
+
+# Every route under /admin must be listed here, with the roles that may use it.
+ALLOWED = {
+    "admin.static": PUBLIC,
+    "admin.sign_in": PUBLIC,
+    "admin.sign_out": PUBLIC,
+    "admin.home": set(ROLES),
+    "admin.member_search": SERVICE,
+    "admin.member": SERVICE,
+    "admin.card_state": SERVICE,
+    "admin.card_replace": SERVICE,
+    "admin.adjust": SERVICE,
+    "admin.export": SERVICE,
+    "admin.erase": SERVICE,
+    "admin.promotions": MARKETING,
+    "admin.promotion": MARKETING,
+    "admin.segments": MARKETING,
+    "admin.reconciliation": HQ,
+    "admin.sync_health": HQ,
+    "admin.stores": HQ,
+    "admin.store": HQ,
+    "admin.register_till": ADMIN,
+    "admin.staff_users": ADMIN,
+    "admin.create_staff": ADMIN,
+    "admin.audit_log": ADMIN,
+}
+
+
+def admin_routes(app, chain) -> list[tuple[str, str, str]]:
+    """(endpoint, method, path) for every rule under /admin, with real ids filled in."""
+    values = {"member_id": chain.member_id, "number": chain.card, "promotion_id": chain.promotion_id,
+              "code": chain.store, "filename": "admin.css"}
+    with app.test_request_context():
+        return [(rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}))
+                for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+def test_every_back_office_route_states_who_may_use_it(app, chain):
+    endpoints = {endpoint for endpoint, _method, _path in admin_routes(app, chain)}
+    assert endpoints == set(ALLOWED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_the_pages_the_api_allows_it(app, client, chain, role):
+    assert sign_in(client, role).status_code == 302
+    token = page_token(client)
+    refused, let_in = [], []
+    for endpoint, method, path in admin_routes(app, chain):
+        if ALLOWED[endpoint] is PUBLIC or endpoint == "admin.sign_out":
+            continue
+        # An empty form: allowed roles get a validation message, never a change.
+        response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
+        (refused if response.status_code == 403 else let_in).append((endpoint, method))
+        assert response.status_code in (200, 302, 400, 403, 422), (path, method, response.status_code)
+    expected_in = [(e, m) for e, m, _p in admin_routes(app, chain)
+                   if ALLOWED[e] is not PUBLIC and e != "admin.sign_out" and role in ALLOWED[e]]
+    assert sorted(let_in) == sorted(expected_in)
+    assert all(role not in ALLOWED[e] for e, _m in refused)
+
+
+def test_a_refused_page_says_so_in_the_layout_and_is_audited(services, client, chain):
+    sign_in(client, "cashier")
+    response = client.get("/admin/promotions")
+    assert response.status_code == 403
+    assert response.mimetype == "text/html"
+    assert "Your role (cashier) may not open this page." in response.get_data(as_text=True)
+    with services.db.session() as session:
+        from sqlalchemy import select
+
+        from server.models import AuditRecord
+
+        refusal = session.scalars(select(AuditRecord).where(AuditRecord.action == "admin.refused")).one()
+        assert (refusal.actor, refusal.target) == ("cashier", "GET /admin/promotions")
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in_from_every_page(app, client, chain):
+    for endpoint, method, path in admin_routes(app, chain):
+        if ALLOWED[endpoint] is PUBLIC or method != "GET":
+            continue
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/admin/sign-in?next="), path
+
+
+@pytest.mark.parametrize("token", ["", "forged-token"], ids=["without a token", "with a forged token"])
+def test_every_form_posted_without_the_sessions_csrf_token_is_refused(app, client, chain, token):
+    sign_in(client, "admin")
+    posts = [(endpoint, path) for endpoint, method, path in admin_routes(app, chain) if method == "POST"]
+    assert len(posts) >= 8  # sign-in, sign-out, cards (2), adjust, export, erase, till, staff
+    for endpoint, path in posts:
+        response = client.post(path, data={"csrf_token": token, "reason": "x", "points": "5"} if token
+                               else {"reason": "x", "points": "5"})
+        assert response.status_code == 400, endpoint
+        assert "not sent from a OneCard page" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 200  # still signed in: nothing was done
