@@ -14,6 +14,7 @@ from admin_ui.navigation import navigation
 from server.api.context import db_session, services
 from server.audit import Actor, write_audit
 from server.auth.roles import Role
+from server.auth.throttle import LoginThrottle
 from server.exceptions import InvalidCredentials, TooManyAttempts
 from server.staff import authenticate
 
@@ -28,8 +29,8 @@ def sign_in():
     username, next_url = request.form.get("username", ""), _safe_next(request.form.get("next"))
     try:
         # The API's login check, throttle included: failures count against the same limit.
-        user = authenticate(session, username, request.form.get("password", ""), now,
-                            svc.settings.login_max_failures, svc.settings.login_lockout_seconds,
+        throttle = LoginThrottle.from_settings(svc.settings.login_max_failures, svc.settings.login_lockout_seconds)
+        user = authenticate(session, username, request.form.get("password", ""), now, throttle,
                             remote_addr=request.remote_addr)
     except InvalidCredentials:
         session.commit()  # keep the failure count and its audit record

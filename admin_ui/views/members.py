@@ -15,18 +15,20 @@ from admin_ui.access import staff_page
 from admin_ui.blueprint import attempt, bp
 from admin_ui.tables import Column, Filter, TableSpec, day_end, day_start
 from loyalty.tiers import Basis, qualifying_total
-from server.api.context import acting, db_session, services
+from server.api.context import acting, current_staff, db_session, services
 from server.auth.roles import Role
 from server.membership.accounts import account_summary
+from server.membership.adjustment_approvals import AdjustmentOutcome, request_adjustment
 from server.membership.cards import change_state, get_card, replace
 from server.membership.jobs import qualifying_history
 from server.membership.ledger import load_ledger
-from server.membership.members import get_member, search_members
-from server.membership.service_desk import adjust_points, erase_member, export_member
+from server.membership.members import get_member
+from server.membership.search import MAX_RESULTS, QueryTooBroad, search_members
+from server.membership.service_desk import erase_member, export_member
 from server.models import Card, Hold, LedgerEntry, Member
 
 SERVICE = Role.MEMBER_SERVICE
-SEARCH_LIMIT = 500
+SEARCH_LIMIT = MAX_RESULTS
 LEDGER_KINDS = ("earn", "redeem", "reverse", "adjust", "expire", "transfer", "bonus")
 CARD_MOVES = {"blocked": "Block", "lost": "Report lost", "active": "Unblock"}
 
@@ -50,15 +52,21 @@ LEDGER_TABLE = TableSpec(
 @staff_page(SERVICE)
 def member_search():
     query = request.args.get("q", "").strip()
-    found: list[Member] = search_members(db_session(), query, SEARCH_LIMIT + 1, None) if query else []
-    cards = _card_numbers([m.id for m in found[:SEARCH_LIMIT]])
-    table = SEARCH_TABLE.show(found[:SEARCH_LIMIT], lambda m: {
+    found: list[Member] = []
+    more = False
+    if query:
+        try:
+            found, more = search_members(db_session(), query, SEARCH_LIMIT, None)
+        except QueryTooBroad as exc:
+            flash(exc.detail, "error")
+    cards = _card_numbers([m.id for m in found])
+    table = SEARCH_TABLE.show(found, lambda m: {
         "name": m.name, "name_href": url_for("admin.member", member_id=m.id), "phone": m.phone,
         "email": m.email, "cards": ", ".join(cards.get(m.id, [])), "home_store": m.home_store, "tier": m.tier})
     if isinstance(table, Response):
         return table
     return render_template("admin/member_search.html", q=query, table=table,
-                           more=len(found) > SEARCH_LIMIT, limit=SEARCH_LIMIT)
+                           more=more, limit=SEARCH_LIMIT)
 
 
 @bp.route("/members/<uuid:member_id>")
@@ -146,10 +154,11 @@ def adjust(member_id: uuid.UUID):
     elif not reason:
         flash("Reason: say why the points change; it is kept in the audit log.", "error")
     else:
-        done, outcome = attempt(lambda: adjust_points(db_session(), member_id, adjustment_id, points, reason,
-                                                      svc.program, svc.clock(), acting()))
+        limit = svc.settings.adjust_limit(current_staff().role)
+        done, outcome = attempt(lambda: request_adjustment(db_session(), member_id, adjustment_id, points, reason,
+                                                           limit, svc.program, svc.clock(), acting()))
         if done:
-            flash(f"{points:+,} points recorded. {_outcome_text(outcome)}", "success")
+            flash(_outcome_text(points, outcome), "success")
     return redirect(url_for("admin.member", member_id=member_id, _anchor="points"))
 
 
@@ -225,7 +234,8 @@ def _tier_progress(person: Member, now: datetime) -> dict:
             "missing": higher[0].threshold - total if higher else 0}
 
 
-def _outcome_text(outcome) -> str:
-    if isinstance(outcome, int):
-        return f"The balance is now {outcome:,} points."
-    return str(outcome)
+def _outcome_text(points: int, outcome: AdjustmentOutcome) -> str:
+    if outcome.request is not None:
+        return (f"{points:+,} points are above your limit ({outcome.request.exceeded}): the adjustment waits, "
+                "pending, until a second member-service user or an admin approves it.")
+    return f"{points:+,} points recorded. The balance is now {outcome.balance:,} points."

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from server.audit import Actor
+from server.pricing.products import create_product
 from server.pricing.segments import create_segment
 from server.pricing.versions import create_promotion
 from server.schemas.promotions import DefinitionSchema
@@ -31,10 +32,12 @@ def seed_chain(services) -> Chain:
     member_id, card = seed_member(services, 1500, "Ada Lovelace")
     now = services.clock()
     with services.db.session() as session:
+        create_product(session, {"sku": "CRISPS", "name": "Crisps", "category": "snacks", "base_price_minor": 150,
+                                 "tax_class": "standard", "excluded_from_points": False, "active": True}, now)
         definition = DefinitionSchema().load({
             "label": "10% off snacks", "rule": {"kind": "percent_off", "percent_bp": 1000,
                                                 "scope": {"categories": ["snacks"]}}})
-        promotion = create_promotion(session, definition, "draft", now, Actor.system("test"))
+        promotion = create_promotion(session, definition, "draft", now, Actor.system("test"), services.program)
         create_segment(session, "Gold members", {"tiers": ["gold"]}, None, services.program, now)
         session.commit()
         promotion_id = str(promotion.id)

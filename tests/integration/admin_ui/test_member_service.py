@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from server.models import AuditRecord, Card, LedgerEntry, Member
+from server.models import AdjustmentRequest, AuditRecord, Card, LedgerEntry, Member
 from tests.integration.admin_ui.backoffice import page_token, sign_in
 
 
@@ -83,6 +83,17 @@ def test_an_adjustment_is_recorded_once_even_when_the_form_is_sent_twice(service
             LedgerEntry.kind == "adjust", LedgerEntry.reason == "goodwill: late delivery")).all()
     assert adjustments == [250]
     assert [r.actor for r in audit_of(services, "points.adjusted")] == ["test", "member-service"]  # seed, then ours
+
+
+def test_an_adjustment_above_the_users_limit_waits_for_a_second_user_and_changes_nothing(services, client, chain):
+    sign_in(client, "member_service")  # member service may adjust 5,000 points alone (the default)
+    client.post(f"/admin/members/{chain.member_id}/adjustments",
+                data={"csrf_token": page_token(client), "points": "6000", "reason": "lost receipts"})
+    page = member_page(client, chain)
+    assert "+6,000 points are above your limit" in page and "waits, pending" in page
+    with services.db.session() as session:
+        assert session.scalars(select(LedgerEntry.points).where(LedgerEntry.reason == "lost receipts")).all() == []
+        assert session.scalars(select(AdjustmentRequest.state)).all() == ["pending"]
 
 
 def test_an_adjustment_that_is_not_a_whole_number_is_explained_and_not_made(client, chain):

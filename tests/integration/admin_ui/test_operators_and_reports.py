@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 
 from sqlalchemy import select
 
@@ -56,11 +57,11 @@ def test_an_admin_creates_a_staff_user_who_can_then_sign_in(services, client, ap
 
 def test_the_promotion_page_shows_each_version_and_what_it_changed(services, client, chain):
     with services.db.session() as session:
-        record = get_promotion(session, __import__("uuid").UUID(chain.promotion_id))
+        record = get_promotion(session, uuid.UUID(chain.promotion_id))
         add_version(session, record, DefinitionSchema().load({
             "label": "15% off snacks", "priority": 5,
             "rule": {"kind": "percent_off", "percent_bp": 1500, "scope": {"categories": ["snacks"]}}}),
-            services.clock(), Actor.staff("marketing"))
+            services.clock(), Actor.staff("marketing"), services.program)
         session.commit()
     sign_in(client, "marketing")
     listing = client.get("/admin/promotions", query_string={"state": "draft"}).get_data(as_text=True)
