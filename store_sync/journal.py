@@ -25,6 +25,7 @@ from enum import StrEnum
 import marshmallow as ma
 
 from store_sync.schemas import ConsentsSchema, Timestamp
+from store_sync.text import scrubbed, unsafe_text_in
 
 PROTOCOL_VERSION = 1
 MAX_BATCH = 200
@@ -75,6 +76,12 @@ class JournalItemSchema(ma.Schema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf([t.value for t in ItemType]))
     body = ma.fields.Dict(required=True, keys=ma.fields.String())
 
+    @ma.validates("body")
+    def _storable(self, body: dict, **_kwargs) -> None:
+        problem = unsafe_text_in(body)
+        if problem:
+            raise ma.ValidationError(f"a text in the body {problem}")
+
 
 class JournalItemsField(ma.fields.List):
     """The items of a batch, each loaded on its own.
@@ -97,7 +104,7 @@ class JournalItemsField(ma.fields.List):
                 raise ma.ValidationError({position: exc.messages}) from None
             kind, body = raw.get("type"), raw.get("body")
             return {"id": item_id, "type": kind if kind in {t.value for t in ItemType} else "unknown",
-                    "body": body if isinstance(body, dict) else {}, "errors": exc.messages}
+                    "body": scrubbed(body) if isinstance(body, dict) else {}, "errors": exc.messages}
 
 
 class JournalBatchSchema(ma.Schema):

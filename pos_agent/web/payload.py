@@ -15,6 +15,7 @@ from typing import Any
 from flask import g, request
 
 from pos_agent.exceptions import InvalidRequest
+from store_sync.text import unsafe_character
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 16
@@ -40,12 +41,9 @@ def _constant(name: str) -> None:
 
 
 def _check_text(text: str) -> None:
-    if "\x00" in text:
-        raise InvalidRequest("text must not contain NUL characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidRequest("text must be valid Unicode (no lone surrogates)") from None
+    problem = unsafe_character(text)
+    if problem:
+        raise InvalidRequest(f"a text in the body {problem}")
 
 
 def _check_tree(value: Any) -> None:

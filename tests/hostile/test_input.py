@@ -214,6 +214,27 @@ def test_an_item_the_batch_schema_refuses_is_rejected_alone(till, services):
     assert (kept.item_id, kept.item_type, kept.body) == (ids[1], "unknown", {"text": "hello"})
 
 
+@pytest.mark.parametrize("text", ["Bea\x00", "Bea\ud800"], ids=["NUL", "lone surrogate"])
+def test_an_item_holding_text_no_database_can_store_is_rejected_alone_and_kept_scrubbed(till, services, text):
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    items = [_enrolment(ids[0], "2700000001233", "Ada"), _enrolment(ids[1], "2700000001240", text),
+             _enrolment(ids[2], "2700000001257", "Cy")]
+    response = _push(till, items)
+    assert response.status_code == 200, response.json
+    assert [(r["status"], r.get("reason")) for r in response.json["results"]] == [
+        ("applied", None), ("rejected", "invalid-item"), ("applied", None)]
+    with services.db.session() as session:
+        kept = session.scalar(select(JournalRejection))
+        assert {str(m) for m in session.scalars(select(Member.id))} == {ids[0], ids[2]}
+    assert (kept.item_id, kept.body["name"]) == (ids[1], "Bea\ufffd")
+
+
+def test_hostile_text_outside_the_items_bodies_still_fails_the_batch(till):
+    items = [_enrolment(str(uuid.uuid4()), "2700000001233", "Ada")]
+    items[0]["id"] = items[0]["id"][:-1] + "\x00"
+    assert refused(_push(till, items))["status"] == 400
+
+
 def test_an_item_without_an_id_to_answer_by_fails_the_batch(till):
     body = refused(_push(till, [_enrolment(str(uuid.uuid4()), "2700000001233", "Ada"), {"type": "enrolment"}]))
     assert "items.1.id" in body["errors"]
