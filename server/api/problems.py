@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, json, request
+from sqlalchemy import exc as sqlalchemy_errors
 from werkzeug.exceptions import HTTPException
 
 from loyalty import exceptions as loyalty_errors
@@ -103,6 +104,15 @@ def loyalty_problem(error: loyalty_errors.LoyaltyError) -> Response:
     return problem(status, title, str(error), slug=slug, **extra)
 
 
+def database_unavailable_problem(error: Exception) -> Response:
+    """The database is out of reach or every pooled connection is taken: try again shortly, not a 500."""
+    log.warning("database unavailable in %s %s [request %s]: %s", request.method, request.path,
+                g.get("request_id"), error)
+    return problem(503, "Service unavailable",
+                   "the database is busy or out of reach; try again in a moment", slug="database-unavailable",
+                   headers={"Retry-After": "1"})
+
+
 def unexpected_problem(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return http_exception_problem(error)
@@ -116,4 +126,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(OneCardError, onecard_problem)
     app.register_error_handler(loyalty_errors.LoyaltyError, loyalty_problem)
     app.register_error_handler(HTTPException, http_exception_problem)
+    app.register_error_handler(sqlalchemy_errors.TimeoutError, database_unavailable_problem)
+    app.register_error_handler(sqlalchemy_errors.OperationalError, database_unavailable_problem)
     app.register_error_handler(Exception, unexpected_problem)

@@ -3,7 +3,8 @@
 Every failure the application answers is ``application/problem+json`` (server.api.problems). Most follow from
 the shape of an operation, so a spec plugin adds them to every operation that has that shape:
 
-- any operation: 500, the problem every unexpected error becomes;
+- any operation: 500, the problem every unexpected error becomes, and 503 when the database is
+  busy or out of reach;
 - a JSON body: 400 (it does not match its schema), 413 (too large), 415 (not JSON);
 - query parameters: 400 (they do not match their schema);
 - a path parameter: 404 (nothing has that id);
@@ -43,6 +44,7 @@ DESCRIPTIONS = {
     422: "the request is well-formed but breaks a business rule",
     429: "too many failed logins; wait for Retry-After seconds",
     500: "an unexpected error; quote request_id when reporting it",
+    503: "the database is busy (every pooled connection taken) or out of reach; try again after Retry-After",
 }
 
 
@@ -68,7 +70,7 @@ def register_components(spec, problem_schema) -> None:
                 lazy=True)
             continue
         headers = {REQUEST_ID_HEADER: REQUEST_ID_HEADER}
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
+        if status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
             headers[RETRY_AFTER_HEADER] = RETRY_AFTER_HEADER
         spec.components.response(response_name(status), {
             "description": DESCRIPTIONS.get(status, status.phrase),
@@ -94,7 +96,7 @@ class ProblemResponses(BasePlugin):
 
     @staticmethod
     def _implied(path: str, operation: dict) -> set[int]:
-        statuses = {500}
+        statuses = {500, 503}
         if "requestBody" in operation:
             statuses |= {400, 413, 415}
         if any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", [])):

@@ -1,6 +1,7 @@
 """Every failure is answered as problem+json with a request id, never HTML or a stack trace."""
 
 import logging
+import socket
 
 import pytest
 
@@ -70,3 +71,18 @@ def test_an_unhandled_error_is_a_500_problem_without_a_traceback(app, caplog):
 @pytest.mark.parametrize("path", ["/api/v1/stores", "/api/v1/audit"])
 def test_no_token_is_401(client, path):
     _assert_problem(client.get(path), 401)
+
+
+def test_a_database_out_of_reach_is_a_503_with_retry_after_not_a_500(tmp_path):
+    from server.app import create_app
+    from server.settings import Settings
+
+    with socket.socket() as probe:  # a port nothing listens on: PostgreSQL "down"
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings.from_values({"data_dir": str(tmp_path), "secret_key": "x" * 40,
+                                     "database_url": f"postgresql+psycopg://postgres@127.0.0.1:{port}/test"})
+    client = create_app(settings).test_client()
+    response = client.post("/api/v1/auth/token", json={"username": "admin", "password": "secret"})
+    body = _assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "1" and "try again" in body["detail"]
