@@ -4,7 +4,7 @@ from server.models.adjustments import AdjustmentRequest
 from server.models.audit import AuditRecord
 from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
-from server.models.jobs import JobWatermark
+from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
 from server.models.products import Product, ProductBarcode
@@ -34,6 +34,7 @@ __all__ = [
     "CouponRedemption",
     "FeedPosition",
     "Hold",
+    "JobRecord",
     "JobWatermark",
     "JournalRejection",
     "LedgerEntry",
