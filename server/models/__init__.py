@@ -17,6 +17,15 @@ from server.models.promotions import (
     PromotionVersion,
     SaleDiscount,
 )
+from server.models.rollups import (
+    CategoryDay,
+    MemberActivity,
+    MemberLots,
+    MemberStoreMonth,
+    PointsCohort,
+    PointsDay,
+    SalesDay,
+)
 from server.models.security import TerminalNonce
 from server.models.segments import Segment, SegmentMember
 from server.models.staff import LoginFailure, StaffUser
@@ -28,6 +37,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Card",
+    "CategoryDay",
     "ChangeRecord",
     "CouponBatch",
     "CouponCode",
@@ -40,6 +50,11 @@ __all__ = [
     "LedgerEntry",
     "LoginFailure",
     "Member",
+    "MemberActivity",
+    "MemberLots",
+    "MemberStoreMonth",
+    "PointsCohort",
+    "PointsDay",
     "PostedTransaction",
     "Product",
     "ProductBarcode",
@@ -48,6 +63,7 @@ __all__ = [
     "PromotionVersion",
     "ReconciliationException",
     "SaleDiscount",
+    "SalesDay",
     "Segment",
     "SegmentMember",
     "StaffUser",
