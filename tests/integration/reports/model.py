@@ -43,3 +43,29 @@ def sales_by_store_day(transactions: list[dict]) -> dict[tuple, dict[str, int]]:
             figures["returns"] += 1
             figures["returns_minor"] -= t["total"]
     return dict(out)
+
+
+def fefo_buckets(entries: list[LedgerEntry]) -> dict[str, int]:
+    """Outstanding points by expiry month over all members: credits form lots; a debit aimed at a
+    lot takes from it, any other takes from the lots alive at its time, first-expiring first."""
+    buckets: dict[str, int] = defaultdict(int)
+    by_member: dict = defaultdict(list)
+    for e in entries:
+        by_member[e.member_id].append(e)
+    for member_entries in by_member.values():
+        lots: dict = {}
+        for e in sorted(member_entries, key=lambda e: (e.at, e.points < 0)):
+            if e.points > 0:
+                lots[e.id] = [e.expires_at, e.points]
+                continue
+            owed = -e.points
+            targets = [lots[e.lot_id]] if e.lot_id in lots else sorted(
+                (lot for lot in lots.values() if lot[0] is None or lot[0] > e.at),
+                key=lambda lot: (lot[0] is None, lot[0]))
+            for lot in targets:
+                taken = min(lot[1], owed)
+                lot[1], owed = lot[1] - taken, owed - taken
+        for expires_at, left in lots.values():
+            if left:
+                buckets[expires_at.strftime("%Y-%m") if expires_at else "never"] += left
+    return dict(buckets)
