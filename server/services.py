@@ -27,10 +27,11 @@ class Services:
     def build(cls, settings: Settings, clock: Callable[[], datetime] = utcnow,
               threads: int = DEFAULT_POOL_SIZE) -> Services:
         """Wire the services for a process serving ``threads`` requests or jobs at a time."""
+        db = Database(settings.database_url, *settings.database_pool(threads))
         return cls(
             settings=settings,
-            db=Database(settings.database_url, *settings.database_pool(threads)),
-            jobs=Jobs(settings.redis_url, settings.queue_name),
+            db=db,
+            jobs=Jobs(settings.redis_url, settings.queue_name, db=db, clock=clock),
             tokens=TokenService(settings.secret_key, settings.token_ttl_seconds,
                                 clock=lambda: clock().timestamp()),
             program=program_from_settings(settings),

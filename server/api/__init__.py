@@ -10,6 +10,7 @@ from server.api import (
     auth,
     cards,
     health,
+    jobs,
     journal,
     members,
     price_lists,
@@ -29,7 +30,7 @@ from server.api.responses import ProblemResponses, register_components
 from server.schemas.common import ProblemSchema
 
 BLUEPRINTS = (health.blp, auth.blp, staff.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
-              transactions.blp, sync.blp, journal.blp, reports.blp,
+              transactions.blp, sync.blp, journal.blp, reports.blp, jobs.blp,
               products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp)
 
 

@@ -1,5 +1,7 @@
-"""Background work: rq when ONECARD_REDIS_URL is set, in-process otherwise (one facade for both)."""
+"""Background work: rq when ONECARD_REDIS_URL is set, a worker thread in-process otherwise (one facade)."""
 
-from server.jobs.queue import JobOutcome, Jobs
+from server.jobs.progress import report_progress
+from server.jobs.queue import JobNotFound, Jobs, JobTimeout
+from server.jobs.status import JobState, JobView, Progress
 
-__all__ = ["JobOutcome", "Jobs"]
+__all__ = ["JobNotFound", "JobState", "JobTimeout", "JobView", "Jobs", "Progress", "report_progress"]

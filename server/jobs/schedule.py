@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from server.jobs import tasks
 from server.membership import jobs as loyalty_jobs
+from server.reports.rollups import run_rollups
 
 
 @dataclass(frozen=True)
@@ -23,5 +24,6 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("expire-points", loyalty_jobs.run_points_expiry, every_seconds=3600),
     ScheduledJob("review-tiers", loyalty_jobs.run_tier_review, every_seconds=24 * 3600),
     ScheduledJob("refresh-segments", tasks.refresh_segments, every_seconds=3600),
+    ScheduledJob("roll-up-reports", run_rollups, every_seconds=60),
     ScheduledJob("review-member-caches", loyalty_jobs.run_member_cache_review, every_seconds=24 * 3600),
 )

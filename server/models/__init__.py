@@ -4,7 +4,7 @@ from server.models.adjustments import AdjustmentRequest
 from server.models.audit import AuditRecord
 from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
-from server.models.jobs import JobWatermark
+from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
 from server.models.products import Product, ProductBarcode
@@ -17,6 +17,15 @@ from server.models.promotions import (
     PromotionVersion,
     SaleDiscount,
 )
+from server.models.rollups import (
+    CategoryDay,
+    MemberActivity,
+    MemberLots,
+    MemberStoreMonth,
+    PointsCohort,
+    PointsDay,
+    SalesDay,
+)
 from server.models.security import TerminalNonce
 from server.models.segments import Segment, SegmentMember
 from server.models.staff import LoginFailure, StaffUser
@@ -28,17 +37,24 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Card",
+    "CategoryDay",
     "ChangeRecord",
     "CouponBatch",
     "CouponCode",
     "CouponRedemption",
     "FeedPosition",
     "Hold",
+    "JobRecord",
     "JobWatermark",
     "JournalRejection",
     "LedgerEntry",
     "LoginFailure",
     "Member",
+    "MemberActivity",
+    "MemberLots",
+    "MemberStoreMonth",
+    "PointsCohort",
+    "PointsDay",
     "PostedTransaction",
     "Product",
     "ProductBarcode",
@@ -47,6 +63,7 @@ __all__ = [
     "PromotionVersion",
     "ReconciliationException",
     "SaleDiscount",
+    "SalesDay",
     "Segment",
     "SegmentMember",
     "StaffUser",

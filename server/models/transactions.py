@@ -22,7 +22,9 @@ class PostedTransaction(Base):
 
     __tablename__ = "transactions"
     __table_args__ = (Index("ix_transactions_original", "original_id"),
-                      Index("ix_transactions_store_at", "store_code", "at"))
+                      Index("ix_transactions_store_at", "store_code", "at"),
+                      # The report roll-up job reads the transactions received since its watermark.
+                      Index("ix_transactions_received_at", "received_at"))
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))

@@ -1,5 +1,7 @@
 """Report queries and rows (JSON; CSV with ?format=csv)."""
 
+from datetime import date
+
 import marshmallow as ma
 
 from server.schemas.common import StrictSchema, Timestamp
@@ -53,3 +55,175 @@ class ReconciliationReportSchema(ma.Schema):
 
 class SyncHealthReportSchema(ma.Schema):
     terminals = ma.fields.List(ma.fields.Nested(SyncHealthRowSchema))
+
+
+# --- sales, points and member reports (read from the roll-ups) --------------------------------
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+MAX_SPAN_DAYS = 3 * 366
+FORMAT = ma.fields.String(load_default="json", validate=ma.validate.OneOf(["json", "csv"]))
+
+
+def day(**kwargs) -> ma.fields.Date:
+    """A calendar day from 2000-01-01 to 2099-12-31 (like every Timestamp)."""
+    return ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY), **kwargs)
+
+
+class RangeQuerySchema(StrictSchema):
+    since = day(required=True, data_key="from", metadata={"description": "first day, inclusive"})
+    until = day(required=True, data_key="to", metadata={"description": "last day, inclusive"})
+    store = ma.fields.String(load_default=None, validate=CODE)
+    format = FORMAT
+
+    @ma.validates_schema
+    def _ordered(self, data, **_kwargs):
+        if data["until"] < data["since"]:
+            raise ma.ValidationError("'to' is before 'from'", "to")
+        if (data["until"] - data["since"]).days >= MAX_SPAN_DAYS:
+            raise ma.ValidationError(f"a report covers at most {MAX_SPAN_DAYS} days", "to")
+
+
+class PointsQuerySchema(RangeQuerySchema):
+    period = ma.fields.String(load_default="day", validate=ma.validate.OneOf(["day", "month"]))
+
+
+class FormatQuerySchema(StrictSchema):
+    format = FORMAT
+
+
+class ChurnQuerySchema(StrictSchema):
+    as_of = day(load_default=None, metadata={"description": "judge as of the end of this day (default: now)"})
+    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+    format = FORMAT
+
+
+def money(description: str = "", **kwargs) -> ma.fields.Integer:
+    return ma.fields.Integer(metadata={"description": f"{description} in minor units of `currency` (CSV: a "
+                                                      "decimal amount, the currency in the column name)"}, **kwargs)
+
+
+class SalesRowSchema(ma.Schema):
+    store = ma.fields.String()
+    day = ma.fields.Date(metadata={"description": "the store's local day"})
+    baskets = ma.fields.Integer()
+    sales_minor = money("sales")
+    member_baskets = ma.fields.Integer()
+    member_sales_minor = money("members' sales")
+    member_share = ma.fields.Float(allow_none=True, metadata={"description": "members' share of sales"})
+    average_basket_member_minor = money("average member basket", allow_none=True)
+    average_basket_non_member_minor = money("average non-member basket", allow_none=True)
+    items = ma.fields.Integer()
+    returns = ma.fields.Integer(metadata={"description": "returns and voids"})
+    returns_minor = money("refunded")
+    net_sales_minor = money("sales less refunds")
+
+
+class CategoryRowSchema(ma.Schema):
+    category = ma.fields.String()
+    lines = ma.fields.Integer()
+    qty = ma.fields.Integer()
+    sales_minor = money("sale lines (before returns)")
+    member_sales_minor = money("members' sale lines")
+    member_share = ma.fields.Float(allow_none=True)
+
+
+class PointsRowSchema(ma.Schema):
+    period = ma.fields.String(metadata={"description": "YYYY-MM-DD, or YYYY-MM with period=month (UTC)"})
+    issued = ma.fields.Integer(metadata={"description": "earned and bonus points"})
+    redeemed = ma.fields.Integer()
+    expired = ma.fields.Integer()
+    adjusted = ma.fields.Integer(metadata={"description": "staff adjustments, net"})
+    reversed = ma.fields.Integer(metadata={"description": "returns and voids giving back or taking back, net"})
+    entries = ma.fields.Integer()
+
+
+class LiabilityRowSchema(ma.Schema):
+    expiry_month = ma.fields.String(metadata={"description": "YYYY-MM, 'never', or 'debt' (points owed)"})
+    points = ma.fields.Integer()
+    members = ma.fields.Integer()
+    value_minor = money("what the points pay as a tender")
+
+
+class CohortRowSchema(ma.Schema):
+    earn_month = ma.fields.String()
+    issued = ma.fields.Integer()
+    expired = ma.fields.Integer()
+    rate = ma.fields.Float(allow_none=True, metadata={"description": "expired over issued"})
+    mature = ma.fields.Boolean(metadata={"description": "every lot of the month has reached its expiry"})
+
+
+class FlowRowSchema(ma.Schema):
+    home_store = ma.fields.String()
+    store = ma.fields.String()
+    members = ma.fields.Integer()
+    visits = ma.fields.Integer()
+    sales_minor = money("sales")
+
+
+class ChurnRowSchema(ma.Schema):
+    member_id = ma.fields.String()
+    visits = ma.fields.Integer()
+    last_visit_at = ma.fields.AwareDateTime()
+    usual_interval_days = ma.fields.Float()
+    days_since_last_visit = ma.fields.Float()
+    overdue_ratio = ma.fields.Float(allow_none=True)
+    sales_minor = money("all-time sales")
+
+
+class _Report(ma.Schema):
+    currency = ma.fields.String()
+
+
+class SalesReportSchema(_Report):
+    rows = ma.fields.List(ma.fields.Nested(SalesRowSchema))
+
+
+class CategoryReportSchema(_Report):
+    rows = ma.fields.List(ma.fields.Nested(CategoryRowSchema))
+
+
+class PointsReportSchema(_Report):
+    rows = ma.fields.List(ma.fields.Nested(PointsRowSchema))
+
+
+class LiabilityReportSchema(_Report):
+    rows = ma.fields.List(ma.fields.Nested(LiabilityRowSchema))
+
+
+class BreakageReportSchema(_Report):
+    cohorts = ma.fields.List(ma.fields.Nested(CohortRowSchema))
+    mature_rate = ma.fields.Float(allow_none=True)
+    outstanding_points = ma.fields.Integer()
+    forecast_expiring_points = ma.fields.Integer(allow_none=True)
+    forecast_expiring_value_minor = money("value of the points forecast to expire", allow_none=True)
+
+
+class CrossStoreReportSchema(_Report):
+    first_month = ma.fields.String()
+    last_month = ma.fields.String()
+    active_members = ma.fields.Integer()
+    cross_store_members = ma.fields.Integer(metadata={"description": "members who bought in 2 or more stores"})
+    cross_store_share = ma.fields.Float(allow_none=True)
+    flows = ma.fields.List(ma.fields.Nested(FlowRowSchema))
+
+
+class TierCountSchema(ma.Schema):
+    tier = ma.fields.String()
+    members = ma.fields.Integer()
+
+
+class TierMoveSchema(ma.Schema):
+    from_tier = ma.fields.String()
+    to_tier = ma.fields.String()
+    members = ma.fields.Integer()
+
+
+class TierReportSchema(ma.Schema):
+    tiers = ma.fields.List(ma.fields.Nested(TierCountSchema))
+    movements = ma.fields.List(ma.fields.Nested(TierMoveSchema))
+
+
+class ChurnReportSchema(_Report):
+    as_of = ma.fields.AwareDateTime()
+    members_at_risk = ma.fields.Integer()
+    members = ma.fields.List(ma.fields.Nested(ChurnRowSchema))

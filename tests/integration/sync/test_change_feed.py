@@ -153,8 +153,8 @@ def test_a_snapshot_page_token_from_elsewhere_is_refused(engine):
 def test_the_scheduled_job_numbers_pending_changes(app, services, engine):
     sequence_pending(engine)  # whatever the app published while starting
     publish(engine, product("4001", 199), product("4002", 249), product("4003", 99))
-    assert services.jobs.enqueue(sequence_changes).result == 3
-    assert services.jobs.enqueue(sequence_changes).result == 0
+    assert services.jobs.run(sequence_changes).result == 3
+    assert services.jobs.run(sequence_changes).result == 0
 
 
 def test_the_sequencer_works_in_batches_and_inside_a_callers_session(engine):

@@ -1,0 +1,91 @@
+"""Member reports from the roll-ups and the members table: cross-store shopping and flows between
+stores, tier distribution and movement, and churn risk."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.models import Member, MemberActivity, MemberStoreMonth, TierChange
+
+# A member is at risk once the time since their last visit exceeds this many of their own usual
+# intervals (and at least MIN_QUIET); their usual interval needs MIN_VISITS visits to be known.
+CHURN_FACTOR = 2
+MIN_QUIET = timedelta(days=14)
+MIN_VISITS = 3
+
+
+def _months(query, since: date, until: date, store: str | None):
+    query = query.where(MemberStoreMonth.month >= since.replace(day=1), MemberStoreMonth.month <= until)
+    return query.where(MemberStoreMonth.store_code == store) if store else query
+
+
+def cross_store(session: Session, since: date, until: date, store: str | None) -> dict:
+    """Members who bought in the months from ``since`` to ``until``, and how many in 2+ stores.
+
+    With ``store``: the members who bought there, and how many of them also bought elsewhere.
+    """
+    stores_per_member = (select(MemberStoreMonth.member_id,
+                                func.count(func.distinct(MemberStoreMonth.store_code)).label("stores"))
+                         .where(MemberStoreMonth.month >= since.replace(day=1), MemberStoreMonth.month <= until)
+                         .group_by(MemberStoreMonth.member_id))
+    if store:
+        shoppers = _months(select(MemberStoreMonth.member_id), since, until, store)
+        stores_per_member = stores_per_member.where(MemberStoreMonth.member_id.in_(shoppers))
+    counted = stores_per_member.subquery()
+    active, multi = session.execute(select(func.count(), func.count().filter(counted.c.stores >= 2))
+                                    .select_from(counted)).one()
+    return {"first_month": since.replace(day=1).isoformat()[:7], "last_month": until.isoformat()[:7],
+            "active_members": active, "cross_store_members": multi,
+            "cross_store_share": round(multi / active, 4) if active else None}
+
+
+def store_flows(session: Session, since: date, until: date, store: str | None) -> list[dict]:
+    """Members' purchases by home store and the store they bought in (a member's home store is set
+    at enrolment); ``store`` keeps the flows into or out of that store."""
+    query = _months(select(Member.home_store, MemberStoreMonth.store_code,
+                           func.count(func.distinct(MemberStoreMonth.member_id)),
+                           func.sum(MemberStoreMonth.visits), func.sum(MemberStoreMonth.amount_minor))
+                    .join(Member, Member.id == MemberStoreMonth.member_id), since, until, None)
+    if store:
+        query = query.where((MemberStoreMonth.store_code == store) | (Member.home_store == store))
+    query = query.group_by(Member.home_store, MemberStoreMonth.store_code).order_by(Member.home_store,
+                                                                                   MemberStoreMonth.store_code)
+    return [dict(home_store=home or "", store=shop, members=members, visits=int(visits), sales_minor=int(amount))
+            for home, shop, members, visits, amount in session.execute(query)]
+
+
+def tiers(session: Session, since: date, until: date) -> dict:
+    """Members per tier now (merged and erased accounts left out), and tier changes in the range."""
+    live = Member.merged_into.is_(None) & Member.erased_at.is_(None)
+    counts = session.execute(select(Member.tier, func.count()).where(live).group_by(Member.tier)
+                             .order_by(Member.tier)).all()
+    moves = session.execute(
+        select(TierChange.from_tier, TierChange.to_tier, func.count())
+        .where(TierChange.at >= _start(since), TierChange.at < _start(until + timedelta(days=1)))
+        .group_by(TierChange.from_tier, TierChange.to_tier).order_by(TierChange.from_tier, TierChange.to_tier)).all()
+    return {"tiers": [dict(tier=tier, members=n) for tier, n in counts],
+            "movements": [dict(from_tier=a, to_tier=b, members=n) for a, b, n in moves]}
+
+
+def churn_risk(session: Session, now: datetime, limit: int) -> dict:
+    """Members whose time since their last visit is well past their own usual interval."""
+    rows = session.execute(select(MemberActivity).where(MemberActivity.visits >= MIN_VISITS,
+                                                        MemberActivity.last_at < now - MIN_QUIET)).scalars()
+    at_risk = []
+    for r in rows:
+        usual = (r.last_at - r.first_at) / (r.visits - 1)
+        quiet = now - r.last_at
+        if quiet > CHURN_FACTOR * usual:
+            at_risk.append(dict(member_id=str(r.member_id), visits=r.visits, last_visit_at=r.last_at,
+                                usual_interval_days=round(usual.total_seconds() / 86400, 1),
+                                days_since_last_visit=round(quiet.total_seconds() / 86400, 1),
+                                sales_minor=r.amount_minor, overdue_ratio=round(quiet / usual, 2) if usual else None))
+    at_risk.sort(key=lambda row: (-(row["overdue_ratio"] or 1e9), row["member_id"]))
+    return {"as_of": now, "members_at_risk": len(at_risk), "members": at_risk[:limit]}
+
+
+def _start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

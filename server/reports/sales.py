@@ -1,0 +1,63 @@
+"""Sales by store and local day, and by category, read from the roll-ups (never raw sales)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.models import CategoryDay, SalesDay
+
+
+def _average(amount: int, baskets: int) -> int | None:
+    """Average basket in minor units, rounded half up; None without baskets."""
+    return (2 * amount + baskets) // (2 * baskets) if baskets else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def sales_by_store_day(session: Session, since: date, until: date, store: str | None) -> list[dict]:
+    """One row per store and local day: baskets and amounts, members' share, average baskets."""
+    query = select(SalesDay).where(SalesDay.day >= since, SalesDay.day <= until)
+    if store:
+        query = query.where(SalesDay.store_code == store)
+    rows: dict[tuple, dict] = {}
+    for r in session.scalars(query.order_by(SalesDay.store_code, SalesDay.day)):
+        row = rows.setdefault((r.store_code, r.day), dict(
+            store=r.store_code, day=r.day, baskets=0, sales_minor=0, member_baskets=0, member_sales_minor=0,
+            items=0, returns=0, returns_minor=0))
+        row["baskets"] += r.sales
+        row["sales_minor"] += r.sales_minor
+        row["items"] += r.items
+        row["returns"] += r.returns
+        row["returns_minor"] += r.returns_minor
+        if r.member:
+            row["member_baskets"] += r.sales
+            row["member_sales_minor"] += r.sales_minor
+    return [_with_ratios(row) for row in rows.values()]
+
+
+def _with_ratios(row: dict) -> dict:
+    other_baskets = row["baskets"] - row["member_baskets"]
+    other_minor = row["sales_minor"] - row["member_sales_minor"]
+    return {**row, "member_share": _share(row["member_sales_minor"], row["sales_minor"]),
+            "average_basket_member_minor": _average(row["member_sales_minor"], row["member_baskets"]),
+            "average_basket_non_member_minor": _average(other_minor, other_baskets),
+            "net_sales_minor": row["sales_minor"] - row["returns_minor"]}
+
+
+def sales_by_category(session: Session, since: date, until: date, store: str | None) -> list[dict]:
+    """One row per category over the range (sale lines before returns), with members' share."""
+    member_amount = func.sum(CategoryDay.amount_minor).filter(CategoryDay.member.is_(True))
+    query = (select(CategoryDay.category, func.sum(CategoryDay.lines), func.sum(CategoryDay.qty),
+                    func.sum(CategoryDay.amount_minor), member_amount)
+             .where(CategoryDay.day >= since, CategoryDay.day <= until)
+             .group_by(CategoryDay.category).order_by(CategoryDay.category))
+    if store:
+        query = query.where(CategoryDay.store_code == store)
+    return [dict(category=category, lines=int(lines), qty=int(qty), sales_minor=int(amount),
+                 member_sales_minor=int(members or 0), member_share=_share(int(members or 0), int(amount)))
+            for category, lines, qty, amount, members in session.execute(query)]
