@@ -27,6 +27,7 @@ from pos_agent.checkout.views import basket_view
 from pos_agent.exceptions import (
     BasketNotFound,
     BasketStateError,
+    LineNotFound,
     LinkDown,
     TenderError,
     TillRevoked,
@@ -115,6 +116,36 @@ class CheckoutService:
         with self._change(basket_id) as basket:
             basket.items = [item for item in basket.items if item.line_id != line_id]
             return self.view(basket_id)
+
+    def change_quantity(self, basket_id: str, line_id: str, qty: int) -> dict[str, Any]:
+        """Set a counted line's quantity; a weighed or price-labelled line's comes from its label."""
+        with self._change(basket_id) as basket:
+            item = next((i for i in basket.items if i.line_id == line_id), None)
+            if item is None:
+                raise LineNotFound(basket_id, line_id)
+            if item.qty_milli is not None or item.price_override is not None:
+                raise BasketStateError(f"{item.name} is weighed or price-labelled: remove the line and scan "
+                                       "the label again")
+            item.qty = qty
+            return self.view(basket_id)
+
+    def price_check(self, code: str, basket_id: str | None = None) -> dict[str, Any]:
+        """What one unit of a product costs here and now, for the member of ``basket_id`` if given.
+
+        The unit is priced alone, so offers that need more units (multi-buys, bundles) do not show;
+        nothing is added to any basket.
+        """
+        with self._lock:
+            program, code = self.ref.program(), code.strip()
+            scanned = classify(code, BarcodeRules(member_prefixes=(program.card_scheme.prefix,)))
+            if not scanned.valid or scanned.kind is CodeKind.MEMBER_CARD:
+                raise UnknownBarcode(code, scanned.reason or "a member card, not a product")
+            probe = Basket(new_id(), self.clock(), offline=True)  # offline: pricing it calls no server
+            probe.member = self._basket(basket_id).member if basket_id else None
+            probe.items.append(self._item(probe, scanned, code, 1))
+            priced, _, at = self._price(probe)
+            line = basket_view(probe, priced, 0, at)["lines"][0]
+            return {**line, "code": code, "for_member": probe.member is not None}
 
     def attach_member(self, basket_id: str, number: str) -> dict[str, Any]:
         with self._change(basket_id) as basket:
