@@ -20,6 +20,7 @@ from typing import Any
 
 from devices.barcodes import BarcodeRules, CodeKind, classify
 from devices.sale import CompletedSale
+from loyalty.redemption import max_redeemable
 from pos_agent.checkout import codec, completion, enrolment, members, points, pricing, recovery
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
 from pos_agent.checkout.reference import ReferenceData
@@ -29,6 +30,7 @@ from pos_agent.exceptions import (
     BasketStateError,
     LineNotFound,
     LinkDown,
+    RedemptionRefused,
     TenderError,
     TillRevoked,
     UnknownBarcode,
@@ -184,6 +186,35 @@ class CheckoutService:
                 plan = points.plan(wanted, max(allowance - self._reserved_offline(basket), 0), priced.total, program)
                 basket.redemption = PointsRedemption(plan.points, plan.value_minor, offline=True)
             return self.view(basket_id)
+
+    def redeemable(self, basket_id: str) -> dict[str, Any]:
+        """The most points the basket's member may redeem here now, and why none when none.
+
+        The limit is the member's live ``available`` while the basket is online, else the offline
+        allowance less what other open baskets plan; no server is asked and nothing is held.
+        """
+        with self._lock:
+            basket = self._basket(basket_id)
+            priced, program, now = self._price(basket)
+            policy, limit, reason = program.redemption, 0, None
+            try:
+                limit = self._redeem_limit(basket, program, now)
+            except RedemptionRefused as exc:
+                reason = exc.detail
+            best = max_redeemable(max(limit, 0), priced.total, policy)
+            return {"points": best, "value_minor": policy.value.value_minor(best), "limit": limit,
+                    "minimum_points": policy.minimum_points, "step_points": policy.value.step_points,
+                    "offline": basket.offline or not self.mode.online, "reason": reason}
+
+    def _redeem_limit(self, basket: Basket, program, now: datetime) -> int:
+        if basket.member is None:
+            raise RedemptionRefused("no member card on the basket")
+        if self.mode.revoked:
+            raise TillRevoked()
+        if not basket.offline and self.mode.online:
+            return basket.member.available
+        allowance = points.offline_allowance(basket.member, self.ref, self.db, program, now)
+        return max(allowance - self._reserved_offline(basket), 0)
 
     def add_tender(self, basket_id: str, kind: str, amount_minor: int | None = None) -> dict[str, Any]:
         """Take cash (any amount handed over; change given) or card (at most what is due)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from pos_agent.exceptions import InvalidRequest, NoOpenBasket, SaleNotFound
+from pos_agent.exceptions import InvalidRequest, NoOpenBasket, NotReady, SaleNotFound
 from pos_agent.store import journal, sales
 from pos_agent.store.journal import JournalStatus
 from pos_agent.web.payload import json_body
@@ -36,7 +36,12 @@ def body(schema):
 
 @blp.get("/status")
 def status():
-    return agent().status()
+    """The till's state, with the chain's currency (once synced) for front ends to show money in."""
+    try:
+        currency = agent().ref.program().currency
+    except NotReady:
+        currency = None
+    return {**agent().status(), "currency": currency}
 
 
 @blp.post("/members")
@@ -93,6 +98,12 @@ def apply_coupon(basket_id):
 @blp.post("/baskets/<basket_id>/redemption")
 def redeem(basket_id):
     return checkout().redeem_points(basket_id, body(RedemptionSchema)["points"])
+
+
+@blp.get("/baskets/<basket_id>/redeemable")
+def redeemable(basket_id):
+    """What the basket's member can redeem here now, shown before the cashier types a figure."""
+    return checkout().redeemable(basket_id)
 
 
 @blp.post("/baskets/<basket_id>/tenders")

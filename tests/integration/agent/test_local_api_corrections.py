@@ -108,3 +108,29 @@ def test_recent_sales_list_the_newest_first_and_a_sale_shows_what_may_still_come
     lines = api.get(f"/local/v1/transactions/{sold[1]}").json["returnable"]
     assert [(ln["name"], ln["qty"], ln["returned"], ln["left"]) for ln in lines] == [
         ("Rioja 0.75l", 1, 1, 0), ("Rioja 0.75l", 1, 0, 1), ("Sourdough bread", 1, 0, 1)]
+
+
+def test_what_a_member_can_redeem_now_is_shown_before_the_cashier_types(api, fake_link):
+    basket = _basket(api, "COFFEE", "WINE", CARD)  # 12.00 member price + 11.69 = 23.69
+    online = api.get(f"/local/v1/baskets/{basket}/redeemable").json
+    assert (online["points"], online["value_minor"], online["limit"], online["offline"]) == (1100, 1100, 5000, False)
+    assert (online["minimum_points"], online["step_points"], online["reason"]) == (500, 100, None)
+    assert api.get(f"/local/v1/baskets/{basket}").json["points"]["redeemed"] == 0  # nothing held
+
+
+def test_offline_the_redeemable_points_are_the_offline_allowance_not_the_balance(api, fake_link):
+    fake_link.down = True
+    basket = _basket(api, *["COFFEE"] * 4, "WINE", "WINE")
+    api.post(f"/local/v1/baskets/{basket}/member", json={"card_number": CARD})  # 4 x 12.00 + 2 x 11.69
+    offline = api.get(f"/local/v1/baskets/{basket}/redeemable").json
+    assert (offline["points"], offline["limit"], offline["offline"]) == (2000, 2000, True)  # balance is 5000
+
+
+def test_without_a_member_nothing_can_be_redeemed_and_the_reason_says_why(api):
+    basket = _basket(api, "COFFEE")
+    none = api.get(f"/local/v1/baskets/{basket}/redeemable").json
+    assert (none["points"], none["reason"]) == (0, "no member card on the basket")
+
+
+def test_the_status_names_the_chains_currency(api):
+    assert api.get("/local/v1/status").json["currency"] == "EUR"
