@@ -83,6 +83,16 @@ class NoOpenBasket(AgentError):
         super().__init__("no basket is open on this till; open one with POST /local/v1/baskets")
 
 
+class LineNotFound(AgentError):
+    status = 404
+    slug = "line-not-found"
+    title = "No such line"
+
+    def __init__(self, basket_id: str, line_id: str) -> None:
+        super().__init__(f"the basket has no line {line_id} (already removed?)", basket_id=basket_id,
+                         line_id=line_id)
+
+
 class BasketStateError(AgentError):
     status = 409
     slug = "basket-state"

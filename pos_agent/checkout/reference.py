@@ -41,6 +41,15 @@ class ReferenceData:
             sku = cache.sku_for_barcode(conn, code)
         return self.product(sku or code)
 
+    def find_products(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Active products whose name holds every word of ``text`` (or whose sku it is), by name."""
+        words = text.split()[:5]
+        if not words:
+            return []
+        with self.db.reading() as conn:
+            found = cache.search_products(conn, words, limit * 2)  # room for the inactive ones dropped
+        return [p for p in found if p.get("active", True)][:limit]
+
     def card(self, number: str) -> dict[str, Any] | None:
         return self._get(Entity.CARD, number)
 

@@ -49,6 +49,24 @@ class Returns:
             return self._from_server(sale_id, earlier)
         return {**record, **self._with_other_tills(sale_id, earlier)}
 
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest sales of this till, newest first, for a cashier finding one without its receipt."""
+        with self.db.reading() as conn:
+            found = sales.recent_sales(conn, limit)
+        return [{"id": r["body"]["id"], "at": r["body"]["at"], "total_minor": r["total_minor"],
+                 "card_number": r["body"].get("card_number"), "offline": r["body"]["offline"],
+                 "items": sum(ln["qty"] for ln in r["body"]["lines"])} for r in found]
+
+    def returnable(self, found: dict[str, Any]) -> list[dict[str, Any]]:
+        """The lines of a sale (as ``sale`` found it) named, with the units that may still come back."""
+        names = {ln["line_id"]: ln["name"] for ln in found.get("view", {}).get("lines", [])}
+        returned = found["returned"]
+        return [{"line_id": ln["line_id"], "sku": ln.get("sku", ""),
+                 "name": names.get(ln["line_id"]) or self._product_name(ln.get("sku", "")) or ln.get("sku", ""),
+                 "qty": ln["qty"], "paid_minor": ln["paid_minor"], "returned": returned.get(ln["line_id"], 0),
+                 "left": 0 if found["voided"] else ln["qty"] - returned.get(ln["line_id"], 0)}
+                for ln in found["body"]["lines"]]
+
     def _with_other_tills(self, sale_id: str, local: list[dict[str, Any]]) -> dict[str, Any]:
         """What was returned of a sale of this till, here and (when online) at any other till.
 

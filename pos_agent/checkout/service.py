@@ -20,6 +20,7 @@ from typing import Any
 
 from devices.barcodes import BarcodeRules, CodeKind, classify
 from devices.sale import CompletedSale
+from loyalty.redemption import max_redeemable
 from pos_agent.checkout import codec, completion, enrolment, members, points, pricing, recovery
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
 from pos_agent.checkout.reference import ReferenceData
@@ -27,7 +28,9 @@ from pos_agent.checkout.views import basket_view
 from pos_agent.exceptions import (
     BasketNotFound,
     BasketStateError,
+    LineNotFound,
     LinkDown,
+    RedemptionRefused,
     TenderError,
     TillRevoked,
     UnknownBarcode,
@@ -116,6 +119,36 @@ class CheckoutService:
             basket.items = [item for item in basket.items if item.line_id != line_id]
             return self.view(basket_id)
 
+    def change_quantity(self, basket_id: str, line_id: str, qty: int) -> dict[str, Any]:
+        """Set a counted line's quantity; a weighed or price-labelled line's comes from its label."""
+        with self._change(basket_id) as basket:
+            item = next((i for i in basket.items if i.line_id == line_id), None)
+            if item is None:
+                raise LineNotFound(basket_id, line_id)
+            if item.qty_milli is not None or item.price_override is not None:
+                raise BasketStateError(f"{item.name} is weighed or price-labelled: remove the line and scan "
+                                       "the label again")
+            item.qty = qty
+            return self.view(basket_id)
+
+    def price_check(self, code: str, basket_id: str | None = None) -> dict[str, Any]:
+        """What one unit of a product costs here and now, for the member of ``basket_id`` if given.
+
+        The unit is priced alone, so offers that need more units (multi-buys, bundles) do not show;
+        nothing is added to any basket.
+        """
+        with self._lock:
+            program, code = self.ref.program(), code.strip()
+            scanned = classify(code, BarcodeRules(member_prefixes=(program.card_scheme.prefix,)))
+            if not scanned.valid or scanned.kind is CodeKind.MEMBER_CARD:
+                raise UnknownBarcode(code, scanned.reason or "a member card, not a product")
+            probe = Basket(new_id(), self.clock(), offline=True)  # offline: pricing it calls no server
+            probe.member = self._basket(basket_id).member if basket_id else None
+            probe.items.append(self._item(probe, scanned, code, 1))
+            priced, _, at = self._price(probe)
+            line = basket_view(probe, priced, 0, at)["lines"][0]
+            return {**line, "code": code, "for_member": probe.member is not None}
+
     def attach_member(self, basket_id: str, number: str) -> dict[str, Any]:
         with self._change(basket_id) as basket:
             number = members.valid_number(self.ref.program(), number)
@@ -153,6 +186,35 @@ class CheckoutService:
                 plan = points.plan(wanted, max(allowance - self._reserved_offline(basket), 0), priced.total, program)
                 basket.redemption = PointsRedemption(plan.points, plan.value_minor, offline=True)
             return self.view(basket_id)
+
+    def redeemable(self, basket_id: str) -> dict[str, Any]:
+        """The most points the basket's member may redeem here now, and why none when none.
+
+        The limit is the member's live ``available`` while the basket is online, else the offline
+        allowance less what other open baskets plan; no server is asked and nothing is held.
+        """
+        with self._lock:
+            basket = self._basket(basket_id)
+            priced, program, now = self._price(basket)
+            policy, limit, reason = program.redemption, 0, None
+            try:
+                limit = self._redeem_limit(basket, program, now)
+            except RedemptionRefused as exc:
+                reason = exc.detail
+            best = max_redeemable(max(limit, 0), priced.total, policy)
+            return {"points": best, "value_minor": policy.value.value_minor(best), "limit": limit,
+                    "minimum_points": policy.minimum_points, "step_points": policy.value.step_points,
+                    "offline": basket.offline or not self.mode.online, "reason": reason}
+
+    def _redeem_limit(self, basket: Basket, program, now: datetime) -> int:
+        if basket.member is None:
+            raise RedemptionRefused("no member card on the basket")
+        if self.mode.revoked:
+            raise TillRevoked()
+        if not basket.offline and self.mode.online:
+            return basket.member.available
+        allowance = points.offline_allowance(basket.member, self.ref, self.db, program, now)
+        return max(allowance - self._reserved_offline(basket), 0)
 
     def add_tender(self, basket_id: str, kind: str, amount_minor: int | None = None) -> dict[str, Any]:
         """Take cash (any amount handed over; change given) or card (at most what is due)."""

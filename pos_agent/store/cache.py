@@ -69,6 +69,17 @@ def sku_for_barcode(conn: sqlite3.Connection, code: str) -> str | None:
     return None if row is None else row["sku"]
 
 
+def search_products(conn: sqlite3.Connection, words: list[str], limit: int) -> list[dict[str, Any]]:
+    """Products whose name holds every word (ASCII case-insensitive), or whose sku is the one word."""
+    name = "lower(json_extract(payload, '$.name'))"
+    where = " AND ".join(f"instr({name}, lower(?)) > 0" for _ in words)
+    rows = conn.execute(
+        f"SELECT payload FROM entities WHERE entity_type = ? AND deleted = 0 AND (({where}) OR upper(entity_id) = ?) "
+        f"ORDER BY {name}, entity_id LIMIT ?",  # the query's shape is fixed here; words are parameters
+        (Entity.PRODUCT.value, *words, " ".join(words).upper(), limit)).fetchall()
+    return [json.loads(row["payload"]) for row in rows]
+
+
 def card_for_chip(conn: sqlite3.Connection, chip_uid: str) -> str | None:
     """The number of the card whose chip has this UID (hex, any case), or None when unregistered."""
     row = conn.execute("SELECT entity_id FROM entities WHERE entity_type = 'card' AND deleted = 0 "

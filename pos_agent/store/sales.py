@@ -25,6 +25,13 @@ def get_sale(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any] | None:
     return None if row is None else json.loads(row["record"])
 
 
+def recent_sales(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
+    """The newest sales made at this till (returns and voids left out), newest first."""
+    rows = conn.execute("SELECT record FROM sales WHERE kind = 'sale' ORDER BY at DESC, id DESC LIMIT ?",
+                        (limit,)).fetchall()
+    return [json.loads(row["record"]) for row in rows]
+
+
 def undoing(conn: sqlite3.Connection, original_id: str) -> list[dict[str, Any]]:
     """Returns and voids already made against a sale."""
     rows = conn.execute("SELECT record FROM sales WHERE original_id = ? ORDER BY at", (original_id,)).fetchall()

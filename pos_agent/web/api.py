@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from pos_agent.exceptions import InvalidRequest, NoOpenBasket, SaleNotFound
+from pos_agent.exceptions import InvalidRequest, NoOpenBasket, NotReady, SaleNotFound
 from pos_agent.store import journal, sales
 from pos_agent.store.journal import JournalStatus
 from pos_agent.web.payload import json_body
@@ -13,6 +13,7 @@ from pos_agent.web.schemas import (
     EnrolmentSchema,
     ItemSchema,
     MemberSchema,
+    QuantitySchema,
     RedemptionSchema,
     ReturnSchema,
     TenderSchema,
@@ -35,7 +36,12 @@ def body(schema):
 
 @blp.get("/status")
 def status():
-    return agent().status()
+    """The till's state, with the chain's currency (once synced) for front ends to show money in."""
+    try:
+        currency = agent().ref.program().currency
+    except NotReady:
+        currency = None
+    return {**agent().status(), "currency": currency}
 
 
 @blp.post("/members")
@@ -74,6 +80,11 @@ def remove_item(basket_id, line_id):
     return checkout().remove_line(basket_id, line_id)
 
 
+@blp.patch("/baskets/<basket_id>/items/<line_id>")
+def change_quantity(basket_id, line_id):
+    return checkout().change_quantity(basket_id, line_id, body(QuantitySchema)["qty"])
+
+
 @blp.post("/baskets/<basket_id>/member")
 def attach_member(basket_id):
     return checkout().attach_member(basket_id, body(MemberSchema)["card_number"])
@@ -87,6 +98,12 @@ def apply_coupon(basket_id):
 @blp.post("/baskets/<basket_id>/redemption")
 def redeem(basket_id):
     return checkout().redeem_points(basket_id, body(RedemptionSchema)["points"])
+
+
+@blp.get("/baskets/<basket_id>/redeemable")
+def redeemable(basket_id):
+    """What the basket's member can redeem here now, shown before the cashier types a figure."""
+    return checkout().redeemable(basket_id)
 
 
 @blp.post("/baskets/<basket_id>/tenders")
@@ -105,9 +122,37 @@ def cancel(basket_id):
     return checkout().cancel(basket_id)
 
 
+@blp.get("/products")
+def find_products():
+    """Products by name (every word of ``q``) or sku, from the till's cached catalogue."""
+    text = request.args.get("q", "").strip()
+    if len(text) < 2:
+        raise InvalidRequest("type at least 2 letters of the product's name", {"q": ["at least 2 characters"]})
+    return {"products": [{"sku": p["sku"], "name": p["name"], "unit_price": p["base_price_minor"],
+                          "barcode": next(iter(p.get("barcodes") or ()), None)}
+                         for p in agent().ref.find_products(text[:64])]}
+
+
+@blp.get("/price-check")
+def price_check():
+    """One unit of ``code`` priced now, for the member of ``basket`` when given; changes nothing."""
+    code = request.args.get("code", "").strip()
+    if not code or len(code) > 64:
+        raise InvalidRequest("scan or type the item's barcode or sku", {"code": ["1 to 64 characters"]})
+    return checkout().price_check(code, request.args.get("basket") or None)
+
+
+@blp.get("/transactions")
+def recent_sales():
+    """This till's newest sales, for a return without the receipt."""
+    return {"sales": agent().returns.recent()}
+
+
 @blp.get("/transactions/<sale_id>")
 def get_sale(sale_id):
-    return agent().returns.sale(sale_id)
+    """The sale, what was returned of it, and its lines with the units that may still come back."""
+    found = agent().returns.sale(sale_id)
+    return {**found, "returnable": agent().returns.returnable(found)}
 
 
 @blp.post("/transactions/<sale_id>/returns")

@@ -14,6 +14,10 @@ class ItemSchema(_Strict):
     qty = ma.fields.Integer(load_default=1, strict=True, validate=ma.validate.Range(min=1, max=999))
 
 
+class QuantitySchema(_Strict):
+    qty = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=999))
+
+
 class MemberSchema(_Strict):
     card_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
 

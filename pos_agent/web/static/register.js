@@ -5,32 +5,101 @@ const api = "/local/v1";
 // The till key comes with the page (same origin); the agent refuses changes without it.
 const tillKey = document.querySelector('meta[name="onecard-till-key"]').content;
 let basket = null;
+let selectedLine = null;  // line_id of the line the correction keys act on
+let pendingQty = null;  // the quantity key: "3x" typed, the next scan adds 3
+let exponent = 2;  // the chain currency's minor unit digits, from the status (JPY 0, BHD 3)
 
 const $ = (id) => document.getElementById(id);
-const money = (minor) => (minor < 0 ? "-" : "") + (Math.abs(minor) / 100).toFixed(2);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
-const toMinor = (text) => Math.round(parseFloat(text.replace(",", ".")) * 100);
+const RECEIPT_CODE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const QTY_KEY = /^(\d{1,3})\s*[x×*]\s*(\S*)$/i;
+
+// Money is integer minor units; shown and typed as exact decimals, never through floats.
+function money(minor) {
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  if (exponent === 0) return sign + abs;
+  const unit = 10 ** exponent;
+  return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(exponent, "0")}`;
+}
+
+function toMinor(text) {
+  const match = text.trim().match(exponent ? new RegExp(`^(\\d{1,7})(?:[.,](\\d{0,${exponent}}))?$`) : /^(\d{1,9})$/);
+  if (!match) throw new Error(`Type the amount as money, e.g. ${money(2000)}`);
+  return parseInt(match[1], 10) * 10 ** exponent + (exponent ? parseInt((match[2] || "").padEnd(exponent, "0"), 10) : 0);
+}
+
+function currencyDigits(currency) {
+  try {
+    return new Intl.NumberFormat("en", {style: "currency", currency}).resolvedOptions().maximumFractionDigits;
+  } catch (err) {
+    return 2;
+  }
+}
 
 class ApiError extends Error {
   constructor(status, data) {
     super(data.detail || data.title || "request failed");
     this.status = status;
+    this.slug = (data.type || "").split("/").pop();
+    this.data = data;
   }
 }
 
 async function call(method, path, body) {
   const headers = {"X-OneCard-Till-Key": tillKey};
   if (body) headers["Content-Type"] = "application/json";
-  const response = await fetch(api + path, {method, headers, body: body ? JSON.stringify(body) : undefined});
+  let response;
+  try {
+    response = await fetch(api + path, {method, headers, body: body ? JSON.stringify(body) : undefined});
+  } catch (err) {
+    throw new Error("The till is not answering. Wait a moment and try again; call a supervisor if it lasts.");
+  }
   const data = await response.json();
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
 
+// Errors in the cashier's words: money as money, what to do next.
+function cashierMessage(err) {
+  if (!(err instanceof ApiError)) return err.message;
+  const d = err.data;
+  switch (err.slug) {
+    case "unknown-barcode":
+      return d.detail.includes("check digit")
+        ? `Barcode ${d.code} was misread (${d.detail.split(": ").pop()}). Scan it again or type it.`
+        : `No product with code ${d.code}. Find it by name (F2) or call a supervisor.`;
+    case "tender-invalid":
+      if (d.detail.startsWith("a card pays")) return `A card can pay at most what is due: ${money(basket.due)}.`;
+      if (basket && basket.due > 0) return `Still to pay: ${money(basket.due)}. Take cash or card first.`;
+      return "Nothing is due: complete the sale.";
+    case "basket-state":
+      if (d.detail === "the basket is empty") return "The basket is empty: scan an item first.";
+      if (d.detail.startsWith("attach a member")) return "Scan the member's card first.";
+      return d.detail.replace(/^basket \S+ is /, "This basket is already ");
+    case "redemption-refused": case "member-data-too-old": case "till-revoked":
+      return `Points not redeemed: ${d.detail}.`;
+    case "unknown-card": case "card-not-usable":
+      return `Card not accepted: ${d.detail.replace(/^card \S+: /, "")}.`;
+    case "line-not-found": return "That line is no longer in the basket.";
+    case "sale-not-found": return `Receipt not found: ${d.detail.split(": ").slice(1).join(": ")}.`;
+    case "return-refused": return `Return not possible: ${d.detail}.`;
+    case "not-ready": return "The till has not received its prices yet. Wait a moment.";
+    case "till-key-missing": case "till-key-wrong": case "foreign-origin": case "host-not-allowed":
+      return "This page is out of date: reload it (F5).";
+    case "invalid-request": {
+      const said = Object.values(d.errors || {}).flat().join("; ") || d.detail;
+      return `Check what was typed: ${said.replace(/\.+$/, "")}.`;
+    }
+    default: return d.detail || d.title;
+  }
+}
+
+// An error stays until the cashier has read it (OK or Esc), or a scan or a redemption goes through:
+// a tap on anything else leaves it, so a refused redemption is never missed.
 function showError(message) {
-  const box = $("error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  $("error-text").textContent = message || "";
+  $("error").hidden = !message;
 }
 
 // One request at a time, in the order the cashier acted: a scan made while the basket is still
@@ -45,24 +114,29 @@ function act(action) {
 
 async function attempt(action) {
   try {
-    showError("");
     const result = await action();
     if (result && result.id) { basket = result; render(); }
     return result;
   } catch (err) {
-    showError(err.message);
+    showError(cashierMessage(err));
     return null;
   }
 }
 
+function savingLabel(line, d) {
+  const memberSaving = line.member_unit_price !== null && d.amount === (line.unit_price - line.member_unit_price) * line.qty;
+  return memberSaving ? `${d.label} ${money(line.member_unit_price)} (was ${money(line.unit_price)})` : d.label;
+}
+
 function lineRows(line) {
-  const rows = [`<tr class="line" data-sku="${esc(line.sku)}"><td>${esc(line.name)}</td><td>${line.qty_milli ? (line.qty_milli / 1000).toFixed(3) + " kg" : line.qty}</td>` +
-    `<td class="num">${money(line.unit_price)}</td><td class="num line-total">${money(line.total)}</td></tr>`];
-  if (line.member_unit_price !== null) {
-    rows.push(`<tr><td colspan="4" class="member-price">Member price ${money(line.member_unit_price)}</td></tr>`);
-  }
+  const qty = line.qty_milli ? (line.qty_milli / 1000).toFixed(3) + " kg" : line.qty;
+  const selected = line.line_id === selectedLine ? " selected" : "";
+  const rows = [`<tr class="line${selected}" data-sku="${esc(line.sku)}" data-line="${esc(line.line_id)}">` +
+    `<td>${esc(line.name)}</td><td class="num">${qty}</td><td class="num">${money(line.unit_price)}</td>` +
+    `<td class="num">${money(line.base_amount)}</td></tr>`];
   for (const d of line.discounts) {
-    rows.push(`<tr><td colspan="3" class="discount">${esc(d.label)}</td><td class="num discount">-${money(d.amount)}</td></tr>`);
+    rows.push(`<tr class="saving" data-line="${esc(line.line_id)}"><td colspan="3">${esc(savingLabel(line, d))}</td>` +
+      `<td class="num">-${money(d.amount)}</td></tr>`);
   }
   return rows.join("");
 }
@@ -76,8 +150,19 @@ function renderMember(member) {
 
 function render() {
   const b = basket;
+  const ids = b.lines.map((l) => l.line_id);
+  if (!ids.includes(selectedLine)) selectedLine = ids.length ? ids[ids.length - 1] : null;
   $("lines").innerHTML = b.lines.map(lineRows).join("");
+  const rows = selectedLine ? $("lines").querySelectorAll(`tr[data-line="${CSS.escape(selectedLine)}"]`) : [];
+  if (rows.length) {  // the selected line with its savings rows, scrolled into sight
+    rows[rows.length - 1].scrollIntoView({block: "nearest"});
+    rows[0].scrollIntoView({block: "nearest"});
+  }
+  const line = b.lines.find((l) => l.line_id === selectedLine);
+  $("selected-line").textContent = line ? `${line.name} × ${line.qty_milli ? (line.qty_milli / 1000).toFixed(3) + " kg" : line.qty}` : "No line selected";
+  for (const id of ["qty-minus", "qty-plus", "remove-line"]) $(id).disabled = !line;
   $("member").textContent = renderMember(b.member);
+  $("member").className = "member" + (b.member ? " attached" : "");
   $("subtotal").textContent = money(b.subtotal);
   $("savings").textContent = money(b.discount_total);
   $("total").textContent = money(b.total);
@@ -86,10 +171,60 @@ function render() {
   $("due").textContent = money(b.due);
   $("change").textContent = money(b.change);
   const earned = $("points-earned");
-  earned.textContent = b.points.pending ? `${b.points.to_earn} (pending)` : String(b.points.to_earn);
+  earned.textContent = b.points.pending && b.points.to_earn ? `${b.points.to_earn} pending` : String(b.points.to_earn);
   earned.className = b.points.pending ? "pending" : "";
-  $("rejected-coupons").textContent = b.coupons.rejected.map((c) => `Coupon ${c.code}: ${c.reason}`).join("; ");
+  earned.title = b.points.pending ? "sold offline: the points are credited once the till is back online" : "";
+  $("rejected-coupons").textContent = b.coupons.rejected.map((c) => `Coupon ${c.code} not accepted: ${c.reason.replaceAll("_", " ")}`).join("; ");
+  // Complete stays tappable: tapped too early, it says what is still to pay.
+  $("complete").classList.toggle("primary", Boolean(b.lines.length && b.due === 0));
   if (b.receipt_text) $("receipt").textContent = b.receipt_text;
+  renderBasketState(b);
+  refreshRedeemable();
+}
+
+function renderBasketState(b) {
+  const state = $("basket-state");
+  if (b.mode === "offline") {
+    state.textContent = "Offline sale: points earned are pending until the till is back online";
+    state.className = "basket-state offline";
+  } else {
+    state.textContent = "";
+    state.className = "basket-state";
+  }
+}
+
+// What the member can spend here, now: shown before the cashier types (the offline allowance offline).
+async function refreshRedeemable() {
+  const hint = $("redeemable");
+  const b = basket;
+  if (!b.member) {
+    hint.textContent = "Attach a member card to redeem points";
+    hint.className = "hint";
+    $("points").placeholder = "";
+    return;
+  }
+  try {
+    const r = await call("GET", `/baskets/${b.id}/redeemable`);
+    if (basket !== b) return;
+    $("points").step = String(r.step_points);
+    $("points").max = String(r.points);
+    $("points").placeholder = r.points ? String(r.points) : "";
+    const where = r.offline ? " (offline allowance)" : "";
+    if (r.points) {
+      hint.textContent = `Can redeem now: ${r.minimum_points}–${r.points} points${where}, in steps of ${r.step_points}; ${r.points} pay ${money(r.value_minor)}`;
+    } else {
+      hint.textContent = `No points can be redeemed now: ${r.reason || `needs ${r.minimum_points} points and a basket they may pay half of`}${where}`;
+    }
+    hint.className = "hint" + (r.points ? " ok" : "");
+  } catch (err) {
+    hint.textContent = cashierMessage(err);
+  }
+}
+
+function flash(text, kind) {
+  const state = $("basket-state");
+  state.textContent = text;
+  state.className = `basket-state ${kind}`;
 }
 
 async function newSale() {
@@ -112,12 +247,23 @@ async function resumeSale() {
   $("scan").focus();
 }
 
+const MODE_NOTES = {
+  offline: "OFFLINE: keep selling. Points earned are pending; points can be redeemed only within the offline allowance.",
+  revoked: "This till's access was revoked by head office: keep selling, but no points can be redeemed. Call a supervisor.",
+};
+
 async function refreshStatus() {
   try {
     const s = await fetch(api + "/status").then((r) => r.json());
     const mode = $("mode");
     mode.textContent = s.mode.toUpperCase();
     mode.className = "mode " + s.mode;
+    mode.title = s.reason || "";
+    if (s.currency) exponent = currencyDigits(s.currency);
+    const note = $("link-state");
+    note.hidden = !MODE_NOTES[s.mode];
+    note.textContent = MODE_NOTES[s.mode] || "";
+    note.className = "link-state " + s.mode;
     $("till").textContent = `Store ${s.store} · Till ${s.terminal}`;
     $("data-age").textContent = s.data_age_seconds === null ? "no data yet" : `data ${Math.round(s.data_age_seconds / 60)} min old`;
     const j = s.journal;
@@ -125,6 +271,7 @@ async function refreshStatus() {
     renderDevices(s.devices, s.device_health);
   } catch (err) {
     $("mode").textContent = "AGENT DOWN";
+    $("mode").className = "mode revoked";
   }
 }
 
@@ -160,7 +307,7 @@ function renderDevices(summary, health) {
 $("reprint").addEventListener("click", () => act(async () => {
   const result = await call("POST", "/receipts/reprint");
   const failed = result.results.filter((r) => !r.ok);
-  if (failed.length) throw new Error(`receipt ${failed[0].receipt_id} still not printed: ${failed[0].detail}`);
+  if (failed.length) throw new Error(`Receipt ${failed[0].receipt_id} is still not printed: ${failed[0].detail}`);
   refreshStatus();
 }));
 
@@ -168,31 +315,388 @@ function onSubmit(formId, handler) {
   $(formId).addEventListener("submit", (event) => { event.preventDefault(); handler(); });
 }
 
+// -- scanning and corrections ----------------------------------------------------------------
+
+function setPendingQty(qty) {
+  pendingQty = qty && qty > 1 ? qty : null;
+  $("qty-pending").hidden = !pendingQty;
+  $("qty-pending").textContent = pendingQty ? `${pendingQty} ×` : "";
+}
+
+async function addItem(code) {
+  const qty = pendingQty || 1;
+  setPendingQty(null);
+  const result = await act(() => call("POST", `/baskets/${basket.id}/items`, qty > 1 ? {code, qty} : {code}));
+  if (result) {
+    showError("");
+    selectedLine = result.lines.length ? result.lines[result.lines.length - 1].line_id : null;
+    render();
+  }
+  return result;
+}
+
 onSubmit("scan-form", async () => {
-  const code = $("scan").value.trim();
-  if (!code) return;
-  // Clear only what was sent: a scanner may already have typed the next code meanwhile.
-  if (await act(() => call("POST", `/baskets/${basket.id}/items`, {code})) && $("scan").value.trim() === code) {
+  const typed = $("scan").value.trim();
+  if (!typed) return;
+  const keyed = typed.match(QTY_KEY);
+  if (keyed) {  // "3x" sets the quantity for the next scan; "3x4001686301265" adds three at once
     $("scan").value = "";
+    setPendingQty(parseInt(keyed[1], 10));
+    if (keyed[2]) await addItem(keyed[2]);
+    backToScan();
+    return;
+  }
+  if (RECEIPT_CODE.test(typed)) {  // a receipt's code scanned at the item prompt starts its return
+    $("scan").value = "";
+    openReturn(typed);
+    return;
+  }
+  // Clear only what was sent: a scanner may already have typed the next code meanwhile.
+  if (await addItem(typed) && $("scan").value.trim() === typed) $("scan").value = "";
+  backToScan();
+});
+
+// After a scan's answer, the item field takes the focus back, unless the cashier has meanwhile
+// moved into another field (typing a card number there must not land in the item field).
+function backToScan() {
+  const at = document.activeElement;
+  if (!at || at === document.body || at === $("scan") || at.tagName === "BUTTON") $("scan").focus();
+}
+
+function quantityKey() {
+  const typed = $("scan").value.trim();
+  if (/^\d{1,3}$/.test(typed)) {
+    $("scan").value = "";
+    setPendingQty(parseInt(typed, 10));
+  } else {
+    showError("Type the number of items first, then press Qty × (or type 3x and scan).");
   }
   $("scan").focus();
-});
-onSubmit("card-form", async () => {
-  if (await act(() => call("POST", `/baskets/${basket.id}/member`, {card_number: $("card").value.trim()}))) $("card").value = "";
-});
-onSubmit("coupon-form", () => act(() => call("POST", `/baskets/${basket.id}/coupons`, {code: $("coupon").value.trim()})));
-onSubmit("points-form", () => act(() => call("POST", `/baskets/${basket.id}/redemption`, {points: parseInt($("points").value, 10)})));
+}
 
-function tender(kind) {
+function changeQty(delta) {
+  const line = basket.lines.find((l) => l.line_id === selectedLine);
+  if (!line) return null;
+  if (line.qty + delta < 1) return removeLine();
+  return act(() => call("PATCH", `/baskets/${basket.id}/items/${line.line_id}`, {qty: line.qty + delta}));
+}
+
+function removeLine() {
+  if (!selectedLine) return null;
+  const line = selectedLine;
+  return act(() => call("DELETE", `/baskets/${basket.id}/items/${line}`)).then((result) => {
+    if (result) flash("Line removed", "info");
+    return result;
+  });
+}
+
+function moveSelection(step) {
+  const ids = basket.lines.map((l) => l.line_id);
+  if (!ids.length) return;
+  const at = Math.max(0, Math.min(ids.length - 1, ids.indexOf(selectedLine) + step));
+  selectedLine = ids[at];
+  render();
+}
+
+$("lines").addEventListener("click", (event) => {
+  const row = event.target.closest("tr[data-line]");
+  if (!row) return;
+  selectedLine = row.dataset.line;
+  render();
+  $("scan").focus();
+});
+$("key-qty").addEventListener("click", quantityKey);
+$("qty-minus").addEventListener("click", () => changeQty(-1));
+$("qty-plus").addEventListener("click", () => changeQty(1));
+$("remove-line").addEventListener("click", removeLine);
+$("error-ok").addEventListener("click", () => { showError(""); $("scan").focus(); });
+
+// Keys in the empty item field correct the selected line; a scanner never types these.
+$("scan").addEventListener("keydown", (event) => {
+  const empty = $("scan").value === "";
+  if (event.key === "*" && /^\d{1,3}$/.test($("scan").value.trim())) { event.preventDefault(); quantityKey(); return; }
+  if (!empty) return;
+  const keys = {ArrowUp: () => moveSelection(-1), ArrowDown: () => moveSelection(1), Delete: removeLine,
+                "+": () => changeQty(1), "-": () => changeQty(-1)};
+  if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+});
+
+onSubmit("card-form", async () => {
+  if (!$("card").value.trim()) { showError("Scan or type the card number first."); return; }
+  if (await act(() => call("POST", `/baskets/${basket.id}/member`, {card_number: $("card").value.trim()}))) {
+    $("card").value = "";
+  }
+  $("scan").focus();  // the next scan must reach the item field
+});
+onSubmit("coupon-form", async () => {
+  if (await act(() => call("POST", `/baskets/${basket.id}/coupons`, {code: $("coupon").value.trim()}))) $("coupon").value = "";
+  $("scan").focus();
+});
+onSubmit("points-form", async () => {
+  const points = parseInt($("points").value || $("points").placeholder, 10);
+  if (!points) { showError("Type how many points to redeem."); return; }
+  if (await act(() => call("POST", `/baskets/${basket.id}/redemption`, {points}))) { $("points").value = ""; showError(""); }
+  $("scan").focus();
+});
+
+async function tender(kind) {
   const text = $("tender-amount").value.trim();
-  const body = text ? {kind, amount_minor: toMinor(text)} : {kind};
-  return act(() => call("POST", `/baskets/${basket.id}/tenders`, body)).then(() => { $("tender-amount").value = ""; });
+  let body = {kind};
+  try {
+    if (text) body = {kind, amount_minor: toMinor(text)};
+  } catch (err) {
+    showError(err.message);
+    return;
+  }
+  if (await act(() => call("POST", `/baskets/${basket.id}/tenders`, body))) $("tender-amount").value = "";
 }
 onSubmit("tender-form", () => tender("cash"));
 $("pay-card").addEventListener("click", () => tender("card"));
-$("complete").addEventListener("click", () => act(() => call("POST", `/baskets/${basket.id}/complete`)));
-$("cancel").addEventListener("click", () => act(() => call("POST", `/baskets/${basket.id}/cancel`)));
+
+// A finished sale starts the next one by itself; its receipt stays on screen.
+$("complete").addEventListener("click", async () => {
+  const done = await act(() => call("POST", `/baskets/${basket.id}/complete`));
+  if (!done) return;
+  showError("");
+  await act(() => call("POST", "/baskets"));
+  flash(`Sale complete${done.change ? ` · give change ${money(done.change)}` : ""} · next customer`, "done");
+  $("scan").focus();
+});
+
+// Voiding takes two taps, so one stray touch does not throw a basket away.
+let voidArmed = null;
+$("cancel").addEventListener("click", async () => {
+  if (!voidArmed) {
+    $("cancel").textContent = "Tap again to void";
+    voidArmed = setTimeout(() => { voidArmed = null; $("cancel").textContent = "Void basket"; }, 4000);
+    return;
+  }
+  clearTimeout(voidArmed);
+  voidArmed = null;
+  $("cancel").textContent = "Void basket";
+  if (!await act(() => call("POST", `/baskets/${basket.id}/cancel`))) return;
+  showError("");
+  await act(() => call("POST", "/baskets"));
+  flash("Basket voided · nothing was sold", "voided");
+  $("scan").focus();
+});
 $("new-sale").addEventListener("click", newSale);
+
+// -- dialogs: find by name, price check, return ------------------------------------------------
+
+function openDialog(id, focusId) {
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
+  $(id).showModal();
+  $(focusId).focus();
+}
+
+for (const dialog of document.querySelectorAll("dialog")) {
+  dialog.addEventListener("close", () => $("scan").focus());
+  for (const button of dialog.querySelectorAll("button.close")) button.addEventListener("click", () => dialog.close());
+}
+
+function openFind() {
+  $("find-text").value = "";
+  $("find-results").innerHTML = "";
+  $("find-note").textContent = "Type at least 2 letters of the name.";
+  openDialog("find-dialog", "find-text");
+}
+
+let findTimer = null;
+async function findProducts() {
+  const text = $("find-text").value.trim();
+  if (text.length < 2) return;
+  try {
+    const found = (await call("GET", `/products?q=${encodeURIComponent(text)}`)).products;
+    if ($("find-text").value.trim() !== text) return;  // the cashier typed on meanwhile
+    $("find-results").innerHTML = found.map((p) => `<li><button type="button" data-sku="${esc(p.sku)}">` +
+      `<span>${esc(p.name)}</span><span class="num">${money(p.unit_price)}</span></button></li>`).join("");
+    $("find-note").textContent = found.length ? "Tap the item, or ↓ then Enter." : `Nothing called “${text}”.`;
+  } catch (err) {
+    $("find-note").textContent = cashierMessage(err);
+  }
+}
+$("find-text").addEventListener("input", () => { clearTimeout(findTimer); findTimer = setTimeout(findProducts, 150); });
+$("find-text").addEventListener("keydown", (event) => {
+  const first = $("find-results").querySelector("button");
+  if (event.key === "ArrowDown" && first) { event.preventDefault(); first.focus(); }
+});
+$("find-results").addEventListener("keydown", (event) => {
+  const items = [...$("find-results").querySelectorAll("button")];
+  const at = items.indexOf(document.activeElement);
+  if (event.key === "ArrowDown" && at < items.length - 1) { event.preventDefault(); items[at + 1].focus(); }
+  if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? items[at - 1] : $("find-text")).focus(); }
+});
+onSubmit("find-form", async () => {
+  clearTimeout(findTimer);
+  await findProducts();
+  const first = $("find-results").querySelector("button");
+  if (first && $("find-results").children.length === 1) first.click();  // one match: take it
+});
+$("find-results").addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-sku]");
+  if (!button) return;
+  $("find-dialog").close();
+  await addItem(button.dataset.sku);
+});
+
+let priceChecked = null;
+function openPriceCheck() {
+  $("price-code").value = "";
+  $("price-result").innerHTML = "";
+  $("price-add").hidden = true;
+  openDialog("price-dialog", "price-code");
+}
+onSubmit("price-form", async () => {
+  const code = $("price-code").value.trim();
+  if (!code) return;
+  const query = `code=${encodeURIComponent(code)}` + (basket && basket.member ? `&basket=${basket.id}` : "");
+  try {
+    const p = await call("GET", `/price-check?${query}`);
+    priceChecked = p.code;
+    const savings = p.discounts.map((d) => `<li>${esc(savingLabel(p, d))}: -${money(d.amount)}</li>`).join("");
+    $("price-result").innerHTML = `<p class="price-name">${esc(p.name)}</p>` +
+      `<p class="price-now">${money(p.total)}${p.qty_milli ? " for this weight" : " each"}</p>` +
+      (p.total !== p.base_amount ? `<p>Shelf price ${money(p.base_amount)}</p><ul>${savings}</ul>` : "") +
+      `<p class="hint">${p.for_member ? "For the member on this basket." : "Without a member card."} Offers on several items are not shown.</p>`;
+    $("price-add").hidden = false;
+  } catch (err) {
+    priceChecked = null;
+    $("price-result").innerHTML = `<p class="error">${esc(cashierMessage(err))}</p>`;
+    $("price-add").hidden = true;
+  }
+  $("price-code").select();
+});
+$("price-add").addEventListener("click", async () => {
+  $("price-dialog").close();
+  if (priceChecked) await addItem(priceChecked);
+});
+
+let returning = null;  // {sale, lines: {line_id: units}}
+function returnStep(step) {
+  for (const part of ["return-find", "return-lines", "return-done"]) $(part).hidden = part !== step;
+}
+
+function returnError(message) {
+  $("return-error").textContent = message || "";
+  $("return-error").hidden = !message;
+}
+
+async function openReturn(code) {
+  returning = null;
+  returnError("");
+  $("return-code").value = "";
+  returnStep("return-find");
+  openDialog("return-dialog", "return-code");
+  loadRecentSales();
+  if (code) await loadSale(code);
+}
+
+async function loadRecentSales() {
+  try {
+    const recent = (await call("GET", "/transactions")).sales;
+    $("recent-sales").innerHTML = recent.length ? recent.map((s) => `<li><button type="button" data-sale="${esc(s.id)}">` +
+      `<span>${esc(new Date(s.at).toLocaleString())} · ${s.items} item(s)${s.card_number ? " · member" : ""}</span>` +
+      `<span class="num">${money(s.total_minor)}</span></button></li>`).join("") : "<li class=\"hint\">No sales at this till yet.</li>";
+  } catch (err) {
+    $("recent-sales").innerHTML = `<li class="error">${esc(cashierMessage(err))}</li>`;
+  }
+}
+
+async function loadSale(code) {
+  returnError("");
+  try {
+    const sale = await call("GET", `/transactions/${encodeURIComponent(code)}`);
+    if (sale.voided) throw new Error("This sale was voided: nothing is left to return.");
+    returning = {sale, lines: {}};
+    const body = sale.body;
+    const where = body.store === undefined ? "" : ` · store ${body.store}, till ${body.terminal}`;
+    $("return-sale").textContent = `Sale of ${new Date(body.at).toLocaleString()}${where}` +
+      (body.card_number ? ` · card ${body.card_number}` : "") + ` · paid with ${body.tenders.map((t) => t.kind).join(" + ")}`;
+    renderReturnRows();
+    returnStep("return-lines");
+    const first = $("return-rows").querySelector("button.more");
+    (first || $("return-back")).focus();
+  } catch (err) {
+    returnError(cashierMessage(err));
+    $("return-code").select();
+  }
+}
+
+function renderReturnRows() {
+  $("return-rows").innerHTML = returning.sale.returnable.map((ln) => {
+    const n = returning.lines[ln.line_id] || 0;
+    const back = ln.returned ? `${ln.returned} back` : "";
+    const controls = ln.left ? `<button type="button" class="less" data-line="${esc(ln.line_id)}" aria-label="one less">−</button>` +
+      `<output>${n}</output><button type="button" class="more" data-line="${esc(ln.line_id)}" aria-label="one more">+</button>`
+      : "nothing left";
+    return `<tr data-line="${esc(ln.line_id)}"><td>${esc(ln.name)}</td><td class="num">${ln.qty}</td>` +
+      `<td class="num">${money(ln.paid_minor)}</td><td class="num">${back}</td><td class="stepper">${controls}</td></tr>`;
+  }).join("");
+  const units = Object.values(returning.lines).reduce((a, b) => a + b, 0);
+  $("refund").disabled = units === 0;
+  $("refund").textContent = units ? `Refund ${units} item(s)` : "Refund";
+}
+
+$("return-rows").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-line]");
+  if (!button) return;
+  const line = returning.sale.returnable.find((ln) => ln.line_id === button.dataset.line);
+  const n = (returning.lines[line.line_id] || 0) + (button.classList.contains("more") ? 1 : -1);
+  returning.lines[line.line_id] = Math.max(0, Math.min(line.left, n));
+  renderReturnRows();
+  $("return-rows").querySelector(`tr[data-line="${CSS.escape(line.line_id)}"] button.${button.classList[0]}`)?.focus();
+});
+$("return-all").addEventListener("click", () => {
+  for (const ln of returning.sale.returnable) returning.lines[ln.line_id] = ln.left;
+  renderReturnRows();
+  $("refund").focus();
+});
+$("return-back").addEventListener("click", () => { returning = null; returnStep("return-find"); $("return-code").focus(); });
+onSubmit("return-form", () => { const code = $("return-code").value.trim(); if (code) loadSale(code); });
+$("recent-sales").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-sale]");
+  if (button) loadSale(button.dataset.sale);
+});
+
+$("refund").addEventListener("click", async () => {
+  const lines = Object.fromEntries(Object.entries(returning.lines).filter(([, n]) => n > 0));
+  if (!Object.keys(lines).length) return;
+  $("refund").disabled = true;
+  returnError("");
+  try {
+    const done = await call("POST", `/transactions/${returning.sale.body.id}/returns`, {lines});
+    const paid = done.transaction.tenders.filter((t) => t.amount_minor).map((t) => `${t.kind} ${money(t.amount_minor)}`);
+    const points = done.points_given_back ? ` · ${done.points_given_back} points back to the card` : "";
+    $("refund-summary").textContent = `Refunded ${money(done.refund_minor)}: give back ${paid.join(" + ") || "nothing in money"}${points}`;
+    $("refund-receipt").textContent = done.receipt_text;
+    $("receipt").textContent = done.receipt_text;
+    returnStep("return-done");
+    flash(`Return done · refunded ${money(done.refund_minor)}`, "done");
+    $("return-dialog").querySelector("button.close").focus();
+  } catch (err) {
+    returnError(cashierMessage(err));
+    $("refund").disabled = false;
+  }
+});
+
+$("key-find").addEventListener("click", openFind);
+$("key-price").addEventListener("click", openPriceCheck);
+$("key-return").addEventListener("click", () => openReturn(null));
+
+// Keyboard first: function keys open the tools; typing anywhere outside a field goes to the item
+// field, so a keyboard-wedge scan is never lost in a button or the card field.
+document.addEventListener("keydown", (event) => {
+  const tools = {F2: openFind, F3: openPriceCheck, F4: () => openReturn(null)};
+  if (tools[event.key]) { event.preventDefault(); tools[event.key](); return; }
+  if (event.key === "Escape" && !$("error").hidden && !document.querySelector("dialog[open]")) {
+    showError("");
+    $("scan").focus();
+    return;
+  }
+  const typing = event.target.closest && event.target.closest("input, textarea, select, dialog");
+  if (!typing && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) $("scan").focus();
+});
 
 refreshStatus();
 setInterval(refreshStatus, 1000);
