@@ -4,7 +4,8 @@ Rule, in order, per line:
 
 1. Start from what the line cost after every discount (`paid_minor`).
 2. Take off the line's share of the part of the sale paid with points; that share is the
-   points tender spread over all lines in proportion to `paid_minor`, by largest remainder.
+   points tender spread over all lines in proportion to `paid_minor`, by largest remainder
+   (`kernel.shares`, the same split the pricing engine uses for discounts).
 3. Excluded lines (tobacco, gift cards, ...) earn nothing.
 4. Exact points = eligible minor units x points_per_unit / unit_minor x category multiplier x
    tier multiplier, kept as a Fraction (no float ever touches it).
@@ -28,12 +29,13 @@ from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
 
+from kernel.shares import largest_remainder
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import InvalidValue
 from loyalty.expiry import ExpiryPolicy
 from loyalty.guards import require_non_negative, require_positive
 from loyalty.ids import entry_id
-from loyalty.money import allocate, require_ratio
+from loyalty.money import require_ratio
 
 
 class Rounding(StrEnum):
@@ -131,7 +133,7 @@ def compute_earning(
         raise InvalidValue("points_tender_minor", points_tender_minor, "exceeds the sale total")
     if len({line.line_id for line in lines}) != len(lines):
         raise InvalidValue("lines", [line.line_id for line in lines], "line ids must be unique")
-    shares = allocate(points_tender_minor, [line.paid_minor for line in lines])
+    shares = largest_remainder(points_tender_minor, [line.paid_minor for line in lines])
     eligible = [0 if ln.excluded else ln.paid_minor - s for ln, s in zip(lines, shares, strict=True)]
     rate = Fraction(rules.points_per_unit, rules.unit_minor)
     exact = [

@@ -25,6 +25,7 @@ reward; (2) when a large multi-buy/bundle mix falls back to the greedy allocatio
 
 from __future__ import annotations
 
+from kernel.shares import largest_remainder
 from promotions.basket import PricingRequest
 from promotions.bonus_points import base_points, bonus_points
 from promotions.catalogue import Catalogue, Promotion
@@ -52,7 +53,6 @@ from promotions.rules import (
     PercentOff,
     SpendThreshold,
 )
-from promotions.shares import largest_remainder
 from promotions.work import LineWork
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from devices.barcodes import BarcodeRules, CodeKind, classify
 from devices.sale import CompletedSale
+from kernel.barcodes import BarcodeRules, CodeKind, classify
 from pos_agent.checkout import codec, completion, enrolment, members, points, pricing, recovery
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
 from pos_agent.checkout.reference import ReferenceData
