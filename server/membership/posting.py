@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyalty.cards import card_is_usable
 from loyalty.earning import Bonus, Earning, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
@@ -181,7 +182,7 @@ def _resolve_card(session: Session, posting: Posting) -> Card | None:
     if card is None:
         posting.flag("unknown-card", None, None, f"card {number} is not known to the server")
         return None
-    if card.state != "active":
+    if not card_is_usable(card.state):
         if not posting.command.settled:
             raise TransactionRejected("card-not-usable", f"card {number} is {card.state}")
         posting.flag("card-not-active", None, None,
@@ -242,7 +243,7 @@ def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Ca
              lines: list[SaleLine]) -> Earning:
     """Points by the server's rules and the member's tier; a blocked or lost card earns none."""
     command = posting.command
-    if card.state != "active":
+    if not card_is_usable(card.state):
         return Earning(points=0, line_points={ln.line_id: 0 for ln in lines}, eligible_minor=0)
     earning = compute_earning(lines, program.earning, tier=member.tier,
                               points_tender_minor=command.points_tender_minor)
@@ -257,7 +258,7 @@ def _server_pricing(session: Session, posting: Posting, card: Card | None, progr
     till charged differently or could not be priced here (recorded, never charged again: the
     customer has paid). An offline sale is priced with the promotions its till had at its cursor."""
     command = posting.command
-    usable = card is not None and card.state == "active"
+    usable = card is not None and card_is_usable(card.state)
     try:
         repricing = reprice_sale(session, command.store, command.at, card.number if usable else None,
                                  command.lines, tuple(command.raw.get("coupons", ())), program,

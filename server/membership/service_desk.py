@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loyalty.adjustments import adjust
+from loyalty.cards import CardState
 from loyalty.commands import AdjustPoints, MergeAccounts
 from loyalty.ledger import LedgerState
 from loyalty.merge import merge_accounts
@@ -176,8 +177,8 @@ def erase_member(session: Session, member: Member, reason: str, now: datetime, a
     member.phone = member.email = None
     member.consents = {}
     member.erased_at = now
-    session.execute(update(Card).where(Card.member_id == member.id, Card.state == "active")
-                    .values(state="blocked", state_changed_at=now))
+    session.execute(update(Card).where(Card.member_id == member.id, Card.state == CardState.ACTIVE)
+                    .values(state=CardState.BLOCKED, state_changed_at=now))
     session.execute(update(Card).where(Card.member_id == member.id).values(chip_uid=None))
     session.flush()
     rewrite_feed(session, person, cards, now)

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from loyalty.cards import require_usable_card
 from loyalty.earning import SaleLine, compute_earning
-from loyalty.exceptions import CardNotUsable
 from promotions import (
     BasketLine,
     Catalogue,
@@ -131,8 +131,7 @@ def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, li
     if not request.card_number:
         return None, None
     card = get_card(session, program, request.card_number)
-    if card.state != "active":
-        raise CardNotUsable(card.number, card.state)
+    require_usable_card(card.number, card.state)
     row = session.get(MemberRow, card.member_id)
     balance = account_summary(session, row, program, request.at).available
     uses = usage_counts(session, row.id, live.limited, request.at, timezone)
