@@ -1,8 +1,11 @@
-"""Points as a tender.
+"""Points as a tender, and the one home of the redemption cap.
 
 Points pay in whole steps at a configured value (default 100 points = 1.00), so a redemption is
 always worth an exact number of cents and no rounding ever creates money. A redemption must reach
-a minimum, may pay at most a share of the basket, and online never takes more than is available.
+a minimum, may pay at most a share of the basket (`cap_minor`), and never takes more than is
+available (online: the live balance; offline: the till's allowance). The server's quotes and
+postings and the till's checkout all ask `max_redeemable` or `plan_redemption`; the pricing engine
+does not decide what points may pay.
 """
 
 from __future__ import annotations
@@ -48,6 +51,16 @@ class RedemptionPolicy:
         object.__setattr__(self, "max_share", share)
 
 
+def cap_minor(basket_minor: int, policy: RedemptionPolicy) -> int:
+    """Return the most money points may pay of a `basket_minor` basket: its share, floored.
+
+    Example:
+        With a 50% cap, points may pay at most 11.72 of a 23.45 basket.
+    """
+    require_non_negative(basket_minor, "basket_minor")
+    return math.floor(basket_minor * policy.max_share)
+
+
 def max_redeemable(available: int, basket_minor: int, policy: RedemptionPolicy) -> int:
     """Return the most points that may pay `basket_minor`, in whole steps; 0 below the minimum.
 
@@ -56,9 +69,7 @@ def max_redeemable(available: int, basket_minor: int, policy: RedemptionPolicy) 
         even if the member has 5000.
     """
     require_non_negative(available, "available")
-    require_non_negative(basket_minor, "basket_minor")
-    cap_minor = math.floor(basket_minor * policy.max_share)
-    best = min(policy.value.floor_points(available), policy.value.points_for(cap_minor))
+    best = min(policy.value.floor_points(available), policy.value.points_for(cap_minor(basket_minor, policy)))
     return best if best >= policy.minimum_points else 0
 
 
@@ -84,9 +95,9 @@ def plan_redemption(points: int, available: int, basket_minor: int, policy: Rede
         raise RedemptionBelowMinimum(policy.minimum_points, points)
     if points > available:
         raise InsufficientPoints(available=available, requested=points)
-    cap_minor = math.floor(basket_minor * policy.max_share)
-    if value_minor > cap_minor:
-        raise RedemptionAboveMaximum(policy.value.points_for(cap_minor), points)
+    cap = cap_minor(basket_minor, policy)
+    if value_minor > cap:
+        raise RedemptionAboveMaximum(policy.value.points_for(cap), points)
     return Redemption(points, value_minor)
 
 

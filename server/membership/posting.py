@@ -169,7 +169,7 @@ def _claim(session: Session, command: PostTransaction, digest: str, now: datetim
 def _sale_lines(command: PostTransaction, program: LoyaltyProgram) -> list[SaleLine]:
     return [SaleLine(line_id=ln["line_id"], paid_minor=ln["paid_minor"], qty=ln["qty"],
                      category=ln.get("category", ""),
-                     excluded=ln.get("excluded", False) or ln.get("category") in program.excluded_categories)
+                     excluded=ln.get("excluded", False))
             for ln in command.lines]
 
 

@@ -15,7 +15,7 @@ from loyalty.exceptions import (
 )
 from loyalty.ledger import Ledger
 from loyalty.money import PointValue
-from loyalty.redemption import RedemptionPolicy, max_redeemable, plan_redemption, redeem
+from loyalty.redemption import RedemptionPolicy, cap_minor, max_redeemable, plan_redemption, redeem
 
 from .helpers import earned, utc
 
@@ -92,3 +92,20 @@ def test_the_most_redeemable_is_always_a_valid_redemption_worth_at_most_half_the
         assert plan.value_minor * 2 <= basket
         assert plan.value_minor == points  # 100 points = 100 cents, exactly
         assert points <= available
+
+
+def test_points_may_pay_at_most_half_of_a_basket_floored_to_the_cent():
+    assert cap_minor(2345, POLICY) == 1172
+    assert cap_minor(2345, RedemptionPolicy(max_share=Fraction(1, 3))) == 781
+
+
+@given(st.integers(0, 100_000), st.integers(0, 100_000))
+def test_what_max_redeemable_offers_is_always_a_redemption_plan_accepts(available, basket):
+    # The cap has one home: the most it offers passes the check, one step more never does.
+    best = max_redeemable(available, basket, POLICY)
+    if best:
+        assert plan_redemption(best, available, basket, POLICY).value_minor <= cap_minor(basket, POLICY)
+    bigger = best + POLICY.value.step_points if best else POLICY.minimum_points
+    if bigger <= available:
+        with pytest.raises((RedemptionAboveMaximum, RedemptionBelowMinimum)):
+            plan_redemption(bigger, available, basket, POLICY)
