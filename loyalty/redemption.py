@@ -16,7 +16,6 @@ from fractions import Fraction
 
 from loyalty.commands import RedeemPoints
 from loyalty.entries import Entry, EntryKind
-from loyalty.events import PointsRedeemed
 from loyalty.exceptions import (
     InsufficientPoints,
     InvalidValue,
@@ -107,8 +106,9 @@ def redeem(
     policy: RedemptionPolicy,
     *,
     offline_available: int | None = None,
-) -> tuple[Entry, PointsRedeemed]:
-    """Handle `RedeemPoints`: check it and return the redeem entry and its event.
+) -> Entry:
+    """Handle `RedeemPoints`: check it and return the redeem entry (it carries the points and time;
+    the value is `policy.value.value_minor(-entry.points)`).
 
     Online, the limit is what `state` has available at the command's time. Offline, the till
     passes `offline_available` (from `loyalty.allowance.offline_redeemable`) instead; the entry is
@@ -118,7 +118,7 @@ def redeem(
         raise InvalidValue("offline_available", None, "an offline redemption needs its allowance")
     available = offline_available if command.offline else state.available(command.at)
     plan = plan_redemption(command.points, available, command.basket_minor, policy)
-    entry = Entry(
+    return Entry(
         id=entry_id(command.transaction_id, "redeem"),
         account_id=command.account_id,
         kind=EntryKind.REDEEM,
@@ -127,12 +127,3 @@ def redeem(
         source_id=command.transaction_id,
         offline=command.offline,
     )
-    event = PointsRedeemed(
-        command.account_id,
-        command.transaction_id,
-        plan.points,
-        plan.value_minor,
-        command.at,
-        command.offline,
-    )
-    return entry, event

@@ -77,7 +77,7 @@ def apply_adjustment(session: Session, member_id: uuid.UUID, adjustment_id: str,
     lock_member(session, member_id)
     # The client's id is unique per member, not chain-wide: scope it, or two members' adjustments
     # with the same client id would derive the same ledger entry id.
-    entry, _event = adjust(AdjustPoints(account_id=str(member_id), adjustment_id=f"{member_id}/{adjustment_id}",
+    entry = adjust(AdjustPoints(account_id=str(member_id), adjustment_id=f"{member_id}/{adjustment_id}",
                                         points=points, at=now, reason=reason, actor=made_by),
                            program.expiry)
     before = load_ledger(session, member_id)
