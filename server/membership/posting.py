@@ -30,6 +30,7 @@ from loyalty.ids import entry_id
 from loyalty.ledger import Ledger
 from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
+from loyalty.transactions import TransactionKind
 from promotions import PromotionError
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
@@ -41,7 +42,7 @@ from server.models import Card, Hold, Member, PostedTransaction, ReconciliationE
 from server.pricing.repricing import Repricing, price_differences, reprice_sale, unknown_items
 from server.pricing.usage import record_usage
 
-SALE, RETURN, VOID = "sale", "return", "void"
+SALE, RETURN, VOID = TransactionKind.SALE, TransactionKind.RETURN, TransactionKind.VOID
 
 
 class TransactionRejected(OneCardError):
