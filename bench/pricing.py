@@ -41,7 +41,7 @@ CATEGORIES = 400
 HEAD = 2_000  # popular products: most baskets and promotions touch these
 AT = datetime(2025, 3, 4, 16, 30, tzinfo=UTC)  # a Tuesday, 17:30 in Berlin
 STORE = Store("berlin-1", "Europe/Berlin")
-MEMBER = Member("m-42", tier="gold", segments=frozenset({"seg-3", "seg-7"}), points_balance=5000)
+MEMBER = Member("m-42", tier="gold", segments=frozenset({"seg-3", "seg-7"}))
 BASKET_SIZES = (1, 10, 50, 200)
 CATALOGUE_SIZES = (10, 100, 1_000, 10_000)
 
@@ -156,7 +156,7 @@ def time_cell(catalogue: Catalogue, lines: int, samples: int) -> dict[str, tuple
     """
     rng = random.Random(SEED + lines)
     requests = [
-        PricingRequest(generate_basket(lines, rng), STORE, AT, member=MEMBER, points_to_redeem=500)
+        PricingRequest(generate_basket(lines, rng), STORE, AT, member=MEMBER)
         for _ in range(min(samples, 50))
     ]
     for request in requests[:5]:

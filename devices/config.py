@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devices import apdu
-from devices.barcodes import BarcodeRules, VariableMeasureLayout
-from devices.events import CodeKind
 from devices.exceptions import ConfigError
 from devices.framing import SUFFIXES, FramingRules
+from kernel.barcodes import BarcodeRules, CodeKind, VariableMeasureLayout
 
 PRINTER_KINDS = ("network", "serial", "file", "usb")
 _MEASURE_KINDS = {"weight": CodeKind.WEIGHT_ITEM, "price": CodeKind.PRICE_ITEM}

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class CodeKind(StrEnum):
-    """What a scanned code means at the till."""
-
-    ITEM = "item"
-    MEMBER_CARD = "member_card"
-    WEIGHT_ITEM = "weight_item"
-    PRICE_ITEM = "price_item"
-    OTHER = "other"
+from kernel.barcodes import CodeKind
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devices.barcodes import DEFAULT_RULES, BarcodeRules, classify
 from devices.events import BarcodeScanned, ScanRejected
+from kernel.barcodes import DEFAULT_RULES, BarcodeRules, classify
 
 SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
 _LINE_BREAKS = b"\r\n"

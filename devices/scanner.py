@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import serial
 
-from devices.barcodes import DEFAULT_RULES, BarcodeRules
 from devices.events import ScanEvent, ScannerLost, ScannerRestored, ScanRejected
 from devices.framing import FrameDecoder, FramingRules
+from kernel.barcodes import DEFAULT_RULES, BarcodeRules
 
 log = logging.getLogger(__name__)
 

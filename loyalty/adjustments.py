@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from loyalty.commands import AdjustPoints
 from loyalty.entries import Entry, EntryKind
-from loyalty.events import PointsAdjusted
 from loyalty.exceptions import InvalidValue
 from loyalty.expiry import ExpiryPolicy
 from loyalty.ids import entry_id
 
 
-def adjust(command: AdjustPoints, policy: ExpiryPolicy) -> tuple[Entry, PointsAdjusted]:
-    """Return the adjust entry for `command` and its event.
+def adjust(command: AdjustPoints, policy: ExpiryPolicy) -> Entry:
+    """Return the adjust entry for `command` (it carries the reason and the actor the audit needs).
 
     Added points form a lot expiring by `policy` from the adjustment time; removed points come off
     the first-expiring lots (and may leave debt: apply with `allow_debt=True` if staff may do that).
@@ -23,7 +22,7 @@ def adjust(command: AdjustPoints, policy: ExpiryPolicy) -> tuple[Entry, PointsAd
         raise InvalidValue("points", command.points, "an adjustment changes something")
     if not command.reason.strip() or not command.actor.strip():
         raise InvalidValue("reason", command.reason, "an adjustment needs a reason and an actor")
-    entry = Entry(
+    return Entry(
         id=entry_id(command.adjustment_id, "adjust"),
         account_id=command.account_id,
         kind=EntryKind.ADJUST,
@@ -34,12 +33,3 @@ def adjust(command: AdjustPoints, policy: ExpiryPolicy) -> tuple[Entry, PointsAd
         reason=command.reason,
         actor=command.actor,
     )
-    event = PointsAdjusted(
-        command.account_id,
-        command.adjustment_id,
-        command.points,
-        command.at,
-        command.reason,
-        command.actor,
-    )
-    return entry, event

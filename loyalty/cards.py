@@ -1,8 +1,12 @@
-"""Card numbers: EAN-13 codes in a GS1 restricted-circulation range, with a mod-10 check digit.
+"""Cards: their numbers and whether a card may be used.
 
-A chain's member cards are EAN-13 codes starting with the chain prefix (by default "27", inside
-GS1's 20-29 range that is never given to trade items). That lets the till tell from a scan alone
-whether it saw a member card, an in-store code (e.g. a weighed item) or a product.
+Card numbers are EAN-13 codes in a GS1 restricted-circulation range, with a mod-10 check digit.
+A chain's member cards start with the chain prefix (by default "27", inside GS1's 20-29 range that
+is never given to trade items), so the till tells a card from a product by the scan alone
+(`kernel.barcodes.classify`, given the chain's prefix).
+
+"Card is usable" has its one home here (`card_is_usable`): only an active card earns and
+redeems. The server (quotes, posting) and the till (cached cards, online look-ups) ask it.
 """
 
 from __future__ import annotations
@@ -10,42 +14,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from loyalty.exceptions import InvalidCardNumber, InvalidValue
+from kernel.barcodes import gs1_check_digit
+from loyalty.exceptions import CardNotUsable, InvalidCardNumber, InvalidValue
 from loyalty.guards import require_non_negative
 
-GTIN_LENGTHS = (8, 12, 13, 14)
+
+class CardState(StrEnum):
+    """The life of a card. Only an active card earns and redeems (`card_is_usable`)."""
+
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+    LOST = "lost"
+    REPLACED = "replaced"
 
 
-class CodeKind(StrEnum):
-    """What a scanned code is, as far as the till is concerned."""
+def card_is_usable(state: str) -> bool:
+    """Return True if a card in `state` may earn and redeem: only an active card may.
 
-    MEMBER_CARD = "member_card"
-    IN_STORE = "in_store"  # restricted circulation but not ours: weighed goods, coupons
-    PRODUCT = "product"
-    INVALID = "invalid"
-
-
-def gs1_check_digit(body: str) -> str:
-    """Return the GS1 mod-10 check digit of `body` (weights 3 and 1 from the right).
+    `state` is a `CardState` or its stored value ("active", "blocked", ...); an unknown state is
+    not usable.
 
     Example:
-        >>> gs1_check_digit("400638133393")
-        '1'
+        >>> card_is_usable("active"), card_is_usable(CardState.LOST)
+        (True, False)
     """
-    if not body.isdigit():
-        raise InvalidValue("body", body, "must be digits")
-    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
-    return str(-total % 10)
+    return state == CardState.ACTIVE
 
 
-def is_valid_gtin(code: str) -> bool:
-    """Return True if `code` is an EAN-8, UPC-A, EAN-13 or GTIN-14 with a correct check digit."""
-    return (
-        code.isascii()
-        and code.isdigit()
-        and len(code) in GTIN_LENGTHS
-        and gs1_check_digit(code[:-1]) == code[-1]
-    )
+def require_usable_card(number: str, state: str) -> None:
+    """Raise `CardNotUsable` (with the card's number and state) unless `card_is_usable(state)`."""
+    if not card_is_usable(state):
+        raise CardNotUsable(number, str(state))
 
 
 @dataclass(frozen=True)
@@ -104,20 +103,3 @@ class CardNumberScheme:
         """Return the serial a valid card number was made from."""
         code = self.validate(number)
         return int(code[len(self.prefix) : -1])
-
-    def classify(self, code: str) -> CodeKind:
-        """Tell a member card from an in-store code and a product, by prefix (GS1 ranges)."""
-        code = code.strip()
-        if not is_valid_gtin(code):
-            return CodeKind.INVALID
-        if len(code) == 13 and code.startswith(self.prefix):
-            return CodeKind.MEMBER_CARD
-        return CodeKind.IN_STORE if _restricted(code) else CodeKind.PRODUCT
-
-
-def _restricted(code: str) -> bool:
-    # GS1 restricted circulation: EAN-8 starting 0 or 2; GTIN-13 form starting 02, 04 or 2x.
-    if len(code) == 8:
-        return code[0] in "02"
-    gtin13 = code.zfill(13)[-13:] if len(code) <= 13 else code[1:]
-    return gtin13[0] == "2" or gtin13[:2] in ("02", "04")

@@ -4,8 +4,10 @@ Rule, in order, per line:
 
 1. Start from what the line cost after every discount (`paid_minor`).
 2. Take off the line's share of the part of the sale paid with points; that share is the
-   points tender spread over all lines in proportion to `paid_minor`, by largest remainder.
-3. Excluded lines (tobacco, gift cards, ...) earn nothing.
+   points tender spread over all lines in proportion to `paid_minor`, by largest remainder
+   (`kernel.shares`, the same split the pricing engine uses for discounts).
+3. Lines that earn no points (`earns_no_points`: a product flagged excluded, or one in an
+   excluded category such as tobacco or gift cards) earn nothing.
 4. Exact points = eligible minor units x points_per_unit / unit_minor x category multiplier x
    tier multiplier, kept as a Fraction (no float ever touches it).
 
@@ -22,18 +24,19 @@ excluded -> 0; total 42.705 -> 42 points, recorded as bread 3, wine 39, cigarett
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
 
+from kernel.shares import largest_remainder
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import InvalidValue
 from loyalty.expiry import ExpiryPolicy
 from loyalty.guards import require_non_negative, require_positive
 from loyalty.ids import entry_id
-from loyalty.money import allocate, require_ratio
+from loyalty.money import require_ratio
 
 
 class Rounding(StrEnum):
@@ -52,7 +55,8 @@ class SaleLine:
         paid_minor: what the line cost after all discounts, before tenders (minor units).
         qty: units sold (or milli-units for weighed goods); returns are counted in the same unit.
         category: the product's category, for category multipliers.
-        excluded: the product never earns points (tobacco, gift cards, ...).
+        excluded: the product is flagged as never earning points; whether the line earns is
+            `earns_no_points`, which also looks at the category.
     """
 
     line_id: str
@@ -76,6 +80,7 @@ class EarningRules:
         category_multipliers: category -> int or Fraction, e.g. {"wine": 2}; default 1.
         tier_multipliers: tier name -> int or Fraction, e.g. {"gold": Fraction(3, 2)}.
         rounding: see `Rounding`.
+        excluded_categories: categories whose goods never earn points, e.g. {"tobacco"}.
     """
 
     points_per_unit: int = 1
@@ -83,6 +88,7 @@ class EarningRules:
     category_multipliers: Mapping[str, int | Fraction] = field(default_factory=dict)
     tier_multipliers: Mapping[str, int | Fraction] = field(default_factory=dict)
     rounding: Rounding = Rounding.PER_TRANSACTION
+    excluded_categories: Collection[str] = frozenset()
 
     def __post_init__(self) -> None:
         require_non_negative(self.points_per_unit, "points_per_unit")
@@ -90,12 +96,29 @@ class EarningRules:
         for name, value in {**self.category_multipliers, **self.tier_multipliers}.items():
             require_ratio(value, f"multiplier {name}")
         object.__setattr__(self, "rounding", Rounding(self.rounding))
+        object.__setattr__(self, "excluded_categories", frozenset(self.excluded_categories))
 
     def multiplier(self, category: str, tier: str | None) -> Fraction:
         """Return the category multiplier times the tier multiplier."""
         by_category = Fraction(self.category_multipliers.get(category, 1))
         by_tier = Fraction(self.tier_multipliers.get(tier, 1)) if tier else Fraction(1)
         return by_category * by_tier
+
+
+def earns_no_points(category: str | None, excluded: bool, rules: EarningRules) -> bool:
+    """Return True if a line earns no points: its product is flagged, or its category is excluded.
+
+    The one home of the rule: `compute_earning` applies it, and the server and the till ask it
+    for the flag they hand the pricing engine (bonus points), so all three agree.
+
+    Example:
+        >>> rules = EarningRules(excluded_categories={"tobacco"})
+        >>> earns_no_points("tobacco", False, rules), earns_no_points("wine", True, rules)
+        (True, True)
+        >>> earns_no_points("wine", False, rules)
+        False
+    """
+    return excluded or category in rules.excluded_categories
 
 
 @dataclass(frozen=True)
@@ -131,8 +154,11 @@ def compute_earning(
         raise InvalidValue("points_tender_minor", points_tender_minor, "exceeds the sale total")
     if len({line.line_id for line in lines}) != len(lines):
         raise InvalidValue("lines", [line.line_id for line in lines], "line ids must be unique")
-    shares = allocate(points_tender_minor, [line.paid_minor for line in lines])
-    eligible = [0 if ln.excluded else ln.paid_minor - s for ln, s in zip(lines, shares, strict=True)]
+    shares = largest_remainder(points_tender_minor, [line.paid_minor for line in lines])
+    eligible = [
+        0 if earns_no_points(ln.category, ln.excluded, rules) else ln.paid_minor - share
+        for ln, share in zip(lines, shares, strict=True)
+    ]
     rate = Fraction(rules.points_per_unit, rules.unit_minor)
     exact = [
         amount * rate * rules.multiplier(line.category, tier)

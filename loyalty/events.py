@@ -32,30 +32,6 @@ class CardReplaced:
 
 
 @dataclass(frozen=True)
-class PointsRedeemed:
-    """Points paid part of a sale."""
-
-    account_id: str
-    transaction_id: str
-    points: int
-    value_minor: int
-    at: datetime
-    offline: bool
-
-
-@dataclass(frozen=True)
-class PointsAdjusted:
-    """Member service added or removed points, with a reason."""
-
-    account_id: str
-    adjustment_id: str
-    points: int
-    at: datetime
-    reason: str
-    actor: str
-
-
-@dataclass(frozen=True)
 class TierChanged:
     """A member moved from one tier to another."""
 

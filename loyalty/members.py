@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from loyalty.cards import CardState, require_usable_card
 from loyalty.commands import ChangeCardState, ReplaceCard
 from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.events import CardReplaced, CardStateChanged
-from loyalty.exceptions import CardNotUsable, IllegalCardTransition, InvalidValue
+from loyalty.exceptions import IllegalCardTransition, InvalidValue
 from loyalty.guards import require_utc
 
 
@@ -78,15 +79,6 @@ def mark_merged(profile: MemberProfile, survivor_id: str) -> MemberProfile:
     return replace(profile, merged_into=survivor_id)
 
 
-class CardState(StrEnum):
-    """The life of a card. Only an active card earns and redeems."""
-
-    ACTIVE = "active"
-    BLOCKED = "blocked"
-    LOST = "lost"
-    REPLACED = "replaced"
-
-
 class CardKind(StrEnum):
     """How the card is carried; all kinds resolve to a card number and so to the member."""
 
@@ -121,8 +113,7 @@ class Card:
         Raises:
             CardNotUsable: the card is blocked, lost or replaced.
         """
-        if self.state is not CardState.ACTIVE:
-            raise CardNotUsable(self.number, self.state.value)
+        require_usable_card(self.number, self.state)
         return self
 
 

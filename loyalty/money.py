@@ -1,71 +1,17 @@
 """Exact integer arithmetic for money (minor units) and points.
 
-Two helpers carry every rounding decision of the package:
-
-* `allocate` splits an integer total over weights by the largest-remainder method, so the parts
-  always add up to the total exactly: no cent or point is created or lost by a split.
-* `PointValue` converts points to money and back in whole steps (e.g. 100 points = 100 cents),
-  so a redemption is always worth an exact number of cents.
+`PointValue` converts points to money and back in whole steps (e.g. 100 points = 100 cents), so
+a redemption is always worth an exact number of cents. Splitting an amount over lines is
+`kernel.shares.largest_remainder`, shared with the pricing engine.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from loyalty.exceptions import InvalidValue, PointsNotMultipleOfStep
-from loyalty.guards import require_int, require_non_negative, require_positive
-
-Weight = int | Fraction
-
-
-def allocate(total: int, weights: Sequence[Weight]) -> list[int]:
-    """Split `total` over `weights` in proportion, by largest remainder.
-
-    Each part gets the floor of its exact share; the units left over go one each to the parts with
-    the largest fractional remainders, ties to the earlier part (so the result is deterministic).
-
-    Args:
-        total: the integer to split; may be negative (the split of -total, negated).
-        weights: non-negative ints or Fractions; at least one must be positive unless total is 0.
-
-    Returns:
-        One int per weight, summing to exactly `total`.
-
-    Raises:
-        NotAnInteger: the total or a weight is a float (or another non-int, non-Fraction).
-        InvalidValue: a weight is negative, or all weights are zero for a non-zero total.
-
-    Example:
-        >>> allocate(100, [1, 1, 1])
-        [34, 33, 33]
-    """
-    require_int(total, "total")
-    if total < 0:
-        return [-part for part in allocate(-total, weights)]
-    exact = [Fraction(_weight(w)) for w in weights]
-    whole = sum(exact, Fraction(0))
-    if whole == 0:
-        if total:
-            raise InvalidValue("weights", list(weights), "cannot split a non-zero total over zeros")
-        return [0] * len(exact)
-    shares = [total * w / whole for w in exact]
-    parts = [math.floor(s) for s in shares]
-    left = total - sum(parts)
-    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
-    for i in by_remainder[:left]:
-        parts[i] += 1
-    return parts
-
-
-def _weight(value: Weight) -> Weight:
-    if isinstance(value, Fraction):
-        if value < 0:
-            raise InvalidValue("weight", value, "must not be negative")
-        return value
-    return require_non_negative(value, "weight")
+from loyalty.guards import require_non_negative, require_positive
 
 
 def require_ratio(value: int | Fraction, what: str) -> Fraction:

@@ -1,8 +1,11 @@
-"""Points as a tender.
+"""Points as a tender, and the one home of the redemption cap.
 
 Points pay in whole steps at a configured value (default 100 points = 1.00), so a redemption is
 always worth an exact number of cents and no rounding ever creates money. A redemption must reach
-a minimum, may pay at most a share of the basket, and online never takes more than is available.
+a minimum, may pay at most a share of the basket (`cap_minor`), and never takes more than is
+available (online: the live balance; offline: the till's allowance). The server's quotes and
+postings and the till's checkout all ask `max_redeemable` or `plan_redemption`; the pricing engine
+does not decide what points may pay.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from fractions import Fraction
 
 from loyalty.commands import RedeemPoints
 from loyalty.entries import Entry, EntryKind
-from loyalty.events import PointsRedeemed
 from loyalty.exceptions import (
     InsufficientPoints,
     InvalidValue,
@@ -48,6 +50,16 @@ class RedemptionPolicy:
         object.__setattr__(self, "max_share", share)
 
 
+def cap_minor(basket_minor: int, policy: RedemptionPolicy) -> int:
+    """Return the most money points may pay of a `basket_minor` basket: its share, floored.
+
+    Example:
+        With a 50% cap, points may pay at most 11.72 of a 23.45 basket.
+    """
+    require_non_negative(basket_minor, "basket_minor")
+    return math.floor(basket_minor * policy.max_share)
+
+
 def max_redeemable(available: int, basket_minor: int, policy: RedemptionPolicy) -> int:
     """Return the most points that may pay `basket_minor`, in whole steps; 0 below the minimum.
 
@@ -56,9 +68,7 @@ def max_redeemable(available: int, basket_minor: int, policy: RedemptionPolicy) 
         even if the member has 5000.
     """
     require_non_negative(available, "available")
-    require_non_negative(basket_minor, "basket_minor")
-    cap_minor = math.floor(basket_minor * policy.max_share)
-    best = min(policy.value.floor_points(available), policy.value.points_for(cap_minor))
+    best = min(policy.value.floor_points(available), policy.value.points_for(cap_minor(basket_minor, policy)))
     return best if best >= policy.minimum_points else 0
 
 
@@ -84,9 +94,9 @@ def plan_redemption(points: int, available: int, basket_minor: int, policy: Rede
         raise RedemptionBelowMinimum(policy.minimum_points, points)
     if points > available:
         raise InsufficientPoints(available=available, requested=points)
-    cap_minor = math.floor(basket_minor * policy.max_share)
-    if value_minor > cap_minor:
-        raise RedemptionAboveMaximum(policy.value.points_for(cap_minor), points)
+    cap = cap_minor(basket_minor, policy)
+    if value_minor > cap:
+        raise RedemptionAboveMaximum(policy.value.points_for(cap), points)
     return Redemption(points, value_minor)
 
 
@@ -96,8 +106,9 @@ def redeem(
     policy: RedemptionPolicy,
     *,
     offline_available: int | None = None,
-) -> tuple[Entry, PointsRedeemed]:
-    """Handle `RedeemPoints`: check it and return the redeem entry and its event.
+) -> Entry:
+    """Handle `RedeemPoints`: check it and return the redeem entry (it carries the points and time;
+    the value is `policy.value.value_minor(-entry.points)`).
 
     Online, the limit is what `state` has available at the command's time. Offline, the till
     passes `offline_available` (from `loyalty.allowance.offline_redeemable`) instead; the entry is
@@ -107,7 +118,7 @@ def redeem(
         raise InvalidValue("offline_available", None, "an offline redemption needs its allowance")
     available = offline_available if command.offline else state.available(command.at)
     plan = plan_redemption(command.points, available, command.basket_minor, policy)
-    entry = Entry(
+    return Entry(
         id=entry_id(command.transaction_id, "redeem"),
         account_id=command.account_id,
         kind=EntryKind.REDEEM,
@@ -116,12 +127,3 @@ def redeem(
         source_id=command.transaction_id,
         offline=command.offline,
     )
-    event = PointsRedeemed(
-        command.account_id,
-        command.transaction_id,
-        plan.points,
-        plan.value_minor,
-        command.at,
-        command.offline,
-    )
-    return entry, event

@@ -16,7 +16,6 @@ from promotions.basket import (
     Member,
     PresentedCoupon,
     PricingRequest,
-    RedeemConfig,
     Store,
 )
 from promotions.catalogue import Catalogue, CouponRule, Promotion, Targeting, UsageLimit
@@ -84,7 +83,6 @@ __all__ = [
     "Promotion",
     "PromotionError",
     "PromotionUse",
-    "RedeemConfig",
     "RejectedCoupon",
     "Rule",
     "Scope",

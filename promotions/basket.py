@@ -78,14 +78,12 @@ class Member:
         segments: Segment ids the member belongs to.
         promotion_uses: Uses of each promotion in that promotion's current usage period
             (see ``promotions.windows.usage_period_start``), keyed by promotion id.
-        points_balance: Spendable points, used to cap what is redeemable.
     """
 
     member_id: str
     tier: str | None = None
     segments: frozenset[str] = frozenset()
     promotion_uses: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
-    points_balance: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,21 +137,6 @@ class EarnConfig:
 
 
 @dataclass(frozen=True)
-class RedeemConfig:
-    """How points turn into money at the till: ``block_points`` points pay ``block_value``.
-
-    Points are redeemed in whole blocks so the value is always an exact number of minor units.
-
-    Attributes:
-        block_points: Points in one block (100).
-        block_value: Minor units one block pays (100 = 1.00).
-    """
-
-    block_points: int = 100
-    block_value: int = 100
-
-
-@dataclass(frozen=True)
 class PricingRequest:
     """Everything the engine needs to price one basket.
 
@@ -163,9 +146,7 @@ class PricingRequest:
         at: The moment of the sale, an aware datetime (UTC by convention).
         member: The identified member, or None for an anonymous sale.
         coupons: Coupons presented, with usage counts.
-        points_to_redeem: Points the customer asks to spend (capped by balance and total).
         earn: Base earning rule.
-        redeem: Point value rule.
     """
 
     lines: tuple[BasketLine, ...]
@@ -173,9 +154,7 @@ class PricingRequest:
     at: datetime
     member: Member | None = None
     coupons: tuple[PresentedCoupon, ...] = ()
-    points_to_redeem: int = 0
     earn: EarnConfig = EarnConfig()
-    redeem: RedeemConfig = RedeemConfig()
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
@@ -183,5 +162,3 @@ class PricingRequest:
         ids = [line.line_id for line in self.lines]
         if len(set(ids)) != len(ids):
             raise InvalidBasket("lines", "line ids must be unique")
-        if self.points_to_redeem < 0:
-            raise InvalidBasket("points_to_redeem", "must not be negative")

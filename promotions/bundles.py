@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kernel.shares import largest_remainder
 from promotions.rules import Bundle
-from promotions.shares import largest_remainder
 
 
 def bundle_discounts(rule: Bundle, values: Sequence[int]) -> list[int]:

@@ -10,7 +10,8 @@ Order of work, each step on the output of the one before:
    item discount; a unit in a stackable one keeps the stackable discounts it is priced after.
 4. Basket offers on the total after item offers: whole-basket discounts and spend thresholds,
    stack versus exclusive again, each spread over lines by largest remainder.
-5. Points (base + bonus per promotion) and what is redeemable.
+5. Points (base + bonus per promotion). What points may pay is loyalty's rule
+   (``loyalty.redemption``), applied by the caller to the priced total.
 
 Exclusivity acts within a level (item, basket, points): an exclusive item offer still lets a
 basket offer apply to what is left, and member prices always apply.
@@ -25,6 +26,7 @@ reward; (2) when a large multi-buy/bundle mix falls back to the greedy allocatio
 
 from __future__ import annotations
 
+from kernel.shares import largest_remainder
 from promotions.basket import PricingRequest
 from promotions.bonus_points import base_points, bonus_points
 from promotions.catalogue import Catalogue, Promotion
@@ -52,7 +54,6 @@ from promotions.rules import (
     PercentOff,
     SpendThreshold,
 )
-from promotions.shares import largest_remainder
 from promotions.work import LineWork
 
 
@@ -63,7 +64,7 @@ def price_basket(request: PricingRequest, catalogue: Catalogue) -> PricedBasket:
     and on every till, whatever order the promotions were loaded in.
 
     Args:
-        request: Lines, store, time, member, coupons, points to redeem, earn/redeem rules.
+        request: Lines, store, time, member, coupons, earn rule.
         catalogue: The live promotions, indexed.
 
     Returns:
@@ -189,7 +190,6 @@ def _result(request, works, point_promotions, spend, unlocked, rejected, exact) 
         for pid, code in sorted(codes.items(), key=lambda item: item[1])
         if pid not in used
     ]
-    redeem_points, redeem_value = _redeemable(request, total)
     return PricedBasket(
         lines=lines,
         subtotal=subtotal,
@@ -199,8 +199,6 @@ def _result(request, works, point_promotions, spend, unlocked, rejected, exact) 
         base_points=base,
         bonus=tuple(BonusAward(p.promotion_id, p.version, p.label, n) for p, n in bonus),
         points_to_earn=base + sum(n for _, n in bonus),
-        redeemable_points=redeem_points,
-        redeemable_value=redeem_value,
         accepted_coupons=tuple(sorted(codes[pid] for pid in codes if pid in used)),
         rejected_coupons=tuple(rejected),
         allocation_exact=exact,
@@ -238,11 +236,3 @@ def _applied(works, bonus, codes) -> tuple[AppliedPromotion, ...]:
         for pid, (p, amount, points) in sorted(money.items())
     )
 
-
-def _redeemable(request: PricingRequest, total: int) -> tuple[int, int]:
-    if request.member is None:
-        return 0, 0
-    rule = request.redeem
-    wanted = min(request.points_to_redeem, max(request.member.points_balance, 0))
-    blocks = min(wanted // rule.block_points, total // rule.block_value)
-    return blocks * rule.block_points, blocks * rule.block_value

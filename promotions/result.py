@@ -115,8 +115,6 @@ class PricedBasket:
         base_points: Points from the base earning rule.
         bonus: Bonus points per promotion.
         points_to_earn: ``base_points`` + all bonus points (0 without a member).
-        redeemable_points: Points that can be spent on this basket (whole blocks).
-        redeemable_value: What they pay, minor units.
         accepted_coupons: Codes that gave something.
         rejected_coupons: Codes that did not, with the reason.
         allocation_exact: False when a large offer mix was allocated by the greedy fallback.
@@ -130,8 +128,6 @@ class PricedBasket:
     base_points: int
     bonus: tuple[BonusAward, ...]
     points_to_earn: int
-    redeemable_points: int
-    redeemable_value: int
     accepted_coupons: tuple[str, ...]
     rejected_coupons: tuple[RejectedCoupon, ...]
     allocation_exact: bool = True

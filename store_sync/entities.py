@@ -50,6 +50,8 @@ class ProgramPayload(_Payload):
     offline_cap_points = ma.fields.Integer(required=True)
     offline_window_hours = ma.fields.Integer(required=True)
     offline_max_data_age_hours = ma.fields.Integer(required=True)
+    hold_ttl_seconds = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1), metadata={
+        "description": "how long the server keeps an online points hold (the programme's hold lifetime)"})
 
 
 class ProductPayload(_Payload):

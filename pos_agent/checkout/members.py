@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from loyalty.cards import card_is_usable
 from loyalty.exceptions import InvalidCardNumber
 from pos_agent.checkout.basket import MemberAtTill
 from pos_agent.checkout.program import Program
@@ -43,7 +44,7 @@ def from_cache(number: str, ref: ReferenceData) -> MemberAtTill:
     card = ref.card(number)
     if card is None:
         return MemberAtTill(card_number=number, source="unknown")
-    if card["state"] != "active":
+    if not card_is_usable(card["state"]):
         raise CardNotUsable(number, card["state"])
     member = ref.member(card["member_id"])
     if member is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from loyalty.earning import Earning, SaleLine, compute_earning
+from loyalty.earning import Earning, SaleLine, compute_earning, earns_no_points
 from pos_agent.checkout.basket import Basket, Item
 from pos_agent.checkout.program import Program
 from promotions import (
@@ -29,20 +29,20 @@ from promotions import (
 def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime) -> PricedBasket:
     """Price ``basket`` at ``at`` for its member (if any)."""
     request = PricingRequest(
-        lines=tuple(_line(item) for item in basket.items),
+        lines=tuple(_line(item, program) for item in basket.items),
         store=Store(store["code"], store.get("timezone", "UTC")),
         at=at,
         member=_member(basket, catalogue, ZoneInfo(store.get("timezone", "UTC")), at),
         coupons=tuple(PresentedCoupon(code) for code in basket.coupons),
         earn=program.earn_config,
-        redeem=program.redeem_config,
     )
     return price_basket(request, catalogue)
 
 
-def _line(item: Item) -> BasketLine:
+def _line(item: Item, program: Program) -> BasketLine:
     unit = item.price_override if item.price_override is not None else item.unit_price
-    return BasketLine(item.line_id, item.sku, unit, item.qty, item.qty_milli, item.category, item.excluded)
+    return BasketLine(item.line_id, item.sku, unit, item.qty, item.qty_milli, item.category,
+                      earns_no_points(item.category, item.excluded, program.earning))
 
 
 def _member(basket: Basket, catalogue: Catalogue, zone: ZoneInfo, at: datetime) -> Member | None:
@@ -50,8 +50,7 @@ def _member(basket: Basket, catalogue: Catalogue, zone: ZoneInfo, at: datetime) 
     if m is None:
         return None
     return Member(member_id=m.member_id or m.card_number, tier=m.tier, segments=frozenset(m.segments),
-                  promotion_uses=count_uses(m.promotion_uses, catalogue, at, zone),
-                  points_balance=max(m.available, 0))
+                  promotion_uses=count_uses(m.promotion_uses, catalogue, at, zone))
 
 
 def sale_lines(basket: Basket, priced: PricedBasket, program: Program) -> list[SaleLine]:
@@ -83,4 +82,4 @@ def _qty(item: Item) -> int:
 
 
 def _excluded(item: Item, program: Program) -> bool:
-    return item.excluded or item.category in program.excluded_categories
+    return earns_no_points(item.category, item.excluded, program.earning)

@@ -13,7 +13,7 @@ from loyalty.earning import EarningRules
 from loyalty.expiry import ExpiryPolicy
 from loyalty.money import PointValue
 from loyalty.redemption import RedemptionPolicy
-from promotions import EarnConfig, RedeemConfig
+from promotions import EarnConfig
 from store_sync.entities import ProgramPayload
 
 
@@ -25,7 +25,7 @@ class Program:
     redemption: RedemptionPolicy
     offline: OfflinePolicy
     expiry: ExpiryPolicy
-    excluded_categories: frozenset[str]
+    hold_ttl: timedelta  # how long the server keeps an online points hold
 
     @classmethod
     def from_payload(cls, raw: dict[str, Any]) -> Program:
@@ -34,7 +34,8 @@ class Program:
             currency=p["currency"],
             card_scheme=CardNumberScheme(p["card_prefix"]),
             earning=EarningRules(points_per_unit=p["points_per_unit"], unit_minor=p["unit_minor"],
-                                 tier_multipliers={k: Fraction(v) for k, v in p["tier_multipliers"].items()}),
+                                 tier_multipliers={k: Fraction(v) for k, v in p["tier_multipliers"].items()},
+                                 excluded_categories=frozenset(p["excluded_categories"])),
             redemption=RedemptionPolicy(value=PointValue(p["redeem_step_points"], p["redeem_step_minor"]),
                                         minimum_points=p["redeem_minimum_points"],
                                         max_share=Fraction(p["redeem_max_share"])),
@@ -42,13 +43,9 @@ class Program:
                                   window=timedelta(hours=p["offline_window_hours"]),
                                   max_data_age=timedelta(hours=p["offline_max_data_age_hours"])),
             expiry=ExpiryPolicy(months=p["expiry_months"]),
-            excluded_categories=frozenset(p["excluded_categories"]),
+            hold_ttl=timedelta(seconds=p["hold_ttl_seconds"]),
         )
 
     @property
     def earn_config(self) -> EarnConfig:
         return EarnConfig(self.earning.points_per_unit, self.earning.unit_minor)
-
-    @property
-    def redeem_config(self) -> RedeemConfig:
-        return RedeemConfig(self.redemption.value.step_points, self.redemption.value.step_minor)

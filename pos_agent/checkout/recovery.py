@@ -12,9 +12,10 @@ one the register shows) and decides, with the till's clock:
   server fails, like any online basket. The till itself starts offline, as after any start, until a
   sync round or the health probe reaches the server. The member is not looked up again: the
   register shows the figures from when the card was read, with their age.
-- Online points holds: the server keeps a hold 15 minutes (its ``hold_ttl``) and flags a sale whose
-  hold had lapsed when it arrived (reconciliation exception ``hold-not-usable``). A hold the till
-  placed more than ``HOLD_TRUSTED_FOR`` ago is dropped on restore and released best-effort: the
+- Online points holds: the server keeps a hold for the programme's hold lifetime (``hold_ttl``,
+  published to the till with the programme; 15 minutes by default) and flags a sale whose hold had
+  lapsed when it arrived (reconciliation exception ``hold-not-usable``). A hold the till placed more
+  than that lifetime less ``HOLD_SEND_MARGIN`` ago is dropped on restore and released best-effort: the
   basket shows no points paid and the cashier redeems again (a new hold online, the allowance
   offline). A younger hold is kept and confirmed by the sale as usual.
 - Abandoned baskets: a basket untouched for ``ABANDONED_AFTER`` with no tender taken is cancelled on
@@ -32,7 +33,7 @@ from datetime import datetime, timedelta
 from pos_agent.checkout.basket import Basket, PointsRedemption
 
 ABANDONED_AFTER = timedelta(days=1)
-HOLD_TRUSTED_FOR = timedelta(minutes=10)  # under the server's 15: time left to pay and send the sale
+HOLD_SEND_MARGIN = timedelta(minutes=5)  # kept back from the hold's lifetime: time left to pay and send the sale
 
 
 def abandoned(basket: Basket, updated_at: datetime, now: datetime) -> bool:
@@ -40,8 +41,8 @@ def abandoned(basket: Basket, updated_at: datetime, now: datetime) -> bool:
     return now - updated_at > ABANDONED_AFTER and not basket.tenders
 
 
-def hold_may_have_lapsed(redemption: PointsRedemption | None, now: datetime) -> bool:
-    """An online hold the server may have let go by the time the sale reaches it."""
+def hold_may_have_lapsed(redemption: PointsRedemption | None, now: datetime, hold_ttl: timedelta) -> bool:
+    """An online hold the server, keeping holds ``hold_ttl``, may have let go by the time the sale reaches it."""
     if redemption is None or redemption.offline:
         return False
-    return redemption.held_at is None or now - redemption.held_at > HOLD_TRUSTED_FOR
+    return redemption.held_at is None or now - redemption.held_at > hold_ttl - HOLD_SEND_MARGIN

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from devices.barcodes import BarcodeRules, CodeKind, classify
 from devices.sale import CompletedSale
+from kernel.barcodes import BarcodeRules, CodeKind, classify
 from loyalty.redemption import max_redeemable
 from pos_agent.checkout import codec, completion, enrolment, members, points, pricing, recovery
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
@@ -239,11 +239,10 @@ class CheckoutService:
         """Keep the paid sale durably (sale, journal item, redemption, receipt in one transaction)."""
         with self._lock:
             basket = self._basket(basket_id)
-            if recovery.hold_may_have_lapsed(basket.redemption, self.clock()) or (
-                    basket.redemption and self.mode.revoked):
-                # The server keeps a hold 15 minutes: renew an old one rather than send a sale on a
-                # lapsed hold (points the member may have spent meanwhile). A refusal stops here,
-                # as it does for points planned before the till learnt it was revoked.
+            if self._hold_may_have_lapsed(basket, self.clock()) or (basket.redemption and self.mode.revoked):
+                # The server keeps a hold for the programme's hold lifetime: renew an old one rather
+                # than send a sale on a lapsed hold (points the member may have spent meanwhile).
+                # A refusal stops here, as it does for points planned before the till learnt it was revoked.
                 self.redeem_points(basket_id, basket.redemption.points)
             feed_cursor, catalogue = self.ref.catalogue_at()  # the sale names the cursor it was priced at
             program, at = self.ref.program(), self.clock()
@@ -301,9 +300,14 @@ class CheckoutService:
             self.baskets[basket.id] = basket
             self._settle_restored(basket, row.updated_at, self.clock())
 
+    def _hold_may_have_lapsed(self, basket: Basket, now: datetime) -> bool:
+        # The programme is read only for an online hold: a start never fails on what a basket holds.
+        online = basket.redemption is not None and not basket.redemption.offline
+        return online and recovery.hold_may_have_lapsed(basket.redemption, now, self.ref.program().hold_ttl)
+
     def _settle_restored(self, basket: Basket, updated_at: datetime, now: datetime) -> None:
         abandoned = recovery.abandoned(basket, updated_at, now)
-        if not abandoned and not recovery.hold_may_have_lapsed(basket.redemption, now):
+        if not abandoned and not self._hold_may_have_lapsed(basket, now):
             return
         why = f"untouched since {updated_at} and unpaid: cancelled" if abandoned else "points hold may have lapsed"
         log.warning("restored basket %s: %s", basket.id, why)

@@ -20,12 +20,12 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from devices.barcodes import classify
 from devices.events import BarcodeScanned, CardInserted, CardRemoved
 from devices.exceptions import DeviceError
 from devices.simulators.printer_sink import PrinterSink
 from devices.simulators.scanner_sim import PtyPair, ScannerSimulator
 from devices.simulators.virtual_card import DEFAULT_VPCD_PORT, VirtualCard
+from kernel.barcodes import classify
 
 log = logging.getLogger(__name__)
 

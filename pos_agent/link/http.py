@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from loyalty.cards import card_is_usable
 from pos_agent.exceptions import (
     CardNotUsable,
     CredentialRevoked,
@@ -48,7 +49,7 @@ class HttpServerLink:
         if response.status_code == 404:
             raise UnknownCard(number)
         body = _ok(response)
-        if body["card"].get("state") != "active":
+        if not card_is_usable(body["card"].get("state", "unknown")):
             raise CardNotUsable(number, body["card"].get("state", "unknown"))
         return CardLookup(body["card"], body["member"], body["account"])
 

@@ -17,7 +17,7 @@ from server.pricing.coupons import generate_batch
 from server.pricing.definitions import to_promotion
 from server.pricing.quotes import price_quote
 from server.pricing.segments import audience_size
-from server.pricing.states import change_state
+from server.pricing.states import State, change_state
 from server.pricing.versions import (
     add_version,
     create_promotion,
@@ -68,8 +68,8 @@ def shown(record) -> dict:
 def publish(definition: dict, state: str) -> dict:
     """Create a promotion (version 1) in ``state`` and answer with it."""
     session, svc = db_session(), services()
-    record = create_promotion(session, definition, "draft", svc.clock(), acting(), svc.program)
-    if state != "draft":
+    record = create_promotion(session, definition, State.DRAFT, svc.clock(), acting(), svc.program)
+    if state != State.DRAFT:
         change_state(session, record, state, current_definition(session, record), "created live",
                      svc.clock(), acting())
     session.commit()
@@ -117,7 +117,7 @@ def edit_promotion(body, promotion_id):
     """Replace the definition: a new version, live at once if the promotion is."""
     session = db_session()
     record = get_promotion(session, promotion_id, lock=True)
-    if record.state == "ended":
+    if record.state == State.ENDED:
         raise Conflict("an ended promotion cannot be edited; create a new one")
     add_version(session, record, body, services().clock(), acting(), services().program)
     session.commit()

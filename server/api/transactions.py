@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from loyalty.exceptions import CardNotUsable
-from loyalty.members import CardState
+from loyalty.cards import require_usable_card
 from server.api.blueprint import Blueprint
 from server.api.context import (
     BEARER,
@@ -69,8 +68,7 @@ def create_hold(body):
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
     card = get_card(session, svc.program, body["card_number"])
-    if card.state != CardState.ACTIVE.value:
-        raise CardNotUsable(card.number, card.state)
+    require_usable_card(card.number, card.state)
     hold = place_hold(session, body["id"], card.member_id, body["points"], body["store"],
                       body["terminal"], svc.program, svc.clock())
     session.commit()

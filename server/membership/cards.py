@@ -63,12 +63,13 @@ def get_card(session: Session, program: LoyaltyProgram, number: str) -> Card:
 def change_state(session: Session, card: Card, to_state: str, reason: str, now: datetime,
                  actor: Actor) -> Card:
     """Block, unblock or report lost; the domain decides which moves are allowed."""
-    updated, _event = change_card_state(to_value(card), ChangeCardState(
+    updated, changed = change_card_state(to_value(card), ChangeCardState(
         number=card.number, to_state=to_state, at=now, reason=reason, actor=actor.name))
     card.state, card.state_changed_at = updated.state.value, now
     publish_card(session, card, now)
-    write_audit(session, at=now, actor=actor, action=f"card.{to_state}", target=card.number,
-                reason=reason)
+    # The audit record is the domain's event: what changed, from what, when and why.
+    write_audit(session, at=changed.at, actor=actor, action=f"card.{changed.to_state}", target=changed.number,
+                reason=changed.reason, details={"from_state": changed.from_state, "member_id": changed.member_id})
     return card
 
 
@@ -78,7 +79,7 @@ def replace(session: Session, card: Card, program: LoyaltyProgram, reason: str, 
     number = program.card_scheme.validate(new_number) if new_number else new_card_number(session, program)
     if session.get(Card, number) is not None:
         raise Conflict(f"card {number} is already issued")
-    old, new, _event = replace_card(to_value(card), ReplaceCard(
+    old, new, replaced = replace_card(to_value(card), ReplaceCard(
         old_number=card.number, new_number=number, at=now, reason=reason, actor=actor.name))
     card.state, card.replaced_by, card.state_changed_at = old.state.value, number, now
     replacement = Card(number=new.number, member_id=card.member_id, kind=new.kind.value,
@@ -86,6 +87,8 @@ def replace(session: Session, card: Card, program: LoyaltyProgram, reason: str, 
     session.add(replacement)
     publish_card(session, card, now)
     publish_card(session, replacement, now)
-    write_audit(session, at=now, actor=actor, action="card.replaced", target=card.number,
-                reason=reason, details={"new_number": number})
+    # The audit record is the domain's event: which card took over from which, and why.
+    write_audit(session, at=replaced.at, actor=actor, action="card.replaced", target=replaced.old_number,
+                reason=replaced.reason, details={"new_number": replaced.new_number,
+                                                 "member_id": replaced.member_id})
     return replacement

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from loyalty.exceptions import InsufficientPoints
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
-from server.membership.ledger import HELD, held_points, load_ledger, lock_member
+from server.membership.ledger import HELD, HoldStatus, held_points, load_ledger, lock_member
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Hold
 
-CONFIRMED, RELEASED, EXPIRED = "confirmed", "released", "expired"
+CONFIRMED, RELEASED, EXPIRED = HoldStatus.CONFIRMED, HoldStatus.RELEASED, HoldStatus.EXPIRED
 
 
 class HoldNotUsable(OneCardError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +15,17 @@ from loyalty.ledger import Ledger
 from server.exceptions import NotFound
 from server.models import Hold, LedgerEntry, Member
 
-HELD = "held"
+
+class HoldStatus(StrEnum):
+    """The life of an online points hold (`server.membership.holds`)."""
+
+    HELD = "held"
+    CONFIRMED = "confirmed"  # a sale used it
+    RELEASED = "released"  # the till gave it back
+    EXPIRED = "expired"  # its lifetime (the programme's hold_ttl) ran out
+
+
+HELD = HoldStatus.HELD
 
 
 def lock_member(session: Session, member_id: uuid.UUID) -> Member:

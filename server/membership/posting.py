@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyalty.cards import card_is_usable
 from loyalty.earning import Bonus, Earning, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
@@ -29,6 +30,7 @@ from loyalty.ids import entry_id
 from loyalty.ledger import Ledger
 from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
+from loyalty.transactions import TransactionKind
 from promotions import PromotionError
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
@@ -40,7 +42,7 @@ from server.models import Card, Hold, Member, PostedTransaction, ReconciliationE
 from server.pricing.repricing import Repricing, price_differences, reprice_sale, unknown_items
 from server.pricing.usage import record_usage
 
-SALE, RETURN, VOID = "sale", "return", "void"
+SALE, RETURN, VOID = TransactionKind.SALE, TransactionKind.RETURN, TransactionKind.VOID
 
 
 class TransactionRejected(OneCardError):
@@ -168,7 +170,7 @@ def _claim(session: Session, command: PostTransaction, digest: str, now: datetim
 def _sale_lines(command: PostTransaction, program: LoyaltyProgram) -> list[SaleLine]:
     return [SaleLine(line_id=ln["line_id"], paid_minor=ln["paid_minor"], qty=ln["qty"],
                      category=ln.get("category", ""),
-                     excluded=ln.get("excluded", False) or ln.get("category") in program.excluded_categories)
+                     excluded=ln.get("excluded", False))
             for ln in command.lines]
 
 
@@ -181,7 +183,7 @@ def _resolve_card(session: Session, posting: Posting) -> Card | None:
     if card is None:
         posting.flag("unknown-card", None, None, f"card {number} is not known to the server")
         return None
-    if card.state != "active":
+    if not card_is_usable(card.state):
         if not posting.command.settled:
             raise TransactionRejected("card-not-usable", f"card {number} is {card.state}")
         posting.flag("card-not-active", None, None,
@@ -242,7 +244,7 @@ def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Ca
              lines: list[SaleLine]) -> Earning:
     """Points by the server's rules and the member's tier; a blocked or lost card earns none."""
     command = posting.command
-    if card.state != "active":
+    if not card_is_usable(card.state):
         return Earning(points=0, line_points={ln.line_id: 0 for ln in lines}, eligible_minor=0)
     earning = compute_earning(lines, program.earning, tier=member.tier,
                               points_tender_minor=command.points_tender_minor)
@@ -257,7 +259,7 @@ def _server_pricing(session: Session, posting: Posting, card: Card | None, progr
     till charged differently or could not be priced here (recorded, never charged again: the
     customer has paid). An offline sale is priced with the promotions its till had at its cursor."""
     command = posting.command
-    usable = card is not None and card.state == "active"
+    usable = card is not None and card_is_usable(card.state)
     try:
         repricing = reprice_sale(session, command.store, command.at, card.number if usable else None,
                                  command.lines, tuple(command.raw.get("coupons", ())), program,

@@ -6,7 +6,7 @@ can change them without code. The pure `loyalty` package does the arithmetic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
 
@@ -28,13 +28,17 @@ class LoyaltyProgram:
     expiry: ExpiryPolicy
     redemption: RedemptionPolicy
     tiers: TierRules
-    hold_ttl: timedelta = timedelta(minutes=15)
+    hold_ttl: timedelta = timedelta(minutes=15)  # the one hold lifetime: holds expire by it, tills read it
     offline_cap_points: int = 2000
     offline_window: timedelta = timedelta(hours=24)
     offline_max_data_age: timedelta = timedelta(hours=12)
-    excluded_categories: frozenset[str] = field(default_factory=frozenset)
     member_cache: str = "all"  # which tills keep member snapshots: "all", "home" or "recent" (member_cache.py)
     member_cache_days: int = 90  # "recent": how long a store keeps a member after their last visit
+
+    @property
+    def excluded_categories(self) -> frozenset[str]:
+        """Categories that earn no points (the earning rules hold them; `earns_no_points` applies them)."""
+        return frozenset(self.earning.excluded_categories)
 
     @property
     def base_tier(self) -> str:
@@ -47,13 +51,13 @@ def program_from_settings(settings: Settings) -> LoyaltyProgram:
         card_scheme=CardNumberScheme(settings.card_prefix),
         # 1 point per currency unit; gold members earn half as much again.
         earning=EarningRules(points_per_unit=1, unit_minor=unit_minor,
-                             tier_multipliers={"silver": Fraction(5, 4), "gold": Fraction(3, 2)}),
+                             tier_multipliers={"silver": Fraction(5, 4), "gold": Fraction(3, 2)},
+                             excluded_categories=frozenset({"tobacco", "gift-cards"})),
         expiry=ExpiryPolicy(months=settings.points_expiry_months),
         # 100 points pay one currency unit; at least 500 points; at most half the basket.
         redemption=RedemptionPolicy(value=PointValue(100, unit_minor), minimum_points=500,
                                     max_share=Fraction(1, 2)),
         tiers=TierRules(tiers=DEFAULT_TIERS, basis=Basis.SPEND, window=timedelta(days=365)),
-        excluded_categories=frozenset({"tobacco", "gift-cards"}),
         member_cache=settings.member_cache,
         member_cache_days=settings.member_cache_days,
     )

@@ -103,6 +103,7 @@ def program_payload(program: LoyaltyProgram, currency: str) -> dict:
         "offline_cap_points": program.offline_cap_points,
         "offline_window_hours": int(program.offline_window.total_seconds() // 3600),
         "offline_max_data_age_hours": int(program.offline_max_data_age.total_seconds() // 3600),
+        "hold_ttl_seconds": int(program.hold_ttl.total_seconds()),
     }
 
 

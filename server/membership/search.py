@@ -13,6 +13,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from loyalty.cards import CardState
 from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.exceptions import LoyaltyError
 from server.exceptions import OneCardError
@@ -100,6 +101,6 @@ def active_cards(session: Session, member_ids: list[uuid.UUID]) -> dict[uuid.UUI
     """The active card numbers of each of these members, in number order."""
     cards: dict[uuid.UUID, list[str]] = {member_id: [] for member_id in member_ids}
     for member_id, number in session.execute(select(Card.member_id, Card.number).where(
-            Card.member_id.in_(member_ids), Card.state == "active").order_by(Card.number)):
+            Card.member_id.in_(member_ids), Card.state == CardState.ACTIVE).order_by(Card.number)):
         cards[member_id].append(number)
     return cards

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loyalty.adjustments import adjust
+from loyalty.cards import CardState
 from loyalty.commands import AdjustPoints, MergeAccounts
 from loyalty.ledger import LedgerState
 from loyalty.merge import merge_accounts
@@ -76,7 +77,7 @@ def apply_adjustment(session: Session, member_id: uuid.UUID, adjustment_id: str,
     lock_member(session, member_id)
     # The client's id is unique per member, not chain-wide: scope it, or two members' adjustments
     # with the same client id would derive the same ledger entry id.
-    entry, _event = adjust(AdjustPoints(account_id=str(member_id), adjustment_id=f"{member_id}/{adjustment_id}",
+    entry = adjust(AdjustPoints(account_id=str(member_id), adjustment_id=f"{member_id}/{adjustment_id}",
                                         points=points, at=now, reason=reason, actor=made_by),
                            program.expiry)
     before = load_ledger(session, member_id)
@@ -176,8 +177,8 @@ def erase_member(session: Session, member: Member, reason: str, now: datetime, a
     member.phone = member.email = None
     member.consents = {}
     member.erased_at = now
-    session.execute(update(Card).where(Card.member_id == member.id, Card.state == "active")
-                    .values(state="blocked", state_changed_at=now))
+    session.execute(update(Card).where(Card.member_id == member.id, Card.state == CardState.ACTIVE)
+                    .values(state=CardState.BLOCKED, state_changed_at=now))
     session.execute(update(Card).where(Card.member_id == member.id).values(chip_uid=None))
     session.flush()
     rewrite_feed(session, person, cards, now)

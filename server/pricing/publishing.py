@@ -15,6 +15,7 @@ from server.models import CouponCode, Product, ProductBarcode, PromotionRecord, 
 from server.sync import record_change
 from store_sync.entities import Entity
 from store_sync.feed import Op
+from store_sync.promotion_definitions import LIVE_STATES
 
 
 def publish_product(session: Session, product: Product, now: datetime) -> None:
@@ -27,7 +28,7 @@ def publish_product(session: Session, product: Product, now: datetime) -> None:
 
 def publish_promotion(session: Session, record: PromotionRecord, now: datetime) -> None:
     """Live (active or scheduled) promotions go to every till with their codes; others are withdrawn."""
-    if record.state not in ("scheduled", "active"):
+    if record.state not in LIVE_STATES:
         record_change(session, entity_type=Entity.PROMOTION, entity_id=str(record.id), op=Op.DELETE,
                       payload=None, now=now)
         return

@@ -6,7 +6,6 @@ coupon counts, spendable points) and handed over as plain data; the engine decid
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,8 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from loyalty.earning import SaleLine, compute_earning
-from loyalty.exceptions import CardNotUsable
+from loyalty.cards import require_usable_card
+from loyalty.earning import SaleLine, compute_earning, earns_no_points
+from loyalty.redemption import max_redeemable
 from promotions import (
     BasketLine,
     Catalogue,
@@ -25,7 +25,6 @@ from promotions import (
     PresentedCoupon,
     PricedBasket,
     PricingRequest,
-    RedeemConfig,
     Store,
     price_basket,
     usage_period_start,
@@ -78,17 +77,15 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
     """Price ``request``; ``catalogue`` overrides the live one (previews add a draft to it)."""
     store = find_store(session, request.store)
     products = resolve_lines(session, request.lines)
-    member_row, member = _member(session, request, program, live, store.timezone)
+    member_row, member, available = _member(session, request, program, live, store.timezone)
     pricing = PricingRequest(
-        lines=tuple(_basket_line(line_id, product, line) for (line_id, product), line
+        lines=tuple(_basket_line(line_id, product, line, program) for (line_id, product), line
                     in zip(products.items(), request.lines, strict=True)),
         store=Store(store.code, store.timezone), at=request.at, member=member,
         coupons=_coupons(session, request, member_row),
-        points_to_redeem=request.points_to_redeem,
-        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor),
-        redeem=RedeemConfig(program.redemption.value.step_points, program.redemption.value.step_minor))
+        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor))
     priced = price_basket(pricing, catalogue or live.catalogue)
-    redeemable = _redeemable(priced, program) if member else (0, 0)
+    redeemable = _redeemable(request.points_to_redeem, available, priced.total, program) if member else (0, 0)
     base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
     return Quote(request, priced, products, member_row, base, redeemable)
 
@@ -118,25 +115,25 @@ def resolve_lines(session: Session, lines: tuple[dict, ...]) -> dict[str, Produc
     return found
 
 
-def _basket_line(line_id: str, product: Product, line: dict) -> BasketLine:
+def _basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram) -> BasketLine:
     """The engine's line; a price the item's own barcode carried (a re-priced sale's) replaces the shelf price."""
     unit = line["unit_price_minor"] if line.get("unit_price_minor") is not None else product.base_price_minor
     return BasketLine(line_id, product.sku, unit, qty=line.get("qty") or 1,
                       qty_milli=line.get("qty_milli"), category=product.category,
-                      excluded_from_points=product.excluded_from_points)
+                      excluded_from_points=earns_no_points(product.category, product.excluded_from_points,
+                                                           program.earning))
 
 
 def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
-            timezone: str) -> tuple[MemberRow | None, Member | None]:
+            timezone: str) -> tuple[MemberRow | None, Member | None, int]:
     if not request.card_number:
-        return None, None
+        return None, None, 0
     card = get_card(session, program, request.card_number)
-    if card.state != "active":
-        raise CardNotUsable(card.number, card.state)
+    require_usable_card(card.number, card.state)
     row = session.get(MemberRow, card.member_id)
     balance = account_summary(session, row, program, request.at).available
     uses = usage_counts(session, row.id, live.limited, request.at, timezone)
-    return row, Member(str(row.id), row.tier, segments_of(session, row.id), uses, balance)
+    return row, Member(str(row.id), row.tier, segments_of(session, row.id), uses), balance
 
 
 def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, timezone: str,
@@ -158,14 +155,10 @@ def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, 
     return counts
 
 
-def _redeemable(priced: PricedBasket, program: LoyaltyProgram) -> tuple[int, int]:
-    """The engine's whole blocks, within the chain's rules: at most a share of the basket, a minimum."""
-    policy = program.redemption
-    cap = policy.value.points_for(math.floor(priced.total * policy.max_share))
-    points = min(priced.redeemable_points, cap)
-    if points < policy.minimum_points:
-        return 0, 0
-    return points, policy.value.value_minor(points)
+def _redeemable(wanted: int, available: int, total: int, program: LoyaltyProgram) -> tuple[int, int]:
+    """Points (and their value) that may pay: by loyalty's one cap, within what was asked and is available."""
+    points = max_redeemable(min(wanted, max(available, 0)), total, program.redemption)
+    return points, program.redemption.value.value_minor(points)
 
 
 def _base_points(priced: PricedBasket, products: dict[str, Product], member: MemberRow | None,
@@ -175,7 +168,6 @@ def _base_points(priced: PricedBasket, products: dict[str, Product], member: Mem
         return 0
     lines = [SaleLine(line_id=ln.line_id, paid_minor=ln.total, qty=ln.qty,
                       category=products[ln.line_id].category,
-                      excluded=products[ln.line_id].excluded_from_points
-                      or products[ln.line_id].category in program.excluded_categories)
+                      excluded=products[ln.line_id].excluded_from_points)
              for ln in priced.lines]
     return compute_earning(lines, program.earning, tier=member.tier, points_tender_minor=points_tender_minor).points

@@ -10,11 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.rfm import Activity, rfm_scores
+from loyalty.transactions import TransactionKind
 from server.exceptions import Conflict, NotFound
 from server.membership.ledger import lock_member
 from server.membership.program import LoyaltyProgram
@@ -22,7 +24,13 @@ from server.membership.publishing import publish_member
 from server.models import Member, PostedTransaction, Product, Segment, SegmentMember
 from server.pricing.references import check_references, segment_rule_references
 
-RULE, LIST = "rule", "list"
+
+class SegmentKind(StrEnum):
+    RULE = "rule"  # members chosen by a rule, refreshed by a job
+    LIST = "list"  # members named one by one
+
+
+RULE, LIST = SegmentKind.RULE, SegmentKind.LIST
 
 
 def members_in_good_standing():
@@ -110,7 +118,7 @@ def _rfm_bucket(session: Session, rfm: dict, now: datetime) -> list[uuid.UUID]:
     activity = {mid: Activity(rfm["days"], 0, 0) for mid in session.scalars(members_in_good_standing())}
     rows = session.execute(select(PostedTransaction.member_id, func.max(PostedTransaction.at),
                                   func.count(PostedTransaction.id), func.sum(PostedTransaction.total_minor))
-                           .where(PostedTransaction.at >= since, PostedTransaction.kind == "sale",
+                           .where(PostedTransaction.at >= since, PostedTransaction.kind == TransactionKind.SALE,
                                   PostedTransaction.member_id.is_not(None))
                            .group_by(PostedTransaction.member_id))
     for member_id, last, purchases, spend in rows:
@@ -141,7 +149,7 @@ def _buyers_of(session: Session, bought: dict, now: datetime) -> list[uuid.UUID]
     category, since = bought["category"], now - timedelta(days=bought["days"])
     skus = set(session.scalars(select(Product.sku).where(Product.category == category)))
     rows = session.execute(select(PostedTransaction.member_id, PostedTransaction.body).where(
-        PostedTransaction.kind == "sale", PostedTransaction.at >= since,
+        PostedTransaction.kind == TransactionKind.SALE, PostedTransaction.at >= since,
         PostedTransaction.member_id.is_not(None))).yield_per(1000)
     # A sale kept without its lines (the demo's history before it kept them) bought nothing we can see.
     return list({mid for mid, body in rows

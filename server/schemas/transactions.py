@@ -2,6 +2,7 @@
 
 import marshmallow as ma
 
+from loyalty.transactions import TransactionKind
 from server.schemas.common import (
     INT32_MAX,
     MAX_LINES,
@@ -81,9 +82,9 @@ class TransactionSchema(StrictSchema):
 
     @ma.validates_schema
     def _shape(self, data, **_kwargs):
-        if data["kind"] in ("return", "void") and not data.get("original_id"):
+        if data["kind"] in (TransactionKind.RETURN, TransactionKind.VOID) and not data.get("original_id"):
             raise ma.ValidationError("returns and voids name the sale they undo", "original_id")
-        if data["kind"] == "sale" and not data["lines"]:
+        if data["kind"] == TransactionKind.SALE and not data["lines"]:
             raise ma.ValidationError("a sale has at least one line", "lines")
         if len({line["line_id"] for line in data["lines"]}) != len(data["lines"]):
             raise ma.ValidationError("line ids must be unique", "lines")

@@ -19,7 +19,7 @@ PROGRAM = {
     "tier_multipliers": {"silver": "5/4", "gold": "3/2"}, "excluded_categories": ["tobacco", "gift-cards"],
     "expiry_months": 12, "redeem_step_points": 100, "redeem_step_minor": 100, "redeem_minimum_points": 500,
     "redeem_max_share": "1/2", "offline_cap_points": 2000, "offline_window_hours": 24,
-    "offline_max_data_age_hours": 12,
+    "offline_max_data_age_hours": 12, "hold_ttl_seconds": 900,
 }
 
 BREAD = {"sku": "BREAD", "name": "Sourdough bread", "category": "bakery", "base_price_minor": 249,

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from devices.events import BarcodeScanned, CodeKind, ScannerLost, ScannerRestored, ScanRejected
+from devices.events import BarcodeScanned, ScannerLost, ScannerRestored, ScanRejected
 from devices.framing import FramingRules
 from devices.scanner import SerialScanner
 from devices.simulators.scanner_sim import PtyPair, ScannerSimulator
+from kernel.barcodes import CodeKind
 from tests.devices_support.recorder import EventRecorder
 
 

@@ -61,6 +61,24 @@ def test_replacing_a_lost_card_keeps_the_balance_and_retires_the_old_number(clie
     assert again.status_code == 409
 
 
+def test_blocking_and_replacing_a_card_are_audited_from_the_domains_events(client, desk, enrol, services):
+    from sqlalchemy import select
+
+    from server.models import AuditRecord
+
+    member_id, old = enrol()
+    client.post(f"/api/v1/cards/{old}/state", json={"state": "blocked", "reason": "suspected fraud"}, headers=desk)
+    new = client.post(f"/api/v1/cards/{old}/replace", json={"reason": "cleared, new card"}, headers=desk).json
+    with services.db.session() as session:
+        records = session.scalars(select(AuditRecord).where(AuditRecord.action.in_(["card.blocked", "card.replaced"]))
+                                  .order_by(AuditRecord.at, AuditRecord.action)).all()
+        seen = [(r.action, r.target, r.reason, r.details) for r in records]
+    assert seen == [
+        ("card.blocked", old, "suspected fraud", {"from_state": "active", "member_id": member_id}),
+        ("card.replaced", old, "cleared, new card", {"new_number": new["number"], "member_id": member_id}),
+    ]
+
+
 def test_a_cashier_may_enrol_but_not_adjust_points(client, services, enrol):
     from tests.support.factories import login, make_staff
 

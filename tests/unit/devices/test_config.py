@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from devices.config import DeviceConfig
-from devices.events import CodeKind
 from devices.exceptions import ConfigError
+from kernel.barcodes import CodeKind
 
 
 def test_a_full_config_is_parsed():

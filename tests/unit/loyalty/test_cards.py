@@ -1,23 +1,12 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from stdnum import ean
 
-from loyalty.cards import CardNumberScheme, CodeKind, gs1_check_digit, is_valid_gtin
-from loyalty.exceptions import InvalidCardNumber, InvalidValue
+from kernel.barcodes import BarcodeRules, CodeKind, classify
+from loyalty.cards import CardNumberScheme, CardState, card_is_usable, require_usable_card
+from loyalty.exceptions import CardNotUsable, InvalidCardNumber, InvalidValue
 
 SCHEME = CardNumberScheme("27")
-
-
-def test_the_gs1_check_digit_of_the_wikipedia_example_is_1():
-    assert gs1_check_digit("400638133393") == "1"
-    assert is_valid_gtin("4006381333931")
-    assert not is_valid_gtin("4006381333932")
-
-
-@pytest.mark.parametrize("code", ["036000291452", "96385074", "98412345678908", "9780306406157"])
-def test_other_gtin_lengths_validate(code):
-    assert is_valid_gtin(code)
 
 
 def test_serial_1234567890_becomes_card_2712345678902():
@@ -54,30 +43,11 @@ def test_a_serial_too_large_for_the_range_is_refused():
         CardNumberScheme("40")
 
 
-@pytest.mark.parametrize(
-    ("code", "kind"),
-    [
-        ("2712345678902", CodeKind.MEMBER_CARD),
-        ("4006381333931", CodeKind.PRODUCT),
-        ("036000291452", CodeKind.PRODUCT),
-        ("2812345012345", CodeKind.IN_STORE),  # a weighed item: price in the code
-        ("0212345678909", CodeKind.IN_STORE),
-        ("2712345678904", CodeKind.INVALID),
-        ("hello", CodeKind.INVALID),
-    ],
-)
-def test_a_scanner_tells_a_member_card_from_an_in_store_code_and_a_product(code, kind):
-    assert SCHEME.classify(code) is kind
-
-
-def test_another_chain_prefix_makes_our_numbers_in_store_codes():
-    assert CardNumberScheme("29").classify("2712345678902") is CodeKind.IN_STORE
-
-
 @given(st.integers(min_value=0, max_value=10**10 - 1))
 def test_every_generated_card_number_validates_and_gives_back_its_serial(serial):
     number = SCHEME.number_for(serial)
-    assert SCHEME.classify(number) is CodeKind.MEMBER_CARD
+    assert SCHEME.validate(number) == number
+    assert classify(number, BarcodeRules(member_prefixes=(SCHEME.prefix,))).kind is CodeKind.MEMBER_CARD
     assert SCHEME.serial_of(number) == serial
 
 
@@ -90,6 +60,19 @@ def test_any_single_digit_error_is_caught(serial, position, delta):
         SCHEME.validate(typo)
 
 
-@given(st.text(alphabet="0123456789", min_size=7, max_size=13))
-def test_our_check_digit_agrees_with_python_stdnum(body):
-    assert gs1_check_digit(body) == ean.calc_check_digit(body)
+def test_only_an_active_card_is_usable():
+    assert card_is_usable(CardState.ACTIVE)
+    assert [state for state in CardState if not card_is_usable(state)] == ["blocked", "lost", "replaced"]
+
+
+def test_a_stored_state_string_is_judged_like_its_enum_and_an_unknown_one_is_not_usable():
+    assert card_is_usable("active")
+    assert not card_is_usable("blocked")
+    assert not card_is_usable("suspended")
+
+
+def test_requiring_a_usable_card_names_the_card_and_its_state():
+    require_usable_card("2712345678902", "active")
+    with pytest.raises(CardNotUsable) as refused:
+        require_usable_card("2712345678902", CardState.LOST)
+    assert (refused.value.number, refused.value.state) == ("2712345678902", "lost")

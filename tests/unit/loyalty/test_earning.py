@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty.earning import Bonus, EarningRules, Rounding, SaleLine, compute_earning, earn_entries
+from loyalty.earning import Bonus, EarningRules, Rounding, SaleLine, compute_earning, earn_entries, earns_no_points
 from loyalty.entries import EntryKind
 from loyalty.exceptions import InvalidValue
 from loyalty.ledger import Ledger
@@ -124,3 +124,20 @@ def test_per_transaction_rounding_loses_less_than_one_point_and_lines_add_up(lin
     assert per_line.points <= earning.points < per_line.points + len(lines)
     for line in lines:
         assert abs(earning.line_points[line.line_id] - per_line.line_points[line.line_id]) <= 1
+
+
+CHAIN = EarningRules(excluded_categories={"tobacco", "gift-cards"})
+
+
+def test_a_flagged_product_or_an_excluded_category_earns_no_points_and_other_goods_do():
+    assert earns_no_points("tobacco", False, CHAIN)
+    assert earns_no_points("wine", True, CHAIN)
+    assert not earns_no_points("wine", False, CHAIN)
+    assert not earns_no_points("", False, CHAIN)
+
+
+def test_an_unflagged_line_in_an_excluded_category_earns_nothing():
+    # 10.00 of cigarettes the till did not flag, 5.00 of bread: 5 points, not 15
+    lines = [SaleLine("cigarettes", 1000, category="tobacco"), SaleLine("bread", 500, category="bakery")]
+    earning = compute_earning(lines, CHAIN)
+    assert (earning.points, earning.line_points["cigarettes"], earning.eligible_minor) == (5, 0, 500)

@@ -15,7 +15,7 @@ from loyalty.exceptions import (
 )
 from loyalty.ledger import Ledger
 from loyalty.money import PointValue
-from loyalty.redemption import RedemptionPolicy, max_redeemable, plan_redemption, redeem
+from loyalty.redemption import RedemptionPolicy, cap_minor, max_redeemable, plan_redemption, redeem
 
 from .helpers import earned, utc
 
@@ -65,9 +65,8 @@ def test_a_share_above_the_whole_basket_is_not_a_policy():
 def test_redeeming_online_writes_a_redeem_entry_against_the_live_balance():
     ledger = Ledger("member-ann").apply([earned("member-ann", "T-1", 800, utc(2024, 1, 10))])
     command = RedeemPoints("member-ann", "T-2", 600, basket_minor=2000, at=utc(2024, 2, 1))
-    entry, event = redeem(command, ledger.state, POLICY)
+    entry = redeem(command, ledger.state, POLICY)
     assert (entry.kind, entry.points, entry.offline) == (EntryKind.REDEEM, -600, False)
-    assert event.value_minor == 600
     assert ledger.apply([entry]).state.balance == 200
     with pytest.raises(InsufficientPoints):
         redeem(RedeemPoints("member-ann", "T-3", 900, 2000, utc(2024, 2, 1)), ledger.state, POLICY)
@@ -76,7 +75,7 @@ def test_redeeming_online_writes_a_redeem_entry_against_the_live_balance():
 def test_redeeming_offline_is_limited_by_the_offline_allowance_not_the_live_balance():
     empty = Ledger("member-ann").state
     command = RedeemPoints("member-ann", "T-4", 600, 2000, utc(2024, 2, 1), offline=True)
-    entry, _ = redeem(command, empty, POLICY, offline_available=1000)
+    entry = redeem(command, empty, POLICY, offline_available=1000)
     assert entry.offline
     with pytest.raises(InsufficientPoints):
         redeem(command, empty, POLICY, offline_available=500)
@@ -92,3 +91,20 @@ def test_the_most_redeemable_is_always_a_valid_redemption_worth_at_most_half_the
         assert plan.value_minor * 2 <= basket
         assert plan.value_minor == points  # 100 points = 100 cents, exactly
         assert points <= available
+
+
+def test_points_may_pay_at_most_half_of_a_basket_floored_to_the_cent():
+    assert cap_minor(2345, POLICY) == 1172
+    assert cap_minor(2345, RedemptionPolicy(max_share=Fraction(1, 3))) == 781
+
+
+@given(st.integers(0, 100_000), st.integers(0, 100_000))
+def test_what_max_redeemable_offers_is_always_a_redemption_plan_accepts(available, basket):
+    # The cap has one home: the most it offers passes the check, one step more never does.
+    best = max_redeemable(available, basket, POLICY)
+    if best:
+        assert plan_redemption(best, available, basket, POLICY).value_minor <= cap_minor(basket, POLICY)
+    bigger = best + POLICY.value.step_points if best else POLICY.minimum_points
+    if bigger <= available:
+        with pytest.raises((RedemptionAboveMaximum, RedemptionBelowMinimum)):
+            plan_redemption(bigger, available, basket, POLICY)

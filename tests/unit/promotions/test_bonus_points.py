@@ -67,10 +67,3 @@ def test_points_follow_the_earn_config_passed_in():
     tenfold = EarnConfig(points_per_unit=10, minor_per_unit=100)
     assert price([line("a", 999)], [], member=member(), earn=yen).base_points == 9
     assert price([line("a", 999)], [], member=member(), earn=tenfold).base_points == 99
-
-
-def test_points_redeemable_are_whole_blocks_within_balance_and_total():
-    result = price([line("a", 350)], [], member=member(points_balance=1000), points_to_redeem=900)
-    assert (result.redeemable_points, result.redeemable_value) == (300, 300)
-    result = price([line("a", 5000)], [], member=member(points_balance=250), points_to_redeem=900)
-    assert (result.redeemable_points, result.redeemable_value) == (200, 200)

@@ -25,7 +25,7 @@ from promotions.rules import (
 SKUS = ("a", "b", "c", "d")
 CATEGORY = {"a": "x", "b": "x", "c": "y", "d": "y"}
 AT = datetime(2025, 3, 4, 11, tzinfo=UTC)
-MEMBER = Member("m-1", tier="gold", points_balance=10_000)
+MEMBER = Member("m-1", tier="gold")
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scopes = st.one_of(

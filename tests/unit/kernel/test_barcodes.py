@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum import ean
 
-from devices.barcodes import (
+from kernel.barcodes import (
     BarcodeRules,
+    CodeKind,
     VariableMeasureLayout,
     classify,
     gs1_check_digit,
     is_valid_gtin,
 )
-from devices.events import CodeKind
 
 VECTORS = [
     ("4006381333931", True),  # Wikipedia "International Article Number"
@@ -80,3 +82,24 @@ def test_a_wrong_check_digit_is_invalid_with_the_expected_digit_as_reason():
 def test_a_layout_that_does_not_cover_13_digits_is_refused():
     with pytest.raises(ValueError, match="covers 12 digits"):
         VariableMeasureLayout("2", CodeKind.WEIGHT_ITEM, 5, 5)
+
+
+def test_the_gs1_check_digit_of_the_wikipedia_example_is_1():
+    assert gs1_check_digit("400638133393") == "1"
+    assert is_valid_gtin("4006381333931")
+    assert not is_valid_gtin("4006381333932")
+
+
+@pytest.mark.parametrize("code", ["036000291452", "96385074", "98412345678908", "9780306406157"])
+def test_other_gtin_lengths_validate(code):
+    assert is_valid_gtin(code)
+
+
+@given(st.text(alphabet="0123456789", min_size=7, max_size=13))
+def test_our_check_digit_agrees_with_python_stdnum(body):
+    assert gs1_check_digit(body) == ean.calc_check_digit(body)
+
+
+def test_a_check_digit_is_computed_over_digits_only():
+    with pytest.raises(ValueError, match="over digits"):
+        gs1_check_digit("12a4")

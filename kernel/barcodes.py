@@ -1,4 +1,8 @@
-"""Symbology checks and classification of scanned codes.
+"""What a scanned code is: GS1 check digits and the classification of codes at the till.
+
+The one home of these rules: the scanner adapter (`devices`) classifies each code it reads, the
+till's checkout classifies a code typed or posted to it, and the loyalty domain makes and checks
+member card numbers with the same check digit.
 
 GS1 check digits (EAN-13, EAN-8, UPC-A, GTIN-14) use the mod-10 rule with weights 3 and 1
 counted from the right. Restricted circulation numbers (prefixes 20-29) are defined by the
@@ -9,8 +13,17 @@ prefixes are configuration, not constants.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from devices.events import CodeKind
+
+class CodeKind(StrEnum):
+    """What a scanned code means at the till."""
+
+    ITEM = "item"
+    MEMBER_CARD = "member_card"
+    WEIGHT_ITEM = "weight_item"
+    PRICE_ITEM = "price_item"
+    OTHER = "other"
 
 EAN13 = "EAN-13"
 EAN8 = "EAN-8"
@@ -22,7 +35,17 @@ _GTIN_LENGTHS = {8: EAN8, 12: UPCA, 13: EAN13, 14: GTIN14}
 
 
 def gs1_check_digit(body: str) -> str:
-    """Return the GS1 mod-10 check digit for ``body`` (all digits but the last)."""
+    """Return the GS1 mod-10 check digit for ``body`` (all digits but the last).
+
+    Raises:
+        ValueError: ``body`` is not all ASCII digits.
+
+    Example:
+        >>> gs1_check_digit("400638133393")
+        '1'
+    """
+    if not (body.isascii() and body.isdigit()):
+        raise ValueError(f"a GS1 check digit is computed over digits, not {body!r}")
     total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
     return str(-total % 10)
 
