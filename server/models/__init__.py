@@ -2,6 +2,7 @@
 
 from server.models.adjustments import AdjustmentRequest
 from server.models.audit import AuditRecord
+from server.models.balances import MemberBalance
 from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
 from server.models.jobs import JobWatermark
@@ -39,6 +40,7 @@ __all__ = [
     "LedgerEntry",
     "LoginFailure",
     "Member",
+    "MemberBalance",
     "PostedTransaction",
     "Product",
     "ProductBarcode",

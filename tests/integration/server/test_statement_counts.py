@@ -18,7 +18,7 @@ from tests.support.tills import Till, line
 pytestmark = pytest.mark.postgres
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-CEILINGS = {"poll at head": 0, "card look-up": 4, "sale": 17, "quote": 9}
+CEILINGS = {"poll at head": 0, "card look-up": 4, "sale": 21, "quote": 9}
 
 
 @pytest.fixture
