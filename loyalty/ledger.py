@@ -136,6 +136,50 @@ def unique_entries(entries: Iterable[Entry]) -> dict[UUID, Entry]:
     return by_id
 
 
+def resume(state: LedgerState, entries: Iterable[Entry]) -> LedgerState:
+    """Continue a replay: the state after ``entries``, which all replay after those ``state`` came from.
+
+    The same rules as `replay`, starting from the lots, debt and shortfall already reached, so
+    ``resume(replay(a, old), new) == replay(a, old + new)`` (up to exhausted lots, which ``state``
+    may leave out) whenever every new entry's `replay_key` is greater than every old one's. The
+    caller checks that order (an entry arriving late, with an earlier time, needs a full replay).
+
+    Raises:
+        ConflictingEntry: two entries share an id but differ.
+        ForeignEntry: an entry belongs to another account.
+    """
+    unique = unique_entries(entries)
+    book = _Book()
+    book.lots = {lot.lot_id: lot for lot in state.lots}
+    book.debt, book.shortfall = state.debt, state.lot_shortfall
+    for entry in sorted(unique.values(), key=replay_key):
+        if entry.account_id != state.account_id:
+            raise ForeignEntry(entry.id, entry.account_id, state.account_id)
+        if entry.is_credit:
+            book.credit(entry)
+        else:
+            book.debit(entry)
+    return LedgerState(
+        account_id=state.account_id,
+        balance=state.balance + sum(entry.points for entry in unique.values()),
+        debt=book.debt,
+        lots=tuple(sorted(book.lots.values(), key=fifo_key)),
+        lot_shortfall=book.shortfall,
+    )
+
+
+def refuse_new_debt(before: LedgerState, after: LedgerState, new: Iterable[Entry]) -> None:
+    """Online, entries may not put an account (further) into debt.
+
+    Raises:
+        InsufficientPoints: ``after`` owes more than ``before``.
+    """
+    if after.debt > before.debt:
+        new = list(new)
+        requested = -sum(e.points for e in new if not e.is_credit)
+        raise InsufficientPoints(available=before.available(min(e.at for e in new)), requested=requested)
+
+
 def replay(account_id: str, entries: Iterable[Entry]) -> LedgerState:
     """Compute an account's state from a set of entries (duplicates allowed, order irrelevant).
 
@@ -213,10 +257,8 @@ class Ledger:
         if not new:
             return self
         ledger = Ledger(self.account_id, (*self.entries, *new))
-        if ledger.state.debt > self.state.debt and not allow_debt:
-            requested = -sum(e.points for e in new if not e.is_credit)
-            first = min(e.at for e in new)
-            raise InsufficientPoints(available=self.state.available(first), requested=requested)
+        if not allow_debt:
+            refuse_new_debt(self.state, ledger.state, new)
         return ledger
 
     def summary(self, at: datetime, unapplied: Iterable[Entry] = ()) -> Balance:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import select as io_select
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 DEFAULT_POOL_SIZE = 10
 DEFAULT_MAX_OVERFLOW = 10
+# Connections older than this are replaced at checkout: a firewall or proxy may drop an idle
+# connection silently, which the liveness check below cannot see.
+POOL_RECYCLE_SECONDS = 1800
 
 
 def make_engine(database_url: str, pool_size: int = DEFAULT_POOL_SIZE,
@@ -29,7 +36,55 @@ def make_engine(database_url: str, pool_size: int = DEFAULT_POOL_SIZE,
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    engine = create_engine(database_url, pool_size=pool_size, max_overflow=max_overflow,
+                           pool_recycle=POOL_RECYCLE_SECONDS)
+    event.listen(engine, "checkout", _drop_closed_by_server)
+    return engine
+
+
+def _drop_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """Refuse a pooled connection the server has closed (a restart, pg_terminate_backend).
+
+    Instead of a round trip per checkout (``pool_pre_ping``), look at the socket: an idle
+    connection has nothing to read, while a closed one has the server's goodbye (or EOF) waiting.
+    Raising DisconnectionError makes the pool throw the connection away and check out another.
+    """
+    try:
+        readable, _, _ = io_select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):  # the socket is already gone
+        raise DisconnectionError("the connection's socket is closed") from None
+    if readable:
+        raise DisconnectionError("the database closed this pooled connection")
+
+
+_COMMIT_HOOKS: weakref.WeakKeyDictionary[Engine, dict[str, list[Callable[[], None]]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def on_commit(engine: Engine, signal: str, callback: Callable[[], None]) -> None:
+    """Call ``callback`` after each commit of a session on ``engine`` that raised ``signal``."""
+    _COMMIT_HOOKS.setdefault(engine, {}).setdefault(signal, []).append(callback)
+
+
+def signal_on_commit(session: Session, signal: str) -> None:
+    """Mark the session's transaction: once it commits, the ``on_commit`` callbacks for ``signal`` run.
+
+    A transaction that rolls back may leave the mark for the session's next commit: callbacks
+    must be harmless when nothing happened (they say "look again", never "this happened").
+    """
+    session.info.setdefault("onecard_signals", set()).add(signal)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_commit_hooks(session: Session) -> None:
+    signals = session.info.pop("onecard_signals", None)
+    hooks = _COMMIT_HOOKS.get(session.bind) if signals and isinstance(session.bind, Engine) else None
+    for signal in signals or ():
+        for callback in (hooks or {}).get(signal, ()):
+            try:
+                callback()
+            except Exception:  # the commit stands; a missed signal only delays (see signal_on_commit)
+                log.exception("after-commit callback for %r failed", signal)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -6,12 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from server.auth.replay import DatabaseNonces, RedisNonces, ReplayGuard
+from server.auth.terminal_auth import (
+    TERMINALS_CHANGED,
+    MemoryGeneration,
+    RedisGeneration,
+    TerminalDirectory,
+)
 from server.auth.tokens import TokenService
 from server.clock import utcnow
-from server.db import DEFAULT_POOL_SIZE, Database
+from server.db import DEFAULT_POOL_SIZE, Database, on_commit
 from server.jobs import Jobs
 from server.membership.program import LoyaltyProgram, program_from_settings
 from server.settings import Settings
+from server.shared import namespace, redis_client
+from server.sync.positions import PositionBuffer
+from server.sync.recorder import FEED_CHANGED
+from server.sync.watermarks import MemoryWatermarks, RedisWatermarks, Watermarks
 
 
 @dataclass
@@ -21,6 +32,10 @@ class Services:
     jobs: Jobs
     tokens: TokenService
     program: LoyaltyProgram
+    terminals: TerminalDirectory
+    nonces: ReplayGuard
+    watermarks: Watermarks
+    positions: PositionBuffer
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
@@ -28,6 +43,13 @@ class Services:
               threads: int = DEFAULT_POOL_SIZE) -> Services:
         """Wire the services for a process serving ``threads`` requests or jobs at a time."""
         db = Database(settings.database_url, *settings.database_pool(threads))
+        redis = redis_client(settings.redis_url) if settings.redis_url else None
+        prefix = namespace(settings.queue_name, settings.database_url)
+        generation = RedisGeneration(redis, prefix) if redis else MemoryGeneration()
+        terminals = TerminalDirectory(db.sessions, generation)
+        on_commit(db.engine, TERMINALS_CHANGED, generation.bump)
+        watermarks = RedisWatermarks(redis, prefix) if redis else MemoryWatermarks()
+        on_commit(db.engine, FEED_CHANGED, watermarks.signal)
         return cls(
             settings=settings,
             db=db,
@@ -35,6 +57,11 @@ class Services:
             tokens=TokenService(settings.secret_key, settings.token_ttl_seconds,
                                 clock=lambda: clock().timestamp()),
             program=program_from_settings(settings),
+            terminals=terminals,
+            watermarks=watermarks,
+            positions=PositionBuffer(db.sessions),
+            nonces=(RedisNonces(redis, prefix, settings.signature_window_seconds) if redis
+                    else DatabaseNonces(db.sessions)),
             clock=clock,
         )
 

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.audit import Actor, write_audit
+from server.auth.terminal_auth import TERMINALS_CHANGED
+from server.db import signal_on_commit
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.membership.publishing import publish_store
 from server.models import Store, Terminal
@@ -85,14 +87,16 @@ def revoke_terminal(session: Session, store: Store, code: str, now: datetime, ac
                     reason: str | None = None) -> Terminal:
     """Refuse every request signed with this terminal's credential from now on; the caller commits.
 
-    Signature checks read the terminal on every request, so the next request is already refused
-    (401, reason ``revoked``). The row stays: sales and audit records still name the terminal.
+    Once the caller commits, the workers' terminal caches are dropped (see
+    server.auth.terminal_auth), so the next request is already refused (401, reason ``revoked``).
+    The row stays: sales and audit records still name the terminal.
     """
     terminal = get_terminal(session, store, code)
     if not terminal.active:
         raise Conflict(f"terminal {code!r} of store {store.code!r} was already revoked at "
                        f"{terminal.revoked_at.isoformat() if terminal.revoked_at else 'an unknown time'}")
     terminal.active, terminal.revoked_at = False, now
+    signal_on_commit(session, TERMINALS_CHANGED)
     write_audit(session, at=now, actor=actor, action="terminal.revoked", target=f"{store.code}/{code}",
                 reason=reason, details={"key_id": terminal.key_id})
     return terminal

@@ -37,6 +37,7 @@ class HttpServerLink:
         self.session = terminal_session(credential, self.base_url)
         self.lookup_timeout = lookup_timeout
         self.sync_timeout = sync_timeout
+        self._idle_page: tuple[str, str, ChangesPage] | None = None  # (target, ETag, page) of the last empty page
 
     def health(self) -> bool:
         try:
@@ -64,9 +65,17 @@ class HttpServerLink:
         _ok(self._call("POST", f"/api/v1/holds/{hold_id}/release", timeout=self.lookup_timeout))
 
     def changes(self, cursor: int, limit: int) -> ChangesPage:
-        response = self._call("GET", f"/api/v1/sync/changes?cursor={cursor}&limit={limit}",
-                              timeout=self.sync_timeout)
-        return ChangesPageSchema().load(_ok(response))
+        """A page of changes; asked again with the last empty page's ETag, a 304 reuses that page."""
+        target = f"/api/v1/sync/changes?cursor={cursor}&limit={limit}"
+        idle = self._idle_page if self._idle_page and self._idle_page[0] == target else None
+        headers = {"If-None-Match": idle[1]} if idle else {}
+        response = self._call("GET", target, timeout=self.sync_timeout, headers=headers)
+        if response.status_code == 304 and idle:
+            return idle[2]
+        page = ChangesPageSchema().load(_ok(response))
+        etag = response.headers.get("ETag")
+        self._idle_page = (target, etag, page) if etag and not page.items else None
+        return page
 
     def snapshot(self, page: str | None, limit: int) -> SnapshotPage:
         query = f"limit={limit}" + (f"&page={requests.utils.quote(page)}" if page else "")
@@ -96,9 +105,10 @@ class HttpServerLink:
                        {"store": store, "terminal": terminal, "agent_version": agent_version},
                        timeout=self.lookup_timeout))
 
-    def _call(self, method: str, path: str, body: dict | None = None, *, timeout: float) -> requests.Response:
+    def _call(self, method: str, path: str, body: dict | None = None, *, timeout: float,
+              headers: dict[str, str] | None = None) -> requests.Response:
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if body is not None else {}
+        headers = {**(headers or {}), **({"Content-Type": "application/json"} if body is not None else {})}
         try:
             response = self.session.request(method, self.base_url + path, data=data, headers=headers,
                                             timeout=timeout)

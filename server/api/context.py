@@ -98,7 +98,7 @@ def terminal_required(view: Callable) -> Callable:
         svc = services()
         try:
             g.terminal = authenticate_terminal(
-                svc.db.sessions, request.headers, request.method,
+                svc.terminals, svc.nonces, request.headers, request.method,
                 path_with_query(request.environ), request.get_data(cache=True), svc.clock(),
                 svc.settings.signature_window_seconds)
         except TerminalAuthError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask import make_response, request
 
 from server.api.blueprint import Blueprint
 from server.api.context import (
@@ -13,9 +13,10 @@ from server.api.context import (
     services,
     terminal_required,
 )
-from server.models import Store
 from server.schemas.sync import ChangesQuerySchema, SnapshotQuerySchema
 from server.sync import read_changes, record_position, record_snapshot, sequence_pending, snapshot
+from server.sync.feed import publish_watermarks
+from store_sync.feed import ChangesPage
 from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync",
@@ -26,20 +27,42 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync",
 @blp.doc(security=TERMINAL_SIGNED)
 @terminal_required
 @blp.arguments(ChangesQuerySchema, location="query")
-@blp.response(200, ChangesPageSchema)
+@blp.response(200, ChangesPageSchema, headers={"ETag": {"description": "Sent with a page without "
+              "changes; send it back in If-None-Match to be answered 304 while that is still so",
+              "schema": {"type": "string"}}})
+@blp.alt_response(304, description="Nothing new since the page whose ETag was sent in If-None-Match")
 def changes(query):
     """Changes after the cursor for this terminal's store, oldest first.
 
     Store the page's next_cursor with the applied changes in one local transaction; ask again at
-    once while has_more is true. A change may arrive twice: apply it idempotently.
+    once while has_more is true. A change may arrive twice: apply it idempotently. A till at the
+    head is answered without database work (see server.sync.watermarks).
     """
+    svc, store, cursor = services(), _own_store(query["store"]), query["cursor"]
+    marks = svc.watermarks.read(store)
+    if not marks.due and marks.store <= cursor <= marks.head:
+        svc.positions.saw(current_terminal().id, cursor, svc.clock())
+        return _idle(ChangesPage(cursor=cursor, items=(), next_cursor=marks.head, has_more=False), store)
     _number_committed_changes()
-    store = _own_store(query["store"])
     session = db_session()
-    page = read_changes(session, store, query["cursor"], query["limit"])
-    record_position(session, current_terminal().id, query["cursor"], services().clock())
+    if marks.due:
+        publish_watermarks(session, svc.watermarks, marks.head)
+    page = read_changes(session, store, cursor, query["limit"])
+    record_position(session, current_terminal().id, cursor, svc.clock())
     session.commit()
+    if not page.items:
+        return _idle(page, store)
     return page
+
+
+def _idle(page: ChangesPage, store: str):
+    etag = f"{store}.{page.cursor}.{page.next_cursor}"
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(ChangesPageSchema().dump(page), 200)
+    response.set_etag(etag)
+    return response
 
 
 @blp.route("/snapshot")
@@ -69,4 +92,4 @@ def _own_store(asked: str | None) -> str:
     if asked is not None:
         ensure_terminal_scope(asked)
         return asked
-    return db_session().scalar(select(Store.code).where(Store.id == current_terminal().store_id))
+    return current_terminal().store_code

@@ -1,29 +1,43 @@
 """Checking a signed terminal request: key, freshness, signature, nonce — in that order.
 
 The nonce is consumed only after the signature verifies, so forged requests cannot burn a real
-terminal's nonces; it is committed in its own transaction, so a request that later fails still
-cannot be replayed.
+terminal's nonces; it is recorded at once (Redis, or its own committed transaction), so a request
+that later fails still cannot be replayed.
+
+Terminals are cached per process (``TerminalDirectory``) for ``CACHE_SECONDS``; revoking one
+raises a generation counter shared by the server's workers (Redis, or shared memory), and every
+worker drops its cache at its next request, so the revoked credential is refused at once.
+A revocation made by a process that shares neither (the CLI on a deployment without Redis)
+takes effect within ``CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import quote
 
+from redis import Redis
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.auth.replay import ReplayGuard
 from server.exceptions import TerminalAuthError
-from server.models import Terminal, TerminalNonce
+from server.models import Store, Terminal
+from server.shared import SlotMemory
 from store_sync.exceptions import SignatureError
 from store_sync.signing import (
     check_freshness,
     read_signed_headers,
     verify_signature,
 )
+
+CACHE_SECONDS = 2.0
+TERMINALS_CHANGED = "terminals-changed"
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,78 @@ class TerminalIdentity:
     store_code: str
 
 
+@dataclass(frozen=True)
+class KnownTerminal:
+    identity: TerminalIdentity
+    public_key: bytes
+    active: bool
+    loaded_at: float
+    generation: int
+
+
+class Generation(Protocol):
+    def current(self) -> int: ...
+
+    def bump(self) -> None: ...
+
+
+class RedisGeneration:
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis, self._key = redis, f"{prefix}:terminals:generation"
+
+    def current(self) -> int:
+        return int(self._redis.get(self._key) or 0)
+
+    def bump(self) -> None:
+        self._redis.incr(self._key)
+
+
+class MemoryGeneration:
+    def __init__(self) -> None:
+        self._memory = SlotMemory(1)
+
+    def current(self) -> int:
+        with self._memory as slots:
+            return slots[0]
+
+    def bump(self) -> None:
+        with self._memory as slots:
+            slots[0] += 1
+
+
+class TerminalDirectory:
+    """Terminals by key id, read from the database at most once per ``CACHE_SECONDS`` per process."""
+
+    def __init__(self, sessions: sessionmaker[Session], generation: Generation,
+                 cache_seconds: float = CACHE_SECONDS) -> None:
+        self._sessions, self.generation, self._ttl = sessions, generation, cache_seconds
+        self._known: dict[str, KnownTerminal] = {}
+        self._lock = threading.Lock()
+
+    def find(self, key_id: str) -> KnownTerminal | None:
+        generation = self.generation.current()
+        known = self._known.get(key_id)
+        if known is not None and known.generation == generation and time.monotonic() - known.loaded_at < self._ttl:
+            return known
+        loaded = self._load(key_id, generation)
+        with self._lock:
+            if loaded is None:
+                self._known.pop(key_id, None)
+            else:
+                self._known[key_id] = loaded
+        return loaded
+
+    def _load(self, key_id: str, generation: int) -> KnownTerminal | None:
+        with self._sessions() as session:
+            row = session.execute(select(Terminal, Store.code).join(Store, Store.id == Terminal.store_id)
+                                  .where(Terminal.key_id == key_id)).first()
+        if row is None:
+            return None
+        terminal, store_code = row
+        identity = TerminalIdentity(terminal.id, terminal.key_id, terminal.code, terminal.store_id, store_code)
+        return KnownTerminal(identity, terminal.public_key, terminal.active, time.monotonic(), generation)
+
+
 def path_with_query(environ: dict) -> str:
     """The request target as the client sent it (still percent-encoded), which is what it signed."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
@@ -47,31 +133,23 @@ def path_with_query(environ: dict) -> str:
     return f"{path}?{query}" if query else path
 
 
-def authenticate_terminal(sessions: sessionmaker[Session], headers, method: str, target: str,
-                          body: bytes, now: datetime, window_seconds: int) -> TerminalIdentity:
+def authenticate_terminal(terminals: TerminalDirectory, nonces: ReplayGuard, headers, method: str,
+                          target: str, body: bytes, now: datetime, window_seconds: int) -> TerminalIdentity:
     """Return the active terminal that signed this request, or raise ``TerminalAuthError``."""
     try:
         signed = read_signed_headers(headers)
     except SignatureError as exc:
         raise TerminalAuthError(exc.reason, exc.detail) from None
-    with sessions() as session:
-        terminal = session.scalar(select(Terminal).where(Terminal.key_id == signed.key_id))
-        if terminal is None:
-            raise TerminalAuthError("unknown-key", "no terminal has this key id")
-        if not terminal.active:
-            raise TerminalAuthError("revoked", "this terminal's credential has been revoked",
-                                    signed.key_id)
-        try:
-            check_freshness(signed.timestamp, int(now.timestamp()), window_seconds)
-            verify_signature(terminal.public_key, signed, method, target, body)
-        except SignatureError as exc:
-            raise TerminalAuthError(exc.reason, exc.detail, signed.key_id) from None
-        identity = TerminalIdentity(terminal.id, terminal.key_id, terminal.code, terminal.store_id,
-                                    terminal.store.code)
-        session.add(TerminalNonce(key_id=signed.key_id, nonce=signed.nonce, seen_at=now))
-        try:
-            session.commit()
-        except IntegrityError:
-            raise TerminalAuthError("replayed", "this request's nonce has been used before",
-                                    signed.key_id) from None
-        return identity
+    terminal = terminals.find(signed.key_id)
+    if terminal is None:
+        raise TerminalAuthError("unknown-key", "no terminal has this key id")
+    if not terminal.active:
+        raise TerminalAuthError("revoked", "this terminal's credential has been revoked", signed.key_id)
+    try:
+        check_freshness(signed.timestamp, int(now.timestamp()), window_seconds)
+        verify_signature(terminal.public_key, signed, method, target, body)
+    except SignatureError as exc:
+        raise TerminalAuthError(exc.reason, exc.detail, signed.key_id) from None
+    if not nonces.first_use(signed.key_id, signed.nonce, now):
+        raise TerminalAuthError("replayed", "this request's nonce has been used before", signed.key_id)
+    return terminal.identity

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
-from server.membership.ledger import held_points, load_ledger
+from server.membership.ledger import held_points, load_kept
 from server.membership.program import LoyaltyProgram
 from server.models import Member
 
@@ -32,7 +32,7 @@ def account_summary(session: Session, member: Member, program: LoyaltyProgram,
 
     Pass the member's ``state`` when the caller has just computed it (posting): no second read.
     """
-    state = state or load_ledger(session, member.id).state
+    state = state or load_kept(session, member.id).state
     held = held_points(session, member.id, now)
     return AccountSummary(
         member_id=str(member.id), tier=member.tier, balance=state.balance,

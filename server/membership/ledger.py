@@ -1,4 +1,8 @@
-"""Persisting the pure ledger: rows <-> `loyalty.entries.Entry`, member locks, posting entries."""
+"""Persisting the pure ledger: rows <-> `loyalty.entries.Entry`, member locks, posting entries.
+
+``post_entries`` keeps the member's balance and open lots (server.membership.balances) in step
+with the entries it adds; callers on hot paths read that (``load_kept``) instead of the ledger.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from loyalty.entries import Entry, EntryKind
-from loyalty.ledger import Ledger
+from loyalty.entries import Entry, EntryKind, replay_key
+from loyalty.exceptions import ConflictingEntry
+from loyalty.ledger import Ledger, refuse_new_debt, resume, unique_entries
 from server.exceptions import NotFound
+from server.membership.balances import KeptLedger, load_kept, store_kept
 from server.models import Hold, LedgerEntry, Member
 
 
@@ -51,25 +57,46 @@ def to_row(entry: Entry, recorded_at: datetime) -> LedgerEntry:
 
 
 def load_ledger(session: Session, member_id: uuid.UUID) -> Ledger:
+    """Every entry of the member (for the ledger page, merges, expiry); hot paths use ``load_kept``."""
     rows = session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == member_id)).all()
     return Ledger(str(member_id), tuple(to_entry(row) for row in rows))
 
 
-def post_entries(session: Session, ledger: Ledger, entries: Iterable[Entry], now: datetime, *,
-                 allow_debt: bool = False) -> Ledger:
-    """Apply ``entries`` to ``ledger`` (the pure rules decide) and add the new ones as rows.
+def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterable[Entry], now: datetime, *,
+                 allow_debt: bool = False) -> KeptLedger:
+    """Add ``entries`` to the member's ledger (the pure rules decide) and keep their state in step.
 
-    Entries whose id the ledger already holds are skipped: a replayed source inserts nothing.
+    ``ledger`` is the member's ledger, in full or as kept, read under ``lock_member``. Entries
+    whose id is already stored are skipped (a replayed source inserts nothing); one stored with
+    a different body is refused (ConflictingEntry). Unless ``allow_debt``, entries that would add
+    debt are refused (InsufficientPoints). Returns the state after them, as kept.
     """
-    entries = list(entries)
-    known = set(ledger.ids)
-    updated = ledger.apply(entries, allow_debt=allow_debt)
-    for entry in entries:
-        if entry.id not in known:
-            session.add(to_row(entry, now))
-            known.add(entry.id)
+    incoming = unique_entries(entries)
+    new = _unstored(session, incoming)
+    kept = ledger if isinstance(ledger, KeptLedger) else KeptLedger.of(ledger)
+    if not new:
+        return kept
+    if kept.follows(new):
+        state = resume(kept.state, new)
+    else:  # a late entry changes history: replay everything once
+        state = load_ledger(session, uuid.UUID(kept.account_id)).apply(new, allow_debt=True).state
+    if not allow_debt:
+        refuse_new_debt(kept.state, state, new)
+    after = KeptLedger(kept.account_id, state, max(filter(None, [kept.last_key, *map(replay_key, new)])))
+    session.add_all(to_row(entry, now) for entry in new)
+    store_kept(session, after)
     session.flush()
-    return updated
+    return after
+
+
+def _unstored(session: Session, incoming: dict[uuid.UUID, Entry]) -> list[Entry]:
+    """The entries not stored yet; an id stored with another body is refused."""
+    stored = session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(list(incoming)))).all() if incoming else []
+    for row in stored:
+        if to_entry(row) != incoming[row.id]:
+            raise ConflictingEntry(row.id)
+    known = {row.id for row in stored}
+    return [entry for entry in incoming.values() if entry.id not in known]
 
 
 def held_points(session: Session, member_id: uuid.UUID, now: datetime,
@@ -80,3 +107,7 @@ def held_points(session: Session, member_id: uuid.UUID, now: datetime,
     if excluding is not None:
         query = query.where(Hold.id != excluding)
     return int(session.scalar(query) or 0)
+
+
+__all__ = ["HELD", "KeptLedger", "held_points", "load_kept", "load_ledger", "lock_member", "post_entries",
+           "to_entry", "to_row"]

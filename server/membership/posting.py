@@ -27,7 +27,6 @@ from loyalty.earning import Bonus, Earning, SaleLine, compute_earning, earn_entr
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
-from loyalty.ledger import Ledger
 from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
 from loyalty.transactions import TransactionKind
@@ -35,7 +34,7 @@ from promotions import PromotionError
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.membership.holds import CONFIRMED, live_hold
-from server.membership.ledger import HELD, held_points, load_ledger, lock_member, post_entries
+from server.membership.ledger import HELD, KeptLedger, held_points, load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Card, Hold, Member, PostedTransaction, ReconciliationException
@@ -211,7 +210,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     # Only now that the member is locked: the row's foreign key takes a share lock on the member,
     # and two sales of one member holding it would each wait for the other's lock_member.
     row.member_id = card.member_id
-    ledger = load_ledger(session, card.member_id)
+    ledger = load_kept(session, card.member_id)
     redeem = _redemption_entries(session, posting, program, ledger, total)
     earning = _earning(posting, program, member, card, lines)
     bonuses = _server_pricing(session, posting, card, program)
@@ -283,7 +282,7 @@ def _check_till_prices(posting: Posting, repricing: Repricing, card_usable: bool
         posting.flag("price-differs", till_total, repricing.priced.total, "; ".join(differences)[:1000])
 
 
-def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram, ledger: Ledger,
+def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram, ledger: KeptLedger,
                         total: int) -> list[Entry]:
     """The redeem entry for the points tendered, checked online, accepted (and flagged) offline."""
     command = posting.command
@@ -330,7 +329,7 @@ def _confirm_hold_if_any(session: Session, posting: Posting, member_id: uuid.UUI
 
 
 def _check_online(session: Session, posting: Posting, program: LoyaltyProgram, points: int,
-                  total: int, ledger: Ledger) -> None:
+                  total: int, ledger: KeptLedger) -> None:
     command = posting.command
     member_id = uuid.UUID(ledger.account_id)
     excluding = None
@@ -422,7 +421,7 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram, r
     row.total_minor = -outcome.refund_minor
     if original.member_id is not None and outcome.entries:
         lock_member(session, original.member_id)
-        ledger = load_ledger(session, original.member_id)
+        ledger = load_kept(session, original.member_id)
         ledger = post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
         publish_member(session, original.member_id, program, posting.now, ledger.state,
                        visit=(command.store, command.at))

@@ -2,6 +2,7 @@
 
 from server.models.adjustments import AdjustmentRequest
 from server.models.audit import AuditRecord
+from server.models.balances import MemberBalance
 from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
 from server.models.jobs import JobRecord, JobWatermark
@@ -51,6 +52,7 @@ __all__ = [
     "LoginFailure",
     "Member",
     "MemberActivity",
+    "MemberBalance",
     "MemberLots",
     "MemberStoreMonth",
     "PointsCohort",

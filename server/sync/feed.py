@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from server.models import ChangeRecord
 from server.sync.exceptions import FeedCursorError
+from server.sync.watermarks import Watermarks
 from store_sync.feed import Change, ChangesPage, Op
 
 # Plain rows, not ORM objects: a page is read once and never changed (about twice as fast).
@@ -65,3 +66,20 @@ def _page(store_code: str, cursor: int, size: int):
 def to_change(row) -> Change:
     return Change(seq=row.seq, entity_type=row.entity_type, entity_id=row.entity_id, op=Op(row.op),
                   payload=row.payload, at=row.created_at, store=row.store_code)
+
+
+def publish_watermarks(session: Session, watermarks: Watermarks, since: int) -> None:
+    """Publish the head and the markers of every store that has changes after ``since``.
+
+    ``since`` is a head the watermarks already held, so their markers cover everything up to
+    it; one statement reads the rest (an index range on seq), and the highest seq it finds is a
+    safe head because the sequencer's numbers are a gap-free committed prefix. A database whose
+    head is behind ``since`` was restored or emptied: the watermarks start again from nothing.
+    """
+    rows = session.execute(select(ChangeRecord.store_code, func.max(ChangeRecord.seq))
+                           .where(ChangeRecord.seq > since).group_by(ChangeRecord.store_code)).all()
+    if rows:
+        markers = dict(rows)
+        watermarks.publish(markers, max(markers.values()))
+    elif since and head_seq(session) < since:
+        watermarks.forget()

@@ -9,8 +9,11 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from server.db import signal_on_commit
 from server.models import ChangeRecord
 from store_sync.feed import Op
+
+FEED_CHANGED = "feed-changed"  # raised by every writer of changes; see server.sync.watermarks
 
 _INSERT = insert(ChangeRecord.__table__)
 _INSERT_RETURNING = _INSERT.returning(ChangeRecord.__table__.c.order_key)
@@ -28,6 +31,7 @@ def record_change(session: Session, *, entity_type: str, entity_id: str, op: Op 
     """
     row = _row(entity_type, entity_id, op, payload, store_code, now)
     session.flush()
+    signal_on_commit(session, FEED_CHANGED)
     return session.execute(_INSERT_RETURNING, row).scalar_one()
 
 
@@ -41,6 +45,7 @@ def record_changes(session: Session, changes: Iterable[Mapping[str, Any]], *, no
     if rows:
         session.flush()
         session.execute(_INSERT, rows)
+        signal_on_commit(session, FEED_CHANGED)
     return len(rows)
 
 

@@ -1,0 +1,83 @@
+"""Balances and open lots kept in step with the ledger, so cost does not grow with a member's history.
+
+``post_entries`` updates a member's ``member_balances`` row in the transaction that adds the
+entries: entries that replay after the latest one continue from the kept state
+(loyalty.ledger.resume); an entry that arrives late, with an earlier time, changes history, so
+the member's entries are replayed in full once and the row rewritten. Look-ups and sales read the
+row instead of the whole ledger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty.entries import Entry, replay_key
+from loyalty.ledger import Ledger, LedgerState, Lot
+from server.models import MemberBalance
+
+
+@dataclass(frozen=True)
+class KeptLedger:
+    """A member's ledger state as kept (open lots only), and the replay key of its latest entry."""
+
+    account_id: str
+    state: LedgerState
+    last_key: tuple | None
+
+    @classmethod
+    def of(cls, ledger: Ledger) -> KeptLedger:
+        last = replay_key(ledger.entries[-1]) if ledger.entries else None
+        return cls(ledger.account_id, ledger.state, last)
+
+    def follows(self, entries: list[Entry]) -> bool:
+        """True if every entry replays after everything kept, so the state can simply continue."""
+        return self.last_key is None or all(replay_key(e) > self.last_key for e in entries)
+
+
+def load_kept(session: Session, member_id: uuid.UUID, *, for_update: bool = False) -> KeptLedger:
+    """The member's kept state; a member without a row has no entries (rows are kept from the first)."""
+    query = select(MemberBalance).where(MemberBalance.member_id == member_id)
+    row = session.scalar(query.with_for_update() if for_update else query)
+    if row is None:
+        return KeptLedger(str(member_id), LedgerState(account_id=str(member_id)), None)
+    return _from_row(row)
+
+
+def store_kept(session: Session, kept: KeptLedger) -> None:
+    """Write the kept state (insert or replace) in the caller's transaction."""
+    member_id = uuid.UUID(kept.account_id)
+    row = session.get(MemberBalance, member_id) or MemberBalance(member_id=member_id)
+    state = kept.state
+    row.balance, row.debt, row.lot_shortfall = state.balance, state.debt, state.lot_shortfall
+    row.lots = [[str(lot.lot_id), lot.credited_at.isoformat(), lot.expires_at and lot.expires_at.isoformat(),
+                 lot.points, lot.remaining] for lot in state.open_lots()]
+    row.last_key = _encode_key(kept.last_key)
+    session.add(row)
+
+
+def _from_row(row: MemberBalance) -> KeptLedger:
+    lots = tuple(Lot(UUID(lot_id), datetime.fromisoformat(credited), expires and datetime.fromisoformat(expires),
+                     points, remaining) for lot_id, credited, expires, points, remaining in row.lots)
+    state = LedgerState(account_id=str(row.member_id), balance=row.balance, debt=row.debt, lots=lots,
+                        lot_shortfall=row.lot_shortfall)
+    return KeptLedger(str(row.member_id), state, _decode_key(row.last_key))
+
+
+def _encode_key(key: tuple | None) -> list | None:
+    if key is None:
+        return None
+    at, credit_rank, kind_rank, entry_id = key
+    return [at.isoformat(), credit_rank, kind_rank, str(entry_id)]
+
+
+def _decode_key(raw: list | None) -> tuple | None:
+    if raw is None:
+        return None
+    at, credit_rank, kind_rank, entry_id = raw
+    return (datetime.fromisoformat(at), credit_rank, kind_rank, UUID(entry_id))

@@ -1,0 +1,28 @@
+"""A member's ledger state kept beside the entries, so a look-up or a sale reads one row."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import JSON, ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base
+
+
+class MemberBalance(Base):
+    """What the member's entries add up to, kept in step by ``post_entries`` in the same transaction.
+
+    ``lots`` holds the open lots (points left) as [lot id, credited at, expires at, points,
+    remaining]; ``last_key`` the replay key of the latest entry, as [at, credit rank, kind rank, id]
+    (see loyalty.entries.replay_key). Never the truth: the entries are; tests recompute it.
+    """
+
+    __tablename__ = "member_balances"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    balance: Mapped[int] = mapped_column(Integer)
+    debt: Mapped[int] = mapped_column(Integer)
+    lot_shortfall: Mapped[int] = mapped_column(Integer)
+    lots: Mapped[list] = mapped_column(JSON)
+    last_key: Mapped[list | None] = mapped_column(JSON)

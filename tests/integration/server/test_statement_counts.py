@@ -1,0 +1,94 @@
+"""SQL statements per request on the hot paths, with today's numbers as ceilings.
+
+A change that adds a statement to a till's poll, a card look-up, a sale or a quote fails here and
+has to raise the ceiling on purpose. Counted: every statement the request's thread sends, the
+signature check included (the request-scoped transaction's BEGIN/COMMIT are not statements).
+"""
+
+import uuid
+
+import pytest
+
+from server.sync import head_seq, sequence_pending
+from tests.integration.membership.conftest import account
+from tests.support.factories import login, make_staff, make_terminal
+from tests.support.statements import statements
+from tests.support.tills import Till, line
+
+pytestmark = pytest.mark.postgres
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+CEILINGS = {"poll at head": 0, "card look-up": 4, "sale": 21, "quote": 9}
+
+
+@pytest.fixture
+def database_url(postgres_database):
+    """PostgreSQL only: the production engine is the one whose round trips count."""
+    postgres_database.reset()
+    return postgres_database.url
+
+
+@pytest.fixture
+def settings_values(settings_values):
+    """As deployed: PostgreSQL and Redis (replay protection in Redis), in a namespace of its own."""
+    return {**settings_values, "redis_url": REDIS_URL, "queue_name": f"counts-{uuid.uuid4().hex[:8]}"}
+
+
+@pytest.fixture
+def till(client, services, clock):
+    return Till(client, make_terminal(services, "B2", "T1"), "B2", "T1", clock)
+
+
+@pytest.fixture
+def member(client, services):
+    make_staff(services, "sam", "member_service")
+    desk = login(client, "sam")
+    response = client.post("/api/v1/members", json={"name": "Ada Lovelace"}, headers=desk)
+    assert response.status_code == 201, response.json
+    return response.json["id"], response.json["card"]["number"], desk
+
+
+def _count(services, request):
+    with statements(services.db.engine) as seen:
+        response = request()
+    assert response.status_code < 400, response.json
+    return len(seen), response
+
+
+def test_a_till_polling_at_the_head_costs_no_statement(services, till):
+    sequence_pending(services.db.engine)
+    with services.db.session() as session:
+        head = head_seq(session)
+    first = till.request("GET", f"/api/v1/sync/changes?cursor={head}")  # warms the watermarks
+    assert first.status_code == 200 and int(first.json["next_cursor"]) == head
+    count, again = _count(services, lambda: till.request("GET", f"/api/v1/sync/changes?cursor={head}"))
+    assert again.json == {**first.json} and count <= CEILINGS["poll at head"]
+
+
+def test_a_card_look_up_stays_within_its_statements(services, till, member):
+    _, card, _ = member
+    till.request("GET", f"/api/v1/cards/{card}")  # warms the terminal cache, as a busy till has it
+    count, response = _count(services, lambda: till.request("GET", f"/api/v1/cards/{card}"))
+    assert response.json["card"]["number"] == card and count <= CEILINGS["card look-up"]
+
+
+def test_a_member_sale_stays_within_its_statements(client, services, till, member):
+    member_id, card, desk = member
+    till.sale([line("1", 1999)], card=card)
+    count, response = _count(services, lambda: till.sale([line("1", 2500)], card=card))
+    assert response.json["points_earned"] == 25 and count <= CEILINGS["sale"]
+    assert account(client, desk, member_id)["balance"] == 19 + 25
+
+
+def test_a_quote_stays_within_its_statements(client, services, till, member):
+    _, card, _ = member
+    make_staff(services, "mia", "marketing")
+    products = [{"sku": f"SKU-{i}", "name": f"Product {i}", "category": "pasta", "base_price_minor": 100 + i}
+                for i in range(20)]
+    assert client.post("/api/v1/products/bulk", json={"items": products},
+                       headers=login(client, "mia")).status_code == 200
+    body = {"store": "B2", "card_number": card, "coupons": [],
+            "lines": [{"line_id": str(i), "sku": f"SKU-{i}", "qty": 1} for i in range(20)]}
+    till.request("POST", "/api/v1/quotes", body)
+    count, response = _count(services, lambda: till.request("POST", "/api/v1/quotes", body))
+    assert response.json["total"] == sum(100 + i for i in range(20)) and count <= CEILINGS["quote"]
