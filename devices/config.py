@@ -20,7 +20,7 @@ from typing import Any
 from devices import apdu
 from devices.exceptions import ConfigError
 from devices.framing import SUFFIXES, FramingRules
-from kernel.barcodes import BarcodeRules, CodeKind, VariableMeasureLayout
+from loyalty.barcodes import BarcodeRules, CodeKind, VariableMeasureLayout
 
 PRINTER_KINDS = ("network", "serial", "file", "usb")
 _MEASURE_KINDS = {"weight": CodeKind.WEIGHT_ITEM, "price": CodeKind.PRICE_ITEM}

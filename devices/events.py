@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kernel.barcodes import CodeKind
+from loyalty.barcodes import CodeKind
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devices.events import BarcodeScanned, ScanRejected
-from kernel.barcodes import DEFAULT_RULES, BarcodeRules, classify
+from loyalty.barcodes import DEFAULT_RULES, BarcodeRules, classify
 
 SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
 _LINE_BREAKS = b"\r\n"

@@ -12,7 +12,7 @@ import serial
 
 from devices.events import ScanEvent, ScannerLost, ScannerRestored, ScanRejected
 from devices.framing import FrameDecoder, FramingRules
-from kernel.barcodes import DEFAULT_RULES, BarcodeRules
+from loyalty.barcodes import DEFAULT_RULES, BarcodeRules
 
 log = logging.getLogger(__name__)
 

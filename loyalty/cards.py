@@ -3,7 +3,7 @@
 Card numbers are EAN-13 codes in a GS1 restricted-circulation range, with a mod-10 check digit.
 A chain's member cards start with the chain prefix (by default "27", inside GS1's 20-29 range that
 is never given to trade items), so the till tells a card from a product by the scan alone
-(`kernel.barcodes.classify`, given the chain's prefix).
+(`loyalty.barcodes.classify`, given the chain's prefix).
 
 "Card is usable" has its one home here (`card_is_usable`): only an active card earns and
 redeems. The server (quotes, posting) and the till (cached cards, online look-ups) ask it.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kernel.barcodes import gs1_check_digit
+from loyalty.barcodes import gs1_check_digit
 from loyalty.exceptions import CardNotUsable, InvalidCardNumber, InvalidValue
 from loyalty.guards import require_non_negative
 

@@ -5,7 +5,7 @@ Rule, in order, per line:
 1. Start from what the line cost after every discount (`paid_minor`).
 2. Take off the line's share of the part of the sale paid with points; that share is the
    points tender spread over all lines in proportion to `paid_minor`, by largest remainder
-   (`kernel.shares`, the same split the pricing engine uses for discounts).
+   (`loyalty.shares`, the same split the pricing engine uses for discounts).
 3. Lines that earn no points (`earns_no_points`: a product flagged excluded, or one in an
    excluded category such as tobacco or gift cards) earn nothing.
 4. Exact points = eligible minor units x points_per_unit / unit_minor x category multiplier x
@@ -30,13 +30,13 @@ from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
 
-from kernel.shares import largest_remainder
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import InvalidValue
 from loyalty.expiry import ExpiryPolicy
 from loyalty.guards import require_non_negative, require_positive
 from loyalty.ids import entry_id
 from loyalty.money import require_ratio
+from loyalty.shares import largest_remainder
 
 
 class Rounding(StrEnum):

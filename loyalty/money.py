@@ -2,7 +2,7 @@
 
 `PointValue` converts points to money and back in whole steps (e.g. 100 points = 100 cents), so
 a redemption is always worth an exact number of cents. Splitting an amount over lines is
-`kernel.shares.largest_remainder`, shared with the pricing engine.
+`loyalty.shares.largest_remainder`, shared with the pricing engine.
 """
 
 from __future__ import annotations

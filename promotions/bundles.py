@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kernel.shares import largest_remainder
+from loyalty.shares import largest_remainder
 from promotions.rules import Bundle
 
 

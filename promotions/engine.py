@@ -26,7 +26,7 @@ reward; (2) when a large multi-buy/bundle mix falls back to the greedy allocatio
 
 from __future__ import annotations
 
-from kernel.shares import largest_remainder
+from loyalty.shares import largest_remainder
 from promotions.basket import PricingRequest
 from promotions.bonus_points import base_points, bonus_points
 from promotions.catalogue import Catalogue, Promotion

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from devices.sale import CompletedSale
-from kernel.barcodes import BarcodeRules, CodeKind, classify
+from loyalty.barcodes import BarcodeRules, CodeKind, classify
 from loyalty.redemption import max_redeemable
 from pos_agent.checkout import codec, completion, enrolment, members, points, pricing, recovery
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender

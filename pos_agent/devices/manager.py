@@ -36,7 +36,7 @@ from devices.events import (
 from devices.receipt import mask_card
 from devices.refund import RefundReceipt
 from devices.sale import CompletedSale
-from kernel.barcodes import CodeKind
+from loyalty.barcodes import CodeKind
 from pos_agent.devices.health import DeviceHealth, ReaderHealth
 from pos_agent.devices.printing import ReceiptDesk
 from pos_agent.devices.spool import SqliteReceiptSpool

@@ -25,7 +25,7 @@ from devices.exceptions import DeviceError
 from devices.simulators.printer_sink import PrinterSink
 from devices.simulators.scanner_sim import PtyPair, ScannerSimulator
 from devices.simulators.virtual_card import DEFAULT_VPCD_PORT, VirtualCard
-from kernel.barcodes import classify
+from loyalty.barcodes import classify
 
 log = logging.getLogger(__name__)
 

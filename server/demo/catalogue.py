@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from kernel.barcodes import gs1_check_digit
+from loyalty.barcodes import gs1_check_digit
 
 # category -> (product names, price range in cents)
 RANGES: dict[str, tuple[tuple[str, ...], tuple[int, int]]] = {

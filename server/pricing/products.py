@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kernel.barcodes import is_valid_gtin
+from loyalty.barcodes import is_valid_gtin
 from server.exceptions import Conflict, NotFound
 from server.models import Product, ProductBarcode
 from server.pricing.exceptions import InvalidProduct

@@ -13,10 +13,10 @@ from pos_agent.exceptions import TillRevoked
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
 from pos_agent.store import journal
-from pos_agent.web.app import create_app
 from tests.integration.agent.catalogue import STORE
 from tests.integration.agent.live import wait_until
 from tests.support.factories import PASSWORD, make_staff, make_terminal
+from tests.support.till_api import local_client
 
 WINE, COFFEE = "4001686301265", "4000417025005"
 QUICK = Timing(sync_interval=0.2, probe_interval=0.1, backoff_base=0.05, backoff_cap=0.5, heartbeat_interval=0.2)
@@ -59,7 +59,7 @@ def test_a_revoked_till_is_told_shows_it_and_refuses_points_but_still_sells(live
     wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
     _revoke(live_server, _staff(live_server, "admin"))
     wait_until(lambda: till.mode.revoked, what="the till hearing it is revoked")
-    status = create_app(till).test_client().get("/local/v1/status").json  # what the register page reads
+    status = local_client(till).get("/local/v1/status").json  # what the register page reads
     assert status["mode"] == "revoked" and status["reason"].startswith("revoked: ")
     basket = till.checkout.open_basket()
     till.checkout.add_item(basket["id"], WINE)

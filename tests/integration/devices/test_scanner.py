@@ -12,7 +12,7 @@ from devices.events import BarcodeScanned, ScannerLost, ScannerRestored, ScanRej
 from devices.framing import FramingRules
 from devices.scanner import SerialScanner
 from devices.simulators.scanner_sim import PtyPair, ScannerSimulator
-from kernel.barcodes import CodeKind
+from loyalty.barcodes import CodeKind
 from tests.devices_support.recorder import EventRecorder
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from devices.config import DeviceConfig
 from devices.exceptions import ConfigError
-from kernel.barcodes import CodeKind
+from loyalty.barcodes import CodeKind
 
 
 def test_a_full_config_is_parsed():

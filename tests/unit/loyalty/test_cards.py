@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kernel.barcodes import BarcodeRules, CodeKind, classify
+from loyalty.barcodes import BarcodeRules, CodeKind, classify
 from loyalty.cards import CardNumberScheme, CardState, card_is_usable, require_usable_card
 from loyalty.exceptions import CardNotUsable, InvalidCardNumber, InvalidValue
 

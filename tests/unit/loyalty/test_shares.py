@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kernel.shares import largest_remainder
+from loyalty.shares import largest_remainder
 
 
 def test_one_euro_over_three_equal_lines_gives_the_extra_cent_to_the_first():

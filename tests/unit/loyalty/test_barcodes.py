@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import ean
 
-from kernel.barcodes import (
+from loyalty.barcodes import (
     BarcodeRules,
     CodeKind,
     VariableMeasureLayout,
