@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from server.audit import Actor
@@ -22,6 +23,7 @@ class Chain:
     card: str
     promotion_id: str
     store: str = "S001"
+    request_id: str = ""  # a pending adjustment request, where a test seeds one
 
 
 def seed_chain(services) -> Chain:
@@ -64,3 +66,15 @@ def sign_in(client, role: str, password: str = PASSWORD):
 def page_token(client, path: str = "/admin/") -> str:
     """The signed-in session's CSRF token, read from a page as a browser would."""
     return csrf_of(client.get(path).get_data(as_text=True))
+
+
+def seed_waiting_adjustment(services, chain: Chain, points: int = 6000, by: str = "member_service") -> str:
+    """An adjustment above ``by``'s limit, kept pending for a second user; returns the request id."""
+    from server.membership.adjustment_approvals import request_adjustment
+
+    with services.db.session() as session:
+        outcome = request_adjustment(session, uuid.UUID(chain.member_id), f"seed-{points}", points,
+                                     "receipts found after the sale", services.settings.adjust_limit(by),
+                                     services.program, services.clock(), Actor.staff(username_of(by)))
+        session.commit()
+        return str(outcome.request.id)
