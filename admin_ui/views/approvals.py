@@ -31,7 +31,7 @@ APPROVALS_TABLE = TableSpec(
     columns=(Column("requested_at", "Asked", "when"), Column("member", "Member"),
              Column("points", "Points", "points"), Column("reason", "Reason"),
              Column("requested_by", "Asked by"), Column("exceeded", "Above the limit on"),
-             Column("decide", "Decision")),
+             Column("decide", "Decision", "action")),
     filters=(Filter("requested_by", "Asked by", hint="username"),))
 
 

@@ -40,6 +40,8 @@ ALLOWED = {
     "admin.adjustment_request": SERVICE,
     "admin.approve_request": SERVICE,
     "admin.reject_request": SERVICE,
+    "admin.revoke_till": ADMIN,
+    "admin.disable_staff": ADMIN,
 }
 
 
@@ -52,7 +54,8 @@ def chain(services, chain):
 def admin_routes(app, chain) -> list[tuple[str, str, str]]:
     """(endpoint, method, path) for every rule under /admin, with real ids filled in."""
     values = {"member_id": chain.member_id, "number": chain.card, "promotion_id": chain.promotion_id,
-              "code": chain.store, "filename": "admin.css", "request_id": chain.request_id}
+              "code": chain.store, "filename": "admin.css", "request_id": chain.request_id,
+              "terminal": "T1", "username": "cashier"}
     with app.test_request_context():
         return [(rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}))
                 for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")
