@@ -42,6 +42,9 @@ ALLOWED = {
     "admin.reject_request": SERVICE,
     "admin.revoke_till": ADMIN,
     "admin.disable_staff": ADMIN,
+    "admin.enrol_member": SERVICE,
+    "admin.edit_member": SERVICE,
+    "admin.merge": SERVICE,
 }
 
 
