@@ -8,9 +8,11 @@ import io
 from flask import Response
 
 from server.api.blueprint import Blueprint
-from server.api.context import BEARER, db_session, staff_required
+from server.api.context import BEARER, acting, db_session, services, staff_required
 from server.auth.roles import Role
+from server.membership.reconciliation import resolve_exception
 from server.reports.sync_health import reconciliation, sync_health
+from server.schemas.reconciliation import ResolvedExceptionSchema, ResolveSchema
 from server.schemas.reports import ReconciliationReportSchema, ReportQuerySchema, SyncHealthReportSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Cross-store reports")
@@ -59,3 +61,17 @@ def sync_health_report(query):
     if query["format"] == "csv":
         return as_csv(rows, "sync-health")
     return {"terminals": rows}
+
+
+@blp.route("/reconciliation/<uuid:exception_id>/resolve", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(Role.HQ)
+@blp.arguments(ResolveSchema)
+@blp.response(200, ResolvedExceptionSchema)
+@blp.problems(404, 409, 422)
+def resolve(body, exception_id):
+    """Close a reconciliation exception with a note; resolving it a second time is a 409."""
+    session = db_session()
+    resolved = resolve_exception(session, exception_id, body["note"], services().clock(), acting())
+    session.commit()
+    return resolved

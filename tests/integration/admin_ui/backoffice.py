@@ -24,6 +24,7 @@ class Chain:
     promotion_id: str
     store: str = "S001"
     request_id: str = ""  # a pending adjustment request, where a test seeds one
+    exception_id: str = ""  # a reconciliation exception, where a test seeds one
 
 
 def seed_chain(services) -> Chain:
@@ -78,3 +79,25 @@ def seed_waiting_adjustment(services, chain: Chain, points: int = 6000, by: str 
                                      services.program, services.clock(), Actor.staff(username_of(by)))
         session.commit()
         return str(outcome.request.id)
+
+
+def seed_reconciliation_exception(services, store: str = "S001", terminal: str = "T1") -> str:
+    """An offline sale at ``store``/``terminal`` whose points the server counted differently; returns the
+    exception's id. Written directly: the page reads these rows, however posting came to write them."""
+    from datetime import timedelta
+
+    from server.models import PostedTransaction, ReconciliationException
+
+    now = services.clock()
+    sale_id = f"sale-{uuid.uuid4().hex[:12]}"
+    with services.db.session() as session:
+        session.add(PostedTransaction(id=sale_id, kind="sale", store_code=store, terminal_code=terminal,
+                                      at=now - timedelta(hours=3), offline=True, total_minor=1299, body={},
+                                      body_hash="0" * 64, outcome={}, received_at=now))
+        session.flush()
+        found = ReconciliationException(transaction_id=sale_id, kind="points_differ", till_value=130,
+                                        server_value=120, detail="the till counted 130 points, the server 120",
+                                        store_code=store, created_at=now)
+        session.add(found)
+        session.commit()
+        return str(found.id)
