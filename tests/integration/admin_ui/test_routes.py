@@ -53,6 +53,9 @@ ALLOWED = {
     "admin.merge": SERVICE,
     "admin.reconciliation_exception": HQ,
     "admin.resolve_reconciliation": HQ,
+    "admin.promotion_state": MARKETING,
+    "admin.generate_coupons": MARKETING,
+    "admin.coupons": MARKETING,
 }
 
 
