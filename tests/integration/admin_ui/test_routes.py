@@ -56,6 +56,8 @@ ALLOWED = {
     "admin.promotion_state": MARKETING,
     "admin.generate_coupons": MARKETING,
     "admin.coupons": MARKETING,
+    "admin.build_promotion": MARKETING,
+    "admin.promotion_preview": MARKETING,
 }
 
 
