@@ -7,6 +7,7 @@ from admin_ui.access import may_open
 # (section, label, endpoint)
 MENU = (
     ("Member service", "Find a member", "admin.member_search"),
+    ("Member service", "Approvals", "admin.approvals"),
     ("Marketing", "Promotions", "admin.promotions"),
     ("Marketing", "Segments", "admin.segments"),
     ("HQ", "Reconciliation", "admin.reconciliation"),

@@ -27,7 +27,7 @@ CSV_LIMIT = 100_000  # rows in one download; a larger export belongs to the repo
 @dataclass(frozen=True)
 class Column:
     """A column: ``kind`` is text, code (ids, shown small), number, points, money (minor units),
-    when (UTC time) or day.
+    when (UTC time), day, or action (a link to do something to the row; left out of CSV downloads).
 
     A row may carry ``<key>_href`` to make the cell a link.
     """
@@ -130,12 +130,12 @@ class TableSpec:
 
     def _csv(self, rows: Iterable[dict]) -> Response:
         settings = services().settings
+        columns = [c for c in self.columns if c.kind != "action"]
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([f"{c.label} ({settings.currency})" if c.kind == "money" else c.label
-                         for c in self.columns])
+        writer.writerow([f"{c.label} ({settings.currency})" if c.kind == "money" else c.label for c in columns])
         for row in rows:
-            writer.writerow([_csv_cell(row.get(c.key), c.kind, settings.currency_exponent) for c in self.columns])
+            writer.writerow([_csv_cell(row.get(c.key), c.kind, settings.currency_exponent) for c in columns])
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{self.name}.csv"'})
 

@@ -11,7 +11,17 @@ from admin_ui import formatting
 from admin_ui.access import COOKIE_NAME, AdminSessionInterface, csrf_token, may_open
 from admin_ui.blueprint import bp, problem_text
 from admin_ui.navigation import navigation
-from admin_ui.views import auth, hq, marketing, members, operators  # noqa: F401  (routes register on import)
+from admin_ui.views import (  # noqa: F401  (routes register on import)
+    approvals,
+    auth,
+    hq,
+    marketing,
+    member_desk,
+    members,
+    operators,
+    promotion_actions,
+    promotion_builder,
+)
 from loyalty.exceptions import LoyaltyError
 from server.api.context import services
 from server.exceptions import OneCardError

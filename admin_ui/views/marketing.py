@@ -12,9 +12,10 @@ from sqlalchemy import and_, func, select
 from admin_ui.access import staff_page
 from admin_ui.blueprint import bp
 from admin_ui.tables import Column, Filter, TableSpec
-from server.api.context import db_session
+from admin_ui.views.promotion_actions import moves
+from server.api.context import db_session, services
 from server.auth.roles import Role
-from server.models import PromotionRecord, PromotionVersion, Segment
+from server.models import CouponBatch, PromotionRecord, PromotionVersion, Segment
 from server.pricing.states import State
 from server.pricing.versions import current_definition, get_promotion, list_versions
 from server.schemas.promotions import RULE_SCHEMAS
@@ -74,7 +75,10 @@ def promotion(promotion_id: uuid.UUID):
                for before, v in zip([None, *versions[:-1]], versions, strict=True)]
     segment_ids = [uuid.UUID(s) for s in definition["targeting"].get("segments", [])]
     segment_names = dict(session.execute(select(Segment.id, Segment.name).where(Segment.id.in_(segment_ids))).all())
-    return render_template("admin/promotion.html", record=record, definition=definition,
+    batches = session.execute(select(CouponBatch.prefix, CouponBatch.count, CouponBatch.created_at)
+                              .where(CouponBatch.promotion_id == promotion_id).order_by(CouponBatch.created_at)).all()
+    return render_template("admin/promotion.html", record=record, definition=definition, batches=batches,
+                           moves=moves(record.state, definition, services().clock()),
                            history=list(reversed(history)), window=_window_words(definition["window"]),
                            segments=[segment_names.get(s, str(s)) for s in segment_ids],
                            rule_json=json.dumps(definition["rule"], indent=2, sort_keys=True))

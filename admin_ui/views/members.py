@@ -14,6 +14,7 @@ from sqlalchemy import select
 from admin_ui.access import staff_page
 from admin_ui.blueprint import attempt, bp
 from admin_ui.tables import Column, Filter, TableSpec, day_end, day_start
+from admin_ui.views.approvals import pending_for
 from loyalty.tiers import Basis, qualifying_total
 from server.api.context import acting, current_staff, db_session, services
 from server.auth.roles import Role
@@ -100,7 +101,7 @@ def member(member_id: uuid.UUID):
         cards=session.scalars(select(Card).where(Card.member_id == member_id).order_by(Card.issued_at)).all(),
         holds=session.scalars(select(Hold).where(Hold.member_id == member_id, Hold.status == "held",
                                                  Hold.expires_at > now).order_by(Hold.created_at)).all(),
-        adjustment_id=uuid.uuid4().hex,
+        adjustment_id=uuid.uuid4().hex, waiting=pending_for(member_id),
         gone=bool(person.merged_into or person.erased_at))
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from admin_ui.access import staff_page
+from admin_ui.access import may_open, staff_page
 from admin_ui.blueprint import attempt, bp
 from admin_ui.tables import Column, Filter, TableSpec, day_end, day_start
-from server.api.context import acting, db_session, services
+from server.api.context import acting, current_staff, db_session, services
 from server.auth.passwords import MIN_PASSWORD_LENGTH
 from server.auth.roles import Role
 from server.models import AuditRecord, StaffUser, Store, Terminal
-from server.staff import create_staff_user
-from server.terminals import get_store, register_terminal
+from server.staff import create_staff_user, disable_staff_user
+from server.terminals import get_store, get_terminal, register_terminal, revoke_terminal
 
 ROLE_CHOICES = tuple((r.value, r.value) for r in Role)
 
@@ -25,15 +27,16 @@ STORES_TABLE = TableSpec(
 
 TERMINALS_TABLE = TableSpec(
     name="terminals", caption="Tills",
-    columns=(Column("code", "Till"), Column("key_id", "Key id", "code"), Column("active", "Active"),
+    columns=(Column("code", "Till"), Column("key_id", "Key id", "code"), Column("state", "State"),
              Column("last_seen_at", "Last contact", "when"), Column("agent_version", "Agent version"),
-             Column("created_at", "Registered", "when")))
+             Column("created_at", "Registered", "when"), Column("revoke", "Credential", "action")))
 
 STAFF_TABLE = TableSpec(
     name="staff-users", caption="Staff users",
-    columns=(Column("username", "Username"), Column("role", "Role"), Column("active", "Active"),
-             Column("created_at", "Since", "day")),
-    filters=(Filter("q", "Username"), Filter("role", "Role", "select", ROLE_CHOICES)))
+    columns=(Column("username", "Username"), Column("role", "Role"), Column("state", "State"),
+             Column("created_at", "Since", "day"), Column("disable", "Access", "action")),
+    filters=(Filter("q", "Username"), Filter("role", "Role", "select", ROLE_CHOICES),
+             Filter("state", "State", "select", (("active", "active"), ("disabled", "disabled")))))
 
 AUDIT_TABLE = TableSpec(
     name="audit-log", caption="Audit log, newest first",
@@ -68,10 +71,13 @@ def stores():
 @staff_page(Role.HQ)
 def store(code: str):
     found = get_store(db_session(), code)
+    may_revoke = may_open("admin.revoke_till")
     table = TERMINALS_TABLE.show(
         select(Terminal).where(Terminal.store_id == found.id).order_by(Terminal.code),
-        lambda t: {"code": t.code, "key_id": t.key_id, "active": "yes" if t.active else "no",
-                   "last_seen_at": t.last_seen_at, "agent_version": t.agent_version, "created_at": t.created_at})
+        lambda t: {"code": t.code, "key_id": t.key_id, "state": _till_state(t),
+                   "last_seen_at": t.last_seen_at, "agent_version": t.agent_version, "created_at": t.created_at,
+                   **_action("revoke", "Revoke…", may_revoke and t.active,
+                             lambda: url_for("admin.revoke_till", code=code, terminal=t.code))})
     if isinstance(table, Response):
         return table
     return render_template("admin/store.html", store=found, table=table)
@@ -102,9 +108,14 @@ def staff_users():
         stmt = stmt.where(StaffUser.username.contains(values["q"].lower(), autoescape=True))
     if values["role"]:
         stmt = stmt.where(StaffUser.role == values["role"])
-    table = STAFF_TABLE.show(stmt, lambda u: {"username": u.username, "role": u.role,
-                                              "active": "yes" if u.active else "no",
-                                              "created_at": u.created_at}, filters)
+    if values["state"]:
+        stmt = stmt.where(StaffUser.active.is_(values["state"] == "active"))
+    me = current_staff().username
+    table = STAFF_TABLE.show(stmt, lambda u: {
+        "username": u.username, "role": u.role, "state": "active" if u.active else "disabled",
+        "created_at": u.created_at,
+        **_action("disable", "Disable…", u.active and u.username != me,
+                  lambda: url_for("admin.disable_staff", username=u.username))}, filters)
     if isinstance(table, Response):
         return table
     return render_template("admin/staff.html", table=table, roles=[r.value for r in Role],
@@ -121,6 +132,46 @@ def create_staff():
     if done:
         flash(f"Staff user {username.lower()} ({role}) created.", "success")
     return redirect(url_for("admin.staff_users"))
+
+
+@bp.route("/stores/<code>/terminals/<terminal>/revoke", methods=["GET", "POST"])
+@staff_page()
+def revoke_till(code: str, terminal: str):
+    session = db_session()
+    found = get_store(session, code)
+    till = get_terminal(session, found, terminal)
+    if request.method == "GET":
+        return render_template("admin/revoke_till.html", store=found, terminal=till)
+    reason = request.form.get("reason", "").strip()
+    if request.form.get("confirm") != "revoke":
+        flash("Tick the box to confirm that this till is to be shut out.", "error")
+    elif attempt(lambda: revoke_terminal(session, found, terminal, services().clock(), acting(), reason or None))[0]:
+        flash(f"Till {code}/{terminal} is revoked: its next request is refused.", "success")
+        return redirect(url_for("admin.store", code=code))
+    return render_template("admin/revoke_till.html", store=found, terminal=till, reason=reason), 422
+
+
+@bp.route("/staff/<username>/disable", methods=["GET", "POST"])
+@staff_page()
+def disable_staff(username: str):
+    user = db_session().scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        abort(404, description=f"There is no staff user named {username}.")
+    if request.method == "GET":
+        return render_template("admin/disable_staff.html", user=user)
+    reason = request.form.get("reason", "").strip()
+    if request.form.get("confirm") != "disable":
+        flash("Tick the box to confirm that this user is to lose access.", "error")
+    elif username == current_staff().username:
+        # The API's rule (server/api/staff.py): an admin does not lock themselves out from a page.
+        flash("An admin cannot disable their own account here; ask another admin, or use "
+              "`onecard users disable` on the server.", "error")
+    elif attempt(lambda: disable_staff_user(db_session(), username, services().clock(), acting(),
+                                            reason or None))[0]:
+        flash(f"Staff user {username} is disabled: signed out at their next click, and cannot sign in.",
+              "success")
+        return redirect(url_for("admin.staff_users"))
+    return render_template("admin/disable_staff.html", user=user, reason=reason), 422
 
 
 @bp.route("/audit")
@@ -144,3 +195,14 @@ def audit_log():
     if isinstance(table, Response):
         return table
     return render_template("admin/audit.html", table=table)
+
+
+def _till_state(till: Terminal) -> str:
+    if till.active:
+        return "active"
+    return f"revoked {till.revoked_at:%Y-%m-%d %H:%M} UTC" if till.revoked_at else "revoked"
+
+
+def _action(key: str, label: str, offered: bool, href: Callable[[], str]) -> dict:
+    """A row's action cell: a link to the action's confirmation page, when it is offered."""
+    return {key: label, f"{key}_href": href()} if offered else {key: None}

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, acting, db_session, services, staff_required
 from server.api.quotes import quote_document, quote_request
 from server.auth.roles import Role
 from server.exceptions import Conflict, OneCardError
-from server.models import CouponCode
-from server.pricing.catalogues import CATALOGUES, build
 from server.pricing.coupons import generate_batch
-from server.pricing.definitions import to_promotion
-from server.pricing.quotes import price_quote
-from server.pricing.segments import audience_size
+from server.pricing.previews import preview_promotion
 from server.pricing.states import State, change_state
 from server.pricing.versions import (
     add_version,
@@ -182,10 +176,6 @@ def preview(body, promotion_id):
     session, svc = db_session(), services()
     record = get_promotion(session, promotion_id)
     version = get_version(session, promotion_id, body["version"] or record.current_version)
-    codes = session.scalars(select(CouponCode.code).where(CouponCode.promotion_id == record.id)).all()
-    extra = to_promotion(str(record.id), version.version, version.definition, codes)
-    live = CATALOGUES.live(session)
-    priced = price_quote(session, quote_request(body["basket"]), svc.program, live, build(session, extra).catalogue)
-    targeting = version.definition["targeting"]
-    return {"promotion_id": record.id, "version": version.version, "quote": quote_document(priced),
-            "audience": {"members": audience_size(session, targeting), "anonymous": not extra.needs_member}}
+    shown_preview = preview_promotion(session, record, version, quote_request(body["basket"]), svc.program)
+    return {"promotion_id": record.id, "version": version.version, "quote": quote_document(shown_preview.quote),
+            "audience": {"members": shown_preview.members, "anonymous": shown_preview.anonymous}}

@@ -10,10 +10,12 @@ from decimal import Decimal
 from flask import Response
 
 from server.api.blueprint import Blueprint
-from server.api.context import BEARER, db_session, services, staff_required
+from server.api.context import BEARER, acting, db_session, services, staff_required
 from server.auth.roles import Role
+from server.membership.reconciliation import resolve_exception
 from server.reports import members, points, sales
 from server.reports.sync_health import reconciliation, sync_health
+from server.schemas.reconciliation import ResolvedExceptionSchema, ResolveSchema
 from server.schemas.reports import (
     BreakageReportSchema,
     CategoryReportSchema,
@@ -211,3 +213,15 @@ def churn_report(query):
     if query["format"] == "csv":
         return as_csv(report["members"], "churn-risk")
     return {"currency": svc.settings.currency, **report}
+@blp.route("/reconciliation/<uuid:exception_id>/resolve", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(Role.HQ)
+@blp.arguments(ResolveSchema)
+@blp.response(200, ResolvedExceptionSchema)
+@blp.problems(404, 409, 422)
+def resolve(body, exception_id):
+    """Close a reconciliation exception with a note; resolving it a second time is a 409."""
+    session = db_session()
+    resolved = resolve_exception(session, exception_id, body["note"], services().clock(), acting())
+    session.commit()
+    return resolved

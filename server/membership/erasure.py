@@ -162,6 +162,8 @@ def scrub_exceptions(session: Session, person: Person) -> None:
     for row in session.scalars(select(ReconciliationException).where(or_(
             ReconciliationException.transaction_id.in_(theirs), *_mentions(person)))):
         row.detail = redact(row.detail, pattern)
+        if row.resolution_note:
+            row.resolution_note = redact(row.resolution_note, pattern)
 
 
 def _mentions(person: Person):

@@ -57,3 +57,7 @@ class ReconciliationException(Base):
     detail: Mapped[str] = mapped_column(Text)
     store_code: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set together when HQ closes the exception (server.membership.reconciliation.resolve_exception).
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    resolution_note: Mapped[str | None] = mapped_column(Text)

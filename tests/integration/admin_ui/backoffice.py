@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from server.audit import Actor
@@ -22,6 +23,8 @@ class Chain:
     card: str
     promotion_id: str
     store: str = "S001"
+    request_id: str = ""  # a pending adjustment request, where a test seeds one
+    exception_id: str = ""  # a reconciliation exception, where a test seeds one
 
 
 def seed_chain(services) -> Chain:
@@ -64,3 +67,37 @@ def sign_in(client, role: str, password: str = PASSWORD):
 def page_token(client, path: str = "/admin/") -> str:
     """The signed-in session's CSRF token, read from a page as a browser would."""
     return csrf_of(client.get(path).get_data(as_text=True))
+
+
+def seed_waiting_adjustment(services, chain: Chain, points: int = 6000, by: str = "member_service") -> str:
+    """An adjustment above ``by``'s limit, kept pending for a second user; returns the request id."""
+    from server.membership.adjustment_approvals import request_adjustment
+
+    with services.db.session() as session:
+        outcome = request_adjustment(session, uuid.UUID(chain.member_id), f"seed-{points}", points,
+                                     "receipts found after the sale", services.settings.adjust_limit(by),
+                                     services.program, services.clock(), Actor.staff(username_of(by)))
+        session.commit()
+        return str(outcome.request.id)
+
+
+def seed_reconciliation_exception(services, store: str = "S001", terminal: str = "T1") -> str:
+    """An offline sale at ``store``/``terminal`` whose points the server counted differently; returns the
+    exception's id. Written directly: the page reads these rows, however posting came to write them."""
+    from datetime import timedelta
+
+    from server.models import PostedTransaction, ReconciliationException
+
+    now = services.clock()
+    sale_id = f"sale-{uuid.uuid4().hex[:12]}"
+    with services.db.session() as session:
+        session.add(PostedTransaction(id=sale_id, kind="sale", store_code=store, terminal_code=terminal,
+                                      at=now - timedelta(hours=3), offline=True, total_minor=1299, body={},
+                                      body_hash="0" * 64, outcome={}, received_at=now))
+        session.flush()
+        found = ReconciliationException(transaction_id=sale_id, kind="points_differ", till_value=130,
+                                        server_value=120, detail="the till counted 130 points, the server 120",
+                                        store_code=store, created_at=now)
+        session.add(found)
+        session.commit()
+        return str(found.id)

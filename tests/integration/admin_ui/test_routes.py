@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from flask import url_for
 
-from tests.integration.admin_ui.backoffice import ROLES, page_token, sign_in
+from tests.integration.admin_ui.backoffice import (
+    ROLES,
+    page_token,
+    seed_reconciliation_exception,
+    seed_waiting_adjustment,
+    sign_in,
+)
 
 SERVICE, MARKETING, HQ, ADMIN = {"member_service", "admin"}, {"marketing", "admin"}, {"hq", "admin"}, {"admin"}
 PUBLIC = None  # reachable without signing in
@@ -34,13 +42,38 @@ ALLOWED = {
     "admin.staff_users": ADMIN,
     "admin.create_staff": ADMIN,
     "admin.audit_log": ADMIN,
+    "admin.approvals": SERVICE,
+    "admin.adjustment_request": SERVICE,
+    "admin.approve_request": SERVICE,
+    "admin.reject_request": SERVICE,
+    "admin.revoke_till": ADMIN,
+    "admin.disable_staff": ADMIN,
+    "admin.enrol_member": SERVICE,
+    "admin.edit_member": SERVICE,
+    "admin.merge": SERVICE,
+    "admin.reconciliation_exception": HQ,
+    "admin.resolve_reconciliation": HQ,
+    "admin.promotion_state": MARKETING,
+    "admin.generate_coupons": MARKETING,
+    "admin.coupons": MARKETING,
+    "admin.build_promotion": MARKETING,
+    "admin.promotion_preview": MARKETING,
 }
+
+
+@pytest.fixture
+def chain(services, chain):
+    """The chain, with something behind every kind of id a route takes."""
+    return replace(chain, request_id=seed_waiting_adjustment(services, chain),
+                   exception_id=seed_reconciliation_exception(services))
 
 
 def admin_routes(app, chain) -> list[tuple[str, str, str]]:
     """(endpoint, method, path) for every rule under /admin, with real ids filled in."""
     values = {"member_id": chain.member_id, "number": chain.card, "promotion_id": chain.promotion_id,
-              "code": chain.store, "filename": "admin.css"}
+              "code": chain.store, "filename": "admin.css", "request_id": chain.request_id,
+              "terminal": "T1", "username": "cashier",
+              "exception_id": chain.exception_id}
     with app.test_request_context():
         return [(rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}))
                 for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")

@@ -1,0 +1,229 @@
+"""The promotion builder's form: read as people write it (money as 2.50, 10 %, local dates), turned into
+the definition the API accepts, with each refusal put beside the field it is about.
+
+Shape is checked by the API's ``DefinitionSchema`` and contradictions by the engine (through
+``add_version``); this module only translates between the form and the definition.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from werkzeug.datastructures import MultiDict
+
+KINDS = (("percent_off", "Percent off products or categories"), ("amount_off", "Amount off products or categories"),
+         ("member_price", "Member price for products"), ("multi_buy", "Multi-buy: buy some, get some free or off"),
+         ("bundle", "Bundle at a fixed price"), ("spend_threshold", "Spend threshold: spend X, get money or points"),
+         ("bonus_points", "Bonus points"))
+SCOPED = {"percent_off", "amount_off", "multi_buy", "bonus_points"}
+PERIODS = (("ever", "ever"), ("day", "per day"), ("week", "per week"), ("month", "per month"))
+_PERCENT = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
+_BUNDLE_LINE = re.compile(r"^(\d+)\s*[x×]\s*(category:)?\s*(\S+)$", re.IGNORECASE)
+
+# Where a message about a definition field (schema or engine) is shown on the form.
+FIELD_OF = {"label": "label", "rule.percent_bp": "percent", "rule.amount_minor": "amount", "rule.prices": "prices",
+            "rule.buy": "buy", "rule.get": "get", "rule.components": "components", "rule.price_minor": "bundle_price",
+            "rule.tiers": "threshold_min", "rule.extra_bp": "bonus_times", "rule.fixed_points": "bonus_fixed",
+            "rule.scope": "scope_skus", "priority": "priority", "window": "start", "window.start": "start",
+            "window.end": "end", "window.hours": "hours_start", "window.weekdays": "weekdays", "stores": "stores",
+            "targeting": "tiers", "usage_limit": "max_uses", "coupon": "coupon_codes"}
+
+
+class Money:
+    """Money typed by people ('2.50', '2,50', '€2') in the chain's minor units."""
+
+    def __init__(self, currency: str, exponent: int) -> None:
+        self.currency, self.exponent = currency, exponent
+        fraction = rf"([.,]\d{{1,{exponent}}})?" if exponent else ""
+        self._pattern = re.compile(rf"^\d{{1,9}}{fraction}$")
+
+    def parse(self, text: str) -> int | None:
+        text = text.strip().lstrip("€$£¥").replace(" ", "")
+        if not self._pattern.match(text):
+            return None
+        units, _, cents = text.replace(",", ".").partition(".")
+        return int(units) * 10**self.exponent + int((cents or "0").ljust(self.exponent, "0"))
+
+    def example(self) -> str:
+        return "2.50" if self.exponent == 2 else "250"
+
+
+def read(form: MultiDict, money: Money) -> tuple[dict, dict[str, str]]:
+    """The definition the form describes, and a message per field that cannot be read."""
+    errors: dict[str, str] = {}
+    reader = _Reader(form, money, errors)
+    definition = {"label": form.get("label", "").strip(), "rule": reader.rule(),
+                  "priority": reader.integer("priority", "Priority", default=0),
+                  "exclusive": form.get("exclusive") == "yes", "window": reader.window(),
+                  "stores": form.getlist("stores"), "targeting": reader.targeting(),
+                  "usage_limit": reader.usage_limit(), "coupon": reader.coupon()}
+    if not definition["label"]:
+        errors["label"] = "Name: give the promotion the name customers see on the receipt, e.g. 10% off snacks."
+    return definition, errors
+
+
+def place(messages: dict, errors: dict[str, str], prefix: str = "") -> None:
+    """Put the API schema's (nested) messages beside the form's fields."""
+    for key, value in messages.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            place(value, errors, f"{path}.")
+            continue
+        text = value[0] if isinstance(value, list) and value and isinstance(value[0], str) else str(value)
+        field = next((FIELD_OF[p] for p in _prefixes(path) if p in FIELD_OF), "label")
+        errors.setdefault(field, f"{text[0].upper()}{text[1:]}".rstrip(".") + ".")
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+class _Reader:
+    def __init__(self, form: MultiDict, money: Money, errors: dict[str, str]) -> None:
+        self.form, self.money, self.errors = form, money, errors
+
+    def text(self, name: str) -> str:
+        return self.form.get(name, "").strip()
+
+    def integer(self, name: str, label: str, default: int | None = None) -> int | None:
+        text = self.text(name).replace(",", "")
+        if not text:
+            return default
+        if not re.fullmatch(r"-?\d{1,9}", text):
+            self.errors[name] = f"{label}: write a whole number, e.g. 2."
+            return default
+        return int(text)
+
+    def amount(self, name: str, label: str, required: bool = True) -> int | None:
+        text = self.text(name)
+        if not text:
+            if required:
+                self.errors[name] = f"{label}: enter an amount in {self.money.currency}, e.g. {self.money.example()}."
+            return None if not required else 0
+        minor = self.money.parse(text)
+        if minor is None:
+            self.errors[name] = (f"{label}: write money as {self.money.example()} ({self.money.currency}), "
+                                 "without other signs.")
+            return 0
+        return minor
+
+    def percent(self, name: str, label: str, default: str = "") -> int:
+        text = (self.text(name) or default).rstrip("%").strip()
+        if not _PERCENT.match(text):
+            self.errors[name] = f"{label}: write a percentage such as 10 or 12.5."
+            return 0
+        whole, _, fraction = text.partition(".")
+        return int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+
+    def scope(self) -> dict:
+        return {"skus": _words(self.text("scope_skus")), "categories": _words(self.text("scope_categories")),
+                "whole_basket": self.form.get("scope_whole_basket") == "yes"}
+
+    def rule(self) -> dict:
+        kind = self.form.get("kind", "percent_off")
+        if kind == "percent_off":
+            return {"kind": kind, "percent_bp": self.percent("percent", "Percent off"), "scope": self.scope()}
+        if kind == "amount_off":
+            return {"kind": kind, "amount_minor": self.amount("amount", "Amount off"), "scope": self.scope()}
+        if kind == "member_price":
+            return {"kind": kind, "prices": self.prices()}
+        if kind == "multi_buy":
+            return {"kind": kind, "buy": self.integer("buy", "Buy", 0), "get": self.integer("get", "Get", 0),
+                    "percent_bp": self.percent("get_percent", "Off the items got", "100"), "scope": self.scope()}
+        if kind == "bundle":
+            return {"kind": kind, "components": self.components(),
+                    "price_minor": self.amount("bundle_price", "Bundle price")}
+        if kind == "spend_threshold":
+            return {"kind": kind, "tiers": [{
+                "min_spend_minor": self.amount("threshold_min", "Spend at least"),
+                "amount_off_minor": self.amount("threshold_off", "Amount off", required=False) or 0,
+                "percent_bp": self.percent("threshold_percent", "Percent off", "0"),
+                "bonus_points": self.integer("threshold_points", "Bonus points", 0)}]}
+        if kind == "bonus_points":
+            return {"kind": kind, "extra_bp": self.percent("bonus_times", "Extra times the usual points", "0"),
+                    "fixed_points": self.integer("bonus_fixed", "Fixed bonus points", 0), "scope": self.scope()}
+        self.errors["kind"] = "Kind: choose one of the listed kinds."
+        return {"kind": "percent_off"}
+
+    def prices(self) -> list[dict]:
+        found = []
+        for number, line in enumerate(self.text("prices").splitlines(), start=1):
+            if not line.strip():
+                continue
+            sku, _, price = line.strip().rpartition(" ")
+            minor = self.money.parse(price)
+            if not sku.strip() or minor is None:
+                self.errors["prices"] = (f"Member prices, line {number}: write the product code, a space and the "
+                                         f"price, e.g. CRISPS {self.money.example()}.")
+                continue
+            found.append({"sku": sku.strip(), "price_minor": minor})
+        if not found and "prices" not in self.errors:
+            self.errors["prices"] = f"Member prices: one line per product, e.g. CRISPS {self.money.example()}."
+        return found
+
+    def components(self) -> list[dict]:
+        found = []
+        for number, line in enumerate(self.text("components").splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = _BUNDLE_LINE.match(line.strip())
+            if not match:
+                self.errors["components"] = (f"Bundle items, line {number}: write a quantity, x and a product code "
+                                             "or category:name, e.g. 2 x CRISPS or 1 x category:drinks.")
+                continue
+            qty, is_category, name = match.groups()
+            scope = {"skus": [], "categories": [name], "whole_basket": False} if is_category else {
+                "skus": [name], "categories": [], "whole_basket": False}
+            found.append({"qty": int(qty), "scope": scope})
+        return found
+
+    def window(self) -> dict:
+        zone = self._zone()
+        window = {"start": self._instant("start", "Starts", zone), "end": self._instant("end", "Ends", zone),
+                  "weekdays": sorted(int(d) for d in self.form.getlist("weekdays") if d.isdigit()), "hours": []}
+        start, end = self.text("hours_start"), self.text("hours_end")
+        if start or end:
+            window["hours"] = [{"start": start or "00:00", "end": end or "24:00"}]
+        return window
+
+    def _zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.form.get("timezone") or "UTC")
+        except (ValueError, KeyError):
+            self.errors["timezone"] = "Time zone: choose one of the stores' time zones."
+            return ZoneInfo("UTC")
+
+    def _instant(self, name: str, label: str, zone: ZoneInfo) -> str | None:
+        text = self.text(name)
+        if not text:
+            return None
+        try:
+            local = datetime.fromisoformat(text)
+        except ValueError:
+            self.errors[name] = f"{label}: write the date and time as 2026-03-14 08:00."
+            return None
+        # Typed on the wall clock of the chosen zone; stored, like every instant, in UTC.
+        return (local.replace(tzinfo=zone) if local.tzinfo is None else local).astimezone(UTC).isoformat()
+
+    def targeting(self) -> dict:
+        return {"members_only": self.form.get("members_only") == "yes", "tiers": self.form.getlist("tiers"),
+                "segments": self.form.getlist("segments"), "member_ids": []}
+
+    def usage_limit(self) -> dict | None:
+        uses = self.integer("max_uses", "Uses per member")
+        if uses is None:
+            return None
+        return {"max_uses": uses, "period": self.form.get("period") or "ever"}
+
+    def coupon(self) -> dict | None:
+        if self.form.get("needs_coupon") != "yes":
+            return None
+        return {"single_use": self.form.get("single_use") == "yes", "per_member_limit": None,
+                "codes": _words(self.text("coupon_codes"))}
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in re.split(r"[\s,;]+", text) if word]
