@@ -60,6 +60,8 @@ class Settings:
     member_cache: str
     member_cache_days: int
     adjust_limits: tuple[tuple[str, AdjustmentLimit], ...]
+    unknown_item_earn_cap_minor: int = 10_000
+    sale_clock_tolerance_seconds: int = 300
 
     def adjust_limit(self, role: str) -> AdjustmentLimit | None:
         """What a staff user of ``role`` may adjust alone; None for a role that may not adjust."""
@@ -108,6 +110,8 @@ class Settings:
             member_cache=_member_cache(values.get("member_cache", "all")),
             member_cache_days=_positive_int(values, "member_cache_days", 90),
             adjust_limits=_adjust_limits(values),
+            unknown_item_earn_cap_minor=_positive_int(values, "unknown_item_earn_cap", 10_000),
+            sale_clock_tolerance_seconds=_positive_int(values, "sale_clock_tolerance", 300),
         )
 
 

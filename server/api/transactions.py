@@ -42,7 +42,7 @@ blp = Blueprint("transactions", __name__, url_prefix="/api/v1", description="Sal
 def post(body):
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
-    command = PostTransaction.from_body(body, json_body(request.get_json))
+    command = PostTransaction.from_body(json_body(request.get_json))
     outcome, replayed = post_transaction(session, command, svc.program, svc.clock())
     session.commit()
     if replayed:

@@ -66,7 +66,10 @@ class TransactionSchema(StrictSchema):
                            validate=ma.validate.Length(max=MAX_LINES))
     tenders = ma.fields.List(ma.fields.Nested(TenderSchema), load_default=list,
                              validate=ma.validate.Length(max=MAX_LINES))
-    hold_id = ma.fields.UUID(load_default=None)
+    hold_id = ma.fields.UUID(load_default=None, metadata={
+        "description": "the points hold an online sale redeems against (required online when points are tendered)"})
+    coupon_hold_id = ma.fields.UUID(load_default=None, metadata={
+        "description": "the server's reservation of the sale's limited coupons (POST /coupon-holds), online"})
     original_id = ma.fields.String(load_default=None, validate=ID)
     points_earned = points(load_default=None, metadata={"description": "the till's own figure, checked"})
     points_redeemed = points(load_default=None)
