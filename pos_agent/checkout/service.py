@@ -185,7 +185,7 @@ class CheckoutService:
             earned = pricing.earning(basket, priced, program, self._points_minor(basket))
             points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
             body = completion.transaction_body(basket, priced, earned, program, self.till.store,
-                                               self.till.terminal, at, feed_cursor)
+                                               self.till.terminal, at, feed_cursor).to_dict()
             sale = completion.receipt_sale(basket, priced, catalogue, self.ref.store(), program,
                                            self.till.terminal, at, points, self.ref.caught_up_at())
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
