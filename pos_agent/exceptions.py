@@ -107,6 +107,17 @@ class MemberDataTooOld(RedemptionRefused):
                          f"data younger than {max_hours:.0f} h", available=0)
 
 
+class CouponRefused(AgentError):
+    """The server would not reserve a coupon of the sale: used up, or held by another till."""
+
+    status = 409
+    slug = "coupon-refused"
+    title = "Coupon cannot be used"
+
+    def __init__(self, detail: str, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+
+
 class TenderError(AgentError):
     status = 422
     slug = "tender-invalid"

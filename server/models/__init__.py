@@ -11,6 +11,7 @@ from server.models.products import Product, ProductBarcode
 from server.models.promotions import (
     CouponBatch,
     CouponCode,
+    CouponHold,
     CouponRedemption,
     PromotionRecord,
     PromotionUseRecord,
@@ -31,6 +32,7 @@ __all__ = [
     "ChangeRecord",
     "CouponBatch",
     "CouponCode",
+    "CouponHold",
     "CouponRedemption",
     "FeedPosition",
     "Hold",

@@ -136,3 +136,21 @@ class HoldSchema(ma.Schema):
     points = ma.fields.Integer()
     status = ma.fields.String()
     expires_at = ma.fields.AwareDateTime()
+
+
+class CouponHoldCreateSchema(StrictSchema):
+    id = ma.fields.UUID(required=True, metadata={"description": "the till's id: a retry returns the same hold"})
+    codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), required=True,
+                           validate=ma.validate.Length(min=1, max=MAX_LINES),
+                           metadata={"description": "the coupon codes the sale will redeem"})
+    card_number = ma.fields.String(load_default=None, validate=CARD_NUMBER,
+                                   metadata={"description": "the member's card, for per-member limits"})
+    store = ma.fields.String(required=True, validate=CODE)
+    terminal = ma.fields.String(required=True, validate=CODE)
+
+
+class CouponHoldSchema(ma.Schema):
+    id = ma.fields.UUID()
+    codes = ma.fields.List(ma.fields.String())
+    status = ma.fields.String()
+    expires_at = ma.fields.AwareDateTime()
