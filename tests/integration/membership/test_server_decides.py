@@ -1,15 +1,19 @@
 """The server decides what it can know: a till's prices, categories, flags, points values and times
 are checked against the server's own, and the server's figures are what count."""
 
+import math
 import uuid
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from server.models import LedgerEntry, ReconciliationException
 from tests.integration.membership.conftest import account, place_hold
-from tests.support.factories import login, make_staff, make_terminal
+from tests.support.factories import login, make_staff, make_terminal, seed_member
 from tests.support.tills import Till
 
 PRODUCTS = [
@@ -259,3 +263,93 @@ def test_a_released_or_lapsed_coupon_hold_frees_the_code(client, services, coupo
     assert again.status_code == 201
     clock.advance(minutes=16)  # a hold lives 15 minutes
     assert _reserve(till, code).status_code == 201
+
+
+# -- no body a till can send earns or redeems more than the server's rules allow -----------------
+#
+# An independent statement of the rules, from the catalogue above and the programme's defaults
+# (1 point per 1.00, 100 points pay 1.00, at least 500, at most half the basket, offline cap 2000
+# per member, terminal and day; lines the server cannot price earn on at most 100.00 per sale).
+
+PRICES = {p["sku"]: p["base_price_minor"] for p in PRODUCTS}
+EARNS = {"BREAD": True, "WINE": True, "GIFT": False, "CIGS": False}  # GIFT excluded, CIGS tobacco
+UNKNOWN_CAP, OFFLINE_CAP, STEP, MINIMUM = 10_000, 2_000, 100, 500
+
+line_bodies = st.builds(
+    lambda sku, qty, paid, category, excluded: {"sku": sku, "qty": qty, "paid_minor": paid,
+                                                "category": category, "excluded": excluded},
+    st.sampled_from(["BREAD", "WINE", "GIFT", "CIGS", "MYSTERY", ""]), st.integers(1, 5),
+    st.integers(0, 200_000), st.sampled_from(["", "tobacco", "wine", "gifts"]), st.booleans())
+sale_bodies = st.fixed_dictionaries({
+    "lines": st.lists(line_bodies, min_size=1, max_size=4),
+    "points": st.sampled_from([0, 300, 500, 600, 1000, 2000, 2500, 10_000, 1_000_000]),
+    "points_minor": st.sampled_from([None, 0, 1, 500, 5000, 100_000]),  # None: the honest value
+    "matching_tenders": st.booleans(),
+    "offline": st.booleans(),
+    "through_journal": st.booleans(),
+    "with_hold": st.booleans(),
+    "minutes": st.sampled_from([-4 * 24 * 60, -60, 0, 4, 10, 365 * 24 * 60]),
+    "balance": st.sampled_from([0, 600, 5000]),
+})
+
+
+def the_rules_allow(body: dict) -> tuple[int, int, int]:
+    """(fewest, most) points the lines earn before the points tender's share is taken off, and the
+    most points a sale may be credited as redeemed; from the lines alone, not the code under test."""
+    lines = body["lines"]
+    known = [ln for ln in lines if ln["sku"] in PRICES]
+    unknown = [ln for ln in lines if ln["sku"] not in PRICES]
+    charged = sum(ln["paid_minor"] for ln in unknown)
+    earning_unknown = sum(ln["paid_minor"] for ln in unknown if not ln["excluded"] and ln["category"] != "tobacco")
+    # Above the cap, the unknown lines' charges are scaled down to it together, each by a whole cent.
+    scaled = Fraction(earning_unknown * UNKNOWN_CAP, charged) if charged > UNKNOWN_CAP else Fraction(earning_unknown)
+    earning = sum(PRICES[ln["sku"]] * ln["qty"] for ln in known if EARNS[ln["sku"]])
+    fewest, most = (earning + math.floor(scaled) - len(unknown)) // 100, (earning + math.ceil(scaled)) // 100
+    basket = min(sum(PRICES[ln["sku"]] * ln["qty"] for ln in known) + min(charged, UNKNOWN_CAP),
+                 sum(ln["paid_minor"] for ln in lines))
+    limit = body["points"] if body["with_hold"] else min(body["points"], OFFLINE_CAP)
+    redeemable = min(limit - limit % STEP, (basket // 2) - (basket // 2) % STEP)
+    return fewest, most, redeemable if redeemable >= MINIMUM else 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=sale_bodies)
+def test_no_body_a_till_can_send_earns_or_redeems_more_than_the_rules_allow(
+        body, client, desk, services, catalogue, till, clock):
+    member_id, card = seed_member(services, body["balance"], "Hypothesis Member")
+    lines = [{"line_id": str(n), **ln} for n, ln in enumerate(body["lines"], start=1)]
+    total = sum(ln["paid_minor"] for ln in lines)
+    points = body["points"]
+    points_minor = points if body["points_minor"] is None else body["points_minor"]
+    tenders = [{"kind": "points", "amount_minor": min(points_minor, total), "points": points}] if points else []
+    cash = total - sum(t["amount_minor"] for t in tenders) if body["matching_tenders"] else 1
+    tenders.append({"kind": "cash", "amount_minor": cash})
+    hold_id = None
+    if body["with_hold"] and points:
+        placed = till.request("POST", "/api/v1/holds", {"id": str(uuid.uuid4()), "card_number": card,
+                                                        "points": points, "store": till.store,
+                                                        "terminal": till.terminal})
+        hold_id = placed.json["id"] if placed.status_code == 201 else None
+    sale = {"id": str(uuid.uuid4()), "card_number": card, "offline": body["offline"], "lines": lines,
+            "tenders": tenders, "hold_id": hold_id, "at": (clock() + timedelta(minutes=body["minutes"])).isoformat()}
+    if body["through_journal"]:
+        result = journal(till, sale)
+        assert result["status"] == "applied", result  # a completed sale is never refused
+        outcome = result["outcome"]
+    else:
+        response = till.sale(lines, card=card, offline=body["offline"], tenders=tenders, hold_id=hold_id,
+                             sale_id=sale["id"], at=clock() + timedelta(minutes=body["minutes"]))
+        if body["offline"]:
+            assert response.status_code == 201, response.json  # neither is a sale the till says it made offline
+        if response.status_code != 201:
+            event(f"refused online: {response.json.get('reason')}")
+            assert response.status_code in (409, 422) and account(client, desk, member_id)["balance"] == body["balance"]
+            return
+        outcome = response.json
+    fewest, most, most_redeemed = the_rules_allow({**body, "with_hold": hold_id is not None})
+    redeemed, value = outcome["points_redeemed"], outcome["points_tender_minor"]
+    event(f"credited {'some' if redeemed else 'no'} points, of {points} tendered")
+    assert redeemed <= most_redeemed and value == redeemed  # 100 points pay 1.00: a point is a cent
+    # The points tender's share comes off what earns: at most its value, spread by whole cents.
+    assert fewest - value // 100 - 1 <= outcome["points_earned"] <= most
+    assert account(client, desk, member_id)["balance"] == body["balance"] - redeemed + outcome["points_earned"]
