@@ -1,7 +1,9 @@
 """The server decides what it can know: a till's prices, categories, flags, points values and times
 are checked against the server's own, and the server's figures are what count."""
 
+import json
 import math
+import threading
 import uuid
 from datetime import timedelta
 from fractions import Fraction
@@ -10,9 +12,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from server.models import LedgerEntry, ReconciliationException
+from store_sync.http.client import terminal_session
 from tests.integration.membership.conftest import account, place_hold
+from tests.support.concurrency import concurrently
 from tests.support.factories import login, make_staff, make_terminal, seed_member
 from tests.support.tills import Till
 
@@ -353,3 +358,48 @@ def test_no_body_a_till_can_send_earns_or_redeems_more_than_the_rules_allow(
     # The points tender's share comes off what earns: at most its value, spread by whole cents.
     assert fewest - value // 100 - 1 <= outcome["points_earned"] <= most
     assert account(client, desk, member_id)["balance"] == body["balance"] - redeemed + outcome["points_earned"]
+
+
+@pytest.fixture
+def live_postgres_server(postgres_database, tmp_path):
+    """The real app over PostgreSQL behind a threaded HTTP server: requests really run at once."""
+    from server.app import create_app
+    from server.services import Services
+    from server.settings import Settings
+    from tests.conftest import TEST_SECRET
+
+    postgres_database.reset()
+    services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
+                                                    "database_url": postgres_database.url}))
+    app = create_app(services=services)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield services, app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    services.db.dispose()
+
+
+@pytest.mark.postgres
+def test_tills_in_six_stores_racing_to_reserve_one_single_use_coupon_leave_one_holder(live_postgres_server):
+    services, app, url = live_postgres_server
+    client = app.test_client()
+    make_staff(services, "mia", "marketing")
+    marketer = login(client, "mia")
+    client.post("/api/v1/products/bulk", json={"items": PRODUCTS}, headers=marketer)
+    promotion = client.post("/api/v1/promotions", headers=marketer, json={
+        "label": "Coupon: 2.00 off", "state": "active", "coupon": {"single_use": True},
+        "rule": {"kind": "amount_off", "amount_minor": 200, "scope": {"whole_basket": True}}}).json
+    codes = client.post(f"/api/v1/promotions/{promotion['id']}/coupons", headers=marketer,
+                        json={"count": 10}).json["codes"]
+    tills = [(terminal_session(make_terminal(services, f"S{i}", "T1"), url), f"S{i}") for i in range(6)]
+
+    def reserve(session, store, code):
+        body = {"id": str(uuid.uuid4()), "codes": [code], "store": store, "terminal": "T1"}
+        return session.post(f"{url}/api/v1/coupon-holds", data=json.dumps(body),
+                            headers={"Content-Type": "application/json"})
+
+    for code in codes:  # ten rounds, one fresh code each
+        answers = concurrently([lambda s=s, t=t, c=code: reserve(s, t, c) for s, t in tills])
+        assert sorted(r.status_code for r in answers) == [201] + [409] * 5
+        assert {r.json()["reason"] for r in answers if r.status_code == 409} == {"coupon-held-elsewhere"}
