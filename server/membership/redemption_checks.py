@@ -35,6 +35,7 @@ from server.membership.holds import CONFIRMED, EXPIRED, live_hold
 from server.membership.ledger import HELD, held_points
 from server.membership.program import LoyaltyProgram
 from server.models import Hold, PostedTransaction
+from store_sync.transactions import TransactionKind
 
 
 class Posting(Protocol):
@@ -141,7 +142,7 @@ def offline_allowance(session: Session, command, member_id: uuid.UUID, program: 
     in the window before the sale."""
     backed = select(Hold.transaction_id).where(Hold.status == CONFIRMED, Hold.transaction_id.is_not(None))
     used = session.scalar(select(func.coalesce(func.sum(PostedTransaction.points_redeemed), 0)).where(
-        PostedTransaction.kind == "sale", PostedTransaction.member_id == member_id,
+        PostedTransaction.kind == TransactionKind.SALE, PostedTransaction.member_id == member_id,
         PostedTransaction.store_code == command.store, PostedTransaction.terminal_code == command.terminal,
         PostedTransaction.at > command.at - program.offline_window, PostedTransaction.at <= command.at,
         PostedTransaction.id != command.id, PostedTransaction.id.not_in(backed)))

@@ -1,5 +1,6 @@
-"""The server's own pricing of a posted sale: the bonus points it earns, and for an offline sale
-the check that the till priced it as the server would have.
+"""The server's own pricing of a posted sale: what its lines cost and the bonus points it earns
+by the server's catalogue (``server.membership.sale_figures`` earns on it), and the check that
+the till priced it as the server would have.
 
 Promotions: exactly those the till had. An offline sale names the till's feed cursor, and the
 till's cache then held every change visible to its store up to that cursor, so its catalogue is
@@ -9,7 +10,7 @@ online sale, or one from an agent too old to send it), or with a cursor the feed
 priced with the live promotions, each one the till applied at the version the till says it used.
 
 Unknown items: a line whose sku the server does not sell (unknown, or inactive) cannot be priced
-here and earns no bonus; the other lines are priced alone. Posting records such an offline sale
+here and earns no bonus; the other lines are priced alone. Posting records such a sale
 as an ``unknown-items`` exception and never refuses it. The known lines' prices are compared
 only when no promotion in play prices a line from the rest of the basket: none that the till
 applied (on any line, priced here or not) or that the server applies to the known lines is a
