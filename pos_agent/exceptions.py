@@ -126,6 +126,17 @@ class TillRevoked(RedemptionRefused):
                          "sales without points go on", available=0)
 
 
+class CouponRefused(AgentError):
+    """The server would not reserve a coupon of the sale: used up, or held by another till."""
+
+    status = 409
+    slug = "coupon-refused"
+    title = "Coupon cannot be used"
+
+    def __init__(self, detail: str, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+
+
 class TenderError(AgentError):
     status = 422
     slug = "tender-invalid"

@@ -68,6 +68,8 @@ class Settings:
     web_apps: tuple[str, ...] | None
     db_pool_size: int | None = None  # None: one connection per thread of the process
     db_max_overflow: int | None = None  # None: as many as the pool size
+    unknown_item_earn_cap_minor: int = 10_000
+    sale_clock_tolerance_seconds: int = 300
 
     def adjust_limit(self, role: str) -> AdjustmentLimit | None:
         """What a staff user of ``role`` may adjust alone; None for a role that may not adjust."""
@@ -125,6 +127,8 @@ class Settings:
             db_max_overflow=_pool_connections(values, "db_max_overflow", minimum=0),
             admin_idle_timeout_seconds=_positive_int(values, "admin_idle_timeout", 1800),
             web_apps=_web_apps(values.get("web_apps")),
+            unknown_item_earn_cap_minor=_positive_int(values, "unknown_item_earn_cap", 10_000),
+            sale_clock_tolerance_seconds=_positive_int(values, "sale_clock_tolerance", 300),
         )
 
 

@@ -34,7 +34,7 @@ ITEM_ID = ma.validate.Length(min=8, max=64)
 
 
 class ItemType(StrEnum):
-    TRANSACTION = "transaction"  # body: the POST /api/v1/transactions body
+    TRANSACTION = "transaction"  # body: store_sync.transactions.TillTransaction.to_dict(), as POSTed to /transactions
     ENROLMENT = "enrolment"  # body: EnrolmentBodySchema
 
 

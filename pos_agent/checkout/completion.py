@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from devices.preview import text_preview
 from devices.receipt import layout_receipt
@@ -13,56 +12,56 @@ from pos_agent.checkout.basket import Basket, Item
 from pos_agent.checkout.pricing import sale_lines
 from pos_agent.checkout.program import Program
 from promotions import Catalogue, MemberPrice, PricedBasket, PricedLine
+from store_sync.transactions import (
+    AppliedDiscount,
+    TenderKind,
+    TenderLine,
+    TillTransaction,
+    TransactionKind,
+    TransactionLine,
+)
 
-TENDER_LABELS = {"cash": "Cash", "card": "Card", "points": "Points", "voucher": "Voucher"}
+TENDER_LABELS = {TenderKind.CASH: "Cash", TenderKind.CARD: "Card", TenderKind.POINTS: "Points",
+                 TenderKind.VOUCHER: "Voucher"}
 
 
 def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, program: Program,
-                     store: str, terminal: str, at: datetime, feed_cursor: int | None) -> dict[str, Any]:
-    """The POST /api/v1/transactions body of the sale: the journal item's body, exactly.
+                     store: str, terminal: str, at: datetime, feed_cursor: int | None,
+                     coupon_hold_id: str | None = None) -> TillTransaction:
+    """The sale as the till posts it (its journal item's body is ``to_dict()`` of it, exactly).
 
     ``feed_cursor`` is the cursor of the catalogue ``priced`` came from (ReferenceData.catalogue_at).
     """
     skus = {line.line_id: line.sku for line in priced.lines}
-    discounts = {line.line_id: [{"promotion_id": d.promotion_id, "version": d.promotion_version,
-                                 "label": d.label, "amount_minor": d.amount, "coupon_code": d.coupon_code}
-                                for d in line.discounts] for line in priced.lines}
+    discounts = {line.line_id: tuple(AppliedDiscount(d.promotion_id, d.promotion_version, d.label, d.amount,
+                                                     d.coupon_code) for d in line.discounts)
+                 for line in priced.lines}
     items = {item.line_id: item for item in basket.items}
-    lines = [{"line_id": ln.line_id, "sku": skus[ln.line_id], "qty": ln.qty, "paid_minor": ln.paid_minor,
-              "category": ln.category, "excluded": ln.excluded, "discounts": discounts[ln.line_id],
-              **_measured(items[ln.line_id])}
-             for ln in sale_lines(basket, priced, program)]
+    lines = tuple(TransactionLine(line_id=ln.line_id, sku=skus[ln.line_id], qty=ln.qty, paid_minor=ln.paid_minor,
+                                  category=ln.category, excluded=ln.excluded, discounts=discounts[ln.line_id],
+                                  qty_milli=items[ln.line_id].qty_milli,
+                                  unit_price_minor=items[ln.line_id].price_override)
+                  for ln in sale_lines(basket, priced, program))
     member = basket.member
     redeemed = basket.redemption.points if basket.redemption else 0
-    return {
-        "id": basket.sale_id, "kind": "sale", "store": store, "terminal": terminal, "at": at.isoformat(),
-        "offline": basket.offline, "card_number": member.card_number if member else None,
-        "lines": lines, "tenders": tenders_body(basket), "coupons": list(priced.accepted_coupons),
-        "hold_id": basket.redemption.hold_id if basket.redemption else None,
+    return TillTransaction(
+        id=basket.sale_id, kind=TransactionKind.SALE, store=store, terminal=terminal, at=at,
+        offline=basket.offline, card_number=member.card_number if member else None,
+        lines=lines, tenders=tenders(basket), coupons=tuple(priced.accepted_coupons),
+        hold_id=basket.redemption.hold_id if basket.redemption else None, coupon_hold_id=coupon_hold_id,
         # An unknown card's tier is unknown here: the server decides its points alone.
-        "points_earned": earned.points if member and member.source != "unknown" else None,
-        "points_redeemed": redeemed if member else None,
-        "feed_cursor": feed_cursor,
-    }
+        points_earned=earned.points if member and member.source != "unknown" else None,
+        points_redeemed=redeemed if member else None,
+        feed_cursor=feed_cursor,
+    )
 
 
-def _measured(item: Item) -> dict[str, int]:
-    """What a weighed or price-embedded barcode told the till, so the server prices the line the same."""
-    found = {}
-    if item.qty_milli is not None:
-        found["qty_milli"] = item.qty_milli
-    if item.price_override is not None:
-        found["unit_price_minor"] = item.price_override
-    return found
-
-
-def tenders_body(basket: Basket) -> list[dict[str, Any]]:
+def tenders(basket: Basket) -> tuple[TenderLine, ...]:
     found = []
     if basket.redemption:
-        found.append({"kind": "points", "amount_minor": basket.redemption.value_minor,
-                      "points": basket.redemption.points})
-    found += [{"kind": t.kind, "amount_minor": t.amount_minor, "points": 0} for t in basket.tenders]
-    return found
+        found.append(TenderLine(TenderKind.POINTS, basket.redemption.value_minor, basket.redemption.points))
+    found += [TenderLine(TenderKind(t.kind), t.amount_minor) for t in basket.tenders]
+    return tuple(found)
 
 
 def new_balance(basket: Basket, earned: int) -> int:
@@ -79,7 +78,7 @@ def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, sto
         receipt_id=basket.sale_id, store=StoreHeader(store.get("name", store["code"])), sold_at=at,
         lines=tuple(_receipt_line(line, items[line.line_id], catalogue) for line in priced.lines),
         subtotal=priced.subtotal, total=priced.total, currency=program.currency, terminal=terminal,
-        tenders=tuple(Tender(TENDER_LABELS[t["kind"]], t["amount_minor"]) for t in tenders_body(basket)),
+        tenders=tuple(Tender(TENDER_LABELS[t.kind], t.amount_minor) for t in tenders(basket)),
         change=sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
         loyalty=_loyalty(basket, earned), footer=_footer(basket, data_as_of))
 

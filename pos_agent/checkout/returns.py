@@ -27,6 +27,7 @@ from pos_agent.store import journal, sales
 from pos_agent.store.database import Database
 from pos_agent.sync.mode import LinkMode
 from store_sync.journal import ItemType
+from store_sync.transactions import TenderKind, TenderLine, TillTransaction, TransactionKind, TransactionLine
 
 if TYPE_CHECKING:
     from pos_agent.checkout.service import Till
@@ -155,13 +156,13 @@ class Returns:
 
     def _body(self, sale: dict, return_id: str, kind: str, returning: dict[str, int],
               outcome: ReturnOutcome) -> dict[str, Any]:
-        lines = [{"line_id": ln["line_id"], "sku": ln.get("sku", ""), "qty": returning[ln["line_id"]],
-                  "category": ln.get("category", ""), "excluded": ln.get("excluded", False)}
-                 for ln in sale["lines"] if returning.get(ln["line_id"])]
-        return {"id": return_id, "kind": kind, "store": self.till.store, "terminal": self.till.terminal,
-                "at": self.clock().isoformat(), "offline": False, "card_number": sale.get("card_number"),
-                "original_id": sale["id"], "lines": [] if kind == "void" else lines,
-                "tenders": _refund_tenders(outcome)}
+        lines = tuple(TransactionLine(ln["line_id"], ln.get("sku", ""), returning[ln["line_id"]],
+                                      category=ln.get("category", ""), excluded=ln.get("excluded", False))
+                      for ln in sale["lines"] if returning.get(ln["line_id"]))
+        return TillTransaction(id=return_id, kind=TransactionKind(kind), store=self.till.store,
+                               terminal=self.till.terminal, at=self.clock(), card_number=sale.get("card_number"),
+                               original_id=sale["id"], lines=() if kind == "void" else lines,
+                               tenders=_refund_tenders(outcome)).to_dict()
 
 
 def _money_tenders(sale: dict[str, Any], points_minor: int) -> dict[str, int]:
@@ -174,11 +175,10 @@ def _money_tenders(sale: dict[str, Any], points_minor: int) -> dict[str, int]:
     return paid if sum(paid.values()) == total - points_minor else {}
 
 
-def _refund_tenders(outcome: ReturnOutcome) -> list[dict[str, Any]]:
+def _refund_tenders(outcome: ReturnOutcome) -> tuple[TenderLine, ...]:
     """The money going back, tender by tender (card before cash), or all as cash."""
-    back = [{"kind": kind, "amount_minor": amount, "points": 0}
-            for kind, amount in outcome.money_refunds.items() if amount]
-    return back or [{"kind": "cash", "amount_minor": outcome.money_refund_minor, "points": 0}]
+    back = tuple(TenderLine(TenderKind(kind), amount) for kind, amount in outcome.money_refunds.items() if amount)
+    return back or (TenderLine(TenderKind.CASH, outcome.money_refund_minor),)
 
 
 def _merged(found: dict[str, Any], local: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The checkout use cases over the local store and the ``ServerLink`` port.
 
-Online, card look-ups and holds go to the server with a short timeout; the first failure turns
+Online, card look-ups, points holds and the reservation of a sale's coupons (at completion) go
+to the server with a short timeout; the first failure turns
 the sale offline for good (the cashier never waits on a dead link twice) and the till's mode
 offline until the health probe sees the server again; a till the server calls revoked sells the
 same way but redeems no points. Completion writes the sale, its journal
@@ -248,11 +249,12 @@ class CheckoutService:
             program, at = self.ref.program(), self.clock()
             priced = pricing.price(basket, catalogue, self.ref.store(), program, at)
             self._check_paid(basket, priced.total)
+            coupon_hold_id = self._reserve_coupons(basket, priced)  # a refusal stops the sale here
             basket.sale_id = new_id()
             earned = pricing.earning(basket, priced, program, self._points_minor(basket))
             points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
             body = completion.transaction_body(basket, priced, earned, program, self.till.store,
-                                               self.till.terminal, at, feed_cursor)
+                                               self.till.terminal, at, feed_cursor, coupon_hold_id).to_dict()
             sale = completion.receipt_sale(basket, priced, catalogue, self.ref.store(), program,
                                            self.till.terminal, at, points, self.ref.caught_up_at())
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
@@ -384,6 +386,23 @@ class CheckoutService:
             self._go_offline(basket, exc)
             return None
         return PointsRedemption(plan.points, plan.value_minor, offline=False, hold_id=hold_id, held_at=self.clock())
+
+    def _reserve_coupons(self, basket: Basket, priced: PricedBasket) -> str | None:
+        """Online, have the server reserve the sale's coupons, so no other till can redeem a
+        single-use or member-limited code meanwhile (CouponRefused when it will not). Offline, or
+        when the link fails now, the sale goes on and the server checks the codes when it arrives."""
+        if basket.offline or not priced.accepted_coupons:
+            return None
+        hold_id, member = new_id(), basket.member
+        body = {"id": hold_id, "codes": list(priced.accepted_coupons), "store": self.till.store,
+                "terminal": self.till.terminal,
+                "card_number": member.card_number if member and member.source == "server" else None}
+        try:
+            self.link.reserve_coupons(body)
+        except LinkDown as exc:
+            self._go_offline(basket, str(exc))
+            return None
+        return hold_id
 
     def _reserved_offline(self, basket: Basket) -> int:
         """Points the member's other open baskets at this till already plan to redeem offline: the

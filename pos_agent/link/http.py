@@ -10,6 +10,7 @@ import requests
 from loyalty.cards import card_is_usable
 from pos_agent.exceptions import (
     CardNotUsable,
+    CouponRefused,
     CredentialRevoked,
     JournalEndpointMissing,
     LinkDown,
@@ -63,6 +64,16 @@ class HttpServerLink:
 
     def release_hold(self, hold_id: str) -> None:
         _ok(self._call("POST", f"/api/v1/holds/{hold_id}/release", timeout=self.lookup_timeout))
+
+    def reserve_coupons(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self._call("POST", "/api/v1/coupon-holds", body, timeout=self.lookup_timeout)
+        if response.status_code in (404, 409, 422):
+            problem = _json(response)
+            raise CouponRefused(problem.get("detail", "the server refused the coupon"), problem.get("code"))
+        return _ok(response)
+
+    def release_coupons(self, hold_id: str) -> None:
+        _ok(self._call("POST", f"/api/v1/coupon-holds/{hold_id}/release", timeout=self.lookup_timeout))
 
     def changes(self, cursor: int, limit: int) -> ChangesPage:
         """A page of changes; asked again with the last empty page's ETag, a 304 reuses that page."""

@@ -20,7 +20,10 @@ from server.auth.roles import Role
 from server.membership.cards import get_card
 from server.membership.holds import place_hold, release_hold
 from server.membership.posting import PostTransaction, post_transaction, sale_with_returns
+from server.pricing.coupon_holds import release_coupons, reserve_coupons
 from server.schemas.transactions import (
+    CouponHoldCreateSchema,
+    CouponHoldSchema,
     HoldCreateSchema,
     HoldSchema,
     PostedTransactionSchema,
@@ -41,7 +44,7 @@ blp = Blueprint("transactions", __name__, url_prefix="/api/v1", description="Sal
 def post(body):
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
-    command = PostTransaction.from_body(body, json_body(request.get_json))
+    command = PostTransaction.from_body(json_body(request.get_json))
     outcome, replayed = post_transaction(session, command, svc.program, svc.clock())
     session.commit()
     if replayed:
@@ -87,3 +90,43 @@ def release(hold_id):
     session.commit()
     return hold
 
+
+
+@blp.route("/coupon-holds", methods=["POST"])
+@blp.doc(security=TERMINAL_SIGNED)
+@terminal_required
+@blp.arguments(CouponHoldCreateSchema)
+@blp.response(201, CouponHoldSchema)
+@blp.problems(404, 409, 422)
+def create_coupon_hold(body):
+    """Reserve the coupon codes of an online sale before it completes (see server.pricing.coupon_holds)."""
+    ensure_terminal_scope(body["store"], body["terminal"])
+    session, svc = db_session(), services()
+    member_id = None
+    if body["card_number"]:
+        card = get_card(session, svc.program, body["card_number"])
+        require_usable_card(card.number, card.state)
+        member_id = card.member_id
+    rows = reserve_coupons(session, body["id"], body["codes"], member_id, body["store"], body["terminal"],
+                           svc.program, svc.clock())
+    session.commit()
+    return _coupon_hold(rows)
+
+
+@blp.route("/coupon-holds/<uuid:hold_id>/release", methods=["POST"])
+@blp.doc(security=TERMINAL_SIGNED)
+@terminal_required
+@blp.response(200, CouponHoldSchema)
+@blp.problems(404)
+def release_coupon_hold(hold_id):
+    session = db_session()
+    rows = release_coupons(session, hold_id)
+    ensure_terminal_scope(rows[0].store_code)
+    session.commit()
+    return _coupon_hold(rows)
+
+
+def _coupon_hold(rows) -> dict:
+    statuses = {row.status for row in rows}
+    return {"id": rows[0].id, "codes": [row.code for row in rows],
+            "status": statuses.pop() if len(statuses) == 1 else "mixed", "expires_at": rows[0].expires_at}

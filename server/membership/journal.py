@@ -93,7 +93,7 @@ def _apply_transaction(session, item, store, terminal, program, now):
         raise ItemRefused("wrong-terminal", "a terminal may only send its own transactions")
     if body["id"] != item["id"]:
         raise ItemRefused("id-mismatch", "a transaction item's id is the transaction's id")
-    command = replace(PostTransaction.from_body(body, item["body"]), completed=True)
+    command = replace(PostTransaction.from_body(item["body"]), completed=True)
     outcome, replayed = post_transaction(session, command, program, now)
     return (ItemStatus.DUPLICATE if replayed else ItemStatus.APPLIED), outcome
 

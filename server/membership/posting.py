@@ -1,8 +1,16 @@
-"""Posting a till's sale, return or void: idempotent by the till's id, figures recomputed here.
+"""Posting a till's sale, return or void: idempotent by the till's id, figures computed here.
 
-The till's arithmetic is never trusted: the server recomputes the points a sale earns and the
-value of the points it redeemed with the same `loyalty` rules; where the till's figures differ,
-the server's stand and the difference becomes a reconciliation exception.
+The till's figures are never what counts. What a sale earns is computed from the server's own
+catalogue, promotion versions and programme (``sale_figures``); what its points tender redeemed
+and was worth, from the server's redemption rules and the hold or offline allowance behind it
+(``redemption_checks``). Where the till's figures differ, the server's stand and the difference
+becomes a reconciliation exception naming the terminal. A settled sale (from the till's journal,
+or marked offline: the customer has left) is never refused for a figure; a sale posted directly
+online is refused (422/409) when it breaks a rule the till could still fix at the lane.
+
+Sale times: a sale more than ``program.future_sale_tolerance`` ahead of the server's clock is
+refused online and, settled, is accepted at the server's time (its points earn and expire from
+now) and flagged; a sale older than the offline window is accepted and flagged.
 
 Concurrency: a transaction's row is inserted (its id claimed) before anything else is done, so
 the same id posted twice at once is applied once and the other request waits for it and gets its
@@ -15,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,37 +31,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.cards import card_is_usable
-from loyalty.earning import Bonus, Earning, SaleLine, compute_earning, earn_entries
+from loyalty.earning import Earning, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
-from loyalty.redemption import plan_redemption
 from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
-from loyalty.transactions import TransactionKind
 from promotions import PromotionError
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
-from server.membership.holds import CONFIRMED, live_hold
-from server.membership.ledger import HELD, KeptLedger, held_points, load_kept, lock_member, post_entries
+from server.membership.exceptions import TransactionRejected
+from server.membership.ledger import load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
-from server.models import Card, Hold, Member, PostedTransaction, ReconciliationException
+from server.membership.redemption_checks import Redeemed, credited_redemption
+from server.membership.sale_figures import SaleFigures, sale_figures
+from server.models import Card, Member, PostedTransaction, ReconciliationException
 from server.pricing.repricing import Repricing, price_differences, reprice_sale, unknown_items
 from server.pricing.usage import record_usage
+from store_sync.transactions import TillTransaction, TransactionKind
 
 SALE, RETURN, VOID = TransactionKind.SALE, TransactionKind.RETURN, TransactionKind.VOID
 
-
-class TransactionRejected(OneCardError):
-    """The transaction cannot be applied as posted; ``reason`` is a stable code for the till."""
-
-    status = 422
-    slug = "transaction-rejected"
-    title = "Transaction rejected"
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail, reason=reason)
-        self.reason = reason
+__all__ = ["PostTransaction", "SaleAlreadyVoided", "TransactionRejected", "post_transaction", "sale_with_returns"]
 
 
 class SaleAlreadyVoided(TransactionRejected):
@@ -69,24 +68,16 @@ class SaleAlreadyVoided(TransactionRejected):
 
 @dataclass(frozen=True)
 class PostTransaction:
-    """A till's transaction as posted (validated by the API schema)."""
+    """A till's transaction as posted: the typed message, and the body exactly as it was sent."""
 
-    id: str
-    kind: str
-    store: str
-    terminal: str
-    at: datetime
-    lines: tuple[dict, ...] = ()
-    tenders: tuple[dict, ...] = ()
-    card_number: str | None = None
-    offline: bool = False
-    hold_id: uuid.UUID | None = None
-    original_id: str | None = None
-    points_earned: int | None = None
-    points_redeemed: int | None = None
+    message: TillTransaction
     raw: dict = field(default_factory=dict)
     completed: bool = False  # sent through the till's journal: the customer has already left
-    feed_cursor: int | None = None  # the till's change-feed cursor when it priced the sale
+
+    @classmethod
+    def from_body(cls, raw: dict) -> PostTransaction:
+        """From a body the API schema (server/schemas/transactions.py) has validated."""
+        return cls(TillTransaction.from_dict(raw), raw)
 
     @property
     def settled(self) -> bool:
@@ -94,22 +85,36 @@ class PostTransaction:
         accepts it as it stands and flags what its own rules disagree with, instead of refusing."""
         return self.offline or self.completed
 
-    @classmethod
-    def from_body(cls, body: dict, raw: dict) -> PostTransaction:
-        """From the validated API body (server/schemas/transactions.py); ``raw`` is what was sent."""
-        return cls(id=body["id"], kind=body["kind"], store=body["store"], terminal=body["terminal"],
-                   at=body["at"], lines=tuple(body["lines"]), tenders=tuple(body["tenders"]),
-                   card_number=body["card_number"], offline=body["offline"], hold_id=body["hold_id"],
-                   original_id=body["original_id"], points_earned=body["points_earned"],
-                   points_redeemed=body["points_redeemed"], feed_cursor=body["feed_cursor"], raw=raw)
+    def at_server_time(self, now: datetime) -> PostTransaction:
+        return replace(self, message=replace(self.message, at=now))
+
+    # The message's fields, as the posting code and its helpers read them.
+    id = property(lambda self: self.message.id)
+    kind = property(lambda self: self.message.kind)
+    store = property(lambda self: self.message.store)
+    terminal = property(lambda self: self.message.terminal)
+    at = property(lambda self: self.message.at)
+    offline = property(lambda self: self.message.offline)
+    card_number = property(lambda self: self.message.card_number)
+    original_id = property(lambda self: self.message.original_id)
+    points_earned = property(lambda self: self.message.points_earned)
+    feed_cursor = property(lambda self: self.message.feed_cursor)
+    coupons = property(lambda self: self.message.coupons)
+    points_tendered = property(lambda self: self.message.points_tendered)
+    points_tender_minor = property(lambda self: self.message.points_tender_minor)
 
     @property
-    def points_tendered(self) -> int:
-        return sum(t.get("points", 0) for t in self.tenders if t["kind"] == "points")
+    def hold_id(self) -> uuid.UUID | None:
+        return uuid.UUID(self.message.hold_id) if self.message.hold_id else None
 
     @property
-    def points_tender_minor(self) -> int:
-        return sum(t["amount_minor"] for t in self.tenders if t["kind"] == "points")
+    def coupon_hold_id(self) -> uuid.UUID | None:
+        return uuid.UUID(self.message.coupon_hold_id) if self.message.coupon_hold_id else None
+
+    @property
+    def lines(self) -> tuple[dict, ...]:
+        """The lines in their wire form, for the pricing and usage code that reads them so."""
+        return tuple(line.to_dict() for line in self.message.lines)
 
 
 @dataclass
@@ -143,6 +148,7 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
             raise Conflict(f"transaction {command.id} was posted before with a different body")
         return row.outcome, True
     posting = Posting(command, now)
+    _check_time(posting, program, row)
     handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
     handler(session, posting, program, row)
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
@@ -157,7 +163,7 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
 
 def _claim(session: Session, command: PostTransaction, digest: str, now: datetime) -> PostedTransaction:
     """The transaction's row, inserted first under the till's id; the handler fills in its figures."""
-    row = PostedTransaction(id=command.id, kind=command.kind, store_code=command.store,
+    row = PostedTransaction(id=command.id, kind=command.kind.value, store_code=command.store,
                             terminal_code=command.terminal, at=command.at, offline=command.offline,
                             card_number=command.card_number, original_id=command.original_id, total_minor=0,
                             body=command.raw, body_hash=digest, outcome={}, received_at=now)
@@ -166,11 +172,24 @@ def _claim(session: Session, command: PostTransaction, digest: str, now: datetim
     return row
 
 
-def _sale_lines(command: PostTransaction, program: LoyaltyProgram) -> list[SaleLine]:
-    return [SaleLine(line_id=ln["line_id"], paid_minor=ln["paid_minor"], qty=ln["qty"],
-                     category=ln.get("category", ""),
-                     excluded=ln.get("excluded", False))
-            for ln in command.lines]
+def _check_time(posting: Posting, program: LoyaltyProgram, row: PostedTransaction) -> None:
+    """A sale from the future is refused online and moved to the server's time when settled;
+    one older than the offline window is flagged (see the module docstring)."""
+    command, now = posting.command, posting.now
+    terminal = f"{command.store}/{command.terminal}"
+    if command.at > now + program.future_sale_tolerance:
+        if not command.settled:
+            raise TransactionRejected("sale-in-the-future", f"the sale's time {command.at.isoformat()} is "
+                                      f"ahead of the server's clock ({now.isoformat()}); check the till's clock")
+        posting.flag("sale-time-in-future", None, None,
+                     f"terminal {terminal} dated the sale {command.at.isoformat()}, after the server's "
+                     f"{now.isoformat()}: applied at the server's time")
+        posting.command = command.at_server_time(now)
+        row.at = now
+    elif command.at < now - program.offline_window:
+        posting.flag("sale-time-old", None, None,
+                     f"terminal {terminal} dated the sale {command.at.isoformat()}, more than "
+                     f"{program.offline_window} before it arrived ({now.isoformat()})")
 
 
 def _resolve_card(session: Session, posting: Posting) -> Card | None:
@@ -192,17 +211,13 @@ def _resolve_card(session: Session, posting: Posting) -> Card | None:
 
 def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row: PostedTransaction) -> None:
     command = posting.command
-    lines = _sale_lines(command, program)
-    total = sum(line.paid_minor for line in lines)
-    tendered = sum(t["amount_minor"] for t in command.tenders)
-    if tendered != total:
-        raise TransactionRejected("tenders-do-not-match",
-                                  f"tenders add up to {tendered}, the lines to {total}")
+    total = sum(line.paid_minor for line in command.message.lines)
+    _check_tenders(posting, total)
     card = _resolve_card(session, posting)
     row.total_minor = total
+    figures = _server_figures(session, posting, card, program)
     if card is None:
         _refuse_points_without_member(command)
-        _server_pricing(session, posting, None, program)  # an anonymous offline sale is checked too
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
         record_usage(session, posting, None)
         return
@@ -211,27 +226,45 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     # and two sales of one member holding it would each wait for the other's lock_member.
     row.member_id = card.member_id
     ledger = load_kept(session, card.member_id)
-    redeem = _redemption_entries(session, posting, program, ledger, total)
-    earning = _earning(posting, program, member, card, lines)
-    bonuses = _server_pricing(session, posting, card, program)
-    entries = [*redeem, *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses,
-                                      program.expiry)]
+    redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor)
+    earning = _earning(posting, program, member, card, figures, redeemed)
+    bonuses = list(figures.bonuses) if card_is_usable(card.state) else []
+    entries = [*_redeem_entry(command, ledger.account_id, redeemed),
+               *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses, program.expiry)]
     debt_before = ledger.state.debt
     ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.settled)
     # Only a redemption that made the debt grow is an overspend; a later sale of a member in debt
     # (which repays it) is not.
-    if command.points_tendered and ledger.state.debt > debt_before:
+    if redeemed.points and ledger.state.debt > debt_before:
         posting.flag("overspend", None, ledger.state.balance,
                      f"offline redemption left the balance at {ledger.state.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
-    row.points_earned, row.points_redeemed = earning.points + bonus_points, command.points_tendered
+    row.points_earned, row.points_redeemed = earning.points + bonus_points, redeemed.points
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
     # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
     publish_member(session, card.member_id, program, posting.now, ledger.state, visit=(command.store, command.at))
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
-                           points_redeemed=command.points_tendered, line_points=dict(earning.line_points),
-                           balance=ledger.state.balance, points_tender_minor=command.points_tender_minor)
+                           points_redeemed=redeemed.points, line_points=dict(earning.line_points),
+                           balance=ledger.state.balance, points_tender_minor=redeemed.value_minor)
+
+
+def _check_tenders(posting: Posting, total: int) -> None:
+    tendered = sum(t.amount_minor for t in posting.command.message.tenders)
+    if tendered == total:
+        return
+    if not posting.command.settled:
+        raise TransactionRejected("tenders-do-not-match", f"tenders add up to {tendered}, the lines to {total}")
+    posting.flag("tenders-do-not-match", tendered, total,
+                 f"terminal {posting.command.store}/{posting.command.terminal}: tenders add up to "
+                 f"{tendered}, the lines to {total}")
+
+
+def _redeem_entry(command: PostTransaction, account_id: str, redeemed: Redeemed) -> list[Entry]:
+    if not redeemed.points:
+        return []
+    return [Entry(id=entry_id(command.id, "redeem"), account_id=account_id, kind=EntryKind.REDEEM,
+                  points=-redeemed.points, at=command.at, source_id=command.id, offline=command.offline)]
 
 
 def _refuse_points_without_member(command: PostTransaction) -> None:
@@ -239,35 +272,40 @@ def _refuse_points_without_member(command: PostTransaction) -> None:
         raise TransactionRejected("points-without-member", "points can only be redeemed with a known card")
 
 
-def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Card,
-             lines: list[SaleLine]) -> Earning:
-    """Points by the server's rules and the member's tier; a blocked or lost card earns none."""
+def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Card, figures: SaleFigures,
+             redeemed: Redeemed) -> Earning:
+    """Points by the server's rules on its own figures and the member's tier; a blocked or lost card
+    earns none."""
     command = posting.command
     if not card_is_usable(card.state):
-        return Earning(points=0, line_points={ln.line_id: 0 for ln in lines}, eligible_minor=0)
-    earning = compute_earning(lines, program.earning, tier=member.tier,
-                              points_tender_minor=command.points_tender_minor)
+        return Earning(points=0, line_points={ln.line_id: 0 for ln in figures.lines}, eligible_minor=0)
+    earning = compute_earning(figures.lines, program.earning, tier=member.tier,
+                              points_tender_minor=redeemed.value_minor)
     if command.points_earned is not None and command.points_earned != earning.points:
         posting.flag("points-earned-differs", command.points_earned, earning.points,
-                     f"the till said {command.points_earned} points, the rules give {earning.points}")
+                     f"terminal {command.store}/{command.terminal} said {command.points_earned} points, "
+                     f"the rules give {earning.points}")
     return earning
 
 
-def _server_pricing(session: Session, posting: Posting, card: Card | None, program: LoyaltyProgram) -> list[Bonus]:
-    """Price the sale as the server would: its bonus points, and for an offline sale any line the
-    till charged differently or could not be priced here (recorded, never charged again: the
-    customer has paid). An offline sale is priced with the promotions its till had at its cursor."""
+def _server_figures(session: Session, posting: Posting, card: Card | None, program: LoyaltyProgram) -> SaleFigures:
+    """Price the sale as the server would (an offline sale with the promotions its till had at its
+    cursor), flag every line the till charged differently or the server cannot price (never
+    charged again: the customer has paid), and return what the sale earns on."""
     command = posting.command
     usable = card is not None and card_is_usable(card.state)
     try:
         repricing = reprice_sale(session, command.store, command.at, card.number if usable else None,
-                                 command.lines, tuple(command.raw.get("coupons", ())), program,
+                                 command.lines, tuple(command.coupons), program,
                                  feed_cursor=command.feed_cursor if command.offline else None)
-    except (OneCardError, LoyaltyError, PromotionError):
-        return []  # a store or card the server cannot price for: points stand, nothing to compare
-    if command.offline:
+    except (OneCardError, LoyaltyError, PromotionError) as exc:
+        repricing = None  # the server cannot price the sale: every line earns under the unknown-item rule
+        posting.flag("not-priced", sum(ln.paid_minor for ln in command.message.lines), None,
+                     f"the server could not price the sale of terminal {command.store}/{command.terminal}: {exc}")
+    figures = sale_figures(command.message.lines, repricing, program)
+    if repricing is not None:
         _check_till_prices(posting, repricing, card is None or usable)
-    return repricing.bonuses if usable else []
+    return figures
 
 
 def _check_till_prices(posting: Posting, repricing: Repricing, card_usable: bool) -> None:
@@ -279,78 +317,8 @@ def _check_till_prices(posting: Posting, repricing: Repricing, card_usable: bool
     if differences:
         priced = {line.line_id for line in repricing.priced.lines}
         till_total = sum(line["paid_minor"] for line in lines if line["line_id"] in priced)
-        posting.flag("price-differs", till_total, repricing.priced.total, "; ".join(differences)[:1000])
-
-
-def _redemption_entries(session: Session, posting: Posting, program: LoyaltyProgram, ledger: KeptLedger,
-                        total: int) -> list[Entry]:
-    """The redeem entry for the points tendered, checked online, accepted (and flagged) offline."""
-    command = posting.command
-    points, member_id = command.points_tendered, ledger.account_id
-    if not points:
-        return []
-    value = _points_value(posting, program, points)
-    if command.settled:
-        _confirm_hold_if_any(session, posting, uuid.UUID(member_id), points)
-        _check_offline_rules(posting, program, points, total)
-    else:
-        _check_online(session, posting, program, points, total, ledger)
-    entry = Entry(id=entry_id(command.id, "redeem"), account_id=member_id, kind=EntryKind.REDEEM,
-                  points=-points, at=command.at, source_id=command.id, offline=command.offline)
-    if value is not None and value != command.points_tender_minor:
-        posting.flag("points-value-differs", command.points_tender_minor, value,
-                     f"{points} points are worth {value}, the till counted {command.points_tender_minor}")
-    return [entry]
-
-
-def _points_value(posting: Posting, program: LoyaltyProgram, points: int) -> int | None:
-    try:
-        return program.redemption.value.value_minor(points)
-    except LoyaltyError as exc:
-        if not posting.command.settled:
-            raise TransactionRejected("points-not-whole-steps", str(exc)) from None
-        posting.flag("points-not-whole-steps", points, None, str(exc))
-        return None
-
-
-def _confirm_hold_if_any(session: Session, posting: Posting, member_id: uuid.UUID, points: int) -> None:
-    """A completed sale confirms its hold; a hold that lapsed meanwhile is flagged, not fatal."""
-    command = posting.command
-    if command.hold_id is None:
-        return
-    hold = session.get(Hold, command.hold_id)
-    usable = (hold is not None and hold.status == HELD and hold.expires_at > posting.now
-              and hold.member_id == member_id and hold.points == points)
-    if usable:
-        hold.status, hold.transaction_id = CONFIRMED, command.id
-    else:
-        posting.flag("hold-not-usable", points, hold.points if hold else None,
-                     f"the sale's hold {command.hold_id} was {hold.status if hold else 'unknown'} on arrival")
-
-
-def _check_online(session: Session, posting: Posting, program: LoyaltyProgram, points: int,
-                  total: int, ledger: KeptLedger) -> None:
-    command = posting.command
-    member_id = uuid.UUID(ledger.account_id)
-    excluding = None
-    if command.hold_id is not None:
-        hold = live_hold(session, command.hold_id, posting.now)
-        if hold.member_id != member_id or hold.points != points:
-            raise TransactionRejected("hold-mismatch", "the hold is for another member or amount")
-        hold.status, hold.transaction_id, excluding = CONFIRMED, command.id, hold.id
-    available = ledger.state.available(command.at) - held_points(session, member_id, posting.now,
-                                                                 excluding=excluding)
-    try:
-        plan_redemption(points, max(available, 0), total, program.redemption)
-    except LoyaltyError as exc:
-        raise TransactionRejected("redemption-refused", str(exc)) from None
-
-
-def _check_offline_rules(posting: Posting, program: LoyaltyProgram, points: int, total: int) -> None:
-    try:
-        plan_redemption(points, points, total, program.redemption)
-    except LoyaltyError as exc:
-        posting.flag("offline-redemption-rule", points, None, f"offline redemption broke a rule: {exc}")
+        posting.flag("price-differs", till_total, repricing.priced.total,
+                     "; ".join(differences)[:1000])
 
 
 def _sale_record(original: PostedTransaction) -> SaleRecord:

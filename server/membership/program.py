@@ -34,6 +34,10 @@ class LoyaltyProgram:
     offline_max_data_age: timedelta = timedelta(hours=12)
     member_cache: str = "all"  # which tills keep member snapshots: "all", "home" or "recent" (member_cache.py)
     member_cache_days: int = 90  # "recent": how long a store keeps a member after their last visit
+    # A sale line the server cannot price earns on at most this much of the till's charges per sale.
+    unknown_item_earn_cap_minor: int = 10_000
+    # How far past the server's clock a sale's time may lie (till clocks drift a little).
+    future_sale_tolerance: timedelta = timedelta(minutes=5)
 
     @property
     def excluded_categories(self) -> frozenset[str]:
@@ -60,4 +64,6 @@ def program_from_settings(settings: Settings) -> LoyaltyProgram:
         tiers=TierRules(tiers=DEFAULT_TIERS, basis=Basis.SPEND, window=timedelta(days=365)),
         member_cache=settings.member_cache,
         member_cache_days=settings.member_cache_days,
+        unknown_item_earn_cap_minor=settings.unknown_item_earn_cap_minor,
+        future_sale_tolerance=timedelta(seconds=settings.sale_clock_tolerance_seconds),
     )

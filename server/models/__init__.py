@@ -12,6 +12,7 @@ from server.models.products import Product, ProductBarcode
 from server.models.promotions import (
     CouponBatch,
     CouponCode,
+    CouponHold,
     CouponRedemption,
     PromotionRecord,
     PromotionUseRecord,
@@ -42,6 +43,7 @@ __all__ = [
     "ChangeRecord",
     "CouponBatch",
     "CouponCode",
+    "CouponHold",
     "CouponRedemption",
     "FeedPosition",
     "Hold",

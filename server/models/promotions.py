@@ -79,6 +79,28 @@ class CouponRedemption(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class CouponHold(Base):
+    """A code reserved by an online till for a sale in progress; it lapses by itself.
+
+    One row per code of a reservation. While a row is ``held`` and not expired, no other till may
+    reserve or redeem a single-use code, and the member's held codes count toward a per-member
+    limit; the sale that names the reservation confirms it.
+    """
+
+    __tablename__ = "coupon_holds"
+    __table_args__ = (Index("ix_coupon_holds_code_status", "code", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(ForeignKey("coupon_codes.code"), primary_key=True)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    store_code: Mapped[str] = mapped_column(String(32))
+    terminal_code: Mapped[str] = mapped_column(String(32))
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class SaleDiscount(Base):
     """A copy of one discount as the till applied it to one line of a sale.
 

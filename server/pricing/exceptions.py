@@ -52,3 +52,15 @@ class UsageRejected(OneCardError):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail, reason=reason)
         self.reason = reason
+
+
+class CouponNotAvailable(OneCardError):
+    """A coupon code an online till asked to reserve is used up or reserved by another till."""
+
+    status = 409
+    slug = "coupon-not-available"
+    title = "Coupon not available"
+
+    def __init__(self, code: str, reason: str, detail: str) -> None:
+        super().__init__(detail, code=code, reason=reason)
+        self.reason = reason

@@ -1,5 +1,6 @@
-"""The server's own pricing of a posted sale: the bonus points it earns, and for an offline sale
-the check that the till priced it as the server would have.
+"""The server's own pricing of a posted sale: what its lines cost and the bonus points it earns
+by the server's catalogue (``server.membership.sale_figures`` earns on it), and the check that
+the till priced it as the server would have.
 
 Promotions: exactly those the till had. An offline sale names the till's feed cursor, and the
 till's cache then held every change visible to its store up to that cursor, so its catalogue is
@@ -9,7 +10,7 @@ online sale, or one from an agent too old to send it), or with a cursor the feed
 priced with the live promotions, each one the till applied at the version the till says it used.
 
 Unknown items: a line whose sku the server does not sell (unknown, or inactive) cannot be priced
-here and earns no bonus; the other lines are priced alone. Posting records such an offline sale
+here and earns no bonus; the other lines are priced alone. Posting records such a sale
 as an ``unknown-items`` exception and never refuses it. The known lines' prices are compared
 only when no promotion in play prices a line from the rest of the basket: none that the till
 applied (on any line, priced here or not) or that the server applies to the known lines is a
@@ -23,7 +24,7 @@ and category discounts per unit), and the known lines must come out exactly as t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,10 +46,19 @@ class UnknownLine:
 
 
 @dataclass(frozen=True)
+class ProductFacts:
+    """What the server's catalogue says of a product, on sale or not: what points it earns."""
+
+    category: str
+    excluded: bool
+
+
+@dataclass(frozen=True)
 class Repricing:
     priced: PricedBasket | None  # the lines the server knows, as it prices them; None when it knows none
     unknown: tuple[UnknownLine, ...] = ()
     linking: tuple[str, ...] = ()  # promotions in play that price lines together, when some are unknown
+    products: dict[str, ProductFacts] = field(default_factory=dict)  # by sku: every product of the sale it has
 
     @property
     def comparable(self) -> bool:
@@ -65,19 +75,21 @@ class Repricing:
 def reprice_sale(session: Session, store: str, at, card_number: str | None, lines: tuple[dict, ...],
                  coupons: tuple[str, ...], program: LoyaltyProgram, feed_cursor: int | None = None) -> Repricing:
     """Price the sale's known lines with the till's promotions (see the module docstring)."""
-    selling = _selling(session, lines)
+    facts = _products(session, lines)
+    selling = {sku: active for sku, (active, _) in facts.items()}
+    products = {sku: fact for sku, (_, fact) in facts.items()}
     known = tuple({"line_id": ln["line_id"], "sku": ln["sku"], "qty": ln["qty"], "qty_milli": ln.get("qty_milli"),
                    "unit_price_minor": ln.get("unit_price_minor")}
                   for ln in lines if selling.get(ln.get("sku")))
     unknown = tuple(UnknownLine(ln, "unknown" if ln.get("sku") not in selling else "inactive")
                     for ln in lines if not selling.get(ln.get("sku")))
     if not known:
-        return Repricing(None, unknown)
+        return Repricing(None, unknown, products=products)
     live = _catalogue(session, store, feed_cursor, lines)
     request = QuoteRequest(store=store, at=at, lines=known, card_number=card_number, coupons=coupons,
                            count_coupon_uses=False)
     priced = price_quote(session, request, program, live).priced
-    return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else ())
+    return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else (), products)
 
 
 def price_differences(repricing: Repricing, lines: tuple[dict, ...]) -> list[str]:
@@ -99,10 +111,12 @@ def unknown_items(repricing: Repricing) -> str:
     return f"items the server does not sell: {named}; the other lines were checked"
 
 
-def _selling(session: Session, lines: tuple[dict, ...]) -> dict[str, bool]:
-    """Each sku of the sale the server knows, and whether it is on sale."""
+def _products(session: Session, lines: tuple[dict, ...]) -> dict[str, tuple[bool, ProductFacts]]:
+    """Each sku of the sale the server knows: whether it is on sale, and what it earns."""
     skus = {line.get("sku") for line in lines if line.get("sku")}
-    return dict(session.execute(select(Product.sku, Product.active).where(Product.sku.in_(skus))).all())
+    rows = session.execute(select(Product.sku, Product.active, Product.category, Product.excluded_from_points)
+                           .where(Product.sku.in_(skus)))
+    return {sku: (active, ProductFacts(category, excluded)) for sku, active, category, excluded in rows}
 
 
 def _catalogue(session: Session, store: str, feed_cursor: int | None, lines: tuple[dict, ...]) -> LiveCatalogue:

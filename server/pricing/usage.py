@@ -5,12 +5,15 @@ are serialised by the coupon's row lock (SQLite: by the write lock every transac
 with); two sales of one member racing for a per-member limit are serialised by the member lock
 posting already holds. The loser is rejected when the till is online (it can still fix the sale)
 and recorded as a reconciliation exception when it was offline (the sale already happened).
+A code the sale reserved (``server.pricing.coupon_holds``) is confirmed; a single-use code another
+till holds in a live reservation counts as taken.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -20,12 +23,12 @@ from promotions import Period
 from server.models import (
     CouponCode,
     CouponRedemption,
-    PromotionRecord,
     PromotionUseRecord,
     PromotionVersion,
     SaleDiscount,
     Store,
 )
+from server.pricing.coupon_holds import confirm_coupon, coupon_rule, held_elsewhere
 from server.pricing.exceptions import UsageRejected
 from server.pricing.quotes import usage_counts
 
@@ -34,6 +37,7 @@ class Posting(Protocol):
     """The part of ``server.membership.posting.Posting`` this module reads."""
 
     command: object
+    now: datetime
 
     def flag(self, kind: str, till: int | None, server: int | None, detail: str) -> None: ...
 
@@ -55,7 +59,7 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
         used = dict.fromkeys([*(row.promotion_id for row in rows), *bonus_promotions])
         session.add_all(PromotionUseRecord(transaction_id=command.id, promotion_id=pid, member_id=member_id,
                                            store_code=command.store, at=command.at) for pid in used)
-    for code in dict.fromkeys(command.raw.get("coupons") or ()):
+    for code in dict.fromkeys(command.coupons):
         _redeem(session, posting, code, member_id, rows)
     session.flush()
 
@@ -103,12 +107,19 @@ def _redeem(session: Session, posting: Posting, code: str, member_id: uuid.UUID 
         posting.flag("unknown-coupon", None, None, f"coupon {code} is not known to the server")
         return
     rule = _coupon_rule(session, coupon, rows)
+    reserved = confirm_coupon(session, command.coupon_hold_id, code, command.at, command.id)
+    # A code this sale reserved was checked when it was reserved and held for it since.
+    others = 0 if reserved else held_elsewhere(session, code, command.coupon_hold_id, posting.now)
     if rule and rule["single_use"] and coupon.uses >= 1:
         _refuse(posting, "coupon-already-used", None, coupon.uses, f"coupon {code} was already used")
+    elif rule and rule["single_use"] and others:
+        _refuse(posting, "coupon-held-elsewhere", None, others, f"coupon {code} is reserved by another till")
     limit = rule and rule["per_member_limit"]
     if limit and member_id is not None:
         mine = session.scalar(select(func.count()).where(CouponRedemption.code == code,
                                                          CouponRedemption.member_id == member_id))
+        if not reserved:
+            mine += held_elsewhere(session, code, command.coupon_hold_id, posting.now, member_id)
         if mine >= limit:
             _refuse(posting, "coupon-member-limit", limit, mine,
                     f"coupon {code} allows {limit} use(s) per member; this member had {mine}")
@@ -119,9 +130,7 @@ def _redeem(session: Session, posting: Posting, code: str, member_id: uuid.UUID 
 def _coupon_rule(session: Session, coupon: CouponCode, rows: list[SaleDiscount]) -> dict | None:
     """The coupon section of the version the till used (or the current one if it named none)."""
     version = next((r.version for r in rows if r.promotion_id == str(coupon.promotion_id)), None)
-    if version is None:
-        version = session.get(PromotionRecord, coupon.promotion_id).current_version
-    return session.get(PromotionVersion, (coupon.promotion_id, version)).definition["coupon"]
+    return coupon_rule(session, coupon, version)
 
 
 def _refuse(posting: Posting, reason: str, till: int | None, server: int | None, detail: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.models import FeedPosition, JournalRejection, ReconciliationException, Store, Terminal
+from server.models import FeedPosition, JournalRejection, PostedTransaction, ReconciliationException, Store, Terminal
 from server.sync import head_seq
 
 
@@ -23,8 +23,10 @@ def _window(query, column, store_column, store: str | None, since: datetime | No
 
 def reconciliation(session: Session, store: str | None, since: datetime | None,
                    until: datetime | None) -> dict[str, list[dict]]:
-    exceptions = session.scalars(_window(
-        select(ReconciliationException).order_by(ReconciliationException.created_at),
+    exceptions = session.execute(_window(
+        select(ReconciliationException, PostedTransaction.terminal_code)
+        .join(PostedTransaction, PostedTransaction.id == ReconciliationException.transaction_id)
+        .order_by(ReconciliationException.created_at),
         ReconciliationException.created_at, ReconciliationException.store_code, store, since, until)).all()
     refused = session.scalars(_window(
         select(JournalRejection).where(JournalRejection.resolved_at.is_(None)).order_by(JournalRejection.last_at),
@@ -32,7 +34,7 @@ def reconciliation(session: Session, store: str | None, since: datetime | None,
     return {
         "exceptions": [{"transaction_id": e.transaction_id, "store": e.store_code, "kind": e.kind,
                         "till_value": e.till_value, "server_value": e.server_value, "detail": e.detail,
-                        "created_at": e.created_at} for e in exceptions],
+                        "created_at": e.created_at, "terminal": terminal} for e, terminal in exceptions],
         "rejected_items": [{"item_id": r.item_id, "item_type": r.item_type, "store": r.store_code,
                             "terminal": r.terminal_code, "reason": r.reason, "detail": r.detail,
                             "final": r.final, "attempts": r.attempts, "last_at": r.last_at} for r in refused],

@@ -23,6 +23,7 @@ class ReconciliationRowSchema(ma.Schema):
     server_value = ma.fields.Integer(allow_none=True)
     detail = ma.fields.String()
     created_at = ma.fields.AwareDateTime()
+    terminal = ma.fields.String(metadata={"description": "the terminal that posted the transaction"})
 
 
 class RejectionRowSchema(ma.Schema):

@@ -68,7 +68,10 @@ class TransactionSchema(StrictSchema):
                            validate=ma.validate.Length(max=MAX_LINES))
     tenders = ma.fields.List(ma.fields.Nested(TenderSchema), load_default=list,
                              validate=ma.validate.Length(max=MAX_LINES))
-    hold_id = ma.fields.UUID(load_default=None)
+    hold_id = ma.fields.UUID(load_default=None, metadata={
+        "description": "the points hold an online sale redeems against (required online when points are tendered)"})
+    coupon_hold_id = ma.fields.UUID(load_default=None, metadata={
+        "description": "the server's reservation of the sale's limited coupons (POST /coupon-holds), online"})
     original_id = ma.fields.String(load_default=None, validate=ID)
     points_earned = points(load_default=None, metadata={"description": "the till's own figure, checked"})
     points_redeemed = points(load_default=None)
@@ -101,7 +104,8 @@ class TransactionOutcomeSchema(ma.Schema):
     status = ma.fields.String(metadata={"description": "applied, or duplicate for a retry"})
     points_earned = ma.fields.Integer(metadata={"description": "base plus promotion bonus points"})
     bonus_points = ma.fields.Integer(metadata={"description": "the promotion bonus part of points_earned"})
-    points_redeemed = ma.fields.Integer()
+    points_redeemed = ma.fields.Integer(metadata={"description": "the points credited as redeemed (see exceptions)"})
+    points_tender_minor = ma.fields.Integer(metadata={"description": "what those points paid, at the server's value"})
     balance = ma.fields.Integer()
     points_taken_back = ma.fields.Integer()
     points_given_back = ma.fields.Integer()
@@ -133,5 +137,23 @@ class HoldSchema(ma.Schema):
     id = ma.fields.UUID()
     member_id = ma.fields.UUID()
     points = ma.fields.Integer()
+    status = ma.fields.String()
+    expires_at = ma.fields.AwareDateTime()
+
+
+class CouponHoldCreateSchema(StrictSchema):
+    id = ma.fields.UUID(required=True, metadata={"description": "the till's id: a retry returns the same hold"})
+    codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), required=True,
+                           validate=ma.validate.Length(min=1, max=MAX_LINES),
+                           metadata={"description": "the coupon codes the sale will redeem"})
+    card_number = ma.fields.String(load_default=None, validate=CARD_NUMBER,
+                                   metadata={"description": "the member's card, for per-member limits"})
+    store = ma.fields.String(required=True, validate=CODE)
+    terminal = ma.fields.String(required=True, validate=CODE)
+
+
+class CouponHoldSchema(ma.Schema):
+    id = ma.fields.UUID()
+    codes = ma.fields.List(ma.fields.String())
     status = ma.fields.String()
     expires_at = ma.fields.AwareDateTime()

@@ -18,6 +18,7 @@ class FakeServerLink:
         self.cards: dict[str, CardLookup] = {}
         self.down = False
         self.holds: dict[str, dict[str, Any]] = {}
+        self.coupon_holds: dict[str, dict[str, Any]] = {}
         self.batches: list[dict[str, Any]] = []
         self.answer = lambda item: {"id": item["id"], "status": "applied"}
         self.heartbeats: list[tuple[str, str, str]] = []
@@ -49,6 +50,15 @@ class FakeServerLink:
     def release_hold(self, hold_id: str) -> None:
         self._up()
         self.holds.pop(hold_id, None)
+
+    def reserve_coupons(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._up()
+        self.coupon_holds[body["id"]] = body
+        return {"id": body["id"], "codes": body["codes"], "status": "held"}
+
+    def release_coupons(self, hold_id: str) -> None:
+        self._up()
+        self.coupon_holds.pop(hold_id, None)
 
     def changes(self, cursor: int, limit: int) -> ChangesPage:
         self._up()

@@ -161,16 +161,16 @@ def test_a_journal_sent_twice_changes_nothing_on_the_server(live_server, till):
 def test_a_rejected_journal_item_is_kept_and_shown_while_later_items_still_go_through(live_server, till):
     member_id, card = live_server.enrol(points=0)
     wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
-    bogus = {"id": str(uuid.uuid4()), "kind": "sale", "store": STORE, "terminal": "T1",
+    bogus = {"id": str(uuid.uuid4()), "kind": "return", "store": STORE, "terminal": "T1",
              "at": "2026-03-14T09:30:00+00:00", "lines": [{"line_id": "1", "qty": 1, "paid_minor": 500}],
-             "tenders": [{"kind": "cash", "amount_minor": 400}]}  # tenders do not pay the lines
+             "tenders": [{"kind": "cash", "amount_minor": 500}]}  # a return naming no sale never applies
     with till.db.transaction() as conn:
         journal.append(conn, bogus["id"], "transaction", bogus, till.clock())
     _sale(till, card, BREAD)
     _acked(till, 1)
     with till.db.reading() as conn:
         rejected = journal.with_status(conn, journal.JournalStatus.REJECTED)
-    assert [(i.id, i.last_error.split(":")[0]) for i in rejected] == [(bogus["id"], "tenders-do-not-match")]
+    assert [(i.id, i.last_error.split(":")[0]) for i in rejected] == [(bogus["id"], "invalid-body")]
     assert till.status()["journal"]["rejected"] == 1
     assert live_server.account(member_id).balance == 2
 

@@ -39,3 +39,12 @@ def account(client, desk, member_id):
     response = client.get(f"/api/v1/members/{member_id}/account", headers=desk)
     assert response.status_code == 200, response.json
     return response.json
+
+
+def place_hold(till, card: str, points: int) -> str:
+    """A points hold placed by ``till`` for the card's member; returns its id."""
+    response = till.request("POST", "/api/v1/holds", {"id": str(uuid.uuid4()), "card_number": card,
+                                                      "points": points, "store": till.store,
+                                                      "terminal": till.terminal})
+    assert response.status_code == 201, response.json
+    return response.json["id"]

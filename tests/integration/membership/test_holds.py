@@ -106,21 +106,28 @@ def test_concurrent_holds_from_many_tills_never_overdraw_a_balance(live_postgres
 
 
 @pytest.mark.postgres
-def test_concurrent_points_payments_without_holds_never_overdraw_either(live_postgres_server):
+def test_concurrent_points_payments_each_need_their_own_hold_and_never_overdraw(live_postgres_server):
     services, url = live_postgres_server
     member_id, card = _enrol_with_points(services, 1700)
     tills = [(terminal_session(make_terminal(services, "B2", f"T{i}"), url), f"T{i}") for i in range(8)]
+    holds = {}
+    for session, terminal in tills[:3]:  # 1700 covers three holds of 500
+        placed = session.post(f"{url}/api/v1/holds", json={"id": str(uuid.uuid4()), "card_number": card,
+                                                           "points": 500, "store": "B2", "terminal": terminal})
+        assert placed.status_code == 201, placed.json()
+        holds[terminal] = placed.json()["id"]
 
     def pay(session: requests.Session, terminal: str):
         body = {"id": str(uuid.uuid4()), "kind": "sale", "store": "B2", "terminal": terminal,
                 "at": services.clock().isoformat(), "card_number": card, "lines": [line("1", 1000)],
-                "tenders": [{"kind": "points", "amount_minor": 500, "points": 500},
-                            {"kind": "cash", "amount_minor": 500}]}
+                "hold_id": holds.get(terminal), "tenders": [{"kind": "points", "amount_minor": 500, "points": 500},
+                                                            {"kind": "cash", "amount_minor": 500}]}
         return session.post(f"{url}/api/v1/transactions", data=json.dumps(body),
                             headers={"Content-Type": "application/json"})
 
     results = concurrently([lambda s=s, t=t: pay(s, t) for s, t in tills])
     assert sorted(r.status_code for r in results) == [201] * 3 + [422] * 5
+    assert {r.json()["reason"] for r in results if r.status_code == 422} == {"hold-required"}
     with services.db.session() as session:
         from server.membership.ledger import load_ledger
 

@@ -6,7 +6,7 @@ Time moves a lot here, so every staff call logs in afresh (tokens live 8 hours).
 from datetime import UTC, datetime, timedelta
 
 from server.membership.jobs import run_points_expiry, run_tier_review
-from tests.integration.membership.conftest import account
+from tests.integration.membership.conftest import account, place_hold
 from tests.support.factories import login
 from tests.support.tills import line
 
@@ -27,18 +27,18 @@ def test_expiry_removes_exactly_what_is_left_of_old_lots_and_is_idempotent(clien
     clock.now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
     member_id, card = _enrol(client, points=1000)  # a lot expiring at the end of January 2026
     clock.now = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
-    till.sale([line("1", 30000)], card=card)  # 300 points, expiring at the end of June 2026
+    till.sale([line("1", 10000)], card=card)  # 100 points, expiring at the end of June 2026
     clock.now = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
-    paid = till.sale([line("1", 2000)], card=card,
+    paid = till.sale([line("1", 2000)], card=card, hold_id=place_hold(till, card, 600),
                      tenders=[{"kind": "points", "amount_minor": 600, "points": 600},
                               {"kind": "cash", "amount_minor": 1400}])
     assert paid.status_code == 201, paid.json
-    # the 600 came out of the January lot (first to expire): 400 left there, 300 + 14 in later lots
-    assert account(client, _desk(client), member_id)["balance"] == 1000 + 300 - 600 + 14
+    # the 600 came out of the January lot (first to expire): 400 left there, 100 + 14 in later lots
+    assert account(client, _desk(client), member_id)["balance"] == 1000 + 100 - 600 + 14
     clock.now = datetime(2026, 2, 1, 0, 0, 1, tzinfo=UTC)
     assert run_points_expiry() == 400
     assert run_points_expiry() == 0
-    assert account(client, _desk(client), member_id)["balance"] == 314
+    assert account(client, _desk(client), member_id)["balance"] == 114
 
 
 def test_a_member_is_upgraded_as_soon_as_spend_qualifies_and_downgraded_only_on_review(client, desk, till,
@@ -89,8 +89,9 @@ def test_a_lot_used_up_before_it_expired_is_not_looked_at_on_every_run(client, d
     clock.now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
     member_id, card = _enrol(client, points=1000)  # one lot, expiring at the end of January 2026
     clock.now = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
-    paid = till.sale([line("1", 2000)], card=card, tenders=[{"kind": "points", "amount_minor": 1000, "points": 1000},
-                                                            {"kind": "cash", "amount_minor": 1000}])
+    paid = till.sale([line("1", 2000)], card=card, hold_id=place_hold(till, card, 1000),
+                     tenders=[{"kind": "points", "amount_minor": 1000, "points": 1000},
+                              {"kind": "cash", "amount_minor": 1000}])
     assert paid.status_code == 201, paid.json  # the lot is spent; 10 points earned in a new lot
     clock.now = datetime(2026, 2, 1, 0, 0, 1, tzinfo=UTC)
     assert [str(m) for m in _candidates(services, clock.now, None)] == [member_id]  # nothing marks it used up

@@ -13,7 +13,9 @@ def test_the_reconciliation_report_lists_what_tills_and_server_disagreed_on(clie
     report = client.get("/api/v1/reports/reconciliation?store=B2", headers=hq)
     assert report.status_code == 200, report.json
     kinds = sorted((row["kind"], row["till_value"], row["server_value"]) for row in report.json["exceptions"])
-    assert kinds == [("points-earned-differs", 99, 50), ("unknown-card", None, None), ("unknown-items", 700, None)]
+    assert kinds == [("points-earned-differs", 99, 50), ("unknown-card", None, None), ("unknown-items", 700, None),
+                     ("unknown-items", 5000, None)]
+    assert {row["terminal"] for row in report.json["exceptions"]} == {"T1"}
     csv = client.get("/api/v1/reports/reconciliation?format=csv", headers=hq)
     assert csv.mimetype == "text/csv"
     assert csv.get_data(as_text=True).splitlines()[0].startswith("transaction_id,store,kind")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from server.demo.seed import seed_chain
 from server.membership.posting import PostTransaction, post_transaction
 from server.models import PostedTransaction, Product
+from store_sync.transactions import TillTransaction
 from tests.integration.pricing.conftest import scope
 from tests.support.tills import line
 
@@ -129,10 +130,12 @@ def test_sales_kept_without_their_lines_do_not_break_a_bought_category_segment(
     till.sale([{**line("1", 250), "sku": "CHIPS"}], card=snacker)
     sale_id = str(uuid.uuid4())  # as the demo kept its history before its lines were kept too
     with services.db.session() as session:
-        post_transaction(session, PostTransaction(
-            id=sale_id, kind="sale", store="B2", terminal="T1", at=clock() - timedelta(days=3),
-            lines=({**line("1", 250), "sku": "CHIPS"},), tenders=({"kind": "card", "amount_minor": 250, "points": 0},),
-            card_number=old_timer, raw={"id": sale_id, "history": True}), services.program, clock())
+        message = TillTransaction.from_dict({
+            "id": sale_id, "kind": "sale", "store": "B2", "terminal": "T1",
+            "at": (clock() - timedelta(days=3)).isoformat(), "lines": [{**line("1", 250), "sku": "CHIPS"}],
+            "tenders": [{"kind": "card", "amount_minor": 250, "points": 0}], "card_number": old_timer})
+        post_transaction(session, PostTransaction(message, raw={"id": sale_id, "history": True}),
+                         services.program, clock())
         session.commit()
     response = client.post("/api/v1/segments", headers=marketer, json={
         "name": "Snack buyers", "rule": {"bought_category": {"category": "snacks", "days": 30}}})

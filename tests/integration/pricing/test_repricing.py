@@ -42,10 +42,10 @@ def test_an_offline_sale_charged_differently_is_recorded_with_both_figures(catal
     assert "line 1 (COLA): till 250, server 300" in row.detail
 
 
-def test_an_online_sale_is_not_second_guessed(catalogue, quote, till):
+def test_an_online_sale_charged_other_than_the_servers_quote_is_flagged_too(catalogue, quote, till):
     priced = quote([{"sku": "COLA"}])
-    priced["lines"][0]["total"] = 120
-    assert _posted(till, priced, offline=False).json["exceptions"] == []
+    priced["lines"][0]["total"] = 120  # the till should have shown the server's 1.50
+    assert _posted(till, priced, offline=False).json["exceptions"] == ["price-differs"]
 
 
 # -- the promotions the till had: its feed cursor -------------------------------------------------

@@ -66,3 +66,16 @@ def test_an_unreadable_or_broken_config_file_names_onecard_config(tmp_path):
     broken.write_text("currency = \n")
     with pytest.raises(ConfigError, match=r"ONECARD_CONFIG: .* is not valid TOML"):
         Settings.load({"ONECARD_CONFIG": str(broken)})
+
+
+def test_the_unknown_item_earning_cap_and_the_sale_clock_tolerance_reach_the_programme(tmp_path):
+    from datetime import timedelta
+
+    from server.membership.program import program_from_settings
+
+    default = program_from_settings(Settings.load({"ONECARD_DATA_DIR": str(tmp_path)}))
+    assert (default.unknown_item_earn_cap_minor, default.future_sale_tolerance) == (10_000, timedelta(minutes=5))
+    set_here = program_from_settings(Settings.load({"ONECARD_DATA_DIR": str(tmp_path),
+                                                    "ONECARD_UNKNOWN_ITEM_EARN_CAP": "2500",
+                                                    "ONECARD_SALE_CLOCK_TOLERANCE": "60"}))
+    assert (set_here.unknown_item_earn_cap_minor, set_here.future_sale_tolerance) == (2500, timedelta(seconds=60))

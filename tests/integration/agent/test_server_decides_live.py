@@ -1,0 +1,159 @@
+"""Real agents against the real server, online and offline, with the catalogue the server keeps:
+the till and the server agree to the cent and the point, and a single-use coupon is refused at a
+second till while the first holds or has used it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from pos_agent.checkout.service import Till
+from pos_agent.exceptions import CouponRefused
+from pos_agent.link.http import HttpServerLink
+from pos_agent.runtime import Agent, Timing
+from pos_agent.store import journal
+from server.audit import Actor
+from server.models import PostedTransaction
+from server.pricing.coupons import generate_batch
+from server.pricing.products import upsert_products
+from server.pricing.versions import create_promotion
+from server.services import Services
+from server.settings import Settings
+from tests.conftest import TEST_SECRET
+from tests.integration.agent import catalogue
+from tests.integration.agent.live import LiveServer, wait_until
+from tests.support.factories import make_terminal
+
+WINE, COFFEE, BREAD, CIGARETTES = "4001686301265", "4000417025005", "4006381333931", "4002515289693"
+QUICK = Timing(sync_interval=0.2, probe_interval=0.1, backoff_base=0.05, backoff_cap=0.5)
+
+
+@pytest.fixture
+def shop(tmp_path, sqlite_template) -> Iterator[Shop]:
+    """The server with its own catalogue (products, 10% off wine, a single-use coupon), two stores."""
+    services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
+                                                    "database_url": sqlite_template.copy_to(tmp_path)}))
+    server = LiveServer(services)
+    server.start()
+    now, actor = services.clock(), Actor.system("test")
+    credentials = {store: make_terminal(services, store, "T1") for store in ("B1", "C3")}
+    with services.db.session() as session:
+        products = (catalogue.BREAD, catalogue.WINE, catalogue.COFFEE, catalogue.CIGARETTES)
+        upsert_products(session, [{"tax_class": "standard", "excluded_from_points": False, "active": True, **p}
+                                  for p in products], now)
+        create_promotion(session, catalogue.definition(label="10% off wine", rule={
+            "kind": "percent_off", "percent_bp": 1000, "scope": {"categories": ["wine"]}}), "active", now, actor,
+            services.program)
+        coupon = catalogue.definition(label="2.00 off with your coupon", coupon={"single_use": True}, rule={
+            "kind": "amount_off", "amount_minor": 200, "scope": {"whole_basket": True}})
+        record = create_promotion(session, coupon, "active", now, actor, services.program)
+        _, codes = generate_batch(session, record, coupon, "ONCE-", 1, now, actor)
+        session.commit()
+    yield Shop(server, credentials, codes[0], tmp_path)
+    server.stop()
+    services.db.dispose()
+
+
+@dataclass
+class Shop:
+    server: LiveServer
+    credentials: dict
+    coupon: str
+    tmp_path: object
+
+    @contextlib.contextmanager
+    def till(self, store: str) -> Iterator[Agent]:
+        """The store's till, started and caught up with the catalogue; stopped afterwards."""
+        agent = Agent.open(self.tmp_path / store, HttpServerLink(self.credentials[store], self.server.url),
+                           Till(store, "T1"), timing=QUICK)
+        agent.start()
+        try:
+            wait_until(lambda: agent.mode.online and agent.ref.caught_up_at() is not None, what=f"till {store}")
+            wait_until(lambda: agent.ref.product("CIGS") is not None, what="the catalogue in the feed")
+            yield agent
+        finally:
+            agent.stop()
+
+
+def _acked(agent, count):
+    def done():
+        with agent.db.reading() as conn:
+            return journal.counts(conn)["acked"] == count
+    wait_until(done, what=f"{count} journal items acknowledged")
+
+
+def _basket(agent, card, *codes, coupon=None, points=0):
+    basket = agent.checkout.open_basket()["id"]
+    for code in codes:
+        agent.checkout.add_item(basket, code)
+    if card:
+        agent.checkout.attach_member(basket, card)
+    if coupon:
+        agent.checkout.apply_coupon(basket, coupon)
+    if points:
+        agent.checkout.redeem_points(basket, points)
+    agent.checkout.add_tender(basket, "cash")
+    return basket
+
+
+def _posted(shop: Shop, sale_id: str) -> PostedTransaction:
+    with shop.server.services.db.session() as session:
+        return session.get(PostedTransaction, sale_id)
+
+
+def _agree(shop: Shop, done: dict, member_id: str) -> None:
+    """What the till showed and printed is what the server credited, to the cent and the point."""
+    posted = _posted(shop, done["receipt_id"])
+    outcome = posted.outcome
+    assert outcome["exceptions"] == []
+    assert posted.total_minor == done["total"]
+    assert (outcome["points_earned"], outcome["points_redeemed"], outcome["points_tender_minor"]) == (
+        done["points"]["to_earn"], done["points"]["redeemed"], done["points"]["redeemed_value"])
+    assert shop.server.account(member_id).balance == done["new_balance"]
+
+
+def test_an_online_sale_with_points_a_promotion_and_tobacco_agrees_with_the_server(shop):
+    member_id, card = shop.server.enrol(points=3000)
+    with shop.till("B1") as till:
+        wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+        # wine 12.99 less 10% = 11.69, coffee 15.00, bread 2.49, cigarettes 8.50 (no points): 37.68
+        done = till.checkout.complete(_basket(till, card, WINE, COFFEE, BREAD, CIGARETTES, points=1500))
+        assert (done["total"], done["points"]["redeemed"], done["points"]["pending"]) == (3768, 1500, False)
+        _acked(till, 1)
+    _agree(shop, done, member_id)
+
+
+def test_an_offline_sale_redeeming_within_the_allowance_agrees_with_the_server_once_it_arrives(shop):
+    member_id, card = shop.server.enrol(points=3000)
+    with shop.till("B1") as till:
+        wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+        shop.server.stop()
+        wait_until(lambda: not till.mode.online, what="the till noticing")
+        done = till.checkout.complete(_basket(till, card, WINE, WINE, COFFEE, CIGARETTES, points=1800))
+        assert (done["points"]["redeemed"], done["points"]["pending"]) == (1800, True)
+        shop.server.start()
+        _acked(till, 1)
+    assert _posted(shop, done["receipt_id"]).offline
+    _agree(shop, done, member_id)
+
+
+def test_a_single_use_coupon_used_in_one_store_is_refused_at_a_till_in_another(shop):
+    with shop.till("B1") as first, shop.till("C3") as second:
+        wait_until(lambda: second.ref.product("WINE") is not None, what="the catalogue at the second till")
+        used = first.checkout.complete(_basket(first, None, WINE, coupon=shop.coupon))
+        assert used["total"] == 1169 - 200
+        attempt = _basket(second, None, WINE, coupon=shop.coupon)
+        with pytest.raises(CouponRefused):
+            second.checkout.complete(attempt)
+        _acked(first, 1)
+        assert _posted(shop, used["receipt_id"]).outcome["exceptions"] == []
+        shop.server.stop()  # offline, the second till cannot know: the sale goes on, and is flagged
+        wait_until(lambda: not second.mode.online, what="the second till noticing")
+        later = _basket(second, None, WINE, coupon=shop.coupon)
+        offline = second.checkout.complete(later)
+        shop.server.start()
+        _acked(second, 1)
+    assert _posted(shop, offline["receipt_id"]).outcome["exceptions"] == ["coupon-already-used"]
