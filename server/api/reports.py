@@ -12,7 +12,7 @@ from flask import Response
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, db_session, services, staff_required
 from server.auth.roles import Role
-from server.reports import members, points, sales
+from server.reports import members, points, promotions, sales
 from server.reports.sync_health import reconciliation, sync_health
 from server.schemas.reports import (
     BreakageReportSchema,
@@ -24,6 +24,7 @@ from server.schemas.reports import (
     LiabilityReportSchema,
     PointsQuerySchema,
     PointsReportSchema,
+    PromotionReportSchema,
     RangeQuerySchema,
     ReconciliationReportSchema,
     ReportQuerySchema,
@@ -210,4 +211,21 @@ def churn_report(query):
     report = members.churn_risk(db_session(), now, query["limit"])
     if query["format"] == "csv":
         return as_csv(report["members"], "churn-risk")
+    return {"currency": svc.settings.currency, **report}
+
+
+@blp.route("/promotions/<uuid:promotion_id>")
+@blp.doc(security=BEARER)
+@staff_required(Role.HQ, Role.MARKETING)
+@blp.arguments(FormatQuerySchema, location="query")
+@blp.response(200, PromotionReportSchema)
+@blp.problems(404)
+@CSV_RESPONSE
+def promotion_report(query, promotion_id):
+    """What a promotion gave, its items' sales before and during, and its effect against the
+    held-out members: treated less held-out spend per member with a 95 % interval. CSV: per day."""
+    svc = services()
+    report = promotions.performance(db_session(), promotion_id, svc.clock())
+    if query["format"] == "csv":
+        return as_csv(report["days"], f"promotion-{promotion_id}")
     return {"currency": svc.settings.currency, **report}

@@ -20,10 +20,14 @@ from server.models.promotions import (
 from server.models.rollups import (
     CategoryDay,
     MemberActivity,
+    MemberDay,
     MemberLots,
     MemberStoreMonth,
     PointsCohort,
     PointsDay,
+    ProductDay,
+    PromotionDay,
+    PromotionMember,
     SalesDay,
 )
 from server.models.security import TerminalNonce
@@ -51,6 +55,7 @@ __all__ = [
     "LoginFailure",
     "Member",
     "MemberActivity",
+    "MemberDay",
     "MemberLots",
     "MemberStoreMonth",
     "PointsCohort",
@@ -58,6 +63,9 @@ __all__ = [
     "PostedTransaction",
     "Product",
     "ProductBarcode",
+    "ProductDay",
+    "PromotionDay",
+    "PromotionMember",
     "PromotionRecord",
     "PromotionUseRecord",
     "PromotionVersion",
