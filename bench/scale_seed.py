@@ -469,7 +469,7 @@ def write_expiries(chain: Chain, end: datetime, out: Writer, progress) -> int:
             expired += 1
         if len(out.rows["ledger_entries"]) >= BATCH * 4:
             out.flush()
-        if n % 1000 == 0:
+        if n % 1000 == 0 or n == len(chain.entries):
             progress("expiries", n, len(chain.entries))
     out.flush()
     return expired
