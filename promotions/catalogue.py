@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from promotions.exceptions import DuplicatePromotion, InvalidPromotion
+from promotions.holdout import check_holdout
 from promotions.index import CatalogueIndex
 from promotions.rules import MemberPrice, Rule
 from promotions.windows import Period, Window
@@ -26,12 +27,18 @@ class Targeting:
         tiers: Member tier must be one of these.
         segments: Member must be in at least one of these segments.
         member_ids: Member must be on this list (uploaded lists).
+        holdout_bp: Share of the audience held out as a control group, in basis points
+            (``promotions.holdout``); needs one of the constraints above.
     """
 
     members_only: bool = False
     tiers: frozenset[str] = frozenset()
     segments: frozenset[str] = frozenset()
     member_ids: frozenset[str] = frozenset()
+    holdout_bp: int = 0
+
+    def __post_init__(self) -> None:
+        check_holdout(self.holdout_bp, self.needs_member)
 
     @property
     def needs_member(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from promotions.basket import PricingRequest
 from promotions.catalogue import Promotion
+from promotions.holdout import is_held_out
 from promotions.result import CouponRejection
 
 
@@ -46,6 +47,8 @@ class Eligibility:
         if target.segments and not target.segments & member.segments:
             return CouponRejection.NOT_ELIGIBLE
         if target.member_ids and member.member_id not in target.member_ids:
+            return CouponRejection.NOT_ELIGIBLE
+        if is_held_out(promotion.promotion_id, member.member_id, target.holdout_bp):
             return CouponRejection.NOT_ELIGIBLE
         limit = promotion.usage_limit
         if limit and member.promotion_uses.get(promotion.promotion_id, 0) >= limit.max_uses:

@@ -19,7 +19,7 @@ class CouponRejection(StrEnum):
     ALREADY_USED = "already_used"  # single-use code redeemed before
     MEMBER_LIMIT_REACHED = "member_limit_reached"
     MEMBER_REQUIRED = "member_required"
-    NOT_ELIGIBLE = "not_eligible"  # targeting: tier, segment or list
+    NOT_ELIGIBLE = "not_eligible"  # targeting: tier, segment, list or hold-out
     NOT_ACTIVE = "not_active"  # outside its window or not in this store
     DUPLICATE = "duplicate"  # another code for the same promotion already applied
     NOT_APPLIED = "not_applied"  # valid, but nothing in the basket qualified or a better offer won

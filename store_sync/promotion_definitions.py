@@ -79,8 +79,9 @@ def _window(data: dict) -> Window:
 
 
 def _targeting(data: dict) -> Targeting:
+    # Versions saved before hold-outs existed have no "holdout_bp": they hold out no one.
     return Targeting(data["members_only"], frozenset(data["tiers"]), frozenset(data["segments"]),
-                     frozenset(data["member_ids"]))
+                     frozenset(data["member_ids"]), data.get("holdout_bp", 0))
 
 
 def _usage_limit(data: dict | None) -> UsageLimit | None:

@@ -13,7 +13,7 @@ from server.api.blueprint import Blueprint
 from server.api.context import BEARER, acting, db_session, services, staff_required
 from server.auth.roles import Role
 from server.membership.reconciliation import resolve_exception
-from server.reports import members, points, sales
+from server.reports import members, points, promotions, sales
 from server.reports.sync_health import reconciliation, sync_health
 from server.schemas.reconciliation import ResolvedExceptionSchema, ResolveSchema
 from server.schemas.reports import (
@@ -26,6 +26,7 @@ from server.schemas.reports import (
     LiabilityReportSchema,
     PointsQuerySchema,
     PointsReportSchema,
+    PromotionReportSchema,
     RangeQuerySchema,
     ReconciliationReportSchema,
     ReportQuerySchema,
@@ -213,6 +214,8 @@ def churn_report(query):
     if query["format"] == "csv":
         return as_csv(report["members"], "churn-risk")
     return {"currency": svc.settings.currency, **report}
+
+
 @blp.route("/reconciliation/<uuid:exception_id>/resolve", methods=["POST"])
 @blp.doc(security=BEARER)
 @staff_required(Role.HQ)
@@ -225,3 +228,20 @@ def resolve(body, exception_id):
     resolved = resolve_exception(session, exception_id, body["note"], services().clock(), acting())
     session.commit()
     return resolved
+
+
+@blp.route("/promotions/<uuid:promotion_id>")
+@blp.doc(security=BEARER)
+@staff_required(Role.HQ, Role.MARKETING)
+@blp.arguments(FormatQuerySchema, location="query")
+@blp.response(200, PromotionReportSchema)
+@blp.problems(404)
+@CSV_RESPONSE
+def promotion_report(query, promotion_id):
+    """What a promotion gave, its items' sales before and during, and its effect against the
+    held-out members: treated less held-out spend per member with a 95 % interval. CSV: per day."""
+    svc = services()
+    report = promotions.performance(db_session(), promotion_id, svc.clock())
+    if query["format"] == "csv":
+        return as_csv(report["days"], f"promotion-{promotion_id}")
+    return {"currency": svc.settings.currency, **report}

@@ -22,10 +22,14 @@ from server.models.promotions import (
 from server.models.rollups import (
     CategoryDay,
     MemberActivity,
+    MemberDay,
     MemberLots,
     MemberStoreMonth,
     PointsCohort,
     PointsDay,
+    ProductDay,
+    PromotionDay,
+    PromotionMember,
     SalesDay,
 )
 from server.models.security import TerminalNonce
@@ -55,6 +59,7 @@ __all__ = [
     "Member",
     "MemberActivity",
     "MemberBalance",
+    "MemberDay",
     "MemberLots",
     "MemberStoreMonth",
     "PointsCohort",
@@ -62,6 +67,9 @@ __all__ = [
     "PostedTransaction",
     "Product",
     "ProductBarcode",
+    "ProductDay",
+    "PromotionDay",
+    "PromotionMember",
     "PromotionRecord",
     "PromotionUseRecord",
     "PromotionVersion",

@@ -106,3 +106,56 @@ class MemberLots(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     bucket: Mapped[str] = mapped_column(String(7), primary_key=True)
     points: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemberDay(Base):
+    """A member's sales on one UTC day: spend per member over any range of days (promotion effect)."""
+
+    __tablename__ = "rollup_member_day"
+    __table_args__ = (Index("ix_rollup_member_day_day", "day"),)
+
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visits: Mapped[int] = mapped_column(default=0)
+    amount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProductDay(Base):
+    """Sale lines of one product (in its category at the time) on one UTC day, chain-wide."""
+
+    __tablename__ = "rollup_product_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lines: Mapped[int] = mapped_column(BigInteger, default=0)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PromotionDay(Base):
+    """What one promotion gave on one UTC day: sales it took money off (and how much), bonus points
+    it credited (and in how many sales), members or not."""
+
+    __tablename__ = "rollup_promotion_day"
+
+    promotion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    member: Mapped[bool] = mapped_column(primary_key=True)
+    discounted_sales: Mapped[int] = mapped_column(default=0)
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    bonus_sales: Mapped[int] = mapped_column(default=0)
+    bonus_points: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PromotionMember(Base):
+    """What one promotion gave one member over all time (a row: the member was reached)."""
+
+    __tablename__ = "rollup_promotion_member"
+
+    promotion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    discounted_sales: Mapped[int] = mapped_column(default=0)
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    bonus_sales: Mapped[int] = mapped_column(default=0)
+    bonus_points: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -176,6 +176,11 @@ def segments_of(session: Session, member_id: uuid.UUID) -> frozenset[str]:
 
 def audience_size(session: Session, targeting: dict) -> int:
     """How many members a promotion's targeting reaches (everyone in good standing if untargeted)."""
+    return session.scalar(select(func.count()).select_from(audience(targeting).subquery()))
+
+
+def audience(targeting: dict):
+    """The ids of the members a promotion's targeting reaches, as a query (hold-outs included)."""
     stmt = members_in_good_standing()
     if targeting["tiers"]:
         stmt = stmt.where(Member.tier.in_(targeting["tiers"]))
@@ -185,4 +190,4 @@ def audience_size(session: Session, targeting: dict) -> int:
                                         .where(SegmentMember.segment_id.in_(segment_ids))))
     if targeting["member_ids"]:
         stmt = stmt.where(Member.id.in_([uuid.UUID(m) for m in targeting["member_ids"]]))
-    return session.scalar(select(func.count()).select_from(stmt.subquery()))
+    return stmt

@@ -8,7 +8,8 @@ Figures, one home each:
 * ledger entries count by UTC day and kind; points *issued* are earn, bonus and positive adjust
   entries, by the month of their time, and a lot's *expired* points count in the month it was
   issued (expiry of points a merge moved counts in neither);
-* a member's outstanding points by expiry month are what their whole ledger's lots have left.
+* a member's outstanding points by expiry month are what their whole ledger's lots have left;
+* the promotion report's roll-ups: server/reports/promotion_rollups.py.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from server.models import (
     Store,
 )
 from server.reports.feeds import SETTLE, Feed, catch_up
+from server.reports.promotion_rollups import apply_promotion_points, apply_promotion_sales
 from server.reports.sums import Sums, add_to, month_of
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,10 @@ FEEDS = (
          apply_sales),
     Feed("rollup-points", L.recorded_at, (L.kind, L.points, L.at, L.lot_id), apply_points),
     Feed("rollup-liability", L.recorded_at, (L.member_id,), apply_liability),
+    Feed("rollup-promotion-sales", T.received_at, (T.kind, T.at, T.member_id, T.total_minor, T.body),
+         apply_promotion_sales),
+    Feed("rollup-promotion-points", L.recorded_at, (L.kind, L.points, L.at, L.member_id, L.reason),
+         apply_promotion_points),
 )
 
 

@@ -162,6 +162,9 @@ class TargetingSchema(StrictSchema):
     tiers = _strings(ma.validate.Length(min=1, max=32))
     segments = ma.fields.List(ma.fields.UUID(), load_default=list)
     member_ids = ma.fields.List(ma.fields.UUID(), load_default=list)
+    holdout_bp = _int(10_000, load_default=0, metadata={"description": (
+        "share of the targeted audience held out as a control group, in basis points (0-5000; 500 = 5 %); "
+        "who is held out is fixed by the member and promotion ids, the same at the server and every till")})
 
 
 class UsageLimitSchema(StrictSchema):

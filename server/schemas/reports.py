@@ -228,3 +228,51 @@ class ChurnReportSchema(_Report):
     as_of = ma.fields.AwareDateTime()
     members_at_risk = ma.fields.Integer()
     members = ma.fields.List(ma.fields.Nested(ChurnRowSchema))
+
+
+class PromotionDayRowSchema(ma.Schema):
+    day = ma.fields.Date(metadata={"description": "UTC day"})
+    discounted_sales = ma.fields.Integer(metadata={"description": "sales it took money off"})
+    discount_minor = money("money off")
+    bonus_sales = ma.fields.Integer(metadata={"description": "sales it credited bonus points in"})
+    bonus_points = ma.fields.Integer()
+
+
+class ItemSalesSchema(ma.Schema):
+    first_day = ma.fields.Date()
+    last_day = ma.fields.Date()
+    lines = ma.fields.Integer()
+    qty = ma.fields.Integer()
+    sales_minor = money("sale lines of the promoted items")
+
+
+class AudienceGroupSchema(ma.Schema):
+    members = ma.fields.Integer()
+    spending_members = ma.fields.Integer(metadata={"description": "members who bought in the window"})
+    spend_minor = money("their sales over the window")
+    spend_per_member_minor = money("mean spend per member of the group", allow_none=True)
+
+
+class PromotionReportSchema(_Report):
+    promotion_id = ma.fields.String()
+    label = ma.fields.String()
+    version = ma.fields.Integer(metadata={"description": "the current version, whose window and audience count"})
+    state = ma.fields.String()
+    first_day = ma.fields.Date(metadata={"description": "the window's first UTC day"})
+    last_day = ma.fields.Date(metadata={"description": "its last UTC day (today at most)"})
+    discounted_sales = ma.fields.Integer()
+    discount_minor = money("money off in all")
+    bonus_sales = ma.fields.Integer()
+    bonus_points = ma.fields.Integer()
+    members_reached = ma.fields.Integer(metadata={"description": "members it gave money off or points"})
+    days = ma.fields.List(ma.fields.Nested(PromotionDayRowSchema))
+    promoted_items_before = ma.fields.Nested(ItemSalesSchema, metadata={
+        "description": "the promoted items' sales over as many days just before the window"})
+    promoted_items_during = ma.fields.Nested(ItemSalesSchema)
+    holdout_bp = ma.fields.Integer()
+    treated = ma.fields.Nested(AudienceGroupSchema, allow_none=True, metadata={
+        "description": "the audience it applies to (None for an untargeted promotion)"})
+    held_out = ma.fields.Nested(AudienceGroupSchema, allow_none=True)
+    difference_minor = money("treated less held-out spend per member", allow_none=True)
+    ci95_low_minor = money("the difference's 95 % interval, low end", allow_none=True)
+    ci95_high_minor = money("the difference's 95 % interval, high end", allow_none=True)

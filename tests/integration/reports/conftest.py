@@ -13,6 +13,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.membership.jobs import run_points_expiry
+from tests.integration.pricing.conftest import (  # noqa: F401 - the pricing folder's fixtures, shared
+    catalogue,
+    desk,
+    enrol,
+    marketer,
+    promote,
+    quote,
+    till,
+)
 from tests.support.factories import login, make_staff, make_terminal
 from tests.support.tills import Till, line
 
@@ -29,10 +38,10 @@ class Chain:
         return login(self.client, username)
 
     def enrol(self, name: str, home: str, points: int = 0) -> tuple[str, str]:
-        desk = self.staff("sam")
-        member = self.client.post("/api/v1/members", json={"name": name, "home_store": home}, headers=desk).json
+        service_desk = self.staff("sam")
+        member = self.client.post("/api/v1/members", json={"name": name, "home_store": home}, headers=service_desk).json
         if points:
-            answer = self.client.post(f"/api/v1/members/{member['id']}/adjustments", headers=desk,
+            answer = self.client.post(f"/api/v1/members/{member['id']}/adjustments", headers=service_desk,
                                       json={"id": str(uuid.uuid4()), "points": points, "reason": "welcome"})
             assert answer.status_code == 201, answer.json
         self.members[name] = (member["id"], member["card"]["number"])

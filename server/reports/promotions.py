@@ -1,0 +1,144 @@
+"""Promotion performance from the roll-ups: what a promotion gave, the promoted items' sales before
+and during it, and its incremental effect against the held-out members of its audience.
+
+The window is the current version's (start, or the promotion's creation; end, or now), in whole
+UTC days; "before" is the same number of days just before it. The audience is the members the
+current targeting reaches as it stands now (tiers and segments as they are today), split by
+``promotions.holdout`` into treated and held out. A member's spend is the total of their sales
+over the window's days (0 for a member who bought nothing). The effect is the difference of the
+two groups' mean spend, with a 95 % interval from the normal approximation to Welch's t (each
+group's own variance); sums and means are exact (integers and Fractions), only the interval's
+square root is a float, and money is rounded half up to the minor unit at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from statistics import NormalDist
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from promotions.holdout import is_held_out
+from server.models import MemberDay, ProductDay, PromotionDay, PromotionMember
+from server.pricing.segments import audience
+from server.pricing.versions import get_promotion, get_version
+from store_sync.promotion_definitions import to_promotion
+
+Z95 = NormalDist().inv_cdf(0.975)
+GIVEN = ("discounted_sales", "discount_minor", "bonus_sales", "bonus_points")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Spend of one group of the audience: members, and the exact sums of x and x squared."""
+
+    members: int
+    spenders: int
+    total: int
+    squares: int
+
+    @classmethod
+    def of(cls, spends: list[int]) -> Group:
+        return cls(len(spends), sum(1 for x in spends if x), sum(spends), sum(x * x for x in spends))
+
+    @property
+    def mean(self) -> Fraction | None:
+        return Fraction(self.total, self.members) if self.members else None
+
+    @property
+    def variance(self) -> Fraction | None:
+        """The sample variance (n - 1), or None below two members."""
+        if self.members < 2:
+            return None
+        return (self.squares - Fraction(self.total * self.total, self.members)) / (self.members - 1)
+
+    def document(self) -> dict:
+        return dict(members=self.members, spending_members=self.spenders, spend_minor=self.total,
+                    spend_per_member_minor=None if self.mean is None else half_up(self.mean))
+
+
+def half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
+
+
+def effect(treated: Group, held_out: Group) -> dict:
+    """Treated less held-out spend per member, with its 95 % interval (None without two of each)."""
+    if treated.variance is None or held_out.variance is None:
+        return dict(difference_minor=None, ci95_low_minor=None, ci95_high_minor=None)
+    difference = treated.mean - held_out.mean
+    margin = Fraction(Z95 * math.sqrt(treated.variance / treated.members + held_out.variance / held_out.members))
+    return dict(difference_minor=half_up(difference), ci95_low_minor=half_up(difference - margin),
+                ci95_high_minor=half_up(difference + margin))
+
+
+def promoted_items(rule: dict) -> tuple[set[str], set[str], bool]:
+    """The skus and categories a rule applies to, and whether it covers the whole basket."""
+    scopes = [c["scope"] for c in rule.get("components", ())] + ([rule["scope"]] if "scope" in rule else [])
+    skus = {s for scope in scopes for s in scope["skus"]} | {p["sku"] for p in rule.get("prices", ())}
+    categories = {c for scope in scopes for c in scope["categories"]}
+    whole = rule["kind"] == "spend_threshold" or any(scope["whole_basket"] for scope in scopes)
+    return skus, categories, whole
+
+
+def _item_sales(session: Session, items: tuple[set[str], set[str], bool], first: date, last: date) -> dict:
+    skus, categories, whole = items
+    query = select(func.coalesce(func.sum(ProductDay.lines), 0), func.coalesce(func.sum(ProductDay.qty), 0),
+                   func.coalesce(func.sum(ProductDay.amount_minor), 0)).where(ProductDay.day.between(first, last))
+    if not whole:
+        query = query.where(or_(ProductDay.sku.in_(skus), ProductDay.category.in_(categories)))
+    lines, qty, amount = session.execute(query).one()
+    return dict(first_day=first, last_day=last, lines=int(lines), qty=int(qty), sales_minor=int(amount))
+
+
+def _given(session: Session, promotion_id: str) -> tuple[dict, list[dict]]:
+    sums = [func.coalesce(func.sum(getattr(PromotionDay, name)), 0) for name in GIVEN]
+    days = [dict(day=day, **dict(zip(GIVEN, map(int, figures), strict=True))) for day, *figures in session.execute(
+        select(PromotionDay.day, *sums).where(PromotionDay.promotion_id == promotion_id)
+        .group_by(PromotionDay.day).order_by(PromotionDay.day))]
+    totals = {name: sum(d[name] for d in days) for name in GIVEN}
+    totals["members_reached"] = session.scalar(select(func.count()).where(PromotionMember.promotion_id == promotion_id))
+    return totals, days
+
+
+def _groups(session: Session, promotion_id: str, targeting: dict, first: date, last: date) -> tuple[Group, Group]:
+    members = audience(targeting)
+    spend = dict(session.execute(
+        select(MemberDay.member_id, func.sum(MemberDay.amount_minor))
+        .where(MemberDay.day.between(first, last), MemberDay.member_id.in_(members.scalar_subquery()))
+        .group_by(MemberDay.member_id)).all())
+    treated, held_out = [], []
+    for member_id in session.scalars(members):
+        group = held_out if is_held_out(promotion_id, str(member_id), targeting.get("holdout_bp", 0)) else treated
+        group.append(int(spend.get(member_id, 0)))
+    return Group.of(treated), Group.of(held_out)
+
+
+def performance(session: Session, promotion_id: uuid.UUID, now: datetime) -> dict:
+    """The promotion report; raises NotFound for an unknown promotion."""
+    record = get_promotion(session, promotion_id)
+    definition = get_version(session, promotion_id, record.current_version).definition
+    pid = str(promotion_id)
+    window = definition["window"]
+    start = datetime.fromisoformat(window["start"]) if window["start"] else record.created_at
+    end = min(datetime.fromisoformat(window["end"]), now) if window["end"] else now
+    first, last = start.date(), max((end - timedelta(microseconds=1)).date(), start.date())
+    span = (last - first).days + 1
+    before = (first - timedelta(days=span), first - timedelta(days=1))
+    totals, days = _given(session, pid)
+    items = promoted_items(definition["rule"])
+    targeting = definition["targeting"]
+    report = dict(promotion_id=pid, label=definition["label"], version=record.current_version, state=record.state,
+                  first_day=first, last_day=last, **totals, days=days,
+                  promoted_items_before=_item_sales(session, items, *before),
+                  promoted_items_during=_item_sales(session, items, first, last),
+                  holdout_bp=targeting.get("holdout_bp", 0), treated=None, held_out=None,
+                  difference_minor=None, ci95_low_minor=None, ci95_high_minor=None)
+    if to_promotion(pid, record.current_version, definition).targeting.needs_member:
+        treated, held_out = _groups(session, pid, targeting, first, last)
+        report.update(treated=treated.document(), held_out=held_out.document(), **effect(treated, held_out))
+    return report
