@@ -15,6 +15,7 @@ from loyalty.earning import SaleLine, compute_earning
 from loyalty.expiry import expire_due
 from loyalty.ledger import replay
 from server.app import create_app
+from server.membership.balances import load_kept
 from server.membership.jobs import run_points_expiry
 from server.membership.ledger import to_entry
 from server.models import LedgerEntry, Member, PostedTransaction, PromotionVersion, SaleDiscount
@@ -72,6 +73,16 @@ def test_the_tiny_chain_has_its_size_and_keeps_the_ledgers_invariants(chain):
                 assert credits[e.lot_id].expires_at == e.at <= THE_END
     assert kinds == {"earn", "bonus", "redeem", "expire"}
     assert run_points_expiry(THE_END) == 0  # the server's own expiry job finds nothing to do
+
+
+def test_the_kept_balances_the_hot_paths_read_match_each_members_entries(chain):
+    services, _, written = chain
+    by_member = ledgers(services)
+    assert written["kept_balances"] == len(by_member) > 0
+    with services.db.session() as session:
+        for member_id, rows in by_member.items():
+            kept = load_kept(session, member_id).state
+            assert (kept.balance, kept.debt) == (sum(row.points for row in rows), 0), member_id
 
 
 def test_a_sample_of_sales_re_priced_by_the_server_gives_the_stored_figures(chain):
