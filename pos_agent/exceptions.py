@@ -223,5 +223,17 @@ class CredentialRevoked(LinkDown):
     """The server refused this till's credential as revoked (401, reason ``revoked``)."""
 
 
+class ServerBusy(LinkDown):
+    """The server answered 429 or 503: it is up but shedding load; ``retry_after`` seconds, if it said."""
+
+    def __init__(self, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ServerSlow(LinkDown):
+    """The server did not answer within the call's timeout: slow, or perhaps gone."""
+
+
 class JournalEndpointMissing(Exception):
     """The server has no POST /sync/journal yet (404); the sender posts item by item instead."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pos_agent import __version__
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.checkout.returns import Returns
 from pos_agent.checkout.service import CheckoutService, Till
-from pos_agent.exceptions import LinkDown
+from pos_agent.exceptions import LinkDown, ServerBusy
 from pos_agent.store import cache, journal
 from pos_agent.store.database import Database
 from pos_agent.sync.backoff import Backoff
@@ -33,10 +34,11 @@ def utcnow() -> datetime:
 
 @dataclass
 class Timing:
-    sync_interval: float = 1.0  # between sync rounds when nothing is waiting
-    probe_interval: float = 0.25  # how often an offline till asks whether the server is back
+    sync_interval: float = 1.0  # between sync rounds when nothing is waiting, +-jitter
+    probe_interval: float = 0.25  # the first health probe once offline; later ones back off to backoff_cap
     backoff_base: float = 0.2
     backoff_cap: float = 30.0
+    jitter: float = 0.2  # each poll interval is drawn from (1 - jitter, 1 + jitter) times its value
     journal_retention: timedelta = DEFAULT_RETENTION  # acknowledged journal items are then deleted
     heartbeat_interval: float = 30.0  # how often the till tells the server it is alive
 
@@ -58,6 +60,7 @@ class Agent:
         self.sender = JournalSender(db, link, till.store, till.terminal, clock,
                                     retention=self.timing.journal_retention)
         self.backoff = Backoff(self.timing.backoff_base, self.timing.backoff_cap)
+        self._rng = random.Random()
         self._wake, self._stop = threading.Event(), threading.Event()
         self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set)
         self.returns = Returns(db, self.ref, clock, self._wake.set, link, till, self.mode)
@@ -132,7 +135,7 @@ class Agent:
         self.last_sync_error = None
         self.backoff.reset()
         self.mode.went_online(ticket)
-        return self.timing.sync_interval
+        return self._jittered(self.timing.sync_interval)
 
     def _failed(self, reason: str, error: LinkDown | None = None) -> float:
         self.last_sync_error = reason
@@ -140,16 +143,34 @@ class Agent:
             self.mode.failed(error)
         else:
             self.mode.went_offline(reason)
-        return self.backoff.next_delay()
+        delay = self.backoff.next_delay()
+        if isinstance(error, ServerBusy) and error.retry_after:
+            return max(delay, error.retry_after)
+        return delay
+
+    def _jittered(self, interval: float) -> float:
+        """Spread polls, so tills started together (a store's power cut) do not keep calling together."""
+        return interval * self._rng.uniform(1 - self.timing.jitter, 1 + self.timing.jitter)
 
     def _probe_loop(self) -> None:
-        # The health check is unsigned, so it cannot end a revocation: only a sync round can.
-        while not self._stop.wait(self.timing.probe_interval):
-            if not self.mode.online and not self.mode.revoked and self.link.health():
+        # The health check is unsigned, so it cannot end a revocation: only a sync round can. An
+        # offline till probes at probe_interval at first, then ever less often (with jitter, so a
+        # chain's tills that lost the server together do not return in one wave).
+        probes = Backoff(self.timing.probe_interval, self.timing.backoff_cap)
+        delay = self.timing.probe_interval
+        while not self._stop.wait(delay):
+            if self.mode.online or self.mode.revoked:
+                probes.reset()
+                delay = self.timing.probe_interval
+            elif self.link.health():
                 log.info("server answers again: back online")
                 self.mode.went_online()
                 self.backoff.reset()
+                probes.reset()
+                delay = self.timing.probe_interval
                 self._wake.set()
+            else:
+                delay = probes.next_delay()
 
     def heartbeat(self) -> None:
         """Tell the server this till is alive (its last contact in sync health, even with no feed read)."""
@@ -161,7 +182,7 @@ class Agent:
 
     def _heartbeat_loop(self) -> None:
         self.heartbeat()
-        while not self._stop.wait(self.timing.heartbeat_interval):
+        while not self._stop.wait(self._jittered(self.timing.heartbeat_interval)):
             self.heartbeat()
 
     def _recall_revocation(self) -> None:

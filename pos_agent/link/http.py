@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+import threading
+import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -16,6 +20,8 @@ from pos_agent.exceptions import (
     LinkDown,
     RedemptionRefused,
     SaleNotFound,
+    ServerBusy,
+    ServerSlow,
     UnknownCard,
 )
 from pos_agent.link.port import CardLookup, PostResult
@@ -27,6 +33,8 @@ from store_sync.signing import TerminalCredential
 
 LOOKUP_TIMEOUT = 0.8  # a cashier never waits longer than this for a dead link
 SYNC_TIMEOUT = 10.0
+BUSY_STATUSES = frozenset({429, 503})
+MAX_RETRY_AFTER = 600.0  # a Retry-After longer than this is taken as this: a till never goes quiet for hours
 
 
 class HttpServerLink:
@@ -39,6 +47,8 @@ class HttpServerLink:
         self.lookup_timeout = lookup_timeout
         self.sync_timeout = sync_timeout
         self._idle_page: tuple[str, str, ChangesPage] | None = None  # (target, ETag, page) of the last empty page
+        self._quiet_until = 0.0  # time.monotonic() before which the server asked (Retry-After) not to be called
+        self._quiet_lock = threading.Lock()
 
     def health(self) -> bool:
         try:
@@ -118,16 +128,52 @@ class HttpServerLink:
 
     def _call(self, method: str, path: str, body: dict | None = None, *, timeout: float,
               headers: dict[str, str] | None = None) -> requests.Response:
+        self._keep_quiet(method, path)
         data = json.dumps(body).encode() if body is not None else None
         headers = {**(headers or {}), **({"Content-Type": "application/json"} if body is not None else {})}
         try:
             response = self.session.request(method, self.base_url + path, data=data, headers=headers,
                                             timeout=timeout)
+        except requests.Timeout as exc:
+            raise ServerSlow(f"{method} {path}: no answer within {timeout:g} s") from exc
         except requests.RequestException as exc:
             raise LinkDown(f"{method} {path}: {exc.__class__.__name__}") from exc
+        if response.status_code in BUSY_STATUSES:
+            retry_after = _retry_after(response.headers.get("Retry-After"))
+            self._go_quiet(retry_after)
+            raise ServerBusy(f"server answered {response.status_code}"
+                             + (f", retry after {retry_after:g} s" if retry_after else ""), retry_after)
         if response.status_code == 401 and _json(response).get("reason") == "revoked":
             raise CredentialRevoked(f"revoked: {_json(response).get('detail', 'the server revoked this till')}")
         return response
+
+    def _keep_quiet(self, method: str, path: str) -> None:
+        """Refuse, without a request, any call made while the server's Retry-After runs."""
+        with self._quiet_lock:
+            left = self._quiet_until - time.monotonic()
+        if left > 0:
+            raise ServerBusy(f"{method} {path}: the server asked for quiet, {left:.1f} s left", left)
+
+    def _go_quiet(self, seconds: float | None) -> None:
+        if seconds:
+            with self._quiet_lock:
+                self._quiet_until = max(self._quiet_until, time.monotonic() + seconds)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delay-seconds or an HTTP date), at most MAX_RETRY_AFTER."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER) or None
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """Online, offline or revoked: what the till believes about its link, changed by every call's outcome.
 
-Any failed call flips the till offline at once (the sale in progress continues offline); only
-the health probe, or a sync call that succeeds, brings it back online. A call the server refuses
+A call that found no server (refused or dropped connection, a server error) flips the till
+offline at once (the sale in progress continues offline); a server that is merely slow or busy
+does not: a busy answer (429/503) leaves the mode as it is, and only ``slow_limit`` timeouts in a
+row, with no success between them, mean offline. Only the health probe, or a call that succeeds,
+brings the till back online. A call the server refuses
 because this till's credential was revoked makes the till ``revoked``: it keeps selling as if
 offline but redeems no points, and only a sync round begun after it learnt so and accepted by
 the server (never the unsigned health probe, never another failure) ends that state.
@@ -14,7 +17,9 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
-from pos_agent.exceptions import CredentialRevoked
+from pos_agent.exceptions import CredentialRevoked, ServerBusy, ServerSlow
+
+SLOW_LIMIT = 3  # timeouts in a row that make a till offline: one or two are a slow server
 
 
 class Mode(StrEnum):
@@ -31,8 +36,11 @@ class LinkMode:
     """
 
     def __init__(self, clock: Callable[[], datetime], mode: Mode = Mode.OFFLINE,
-                 on_revoked: Callable[[str | None], None] = lambda reason: None) -> None:
+                 on_revoked: Callable[[str | None], None] = lambda reason: None,
+                 slow_limit: int = SLOW_LIMIT) -> None:
         self._clock = clock
+        self.slow_limit = slow_limit
+        self._timeouts = 0  # timeouts since the last success
         self._lock = threading.Lock()
         self.mode = mode
         self.since = clock()
@@ -49,10 +57,17 @@ class LinkMode:
         return self.mode is Mode.REVOKED
 
     def failed(self, error: Exception) -> None:
-        """A call to the server failed with ``error`` (a LinkDown): offline, or revoked if it says so."""
+        """A call to the server failed with ``error`` (a LinkDown): offline, or revoked if it says so;
+        a busy server changes nothing, a slow one only once it timed out ``slow_limit`` times in a row."""
         if isinstance(error, CredentialRevoked):
             self.went_revoked(str(error))
-        else:
+        elif isinstance(error, ServerSlow):
+            with self._lock:
+                self._timeouts += 1
+                gone = self._timeouts >= self.slow_limit
+            if gone:
+                self.went_offline(f"{error} ({self.slow_limit} timeouts in a row)")
+        elif not isinstance(error, ServerBusy):
             self.went_offline(str(error))
 
     def ticket(self) -> int:
@@ -64,6 +79,7 @@ class LinkMode:
         """A call succeeded. While revoked, only a signed call begun after the till learnt of the
         revocation (its ``ticket`` taken since) ends it: one begun before proves nothing."""
         with self._lock:
+            self._timeouts = 0
             if self.mode is Mode.REVOKED and ticket != self._revocations:
                 return
             before = self._set(Mode.ONLINE, "server answered")

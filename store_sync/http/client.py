@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import ProtocolError
 
 from store_sync.signing import TerminalCredential, sign_request
 
@@ -28,9 +29,35 @@ class TerminalAuth(requests.auth.AuthBase):
         return request
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+class KeepAliveSession(requests.Session):
+    """A session that keeps its connections open and sends a safe request again once if the server
+    had closed the kept-alive connection under it (the reset comes before any answer, so the server
+    may or may not have seen the request: only a GET or HEAD can be repeated without harm).
+
+    The request is prepared again, so a signed one goes out with a fresh nonce.
+    """
+
+    def request(self, method, url, *args, **kwargs):
+        try:
+            return super().request(method, url, *args, **kwargs)
+        except requests.ConnectionError as exc:
+            if method.upper() not in SAFE_METHODS or not _dropped_connection(exc):
+                raise
+        return super().request(method, url, *args, **kwargs)
+
+
+def _dropped_connection(exc: requests.ConnectionError) -> bool:
+    # urllib3 raises ProtocolError (wrapping RemoteDisconnected or ConnectionResetError) for a
+    # connection that died under a request; a refused or unreachable host comes as MaxRetryError.
+    return bool(exc.args) and isinstance(exc.args[0], ProtocolError)
+
+
 def terminal_session(credential: TerminalCredential, base_url: str) -> requests.Session:
-    """A ``requests.Session`` that signs each request; ``base_url`` is kept on ``session.base_url``."""
-    session = requests.Session()
+    """A ``KeepAliveSession`` that signs each request; ``base_url`` is kept on ``session.base_url``."""
+    session = KeepAliveSession()
     session.auth = TerminalAuth(credential)
     session.base_url = base_url.rstrip("/")  # type: ignore[attr-defined]
     return session
