@@ -59,6 +59,9 @@ class Till:
             return journal.unsent(conn, 1000)
 
 
+OFFLINE_CAP_POINTS = 2000  # the programme's offline allowance per member and terminal (24 h)
+
+
 def wire(items: list[journal.JournalItem]) -> list[dict]:
     return [{"id": i.id, "seq": i.seq, "type": i.type, "body": i.body} for i in items]
 
@@ -81,6 +84,7 @@ def build_machine(live, proxies: list[FaultProxy], tmp_path):
                 proxy.passing()
                 self.tills.append(Till(live, proxy, f"H{t}", f"E{n}", tmp_path / f"till-{n}-{t}.sqlite3"))
             self.sales: list[tuple[int, dict]] = []  # (till index, body) of sales not voided yet
+            self.offline_redeemed: dict[tuple[int, int], int] = {}  # (till, member) -> points, voids included
 
         def teardown(self):
             try:
@@ -96,6 +100,11 @@ def build_machine(live, proxies: list[FaultProxy], tmp_path):
             till, paid = self.tills[t], units * 100 + cents
             member, card = self.members[who] if who >= 0 else (None, None)
             points = redeem if member and redeem and 2 * redeem <= paid else 0
+            # An honest offline till stays within the member's offline allowance (the server credits
+            # no more: what lies past it is another test's subject, test_server_decides).
+            if self.offline_redeemed.get((t, who), 0) + points > OFFLINE_CAP_POINTS:
+                points = 0
+            self.offline_redeemed[(t, who)] = self.offline_redeemed.get((t, who), 0) + points
             body = sale_body(till.store, till.code, card, paid, points)
             sale = self.model.sale(body["id"], member, [(paid, False)], points)
             if member:

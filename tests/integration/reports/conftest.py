@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.membership.jobs import run_points_expiry
+from tests.integration.membership.conftest import place_hold
 from tests.integration.pricing.conftest import (  # noqa: F401 - the pricing folder's fixtures, shared
     catalogue,
     desk,
@@ -86,7 +87,9 @@ def chain(client, services, clock) -> Chain:
                                                          line("2", 500, category="dairy")])
     clock.now = at("2025-03-07", 9)
     assert tills["B2"].undo("return", anonymous, [line("2", 500, category="dairy")]).status_code == 201
-    seeded.sell("A1", at("2025-03-20"), [line("1", 2000, category="produce")], "Ada",
+    clock.now = at("2025-03-20")  # an online points payment needs the server's hold first
+    hold = place_hold(tills["A1"], seeded.members["Ada"][1], 600)
+    seeded.sell("A1", at("2025-03-20"), [line("1", 2000, category="produce")], "Ada", hold_id=hold,
                 tenders=[{"kind": "points", "amount_minor": 600, "points": 600},
                          {"kind": "cash", "amount_minor": 1400}])
     clock.now = at("2026-02-01", 0, 1)  # the rest of Ada's welcome lot expires
