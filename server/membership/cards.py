@@ -12,6 +12,7 @@ from loyalty.commands import ChangeCardState, ReplaceCard
 from loyalty.members import Card as CardValue
 from loyalty.members import CardKind, CardState, change_card_state, replace_card
 from server.audit import Actor, write_audit
+from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_card
@@ -45,10 +46,19 @@ def issue_card(session: Session, member: Member, program: LoyaltyProgram, now: d
         raise Conflict(f"chip {chip_uid} is already registered to another card")
     card = Card(number=number, member_id=member.id, kind=CardKind(kind).value,
                 state=CardState.ACTIVE.value, chip_uid=chip_uid, issued_at=now, state_changed_at=now)
-    session.add(card)
+    # One pre-printed card handed to two people at two tills at once: the second is a conflict, not a 500.
+    card, added = first_write_wins(session, lambda: _added(session, card), lambda: session.get(Card, number))
+    if not added:
+        raise Conflict(f"card {number} is already issued")
     publish_card(session, card, now)
     write_audit(session, at=now, actor=actor, action="card.issued", target=number,
                 details={"member_id": str(member.id), "kind": card.kind})
+    return card
+
+
+def _added(session: Session, card: Card) -> Card:
+    session.add(card)
+    session.flush()
     return card
 
 

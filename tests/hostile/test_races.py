@@ -223,6 +223,25 @@ def test_the_same_enrolment_sent_in_twenty_journal_batches_at_once_enrols_one_me
             assert session.get(Member, uuid.UUID(member_id)).name == "Offline Olga" and cards == [number]
 
 
+def test_one_card_enrolled_for_twenty_people_at_once_goes_to_one_and_the_others_are_refused(server):
+    scheme = CardNumberScheme(server.services.settings.card_prefix)
+    for _ in range(ROUNDS):
+        number = scheme.number_for(random.randrange(10**9, 10**10))
+        ids = [str(uuid.uuid4()) for _ in range(PARALLEL)]
+        batches = [_batch([{"id": member_id, "type": "enrolment", "body": {
+            "member_id": member_id, "name": f"Person {n}", "card_number": number, "at": _now()}}])
+            for n, member_id in enumerate(ids)]
+        responses = server.at_once("/api/v1/sync/journal", batches)
+        outcomes = sorted((r.json()["results"][0]["status"], r.json()["results"][0].get("reason"))
+                          for r in responses)
+        assert outcomes == [("applied", None)] + [("rejected", "conflict")] * (PARALLEL - 1), outcomes
+        with server.services.db.session() as session:
+            holder = session.get(Card, number).member_id
+            assert str(holder) in ids
+            assert session.scalars(select(Member.id).where(Member.id.in_([uuid.UUID(i) for i in ids]))).all() == [
+                holder]
+
+
 def test_the_same_bad_journal_item_sent_twenty_times_at_once_is_rejected_and_kept_once(server):
     for _ in range(ROUNDS):
         sale = {**_sale(None, 1000), "kind": "return"}  # a return naming no sale: never applicable
