@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from server.exceptions import OneCardError
+
+
+class ExceptionKind(StrEnum):
+    """What a reconciliation exception says the server disagreed with (stored as its value)."""
+
+    CARD_NOT_ACTIVE = "card-not-active"
+    COUPON_ALREADY_USED = "coupon-already-used"
+    COUPON_HELD_ELSEWHERE = "coupon-held-elsewhere"
+    COUPON_MEMBER_LIMIT = "coupon-member-limit"
+    HOLD_NOT_USABLE = "hold-not-usable"
+    NOT_PRICED = "not-priced"
+    OVERSPEND = "overspend"
+    POINTS_EARNED_DIFFERS = "points-earned-differs"
+    POINTS_VALUE_DIFFERS = "points-value-differs"
+    PRICE_DIFFERS = "price-differs"
+    REDEMPTION_NOT_CREDITED = "redemption-not-credited"
+    REDEMPTION_WITHOUT_HOLD = "redemption-without-hold"
+    SALE_TIME_IN_FUTURE = "sale-time-in-future"
+    SALE_TIME_OLD = "sale-time-old"
+    TENDERS_DO_NOT_MATCH = "tenders-do-not-match"
+    UNKNOWN_CARD = "unknown-card"
+    UNKNOWN_COUPON = "unknown-coupon"
+    UNKNOWN_ITEMS = "unknown-items"
+    USAGE_LIMIT_REACHED = "usage-limit-reached"
 
 
 class TransactionRejected(OneCardError):

@@ -39,7 +39,7 @@ from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
 from promotions import PromotionError
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
-from server.membership.exceptions import TransactionRejected
+from server.membership.exceptions import ExceptionKind, TransactionRejected
 from server.membership.ledger import load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
@@ -126,7 +126,7 @@ class Posting:
     exceptions: list[tuple[str, int | None, int | None, str]] = field(default_factory=list)
     outcome: dict[str, Any] = field(default_factory=dict)
 
-    def flag(self, kind: str, till: int | None, server: int | None, detail: str) -> None:
+    def flag(self, kind: ExceptionKind, till: int | None, server: int | None, detail: str) -> None:
         self.exceptions.append((kind, till, server, detail))
 
 
@@ -181,13 +181,13 @@ def _check_time(posting: Posting, program: LoyaltyProgram, row: PostedTransactio
         if not command.settled:
             raise TransactionRejected("sale-in-the-future", f"the sale's time {command.at.isoformat()} is "
                                       f"ahead of the server's clock ({now.isoformat()}); check the till's clock")
-        posting.flag("sale-time-in-future", None, None,
+        posting.flag(ExceptionKind.SALE_TIME_IN_FUTURE, None, None,
                      f"terminal {terminal} dated the sale {command.at.isoformat()}, after the server's "
                      f"{now.isoformat()}: applied at the server's time")
         posting.command = command.at_server_time(now)
         row.at = now
     elif command.at < now - program.offline_window:
-        posting.flag("sale-time-old", None, None,
+        posting.flag(ExceptionKind.SALE_TIME_OLD, None, None,
                      f"terminal {terminal} dated the sale {command.at.isoformat()}, more than "
                      f"{program.offline_window} before it arrived ({now.isoformat()})")
 
@@ -199,12 +199,12 @@ def _resolve_card(session: Session, posting: Posting) -> Card | None:
         return None
     card = session.get(Card, number)
     if card is None:
-        posting.flag("unknown-card", None, None, f"card {number} is not known to the server")
+        posting.flag(ExceptionKind.UNKNOWN_CARD, None, None, f"card {number} is not known to the server")
         return None
     if not card_is_usable(card.state):
         if not posting.command.settled:
             raise TransactionRejected("card-not-usable", f"card {number} is {card.state}")
-        posting.flag("card-not-active", None, None,
+        posting.flag(ExceptionKind.CARD_NOT_ACTIVE, None, None,
                       f"offline sale on card {number}, which is {card.state} on the server")
     return card
 
@@ -236,7 +236,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     # Only a redemption that made the debt grow is an overspend; a later sale of a member in debt
     # (which repays it) is not.
     if redeemed.points and ledger.state.debt > debt_before:
-        posting.flag("overspend", None, ledger.state.balance,
+        posting.flag(ExceptionKind.OVERSPEND, None, ledger.state.balance,
                      f"offline redemption left the balance at {ledger.state.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
     row.points_earned, row.points_redeemed = earning.points + bonus_points, redeemed.points
@@ -255,7 +255,7 @@ def _check_tenders(posting: Posting, total: int) -> None:
         return
     if not posting.command.settled:
         raise TransactionRejected("tenders-do-not-match", f"tenders add up to {tendered}, the lines to {total}")
-    posting.flag("tenders-do-not-match", tendered, total,
+    posting.flag(ExceptionKind.TENDERS_DO_NOT_MATCH, tendered, total,
                  f"terminal {posting.command.store}/{posting.command.terminal}: tenders add up to "
                  f"{tendered}, the lines to {total}")
 
@@ -282,7 +282,7 @@ def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Ca
     earning = compute_earning(figures.lines, program.earning, tier=member.tier,
                               points_tender_minor=redeemed.value_minor)
     if command.points_earned is not None and command.points_earned != earning.points:
-        posting.flag("points-earned-differs", command.points_earned, earning.points,
+        posting.flag(ExceptionKind.POINTS_EARNED_DIFFERS, command.points_earned, earning.points,
                      f"terminal {command.store}/{command.terminal} said {command.points_earned} points, "
                      f"the rules give {earning.points}")
     return earning
@@ -300,7 +300,7 @@ def _server_figures(session: Session, posting: Posting, card: Card | None, progr
                                  feed_cursor=command.feed_cursor if command.offline else None)
     except (OneCardError, LoyaltyError, PromotionError) as exc:
         repricing = None  # the server cannot price the sale: every line earns under the unknown-item rule
-        posting.flag("not-priced", sum(ln.paid_minor for ln in command.message.lines), None,
+        posting.flag(ExceptionKind.NOT_PRICED, sum(ln.paid_minor for ln in command.message.lines), None,
                      f"the server could not price the sale of terminal {command.store}/{command.terminal}: {exc}")
     figures = sale_figures(command.message.lines, repricing, program)
     if repricing is not None:
@@ -311,13 +311,13 @@ def _server_figures(session: Session, posting: Posting, card: Card | None, progr
 def _check_till_prices(posting: Posting, repricing: Repricing, card_usable: bool) -> None:
     lines = posting.command.lines
     if repricing.unknown:
-        posting.flag("unknown-items", sum(u.line["paid_minor"] for u in repricing.unknown), None,
+        posting.flag(ExceptionKind.UNKNOWN_ITEMS, sum(u.line["paid_minor"] for u in repricing.unknown), None,
                      unknown_items(repricing)[:1000])
     differences = price_differences(repricing, lines) if card_usable and repricing.comparable else []
     if differences:
         priced = {line.line_id for line in repricing.priced.lines}
         till_total = sum(line["paid_minor"] for line in lines if line["line_id"] in priced)
-        posting.flag("price-differs", till_total, repricing.priced.total,
+        posting.flag(ExceptionKind.PRICE_DIFFERS, till_total, repricing.priced.total,
                      "; ".join(differences)[:1000])
 
 

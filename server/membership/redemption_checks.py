@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from loyalty.exceptions import LoyaltyError
 from loyalty.ledger import Ledger
 from loyalty.redemption import max_redeemable, plan_redemption
-from server.membership.exceptions import TransactionRejected
+from server.membership.exceptions import ExceptionKind, TransactionRejected
 from server.membership.holds import CONFIRMED, EXPIRED, live_hold
 from server.membership.ledger import HELD, held_points
 from server.membership.program import LoyaltyProgram
@@ -44,7 +44,7 @@ class Posting(Protocol):
     command: object
     now: object
 
-    def flag(self, kind: str, till: int | None, server: int | None, detail: str) -> None: ...
+    def flag(self, kind: ExceptionKind, till: int | None, server: int | None, detail: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def credited_redemption(session: Session, posting: Posting, program: LoyaltyProg
     else:
         redeemed = _online(session, posting, program, ledger, basket_minor)
     if command.points_tender_minor != redeemed.value_minor:
-        posting.flag("points-value-differs", command.points_tender_minor, redeemed.value_minor,
+        posting.flag(ExceptionKind.POINTS_VALUE_DIFFERS, command.points_tender_minor, redeemed.value_minor,
                      f"terminal {_terminal(command)} counted the points tender as {command.points_tender_minor}; "
                      f"the {redeemed.points} points credited are worth {redeemed.value_minor}")
     return redeemed
@@ -102,14 +102,14 @@ def _settled(session: Session, posting: Posting, program: LoyaltyProgram, member
         limit = offline_allowance(session, command, member_id, program)
         why = f"its offline allowance of {limit} points"
         if not command.offline:
-            posting.flag("redemption-without-hold", claimed, None,
+            posting.flag(ExceptionKind.REDEMPTION_WITHOUT_HOLD, claimed, None,
                          f"terminal {_terminal(command)} sold online redeeming {claimed} points without a "
                          "usable hold: credited within its offline allowance")
     points = max_redeemable(min(claimed, limit), basket_minor, program.redemption)
     if hold is not None:
         hold.status, hold.transaction_id = CONFIRMED, command.id
     if points < claimed:
-        posting.flag("redemption-not-credited", claimed, points,
+        posting.flag(ExceptionKind.REDEMPTION_NOT_CREDITED, claimed, points,
                      f"terminal {_terminal(command)} took {claimed} points; {points} are credited: "
                      f"{why}, in steps of {program.redemption.value.step_points}, at least "
                      f"{program.redemption.minimum_points}, at most {program.redemption.max_share} of "
@@ -126,7 +126,7 @@ def _backing_hold(session: Session, posting: Posting, member_id: uuid.UUID) -> H
     if (hold is not None and hold.status in (HELD, EXPIRED) and command.at < hold.expires_at
             and _hold_matches(hold, command, member_id)):
         return hold
-    posting.flag("hold-not-usable", command.points_tendered, hold.points if hold else None,
+    posting.flag(ExceptionKind.HOLD_NOT_USABLE, command.points_tendered, hold.points if hold else None,
                  f"the sale's hold {command.hold_id} was {hold.status if hold else 'unknown'} on arrival "
                  "or is not this sale's")
     return None

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from promotions import Period
+from server.membership.exceptions import ExceptionKind
 from server.models import (
     CouponCode,
     CouponRedemption,
@@ -39,7 +40,7 @@ class Posting(Protocol):
     command: object
     now: datetime
 
-    def flag(self, kind: str, till: int | None, server: int | None, detail: str) -> None: ...
+    def flag(self, kind: ExceptionKind, till: int | None, server: int | None, detail: str) -> None: ...
 
 
 def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None,
@@ -94,7 +95,7 @@ def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows
     used = usage_counts(session, member_id, limited, command.at, timezone, exclude_transaction=command.id)
     for pid, limit in sorted(limits.items()):
         if used.get(pid, 0) >= limit["max_uses"]:
-            _refuse(posting, "usage-limit-reached", limit["max_uses"], used.get(pid, 0),
+            _refuse(posting, ExceptionKind.USAGE_LIMIT_REACHED, limit["max_uses"], used.get(pid, 0),
                     f"promotion {pid} allows {limit['max_uses']} use(s) per member per {limit['period']}; "
                     f"this member had {used.get(pid, 0)}")
 
@@ -104,16 +105,17 @@ def _redeem(session: Session, posting: Posting, code: str, member_id: uuid.UUID 
     command = posting.command
     coupon = session.scalar(select(CouponCode).where(CouponCode.code == code).with_for_update())
     if coupon is None:
-        posting.flag("unknown-coupon", None, None, f"coupon {code} is not known to the server")
+        posting.flag(ExceptionKind.UNKNOWN_COUPON, None, None, f"coupon {code} is not known to the server")
         return
     rule = _coupon_rule(session, coupon, rows)
     reserved = confirm_coupon(session, command.coupon_hold_id, code, command.at, command.id)
     # A code this sale reserved was checked when it was reserved and held for it since.
     others = 0 if reserved else held_elsewhere(session, code, command.coupon_hold_id, posting.now)
     if rule and rule["single_use"] and coupon.uses >= 1:
-        _refuse(posting, "coupon-already-used", None, coupon.uses, f"coupon {code} was already used")
+        _refuse(posting, ExceptionKind.COUPON_ALREADY_USED, None, coupon.uses, f"coupon {code} was already used")
     elif rule and rule["single_use"] and others:
-        _refuse(posting, "coupon-held-elsewhere", None, others, f"coupon {code} is reserved by another till")
+        _refuse(posting, ExceptionKind.COUPON_HELD_ELSEWHERE, None, others,
+                f"coupon {code} is reserved by another till")
     limit = rule and rule["per_member_limit"]
     if limit and member_id is not None:
         mine = session.scalar(select(func.count()).where(CouponRedemption.code == code,
@@ -121,7 +123,7 @@ def _redeem(session: Session, posting: Posting, code: str, member_id: uuid.UUID 
         if not reserved:
             mine += held_elsewhere(session, code, command.coupon_hold_id, posting.now, member_id)
         if mine >= limit:
-            _refuse(posting, "coupon-member-limit", limit, mine,
+            _refuse(posting, ExceptionKind.COUPON_MEMBER_LIMIT, limit, mine,
                     f"coupon {code} allows {limit} use(s) per member; this member had {mine}")
     coupon.uses += 1
     session.add(CouponRedemption(transaction_id=command.id, code=code, member_id=member_id, at=command.at))
@@ -133,7 +135,7 @@ def _coupon_rule(session: Session, coupon: CouponCode, rows: list[SaleDiscount])
     return coupon_rule(session, coupon, version)
 
 
-def _refuse(posting: Posting, reason: str, till: int | None, server: int | None, detail: str) -> None:
+def _refuse(posting: Posting, reason: ExceptionKind, till: int | None, server: int | None, detail: str) -> None:
     if not posting.command.settled:
         raise UsageRejected(reason, detail)
     posting.flag(reason, till, server, f"sale already made at the till: {detail}")
