@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
-from server.membership.ledger import held_points, load_kept
+from server.membership.balances import KeptFigures, kept_figures
+from server.membership.ledger import held_points
 from server.membership.program import LoyaltyProgram
 from server.models import Member
 
@@ -31,11 +32,13 @@ def account_summary(session: Session, member: Member, program: LoyaltyProgram,
     """``available`` is what may be redeemed now: alive lots, less debt, less live holds.
 
     Pass the member's ``state`` when the caller has just computed it (posting): no second read.
+    Otherwise the kept row's figures are read, not its open lots.
     """
-    state = state or load_kept(session, member.id).state
+    figures = (KeptFigures(state.balance, state.debt, state.available(now)) if state is not None
+               else kept_figures(session, member.id, now))
     held = held_points(session, member.id, now)
     return AccountSummary(
-        member_id=str(member.id), tier=member.tier, balance=state.balance,
-        available=max(0, state.available(now) - held), held=held, debt=state.debt,
+        member_id=str(member.id), tier=member.tier, balance=figures.balance,
+        available=max(0, figures.available - held), held=held, debt=figures.debt,
         offline_cap_points=program.offline_cap_points,
         offline_window_hours=int(program.offline_window.total_seconds() // 3600), as_of=now)

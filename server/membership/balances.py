@@ -3,8 +3,8 @@
 ``post_entries`` updates a member's ``member_balances`` row in the transaction that adds the
 entries: entries that replay after the latest one continue from the kept state
 (loyalty.ledger.resume); an entry that arrives late, with an earlier time, changes history, so
-the member's entries are replayed in full once and the row rewritten. Look-ups and sales read the
-row instead of the whole ledger.
+the member's entries are replayed in full once and the row rewritten. Sales read the row instead
+of the whole ledger; look-ups read only its figures (``kept_figures``), not its open lots.
 """
 
 from __future__ import annotations
@@ -55,10 +55,39 @@ def store_kept(session: Session, kept: KeptLedger) -> None:
     row = session.get(MemberBalance, member_id) or MemberBalance(member_id=member_id)
     state = kept.state
     row.balance, row.debt, row.lot_shortfall = state.balance, state.debt, state.lot_shortfall
+    open_lots = state.open_lots()
     row.lots = [[str(lot.lot_id), lot.credited_at.isoformat(), lot.expires_at and lot.expires_at.isoformat(),
-                 lot.points, lot.remaining] for lot in state.open_lots()]
+                 lot.points, lot.remaining] for lot in open_lots]
+    row.open_points = sum(lot.remaining for lot in open_lots)
+    row.first_expiry = min((lot.expires_at for lot in open_lots if lot.expires_at is not None), default=None)
     row.last_key = _encode_key(kept.last_key)
     session.add(row)
+
+
+@dataclass(frozen=True)
+class KeptFigures:
+    """What a look-up shows of a member's points: the balance, the debt and what may be spent at a time."""
+
+    balance: int
+    debt: int
+    available: int
+
+
+def kept_figures(session: Session, member_id: uuid.UUID, at: datetime) -> KeptFigures:
+    """The member's figures at ``at`` from the kept row's columns, without decoding its open lots.
+
+    Until the first open lot expires every open lot is alive, so what may be spent is the open
+    points less the debt (as loyalty.ledger.LedgerState.available computes it from the lots). Past
+    that instant, before the expiry job has written the expiry entries, the lots are decoded.
+    """
+    row = session.execute(select(MemberBalance.balance, MemberBalance.debt, MemberBalance.open_points,
+                                 MemberBalance.first_expiry).where(MemberBalance.member_id == member_id)).first()
+    if row is None:
+        return KeptFigures(0, 0, 0)
+    balance, debt, open_points, first_expiry = row
+    if first_expiry is None or at < first_expiry:
+        return KeptFigures(balance, debt, max(0, open_points - debt))
+    return KeptFigures(balance, debt, load_kept(session, member_id).state.available(at))
 
 
 def _from_row(row: MemberBalance) -> KeptLedger:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from loyalty.exceptions import InsufficientPoints
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
-from server.membership.ledger import HELD, HoldStatus, held_points, load_kept, lock_member
+from server.membership.balances import kept_figures
+from server.membership.ledger import HELD, HoldStatus, held_points, lock_member
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import Hold
@@ -40,8 +41,7 @@ def place_hold(session: Session, hold_id: uuid.UUID, member_id: uuid.UUID, point
         existing = session.get(Hold, hold_id)  # placed meanwhile by the request we waited for
     if existing is not None:
         return _the_same_hold(existing, member_id, points)
-    state = load_kept(session, member_id).state
-    available = state.available(now) - held_points(session, member_id, now)
+    available = kept_figures(session, member_id, now).available - held_points(session, member_id, now)
     if points > available:
         raise InsufficientPoints(available=max(available, 0), requested=points)
     hold = Hold(id=hold_id, member_id=member_id, points=points, status=HELD, store_code=store_code,

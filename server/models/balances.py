@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base
+from server.models.types import UTCDateTime
 
 
 class MemberBalance(Base):
@@ -16,6 +18,10 @@ class MemberBalance(Base):
     ``lots`` holds the open lots (points left) as [lot id, credited at, expires at, points,
     remaining]; ``last_key`` the replay key of the latest entry, as [at, credit rank, kind rank, id]
     (see loyalty.entries.replay_key). Never the truth: the entries are; tests recompute it.
+
+    ``open_points`` (the open lots' remaining points) and ``first_expiry`` (the earliest expiry among
+    them; None when none expires) let a look-up answer "available now" without decoding ``lots``:
+    until ``first_expiry`` every open lot is alive.
     """
 
     __tablename__ = "member_balances"
@@ -26,3 +32,5 @@ class MemberBalance(Base):
     lot_shortfall: Mapped[int] = mapped_column(Integer)
     lots: Mapped[list] = mapped_column(JSON)
     last_key: Mapped[list | None] = mapped_column(JSON)
+    open_points: Mapped[int] = mapped_column(Integer)
+    first_expiry: Mapped[datetime | None] = mapped_column(UTCDateTime())
