@@ -21,6 +21,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from bench.machine import describe
+from bench.scratch import ScratchDatabase, publish_products, register_till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.store import cache
 from pos_agent.store.database import Database
@@ -28,27 +29,24 @@ from pos_agent.sync.feed_puller import FeedPuller
 from server.app import create_app
 from server.services import Services
 from server.settings import Settings
-from tests.support.databases import PostgresTestDatabase
-from tests.support.factories import make_terminal
-from tests.support.feed import publish
 
 
-def _product(i: int) -> tuple:
-    return ("product", f"SKU{i:06d}", "upsert", {"sku": f"SKU{i:06d}", "name": f"Product {i}", "category": "grocery",
-                                                "base_price_minor": 100 + i % 900, "barcodes": [f"2{i:011d}"]}, None)
+def _product(i: int) -> dict:
+    return {"sku": f"SKU{i:06d}", "name": f"Product {i}", "category": "grocery",
+            "base_price_minor": 100 + i % 900, "barcodes": [f"2{i:011d}"]}
 
 
 def run(changes: int, page: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    database = PostgresTestDatabase()
-    database.create()
+    database = ScratchDatabase().create()
     try:
         with tempfile.TemporaryDirectory() as data_dir:
             services = Services.build(Settings.from_values({"data_dir": data_dir, "database_url": database.url,
                                                             "secret_key": "bench-secret-key-long-enough-for-onecard"}))
-            credential = make_terminal(services, "B1", "T1")
+            credential = register_till(services, "B1", "T1")
             for start in range(0, changes, 1000):
-                publish(services.db.engine, *[_product(i) for i in range(start, min(start + 1000, changes))])
+                publish_products(services.db.engine, [_product(i) for i in range(start, min(start + 1000, changes))],
+                                 services.clock())
             server = make_server("127.0.0.1", 0, create_app(services=services), threaded=True)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             link = HttpServerLink(credential, f"http://127.0.0.1:{server.server_port}", sync_timeout=60)

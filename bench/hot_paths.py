@@ -32,8 +32,8 @@ import psycopg
 import requests
 
 from bench.machine import describe, percentile
+from bench.scratch import ScratchDatabase
 
-ADMIN_URL = os.environ.get("ONECARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ONECARD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "bench-secret-key-long-enough-for-onecard"
 HEAVY_ENTRIES = 2000
@@ -69,22 +69,6 @@ class Job:
 
 
 # ---- seeding (in this process, before the server starts) ----
-
-def _create_database() -> str:
-    name = f"bench_hot_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def _drop_database(name: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _sqlalchemy_url(name: str) -> str:
-    return ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0] + f"/{name}"
-
 
 def _seed(settings_values: dict[str, str], clients: int) -> Seeded:
     from server.audit import Actor
@@ -288,17 +272,17 @@ def _pg_setup(dsn: str) -> None:
 
 
 def run(clients: int, seconds: float) -> None:
-    name = _create_database()
+    database = ScratchDatabase("bench_hot").create(migrate=False)
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            _run(name, data_dir, clients, seconds)
+            _run(database, data_dir, clients, seconds)
     finally:
-        _drop_database(name)
+        database.drop()
 
 
-def _run(name: str, data_dir: str, clients: int, seconds: float) -> None:
-    values = {"data_dir": data_dir, "database_url": _sqlalchemy_url(name), "redis_url": REDIS_URL,
-              "queue_name": name, "secret_key": SECRET}
+def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float) -> None:
+    values = {"data_dir": data_dir, "database_url": database.url, "redis_url": REDIS_URL,
+              "queue_name": database.name, "secret_key": SECRET}
     began = time.monotonic()
     seeded = _seed(values, clients)
     seeding = time.monotonic() - began
@@ -307,7 +291,7 @@ def _run(name: str, data_dir: str, clients: int, seconds: float) -> None:
           f"a new member and one with {HEAVY_ENTRIES:,} ledger entries; {clients} client processes, "
           f"{seconds:g} s per path, keep-alive, signed requests")
     env = {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
-    pg_dsn = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    pg_dsn = database.dsn
     _pg_setup(pg_dsn)
     figures: dict[str, Figure] = {}
     with multiprocessing.get_context("spawn").Pool(clients) as pool:

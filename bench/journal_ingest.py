@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from werkzeug.serving import make_server
 
 from bench.machine import describe
+from bench.scratch import ScratchDatabase
 from server.app import create_app
 from server.audit import Actor
 from server.membership.members import Enrolment, enrol
@@ -29,7 +30,6 @@ from server.services import Services
 from server.settings import Settings
 from server.terminals import create_store, register_terminal
 from store_sync.http.client import terminal_session
-from tests.support.databases import PostgresTestDatabase
 
 BATCHES = (1, 50, 200)
 
@@ -55,8 +55,7 @@ def _item(card: str, seq: int) -> dict:
 
 def run(items: int, members: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    database = PostgresTestDatabase()
-    database.create()
+    database = ScratchDatabase().create()
     try:
         with tempfile.TemporaryDirectory() as data_dir:
             services = Services.build(Settings.from_values({"data_dir": data_dir, "database_url": database.url,

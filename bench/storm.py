@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from bench import hot_paths
 from bench.machine import describe, percentile
+from bench.scratch import ScratchDatabase
 from pos_agent.sync.backoff import Backoff
 from store_sync.signing import TerminalCredential, sign_request
 
@@ -177,17 +178,17 @@ def _seed(values: dict[str, str], tills: int):
 
 
 def run(till_count: int, sales: int) -> None:
-    name = hot_paths._create_database()
+    database = ScratchDatabase("bench_storm").create(migrate=False)
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            _run(name, data_dir, till_count, sales)
+            _run(database, data_dir, till_count, sales)
     finally:
-        hot_paths._drop_database(name)
+        database.drop()
 
 
-def _run(name: str, data_dir: str, till_count: int, sales: int) -> None:
-    values = {"data_dir": data_dir, "database_url": hot_paths._sqlalchemy_url(name),
-              "redis_url": hot_paths.REDIS_URL, "queue_name": name, "secret_key": hot_paths.SECRET}
+def _run(database: ScratchDatabase, data_dir: str, till_count: int, sales: int) -> None:
+    values = {"data_dir": data_dir, "database_url": database.url,
+              "redis_url": hot_paths.REDIS_URL, "queue_name": database.name, "secret_key": hot_paths.SECRET}
     chain, creds, watchers = _seed(values, till_count)
     cards = [m["card"] for m in chain.members]
     skus = list(chain.prices)

@@ -18,20 +18,17 @@ import random
 import statistics
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bench.scratch import ScratchDatabase
 from server.db import make_engine
-from server.dbmigrate import upgrade
 from server.sync import head_seq, read_changes, record_change, record_changes, sequence_pending, snapshot
 from store_sync.schemas import ChangesPageSchema
 
-ADMIN_URL = os.environ.get("ONECARD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STORES = [f"S{n:02d}" for n in range(40)]
 AT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 PER_TRANSACTION = 50
@@ -160,13 +157,9 @@ def mixed(engine, seconds: float, writers: int) -> None:
 
 
 def run(total: int, writers: int, mixed_seconds: float) -> None:
-    name = f"onecard_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+    database = ScratchDatabase("bench_feed").create()
+    engine = make_engine(database.url)
     try:
-        upgrade(engine)
         print(f"machine: {machine(engine)}")
         single = total // 10
         print(f"feed of {total + single:,} changes, 40 stores, 20,000 products; {writers} writer threads:")
@@ -184,9 +177,7 @@ def run(total: int, writers: int, mixed_seconds: float) -> None:
         mixed(engine, mixed_seconds, writers)
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        database.drop()
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from werkzeug.serving import make_server
 
 from bench.machine import describe, percentile
+from bench.scratch import ScratchDatabase
 from server.app import create_app
 from server.audit import Actor
 from server.membership.members import Enrolment, enrol
@@ -28,7 +29,6 @@ from server.services import Services
 from server.settings import Settings
 from server.terminals import create_store, register_terminal
 from store_sync.http.client import terminal_session
-from tests.support.databases import PostgresTestDatabase
 
 
 def _seed(services: Services, members: int, clients: int):
@@ -78,8 +78,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
-    database = PostgresTestDatabase()
-    database.create()
+    database = ScratchDatabase().create()
     try:
         with tempfile.TemporaryDirectory() as data_dir:
             settings = Settings.from_values({"data_dir": data_dir, "database_url": database.url,

@@ -1,0 +1,74 @@
+"""A scratch PostgreSQL database for one benchmark run, made and dropped by the bench itself.
+
+Benchmarks never import tests/: what they need to stand up a server (a migrated database, a
+registered till, products on the feed) is here, on the server's own functions.
+ONECARD_BENCH_PG names the PostgreSQL server (default: the local one, database ``test``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from server.audit import Actor
+from server.db import make_engine
+from server.dbmigrate import upgrade
+from server.membership.publishing import publish_program_if_changed
+from server.models import Store
+from server.services import Services
+from server.sync import record_change
+from server.terminals import create_store, register_terminal
+from store_sync.signing import TerminalCredential
+
+ADMIN_URL = os.environ.get("ONECARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+BENCH = Actor.system("bench")
+
+
+class ScratchDatabase:
+    """``create()`` a uniquely named, migrated database; ``drop()`` it when the run ends."""
+
+    def __init__(self, prefix: str = "bench") -> None:
+        self.name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        self.dsn = ADMIN_URL.rsplit("/", 1)[0] + f"/{self.name}"  # plain libpq, for psycopg baselines
+        self.url = self.dsn.replace("postgresql://", "postgresql+psycopg://", 1)  # for SQLAlchemy
+
+    def create(self, *, migrate: bool = True) -> ScratchDatabase:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        if migrate:
+            engine = make_engine(self.url)
+            upgrade(engine)
+            engine.dispose()
+        return self
+
+    def drop(self) -> None:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def register_till(services: Services, store: str, terminal: str, timezone: str = "Europe/Berlin"
+                  ) -> TerminalCredential:
+    """A till of ``store`` (created if new) with its credential; the programme is on the feed."""
+    now = services.clock()
+    with services.db.session() as session:
+        store_row = (session.scalar(select(Store).where(Store.code == store))
+                     or create_store(session, store, f"Store {store}", timezone, now, BENCH))
+        _, credential = register_terminal(session, store_row, terminal, now, BENCH)
+        publish_program_if_changed(session, services.program, services.settings.currency, now)
+        session.commit()
+    return credential
+
+
+def publish_products(engine: Engine, products: list[dict[str, Any]], now) -> None:
+    """Put product payloads on the change feed in one transaction, as the catalogue API does."""
+    with Session(engine) as session:
+        for payload in products:
+            record_change(session, entity_type="product", entity_id=payload["sku"], op="upsert",
+                          payload=payload, store_code=None, now=now)
+        session.commit()
