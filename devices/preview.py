@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -35,7 +36,7 @@ def text_preview(document: ReceiptDocument) -> str:
         elif isinstance(element, Feed):
             out += [""] * element.lines
         elif isinstance(element, Cut):
-            out.append("- " * (width // 2) + "8<")
+            out.append("- " * ((width - 2) // 2) + "8<")  # the scissors end the line, not pass it
     return "\n".join(out) + "\n"
 
 
@@ -49,9 +50,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def png_preview(document: ReceiptDocument, path: str | Path | None = None) -> bytes:
     """Draw the receipt as a PNG (text, a barcode-like strip, the cut); optionally save it."""
     font, line_height, margin = _font(14), 18, 12
-    char = max(int(font.getlength("M")), 1)
+    # A monospaced glyph is a fraction of a pixel wide (8.4 px for DejaVu Sans Mono at 14): the
+    # width of a whole line, rounded up, keeps the last characters of right-aligned amounts inside.
+    text_width = math.ceil(font.getlength("M" * document.width))
     lines = text_preview(document).splitlines()
-    size = (document.width * char + 2 * margin, len(lines) * line_height + 2 * margin)
+    size = (text_width + 2 * margin, len(lines) * line_height + 2 * margin)
     image = Image.new("L", size, 255)
     draw = ImageDraw.Draw(image)
     for row, line in enumerate(lines):

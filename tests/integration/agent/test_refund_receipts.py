@@ -14,7 +14,7 @@ from tests.integration.agent.conftest import CARD
 from tests.integration.agent.test_checkout_service import BREAD, COFFEE, WINE, _basket, _online_card
 
 RULE = "-" * 42
-CUT = "- " * 21 + "8<"
+CUT = "- " * 20 + "8<"
 
 
 def _points_sale(agent, fake_link):

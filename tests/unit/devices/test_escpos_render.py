@@ -37,3 +37,16 @@ def test_the_png_preview_is_a_png(tmp_path):
     data = png_preview(layout_receipt(sample_sale()), tmp_path / "receipt.png")
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert (tmp_path / "receipt.png").read_bytes() == data
+
+
+def test_the_png_preview_keeps_the_last_character_of_right_aligned_amounts(tmp_path):
+    import io
+
+    from PIL import Image
+
+    document = layout_receipt(sample_sale())
+    assert any(len(line) == document.width for line in text_preview(document).splitlines())
+    image = Image.open(io.BytesIO(png_preview(document))).convert("L")
+    ink = [x for x in range(image.width) if min(image.getpixel((x, y)) for y in range(image.height)) < 128]
+    # Nothing is drawn into the right margin's outer half: no glyph ran off the edge and was cut.
+    assert max(ink) < image.width - 6

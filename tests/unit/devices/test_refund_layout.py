@@ -36,7 +36,7 @@ def test_a_refund_receipt_reads_line_by_line_with_positive_amounts_under_its_hea
         "         [CODE128 R042-3-000118]",
         "              R042-3-000118",
         "Keep this receipt as proof of your refund",
-        "- " * 21 + "8<",
+        "- " * 20 + "8<",
     ]
 
 
