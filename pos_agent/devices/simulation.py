@@ -13,15 +13,14 @@ Nothing here is allowed to stop the agent: a missing socat or pcscd degrades to 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
-import os
 import tempfile
 from pathlib import Path
 from typing import IO, Any
 
 from devices.events import BarcodeScanned, CardInserted, CardRemoved
 from devices.exceptions import DeviceError
+from devices.simulators.pcscd_turn import PCSCD_LOCK, PcscdBusy, take_turn
 from devices.simulators.printer_sink import PrinterSink
 from devices.simulators.scanner_sim import PtyPair, ScannerSimulator
 from devices.simulators.virtual_card import DEFAULT_VPCD_PORT, VirtualCard
@@ -29,8 +28,6 @@ from loyalty.barcodes import classify
 
 log = logging.getLogger(__name__)
 
-# The machine-wide turn for pcscd that the device tests take too (one pcscd per machine).
-PCSCD_LOCK = os.path.join(tempfile.gettempdir(), "onecard-pcscd.lock")
 VIRTUAL_READER = "Virtual PCD"
 CARD_SLOT = f"{VIRTUAL_READER} 00 00"  # vpcd's first slot, served on DEFAULT_VPCD_PORT
 SIMULATED_READER = "simulated reader"
@@ -119,13 +116,10 @@ class SimulatedDevices:
         return True
 
     def _take_pcscd_turn(self) -> bool:
-        lock = open(PCSCD_LOCK, "w")  # noqa: SIM115 - held until stop()
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
+        try:  # held until stop(); a demo never waits for the turn, it simulates the reader instead
+            self._lock_file = take_turn("demo", wait_for_demo=0, wait_for_others=0)
+        except PcscdBusy:
             return False
-        self._lock_file = lock
         return True
 
     def _give_up_pcscd(self) -> bool:

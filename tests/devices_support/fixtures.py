@@ -17,15 +17,14 @@ Daemons, all on 127.0.0.1 and all started and stopped here:
 * ``printer_sink`` (per test): a TCP ESC/POS sink on an ephemeral port.
 
 pcscd is one per machine, so sessions (xdist workers, parallel runs) take turns through a lock
-file held from the daemon's start to its stop; the card tests then wait, never collide.
+file held from the daemon's start to its stop (devices.simulators.pcscd_turn); the card tests then
+wait, never collide. They wait at most DEMO_WAIT for a running demo and SESSION_WAIT for another
+session, then fail with a message naming who holds the turn.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import socket
-import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -35,13 +34,15 @@ from devices.card_reader import PcscCardReader
 from devices.events import ReaderAdded
 from devices.exceptions import DeviceError
 from devices.simulators.pcsc_daemon import PcscDaemon, stop_leftover_daemon
+from devices.simulators.pcscd_turn import PcscdBusy, take_turn
 from devices.simulators.printer_sink import PrinterSink
 from devices.simulators.scanner_sim import PtyPair
 from devices.simulators.virtual_card import VirtualCard
 from tests.devices_support.recorder import EventRecorder
 
 VPCD_PORT = 25963
-LOCK_PATH = os.path.join(tempfile.gettempdir(), "onecard-pcscd.lock")
+DEMO_WAIT = 30.0  # a demo holds the turn until it is stopped
+SESSION_WAIT = 1800.0  # another session holds it until its device tests are done
 
 
 def free_port() -> int:
@@ -54,9 +55,13 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscDaemon]:
     # pcscd is one per machine: xdist workers (or parallel runs) take turns through this lock,
-    # held from start to stop of each session's daemon.
-    with open(LOCK_PATH, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    # held from start to stop of each session's daemon. A running demo holds it for as long as it
+    # runs: the session then fails soon, naming the demo, instead of hanging.
+    try:
+        lock = take_turn("tests", wait_for_demo=DEMO_WAIT, wait_for_others=SESSION_WAIT)
+    except PcscdBusy as busy:
+        pytest.fail(str(busy))
+    with lock:
         stop_leftover_daemon()
         daemon = PcscDaemon(VPCD_PORT, workdir=tmp_path_factory.mktemp("onecard-pcscd-"))
         if problems := daemon.problems():
