@@ -159,7 +159,7 @@ def demo(scripted: bool, data_dir: str, port: int) -> None:
                 raise click.ClickException("the end-of-day figures do not match")
             return
         click.echo("running until Ctrl-C")
-        wait_for_interrupt()
+        wait_for_interrupt(running, click.echo, sys.stdin)
     finally:
         running.stop()
 

@@ -13,11 +13,13 @@ import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import requests
 
 from server.db import make_engine
 from server.dbmigrate import upgrade
+from server.demo.console import run_console
 from server.demo.link import StoreLink
 from server.demo.processes import base_env, onecard, stop, wait_until
 from server.demo.seed import SeededChain, seed_chain
@@ -93,8 +95,15 @@ class Demo:
             self.link_b.close()
 
 
-def wait_for_interrupt() -> None:
+def wait_for_interrupt(demo: Demo, say, stdin: TextIO) -> None:
+    """Run until Ctrl-C (or SIGTERM); at a terminal, the console also takes commands until ``quit``."""
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    if stdin.isatty():  # started in the background, the demo just runs: end of input is not "quit"
+        def console() -> None:
+            run_console(stdin, demo.link_b, demo.status, say)
+            stopped.set()
+
+        threading.Thread(target=console, daemon=True, name="demo-console").start()
     stopped.wait()
