@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from server.jobs.context import job_services
 from server.models import TerminalNonce
+from server.pricing.bundle_mining import mine_bundles
 from server.pricing.segments import refresh_all
 from server.sync import sequence_pending
 
@@ -41,3 +42,10 @@ def refresh_segments() -> dict[str, int]:
     sizes = refresh_all(services.db.session, services.program, services.clock())
     log.info("refreshed %d segments", len(sizes))
     return sizes
+
+
+def mine_bundle_suggestions(weeks: int, min_together: int, limit: int, discount_bp: int) -> dict:
+    """Rank the pairs profiled members bought together over the last ``weeks`` (server.pricing.bundle_mining)."""
+    services = job_services()
+    return mine_bundles(services.db.session, services.clock(), weeks, min_together=min_together, limit=limit,
+                        discount_bp=discount_bp)
