@@ -100,7 +100,7 @@ class CheckoutService:
         priced, program, at = self._price(basket)
         earned = pricing.earning(basket, priced, program, self._points_minor(basket)).points
         earned += pricing.bonus_points(basket, priced)
-        return basket_view(basket, priced, earned, at)
+        return basket_view(basket, priced, earned, at, program.earning)
 
     def add_item(self, basket_id: str, code: str, qty: int = 1) -> dict[str, Any]:
         """Add a product by barcode or sku; a member card scanned here attaches the member."""
@@ -146,8 +146,8 @@ class CheckoutService:
             probe = Basket(new_id(), self.clock(), offline=True)  # offline: pricing it calls no server
             probe.member = self._basket(basket_id).member if basket_id else None
             probe.items.append(self._item(probe, scanned, code, 1))
-            priced, _, at = self._price(probe)
-            line = basket_view(probe, priced, 0, at)["lines"][0]
+            priced, program, at = self._price(probe)
+            line = basket_view(probe, priced, 0, at, program.earning)["lines"][0]
             return {**line, "code": code, "for_member": probe.member is not None}
 
     def attach_member(self, basket_id: str, number: str) -> dict[str, Any]:
@@ -258,7 +258,7 @@ class CheckoutService:
             sale = completion.receipt_sale(basket, priced, catalogue, self.ref.store(), program,
                                            self.till.terminal, at, points, self.ref.caught_up_at())
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
-                      "view": basket_view(basket, priced, points, at),
+                      "view": basket_view(basket, priced, points, at, program.earning),
                       "new_balance": completion.new_balance(basket, points)}
             self._keep(basket, body, record, completion.receipt_text(sale), at, _limited_uses(priced, catalogue))
             basket.state = BasketState.COMPLETED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from loyalty.earning import EarningRules, no_points_reason
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, TERMINAL_SIGNED, db_session, ensure_terminal_scope, services, staff_or_terminal
 from server.auth.roles import Role
@@ -25,7 +26,7 @@ def quote_document(quote: Quote) -> dict:
     return {
         "store": request.store, "at": request.at, "currency": services().settings.currency,
         "member": {"id": quote.member.id, "tier": quote.member.tier} if quote.member else None,
-        "lines": [_line(line, quote.products[line.line_id]) for line in priced.lines],
+        "lines": [_line(line, quote.products[line.line_id], services().program.earning) for line in priced.lines],
         "subtotal": priced.subtotal, "discount_total": priced.discount_total, "total": priced.total,
         "points": {"base": quote.base_points,
                    "bonus": [{"promotion_id": b.promotion_id, "version": b.promotion_version, "label": b.label,
@@ -39,13 +40,14 @@ def quote_document(quote: Quote) -> dict:
     }
 
 
-def _line(line, product) -> dict:
+def _line(line, product, rules: EarningRules) -> dict:
+    why = no_points_reason(product.category, product.excluded_from_points, rules)
     return {"line_id": line.line_id, "sku": line.sku, "name": product.name, "category": product.category,
             "qty": line.qty, "qty_milli": line.qty_milli, "base_unit_price": line.base_unit_price,
             "member_unit_price": line.member_unit_price, "base_amount": line.base_amount,
             "discounts": [{"promotion_id": d.promotion_id, "version": d.promotion_version, "label": d.label,
                            "amount_minor": d.amount, "coupon_code": d.coupon_code} for d in line.discounts],
-            "total": line.total}
+            "total": line.total, "excluded": why is not None, "excluded_reason": why}
 
 
 @blp.route("", methods=["POST"])
