@@ -67,8 +67,9 @@ class HttpServerLink:
 
     def place_hold(self, body: dict[str, Any]) -> dict[str, Any]:
         response = self._call("POST", "/api/v1/holds", body, timeout=self.lookup_timeout)
-        if response.status_code in (404, 409, 422):
-            problem = _json(response)
+        problem = _json(response) if response.status_code in (403, 404, 409, 422) else {}
+        # A suspended till is told so (403): it is online, it just may not redeem points.
+        if response.status_code in (404, 409, 422) or str(problem.get("type", "")).endswith("/terminal-suspended"):
             raise RedemptionRefused(problem.get("detail", "the server refused the hold"))
         return _ok(response)
 

@@ -11,6 +11,7 @@ from server.auth.roles import Role
 from server.pricing.catalogues import CATALOGUES
 from server.pricing.quotes import Quote, QuoteRequest, price_quote
 from server.schemas.quotes import QuoteRequestSchema, QuoteSchema
+from server.terminals import ensure_not_suspended
 
 blp = Blueprint("quotes", __name__, url_prefix="/api/v1/quotes", description="Price a basket")
 
@@ -55,10 +56,13 @@ def _line(line, product, rules: EarningRules) -> dict:
 @staff_or_terminal(Role.CASHIER, Role.MARKETING)
 @blp.arguments(QuoteRequestSchema)
 @blp.response(200, QuoteSchema)
-@blp.problems(404, 422)
+@blp.problems(403, 404, 422)
 def quote(body):
+    """Price a basket; a suspended till asking what points could pay is refused (403)."""
+    session, svc = db_session(), services()
     if "terminal" in g:
         ensure_terminal_scope(body["store"])
-    session, svc = db_session(), services()
+        if body["points_to_redeem"]:
+            ensure_not_suspended(session, g.terminal.store_code, g.terminal.code)
     live = CATALOGUES.live(session)
     return quote_document(price_quote(session, quote_request(body), svc.program, live))

@@ -30,6 +30,7 @@ from server.schemas.transactions import (
     TransactionOutcomeSchema,
     TransactionSchema,
 )
+from server.terminals import ensure_not_suspended
 
 blp = Blueprint("transactions", __name__, url_prefix="/api/v1", description="Sales and holds from tills")
 
@@ -66,10 +67,12 @@ def read_sale(sale_id: str):
 @terminal_required
 @blp.arguments(HoldCreateSchema)
 @blp.response(201, HoldSchema)
-@blp.problems(404, 409, 422)
+@blp.problems(403, 404, 409, 422)
 def create_hold(body):
+    """Hold a member's points for a sale at this till (403 ``terminal-suspended`` while it is suspended)."""
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
+    ensure_not_suspended(session, body["store"], body["terminal"])
     card = get_card(session, svc.program, body["card_number"])
     require_usable_card(card.number, card.state)
     hold = place_hold(session, body["id"], card.member_id, body["points"], body["store"],
