@@ -18,6 +18,7 @@ from pos_agent.exceptions import (
     CredentialRevoked,
     JournalEndpointMissing,
     LinkDown,
+    OfferRefused,
     RedemptionRefused,
     SaleNotFound,
     ServerBusy,
@@ -80,6 +81,8 @@ class HttpServerLink:
         response = self._call("POST", "/api/v1/coupon-holds", body, timeout=self.lookup_timeout)
         if response.status_code in (404, 409, 422):
             problem = _json(response)
+            if str(problem.get("type", "")).endswith("/offer-not-available"):
+                raise OfferRefused(problem.get("detail", "the server refused the offer"), problem.get("promotion_id"))
             raise CouponRefused(problem.get("detail", "the server refused the coupon"), problem.get("code"))
         return _ok(response)
 

@@ -48,9 +48,8 @@ def reserve_coupons(session: Session, hold_id: uuid.UUID, codes: Sequence[str], 
 
 
 def release_coupons(session: Session, hold_id: uuid.UUID) -> list[CouponHold]:
+    """Release the reservation's codes (none when it reserved none)."""
     rows = _rows(session, hold_id)
-    if not rows:
-        raise NotFound(f"no coupon hold {hold_id}")
     for row in rows:
         if row.status == HELD:
             row.status = RELEASED
