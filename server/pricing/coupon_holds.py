@@ -8,7 +8,8 @@ used or held by another live reservation, and a code the member has used or hold
 per-member limit. A reservation lives as long as a points hold (``program.hold_ttl``); the sale
 that names it confirms it, a cancelled basket releases it, and otherwise it lapses by itself.
 A sale that does not name one (offline, or from a till that skipped it) is still counted by
-``server.pricing.usage`` when it arrives: refused online, flagged when settled.
+``server.pricing.usage`` when it arrives: refused online, flagged when settled. The same
+reservation may also hold the member's per-member limited promotions (``server.pricing.offer_holds``).
 """
 
 from __future__ import annotations
