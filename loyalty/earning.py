@@ -108,8 +108,9 @@ class EarningRules:
 def earns_no_points(category: str | None, excluded: bool, rules: EarningRules) -> bool:
     """Return True if a line earns no points: its product is flagged, or its category is excluded.
 
-    The one home of the rule: `compute_earning` applies it, and the server and the till ask it
-    for the flag they hand the pricing engine (bonus points), so all three agree.
+    The one home of the rule (`no_points_reason` says why in words): `compute_earning` applies it,
+    and the server and the till ask it for the flag they hand the pricing engine (bonus points),
+    so all three agree.
 
     Example:
         >>> rules = EarningRules(excluded_categories={"tobacco"})
@@ -118,7 +119,25 @@ def earns_no_points(category: str | None, excluded: bool, rules: EarningRules) -
         >>> earns_no_points("wine", False, rules)
         False
     """
-    return excluded or category in rules.excluded_categories
+    return no_points_reason(category, excluded, rules) is not None
+
+
+def no_points_reason(category: str | None, excluded: bool, rules: EarningRules) -> str | None:
+    """Return why a line earns no points, in words for a cashier or a member; None if it earns.
+
+    An excluded category is named before the product's own flag, as it is the rule a member can
+    recognise on the shelf.
+
+    Example:
+        >>> rules = EarningRules(excluded_categories={"tobacco"})
+        >>> no_points_reason("tobacco", True, rules), no_points_reason("wine", True, rules)
+        ('tobacco earns no points', 'this product earns no points')
+        >>> no_points_reason("wine", False, rules) is None
+        True
+    """
+    if category is not None and category in rules.excluded_categories:
+        return f"{category} earns no points"
+    return "this product earns no points" if excluded else None
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,18 @@ class CouponRefused(AgentError):
         super().__init__(detail, code=code)
 
 
+class OfferRefused(AgentError):
+    """The server would not reserve a limited offer of the sale: the member has used it up (or another
+    till holds the last use). The sale stops at the lane, as for a refused coupon."""
+
+    status = 409
+    slug = "offer-refused"
+    title = "Offer used up"
+
+    def __init__(self, detail: str, promotion_id: str | None = None) -> None:
+        super().__init__(detail, promotion_id=promotion_id)
+
+
 class TenderError(AgentError):
     status = 422
     slug = "tender-invalid"

@@ -293,6 +293,41 @@ def terminals_revoke(ctx: click.Context, store_code: str, terminal_code: str, re
                    f"(key {terminal.key_id}) at {terminal.revoked_at.isoformat()}")
 
 
+@terminals.command("suspend")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--terminal", "terminal_code", required=True, help="Terminal code within the store.")
+@click.option("--reason", default=None, help="Why, for the audit log.")
+@click.pass_context
+def terminals_suspend(ctx: click.Context, store_code: str, terminal_code: str, reason: str | None) -> None:
+    """Suspend a terminal: it keeps syncing and selling, but redeems no points until resumed."""
+    from server.terminals import get_store, suspend_terminal
+
+    services = _services(ctx)
+    with services.db.session() as session:
+        terminal = suspend_terminal(session, get_store(session, store_code), terminal_code,
+                                    services.clock(), Actor.system("cli"), reason)
+        session.commit()
+        click.echo(f"suspended terminal {terminal_code!r} of store {store_code!r} at "
+                   f"{terminal.suspended_at.isoformat()}: no holds, no points tender credited")
+
+
+@terminals.command("resume")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--terminal", "terminal_code", required=True, help="Terminal code within the store.")
+@click.option("--reason", default=None, help="Why, for the audit log.")
+@click.pass_context
+def terminals_resume(ctx: click.Context, store_code: str, terminal_code: str, reason: str | None) -> None:
+    """End a terminal's suspension: it may redeem points again."""
+    from server.terminals import get_store, resume_terminal
+
+    services = _services(ctx)
+    with services.db.session() as session:
+        resume_terminal(session, get_store(session, store_code), terminal_code, services.clock(),
+                        Actor.system("cli"), reason)
+        session.commit()
+    click.echo(f"resumed terminal {terminal_code!r} of store {store_code!r}")
+
+
 @users.command("disable")
 @click.option("--username", required=True)
 @click.option("--reason", default=None, help="Why, for the audit log.")

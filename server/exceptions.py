@@ -92,6 +92,13 @@ class TerminalAuthError(Unauthorized):
         self.key_id = key_id
 
 
+class TerminalSuspended(Forbidden):
+    """A suspended terminal asked for something that spends points (see server.terminals)."""
+
+    slug = "terminal-suspended"
+    title = "Terminal suspended"
+
+
 class TerminalForbidden(Forbidden):
     slug = "terminal-scope"
     title = "Terminal not allowed here"

@@ -1,4 +1,15 @@
-"""Stores and terminals: registration (credential printed once) and revocation."""
+"""Stores and terminals: registration (credential printed once), suspension and revocation.
+
+Revoking is for good: the credential is refused from its next request on. Suspending is for a
+terminal under review (say, one recorded redeeming past its offline allowance): it still signs
+in, syncs and posts its sales, and a completed sale is never refused, but it redeems no points
+until an admin resumes it. While suspended the server places no points hold for it and answers
+its quotes that ask for points with 403 (``TerminalSuspended``); its sales still earn what the
+server's own catalogue and programme give (the till's figures never count), credit none of the
+points they tender (the member keeps them), and each is recorded as a ``terminal-suspended``
+reconciliation exception for the review. The suspension is judged when the sale is applied, so a
+journal that arrives during one is credited that way even for sales made before it.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +23,7 @@ from sqlalchemy.orm import Session
 from server.audit import Actor, write_audit
 from server.auth.terminal_auth import TERMINALS_CHANGED
 from server.db import signal_on_commit
-from server.exceptions import Conflict, NotFound, OneCardError
+from server.exceptions import Conflict, NotFound, OneCardError, TerminalSuspended
 from server.membership.publishing import publish_store
 from server.models import Store, Terminal
 from store_sync.signing import TerminalCredential
@@ -100,3 +111,45 @@ def revoke_terminal(session: Session, store: Store, code: str, now: datetime, ac
     write_audit(session, at=now, actor=actor, action="terminal.revoked", target=f"{store.code}/{code}",
                 reason=reason, details={"key_id": terminal.key_id})
     return terminal
+
+
+def suspend_terminal(session: Session, store: Store, code: str, now: datetime, actor: Actor,
+                     reason: str | None = None) -> Terminal:
+    """Suspend an active terminal's points (see the module docstring); audited, the caller commits."""
+    terminal = get_terminal(session, store, code)
+    if not terminal.active:
+        raise Conflict(f"terminal {code!r} of store {store.code!r} is revoked: there is nothing to suspend")
+    if terminal.suspended_at is not None:
+        raise Conflict(f"terminal {code!r} of store {store.code!r} is already suspended "
+                       f"(since {terminal.suspended_at.isoformat()})")
+    terminal.suspended_at = now
+    write_audit(session, at=now, actor=actor, action="terminal.suspended", target=f"{store.code}/{code}",
+                reason=reason, details={"key_id": terminal.key_id})
+    return terminal
+
+
+def resume_terminal(session: Session, store: Store, code: str, now: datetime, actor: Actor,
+                    reason: str | None = None) -> Terminal:
+    """End a terminal's suspension: its holds and points tender count again; audited, the caller commits."""
+    terminal = get_terminal(session, store, code)
+    if terminal.suspended_at is None:
+        raise Conflict(f"terminal {code!r} of store {store.code!r} is not suspended")
+    write_audit(session, at=now, actor=actor, action="terminal.resumed", target=f"{store.code}/{code}",
+                reason=reason, details={"key_id": terminal.key_id,
+                                        "suspended_at": terminal.suspended_at.isoformat()})
+    terminal.suspended_at = None
+    return terminal
+
+
+def suspended_since(session: Session, store_code: str, terminal_code: str) -> datetime | None:
+    """When the terminal was suspended, or None when it is not (or not known)."""
+    return session.scalar(select(Terminal.suspended_at).join(Store, Store.id == Terminal.store_id)
+                          .where(Store.code == store_code, Terminal.code == terminal_code))
+
+
+def ensure_not_suspended(session: Session, store_code: str, terminal_code: str) -> None:
+    """Refuse (403) a points request of a suspended terminal."""
+    since = suspended_since(session, store_code, terminal_code)
+    if since is not None:
+        raise TerminalSuspended(f"terminal {store_code}/{terminal_code} is suspended (since "
+                                f"{since.isoformat()}): it may not redeem points until an admin resumes it")

@@ -15,7 +15,14 @@ from server.auth.passwords import MIN_PASSWORD_LENGTH
 from server.auth.roles import Role
 from server.models import AuditRecord, StaffUser, Store, Terminal
 from server.staff import create_staff_user, disable_staff_user
-from server.terminals import get_store, get_terminal, register_terminal, revoke_terminal
+from server.terminals import (
+    get_store,
+    get_terminal,
+    register_terminal,
+    resume_terminal,
+    revoke_terminal,
+    suspend_terminal,
+)
 
 ROLE_CHOICES = tuple((r.value, r.value) for r in Role)
 
@@ -29,7 +36,8 @@ TERMINALS_TABLE = TableSpec(
     name="terminals", caption="Tills",
     columns=(Column("code", "Till"), Column("key_id", "Key id", "code"), Column("state", "State"),
              Column("last_seen_at", "Last contact", "when"), Column("agent_version", "Agent version"),
-             Column("created_at", "Registered", "when"), Column("revoke", "Credential", "action")))
+             Column("created_at", "Registered", "when"), Column("suspension", "Points", "action"),
+             Column("revoke", "Credential", "action")))
 
 STAFF_TABLE = TableSpec(
     name="staff-users", caption="Staff users",
@@ -71,11 +79,13 @@ def stores():
 @staff_page(Role.HQ)
 def store(code: str):
     found = get_store(db_session(), code)
-    may_revoke = may_open("admin.revoke_till")
+    may_revoke, may_suspend = may_open("admin.revoke_till"), may_open("admin.till_suspension")
     table = TERMINALS_TABLE.show(
         select(Terminal).where(Terminal.store_id == found.id).order_by(Terminal.code),
         lambda t: {"code": t.code, "key_id": t.key_id, "state": _till_state(t),
                    "last_seen_at": t.last_seen_at, "agent_version": t.agent_version, "created_at": t.created_at,
+                   **_action("suspension", "Resume…" if t.suspended_at else "Suspend…", may_suspend and t.active,
+                             lambda: url_for("admin.till_suspension", code=code, terminal=t.code)),
                    **_action("revoke", "Revoke…", may_revoke and t.active,
                              lambda: url_for("admin.revoke_till", code=code, terminal=t.code))})
     if isinstance(table, Response):
@@ -151,6 +161,27 @@ def revoke_till(code: str, terminal: str):
     return render_template("admin/revoke_till.html", store=found, terminal=till, reason=reason), 422
 
 
+@bp.route("/stores/<code>/terminals/<terminal>/suspension", methods=["GET", "POST"])
+@staff_page()
+def till_suspension(code: str, terminal: str):
+    """Suspend a till's points (or resume them): it keeps selling; see server.terminals."""
+    session = db_session()
+    found = get_store(session, code)
+    till = get_terminal(session, found, terminal)
+    if request.method == "GET":
+        return render_template("admin/till_suspension.html", store=found, terminal=till)
+    reason = request.form.get("reason", "").strip()
+    action = "suspend" if till.suspended_at is None else "resume"
+    change = suspend_terminal if action == "suspend" else resume_terminal
+    done = "suspended: it redeems no points until resumed" if action == "suspend" else "resumed"
+    if request.form.get("confirm") != action:
+        flash(f"Tick the box to confirm that this till is to be {action}d.", "error")
+    elif attempt(lambda: change(session, found, terminal, services().clock(), acting(), reason or None))[0]:
+        flash(f"Till {code}/{terminal} is {done}.", "success")
+        return redirect(url_for("admin.store", code=code))
+    return render_template("admin/till_suspension.html", store=found, terminal=till, reason=reason), 422
+
+
 @bp.route("/staff/<username>/disable", methods=["GET", "POST"])
 @staff_page()
 def disable_staff(username: str):
@@ -198,6 +229,8 @@ def audit_log():
 
 
 def _till_state(till: Terminal) -> str:
+    if till.active and till.suspended_at:
+        return f"suspended {till.suspended_at:%Y-%m-%d %H:%M} UTC"
     if till.active:
         return "active"
     return f"revoked {till.revoked_at:%Y-%m-%d %H:%M} UTC" if till.revoked_at else "revoked"

@@ -100,7 +100,7 @@ class CheckoutService:
         priced, program, at = self._price(basket)
         earned = pricing.earning(basket, priced, program, self._points_minor(basket)).points
         earned += pricing.bonus_points(basket, priced)
-        return basket_view(basket, priced, earned, at)
+        return basket_view(basket, priced, earned, at, program.earning)
 
     def add_item(self, basket_id: str, code: str, qty: int = 1) -> dict[str, Any]:
         """Add a product by barcode or sku; a member card scanned here attaches the member."""
@@ -146,8 +146,8 @@ class CheckoutService:
             probe = Basket(new_id(), self.clock(), offline=True)  # offline: pricing it calls no server
             probe.member = self._basket(basket_id).member if basket_id else None
             probe.items.append(self._item(probe, scanned, code, 1))
-            priced, _, at = self._price(probe)
-            line = basket_view(probe, priced, 0, at)["lines"][0]
+            priced, program, at = self._price(probe)
+            line = basket_view(probe, priced, 0, at, program.earning)["lines"][0]
             return {**line, "code": code, "for_member": probe.member is not None}
 
     def attach_member(self, basket_id: str, number: str) -> dict[str, Any]:
@@ -249,7 +249,7 @@ class CheckoutService:
             program, at = self.ref.program(), self.clock()
             priced = pricing.price(basket, catalogue, self.ref.store(), program, at)
             self._check_paid(basket, priced.total)
-            coupon_hold_id = self._reserve_coupons(basket, priced)  # a refusal stops the sale here
+            coupon_hold_id = self._reserve_coupons(basket, priced, catalogue)  # a refusal stops the sale here
             basket.sale_id = new_id()
             earned = pricing.earning(basket, priced, program, self._points_minor(basket))
             points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
@@ -258,7 +258,7 @@ class CheckoutService:
             sale = completion.receipt_sale(basket, priced, catalogue, self.ref.store(), program,
                                            self.till.terminal, at, points, self.ref.caught_up_at())
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
-                      "view": basket_view(basket, priced, points, at),
+                      "view": basket_view(basket, priced, points, at, program.earning),
                       "new_balance": completion.new_balance(basket, points)}
             self._keep(basket, body, record, completion.receipt_text(sale), at, _limited_uses(priced, catalogue))
             basket.state = BasketState.COMPLETED
@@ -387,16 +387,20 @@ class CheckoutService:
             return None
         return PointsRedemption(plan.points, plan.value_minor, offline=False, hold_id=hold_id, held_at=self.clock())
 
-    def _reserve_coupons(self, basket: Basket, priced: PricedBasket) -> str | None:
-        """Online, have the server reserve the sale's coupons, so no other till can redeem a
-        single-use or member-limited code meanwhile (CouponRefused when it will not). Offline, or
-        when the link fails now, the sale goes on and the server checks the codes when it arrives."""
-        if basket.offline or not priced.accepted_coupons:
+    def _reserve_coupons(self, basket: Basket, priced: PricedBasket, catalogue: Catalogue) -> str | None:
+        """Online, have the server reserve the sale's coupons and its member's limited offers, so no
+        other till can redeem a single-use or member-limited code, or the member's last use of an
+        offer, meanwhile (CouponRefused or OfferRefused when it will not). Offline, or when the link
+        fails now, the sale goes on and the server checks them when it arrives."""
+        member = basket.member
+        known = member is not None and member.source == "server"
+        offers = sorted(_limited_uses(priced, catalogue)) if known else []
+        if basket.offline or not (priced.accepted_coupons or offers):
             return None
-        hold_id, member = new_id(), basket.member
-        body = {"id": hold_id, "codes": list(priced.accepted_coupons), "store": self.till.store,
-                "terminal": self.till.terminal,
-                "card_number": member.card_number if member and member.source == "server" else None}
+        hold_id = new_id()
+        body = {"id": hold_id, "codes": list(priced.accepted_coupons), "promotions": offers,
+                "store": self.till.store, "terminal": self.till.terminal,
+                "card_number": member.card_number if known else None}
         try:
             self.link.reserve_coupons(body)
         except LinkDown as exc:

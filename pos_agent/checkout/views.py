@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from loyalty.earning import EarningRules, no_points_reason
 from pos_agent.checkout.basket import Basket, MemberAtTill
 from promotions import PricedBasket, PricedLine
 
 
-def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: datetime) -> dict[str, Any]:
+def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: datetime,
+                rules: EarningRules) -> dict[str, Any]:
     redeemed = basket.redemption
     paid = sum(t.amount_minor for t in basket.tenders) + (redeemed.value_minor if redeemed else 0)
     return {
         "id": basket.id, "state": basket.state.value, "sale_id": basket.sale_id,
         "mode": "offline" if basket.offline else "online", "offline_reason": basket.offline_reason,
-        "lines": [_line(line, basket) for line in priced.lines],
+        "lines": [_line(line, basket, rules) for line in priced.lines],
         "subtotal": priced.subtotal, "discount_total": priced.discount_total, "total": priced.total,
         "member": member_view(basket.member, now),
         "coupons": {"presented": list(basket.coupons), "accepted": list(priced.accepted_coupons),
@@ -41,12 +43,13 @@ def member_view(member: MemberAtTill | None, now: datetime) -> dict[str, Any] | 
             "data_age_seconds": age}
 
 
-def _line(line: PricedLine, basket: Basket) -> dict[str, Any]:
+def _line(line: PricedLine, basket: Basket, rules: EarningRules) -> dict[str, Any]:
     item = next(i for i in basket.items if i.line_id == line.line_id)
+    why = no_points_reason(item.category, item.excluded, rules)  # the words the server's quote uses
     return {"line_id": line.line_id, "sku": line.sku, "name": item.name, "qty": line.qty,
             "qty_milli": line.qty_milli, "unit_price": line.base_unit_price,
             "member_unit_price": line.member_unit_price, "base_amount": line.base_amount,
             "discounts": [{"label": d.label, "amount": d.amount, "promotion_id": d.promotion_id,
                            "promotion_version": d.promotion_version, "coupon_code": d.coupon_code}
                           for d in line.discounts],
-            "total": line.total}
+            "total": line.total, "excluded": why is not None, "excluded_reason": why}

@@ -18,6 +18,7 @@ from pos_agent.exceptions import (
     CredentialRevoked,
     JournalEndpointMissing,
     LinkDown,
+    OfferRefused,
     RedemptionRefused,
     SaleNotFound,
     ServerBusy,
@@ -67,8 +68,9 @@ class HttpServerLink:
 
     def place_hold(self, body: dict[str, Any]) -> dict[str, Any]:
         response = self._call("POST", "/api/v1/holds", body, timeout=self.lookup_timeout)
-        if response.status_code in (404, 409, 422):
-            problem = _json(response)
+        problem = _json(response) if response.status_code in (403, 404, 409, 422) else {}
+        # A suspended till is told so (403): it is online, it just may not redeem points.
+        if response.status_code in (404, 409, 422) or str(problem.get("type", "")).endswith("/terminal-suspended"):
             raise RedemptionRefused(problem.get("detail", "the server refused the hold"))
         return _ok(response)
 
@@ -79,6 +81,8 @@ class HttpServerLink:
         response = self._call("POST", "/api/v1/coupon-holds", body, timeout=self.lookup_timeout)
         if response.status_code in (404, 409, 422):
             problem = _json(response)
+            if str(problem.get("type", "")).endswith("/offer-not-available"):
+                raise OfferRefused(problem.get("detail", "the server refused the offer"), problem.get("promotion_id"))
             raise CouponRefused(problem.get("detail", "the server refused the coupon"), problem.get("code"))
         return _ok(response)
 

@@ -47,7 +47,8 @@ class ServerLink(Protocol):
     def release_hold(self, hold_id: str) -> None: ...
 
     def reserve_coupons(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Reserve a sale's coupon codes; raises CouponRefused (409 and the like), LinkDown."""
+        """Reserve a sale's coupon codes and limited offers; raises CouponRefused or OfferRefused (409
+        and the like), LinkDown."""
         ...
 
     def release_coupons(self, hold_id: str) -> None: ...

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import g
 
+from loyalty.earning import EarningRules, no_points_reason
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, TERMINAL_SIGNED, db_session, ensure_terminal_scope, services, staff_or_terminal
 from server.auth.roles import Role
 from server.pricing.catalogues import CATALOGUES
 from server.pricing.quotes import Quote, QuoteRequest, price_quote
 from server.schemas.quotes import QuoteRequestSchema, QuoteSchema
+from server.terminals import ensure_not_suspended
 
 blp = Blueprint("quotes", __name__, url_prefix="/api/v1/quotes", description="Price a basket")
 
@@ -25,7 +27,7 @@ def quote_document(quote: Quote) -> dict:
     return {
         "store": request.store, "at": request.at, "currency": services().settings.currency,
         "member": {"id": quote.member.id, "tier": quote.member.tier} if quote.member else None,
-        "lines": [_line(line, quote.products[line.line_id]) for line in priced.lines],
+        "lines": [_line(line, quote.products[line.line_id], services().program.earning) for line in priced.lines],
         "subtotal": priced.subtotal, "discount_total": priced.discount_total, "total": priced.total,
         "points": {"base": quote.base_points,
                    "bonus": [{"promotion_id": b.promotion_id, "version": b.promotion_version, "label": b.label,
@@ -39,13 +41,14 @@ def quote_document(quote: Quote) -> dict:
     }
 
 
-def _line(line, product) -> dict:
+def _line(line, product, rules: EarningRules) -> dict:
+    why = no_points_reason(product.category, product.excluded_from_points, rules)
     return {"line_id": line.line_id, "sku": line.sku, "name": product.name, "category": product.category,
             "qty": line.qty, "qty_milli": line.qty_milli, "base_unit_price": line.base_unit_price,
             "member_unit_price": line.member_unit_price, "base_amount": line.base_amount,
             "discounts": [{"promotion_id": d.promotion_id, "version": d.promotion_version, "label": d.label,
                            "amount_minor": d.amount, "coupon_code": d.coupon_code} for d in line.discounts],
-            "total": line.total}
+            "total": line.total, "excluded": why is not None, "excluded_reason": why}
 
 
 @blp.route("", methods=["POST"])
@@ -53,10 +56,13 @@ def _line(line, product) -> dict:
 @staff_or_terminal(Role.CASHIER, Role.MARKETING)
 @blp.arguments(QuoteRequestSchema)
 @blp.response(200, QuoteSchema)
-@blp.problems(404, 422)
+@blp.problems(403, 404, 422)
 def quote(body):
+    """Price a basket; a suspended till asking what points could pay is refused (403)."""
+    session, svc = db_session(), services()
     if "terminal" in g:
         ensure_terminal_scope(body["store"])
-    session, svc = db_session(), services()
+        if body["points_to_redeem"]:
+            ensure_not_suspended(session, g.terminal.store_code, g.terminal.code)
     live = CATALOGUES.live(session)
     return quote_document(price_quote(session, quote_request(body), svc.program, live))

@@ -1,4 +1,5 @@
-"""/stores and /stores/{code}/terminals: the chain's stores and their tills, and revoking one (admin)."""
+"""/stores and /stores/{code}/terminals: the chain's stores and their tills; suspending, resuming and
+revoking one (admin)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,16 @@ from server.schemas.stores import (
     TerminalCreateSchema,
     TerminalRevokeSchema,
     TerminalSchema,
+    TerminalSuspendSchema,
 )
-from server.terminals import create_store, get_store, register_terminal, revoke_terminal
+from server.terminals import (
+    create_store,
+    get_store,
+    register_terminal,
+    resume_terminal,
+    revoke_terminal,
+    suspend_terminal,
+)
 
 blp = Blueprint("stores", __name__, url_prefix="/api/v1/stores", description="Stores and terminals")
 
@@ -81,3 +90,34 @@ def revoke(body, code: str, terminal: str):
                               Actor.staff(current_staff().username), body["reason"])
     session.commit()
     return revoked
+
+
+@blp.route("/<code>/terminals/<terminal>/suspend", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.arguments(TerminalSuspendSchema)
+@blp.response(200, TerminalSchema)
+@blp.problems(404, 409)
+def suspend(body, code: str, terminal: str):
+    """Stop the terminal redeeming points until resumed; it still syncs and its sales are accepted,
+    earn as usual, credit no points tendered and are flagged ``terminal-suspended`` (audited)."""
+    session = db_session()
+    suspended = suspend_terminal(session, get_store(session, code), terminal, services().clock(),
+                                 Actor.staff(current_staff().username), body["reason"])
+    session.commit()
+    return suspended
+
+
+@blp.route("/<code>/terminals/<terminal>/resume", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.arguments(TerminalSuspendSchema)
+@blp.response(200, TerminalSchema)
+@blp.problems(404, 409)
+def resume(body, code: str, terminal: str):
+    """End the terminal's suspension: its holds and points tender count again (audited)."""
+    session = db_session()
+    resumed = resume_terminal(session, get_store(session, code), terminal, services().clock(),
+                              Actor.staff(current_staff().username), body["reason"])
+    session.commit()
+    return resumed

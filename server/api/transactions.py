@@ -17,10 +17,12 @@ from server.api.context import (
 )
 from server.api.guard import json_body
 from server.auth.roles import Role
+from server.exceptions import NotFound
 from server.membership.cards import get_card
 from server.membership.holds import place_hold, release_hold
 from server.membership.posting import PostTransaction, post_transaction, sale_with_returns
 from server.pricing.coupon_holds import release_coupons, reserve_coupons
+from server.pricing.offer_holds import release_offers, reserve_offers
 from server.schemas.transactions import (
     CouponHoldCreateSchema,
     CouponHoldSchema,
@@ -30,6 +32,7 @@ from server.schemas.transactions import (
     TransactionOutcomeSchema,
     TransactionSchema,
 )
+from server.terminals import ensure_not_suspended
 
 blp = Blueprint("transactions", __name__, url_prefix="/api/v1", description="Sales and holds from tills")
 
@@ -66,10 +69,12 @@ def read_sale(sale_id: str):
 @terminal_required
 @blp.arguments(HoldCreateSchema)
 @blp.response(201, HoldSchema)
-@blp.problems(404, 409, 422)
+@blp.problems(403, 404, 409, 422)
 def create_hold(body):
+    """Hold a member's points for a sale at this till (403 ``terminal-suspended`` while it is suspended)."""
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
+    ensure_not_suspended(session, body["store"], body["terminal"])
     card = get_card(session, svc.program, body["card_number"])
     require_usable_card(card.number, card.state)
     hold = place_hold(session, body["id"], card.member_id, body["points"], body["store"],
@@ -99,7 +104,8 @@ def release(hold_id):
 @blp.response(201, CouponHoldSchema)
 @blp.problems(404, 409, 422)
 def create_coupon_hold(body):
-    """Reserve the coupon codes of an online sale before it completes (see server.pricing.coupon_holds)."""
+    """Reserve the coupon codes and limited promotions of an online sale before it completes
+    (see server.pricing.coupon_holds and server.pricing.offer_holds)."""
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
     member_id = None
@@ -107,10 +113,14 @@ def create_coupon_hold(body):
         card = get_card(session, svc.program, body["card_number"])
         require_usable_card(card.number, card.state)
         member_id = card.member_id
+    now = svc.clock()
+    # The member's row first, then the codes': the order posting locks them in.
+    offers = reserve_offers(session, body["id"], body["promotions"], member_id, body["store"], body["terminal"],
+                            svc.program, now) if body["promotions"] else []
     rows = reserve_coupons(session, body["id"], body["codes"], member_id, body["store"], body["terminal"],
-                           svc.program, svc.clock())
+                           svc.program, now) if body["codes"] else []
     session.commit()
-    return _coupon_hold(rows)
+    return _coupon_hold(rows, offers)
 
 
 @blp.route("/coupon-holds/<uuid:hold_id>/release", methods=["POST"])
@@ -120,13 +130,16 @@ def create_coupon_hold(body):
 @blp.problems(404)
 def release_coupon_hold(hold_id):
     session = db_session()
-    rows = release_coupons(session, hold_id)
-    ensure_terminal_scope(rows[0].store_code)
+    rows, offers = release_coupons(session, hold_id), release_offers(session, hold_id)
+    if not rows and not offers:
+        raise NotFound(f"no coupon hold {hold_id}")
+    ensure_terminal_scope((rows or offers)[0].store_code)
     session.commit()
-    return _coupon_hold(rows)
+    return _coupon_hold(rows, offers)
 
 
-def _coupon_hold(rows) -> dict:
-    statuses = {row.status for row in rows}
-    return {"id": rows[0].id, "codes": [row.code for row in rows],
-            "status": statuses.pop() if len(statuses) == 1 else "mixed", "expires_at": rows[0].expires_at}
+def _coupon_hold(rows, offers) -> dict:
+    statuses = {row.status for row in [*rows, *offers]}
+    first = (rows or offers)[0]
+    return {"id": first.id, "codes": [row.code for row in rows], "promotions": [row.promotion_id for row in offers],
+            "status": statuses.pop() if len(statuses) == 1 else "mixed", "expires_at": first.expires_at}

@@ -1,8 +1,8 @@
 """Seed a demo chain through the public API (the same validation and feed publishing as real use).
 
 Two stores with one till each, a few hundred products, members with cards and points, a year of
-purchase history that the tier job turns into silver and gold members, member prices, and
-promotions including a bundle and an offer targeted at gold members.
+purchase history at shelf prices that the tier job turns into silver and gold members, and then
+today's member prices and promotions, including a bundle and an offer targeted at gold members.
 """
 
 from __future__ import annotations
@@ -67,9 +67,11 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
                 "login")["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     _seed_products(client, headers, chain, rng, product_count)
-    _seed_promotions(client, headers, chain)
     _seed_members(client, headers, chain, rng, member_count)
+    # The year before today's member prices and promotions: bought at shelf prices, and posted
+    # before those exist, so the server prices each past sale as its lines say.
     _seed_history(services, chain, rng)
+    _seed_promotions(client, headers, chain)
     run_tier_review(now, is_review_date=True)
     for member in chain.members:
         member["tier"] = _ok(client.get(f"/api/v1/members/{member['id']}", headers=headers), "member")["tier"]
@@ -133,7 +135,9 @@ def _seed_members(client, headers, chain: SeededChain, rng: random.Random, count
 
 
 def _seed_history(services: Services, chain: SeededChain, rng: random.Random) -> None:
-    """A year of past purchases, posted like any sale, so tiers come from spend as in real life."""
+    """A year of past purchases at shelf prices, posted like any sale, so tiers come from spend as in
+    real life. Posted before the promotions exist: the server prices a sale with the promotions it
+    has when the sale arrives (no till cursor here), so a later promotion would flag these lines."""
     from server.membership.posting import PostTransaction, post_transaction
 
     now = services.clock()

@@ -8,6 +8,9 @@ becomes a reconciliation exception naming the terminal. A settled sale (from the
 or marked offline: the customer has left) is never refused for a figure; a sale posted directly
 online is refused (422/409) when it breaks a rule the till could still fix at the lane.
 
+A sale from a suspended terminal (``server.terminals``) earns as any other and redeems nothing;
+it is recorded as a ``terminal-suspended`` exception for the review.
+
 Sale times: a sale more than ``program.future_sale_tolerance`` ahead of the server's clock is
 refused online and, settled, is accepted at the server's time (its points earn and expire from
 now) and flagged; a sale older than the offline window is accepted and flagged.
@@ -48,6 +51,7 @@ from server.membership.sale_figures import SaleFigures, sale_figures
 from server.models import Card, Member, PostedTransaction, ReconciliationException
 from server.pricing.repricing import Repricing, price_differences, reprice_sale, unknown_items
 from server.pricing.usage import record_usage
+from server.terminals import suspended_since
 from store_sync.transactions import TillTransaction, TransactionKind
 
 SALE, RETURN, VOID = TransactionKind.SALE, TransactionKind.RETURN, TransactionKind.VOID
@@ -215,6 +219,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     _check_tenders(posting, total)
     card = _resolve_card(session, posting)
     row.total_minor = total
+    suspended = _check_suspension(session, posting)
     figures = _server_figures(session, posting, card, program)
     if card is None:
         _refuse_points_without_member(command)
@@ -226,7 +231,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     # and two sales of one member holding it would each wait for the other's lock_member.
     row.member_id = card.member_id
     ledger = load_kept(session, card.member_id)
-    redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor)
+    redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor, suspended)
     earning = _earning(posting, program, member, card, figures, redeemed)
     bonuses = list(figures.bonuses) if card_is_usable(card.state) else []
     entries = [*_redeem_entry(command, ledger.account_id, redeemed),
@@ -247,6 +252,19 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=redeemed.points, line_points=dict(earning.line_points),
                            balance=ledger.state.balance, points_tender_minor=redeemed.value_minor)
+
+
+def _check_suspension(session: Session, posting: Posting) -> bool:
+    """Whether the sale's terminal is suspended; if so the sale is flagged for the review."""
+    command = posting.command
+    since = suspended_since(session, command.store, command.terminal)
+    if since is None:
+        return False
+    tendered = command.points_tendered
+    posting.flag(ExceptionKind.TERMINAL_SUSPENDED, tendered or None, 0 if tendered else None,
+                 f"terminal {command.store}/{command.terminal} is suspended (since {since.isoformat()}): "
+                 + (f"none of the {tendered} points tendered are credited" if tendered else "sale accepted"))
+    return True
 
 
 def _check_tenders(posting: Posting, total: int) -> None:

@@ -14,6 +14,10 @@ server's basket, and nothing below the minimum (``loyalty.redemption.max_redeema
 points not credited are not taken from the member and are recorded as a reconciliation exception
 naming the terminal; their value is the store's loss, for an admin to take up with the terminal.
 
+A suspended terminal (``server.terminals``) is credited with no points at all: online its sale
+with a points tender is refused; settled, the points are not taken from the member, and a hold
+behind the sale is released at once rather than left to lapse.
+
 A terminal's journal arrives in its order, so the offline redemptions it made before a sale have
 been posted when that sale arrives.
 """
@@ -31,7 +35,7 @@ from loyalty.exceptions import LoyaltyError
 from loyalty.ledger import Ledger
 from loyalty.redemption import max_redeemable, plan_redemption
 from server.membership.exceptions import ExceptionKind, TransactionRejected
-from server.membership.holds import CONFIRMED, EXPIRED, live_hold
+from server.membership.holds import CONFIRMED, EXPIRED, RELEASED, live_hold
 from server.membership.ledger import HELD, held_points
 from server.membership.program import LoyaltyProgram
 from server.models import Hold, PostedTransaction
@@ -56,12 +60,14 @@ class Redeemed:
 
 
 def credited_redemption(session: Session, posting: Posting, program: LoyaltyProgram, ledger: Ledger,
-                        basket_minor: int) -> Redeemed:
+                        basket_minor: int, suspended: bool = False) -> Redeemed:
     """The points the sale's points tender is credited with (see the module docstring)."""
     command = posting.command
     claimed = command.points_tendered
     if not claimed:
         return Redeemed()
+    if suspended:
+        return _suspended(session, posting)
     member_id = uuid.UUID(ledger.account_id)
     if command.settled:
         redeemed = _settled(session, posting, program, member_id, basket_minor)
@@ -115,6 +121,18 @@ def _settled(session: Session, posting: Posting, program: LoyaltyProgram, member
                      f"{program.redemption.minimum_points}, at most {program.redemption.max_share} of "
                      f"the server's basket of {basket_minor}")
     return Redeemed(points, program.redemption.value.value_minor(points))
+
+
+def _suspended(session: Session, posting: Posting) -> Redeemed:
+    """Nothing: the terminal is suspended (its ``terminal-suspended`` exception names the points)."""
+    command = posting.command
+    if not command.settled:
+        raise TransactionRejected("terminal-suspended", f"terminal {_terminal(command)} is suspended: "
+                                  "it may not redeem points until an admin resumes it")
+    hold = session.get(Hold, command.hold_id) if command.hold_id is not None else None
+    if hold is not None and hold.status == HELD and _hold_matches(hold, command, hold.member_id):
+        hold.status = RELEASED
+    return Redeemed()
 
 
 def _backing_hold(session: Session, posting: Posting, member_id: uuid.UUID) -> Hold | None:

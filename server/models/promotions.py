@@ -101,6 +101,28 @@ class CouponHold(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class OfferHold(Base):
+    """A per-member limited promotion reserved by an online till for a sale in progress; it lapses by itself.
+
+    One row per promotion of a reservation (a coupon hold's id: one reservation covers a sale's
+    codes and its limited offers). While a row is ``held`` and not expired it counts as one of
+    the member's uses of the promotion; the sale that names the reservation confirms it.
+    """
+
+    __tablename__ = "offer_holds"
+    __table_args__ = (Index("ix_offer_holds_member_promotion_status", "member_id", "promotion_id", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    promotion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    store_code: Mapped[str] = mapped_column(String(32))
+    terminal_code: Mapped[str] = mapped_column(String(32))
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class SaleDiscount(Base):
     """A copy of one discount as the till applied it to one line of a sale.
 

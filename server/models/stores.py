@@ -41,5 +41,7 @@ class Terminal(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     agent_version: Mapped[str | None] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while an admin has the terminal suspended: it still syncs and posts, but redeems no points.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     store: Mapped[Store] = relationship(back_populates="terminals")

@@ -8,7 +8,8 @@ used or held by another live reservation, and a code the member has used or hold
 per-member limit. A reservation lives as long as a points hold (``program.hold_ttl``); the sale
 that names it confirms it, a cancelled basket releases it, and otherwise it lapses by itself.
 A sale that does not name one (offline, or from a till that skipped it) is still counted by
-``server.pricing.usage`` when it arrives: refused online, flagged when settled.
+``server.pricing.usage`` when it arrives: refused online, flagged when settled. The same
+reservation may also hold the member's per-member limited promotions (``server.pricing.offer_holds``).
 """
 
 from __future__ import annotations
@@ -48,9 +49,8 @@ def reserve_coupons(session: Session, hold_id: uuid.UUID, codes: Sequence[str], 
 
 
 def release_coupons(session: Session, hold_id: uuid.UUID) -> list[CouponHold]:
+    """Release the reservation's codes (none when it reserved none)."""
     rows = _rows(session, hold_id)
-    if not rows:
-        raise NotFound(f"no coupon hold {hold_id}")
     for row in rows:
         if row.status == HELD:
             row.status = RELEASED

@@ -64,3 +64,15 @@ class CouponNotAvailable(OneCardError):
     def __init__(self, code: str, reason: str, detail: str) -> None:
         super().__init__(detail, code=code, reason=reason)
         self.reason = reason
+
+
+class OfferNotAvailable(OneCardError):
+    """A per-member limited promotion an online till asked to reserve is used up for the member."""
+
+    status = 409
+    slug = "offer-not-available"
+    title = "Offer not available"
+
+    def __init__(self, promotion_id: str, detail: str) -> None:
+        super().__init__(detail, promotion_id=promotion_id, reason="usage-limit-reached")
+        self.promotion_id = promotion_id

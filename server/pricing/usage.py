@@ -6,7 +6,9 @@ with); two sales of one member racing for a per-member limit are serialised by t
 posting already holds. The loser is rejected when the till is online (it can still fix the sale)
 and recorded as a reconciliation exception when it was offline (the sale already happened).
 A code the sale reserved (``server.pricing.coupon_holds``) is confirmed; a single-use code another
-till holds in a live reservation counts as taken.
+till holds in a live reservation counts as taken. So with limited promotions
+(``server.pricing.offer_holds``): the sale's own reservation is confirmed, and the member's other
+live reservations of a promotion count as uses.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from server.models import (
 )
 from server.pricing.coupon_holds import confirm_coupon, coupon_rule, held_elsewhere
 from server.pricing.exceptions import UsageRejected
+from server.pricing.offer_holds import confirm_offers
+from server.pricing.offer_holds import held_elsewhere as offers_held_elsewhere
 from server.pricing.quotes import usage_counts
 
 
@@ -54,10 +58,11 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
     rows = [_discount_row(command, line["line_id"], d, member_id)
             for line in command.lines for d in line.get("discounts", ())]
     session.add_all(rows)
+    used = dict.fromkeys([*(row.promotion_id for row in rows), *bonus_promotions])
+    reserved = confirm_offers(session, command.coupon_hold_id, used, command.at, command.id) if member_id else set()
     if member_id is not None and rows:
-        _check_limits(session, posting, member_id, rows)
+        _check_limits(session, posting, member_id, rows, reserved)
     if member_id is not None:
-        used = dict.fromkeys([*(row.promotion_id for row in rows), *bonus_promotions])
         session.add_all(PromotionUseRecord(transaction_id=command.id, promotion_id=pid, member_id=member_id,
                                            store_code=command.store, at=command.at) for pid in used)
     for code in dict.fromkeys(command.coupons):
@@ -85,7 +90,8 @@ def _definitions(session: Session, rows: list[SaleDiscount]) -> dict[str, dict]:
     return found
 
 
-def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows: list[SaleDiscount]) -> None:
+def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows: list[SaleDiscount],
+                  reserved: set[str]) -> None:
     command = posting.command
     limits = {pid: d["usage_limit"] for pid, d in _definitions(session, rows).items() if d["usage_limit"]}
     if not limits:
@@ -94,10 +100,15 @@ def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows
     limited = [(pid, Period(limit["period"])) for pid, limit in limits.items()]
     used = usage_counts(session, member_id, limited, command.at, timezone, exclude_transaction=command.id)
     for pid, limit in sorted(limits.items()):
-        if used.get(pid, 0) >= limit["max_uses"]:
-            _refuse(posting, ExceptionKind.USAGE_LIMIT_REACHED, limit["max_uses"], used.get(pid, 0),
+        # A promotion this sale reserved was checked then and held for it since.
+        others = 0 if pid in reserved else offers_held_elsewhere(session, member_id, pid, command.coupon_hold_id,
+                                                                  posting.now)
+        taken = used.get(pid, 0) + others
+        if taken >= limit["max_uses"]:
+            held = f" and {others} reserved at other tills" if others else ""
+            _refuse(posting, ExceptionKind.USAGE_LIMIT_REACHED, limit["max_uses"], taken,
                     f"promotion {pid} allows {limit['max_uses']} use(s) per member per {limit['period']}; "
-                    f"this member had {used.get(pid, 0)}")
+                    f"this member had {used.get(pid, 0)}{held}")
 
 
 def _redeem(session: Session, posting: Posting, code: str, member_id: uuid.UUID | None,

@@ -63,6 +63,9 @@ class QuotedLineSchema(ma.Schema):
     base_amount = ma.fields.Integer()
     discounts = ma.fields.List(ma.fields.Nested(DiscountSchema))
     total = ma.fields.Integer()
+    excluded = ma.fields.Boolean(metadata={"description": "the line earns no points (its product or category)"})
+    excluded_reason = ma.fields.String(allow_none=True, metadata={
+        "description": "why the line earns no points, in words (e.g. 'tobacco earns no points'); null if it earns"})
 
 
 class BonusSchema(ma.Schema):

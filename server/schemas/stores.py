@@ -33,11 +33,18 @@ class TerminalSchema(ma.Schema):
     last_seen_at = ma.fields.AwareDateTime(allow_none=True)
     agent_version = ma.fields.String(allow_none=True)
     revoked_at = ma.fields.AwareDateTime(allow_none=True)
+    suspended_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "set while suspended: the till syncs and sells but redeems no points"})
 
 
 class TerminalRevokeSchema(StrictSchema):
     reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
                               metadata={"description": "why, for the audit log (e.g. till stolen)"})
+
+
+class TerminalSuspendSchema(StrictSchema):
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500), metadata={
+        "description": "why, for the audit log (e.g. redeemed past its offline allowance)"})
 
 
 class TerminalCreatedSchema(TerminalSchema):

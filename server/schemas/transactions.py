@@ -143,17 +143,29 @@ class HoldSchema(ma.Schema):
 
 class CouponHoldCreateSchema(StrictSchema):
     id = ma.fields.UUID(required=True, metadata={"description": "the till's id: a retry returns the same hold"})
-    codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), required=True,
-                           validate=ma.validate.Length(min=1, max=MAX_LINES),
+    codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list,
+                           validate=ma.validate.Length(max=MAX_LINES),
                            metadata={"description": "the coupon codes the sale will redeem"})
+    promotions = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list,
+                                validate=ma.validate.Length(max=MAX_LINES), metadata={
+                                    "description": "the per-member limited promotions the sale will use "
+                                                   "(needs card_number; see server.pricing.offer_holds)"})
     card_number = ma.fields.String(load_default=None, validate=CARD_NUMBER,
                                    metadata={"description": "the member's card, for per-member limits"})
     store = ma.fields.String(required=True, validate=CODE)
     terminal = ma.fields.String(required=True, validate=CODE)
 
+    @ma.validates_schema
+    def _something_to_hold(self, data, **_kwargs):
+        if not data["codes"] and not data["promotions"]:
+            raise ma.ValidationError("give the coupon codes or the limited promotions to reserve", "codes")
+        if data["promotions"] and not data["card_number"]:
+            raise ma.ValidationError("a limited promotion is reserved for a member: give the card", "card_number")
+
 
 class CouponHoldSchema(ma.Schema):
     id = ma.fields.UUID()
     codes = ma.fields.List(ma.fields.String())
+    promotions = ma.fields.List(ma.fields.String())
     status = ma.fields.String()
     expires_at = ma.fields.AwareDateTime()

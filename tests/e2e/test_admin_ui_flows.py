@@ -128,6 +128,7 @@ def test_every_new_page_fits_a_laptop_and_a_tablet_without_sideways_scrolling(ba
              "member-enrol": "/admin/members/new", "member-edit": f"/admin/members/{chain.member_id}/edit",
              "member-merge": f"/admin/members/{chain.member_id}/merge?duplicate={duplicate_card}",
              "store-tills": "/admin/stores/S001", "revoke-till": "/admin/stores/S001/terminals/T1/revoke",
+             "suspend-till": "/admin/stores/S001/terminals/T1/suspension",
              "staff-users": "/admin/staff", "disable-staff": "/admin/staff/cashier/disable",
              "reconciliation": "/admin/reconciliation",
              "reconciliation-exception": f"/admin/reconciliation/{exception_id}",

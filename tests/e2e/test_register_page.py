@@ -25,7 +25,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-WINE, COFFEE = "4001686301265", "4000417025005"
+WINE, COFFEE, CIGARETTES = "4001686301265", "4000417025005", "4002515289693"
 
 
 @pytest.fixture
@@ -93,6 +93,15 @@ def test_a_cashier_sells_to_a_member_with_member_price_discount_labels_and_point
     expect(receipt).to_contain_text("+23")
     expect(receipt).to_contain_text("5023")
     wait_until(lambda: server.account(member_id).balance == 5023, what="the sale on the server")
+
+
+def test_a_line_that_earns_no_points_shows_why_under_it(register_url, page):
+    url = register_url[0]
+    page.goto(url)
+    _scan(page, WINE)
+    _scan(page, CIGARETTES)
+    playwright_api.expect(page.locator("#lines tr.no-points")).to_have_count(1)
+    playwright_api.expect(page.locator("#lines tr.no-points")).to_have_text("tobacco earns no points")
 
 
 def test_a_reloaded_register_page_shows_the_open_basket_rather_than_starting_another(register_url, page):

@@ -138,6 +138,9 @@ function lineRows(line) {
     rows.push(`<tr class="saving" data-line="${esc(line.line_id)}"><td colspan="3">${esc(savingLabel(line, d))}</td>` +
       `<td class="num">-${money(d.amount)}</td></tr>`);
   }
+  if (line.excluded) {
+    rows.push(`<tr class="no-points" data-line="${esc(line.line_id)}"><td colspan="4">${esc(line.excluded_reason)}</td></tr>`);
+  }
   return rows.join("");
 }
 

@@ -34,6 +34,29 @@ def test_revoking_a_till_asks_for_confirmation_then_shuts_it_out_and_shows_it_re
     assert (record.actor, record.target, record.reason) == ("admin", "S001/T1", "till stolen")
 
 
+def test_suspending_a_till_asks_for_confirmation_shows_it_suspended_and_resuming_restores_it(services, client,
+                                                                                          chain):
+    sign_in(client, "admin")
+    page = "/admin/stores/S001/terminals/T1/suspension"
+    assert page in client.get("/admin/stores/S001").get_data(as_text=True)
+    assert "every sale it posts is accepted" in client.get(page).get_data(as_text=True)
+    refused = client.post(page, data={"csrf_token": page_token(client), "reason": "over its allowance"})
+    assert refused.status_code == 422 and "Tick the box" in refused.get_data(as_text=True)
+    response = client.post(page, data={"csrf_token": page_token(client), "reason": "over its allowance",
+                                       "confirm": "suspend"})
+    assert response.headers["Location"] == "/admin/stores/S001"
+    store = client.get("/admin/stores/S001").get_data(as_text=True)
+    assert "Till S001/T1 is suspended: it redeems no points until resumed." in store
+    assert "suspended 2026-" in store and "Resume…" in store
+    assert "Resuming lets the server place points holds" in client.get(page).get_data(as_text=True)
+    client.post(page, data={"csrf_token": page_token(client), "reason": "review done", "confirm": "resume"})
+    assert '<td class="text">active</td>' in client.get("/admin/stores/S001").get_data(as_text=True)
+    with services.db.session() as session:
+        assert session.scalars(select(Terminal.suspended_at).where(Terminal.code == "T1")).one() is None
+    assert (audit_of(services, "terminal.suspended").reason, audit_of(services, "terminal.resumed").reason) == (
+        "over its allowance", "review done")
+
+
 def test_a_till_revoked_already_is_said_so_and_not_revoked_twice(client, chain):
     sign_in(client, "admin")
     form = {"csrf_token": page_token(client), "confirm": "revoke"}

@@ -47,6 +47,7 @@ ALLOWED = {
     "admin.approve_request": SERVICE,
     "admin.reject_request": SERVICE,
     "admin.revoke_till": ADMIN,
+    "admin.till_suspension": ADMIN,
     "admin.disable_staff": ADMIN,
     "admin.enrol_member": SERVICE,
     "admin.edit_member": SERVICE,

@@ -44,6 +44,14 @@ def test_a_return_and_a_void_through_the_local_api_answer_with_their_refund_rece
     assert "V O I D" in lines and "1 x Sourdough bread 2.49" in lines and "R E F U N D E D E U R 2 . 4 9" in lines
 
 
+def test_a_line_that_earns_no_points_says_why_in_the_words_of_the_servers_quote(api):
+    basket = api.post("/local/v1/baskets").json
+    api.post(f"/local/v1/baskets/{basket['id']}/items", json={"code": "BREAD"})
+    shown = api.post(f"/local/v1/baskets/{basket['id']}/items", json={"code": "CIGS"}).json
+    assert [(line["sku"], line["excluded"], line["excluded_reason"]) for line in shown["lines"]] == [
+        ("BREAD", False, None), ("CIGS", True, "tobacco earns no points")]
+
+
 def test_the_current_basket_is_the_newest_open_one_and_none_once_it_is_done(api):
     opened = api.post("/local/v1/baskets").json
     api.post(f"/local/v1/baskets/{opened['id']}/items", json={"code": "BREAD"})

@@ -1,5 +1,6 @@
 """A real till against the real server: told it is revoked, it shows it and stops redeeming points;
-its heartbeat keeps its last contact fresh in the sync-health report even when it reads no feed."""
+suspended, it is refused points at the lane and sells on; its heartbeat keeps its last contact fresh
+in the sync-health report even when it reads no feed."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ import pytest
 import requests
 
 from pos_agent.checkout.service import Till
-from pos_agent.exceptions import TillRevoked
+from pos_agent.exceptions import RedemptionRefused, TillRevoked
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
 from pos_agent.store import journal
-from tests.integration.agent.catalogue import STORE
+from server.models import PostedTransaction
+from server.pricing.products import upsert_products
+from tests.integration.agent.catalogue import BREAD, STORE
 from tests.integration.agent.live import wait_until
 from tests.support.factories import PASSWORD, make_staff, make_terminal
 from tests.support.till_api import local_client
 
-WINE, COFFEE = "4001686301265", "4000417025005"
+WINE, COFFEE, BREAD_EAN = "4001686301265", "4000417025005", "4006381333931"
 QUICK = Timing(sync_interval=0.2, probe_interval=0.1, backoff_base=0.05, backoff_cap=0.5, heartbeat_interval=0.2)
 
 
@@ -71,6 +74,43 @@ def test_a_revoked_till_is_told_shows_it_and_refuses_points_but_still_sells(live
     assert sold["total"] == 1169 and sold["points"]["pending"] is True  # earned on sync, if ever
     with till.db.reading() as conn:
         assert journal.counts(conn)["acked"] == 0  # the server takes nothing from a revoked credential
+
+
+def test_a_suspended_till_is_refused_points_at_the_lane_sells_on_and_redeems_again_once_resumed(live_server, till):
+    services = live_server.services
+    with services.db.session() as session:  # the server sells the bread too, so it prices the sale alike
+        upsert_products(session, [{"tax_class": "standard", "excluded_from_points": False, "active": True, **BREAD}],
+                        services.clock())
+        session.commit()
+    member_id, card = live_server.enrol(points=5000)
+    wait_until(lambda: till.ref.card(card) is not None, what="the card in the feed")
+    admin = _staff(live_server, "admin")
+
+    def suspension(action: str) -> None:
+        response = requests.post(f"{live_server.url}/api/v1/stores/{STORE}/terminals/T1/{action}", headers=admin,
+                                 json={}, timeout=10)
+        assert response.status_code == 200, response.text
+
+    def sale(points: int) -> dict:
+        basket = till.checkout.open_basket()["id"]
+        for _ in range(10):
+            till.checkout.add_item(basket, BREAD_EAN)
+        till.checkout.attach_member(basket, card)
+        if points:
+            till.checkout.redeem_points(basket, points)
+        till.checkout.add_tender(basket, "cash")
+        return till.checkout.complete(basket)
+
+    suspension("suspend")
+    with pytest.raises(RedemptionRefused, match="is suspended"):
+        sale(points=500)
+    assert till.mode.online  # refused, not cut off: the till does not fall back to its offline allowance
+    sold = sale(points=0)
+    wait_until(lambda: live_server.account(member_id).balance == 5000 + 24, what="the sale's points on the server")
+    with services.db.session() as session:
+        assert session.get(PostedTransaction, sold["receipt_id"]).outcome["exceptions"] == ["terminal-suspended"]
+    suspension("resume")
+    assert sale(points=500)["points"]["redeemed"] == 500
 
 
 def test_points_planned_before_the_revocation_are_refused_at_completion(live_server, till):

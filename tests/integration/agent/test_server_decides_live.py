@@ -1,17 +1,18 @@
 """Real agents against the real server, online and offline, with the catalogue the server keeps:
-the till and the server agree to the cent and the point, and a single-use coupon is refused at a
-second till while the first holds or has used it."""
+the till and the server agree to the cent and the point, a single-use coupon is refused at a
+second till while the first holds or has used it, and so is a member's last use of a limited offer."""
 
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from pos_agent.checkout.service import Till
-from pos_agent.exceptions import CouponRefused
+from pos_agent.exceptions import CouponRefused, OfferRefused
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
 from pos_agent.store import journal
@@ -157,3 +158,31 @@ def test_a_single_use_coupon_used_in_one_store_is_refused_at_a_till_in_another(s
         shop.server.start()
         _acked(second, 1)
     assert _posted(shop, offline["receipt_id"]).outcome["exceptions"] == ["coupon-already-used"]
+
+
+def test_a_members_last_use_of_a_limited_offer_held_at_another_till_stops_the_sale_until_released(shop):
+    services = shop.server.services
+    with services.db.session() as session:
+        offer = create_promotion(session, catalogue.definition(
+            label="1.00 off bread, once", usage_limit={"max_uses": 1, "period": "ever"},
+            rule={"kind": "amount_off", "amount_minor": 100, "scope": {"skus": ["BREAD"]}}),
+            "active", services.clock(), Actor.system("test"), services.program)
+        session.commit()
+        offer_id = str(offer.id)
+    member_id, card = shop.server.enrol(points=0)
+    other = HttpServerLink(shop.credentials["C3"], shop.server.url)  # a till in another store, online
+    held = other.reserve_coupons({"id": str(uuid.uuid4()), "promotions": [offer_id], "card_number": card,
+                                  "store": "C3", "terminal": "T1"})
+    with shop.till("B1") as till:
+        wait_until(lambda: till.ref.card(card) is not None and till.ref.catalogue_at()[1].get(offer_id),
+                   what="the card and the offer in the feed")
+        basket = _basket(till, card, BREAD)
+        assert till.checkout.view(basket)["total"] == 149  # the till's cache cannot know of the other hold
+        with pytest.raises(OfferRefused, match="used or reserved 1"):
+            till.checkout.complete(basket)
+        other.release_coupons(held["id"])
+        done = till.checkout.complete(basket)
+        assert done["total"] == 149
+        _acked(till, 1)
+    _agree(shop, done, member_id)
+    assert _posted(shop, done["receipt_id"]).body["coupon_hold_id"] is not None  # it reserved its use first

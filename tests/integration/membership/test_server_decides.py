@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from server.audit import Actor
 from server.models import LedgerEntry, ReconciliationException
+from server.terminals import get_store, resume_terminal, suspend_terminal
 from store_sync.http.client import terminal_session
 from tests.integration.membership.conftest import account, place_hold
 from tests.support.concurrency import concurrently
@@ -295,6 +297,7 @@ sale_bodies = st.fixed_dictionaries({
     "with_hold": st.booleans(),
     "minutes": st.sampled_from([-4 * 24 * 60, -60, 0, 4, 10, 365 * 24 * 60]),
     "balance": st.sampled_from([0, 600, 5000]),
+    "suspended": st.booleans(),  # an admin has suspended the till: it may redeem nothing
 })
 
 
@@ -314,13 +317,30 @@ def the_rules_allow(body: dict) -> tuple[int, int, int]:
                  sum(ln["paid_minor"] for ln in lines))
     limit = body["points"] if body["with_hold"] else min(body["points"], OFFLINE_CAP)
     redeemable = min(limit - limit % STEP, (basket // 2) - (basket // 2) % STEP)
-    return fewest, most, redeemable if redeemable >= MINIMUM else 0
+    return fewest, most, redeemable if redeemable >= MINIMUM and not body["suspended"] else 0
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=sale_bodies)
 def test_no_body_a_till_can_send_earns_or_redeems_more_than_the_rules_allow(
         body, client, desk, services, catalogue, till, clock):
+    if body["suspended"]:
+        _suspension(services, suspend_terminal)
+        try:
+            _no_more_than_the_rules_allow(body, client, desk, services, till, clock)
+        finally:
+            _suspension(services, resume_terminal)  # the till outlives the example
+    else:
+        _no_more_than_the_rules_allow(body, client, desk, services, till, clock)
+
+
+def _suspension(services, change) -> None:
+    with services.db.session() as session:
+        change(session, get_store(session, "B2"), "T1", services.clock(), Actor.system("test"))
+        session.commit()
+
+
+def _no_more_than_the_rules_allow(body, client, desk, services, till, clock):
     member_id, card = seed_member(services, body["balance"], "Hypothesis Member")
     lines = [{"line_id": str(n), **ln} for n, ln in enumerate(body["lines"], start=1)]
     total = sum(ln["paid_minor"] for ln in lines)

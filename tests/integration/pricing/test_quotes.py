@@ -63,6 +63,18 @@ def test_bonus_points_show_per_promotion_and_excluded_goods_earn_nothing(client,
     assert priced["points"]["to_earn"] == 20
 
 
+def test_each_line_says_whether_it_earns_points_and_why_not_in_words(client, marketer, catalogue, enrol, quote):
+    stamps = {"sku": "STAMPS", "name": "Postage stamps", "category": "post", "base_price_minor": 95,
+              "excluded_from_points": True}
+    assert client.post("/api/v1/products/bulk", json={"items": [stamps]}, headers=marketer).status_code == 200
+    _, card = enrol()
+    priced = quote([{"sku": "CHIPS"}, {"sku": "CIGS"}, {"sku": "STAMPS"}], card=card)
+    assert [(line["excluded"], line["excluded_reason"]) for line in priced["lines"]] == [
+        (False, None), (True, "tobacco earns no points"), (True, "this product earns no points")]
+    assert priced["points"]["base"] == 2  # the chips' 2.50 alone
+    assert quote([{"sku": "CIGS"}])["lines"][0]["excluded_reason"] == "tobacco earns no points"  # no member too
+
+
 def test_redeemable_points_are_whole_blocks_within_balance_and_half_the_basket(catalogue, enrol, quote):
     _, card = enrol(points=900)
     priced = quote([{"sku": "CIGS", "qty": 2}], card=card, points_to_redeem=2000)

@@ -68,6 +68,51 @@ def test_a_once_a_week_offer_stops_after_one_sale_and_a_second_claim_is_refused(
     assert next_week.json["total"] == 50
 
 
+def _reserve_offer(till, card, promotion_id, hold_id=None):
+    return till.request("POST", "/api/v1/coupon-holds", {
+        "id": hold_id or str(uuid.uuid4()), "promotions": [promotion_id], "card_number": card,
+        "store": till.store, "terminal": till.terminal})
+
+
+def test_a_members_last_use_of_a_limited_offer_reserved_at_one_till_is_refused_at_another(
+        services, client, catalogue, enrol, promote, quote, till, clock):
+    from tests.support.tills import Till
+
+    offer = promote("Welcome: 1.00 off cola", {"kind": "amount_off", "amount_minor": 100, "scope": scope(["COLA"])},
+                    usage_limit={"max_uses": 1, "period": "week"})
+    other = Till(client, make_terminal(services, "C3", "T7"), "C3", "T7", clock)
+    _, card = enrol()
+    priced = quote([{"sku": "COLA"}], card=card)
+    held = _reserve_offer(till, card, offer["id"])
+    assert held.status_code == 201 and held.json["promotions"] == [offer["id"]] and held.json["codes"] == []
+    assert _reserve_offer(till, card, offer["id"], held.json["id"]).status_code == 201  # a retry: the same hold
+    refused = _reserve_offer(other, card, offer["id"])
+    assert refused.status_code == 409 and refused.json["type"].endswith("/offer-not-available")
+    assert refused.json["promotion_id"] == offer["id"] and "used or reserved 1" in refused.json["detail"]
+    skipped = _sale_from_quote(other, priced, card=card)  # posted online without reserving: the hold counts
+    assert skipped.status_code == 422 and skipped.json["reason"] == "usage-limit-reached"
+    lines = [{"line_id": "1", "sku": "COLA", "qty": 1, "paid_minor": 50, "discounts": priced["lines"][0]["discounts"]}]
+    used = till.sale(lines, card=card, coupon_hold_id=held.json["id"])
+    assert used.status_code == 201 and used.json["exceptions"] == []
+    assert _reserve_offer(other, card, offer["id"]).status_code == 409  # used now, not held
+
+
+def test_a_released_or_lapsed_offer_hold_frees_the_members_use(services, client, catalogue, enrol, promote, till,
+                                                               clock):
+    offer = promote("Welcome: 1.00 off cola", {"kind": "amount_off", "amount_minor": 100, "scope": scope(["COLA"])},
+                    usage_limit={"max_uses": 1, "period": "ever"})
+    _, card = enrol()
+    held = _reserve_offer(till, card, offer["id"]).json
+    released = till.request("POST", f"/api/v1/coupon-holds/{held['id']}/release")
+    assert released.status_code == 200 and released.json["status"] == "released"
+    assert _reserve_offer(till, card, offer["id"]).status_code == 201
+    clock.advance(minutes=16)  # a hold lives 15 minutes
+    assert _reserve_offer(till, card, offer["id"]).status_code == 201
+    no_card = till.request("POST", "/api/v1/coupon-holds", {"id": str(uuid.uuid4()), "promotions": [offer["id"]],
+                                                            "store": "B2", "terminal": "T1"})
+    assert no_card.status_code == 400 and "card_number" in no_card.json["errors"]
+
+
 def test_a_used_single_use_coupon_is_rejected_with_a_reason(client, marketer, catalogue, promote, quote, till):
     _, codes = _coupon_promotion(client, marketer, promote)
     priced = quote([{"sku": "CIGS"}], coupons=[codes[0]])

@@ -18,7 +18,8 @@ from tests.support.tills import Till, line
 pytestmark = pytest.mark.postgres
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-CEILINGS = {"poll at head": 0, "card look-up": 4, "sale": 21, "quote": 9}
+# A sale's 22nd: whether its terminal is suspended (server.terminals), asked of every sale posted.
+CEILINGS = {"poll at head": 0, "card look-up": 4, "sale": 22, "quote": 9}
 
 
 @pytest.fixture
