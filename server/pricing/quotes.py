@@ -40,6 +40,7 @@ from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
 from server.pricing.exceptions import UnknownItem
 from server.pricing.segments import segments_of
+from server.pricing.taxes import rates_of
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,12 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
     """Price ``request``; ``catalogue`` overrides the live one (previews add a draft to it)."""
     store = find_store(session, request.store)
     products = resolve_lines(session, request.lines)
+    rates = rates_of(session, {product.tax_class for product in products.values()})
     member_row, member, available = _member(session, request, program, live, store.timezone)
     pricing = PricingRequest(
-        lines=tuple(_basket_line(line_id, product, line, program) for (line_id, product), line
-                    in zip(products.items(), request.lines, strict=True)),
-        store=Store(store.code, store.timezone), at=request.at, member=member,
+        lines=tuple(_basket_line(line_id, product, line, program, rates.get(product.tax_class, 0))
+                    for (line_id, product), line in zip(products.items(), request.lines, strict=True)),
+        store=Store(store.code, store.timezone, store.prices_include_tax), at=request.at, member=member,
         coupons=_coupons(session, request, member_row),
         earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor))
     priced = price_basket(pricing, catalogue or live.catalogue)
@@ -115,13 +117,15 @@ def resolve_lines(session: Session, lines: tuple[dict, ...]) -> dict[str, Produc
     return found
 
 
-def _basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram) -> BasketLine:
-    """The engine's line; a price the item's own barcode carried (a re-priced sale's) replaces the shelf price."""
+def _basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram, rate_bp: int) -> BasketLine:
+    """The engine's line, taxed at its class's rate; a price the item's own barcode carried (a
+    re-priced sale's) replaces the shelf price."""
     unit = line["unit_price_minor"] if line.get("unit_price_minor") is not None else product.base_price_minor
     return BasketLine(line_id, product.sku, unit, qty=line.get("qty") or 1,
                       qty_milli=line.get("qty_milli"), category=product.category,
                       excluded_from_points=earns_no_points(product.category, product.excluded_from_points,
-                                                           program.earning))
+                                                           program.earning),
+                      tax_rate_bp=rate_bp)
 
 
 def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
