@@ -25,7 +25,7 @@ the returns of a whole line give back exactly the tax it was charged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from loyalty.shares import largest_remainder
@@ -176,3 +176,18 @@ def returned_tax(line_tax: int, line_gross: int, refunded_before: int, refunded_
     if line_gross == 0:
         return 0
     return line_tax * refunded_after // line_gross - line_tax * refunded_before // line_gross
+
+
+def returned_taxes(line_taxes: Mapping[str, int], line_gross: Mapping[str, int],
+                   refunded_before: Mapping[str, int], refunded_now: Mapping[str, int]) -> dict[str, int]:
+    """Return line id -> the tax one return gives back, for each line it refunds (``returned_tax``).
+
+    Args:
+        line_taxes: Each line's tax as the sale charged it.
+        line_gross: Each line's total as the sale charged it.
+        refunded_before: Each line's value refunded by earlier returns (cumulative).
+        refunded_now: Each line's value this return refunds.
+    """
+    return {line_id: returned_tax(line_taxes.get(line_id, 0), line_gross[line_id], refunded_before.get(line_id, 0),
+                                  refunded_before.get(line_id, 0) + now)
+            for line_id, now in refunded_now.items()}
