@@ -91,7 +91,8 @@ def layout_receipt(sale: CompletedSale, width: int = 42, *, copy: bool = False) 
 
     Returns:
         The document: header, lines with member prices and every discount label, totals,
-        tenders, the tax breakdown per rate (when the sale has one), loyalty (points pending when sold offline), coupons, receipt id barcode, cut.
+        tenders, the tax breakdown per rate (when the sale has one), loyalty (points pending
+        when sold offline), coupons, receipt id barcode, cut.
     """
     rule = Text("-" * width)
     parts: list[Element] = [*_header(sale.store, sale.terminal, sale.cashier, sale.sold_at, width, copy), rule]

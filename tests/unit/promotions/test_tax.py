@@ -7,6 +7,7 @@ Fraction model that never calls the code under test.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import pytest
@@ -129,7 +130,7 @@ def test_a_tax_rate_outside_zero_to_one_hundred_percent_is_refused():
 def test_returning_one_of_three_units_gives_back_its_share_of_the_tax_and_all_three_give_back_all():
     # 3 x 3.33 = 9.99 at 20 % -> tax 1.67; refunds go by loyalty.returns' floor(paid x k / n)
     refunds = [0, 333, 666, 999]
-    parts = [returned_tax(167, 999, a, b) for a, b in zip(refunds, refunds[1:], strict=False)]
+    parts = [returned_tax(167, 999, a, b) for a, b in itertools.pairwise(refunds)]
     assert parts == [55, 56, 56] and sum(parts) == 167
 
 
