@@ -158,7 +158,10 @@ def _header(store: StoreHeader, terminal: str, cashier: str, at: datetime, width
 
 def _refund_totals(refund: RefundReceipt, width: int) -> list[Element]:
     total = columns("REFUNDED", f"{refund.currency} {money(refund.total)}", width // 2)
-    found = [Text(total, bold=True, large=True), Text("Paid back")]
+    found = [Text(total, bold=True, large=True)]
+    if refund.tax:
+        found.append(Text(columns("  of which VAT", money(refund.tax), width)))
+    found.append(Text("Paid back"))
     return found + [Text(columns(f"  {t.label}", money(t.amount), width)) for t in refund.paid_back]
 
 

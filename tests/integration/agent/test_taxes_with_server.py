@@ -89,6 +89,15 @@ def test_an_online_sale_and_an_offline_sale_agree_with_the_server_on_tax_to_the_
     _acked(taxed_till, 2)
     _agrees(live_server, offline)
 
+    bread = next(line["line_id"] for line in offline["lines"] if line["sku"] == "BREAD")
+    back = taxed_till.returns.return_lines(offline["receipt_id"], {bread: 1})
+    # one of two breads: refund floor(498 / 2) = 2.49, tax floor(24 x 249 / 498) = 0.12
+    assert (back["refund_minor"], back["tax_minor"]) == (249, 12)
+    assert f"{'  of which VAT':<37}{'0.12':>5}" in back["receipt_text"].splitlines()
+    _acked(taxed_till, 3)
+    _, outcome, _ = _posted(live_server, back["receipt_id"])
+    assert outcome["tax"] == {"total": 12, "lines": {bread: 12}}
+
 
 def test_a_till_whose_tax_differs_is_flagged_the_server_keeps_its_own_and_returns_give_back_exactly_it(
         live_server, taxed_till):
