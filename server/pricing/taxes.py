@@ -7,6 +7,7 @@ re-check of an offline sale uses the rate it has when the sale arrives).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from server.pricing.publishing import publish_product
 # Products name it unless told otherwise. The migration makes its row at 0 %; should the row be
 # missing (a database emptied table by table), it still exists, untaxed, until an admin sets it.
 DEFAULT_CLASS = "standard"
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,15}")  # fits products.tax_class (16 characters)
 
 
 def list_tax_classes(session: Session) -> list[TaxClass]:
@@ -57,6 +59,8 @@ def require_tax_class(session: Session, code: str) -> None:
 
 def set_tax_class(session: Session, code: str, name: str, rate_bp: int, now: datetime) -> TaxClass:
     """Create or change a class; a changed rate goes to the tills with every product of the class."""
+    if not CODE.fullmatch(code):
+        raise InvalidTaxClass("code", "use 1-16 letters, digits, '_' or '-', starting with a letter or digit")
     if type(rate_bp) is not int or not 0 <= rate_bp <= MAX_RATE_BP:
         raise InvalidTaxClass("rate_bp", "a rate is 0..10000 basis points (0 % .. 100 %)")
     found = session.get(TaxClass, code)

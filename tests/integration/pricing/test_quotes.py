@@ -151,3 +151,20 @@ def test_only_an_admin_sets_a_rate_and_a_rate_above_one_hundred_percent_is_refus
     assert refused.status_code == 400 and "rate_bp" in str(refused.json), refused.json
     listed = client.get("/api/v1/tax-classes", headers=marketer).json
     assert [(c["code"], c["rate_bp"]) for c in listed] == [("reduced", 500), ("standard", 2000), ("zero", 0)]
+
+
+def test_a_store_whose_prices_exclude_tax_adds_it_on_top(client, services, marketer, catalogue, quote):
+    admin = _tax_classes(client, services)
+    made = client.post("/api/v1/stores", headers=admin,
+                       json={"code": "X1", "name": "Net prices", "timezone": "Europe/London", "prices_include_tax": False})
+    assert made.status_code == 201 and made.json["prices_include_tax"] is False, made.json
+    priced = quote([{"sku": "COLA", "qty": 3}], store="X1")  # 4.50 + 20 % = 0.90
+    assert (priced["subtotal"], priced["discount_total"], priced["total"]) == (450, 0, 540)
+    assert priced["tax"]["rates"] == [{"rate_bp": 2000, "net": 450, "tax": 90, "gross": 540}]
+    assert priced["lines"][0]["total"] == 540 and priced["lines"][0]["tax"] == 90
+
+
+def test_a_tax_class_code_too_long_for_a_product_is_refused(client, services):
+    admin = _tax_classes(client, services)
+    response = client.put("/api/v1/tax-classes/" + "x" * 17, headers=admin, json={"name": "Long", "rate_bp": 0})
+    assert response.status_code == 422 and "code" in response.json["errors"]
