@@ -205,3 +205,12 @@ def test_returns_in_any_split_give_back_exactly_the_tax_charged(gross, qty, rate
     if units < qty:
         given_back.append(returned_tax(tax, gross, refunded, gross))  # the rest comes back
     assert sum(given_back) == tax
+
+
+def test_the_worked_examples_in_the_module_docstrings_hold():
+    import doctest
+
+    import promotions.tax
+
+    failed, tried = doctest.testmod(promotions.tax)
+    assert (failed, tried >= 5) == (0, True)
