@@ -330,7 +330,9 @@ def _check_till_prices(posting: Posting, repricing: Repricing, card_usable: bool
                      "; ".join(differences)[:1000])
     if repricing.priced is not None:
         posting.outcome["tax"] = tax_figures(repricing.priced)  # the server's, whatever the till said
-    taxes = tax_differences(repricing, lines) if comparable else []
+    # Tax is rounded per rate over all of a rate's lines: with a line the server cannot price, its
+    # per-line shares of the known lines' rates are not the till's to compare.
+    taxes = tax_differences(repricing, lines) if comparable and not repricing.unknown else []
     if taxes:
         priced = {line.line_id for line in repricing.priced.lines}
         till_tax = sum(line.get("tax_minor") or 0 for line in lines if line["line_id"] in priced)
