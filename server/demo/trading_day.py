@@ -129,7 +129,7 @@ def _redeem_big(demo: Demo, store: str, member: dict, ledger: Ledger) -> dict:
 
 
 def _vat(sale: dict) -> str:
-    """The sale's tax per rate as the receipt prints it: '5%: 0.24, 20%: 2.50'."""
+    """The sale's tax per rate with any tax: '5%: 0.24, 20%: 2.50' (the demo's rates are whole percents)."""
     rates = [r for r in sale["tax"]["rates"] if r["tax"]]
     return ", ".join(f"{r['rate_bp'] // 100}%: {r['tax'] // 100}.{r['tax'] % 100:02d}" for r in rates) or "none"
 

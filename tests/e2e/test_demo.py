@@ -33,6 +33,8 @@ def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspen
     assert "store B loses its link to HQ" in out and "the link returns" in out
     assert "every balance matches" in out and "DIFFERS" not in out
     assert "overspend: offline redemption left the balance at -" in out
+    vat = next(row for row in out.splitlines() if "VAT on B's offline receipt, per rate: " in row)
+    assert "20%: " in vat  # the most expensive products (wine) are at the standard rate
     enrolled = next(row for row in out.splitlines() if "Nora Newcomer" in row and row.rstrip().endswith("ok"))
     assert enrolled.split()[2] == "0"  # enrolled offline at store B with no points, then shopped
 
