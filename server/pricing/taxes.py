@@ -8,7 +8,6 @@ re-check of an offline sale uses the rate it has when the sale arrives).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -35,20 +34,6 @@ def get_tax_class(session: Session, code: str) -> TaxClass:
     if found is None:
         raise NotFound(f"no tax class {code}")
     return found
-
-
-def rates_of(session: Session, codes: Iterable[str]) -> dict[str, int]:
-    """Rate in basis points of each named class (products name only classes that exist)."""
-    wanted = set(codes)
-    found = {DEFAULT_CLASS: 0} if DEFAULT_CLASS in wanted else {}
-    if wanted:
-        found.update(session.execute(select(TaxClass.code, TaxClass.rate_bp).where(TaxClass.code.in_(wanted))).all())
-    return found
-
-
-def rate_of(session: Session, code: str) -> int:
-    """The rate of one class a product names."""
-    return rates_of(session, (code,)).get(code, 0)
 
 
 def require_tax_class(session: Session, code: str) -> None:

@@ -156,7 +156,8 @@ def test_only_an_admin_sets_a_rate_and_a_rate_above_one_hundred_percent_is_refus
 def test_a_store_whose_prices_exclude_tax_adds_it_on_top(client, services, marketer, catalogue, quote):
     admin = _tax_classes(client, services)
     made = client.post("/api/v1/stores", headers=admin,
-                       json={"code": "X1", "name": "Net prices", "timezone": "Europe/London", "prices_include_tax": False})
+                       json={"code": "X1", "name": "Net prices", "timezone": "Europe/London",
+                             "prices_include_tax": False})
     assert made.status_code == 201 and made.json["prices_include_tax"] is False, made.json
     priced = quote([{"sku": "COLA", "qty": 3}], store="X1")  # 4.50 + 20 % = 0.90
     assert (priced["subtotal"], priced["discount_total"], priced["total"]) == (450, 0, 540)
