@@ -82,7 +82,9 @@ def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, sto
         tenders=tuple(Tender(TENDER_LABELS[t.kind], t.amount_minor) for t in tenders(basket)),
         change=sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
         loyalty=_loyalty(basket, earned), footer=_footer(basket, data_as_of),
-        taxes=tuple(TaxRate(r.rate_bp, r.net, r.tax, r.gross) for r in priced.taxes),
+        # A chain that has set no tax rate prints no tax block; a zero-rated line among taxed ones shows.
+        taxes=tuple(TaxRate(r.rate_bp, r.net, r.tax, r.gross) for r in priced.taxes)
+        if any(r.rate_bp for r in priced.taxes) else (),
         tax_added=0 if priced.prices_include_tax else priced.tax)
 
 
