@@ -91,13 +91,16 @@ def layout_receipt(sale: CompletedSale, width: int = 42, *, copy: bool = False) 
 
     Returns:
         The document: header, lines with member prices and every discount label, totals,
-        tenders, loyalty (points pending when sold offline), coupons, receipt id barcode, cut.
+        tenders, the tax breakdown per rate (when the sale has one), loyalty (points pending
+        when sold offline), coupons, receipt id barcode, cut.
     """
     rule = Text("-" * width)
     parts: list[Element] = [*_header(sale.store, sale.terminal, sale.cashier, sale.sold_at, width, copy), rule]
     for line in sale.lines:
         parts += _line(line, width)
     parts += [rule, *_totals(sale, width), rule]
+    if sale.taxes:
+        parts += [*_taxes(sale, width), rule]
     if sale.loyalty is not None:
         parts += [*_loyalty(sale.loyalty, width), rule]
     parts += _coupons(sale, width)
@@ -155,7 +158,10 @@ def _header(store: StoreHeader, terminal: str, cashier: str, at: datetime, width
 
 def _refund_totals(refund: RefundReceipt, width: int) -> list[Element]:
     total = columns("REFUNDED", f"{refund.currency} {money(refund.total)}", width // 2)
-    found = [Text(total, bold=True, large=True), Text("Paid back")]
+    found = [Text(total, bold=True, large=True)]
+    if refund.tax:
+        found.append(Text(columns("  of which VAT", money(refund.tax), width)))
+    found.append(Text("Paid back"))
     return found + [Text(columns(f"  {t.label}", money(t.amount), width)) for t in refund.paid_back]
 
 
@@ -184,6 +190,8 @@ def _line(line: SaleLine, width: int) -> list[Element]:
 
 def _totals(sale: CompletedSale, width: int) -> list[Element]:
     found = [Text(columns("Subtotal", money(sale.subtotal), width))]
+    if sale.tax_added:
+        found.append(Text(columns("Tax", money(sale.tax_added), width)))
     if sale.savings:
         found.append(Text(columns("You saved", money(sale.savings), width)))
     total = columns("TOTAL", f"{sale.currency} {money(sale.total)}", width // 2)
@@ -191,6 +199,27 @@ def _totals(sale: CompletedSale, width: int) -> list[Element]:
     found += [Text(columns(t.label, money(t.amount), width)) for t in sale.tenders]
     if sale.change:
         found.append(Text(columns("Change", money(sale.change), width)))
+    return found
+
+
+def rate_text(rate_bp: int) -> str:
+    """A rate in basis points as a percentage: 2000 -> '20%', 550 -> '5.5%', 1925 -> '19.25%'."""
+    whole, part = divmod(rate_bp, 100)
+    return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
+
+
+def _taxes(sale: CompletedSale, width: int) -> list[Element]:
+    """VAT per rate: the rate, its net, tax and gross, and the totals when there are several rates."""
+    cell = (width - 6) // 3
+
+    def row(label: str, net: str, tax: str, gross: str) -> Text:
+        return Text(f"{label:<6}{net:>{cell}}{tax:>{cell}}{gross:>{cell}}"[:width])
+
+    found = [row("VAT", "Net", "Tax", "Gross")]
+    found += [row(rate_text(r.rate_bp), money(r.net), money(r.tax), money(r.gross)) for r in sale.taxes]
+    if len(sale.taxes) > 1:
+        found.append(row("Total", money(sum(r.net for r in sale.taxes)), money(sum(r.tax for r in sale.taxes)),
+                         money(sum(r.gross for r in sale.taxes))))
     return found
 
 

@@ -35,7 +35,9 @@ class RefundReceipt:
     """What a return or void gives back.
 
     ``receipt_id`` is the return's own transaction id, ``original_id`` the receipt it refers to;
-    ``paid_back`` says how ``total`` goes back (cash, and the share once paid with points).
+    ``paid_back`` says how ``total`` goes back (cash, and the share once paid with points);
+    ``tax`` is the part of ``total`` that is tax given back (printed when there is some; None when
+    the sale did not record its tax).
     """
 
     receipt_id: str
@@ -50,6 +52,7 @@ class RefundReceipt:
     cashier: str = ""
     void: bool = False
     points: PointsBack | None = None
+    tax: int | None = None
     footer: tuple[str, ...] = field(default=("Keep this receipt as proof of your refund",))
 
     @property

@@ -45,6 +45,16 @@ class SaleLine:
 
 
 @dataclass(frozen=True)
+class TaxRate:
+    """One line of the tax breakdown: everything sold at one rate (``net + tax == gross``)."""
+
+    rate_bp: int  # 2000 = 20 %
+    net: int
+    tax: int
+    gross: int
+
+
+@dataclass(frozen=True)
 class Tender:
     label: str
     amount: int
@@ -85,8 +95,10 @@ class CompletedSale:
     loyalty: LoyaltySummary | None = None
     coupons: tuple[Coupon, ...] = ()
     footer: tuple[str, ...] = field(default=("Thank you for shopping with us",))
+    taxes: tuple[TaxRate, ...] = ()  # the breakdown per rate; empty: no tax block is printed
+    tax_added: int = 0  # tax added on top of prices entered without it (0 when prices include it)
 
     @property
     def savings(self) -> int:
         """Everything the customer saved: member prices and discounts."""
-        return self.subtotal - self.total
+        return self.subtotal + self.tax_added - self.total

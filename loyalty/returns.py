@@ -130,6 +130,11 @@ def _line_values(sale: SaleRecord, returned: Mapping[str, int]) -> dict[str, int
             for line in sale.lines}
 
 
+def refunded_by_line(sale: SaleRecord, returned: Mapping[str, int]) -> dict[str, int]:
+    """line_id -> value refunded so far per line once ``returned`` units have come back (cumulative)."""
+    return _line_values(sale, returned)
+
+
 def _after(sale: SaleRecord, before: Mapping[str, int], now: Mapping[str, int]) -> dict[str, int]:
     quantities = {line.line_id: line.qty for line in sale.lines}
     after = dict(before)

@@ -47,9 +47,11 @@ from promotions.rules import (
     PercentOff,
     Rule,
     Scope,
+    SpendBasis,
     SpendThreshold,
     ThresholdTier,
 )
+from promotions.tax import RateTax, Spend, Taxed, returned_tax, tax_lines
 from promotions.usage import PromotionUse, count_uses, log_horizon
 from promotions.windows import HourRange, Period, Window, usage_period_start
 
@@ -83,12 +85,16 @@ __all__ = [
     "Promotion",
     "PromotionError",
     "PromotionUse",
+    "RateTax",
     "RejectedCoupon",
     "Rule",
     "Scope",
+    "Spend",
+    "SpendBasis",
     "SpendThreshold",
     "Store",
     "Targeting",
+    "Taxed",
     "ThresholdTier",
     "UsageLimit",
     "Window",
@@ -96,5 +102,7 @@ __all__ = [
     "generate_codes",
     "log_horizon",
     "price_basket",
+    "returned_tax",
+    "tax_lines",
     "usage_period_start",
 ]

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from promotions.exceptions import InvalidBasket
 from promotions.money import weighed_amount
+from promotions.tax import check_rate
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 
@@ -35,6 +36,7 @@ class BasketLine:
         qty_milli: Thousandths of a unit for weighed goods, else None.
         category: Category identifier used by category promotions.
         excluded_from_points: True for goods that earn no points (tobacco, gift cards).
+        tax_rate_bp: The product's tax rate in basis points (2,000 = 20 % VAT); 0 when untaxed.
     """
 
     line_id: str
@@ -44,8 +46,10 @@ class BasketLine:
     qty_milli: int | None = None
     category: str = ""
     excluded_from_points: bool = False
+    tax_rate_bp: int = 0
 
     def __post_init__(self) -> None:
+        check_rate(self.tax_rate_bp)
         if type(self.unit_price) is not int or self.unit_price < 0:
             raise InvalidBasket("unit_price", "must be a non-negative int of minor units")
         if type(self.qty) is not int or self.qty < 1:
@@ -108,10 +112,13 @@ class Store:
     Attributes:
         store_id: Store identifier matched against promotion store scopes.
         timezone: IANA zone name of the store (``"Europe/Berlin"``); windows are local time.
+        prices_include_tax: True when the store's prices are entered tax-inclusive (the shelf
+            price is what the customer pays); False when tax is added on top (``promotions.tax``).
     """
 
     store_id: str
     timezone: str = "UTC"
+    prices_include_tax: bool = True
 
     @property
     def zone(self) -> ZoneInfo:

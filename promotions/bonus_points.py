@@ -13,6 +13,7 @@ from promotions.basket import BasketLine, EarnConfig
 from promotions.catalogue import Promotion
 from promotions.money import BASIS_POINTS
 from promotions.rules import BonusPoints, SpendThreshold
+from promotions.tax import Spend
 
 
 def base_points(eligible_paid: int, earn: EarnConfig) -> int:
@@ -23,7 +24,7 @@ def base_points(eligible_paid: int, earn: EarnConfig) -> int:
 def _points(promotion, reached, lines, totals, spend, earn) -> int:
     rule = promotion.rule
     if isinstance(rule, SpendThreshold):
-        tier = rule.tier_for(spend)
+        tier = rule.reached(spend)
         return 0 if tier is None else tier.bonus_points
     if not isinstance(rule, BonusPoints):
         return 0
@@ -40,7 +41,7 @@ def bonus_points(
     promotions: Sequence[tuple[Promotion, Sequence[int]]],
     lines: Sequence[BasketLine],
     totals: Sequence[int],
-    spend: int,
+    spend: Spend,
     earn: EarnConfig,
 ) -> list[tuple[Promotion, int]]:
     """Return ``(promotion, points)`` for each bonus that applies, in promotion-id order.
@@ -53,7 +54,7 @@ def bonus_points(
             positions of the lines in its scope.
         lines: Basket lines.
         totals: What the customer pays per line, after every discount.
-        spend: Total after item offers (what thresholds qualify on).
+        spend: Gross and net after item offers (what thresholds qualify on).
         earn: Base earning rule the multipliers scale.
     """
     scored = [(p, _points(p, reached, lines, totals, spend, earn)) for p, reached in promotions]

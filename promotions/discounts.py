@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from promotions.catalogue import Promotion
 from promotions.money import percent_of
 from promotions.rules import AmountOff, PercentOff, SpendThreshold
+from promotions.tax import Spend
 
 Applied = tuple[tuple[Promotion, int], ...]
 
@@ -35,19 +36,19 @@ def stack_order(promotions: Sequence[Promotion]) -> list[Promotion]:
     return sorted(promotions, key=lambda p: (_stage(p), -p.priority, p.promotion_id))
 
 
-def _discount(promotion: Promotion, left: int, spend: int) -> int:
+def _discount(promotion: Promotion, left: int, spend: Spend | None) -> int:
     rule = promotion.rule
     if isinstance(rule, PercentOff):
         return percent_of(left, rule.percent_bp)
     if isinstance(rule, AmountOff):
         return rule.amount
     if isinstance(rule, SpendThreshold):
-        tier = rule.tier_for(spend)
+        tier = None if spend is None else rule.reached(spend)
         return 0 if tier is None else tier.amount_off + percent_of(left, tier.percent_bp)
     raise TypeError(f"not a discount rule: {type(rule).__name__}")
 
 
-def apply_stack(amount: int, ordered: Sequence[Promotion], spend: int = 0) -> tuple[int, Applied]:
+def apply_stack(amount: int, ordered: Sequence[Promotion], spend: Spend | None = None) -> tuple[int, Applied]:
     """Apply ``ordered`` promotions one after another to ``amount``.
 
     Returns:
@@ -63,14 +64,14 @@ def apply_stack(amount: int, ordered: Sequence[Promotion], spend: int = 0) -> tu
 
 
 def best_price(
-    amount: int, promotions: Sequence[Promotion], spend: int = 0
+    amount: int, promotions: Sequence[Promotion], spend: Spend | None = None
 ) -> tuple[tuple[int, Applied], tuple[int, Applied]]:
     """Return the customer's best price and the stackable-only price of ``amount``.
 
     Args:
         amount: Unit price, weighed-line amount, or basket total.
         promotions: Eligible discount promotions.
-        spend: Qualifying spend for thresholds (basket level).
+        spend: The basket's spend, gross and net, for thresholds (basket level).
 
     Returns:
         ``(best, stack)``, each ``(amount left, applied discounts)``.

@@ -8,9 +8,13 @@ Order of work, each step on the output of the one before:
    exclusive one; multi-buys and bundles then take the units where that is best for the
    customer (``promotions.allocation``). A unit in an exclusive multi-buy/bundle takes no other
    item discount; a unit in a stackable one keeps the stackable discounts it is priced after.
-4. Basket offers on the total after item offers: whole-basket discounts and spend thresholds,
-   stack versus exclusive again, each spread over lines by largest remainder.
-5. Points (base + bonus per promotion). What points may pay is loyalty's rule
+4. Basket offers on the total after item offers: whole-basket discounts and spend thresholds
+   (counting gross or net spend, as each threshold says), stack versus exclusive again, each
+   spread over lines by largest remainder, so they reduce the taxable amount of those lines.
+5. Tax per rate on what is left (``promotions.tax``): tax-inclusive prices contain it, and
+   tax-exclusive prices have it added to each line, so a line's total is always what the
+   customer pays.
+6. Points (base + bonus per promotion) on what the customer pays. What points may pay is loyalty's rule
    (``loyalty.redemption``), applied by the caller to the priced total.
 
 Exclusivity acts within a level (item, basket, points): an exclusive item offer still lets a
@@ -54,6 +58,7 @@ from promotions.rules import (
     PercentOff,
     SpendThreshold,
 )
+from promotions.tax import Spend, Taxed, spend_of, tax_lines
 from promotions.work import LineWork
 
 
@@ -80,9 +85,12 @@ def price_basket(request: PricingRequest, catalogue: Catalogue) -> PricedBasket:
     exact = apply_offers(works)
     for work in works:
         _finish_line(work)
-    spend = sum(work.total for work in works)
+    inclusive = request.store.prices_include_tax
+    rates = [work.line.tax_rate_bp for work in works]
+    spend = spend_of([work.total for work in works], rates, inclusive)
     _apply_basket(works, basket_promotions, spend)
-    return _result(request, works, point_promotions, spend, unlocked, rejected, exact)
+    taxed = tax_lines([work.total for work in works], rates, inclusive)
+    return _result(request, works, point_promotions, spend, taxed, (unlocked, rejected), exact)
 
 
 def _gather(request, catalogue, eligibility, coupon_promotions):
@@ -162,21 +170,24 @@ def _finish_line(work: LineWork) -> None:
     work.add_applied(work.best[1], work.line.qty - exclusive - stackable)
 
 
-def _apply_basket(works: list[LineWork], promotions: list[Promotion], spend: int) -> None:
+def _apply_basket(works: list[LineWork], promotions: list[Promotion], spend: Spend) -> None:
     if not promotions or not works:
         return
-    (_, applied), _ = best_price(spend, promotions, spend)
+    (_, applied), _ = best_price(sum(work.total for work in works), promotions, spend)
     for promotion, amount in applied:
         shares = largest_remainder(amount, [work.total for work in works])
         for work, share in zip(works, shares, strict=True):
             work.add(promotion, share)
 
 
-def _result(request, works, point_promotions, spend, unlocked, rejected, exact) -> PricedBasket:
+def _result(request, works, point_promotions, spend, taxed: Taxed, coupons, exact) -> PricedBasket:
+    unlocked, rejected = coupons
     codes = {pid: code for pid, (_, code) in unlocked.items()}
-    lines = tuple(_priced_line(work, codes) for work in works)
+    lines = tuple(_priced_line(work, codes, tax, taxed.inclusive) for work, tax in zip(works, taxed.line_taxes,
+                                                                                       strict=True))
     total = sum(line.total for line in lines)
     subtotal = sum(line.base_amount for line in lines)
+    discount_total = sum(d.amount for line in lines for d in line.discounts)
     base, bonus = 0, []
     if request.member is not None:
         totals = [line.total for line in lines]
@@ -193,7 +204,7 @@ def _result(request, works, point_promotions, spend, unlocked, rejected, exact) 
     return PricedBasket(
         lines=lines,
         subtotal=subtotal,
-        discount_total=subtotal - total,
+        discount_total=discount_total,
         total=total,
         applied=applied,
         base_points=base,
@@ -202,10 +213,13 @@ def _result(request, works, point_promotions, spend, unlocked, rejected, exact) 
         accepted_coupons=tuple(sorted(codes[pid] for pid in codes if pid in used)),
         rejected_coupons=tuple(rejected),
         allocation_exact=exact,
+        taxes=taxed.rates,
+        tax=taxed.tax,
+        prices_include_tax=taxed.inclusive,
     )
 
 
-def _priced_line(work: LineWork, codes: dict[str, str]) -> PricedLine:
+def _priced_line(work: LineWork, codes: dict[str, str], tax: int, inclusive: bool) -> PricedLine:
     line = work.line
     discounts = tuple(
         Discount(p.promotion_id, p.version, p.label, amount, codes.get(p.promotion_id))
@@ -220,7 +234,9 @@ def _priced_line(work: LineWork, codes: dict[str, str]) -> PricedLine:
         member_unit_price=work.member_unit,
         base_amount=line.base_amount,
         discounts=discounts,
-        total=work.total,
+        total=work.total if inclusive else work.total + tax,
+        tax_rate_bp=line.tax_rate_bp,
+        tax=tax,
     )
 
 

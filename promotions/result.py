@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from promotions.exceptions import CouponNotApplicable
+from promotions.tax import RateTax
 
 
 class CouponRejection(StrEnum):
@@ -55,7 +56,8 @@ class Discount:
 
 @dataclass(frozen=True)
 class PricedLine:
-    """One priced line. ``total == base_amount - sum(d.amount for d in discounts) >= 0``.
+    """One priced line: ``total == base_amount - sum(d.amount for d in discounts) >= 0`` where
+    prices include tax, plus ``tax`` where tax is added on top; ``net + tax == total`` always.
 
     Attributes:
         line_id: The request line's id.
@@ -66,7 +68,9 @@ class PricedLine:
         member_unit_price: Member unit price when one applied, else None.
         base_amount: Shelf price of the line.
         discounts: Member price first, then item offers, then basket offers.
-        total: What the customer pays for the line.
+        total: What the customer pays for the line, tax included.
+        tax_rate_bp: The line's tax rate in basis points.
+        tax: The line's share of its rate's tax (``promotions.tax``).
     """
 
     line_id: str
@@ -78,6 +82,13 @@ class PricedLine:
     base_amount: int
     discounts: tuple[Discount, ...]
     total: int
+    tax_rate_bp: int = 0
+    tax: int = 0
+
+    @property
+    def net(self) -> int:
+        """The line's amount before tax."""
+        return self.total - self.tax
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,8 @@ class PricedBasket:
         lines: Priced lines in request order.
         subtotal: Sum of shelf prices.
         discount_total: Sum of every discount (member prices included).
-        total: ``subtotal - discount_total`` == sum of line totals.
+        total: What the customer pays, == sum of line totals == ``subtotal - discount_total``
+            where prices include tax, plus ``tax`` where tax is added on top.
         applied: Promotions that gave a discount or points, by promotion id.
         base_points: Points from the base earning rule.
         bonus: Bonus points per promotion.
@@ -118,6 +130,9 @@ class PricedBasket:
         accepted_coupons: Codes that gave something.
         rejected_coupons: Codes that did not, with the reason.
         allocation_exact: False when a large offer mix was allocated by the greedy fallback.
+        taxes: The tax breakdown, one entry per rate in the basket, ascending by rate.
+        tax: The basket's tax, == the sum of ``taxes`` and of the line taxes.
+        prices_include_tax: Whether the store's prices contained the tax.
     """
 
     lines: tuple[PricedLine, ...]
@@ -131,6 +146,14 @@ class PricedBasket:
     accepted_coupons: tuple[str, ...]
     rejected_coupons: tuple[RejectedCoupon, ...]
     allocation_exact: bool = True
+    taxes: tuple[RateTax, ...] = ()
+    tax: int = 0
+    prices_include_tax: bool = True
+
+    @property
+    def net(self) -> int:
+        """What the basket comes to before tax."""
+        return self.total - self.tax
 
     def raise_for_rejected_coupons(self) -> None:
         """Raise ``CouponNotApplicable`` for the first rejected coupon, for strict callers."""

@@ -7,10 +7,12 @@ lines in their ``Scope``; basket rules act on the basket total; points rules add
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 
 from promotions.exceptions import InvalidPromotion
 from promotions.money import BASIS_POINTS
+from promotions.tax import Spend
 
 
 @dataclass(frozen=True)
@@ -198,15 +200,29 @@ class ThresholdTier:
             raise InvalidPromotion("rule.tiers", "a tier must give something")
 
 
+class SpendBasis(StrEnum):
+    """What a spend threshold counts: the basket with its tax (gross) or without (net)."""
+
+    GROSS = "gross"
+    NET = "net"
+
+
 @dataclass(frozen=True)
 class SpendThreshold:
     """Spend thresholds on the total after item discounts; the highest tier reached applies.
 
+    The spend counted is the basket after item discounts, with tax (``basis`` gross, the
+    default) or without it (net), each by ``promotions.tax``'s per-rate rule. In a store with
+    tax-inclusive prices and no tax on the basket both are the sum of the line prices. The
+    discount a tier gives is taken from the line amounts as the store's prices are entered.
+
     Attributes:
         tiers: Tiers in strictly ascending ``min_spend`` order.
+        basis: Whether ``min_spend`` counts gross or net spend.
     """
 
     tiers: tuple[ThresholdTier, ...]
+    basis: SpendBasis = SpendBasis.GROSS
 
     def __post_init__(self) -> None:
         if not self.tiers:
@@ -214,6 +230,12 @@ class SpendThreshold:
         spends = [tier.min_spend for tier in self.tiers]
         if spends != sorted(set(spends)):
             raise InvalidPromotion("rule.tiers", "tiers must ascend by min_spend")
+        if not isinstance(self.basis, SpendBasis):
+            raise InvalidPromotion("rule.basis", "a threshold counts 'gross' or 'net' spend")
+
+    def reached(self, spend: Spend) -> ThresholdTier | None:
+        """Return the highest tier the basket's spend (on this threshold's basis) reaches, or None."""
+        return self.tier_for(spend.net if self.basis is SpendBasis.NET else spend.gross)
 
     def tier_for(self, spend: int) -> ThresholdTier | None:
         """Return the highest tier ``spend`` reaches, or None."""

@@ -59,11 +59,12 @@ def get_store(session: Session, code: str) -> Store:
 
 
 def create_store(session: Session, code: str, name: str, timezone: str, now: datetime,
-                 actor: Actor) -> Store:
+                 actor: Actor, prices_include_tax: bool = True) -> Store:
     _check_code("store", code)
     if session.scalar(select(Store.id).where(Store.code == code)):
         raise Conflict(f"store {code!r} already exists")
-    store = Store(code=code, name=name or code, timezone=_check_timezone(timezone), created_at=now)
+    store = Store(code=code, name=name or code, timezone=_check_timezone(timezone),
+                  prices_include_tax=prices_include_tax, created_at=now)
     session.add(store)
     publish_store(session, store, now)
     write_audit(session, at=now, actor=actor, action="store.created", target=code)

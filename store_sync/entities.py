@@ -30,6 +30,8 @@ class StorePayload(_Payload):
     code = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
     timezone = ma.fields.String(required=True)
+    prices_include_tax = ma.fields.Boolean(load_default=True, metadata={
+        "description": "shelf prices contain the tax (false: tax is added on top)"})
 
 
 class ProgramPayload(_Payload):
@@ -62,6 +64,8 @@ class ProductPayload(_Payload):
     excluded_from_points = ma.fields.Boolean(load_default=False)
     barcodes = ma.fields.List(ma.fields.String(), load_default=list)
     active = ma.fields.Boolean(load_default=True)
+    tax_class = ma.fields.String(load_default="standard")
+    tax_rate_bp = ma.fields.Integer(load_default=0, metadata={"description": "the tax class's rate, 2000 = 20 %"})
 
 
 class PromotionPayload(_Payload):

@@ -23,6 +23,7 @@ from promotions import (
     Period,
     Promotion,
     Scope,
+    SpendBasis,
     SpendThreshold,
     Targeting,
     ThresholdTier,
@@ -54,7 +55,7 @@ def _bundle(rule: dict):
 def _threshold(rule: dict):
     return SpendThreshold(tuple(
         ThresholdTier(t["min_spend_minor"], t["amount_off_minor"], t["percent_bp"], t["bonus_points"])
-        for t in rule["tiers"]))
+        for t in rule["tiers"]), SpendBasis(rule.get("basis", SpendBasis.GROSS)))  # saved before bases: gross
 
 
 RULES = {

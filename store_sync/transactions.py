@@ -61,6 +61,8 @@ class TransactionLine:
         category: the till's idea of the product's category (the server uses its own).
         excluded: the till's idea of whether the product earns no points (the server uses its own).
         discounts: each discount the till applied.
+        tax_minor: the till's tax for the line (its share of its rate's tax, ``promotions.tax``),
+            checked by the server against its own; None from tills that do not send it.
     """
 
     line_id: str
@@ -72,6 +74,7 @@ class TransactionLine:
     category: str = ""
     excluded: bool = False
     discounts: tuple[AppliedDiscount, ...] = ()
+    tax_minor: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         found = {"line_id": self.line_id, "sku": self.sku, "qty": self.qty, "paid_minor": self.paid_minor,
@@ -81,6 +84,8 @@ class TransactionLine:
             found["qty_milli"] = self.qty_milli
         if self.unit_price_minor is not None:
             found["unit_price_minor"] = self.unit_price_minor
+        if self.tax_minor is not None:
+            found["tax_minor"] = self.tax_minor
         return found
 
     @classmethod
@@ -89,7 +94,8 @@ class TransactionLine:
                    paid_minor=data.get("paid_minor", 0), qty_milli=data.get("qty_milli"),
                    unit_price_minor=data.get("unit_price_minor"), category=data.get("category") or "",
                    excluded=bool(data.get("excluded", False)),
-                   discounts=tuple(AppliedDiscount.from_dict(d) for d in data.get("discounts") or ()))
+                   discounts=tuple(AppliedDiscount.from_dict(d) for d in data.get("discounts") or ()),
+                   tax_minor=data.get("tax_minor"))
 
 
 @dataclass(frozen=True)

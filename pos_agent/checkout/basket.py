@@ -26,6 +26,7 @@ class Item:
     qty: int = 1
     qty_milli: int | None = None
     price_override: int | None = None  # a price-embedded barcode sets the line's price
+    tax_rate_bp: int = 0  # the product's tax class rate when it was scanned (2000 = 20 %)
 
 
 @dataclass

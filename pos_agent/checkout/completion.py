@@ -6,7 +6,7 @@ from datetime import datetime
 
 from devices.preview import text_preview
 from devices.receipt import layout_receipt
-from devices.sale import CompletedSale, Discount, LoyaltySummary, SaleLine, StoreHeader, Tender
+from devices.sale import CompletedSale, Discount, LoyaltySummary, SaleLine, StoreHeader, TaxRate, Tender
 from loyalty.earning import Earning
 from pos_agent.checkout.basket import Basket, Item
 from pos_agent.checkout.pricing import sale_lines
@@ -37,10 +37,11 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
                                                      d.coupon_code) for d in line.discounts)
                  for line in priced.lines}
     items = {item.line_id: item for item in basket.items}
+    taxes = {line.line_id: line.tax for line in priced.lines}
     lines = tuple(TransactionLine(line_id=ln.line_id, sku=skus[ln.line_id], qty=ln.qty, paid_minor=ln.paid_minor,
                                   category=ln.category, excluded=ln.excluded, discounts=discounts[ln.line_id],
                                   qty_milli=items[ln.line_id].qty_milli,
-                                  unit_price_minor=items[ln.line_id].price_override)
+                                  unit_price_minor=items[ln.line_id].price_override, tax_minor=taxes[ln.line_id])
                   for ln in sale_lines(basket, priced, program))
     member = basket.member
     redeemed = basket.redemption.points if basket.redemption else 0
@@ -80,7 +81,11 @@ def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, sto
         subtotal=priced.subtotal, total=priced.total, currency=program.currency, terminal=terminal,
         tenders=tuple(Tender(TENDER_LABELS[t.kind], t.amount_minor) for t in tenders(basket)),
         change=sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
-        loyalty=_loyalty(basket, earned), footer=_footer(basket, data_as_of))
+        loyalty=_loyalty(basket, earned), footer=_footer(basket, data_as_of),
+        # A chain that has set no tax rate prints no tax block; a zero-rated line among taxed ones shows.
+        taxes=tuple(TaxRate(r.rate_bp, r.net, r.tax, r.gross) for r in priced.taxes)
+        if any(r.rate_bp for r in priced.taxes) else (),
+        tax_added=0 if priced.prices_include_tax else priced.tax)
 
 
 def receipt_text(sale: CompletedSale) -> str:

@@ -30,7 +30,7 @@ def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, a
     """Price ``basket`` at ``at`` for its member (if any)."""
     request = PricingRequest(
         lines=tuple(_line(item, program) for item in basket.items),
-        store=Store(store["code"], store.get("timezone", "UTC")),
+        store=Store(store["code"], store.get("timezone", "UTC"), store.get("prices_include_tax", True)),
         at=at,
         member=_member(basket, catalogue, ZoneInfo(store.get("timezone", "UTC")), at),
         coupons=tuple(PresentedCoupon(code) for code in basket.coupons),
@@ -42,7 +42,7 @@ def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, a
 def _line(item: Item, program: Program) -> BasketLine:
     unit = item.price_override if item.price_override is not None else item.unit_price
     return BasketLine(item.line_id, item.sku, unit, item.qty, item.qty_milli, item.category,
-                      earns_no_points(item.category, item.excluded, program.earning))
+                      earns_no_points(item.category, item.excluded, program.earning), item.tax_rate_bp)
 
 
 def _member(basket: Basket, catalogue: Catalogue, zone: ZoneInfo, at: datetime) -> Member | None:

@@ -15,7 +15,8 @@ from pos_agent.checkout.completion import TENDER_LABELS
 
 
 def refund_receipt(found: dict[str, Any], body: dict[str, Any], returning: dict[str, int], outcome: ReturnOutcome,
-                   store: dict[str, Any], currency: str, product_name: Callable[[str], str | None]) -> RefundReceipt:
+                   store: dict[str, Any], currency: str, product_name: Callable[[str], str | None],
+                   tax_back: int | None = None) -> RefundReceipt:
     """The device layer's view of a return (``body``) of the sale ``found``, for the receipt layout.
 
     Lines are named as the sale's receipt named them when this till made the sale, else by the
@@ -31,7 +32,7 @@ def refund_receipt(found: dict[str, Any], body: dict[str, Any], returning: dict[
         receipt_id=body["id"], original_id=sale["id"], store=StoreHeader(store.get("name", store["code"])),
         refunded_at=datetime.fromisoformat(body["at"]), lines=lines, total=outcome.refund_minor,
         paid_back=_paid_back(body, outcome), currency=currency, terminal=body["terminal"],
-        void=body["kind"] == "void",
+        void=body["kind"] == "void", tax=tax_back,
         points=PointsBack(card, outcome.points_given_back, outcome.points_taken_back) if card else None)
 
 

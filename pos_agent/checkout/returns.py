@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from devices.refund import RefundReceipt
 from loyalty.earning import SaleLine
 from loyalty.exceptions import LoyaltyError
-from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return
+from loyalty.returns import ReturnOutcome, SaleRecord, refunded_by_line, reverse_return
 from pos_agent.checkout import refunds
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.exceptions import LinkDown, ReturnRefused, SaleNotFound
@@ -26,6 +26,7 @@ from pos_agent.link.port import ServerLink
 from pos_agent.store import journal, sales
 from pos_agent.store.database import Database
 from pos_agent.sync.mode import LinkMode
+from promotions.tax import returned_taxes
 from store_sync.journal import ItemType
 from store_sync.transactions import TenderKind, TenderLine, TillTransaction, TransactionKind, TransactionLine
 
@@ -115,12 +116,14 @@ class Returns:
         if returning is None:
             returning = {ln["line_id"]: ln["qty"] - before.get(ln["line_id"], 0) for ln in found["body"]["lines"]}
         return_id = new_id()  # the return's own transaction id, as the server will post its entries
-        outcome = self._outcome(found, return_id, returning, before)
+        record = self._record(found)
+        outcome = self._outcome(record, return_id, returning, before)
+        tax_back = _tax_back(found["body"], record, before, outcome)
         body = self._body(found["body"], return_id, kind, returning, outcome)
         record = {"body": body, "total_minor": -outcome.refund_minor, "returned": returning,
                   "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back}
         refund = refunds.refund_receipt(found, body, returning, outcome, self.ref.store(),
-                                        self.ref.program().currency, self._product_name)
+                                        self.ref.program().currency, self._product_name, tax_back)
         text = refunds.receipt_text(refund)
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
@@ -131,17 +134,16 @@ class Returns:
         return {"transaction": body, "refund_minor": outcome.refund_minor,
                 "money_refund_minor": outcome.money_refund_minor,
                 "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back,
-                "receipt_id": body["id"], "receipt_text": text}
+                "tax_minor": tax_back, "receipt_id": body["id"], "receipt_text": text}
 
     def _product_name(self, sku: str) -> str | None:
         product = self.ref.product(sku)
         return product["name"] if product else None
 
-    def _outcome(self, found: dict, return_id: str, returning: dict[str, int],
-                 before: dict[str, int]) -> ReturnOutcome:
+    def _record(self, found: dict) -> SaleRecord:
         body = found["body"]
         points = next((t for t in body["tenders"] if t["kind"] == "points"), None)
-        record = SaleRecord(body["id"], body.get("card_number") or "-",
+        return SaleRecord(body["id"], body.get("card_number") or "-",
                             tuple(SaleLine(ln["line_id"], ln["paid_minor"], ln["qty"], ln.get("category", ""),
                                            ln.get("excluded", False))
                                   for ln in body["lines"]),
@@ -149,6 +151,9 @@ class Returns:
                             redeemed_points=points["points"] if points else 0,
                             points_tender_minor=points["amount_minor"] if points else 0,
                             money_tenders=_money_tenders(body, points["amount_minor"] if points else 0))
+
+    def _outcome(self, record: SaleRecord, return_id: str, returning: dict[str, int],
+                 before: dict[str, int]) -> ReturnOutcome:
         try:
             return reverse_return(record, return_id, self.clock(), returning, before, self.ref.program().expiry)
         except LoyaltyError as exc:
@@ -163,6 +168,16 @@ class Returns:
                                terminal=self.till.terminal, at=self.clock(), card_number=sale.get("card_number"),
                                original_id=sale["id"], lines=() if kind == "void" else lines,
                                tenders=_refund_tenders(outcome)).to_dict()
+
+
+def _tax_back(sale: dict[str, Any], record: SaleRecord, before: dict[str, int], outcome: ReturnOutcome) -> int | None:
+    """The tax the return gives back (``promotions.tax``), from the tax the sale's lines carried;
+    None for a sale made before tills sent their tax."""
+    taxes = {ln["line_id"]: ln["tax_minor"] for ln in sale["lines"] if ln.get("tax_minor") is not None}
+    if len(taxes) != len(sale["lines"]):
+        return None
+    paid = {ln["line_id"]: ln["paid_minor"] for ln in sale["lines"]}
+    return sum(returned_taxes(taxes, paid, refunded_by_line(record, before), outcome.line_refunds).values())
 
 
 def _money_tenders(sale: dict[str, Any], points_minor: int) -> dict[str, int]:

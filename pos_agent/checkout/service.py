@@ -347,7 +347,8 @@ class CheckoutService:
         if product is None:
             raise UnknownBarcode(code)
         item = Item(basket.new_line_id(), product["sku"], product["name"], product["base_price_minor"],
-                    product.get("category", ""), product.get("excluded_from_points", False), qty=qty)
+                    product.get("category", ""), product.get("excluded_from_points", False), qty=qty,
+                    tax_rate_bp=product.get("tax_rate_bp", 0))
         if scanned.kind is CodeKind.WEIGHT_ITEM:
             item.qty, item.qty_milli = 1, scanned.value
         elif scanned.kind is CodeKind.PRICE_ITEM:

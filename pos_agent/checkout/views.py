@@ -19,6 +19,8 @@ def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: 
         "mode": "offline" if basket.offline else "online", "offline_reason": basket.offline_reason,
         "lines": [_line(line, basket, rules) for line in priced.lines],
         "subtotal": priced.subtotal, "discount_total": priced.discount_total, "total": priced.total,
+        "tax": {"prices_include_tax": priced.prices_include_tax, "net": priced.net, "tax": priced.tax,
+                "rates": [{"rate_bp": r.rate_bp, "net": r.net, "tax": r.tax, "gross": r.gross} for r in priced.taxes]},
         "member": member_view(basket.member, now),
         "coupons": {"presented": list(basket.coupons), "accepted": list(priced.accepted_coupons),
                     "rejected": [{"code": c.code, "reason": c.reason.value} for c in priced.rejected_coupons]},
@@ -52,4 +54,5 @@ def _line(line: PricedLine, basket: Basket, rules: EarningRules) -> dict[str, An
             "discounts": [{"label": d.label, "amount": d.amount, "promotion_id": d.promotion_id,
                            "promotion_version": d.promotion_version, "coupon_code": d.coupon_code}
                           for d in line.discounts],
-            "total": line.total, "excluded": why is not None, "excluded_reason": why}
+            "total": line.total, "excluded": why is not None, "excluded_reason": why,
+            "tax_rate_bp": line.tax_rate_bp, "tax": line.tax}

@@ -23,6 +23,7 @@ from server.api import (
     staff,
     stores,
     sync,
+    tax_classes,
     terminals,
     transactions,
 )
@@ -32,7 +33,8 @@ from server.schemas.common import ProblemSchema
 
 BLUEPRINTS = (health.blp, auth.blp, staff.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
               transactions.blp, sync.blp, journal.blp, reports.blp, jobs.blp,
-              products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp, insights.blp)
+              products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp, insights.blp,
+              tax_classes.blp)
 
 
 class Api(SmorestApi):

@@ -38,7 +38,15 @@ def quote_document(quote: Quote) -> dict:
         "rejected_coupons": [{"code": r.code, "reason": r.reason.value, "promotion_id": r.promotion_id}
                              for r in priced.rejected_coupons],
         "allocation_exact": priced.allocation_exact,
+        "tax": tax_document(priced),
     }
+
+
+def tax_document(priced) -> dict:
+    """The quote's tax: per rate, after every discount (``promotions.tax``)."""
+    return {"prices_include_tax": priced.prices_include_tax, "net": priced.net, "tax": priced.tax,
+            "gross": priced.total,
+            "rates": [{"rate_bp": r.rate_bp, "net": r.net, "tax": r.tax, "gross": r.gross} for r in priced.taxes]}
 
 
 def _line(line, product, rules: EarningRules) -> dict:
@@ -48,7 +56,8 @@ def _line(line, product, rules: EarningRules) -> dict:
             "member_unit_price": line.member_unit_price, "base_amount": line.base_amount,
             "discounts": [{"promotion_id": d.promotion_id, "version": d.promotion_version, "label": d.label,
                            "amount_minor": d.amount, "coupon_code": d.coupon_code} for d in line.discounts],
-            "total": line.total, "excluded": why is not None, "excluded_reason": why}
+            "total": line.total, "excluded": why is not None, "excluded_reason": why,
+            "tax_rate_bp": line.tax_rate_bp, "tax": line.tax}
 
 
 @blp.route("", methods=["POST"])

@@ -48,7 +48,7 @@ def list_stores():
 def add_store(body):
     session = db_session()
     store = create_store(session, body["code"], body["name"], body["timezone"], services().clock(),
-                         Actor.staff(current_staff().username))
+                         Actor.staff(current_staff().username), body["prices_include_tax"])
     session.commit()
     return store
 

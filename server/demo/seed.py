@@ -66,6 +66,7 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
     token = _ok(client.post("/api/v1/auth/token", json={"username": "admin", "password": chain.admin_password}),
                 "login")["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
+    _seed_tax_classes(client, headers)
     _seed_products(client, headers, chain, rng, product_count)
     _seed_members(client, headers, chain, rng, member_count)
     # The year before today's member prices and promotions: bought at shelf prices, and posted
@@ -78,8 +79,21 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
     return chain
 
 
+# VAT bands of the demo chain (prices stay tax-inclusive): fresh produce zero-rated, other food
+# reduced, everything else (drinks, wine, household, tobacco) at the standard rate.
+TAX_CLASSES = (("standard", "Standard rate", 2000), ("reduced", "Reduced rate", 500), ("zero", "Zero rate", 0))
+TAX_CLASS_OF = {"produce": "zero", "bakery": "reduced", "dairy": "reduced", "pasta": "reduced",
+                "sauces": "reduced", "snacks": "reduced", "coffee": "reduced"}
+
+
+def _seed_tax_classes(client, headers) -> None:
+    for code, name, rate_bp in TAX_CLASSES:
+        _ok(client.put(f"/api/v1/tax-classes/{code}", headers=headers, json={"name": name, "rate_bp": rate_bp}),
+            f"tax class {code}")
+
+
 def _seed_products(client, headers, chain: SeededChain, rng: random.Random, count: int) -> None:
-    items = products(count, rng)
+    items = [{**item, "tax_class": TAX_CLASS_OF.get(item["category"], "standard")} for item in products(count, rng)]
     _ok(client.post("/api/v1/products/bulk", json={"items": items}, headers=headers), "products")
     for item in items:
         chain.barcodes[item["sku"]] = item["barcodes"][0]

@@ -97,6 +97,7 @@ def play(demo: Demo, say) -> bool:
     online_sale = _redeem_big(demo, "A", spender, ledger)
     say(f"  B (offline) took {offline_sale['points']['redeemed']} points, A (online) took "
         f"{online_sale['points']['redeemed']} points from the same balance")
+    say(f"  VAT on B's offline receipt, per rate: {_vat(offline_sale)} (the server re-checks it on sync)")
     say("the link returns; store B's journal syncs")
     demo.link_b.restore()
     wait_until(lambda: _drained(demo, "B"), "store B's journal to drain", timeout=120)
@@ -125,6 +126,12 @@ def _redeem_big(demo: Demo, store: str, member: dict, ledger: Ledger) -> dict:
     sale = _till(demo, store, f"/baskets/{basket}/complete")
     ledger.record(store, member["id"], sale["points"]["to_earn"], sale["points"]["redeemed"])
     return sale
+
+
+def _vat(sale: dict) -> str:
+    """The sale's tax per rate with any tax: '5%: 0.24, 20%: 2.50' (the demo's rates are whole percents)."""
+    rates = [r for r in sale["tax"]["rates"] if r["tax"]]
+    return ", ".join(f"{r['rate_bp'] // 100}%: {r['tax'] // 100}.{r['tax'] % 100:02d}" for r in rates) or "none"
 
 
 def _drained(demo: Demo, store: str) -> bool:

@@ -24,6 +24,7 @@ class ExceptionKind(StrEnum):
     REDEMPTION_WITHOUT_HOLD = "redemption-without-hold"
     SALE_TIME_IN_FUTURE = "sale-time-in-future"
     SALE_TIME_OLD = "sale-time-old"
+    TAX_DIFFERS = "tax-differs"
     TENDERS_DO_NOT_MATCH = "tenders-do-not-match"
     TERMINAL_SUSPENDED = "terminal-suspended"
     UNKNOWN_CARD = "unknown-card"

@@ -38,8 +38,9 @@ from loyalty.earning import Earning, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
-from loyalty.returns import ReturnOutcome, SaleRecord, reverse_return, void_sale
+from loyalty.returns import ReturnOutcome, SaleRecord, refunded_by_line, reverse_return, void_sale
 from promotions import PromotionError
+from promotions.tax import returned_taxes
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.membership.exceptions import ExceptionKind, TransactionRejected
@@ -49,7 +50,14 @@ from server.membership.publishing import publish_member
 from server.membership.redemption_checks import Redeemed, credited_redemption
 from server.membership.sale_figures import SaleFigures, sale_figures
 from server.models import Card, Member, PostedTransaction, ReconciliationException
-from server.pricing.repricing import Repricing, price_differences, reprice_sale, unknown_items
+from server.pricing.repricing import (
+    Repricing,
+    price_differences,
+    reprice_sale,
+    tax_differences,
+    tax_figures,
+    unknown_items,
+)
 from server.pricing.usage import record_usage
 from server.terminals import suspended_since
 from store_sync.transactions import TillTransaction, TransactionKind
@@ -331,12 +339,22 @@ def _check_till_prices(posting: Posting, repricing: Repricing, card_usable: bool
     if repricing.unknown:
         posting.flag(ExceptionKind.UNKNOWN_ITEMS, sum(u.line["paid_minor"] for u in repricing.unknown), None,
                      unknown_items(repricing)[:1000])
-    differences = price_differences(repricing, lines) if card_usable and repricing.comparable else []
+    comparable = card_usable and repricing.comparable
+    differences = price_differences(repricing, lines) if comparable else []
     if differences:
         priced = {line.line_id for line in repricing.priced.lines}
         till_total = sum(line["paid_minor"] for line in lines if line["line_id"] in priced)
         posting.flag(ExceptionKind.PRICE_DIFFERS, till_total, repricing.priced.total,
                      "; ".join(differences)[:1000])
+    if repricing.priced is not None:
+        posting.outcome["tax"] = tax_figures(repricing.priced)  # the server's, whatever the till said
+    # Tax is rounded per rate over all of a rate's lines: with a line the server cannot price, its
+    # per-line shares of the known lines' rates are not the till's to compare.
+    taxes = tax_differences(repricing, lines) if comparable and not repricing.unknown else []
+    if taxes:
+        priced = {line.line_id for line in repricing.priced.lines}
+        till_tax = sum(line.get("tax_minor") or 0 for line in lines if line["line_id"] in priced)
+        posting.flag(ExceptionKind.TAX_DIFFERS, till_tax, repricing.priced.tax, "; ".join(taxes)[:1000])
 
 
 def _sale_record(original: PostedTransaction) -> SaleRecord:
@@ -418,6 +436,19 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram, r
                            points_given_back=outcome.points_given_back,
                            refund_minor=outcome.refund_minor,
                            money_refund_minor=outcome.money_refund_minor)
+    if "tax" in original.outcome:  # sales posted before taxes kept none to give back
+        posting.outcome["tax"] = _tax_given_back(sale, original.outcome["tax"], before, outcome)
+
+
+def _tax_given_back(sale: SaleRecord, charged: dict, before: dict[str, int], outcome: ReturnOutcome) -> dict:
+    """The tax this return gives back per line, in proportion to what it refunds (``promotions.tax``)."""
+    paid = {ln.line_id: ln.paid_minor for ln in sale.lines}
+    # A till that charged a line less than the server priced it refunds what was paid: the tax
+    # given back is the server's, up to that.
+    taxes = {line_id: min(tax, paid.get(line_id, 0)) for line_id, tax in charged["lines"].items()}
+    lines = returned_taxes(taxes, paid,
+                           refunded_by_line(sale, before), outcome.line_refunds)
+    return {"total": sum(lines.values()), "lines": lines}
 
 
 def _reverse(sale: SaleRecord, command: PostTransaction, returned: dict[str, int],

@@ -8,7 +8,7 @@ from server.models.changes import ChangeRecord, FeedPosition
 from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
-from server.models.products import Product, ProductBarcode
+from server.models.products import Product, ProductBarcode, TaxClass
 from server.models.promotions import (
     CouponBatch,
     CouponCode,
@@ -82,6 +82,7 @@ __all__ = [
     "SegmentMember",
     "StaffUser",
     "Store",
+    "TaxClass",
     "Terminal",
     "TerminalNonce",
     "TierChange",

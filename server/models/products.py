@@ -1,4 +1,4 @@
-"""The product catalogue: products and the barcodes (GTINs) that scan as them."""
+"""The product catalogue: products, the barcodes (GTINs) that scan as them, and their tax classes."""
 
 from __future__ import annotations
 
@@ -32,3 +32,19 @@ class ProductBarcode(Base):
 
     barcode: Mapped[str] = mapped_column(String(14), primary_key=True)
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), index=True)
+
+
+class TaxClass(Base):
+    """A tax class (VAT band) products name by code, with its rate in basis points (2,000 = 20 %).
+
+    A product names its class by code; ``standard`` always exists (the migration makes it, at 0 %
+    until the chain sets its rate), so products made before classes existed keep working.
+    """
+
+    __tablename__ = "tax_classes"
+    __table_args__ = (CheckConstraint("rate_bp >= 0 AND rate_bp <= 10000", name="rate_in_range"),)
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    rate_bp: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

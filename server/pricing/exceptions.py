@@ -25,6 +25,15 @@ class InvalidProduct(OneCardError):
         super().__init__(f"{field}: {message}", field=field, errors={field: [message]})
 
 
+class InvalidTaxClass(OneCardError):
+    status = 422
+    slug = "invalid-tax-class"
+    title = "Invalid tax class"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", field=field, errors={field: [message]})
+
+
 class UnknownItem(OneCardError):
     """A quote line names a sku or barcode the catalogue does not sell."""
 

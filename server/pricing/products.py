@@ -13,6 +13,7 @@ from server.exceptions import Conflict, NotFound
 from server.models import Product, ProductBarcode
 from server.pricing.exceptions import InvalidProduct
 from server.pricing.publishing import publish_product
+from server.pricing.taxes import require_tax_class
 
 FIELDS = ("name", "category", "base_price_minor", "tax_class", "excluded_from_points", "active")
 
@@ -36,6 +37,7 @@ def barcodes_of(session: Session, skus: Iterable[str]) -> dict[str, list[str]]:
 def create_product(session: Session, data: dict, now: datetime) -> Product:
     if session.get(Product, data["sku"]) is not None:
         raise Conflict(f"product {data['sku']} already exists")
+    require_tax_class(session, data["tax_class"])
     product = Product(sku=data["sku"], updated_at=now, **{f: data[f] for f in FIELDS})
     session.add(product)
     session.flush()
@@ -45,6 +47,8 @@ def create_product(session: Session, data: dict, now: datetime) -> Product:
 
 
 def update_product(session: Session, product: Product, changes: dict, now: datetime) -> Product:
+    if "tax_class" in changes:
+        require_tax_class(session, changes["tax_class"])
     for name in FIELDS:
         if name in changes:
             setattr(product, name, changes[name])

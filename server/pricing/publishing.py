@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.models import CouponCode, Product, ProductBarcode, PromotionRecord, PromotionVersion
+from server.models import CouponCode, Product, ProductBarcode, PromotionRecord, PromotionVersion, TaxClass
 from server.sync import record_change
 from store_sync.entities import Entity
 from store_sync.feed import Op
@@ -23,7 +23,12 @@ def publish_product(session: Session, product: Product, now: datetime) -> None:
         "sku": product.sku, "name": product.name, "category": product.category,
         "base_price_minor": product.base_price_minor, "excluded_from_points": product.excluded_from_points,
         "barcodes": sorted(session.scalars(select(ProductBarcode.barcode).where(ProductBarcode.sku == product.sku))),
-        "active": product.active})
+        "active": product.active, "tax_class": product.tax_class, "tax_rate_bp": _rate(session, product.tax_class)})
+
+
+def _rate(session: Session, code: str) -> int:
+    """The class's rate (``server.pricing.taxes``: products name classes that exist; ``standard`` always does)."""
+    return session.scalar(select(TaxClass.rate_bp).where(TaxClass.code == code)) or 0
 
 
 def publish_promotion(session: Session, record: PromotionRecord, now: datetime) -> None:

@@ -34,7 +34,7 @@ from server.membership.accounts import account_summary
 from server.membership.cards import get_card
 from server.membership.program import LoyaltyProgram
 from server.models import Member as MemberRow
-from server.models import Product, ProductBarcode, PromotionUseRecord
+from server.models import Product, ProductBarcode, PromotionUseRecord, TaxClass
 from server.models import Store as StoreRow
 from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
@@ -76,12 +76,12 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
                 catalogue: Catalogue | None = None) -> Quote:
     """Price ``request``; ``catalogue`` overrides the live one (previews add a draft to it)."""
     store = find_store(session, request.store)
-    products = resolve_lines(session, request.lines)
+    products, rates = resolve_lines(session, request.lines)
     member_row, member, available = _member(session, request, program, live, store.timezone)
     pricing = PricingRequest(
-        lines=tuple(_basket_line(line_id, product, line, program) for (line_id, product), line
-                    in zip(products.items(), request.lines, strict=True)),
-        store=Store(store.code, store.timezone), at=request.at, member=member,
+        lines=tuple(_basket_line(line_id, product, line, program, rates[product.sku])
+                    for (line_id, product), line in zip(products.items(), request.lines, strict=True)),
+        store=Store(store.code, store.timezone, store.prices_include_tax), at=request.at, member=member,
         coupons=_coupons(session, request, member_row),
         earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor))
     priced = price_basket(pricing, catalogue or live.catalogue)
@@ -96,14 +96,19 @@ def _coupons(session: Session, request: QuoteRequest, member_row: MemberRow | No
     return presented(session, request.coupons, member_row.id if member_row else None)
 
 
-def resolve_lines(session: Session, lines: tuple[dict, ...]) -> dict[str, Product]:
-    """Each line's product, found by sku or barcode; unknown or inactive items name their line."""
+def resolve_lines(session: Session, lines: tuple[dict, ...]) -> tuple[dict[str, Product], dict[str, int]]:
+    """Each line's product, found by sku or barcode, and each product's tax rate (by sku, read with
+    it); unknown or inactive items name their line."""
     skus = {ln["sku"] for ln in lines if ln.get("sku")}
     barcodes = {ln["barcode"] for ln in lines if ln.get("barcode")}
     by_barcode = dict(session.execute(select(ProductBarcode.barcode, ProductBarcode.sku)
                                       .where(ProductBarcode.barcode.in_(barcodes))).all()) if barcodes else {}
     wanted = skus | set(by_barcode.values())
-    products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(wanted)))}
+    rows = session.execute(select(Product, TaxClass.rate_bp).outerjoin(TaxClass, TaxClass.code == Product.tax_class)
+                           .where(Product.sku.in_(wanted))).all()
+    products = {product.sku: product for product, _ in rows}
+    # Products name classes that exist; ``standard`` without its row is untaxed (server.pricing.taxes).
+    rates = {product.sku: rate or 0 for product, rate in rows}
     found: dict[str, Product] = {}
     for position, line in enumerate(lines):
         field = "sku" if line.get("sku") else "barcode"
@@ -112,16 +117,18 @@ def resolve_lines(session: Session, lines: tuple[dict, ...]) -> dict[str, Produc
         if product is None or not product.active:
             raise UnknownItem(f"lines.{position}.{field}", f"{line[field]} is not a product on sale")
         found[line["line_id"]] = product
-    return found
+    return found, rates
 
 
-def _basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram) -> BasketLine:
-    """The engine's line; a price the item's own barcode carried (a re-priced sale's) replaces the shelf price."""
+def _basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram, rate_bp: int) -> BasketLine:
+    """The engine's line, taxed at its class's rate; a price the item's own barcode carried (a
+    re-priced sale's) replaces the shelf price."""
     unit = line["unit_price_minor"] if line.get("unit_price_minor") is not None else product.base_price_minor
     return BasketLine(line_id, product.sku, unit, qty=line.get("qty") or 1,
                       qty_milli=line.get("qty_milli"), category=product.category,
                       excluded_from_points=earns_no_points(product.category, product.excluded_from_points,
-                                                           program.earning))
+                                                           program.earning),
+                      tax_rate_bp=rate_bp)
 
 
 def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,

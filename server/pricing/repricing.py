@@ -99,6 +99,22 @@ def price_differences(repricing: Repricing, lines: tuple[dict, ...]) -> list[str
             for ln in lines if ln["line_id"] in server and server[ln["line_id"]] != ln["paid_minor"]]
 
 
+def tax_differences(repricing: Repricing, lines: tuple[dict, ...]) -> list[str]:
+    """Lines whose tax the till gave differently from the server's (lines it sent none for are not
+    compared: older tills do not send it)."""
+    server = {line.line_id: line.tax for line in repricing.priced.lines}
+    return [f"line {ln['line_id']} ({ln.get('sku', '')}): till tax {ln['tax_minor']}, server {server[ln['line_id']]}"
+            for ln in lines if ln["line_id"] in server and ln.get("tax_minor") is not None
+            and server[ln["line_id"]] != ln["tax_minor"]]
+
+
+def tax_figures(priced: PricedBasket) -> dict:
+    """The server's tax of the lines it priced, as a posted sale keeps it (for receipts, reports, returns)."""
+    return {"prices_include_tax": priced.prices_include_tax, "total": priced.tax,
+            "rates": [{"rate_bp": r.rate_bp, "net": r.net, "tax": r.tax, "gross": r.gross} for r in priced.taxes],
+            "lines": {line.line_id: line.tax for line in priced.lines}}
+
+
 def unknown_items(repricing: Repricing) -> str:
     """The unknown lines, and whether the others could still be checked."""
     named = "; ".join(f"line {u.line['line_id']} ({u.line.get('sku') or 'no sku'}, {u.why}): "

@@ -107,6 +107,8 @@ class TierSchema(StrictSchema):
 class SpendThresholdRuleSchema(StrictSchema):
     kind = ma.fields.Constant("spend_threshold")
     tiers = ma.fields.List(ma.fields.Nested(TierSchema), required=True)
+    basis = ma.fields.String(load_default="gross", validate=ma.validate.OneOf(["gross", "net"]), metadata={
+        "description": "whether min_spend_minor counts the basket with its tax (gross) or without (net)"})
 
 
 class BonusPointsRuleSchema(StrictSchema):

@@ -62,7 +62,9 @@ class QuotedLineSchema(ma.Schema):
     member_unit_price = ma.fields.Integer(allow_none=True)
     base_amount = ma.fields.Integer()
     discounts = ma.fields.List(ma.fields.Nested(DiscountSchema))
-    total = ma.fields.Integer()
+    total = ma.fields.Integer(metadata={"description": "what the customer pays for the line, tax included"})
+    tax_rate_bp = ma.fields.Integer()
+    tax = ma.fields.Integer(metadata={"description": "the line's share of its rate's tax"})
     excluded = ma.fields.Boolean(metadata={"description": "the line earns no points (its product or category)"})
     excluded_reason = ma.fields.String(allow_none=True, metadata={
         "description": "why the line earns no points, in words (e.g. 'tobacco earns no points'); null if it earns"})
@@ -94,6 +96,22 @@ class QuoteMemberSchema(ma.Schema):
     tier = ma.fields.String()
 
 
+class RateTaxSchema(ma.Schema):
+    rate_bp = ma.fields.Integer(metadata={"description": "2000 = 20 %"})
+    net = ma.fields.Integer()
+    tax = ma.fields.Integer()
+    gross = ma.fields.Integer()
+
+
+class QuoteTaxSchema(ma.Schema):
+    prices_include_tax = ma.fields.Boolean(metadata={"description": "the store's prices contain the tax"})
+    net = ma.fields.Integer()
+    tax = ma.fields.Integer()
+    gross = ma.fields.Integer(metadata={"description": "== total: what the customer pays"})
+    rates = ma.fields.List(ma.fields.Nested(RateTaxSchema), metadata={
+        "description": "per rate: the rate's lines added up after discounts, tax rounded half up once per rate"})
+
+
 class QuoteSchema(ma.Schema):
     store = ma.fields.String()
     at = ma.fields.AwareDateTime()
@@ -107,6 +125,7 @@ class QuoteSchema(ma.Schema):
     accepted_coupons = ma.fields.List(ma.fields.String())
     rejected_coupons = ma.fields.List(ma.fields.Nested(RejectedCouponSchema))
     allocation_exact = ma.fields.Boolean()
+    tax = ma.fields.Nested(QuoteTaxSchema)
 
 
 class PreviewRequestSchema(StrictSchema):

@@ -10,6 +10,8 @@ class StoreCreateSchema(StrictSchema):
     code = ma.fields.String(required=True, validate=CODE)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     timezone = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    prices_include_tax = ma.fields.Boolean(load_default=True, metadata={
+        "description": "shelf prices contain the tax (false: tax is added on top at the till)"})
 
 
 class StoreSchema(ma.Schema):
@@ -17,6 +19,7 @@ class StoreSchema(ma.Schema):
     code = ma.fields.String()
     name = ma.fields.String()
     timezone = ma.fields.String()
+    prices_include_tax = ma.fields.Boolean()
     created_at = ma.fields.AwareDateTime()
 
 

@@ -38,6 +38,8 @@ class LineSchema(StrictSchema):
     unit_price_minor = amount(load_default=None, metadata={
         "description": "the price the item's own barcode carried (price-embedded), instead of the shelf price"})
     paid_minor = amount(load_default=0, metadata={"description": "what the line cost after discounts"})
+    tax_minor = amount(load_default=None, metadata={
+        "description": "the till's tax for the line; the server computes its own and flags a difference"})
     category = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
     excluded = ma.fields.Boolean(load_default=False, metadata={"description": "never earns points"})
     discounts = ma.fields.List(ma.fields.Nested(AppliedDiscountSchema), load_default=list,
@@ -111,6 +113,9 @@ class TransactionOutcomeSchema(ma.Schema):
     points_given_back = ma.fields.Integer()
     refund_minor = ma.fields.Integer()
     money_refund_minor = ma.fields.Integer()
+    tax = ma.fields.Dict(metadata={
+        "description": "the server's tax of the lines it priced: total, per rate and per line (a sale); "
+                       "the tax given back (a return or void)"})
     exceptions = ma.fields.List(ma.fields.String())
 
 

@@ -36,6 +36,8 @@ def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspen
     # The one exception is the overspend: the tills priced every honest sale, online and offline, as
     # the server does, and the seeded history was bought at the shelf prices the server has for it.
     assert len(exceptions) == 1 and exceptions[0].startswith("  overspend: offline redemption left the balance at -")
+    vat = next(row for row in out.splitlines() if "VAT on B's offline receipt, per rate: " in row)
+    assert "20%: " in vat  # the most expensive products (wine) are at the standard rate
     enrolled = next(row for row in out.splitlines() if "Nora Newcomer" in row and row.rstrip().endswith("ok"))
     assert enrolled.split()[2] == "0"  # enrolled offline at store B with no points, then shopped
 

@@ -169,6 +169,9 @@ function render() {
   $("subtotal").textContent = money(b.subtotal);
   $("savings").textContent = money(b.discount_total);
   $("total").textContent = money(b.total);
+  // the tax per rate, as the receipt prints it: "5%: 0.26 · 20%: 0.92"
+  $("vat-label").textContent = b.tax.prices_include_tax ? "VAT incl." : "VAT added";
+  $("vat").textContent = b.tax.rates.filter((r) => r.tax).map((r) => `${r.rate_bp / 100}%: ${money(r.tax)}`).join(" · ") || money(0);
   $("redeemed").textContent = `${b.points.redeemed} (${money(b.points.redeemed_value)})`;
   $("paid").textContent = money(b.paid);
   $("due").textContent = money(b.due);

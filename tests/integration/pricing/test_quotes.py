@@ -108,3 +108,76 @@ def test_a_preview_prices_a_draft_and_counts_its_audience(client, marketer, cata
     live = client.post("/api/v1/quotes", headers=marketer,
                        json={"store": "B2", "card_number": gold_card, "lines": [{"sku": "COLA", "qty": 2}]})
     assert live.json["total"] == 300  # the draft itself prices nothing
+
+
+def _tax_classes(client, services):
+    from tests.support.factories import login, make_staff
+
+    make_staff(services, "ada-admin", "admin")
+    admin = login(client, "ada-admin")
+    for code, name, rate in (("standard", "Standard", 2000), ("reduced", "Reduced", 500), ("zero", "Zero", 0)):
+        response = client.put(f"/api/v1/tax-classes/{code}", headers=admin, json={"name": name, "rate_bp": rate})
+        assert response.status_code == 200, response.json
+    return admin
+
+
+def test_a_quote_shows_the_tax_per_rate_after_discounts(client, services, marketer, catalogue, promote, quote):
+    _tax_classes(client, services)
+    for sku, tax_class in (("PASTA", "reduced"), ("SAUCE", "reduced"), ("CIGS", "zero")):
+        assert client.patch(f"/api/v1/products/{sku}", headers=marketer,
+                            json={"tax_class": tax_class}).status_code == 200
+    promote("Chips 20 % off", {"kind": "percent_off", "percent_bp": 2000, "scope": scope(["CHIPS"])})
+    priced = quote([{"sku": "CHIPS", "qty": 2}, {"sku": "COLA"}, {"sku": "PASTA"}, {"sku": "SAUCE"},
+                    {"sku": "CIGS"}])
+    # 20 %: chips 2 x 2.50 - 20 % = 4.00, cola 1.50 -> 5.50 gross, 550 x 2000 / 12000 = 91.67 -> 92
+    # 5 %: pasta 1.99 + sauce 3.49 = 5.48, 548 x 500 / 10500 = 26.10 -> 26; 0 %: cigarettes 8.00
+    assert priced["tax"] == {"prices_include_tax": True, "net": 1898 - 118, "tax": 118, "gross": 1898,
+                             "rates": [{"rate_bp": 0, "net": 800, "tax": 0, "gross": 800},
+                                       {"rate_bp": 500, "net": 522, "tax": 26, "gross": 548},
+                                       {"rate_bp": 2000, "net": 458, "tax": 92, "gross": 550}]}
+    assert priced["total"] == 1898
+    by_line = {line["sku"]: (line["tax_rate_bp"], line["tax"]) for line in priced["lines"]}
+    # largest remainder: chips 400 x 92 / 550 = 66.9, cola 25.1 -> 67 + 25; pasta 9.46, sauce 16.54 -> 9 + 17
+    assert by_line == {"CHIPS": (2000, 67), "COLA": (2000, 25), "PASTA": (500, 9), "SAUCE": (500, 17),
+                       "CIGS": (0, 0)}
+
+
+def test_a_net_threshold_counts_the_basket_without_its_tax(client, services, marketer, catalogue, promote, quote):
+    _tax_classes(client, services)
+    promote("Spend 10.00 net, save 1.00", {"kind": "spend_threshold", "basis": "net",
+                                            "tiers": [{"min_spend_minor": 1000, "amount_off_minor": 100}]})
+    assert quote([{"sku": "CHIPS", "qty": 4}])["total"] == 1000  # 10.00 gross is 8.33 net: no discount
+    assert quote([{"sku": "CHIPS", "qty": 5}])["total"] == 1150  # 12.50 gross, 10.42 net: 1.00 off
+
+
+def test_a_product_cannot_name_a_tax_class_that_does_not_exist(client, marketer, catalogue):
+    response = client.patch("/api/v1/products/COLA", headers=marketer, json={"tax_class": "luxury"})
+    assert response.status_code == 422 and "tax_class" in response.json["errors"]
+
+
+def test_only_an_admin_sets_a_rate_and_a_rate_above_one_hundred_percent_is_refused(client, services, marketer):
+    admin = _tax_classes(client, services)
+    assert client.put("/api/v1/tax-classes/standard", headers=marketer,
+                      json={"name": "Standard", "rate_bp": 1900}).status_code == 403
+    refused = client.put("/api/v1/tax-classes/standard", headers=admin, json={"name": "Standard", "rate_bp": 10_001})
+    assert refused.status_code == 400 and "rate_bp" in str(refused.json), refused.json
+    listed = client.get("/api/v1/tax-classes", headers=marketer).json
+    assert [(c["code"], c["rate_bp"]) for c in listed] == [("reduced", 500), ("standard", 2000), ("zero", 0)]
+
+
+def test_a_store_whose_prices_exclude_tax_adds_it_on_top(client, services, marketer, catalogue, quote):
+    admin = _tax_classes(client, services)
+    made = client.post("/api/v1/stores", headers=admin,
+                       json={"code": "X1", "name": "Net prices", "timezone": "Europe/London",
+                             "prices_include_tax": False})
+    assert made.status_code == 201 and made.json["prices_include_tax"] is False, made.json
+    priced = quote([{"sku": "COLA", "qty": 3}], store="X1")  # 4.50 + 20 % = 0.90
+    assert (priced["subtotal"], priced["discount_total"], priced["total"]) == (450, 0, 540)
+    assert priced["tax"]["rates"] == [{"rate_bp": 2000, "net": 450, "tax": 90, "gross": 540}]
+    assert priced["lines"][0]["total"] == 540 and priced["lines"][0]["tax"] == 90
+
+
+def test_a_tax_class_code_too_long_for_a_product_is_refused(client, services):
+    admin = _tax_classes(client, services)
+    response = client.put("/api/v1/tax-classes/" + "x" * 17, headers=admin, json={"name": "Long", "rate_bp": 0})
+    assert response.status_code == 422 and "code" in response.json["errors"]

@@ -66,3 +66,35 @@ def test_a_reprint_is_marked_as_a_copy():
 def test_the_layout_follows_the_paper_width():
     narrow = layout_receipt(dataclasses.replace(sample_sale(), coupons=()), width=32)
     assert all(len(line) <= 32 for line in narrow.text_lines())
+
+
+def test_a_sale_with_taxes_prints_a_breakdown_per_rate_after_the_totals():
+    from devices.sale import TaxRate
+
+    # milk 1.09 + bread 2.70 at 5 %: 379 x 500 / 10500 = 18.05 -> 0.18; apples 3.69 at 20 %: 61.5 -> 0.62
+    sale = sample_sale(taxes=(TaxRate(500, 361, 18, 379), TaxRate(2000, 307, 62, 369)))
+    lines = layout_receipt(sale).text_lines()
+    def row(*cells):  # a 6-column label, then net, tax and gross right-aligned in 12 columns each
+        return f"{cells[0]:<6}" + "".join(f"{cell:>12}" for cell in cells[1:])
+
+    start = lines.index(row("VAT", "Net", "Tax", "Gross"))
+    assert lines[start + 1:start + 4] == [row("5%", "3.61", "0.18", "3.79"), row("20%", "3.07", "0.62", "3.69"),
+                                          row("Total", "6.68", "0.80", "7.48")]
+    assert start > lines.index("Cash                                 10.00")
+    assert lines[start + 4] == "-" * 42
+
+
+def test_a_sale_without_a_breakdown_prints_no_tax_block_and_odd_rates_print_exactly():
+    from devices.receipt import rate_text
+
+    assert not any(line.startswith("VAT ") for line in layout_receipt(sample_sale()).text_lines())
+    assert [rate_text(r) for r in (0, 500, 550, 1925, 2000)] == ["0%", "5%", "5.5%", "19.25%", "20%"]
+
+
+def test_prices_entered_without_tax_show_the_tax_added_and_the_savings_stay_true():
+    from devices.sale import TaxRate
+
+    sale = sample_sale(subtotal=798, tax_added=150, total=898, taxes=(TaxRate(2000, 748, 150, 898),))
+    lines = layout_receipt(sale).text_lines()
+    assert "Tax                                   1.50" in lines
+    assert "You saved                             0.50" in lines

@@ -69,3 +69,9 @@ def test_refund_bytes_decode_back_to_the_refund_text():
     printed = decode(render(layout_refund(sample_refund())))
     assert "REFUND" in printed.text_lines and "2 x Bread                             2.70" in printed.text_lines
     assert printed.barcodes == [("CODE128", "R042-3-000118")] and printed.cuts and printed.unknown == []
+
+
+def test_a_refund_that_gives_tax_back_says_how_much_of_it_is_vat():
+    lines = layout_refund(sample_refund(tax=18)).text_lines()
+    assert lines[lines.index("  of which VAT                        0.18") - 1].startswith("REFUNDED")
+    assert not any("VAT" in line for line in layout_refund(sample_refund(tax=0)).text_lines())
