@@ -21,6 +21,7 @@ from admin_ui.views import (  # noqa: F401  (routes register on import)
     operators,
     promotion_actions,
     promotion_builder,
+    promotion_simulation,
 )
 from loyalty.exceptions import LoyaltyError
 from server.api.context import services

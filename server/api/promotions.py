@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
+
+from flask import jsonify
 
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, acting, db_session, services, staff_required
@@ -11,6 +14,7 @@ from server.auth.roles import Role
 from server.exceptions import Conflict, OneCardError
 from server.pricing.coupons import generate_batch
 from server.pricing.previews import preview_promotion
+from server.pricing.simulation import SimulationResult, start_simulation
 from server.pricing.states import State, change_state
 from server.pricing.versions import (
     add_version,
@@ -32,7 +36,9 @@ from server.schemas.promotions import (
     StateChangeSchema,
     VersionSchema,
 )
+from server.schemas.jobs import JobSchema
 from server.schemas.quotes import PreviewRequestSchema, PreviewSchema
+from server.schemas.simulations import SimulationRequestSchema, SimulationSchema
 
 blp = Blueprint("promotions", __name__, url_prefix="/api/v1/promotions",
                 description="Promotions, coupons and bundles; every edit is a new version")
@@ -179,3 +185,26 @@ def preview(body, promotion_id):
     shown_preview = preview_promotion(session, record, version, quote_request(body["basket"]), svc.program)
     return {"promotion_id": record.id, "version": version.version, "quote": quote_document(shown_preview.quote),
             "audience": {"members": shown_preview.members, "anonymous": shown_preview.anonymous}}
+
+
+@blp.route("/<uuid:promotion_id>/simulation", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.arguments(SimulationRequestSchema)
+@blp.response(200, SimulationSchema)
+@blp.alt_response(202, schema=JobSchema, description=(
+    "more sales than are replayed in a request: queued as a job; GET /api/v1/jobs/{id} shows its progress "
+    "and, once finished, this result"))
+@blp.problems(404, 422)
+def simulate_on_past_sales(body, promotion_id):
+    """Had this version been live over the last N weeks: the sales, members, discount and points it would have
+    touched, replayed through the pricing engine with and without it."""
+    session, svc = db_session(), services()
+    record = get_promotion(session, promotion_id)
+    outcome = start_simulation(session, lambda: nullcontext(session), svc.jobs, record.id,
+                               body["version"] or record.current_version, body["weeks"], svc.clock(), svc.program)
+    if isinstance(outcome, SimulationResult):
+        return outcome.to_dict()
+    answer = jsonify(JobSchema().dump(outcome))
+    answer.status_code, answer.headers["Location"] = 202, f"/api/v1/jobs/{outcome.id}"
+    return answer
