@@ -1,4 +1,4 @@
-"""Marketing: had this promotion been live over the last N weeks — a replay of past sales (server.pricing.simulation)."""
+"""Marketing: had this promotion been live over the last N weeks (a replay of past sales, server.pricing.simulation)."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from server.pricing.versions import (
     list_promotions,
     list_versions,
 )
+from server.schemas.jobs import JobSchema
 from server.schemas.promotions import (
     CouponBatchCreateSchema,
     CouponBatchSchema,
@@ -36,7 +37,6 @@ from server.schemas.promotions import (
     StateChangeSchema,
     VersionSchema,
 )
-from server.schemas.jobs import JobSchema
 from server.schemas.quotes import PreviewRequestSchema, PreviewSchema
 from server.schemas.simulations import SimulationRequestSchema, SimulationSchema
 

@@ -249,9 +249,9 @@ def _replay(session: Session, page: list[PostedTransaction], catalogues: _Catalo
         if member is not None and limited is not None and limited.usage_limit is not None:
             uses = count_uses(tally.uses.get(member.member_id, ()), catalogues.with_it, sale.at, ZoneInfo(zone))
             member = Member(member.member_id, member.tier, member.segments, uses)
+        coupons = tuple(PresentedCoupon(code) for code in dict.fromkeys(sale.body.get("coupons") or ()))
         request = PricingRequest(lines=tuple(lines), store=Store(sale.store_code, zone), at=sale.at, member=member,
-                                 coupons=tuple(PresentedCoupon(c) for c in dict.fromkeys(sale.body.get("coupons") or ())),
-                                 earn=earn)
+                                 coupons=coupons, earn=earn)
         tally.add(sale.id, sale.at, member, price_basket(request, catalogues.without),
                   price_basket(request, catalogues.with_it))
 

@@ -138,7 +138,7 @@ def test_the_api_answers_a_short_period_at_once_and_only_to_marketing(client, ch
     assert client.post(url, json={"weeks": 4}, headers=login(client, "member-service")).status_code == 403
 
 
-@pytest.mark.parametrize("role, status", [("marketing", 200), ("admin", 200), ("hq", 403), ("cashier", 403),
+@pytest.mark.parametrize(("role", "status"), [("marketing", 200), ("admin", 200), ("hq", 403), ("cashier", 403),
                                           ("member_service", 403)])
 def test_only_marketing_and_admin_open_the_simulation_page(client, chain, role, status):
     sign_in(client, role)
