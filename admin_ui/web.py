@@ -46,6 +46,7 @@ def _money(minor: int | None) -> str:
 
 bp.add_app_template_filter(formatting.points, "points")
 bp.add_app_template_filter(formatting.when, "when")
+bp.add_app_template_filter(formatting.percent_text, "percent")
 bp.add_app_template_filter(formatting.day, "day")
 
 

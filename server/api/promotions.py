@@ -11,19 +11,21 @@ from server.api.blueprint import Blueprint
 from server.api.context import BEARER, acting, db_session, services, staff_required
 from server.api.quotes import quote_document, quote_request
 from server.auth.roles import Role
-from server.exceptions import Conflict, OneCardError
+from server.exceptions import OneCardError
 from server.pricing.coupons import generate_batch
 from server.pricing.previews import preview_promotion
 from server.pricing.simulation import SimulationResult, start_simulation
 from server.pricing.states import State, change_state
 from server.pricing.versions import (
-    add_version,
     create_promotion,
     current_definition,
     get_promotion,
     get_version,
     list_promotions,
     list_versions,
+)
+from server.pricing.versions import (
+    edit_promotion as edit_definition,
 )
 from server.schemas.jobs import JobSchema
 from server.schemas.promotions import (
@@ -117,9 +119,7 @@ def edit_promotion(body, promotion_id):
     """Replace the definition: a new version, live at once if the promotion is."""
     session = db_session()
     record = get_promotion(session, promotion_id, lock=True)
-    if record.state == State.ENDED:
-        raise Conflict("an ended promotion cannot be edited; create a new one")
-    add_version(session, record, body, services().clock(), acting(), services().program)
+    edit_definition(session, record, body, services().clock(), acting(), services().program)
     session.commit()
     return shown(record)
 
