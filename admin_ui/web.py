@@ -14,6 +14,7 @@ from admin_ui.navigation import navigation
 from admin_ui.views import (  # noqa: F401  (routes register on import)
     approvals,
     auth,
+    dashboard,
     hq,
     marketing,
     member_desk,
