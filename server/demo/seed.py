@@ -18,6 +18,7 @@ from server.audit import Actor
 from server.demo.catalogue import products
 from server.membership.jobs import run_tier_review
 from server.membership.publishing import publish_program_if_changed
+from server.reports.rollups import run_rollups
 from server.services import Services
 from server.staff import create_staff_user
 from server.terminals import create_store, register_terminal
@@ -84,6 +85,7 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
     _seed_members(client, headers, chain, rng, member_count)
     _seed_history(services, chain, rng)
     run_tier_review(now, is_review_date=True)
+    run_rollups(now)  # the demo runs no scheduler: the HQ dashboard and reports read the seeded year from these
     for member in chain.members:
         member["tier"] = _ok(client.get(f"/api/v1/members/{member['id']}", headers=headers), "member")["tier"]
     return chain

@@ -47,3 +47,13 @@ def test_onecard_demo_prints_the_back_office_and_each_login(capsys, demo_chain, 
     assert "back office: http://127.0.0.1:8000/admin/" in out
     for username, role, _ in DEMO_STAFF:
         assert f"    {username} / {demo_chain.logins[username]}  ({role}:" in out
+
+
+def test_the_hq_dashboard_shows_the_demo_year_without_a_scheduler(client, services, demo_chain):
+    from datetime import timedelta
+
+    token = csrf_of(client.get("/admin/sign-in").get_data(as_text=True))
+    client.post("/admin/sign-in", data={"username": "hq", "password": demo_chain.logins["hq"], "csrf_token": token})
+    today = services.clock().date()
+    page = client.get(f"/admin/dashboard?from={today - timedelta(days=365)}&to={today}").get_data(as_text=True)
+    assert 'id="t-sales">€0.00<' not in page and 'id="t-sales">€' in page
