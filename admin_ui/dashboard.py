@@ -63,6 +63,26 @@ def days_of(since: date, until: date, sales_rows: list[dict], points_rows: list[
     return [DayFigures(day, **values) for day, values in sorted(found.items())]
 
 
+def periods_of(days: list[DayFigures]) -> tuple[str, list[tuple[str, DayFigures]]]:
+    """The days as the charts show them: each day up to five weeks, else weeks (from Monday) up to
+    about four months, else calendar months; each period labelled and its figures summed."""
+    if len(days) <= 35:
+        return "day", [(d.day.strftime("%d %b"), d) for d in days]
+    weekly = len(days) <= 120
+    groups: dict[date, list[DayFigures]] = {}
+    for d in days:
+        start = d.day - timedelta(days=d.day.weekday()) if weekly else d.day.replace(day=1)
+        groups.setdefault(start, []).append(d)
+    label = "%d %b" if weekly else "%b %Y"
+    return ("week" if weekly else "month"), [(start.strftime(label), _summed(start, group))
+                                             for start, group in groups.items()]
+
+
+def _summed(start: date, days: list[DayFigures]) -> DayFigures:
+    return DayFigures(start, *(sum(getattr(d, name) for d in days) for name in (
+        "baskets", "sales_minor", "member_sales_minor", "issued", "redeemed", "expired")))
+
+
 def totals_of(days: list[DayFigures], sales_rows: list[dict], liability_rows: list[dict]) -> Totals:
     owed = [row for row in liability_rows if row["expiry_month"] != "debt"]
     return Totals(baskets=sum(d.baskets for d in days), sales_minor=sum(d.sales_minor for d in days),

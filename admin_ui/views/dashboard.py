@@ -11,7 +11,7 @@ from admin_ui import formatting
 from admin_ui.access import staff_page
 from admin_ui.blueprint import bp
 from admin_ui.charts import chart
-from admin_ui.dashboard import days_of, totals_of
+from admin_ui.dashboard import days_of, periods_of, totals_of
 from admin_ui.tables import Column, Filter, TableSpec
 from admin_ui.views.hq import with_stores
 from server.api.context import db_session, services
@@ -71,16 +71,18 @@ def _charts(days, liability_rows) -> dict:
     def money(minor: int) -> str:
         return formatting.money(minor, settings.currency, settings.currency_exponent)
 
-    labels = [d.day.strftime("%d %b") for d in days]
+    per, periods = periods_of(days)
+    labels, days = [label for label, _ in periods], [figures for _, figures in periods]
     owed = [row for row in liability_rows if row["expiry_month"] != "debt"]
     return {
-        "sales": chart("bar", f"Sales per day ({settings.currency})", labels, [
+        "per": per,
+        "sales": chart("bar", f"Sales per {per} ({settings.currency})", labels, [
             ("Members", [d.member_sales_minor for d in days]),
             ("Other customers", [d.sales_minor - d.member_sales_minor for d in days])], money, stacked=True),
         "share": chart("line", "Members' share of sales (%)", labels,
                        [("Members' share", [d.member_share_bp for d in days])],
                        lambda bp: f"{formatting.percent_text(bp)} %"),
-        "points": chart("bar", "Points issued and redeemed per day", labels, [
+        "points": chart("bar", f"Points issued and redeemed per {per}", labels, [
             ("Issued", [d.issued for d in days]), ("Redeemed", [d.redeemed for d in days]),
             ("Expired", [d.expired for d in days])], formatting.points),
         "liability": chart("bar", f"Outstanding points by expiry month: their value ({settings.currency})",
