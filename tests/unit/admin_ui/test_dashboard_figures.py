@@ -30,3 +30,14 @@ def test_charts_go_by_day_to_five_weeks_then_by_week_then_by_month():
     assert (per, weeks[0][0], weeks[0][1].baskets, sum(w.sales_minor for _, w in weeks)) == ("week", "29 Dec", 4, 6000)
     per, months = periods_of(days(365))
     assert (per, len(months), months[1][0], months[1][1].baskets) == ("month", 12, "Feb 2026", 28)
+
+
+def test_chart_axes_are_whole_numbers_at_one_two_or_five_steps():
+    from admin_ui.charts import ticks
+
+    assert ticks([3]) == [0, 1, 2, 3]  # three points: no 0.5 on the axis
+    assert ticks([300, 150]) == [0, 100, 200, 300]
+    assert ticks([14_303]) == [0, 5_000, 10_000, 15_000]
+    assert ticks([-40, 120]) == [-50, 0, 50, 100, 150]
+    assert ticks([7], top=12) == [0, 5, 10, 15]  # a stacked chart's tallest column
+    assert ticks([]) == [0, 1]
