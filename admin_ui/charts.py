@@ -1,19 +1,25 @@
 """Charts drawn on the server as SVG (pygal), readable without JavaScript.
 
-Values stay integers (minor units, points, basis points); ``formatter`` writes them as people read
+Values stay integers (minor units, points, basis points); a ``Unit`` writes them as people read
 them on the axis and in each point's title. pygal's own script tag (its tooltip configuration) is
 dropped: the page loads nothing from elsewhere, and each point's value is already in its ``<title>``.
+pygal takes tens of milliseconds a chart, so the last drawings are kept by their exact inputs: a
+page shown again with the same figures (the roll-ups move once a minute) is not drawn again.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pygal
 from markupsafe import Markup
 from pygal.style import Style
+
+from admin_ui import formatting
 
 # pygal appends an import hook for its map plugins (pygal.maps.*, unused here) that has no
 # find_spec: on Python 3.10+ every import that finds nothing then warns instead of simply failing.
@@ -30,9 +36,32 @@ _STYLE = Style(background="transparent", plot_background="#ffffff", foreground="
 Series = Sequence[tuple[str, Sequence[int | None]]]
 
 
-def chart(kind: str, title: str, labels: Sequence[str], series: Series, formatter: Callable[[int], str],
-          *, stacked: bool = False) -> Markup:
+@dataclass(frozen=True)
+class Unit:
+    """What a chart's integers are: ``money`` (minor units of ``currency``), ``points`` or ``percent_bp``."""
+
+    kind: str
+    currency: str = ""
+    exponent: int = 2
+
+    def format(self, value: int) -> str:
+        if self.kind == "money":
+            return formatting.money(value, self.currency, self.exponent)
+        if self.kind == "percent_bp":
+            return f"{formatting.percent_text(value)} %"
+        return formatting.points(value)
+
+
+def chart(kind: str, title: str, labels: Sequence[str], series: Series, unit: Unit, *,
+          stacked: bool = False) -> Markup:
     """An inline SVG: ``kind`` is 'line' or 'bar'; one x label per value; None leaves a gap."""
+    return _drawn(kind, title, tuple(labels), tuple((name, tuple(values)) for name, values in series), unit,
+                  stacked)
+
+
+@functools.lru_cache(maxsize=32)
+def _drawn(kind: str, title: str, labels: tuple[str, ...], series: tuple, unit: Unit, stacked: bool) -> Markup:
+    formatter = unit.format
     maker = {"line": pygal.Line, "bar": pygal.StackedBar if stacked else pygal.Bar}[kind]
     drawn = maker(style=_STYLE, js=[], disable_xml_declaration=True, width=640, height=340, title=title,
                   value_formatter=lambda v: "" if v is None else formatter(int(v)), x_label_rotation=30 if

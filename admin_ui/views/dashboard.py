@@ -10,7 +10,7 @@ from flask import Response, render_template
 from admin_ui import formatting
 from admin_ui.access import staff_page
 from admin_ui.blueprint import bp
-from admin_ui.charts import chart
+from admin_ui.charts import Unit, chart
 from admin_ui.dashboard import days_of, periods_of, totals_of
 from admin_ui.tables import Column, Filter, TableSpec
 from admin_ui.views.hq import with_stores
@@ -67,9 +67,7 @@ def _day_row(day) -> dict:
 
 def _charts(days, liability_rows) -> dict:
     settings = services().settings
-
-    def money(minor: int) -> str:
-        return formatting.money(minor, settings.currency, settings.currency_exponent)
+    money = Unit("money", settings.currency, settings.currency_exponent)
 
     per, periods = periods_of(days)
     labels, days = [label for label, _ in periods], [figures for _, figures in periods]
@@ -81,10 +79,10 @@ def _charts(days, liability_rows) -> dict:
             ("Other customers", [d.sales_minor - d.member_sales_minor for d in days])], money, stacked=True),
         "share": chart("line", "Members' share of sales (%)", labels,
                        [("Members' share", [d.member_share_bp for d in days])],
-                       lambda bp: f"{formatting.percent_text(bp)} %"),
+                       Unit("percent_bp")),
         "points": chart("bar", f"Points issued and redeemed per {per}", labels, [
             ("Issued", [d.issued for d in days]), ("Redeemed", [d.redeemed for d in days]),
-            ("Expired", [d.expired for d in days])], formatting.points),
+            ("Expired", [d.expired for d in days])], Unit("points")),
         "liability": chart("bar", f"Outstanding points by expiry month: their value ({settings.currency})",
                            [row["expiry_month"] for row in owed], [("Value", [row["value_minor"] for row in owed])],
                            money),
