@@ -8,7 +8,9 @@ purchases); with one, it uses that database as it is (for example one seeded by
 ``onecard server`` (gunicorn) with the back office mounted, signs each in through the sign-in form
 (session cookie and CSRF token, as a browser does) and requests each page ``--requests`` times in
 turn, printing p50 and p95 beside the same run's baseline, ``GET /api/v1/health`` over the same
-HTTP path, and each page's p50 as a multiple of it. The machine is printed with the figures; these
+HTTP path, and each page's p50 as a multiple of it. The dashboard keeps its last chart drawings, so
+a repeated request shows the kept ones; the last row asks for a different four weeks each time, so
+each of its requests draws its charts. The machine is printed with the figures; these
 VMs are shared, so read the figures as ratios within one run.
 """
 
@@ -142,6 +144,16 @@ def pages(services: Services) -> list[tuple[str, str]]:
     return found
 
 
+def sliding_dashboard(browser: Browser, today) -> callable:
+    """The dashboard over four weeks ending a day earlier each time: new figures, so its charts are drawn."""
+    ends = iter(range(10_000))
+
+    def one() -> None:
+        end = today - timedelta(days=next(ends))
+        browser.get(f"/admin/dashboard?from={end - timedelta(days=27)}&to={end}")
+    return one
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.admin_pages", description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="a seeded database to use as it is (default: the demo chain on SQLite)")
@@ -175,6 +187,8 @@ def main(argv: list[str] | None = None) -> None:
             rows = [("GET /api/v1/health (baseline)", *timed(baseline, args.requests))]
             for role, path in pages(services):
                 rows.append((f"{role}: GET {path}", *timed(lambda b=browsers[role], p=path: b.get(p), args.requests)))
+            rows.append(("hq: GET /admin/dashboard, 28 days ending a day earlier each time (drawn anew)",
+                         *timed(sliding_dashboard(browsers["hq"], services.clock().date()), args.requests)))
         finally:
             server.terminate()
             server.wait(timeout=30)

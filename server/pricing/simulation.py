@@ -90,7 +90,7 @@ class SimulationResult:
     weeks: int
     since: str  # ISO instants, UTC: the result travels as a job's JSON
     until: str
-    sales: int  # sales replayed
+    sales: int  # sales replayed (those with at least one product still sold)
     member_sales: int  # of them, sales with a member card
     sales_affected: int  # sales the promotion gave something
     discount_minor: int  # what customers would have paid less
@@ -194,14 +194,15 @@ def simulate(sessions: Sessions, promotion_id: uuid.UUID, version: int, weeks: i
     tally = _Tally(str(promotion_id))
     earn = EarnConfig(program.earning.points_per_unit, program.earning.unit_minor)
     after: tuple[datetime, str] | None = None
+    seen = 0
     while True:
         with sessions() as session:
             page = _page(session, since, until, after)
             if not page:
                 break
             _replay(session, page, catalogues, tally, earn, program)
-        after = (page[-1].at, page[-1].id)
-        report_progress(tally.sales, total, "sales replayed")
+        after, seen = (page[-1].at, page[-1].id), seen + len(page)
+        report_progress(seen, total, "sales replayed")
     return _result(sessions, tally, promotion_id, version, weeks, since, until)
 
 
@@ -233,27 +234,33 @@ def _replay(session: Session, page: list[PostedTransaction], catalogues: _Catalo
     skus = {ln.get("sku") for sale in page for ln in sale.body.get("lines", ()) if ln.get("sku")}
     products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
     members = _members(session, {sale.member_id for sale in page if sale.member_id is not None})
-    limited = catalogues.with_it.get(tally.promotion_id)
     for sale in page:
-        zone = catalogues.stores.get(sale.store_code)
-        lines = []
-        for ln in sale.body.get("lines", ()):
-            product = products.get(ln.get("sku"))
-            if product is None or not product.active:
-                tally.left_out += 1
-                continue
+        request = _request(sale, products, members.get(str(sale.member_id)), catalogues, tally, earn, program)
+        if request is not None:
+            tally.add(sale.id, sale.at, request.member, price_basket(request, catalogues.without),
+                      price_basket(request, catalogues.with_it))
+
+
+def _request(sale: PostedTransaction, products: dict[str, Product], member: Member | None, catalogues: _Catalogues,
+             tally: _Tally, earn: EarnConfig, program: LoyaltyProgram) -> PricingRequest | None:
+    """The sale as the engine prices it now; None when none of its products is still sold (or its store is gone)."""
+    zone = catalogues.stores.get(sale.store_code)
+    lines = []
+    for ln in sale.body.get("lines", ()):
+        product = products.get(ln.get("sku"))
+        if product is None or not product.active:
+            tally.left_out += 1
+        else:
             lines.append(basket_line(ln["line_id"], product, ln, program))
-        if zone is None or not lines:
-            continue
-        member = members.get(str(sale.member_id)) if sale.member_id else None
-        if member is not None and limited is not None and limited.usage_limit is not None:
-            uses = count_uses(tally.uses.get(member.member_id, ()), catalogues.with_it, sale.at, ZoneInfo(zone))
-            member = Member(member.member_id, member.tier, member.segments, uses)
-        coupons = tuple(PresentedCoupon(code) for code in dict.fromkeys(sale.body.get("coupons") or ()))
-        request = PricingRequest(lines=tuple(lines), store=Store(sale.store_code, zone), at=sale.at, member=member,
-                                 coupons=coupons, earn=earn)
-        tally.add(sale.id, sale.at, member, price_basket(request, catalogues.without),
-                  price_basket(request, catalogues.with_it))
+    if zone is None or not lines:
+        return None
+    simulated = catalogues.with_it.get(tally.promotion_id)
+    if member is not None and simulated is not None and simulated.usage_limit is not None:
+        uses = count_uses(tally.uses.get(member.member_id, ()), catalogues.with_it, sale.at, ZoneInfo(zone))
+        member = Member(member.member_id, member.tier, member.segments, uses)
+    coupons = tuple(PresentedCoupon(code) for code in dict.fromkeys(sale.body.get("coupons") or ()))
+    return PricingRequest(lines=tuple(lines), store=Store(sale.store_code, zone), at=sale.at, member=member,
+                          coupons=coupons, earn=earn)
 
 
 def _members(session: Session, ids: set[uuid.UUID]) -> dict[str, Member]:

@@ -143,3 +143,21 @@ def test_the_api_answers_a_short_period_at_once_and_only_to_marketing(client, ch
 def test_only_marketing_and_admin_open_the_simulation_page(client, chain, role, status):
     sign_in(client, role)
     assert client.get(f"/admin/promotions/{chain.promotion_id}/simulation").status_code == status
+
+
+def test_a_running_simulation_shows_its_progress_and_reloads_itself_without_javascript(services, client, chain):
+    from admin_ui.views.promotion_simulation import JOB_NAME
+    from server.jobs import JobState, JobView, Progress
+
+    services.jobs.records.add(JobView(id="0192a7f0-0000-7000-8000-000000000001", name=JOB_NAME,
+                                      state=JobState.QUEUED, enqueued_at=services.clock()))
+    services.jobs.records.update("0192a7f0-0000-7000-8000-000000000001", state=JobState.RUNNING,
+                                 progress=Progress(1500, 6000, "sales replayed"))
+    sign_in(client, "marketing")
+    page = client.get(f"/admin/promotions/{chain.promotion_id}/simulation/0192a7f0-0000-7000-8000-000000000001")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<meta http-equiv="refresh" content="2">' in text
+    assert '<progress id="s-progress" max="6000" value="1500"' in text and "1,500 of 6,000 sales replayed" in text
+    other = client.get(f"/admin/promotions/{chain.promotion_id}/simulation/no-such-job")
+    assert other.status_code == 404
