@@ -29,6 +29,12 @@ def points(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def percent_text(bp: int) -> str:
+    """Basis points as people write a percentage: 1250 -> '12.5', 500 -> '5'."""
+    whole, fraction = divmod(bp, 100)
+    return f"{whole}.{fraction:02d}".rstrip("0").rstrip(".") if fraction else str(whole)
+
+
 def when(value: datetime | None) -> str:
     """A UTC time to the minute, labelled as UTC."""
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")

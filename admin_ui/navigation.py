@@ -10,6 +10,7 @@ MENU = (
     ("Member service", "Approvals", "admin.approvals"),
     ("Marketing", "Promotions", "admin.promotions"),
     ("Marketing", "Segments", "admin.segments"),
+    ("HQ", "Dashboard", "admin.dashboard"),
     ("HQ", "Reconciliation", "admin.reconciliation"),
     ("HQ", "Sync health", "admin.sync_health"),
     ("Operators", "Stores and tills", "admin.stores"),

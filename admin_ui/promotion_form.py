@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from admin_ui.formatting import percent_text
+from promotions.holdout import MAX_HOLDOUT_BP
+
 KINDS = (("percent_off", "Percent off products or categories"), ("amount_off", "Amount off products or categories"),
          ("member_price", "Member price for products"), ("multi_buy", "Multi-buy: buy some, get some free or off"),
          ("bundle", "Bundle at a fixed price"), ("spend_threshold", "Spend threshold: spend X, get money or points"),
@@ -28,7 +31,8 @@ FIELD_OF = {"label": "label", "rule.percent_bp": "percent", "rule.amount_minor":
             "rule.tiers": "threshold_min", "rule.extra_bp": "bonus_times", "rule.fixed_points": "bonus_fixed",
             "rule.scope": "scope_skus", "priority": "priority", "window": "start", "window.start": "start",
             "window.end": "end", "window.hours": "hours_start", "window.weekdays": "weekdays", "stores": "stores",
-            "targeting": "tiers", "usage_limit": "max_uses", "coupon": "coupon_codes"}
+            "targeting": "tiers", "targeting.holdout_bp": "holdout", "usage_limit": "max_uses",
+            "coupon": "coupon_codes"}
 
 
 class Money:
@@ -210,7 +214,14 @@ class _Reader:
 
     def targeting(self) -> dict:
         return {"members_only": self.form.get("members_only") == "yes", "tiers": self.form.getlist("tiers"),
-                "segments": self.form.getlist("segments"), "member_ids": []}
+                "segments": self.form.getlist("segments"), "member_ids": self.form.getlist("member_ids"),
+                "holdout_bp": self.holdout()}
+
+    def holdout(self) -> int:
+        share = self.percent("holdout", "Held out", "0")
+        if share > MAX_HOLDOUT_BP:
+            self.errors["holdout"] = f"Held out: at most {percent_text(MAX_HOLDOUT_BP)} % of the audience."
+        return share
 
     def usage_limit(self) -> dict | None:
         uses = self.integer("max_uses", "Uses per member")
@@ -227,3 +238,69 @@ class _Reader:
 
 def _words(text: str) -> list[str]:
     return [word for word in re.split(r"[\s,;]+", text) if word]
+
+
+def form_of(definition: dict, money: Money, zone: str) -> MultiDict:
+    """The form that reads back as ``definition`` (for editing it): the inverse of ``read``.
+
+    Dates are shown on the wall clock of ``zone``; members named one by one ride along unseen.
+    """
+    rule, window, targeting = definition["rule"], definition["window"], definition["targeting"]
+    fields: list[tuple[str, str]] = [("label", definition["label"]), ("kind", rule["kind"]),
+                                     ("priority", str(definition["priority"])), ("timezone", zone)]
+    fields += _rule_fields(rule, money)
+    scope = rule.get("scope") or {}
+    fields += [("scope_skus", " ".join(scope.get("skus", ()))),
+               ("scope_categories", " ".join(scope.get("categories", ())))]
+    fields += [("scope_whole_basket", "yes")] if scope.get("whole_basket") else []
+    fields += [("exclusive", "yes")] if definition["exclusive"] else []
+    fields += [("stores", code) for code in definition["stores"]]
+    fields += [("members_only", "yes")] if targeting["members_only"] else []
+    fields += [("tiers", t) for t in targeting["tiers"]] + [("segments", s) for s in targeting["segments"]]
+    fields += [("member_ids", m) for m in targeting["member_ids"]]
+    fields += [("holdout", percent_text(targeting.get("holdout_bp", 0)))]
+    fields += [(name, _local(window[name], zone)) for name in ("start", "end") if window[name]]
+    fields += [("weekdays", str(d)) for d in window["weekdays"]]
+    if window["hours"]:
+        fields += [("hours_start", window["hours"][0]["start"]), ("hours_end", window["hours"][0]["end"])]
+    if definition["usage_limit"]:
+        fields += [("max_uses", str(definition["usage_limit"]["max_uses"])),
+                   ("period", definition["usage_limit"]["period"])]
+    if definition["coupon"]:
+        coupon = definition["coupon"]
+        fields += [("needs_coupon", "yes"), ("coupon_codes", " ".join(coupon["codes"]))]
+        fields += [("single_use", "yes")] if coupon["single_use"] else []
+    return MultiDict(fields)
+
+
+def _money_text(minor: int, money: Money) -> str:
+    units, cents = divmod(minor, 10**money.exponent)
+    return f"{units}.{cents:0{money.exponent}d}" if money.exponent else str(units)
+
+
+def _rule_fields(rule: dict, money: Money) -> list[tuple[str, str]]:
+    kind = rule["kind"]
+    if kind == "percent_off":
+        return [("percent", percent_text(rule["percent_bp"]))]
+    if kind == "amount_off":
+        return [("amount", _money_text(rule["amount_minor"], money))]
+    if kind == "member_price":
+        return [("prices", "\n".join(f"{p['sku']} {_money_text(p['price_minor'], money)}" for p in rule["prices"]))]
+    if kind == "multi_buy":
+        return [("buy", str(rule["buy"])), ("get", str(rule["get"])), ("get_percent", percent_text(rule["percent_bp"]))]
+    if kind == "bundle":
+        lines = [f"{c['qty']} x " + (f"category:{c['scope']['categories'][0]}" if c["scope"]["categories"]
+                                     else c["scope"]["skus"][0]) for c in rule["components"]]
+        return [("components", "\n".join(lines)), ("bundle_price", _money_text(rule["price_minor"], money))]
+    if kind == "spend_threshold":
+        tier = rule["tiers"][0]
+        return [("threshold_min", _money_text(tier["min_spend_minor"], money)),
+                ("threshold_off", _money_text(tier["amount_off_minor"], money) if tier["amount_off_minor"] else ""),
+                ("threshold_percent", percent_text(tier["percent_bp"]) if tier["percent_bp"] else ""),
+                ("threshold_points", str(tier["bonus_points"]) if tier["bonus_points"] else "")]
+    return [("bonus_times", percent_text(rule["extra_bp"])),
+            ("bonus_fixed", str(rule["fixed_points"]) if rule["fixed_points"] else "")]
+
+
+def _local(instant: str, zone: str) -> str:
+    return datetime.fromisoformat(instant).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")

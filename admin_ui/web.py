@@ -14,6 +14,7 @@ from admin_ui.navigation import navigation
 from admin_ui.views import (  # noqa: F401  (routes register on import)
     approvals,
     auth,
+    dashboard,
     hq,
     marketing,
     member_desk,
@@ -21,6 +22,7 @@ from admin_ui.views import (  # noqa: F401  (routes register on import)
     operators,
     promotion_actions,
     promotion_builder,
+    promotion_simulation,
 )
 from loyalty.exceptions import LoyaltyError
 from server.api.context import services
@@ -45,6 +47,7 @@ def _money(minor: int | None) -> str:
 
 bp.add_app_template_filter(formatting.points, "points")
 bp.add_app_template_filter(formatting.when, "when")
+bp.add_app_template_filter(formatting.percent_text, "percent")
 bp.add_app_template_filter(formatting.day, "day")
 
 

@@ -170,8 +170,12 @@ def _show_demo(running) -> None:
     for store in ("A", "B"):
         click.echo(f"  register of store {store}: {running.agent_url(store)}/  "
                    f"(simulated devices; receipts as text and PNG in {running.root / f'till-{store}' / 'receipts'})")
-    click.echo(f"  staff login: admin / {chain.admin_password}")
-    click.echo(f"  back office: {running.server_url}/admin/ (sign in with the staff login)")
+    from server.demo.seed import DEMO_STAFF
+
+    click.echo(f"  back office: {running.server_url}/admin/ - staff logins, one per role "
+               "(demo passwords, made for this run):")
+    for username, role, what in DEMO_STAFF:
+        click.echo(f"    {username} / {chain.logins[username]}  ({role}: {what})")
     sample = chain.members[:3]
     click.echo("  member cards: " + ", ".join(f"{m['card']} ({m['name']}, {m['tier']})" for m in sample))
     click.echo("  barcodes: " + ", ".join(list(chain.barcodes.values())[:5]))

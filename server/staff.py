@@ -49,10 +49,15 @@ def disable_staff_user(session: Session, username: str, now: datetime, actor: Ac
     """Stop a staff user signing in or using a token they hold; the caller commits.
 
     Every staff request reads the user again, so a token issued before is refused on its next use.
+    A staff user may not disable themselves (the last admin would lock everyone out); the server's
+    own command line (``onecard users disable``, acting as the system) may.
     """
     user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
     if user is None:
         raise NotFound(f"no staff user named {username!r}")
+    if actor == Actor.staff(user.username):
+        raise Conflict("An admin cannot disable their own account here; ask another admin, "
+                       "or use `onecard users disable` on the server.")
     if not user.active:
         raise Conflict(f"staff user {user.username!r} is already disabled")
     user.active = False

@@ -39,7 +39,7 @@ SYNC_TABLE = TableSpec(
     filters=(Filter("store", "Store", "select"),))
 
 
-def _with_stores(spec: TableSpec) -> TableSpec:
+def with_stores(spec: TableSpec) -> TableSpec:
     """The spec with today's store codes as the store filter's choices."""
     codes = tuple((code, code) for code in db_session().scalars(select(Store.code).order_by(Store.code)))
     return replace(spec, filters=tuple(replace(f, choices=codes) if f.name == "store" else f for f in spec.filters))
@@ -48,7 +48,7 @@ def _with_stores(spec: TableSpec) -> TableSpec:
 @bp.route("/reconciliation")
 @staff_page(HQ)
 def reconciliation():
-    spec = _with_stores(RECONCILIATION_TABLE)
+    spec = with_stores(RECONCILIATION_TABLE)
     filters = spec.read_filters()
     values = filters.values
     stmt = (select(ReconciliationException, PostedTransaction.terminal_code)
@@ -117,7 +117,7 @@ def _exception_row(row) -> dict:
 @bp.route("/sync-health")
 @staff_page(HQ)
 def sync_health():
-    spec = _with_stores(SYNC_TABLE)
+    spec = with_stores(SYNC_TABLE)
     filters = spec.read_filters()
     values = filters.values
     table = spec.show(sync_health_report(db_session(), values["store"]), filters=filters)

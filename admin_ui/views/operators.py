@@ -193,10 +193,6 @@ def disable_staff(username: str):
     reason = request.form.get("reason", "").strip()
     if request.form.get("confirm") != "disable":
         flash("Tick the box to confirm that this user is to lose access.", "error")
-    elif username == current_staff().username:
-        # The API's rule (server/api/staff.py): an admin does not lock themselves out from a page.
-        flash("An admin cannot disable their own account here; ask another admin, or use "
-              "`onecard users disable` on the server.", "error")
     elif attempt(lambda: disable_staff_user(db_session(), username, services().clock(), acting(),
                                             reason or None))[0]:
         flash(f"Staff user {username} is disabled: signed out at their next click, and cannot sign in.",

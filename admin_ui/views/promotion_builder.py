@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import marshmallow as ma
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -21,11 +21,13 @@ from server.models import Segment, Store
 from server.pricing.exceptions import InvalidDefinition
 from server.pricing.previews import preview_promotion
 from server.pricing.quotes import QuoteRequest
-from server.pricing.versions import create_promotion, get_promotion, get_version
+from server.pricing.states import State
+from server.pricing.versions import create_promotion, current_definition, edit_promotion, get_promotion, get_version
 from server.schemas.promotions import DefinitionSchema
 from server.schemas.quotes import QuoteRequestSchema
 
 MARKETING = Role.MARKETING
+EDITABLE = (State.DRAFT, State.PAUSED)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -36,12 +38,7 @@ def build_promotion():
     if request.method == "GET":
         return _builder(form, {})
     svc = services()
-    definition, errors = promotion_form.read(form, _money())
-    if not errors:
-        try:
-            loaded = DefinitionSchema().load(definition)
-        except ma.ValidationError as exc:
-            promotion_form.place(exc.messages, errors)
+    loaded, errors = _definition(form)
     if not errors:
         done, record = _attempt_definition(lambda: create_promotion(db_session(), loaded, "draft", svc.clock(),
                                                                     acting(), svc.program), errors)
@@ -50,6 +47,28 @@ def build_promotion():
                   "it from this page.", "success")
             return redirect(url_for("admin.promotion_preview", promotion_id=record.id))
     return _builder(form, errors), 422
+
+
+@bp.route("/promotions/<uuid:promotion_id>/edit", methods=["GET", "POST"])
+@staff_page(MARKETING)
+def edit_promotion_page(promotion_id: uuid.UUID):
+    """A draft or paused promotion in the builder; saving makes its next version."""
+    session, svc = db_session(), services()
+    record = get_promotion(session, promotion_id, lock=request.method == "POST")
+    if record.state not in EDITABLE:
+        abort(409, description=f"This promotion is {record.state}. Only a draft or a paused promotion is edited "
+                               "here: pause it first, so tills do not apply a half-made change.")
+    if request.method == "GET":
+        zone = _zones(session)[0]
+        return _builder(promotion_form.form_of(current_definition(session, record), _money(), zone), {}, record)
+    definition, errors = _definition(request.form)
+    if not errors:
+        done, version = _attempt_definition(lambda: edit_promotion(session, record, definition, svc.clock(),
+                                                                   acting(), svc.program), errors)
+        if done:
+            flash(f"{definition['label']} is saved as version {version.version}.", "success")
+            return redirect(url_for("admin.promotion", promotion_id=record.id))
+    return _builder(request.form, errors, record), 422
 
 
 @bp.route("/promotions/<uuid:promotion_id>/preview")
@@ -121,16 +140,32 @@ class _Refused(Exception):
     """The engine refused the definition; its message is in the form's errors."""
 
 
+def _definition(form) -> tuple[dict, dict[str, str]]:
+    """The form read and loaded by the API's schema; a message per field that is not right."""
+    definition, errors = promotion_form.read(form, _money())
+    if not errors:
+        try:
+            return DefinitionSchema().load(definition), errors
+        except ma.ValidationError as exc:
+            promotion_form.place(exc.messages, errors)
+    return definition, errors
+
+
+def _zones(session) -> list[str]:
+    return sorted(set(session.scalars(select(Store.timezone)))) or ["UTC"]
+
+
 def _money() -> Money:
     settings = services().settings
     return Money(settings.currency, settings.currency_exponent)
 
 
-def _builder(form, errors: dict[str, str]):
+def _builder(form, errors: dict[str, str], record=None):
+    """The builder page: a new promotion, or ``record``'s next version."""
     session = db_session()
     stores = session.execute(select(Store.code, Store.name, Store.timezone).order_by(Store.code)).all()
-    zones = sorted({zone for _code, _name, zone in stores}) or ["UTC"]
+    zones = _zones(session)
     segments = session.execute(select(Segment.id, Segment.name, Segment.size).order_by(Segment.name)).all()
     return render_template("admin/promotion_builder.html", form=form, errors=errors, kinds=KINDS, stores=stores,
                            zones=zones, segments=segments, tiers=[t.name for t in services().program.tiers.tiers],
-                           periods=PERIODS, weekdays=WEEKDAYS, money=_money())
+                           periods=PERIODS, weekdays=WEEKDAYS, money=_money(), record=record)

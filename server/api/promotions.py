@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
+
+from flask import jsonify
 
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, acting, db_session, services, staff_required
 from server.api.quotes import quote_document, quote_request
 from server.auth.roles import Role
-from server.exceptions import Conflict, OneCardError
+from server.exceptions import OneCardError
 from server.pricing.coupons import generate_batch
 from server.pricing.previews import preview_promotion
+from server.pricing.simulation import SimulationResult, start_simulation
 from server.pricing.states import State, change_state
 from server.pricing.versions import (
-    add_version,
     create_promotion,
     current_definition,
     get_promotion,
@@ -21,6 +24,10 @@ from server.pricing.versions import (
     list_promotions,
     list_versions,
 )
+from server.pricing.versions import (
+    edit_promotion as edit_definition,
+)
+from server.schemas.jobs import JobSchema
 from server.schemas.promotions import (
     CouponBatchCreateSchema,
     CouponBatchSchema,
@@ -33,6 +40,7 @@ from server.schemas.promotions import (
     VersionSchema,
 )
 from server.schemas.quotes import PreviewRequestSchema, PreviewSchema
+from server.schemas.simulations import SimulationRequestSchema, SimulationSchema
 
 blp = Blueprint("promotions", __name__, url_prefix="/api/v1/promotions",
                 description="Promotions, coupons and bundles; every edit is a new version")
@@ -111,9 +119,7 @@ def edit_promotion(body, promotion_id):
     """Replace the definition: a new version, live at once if the promotion is."""
     session = db_session()
     record = get_promotion(session, promotion_id, lock=True)
-    if record.state == State.ENDED:
-        raise Conflict("an ended promotion cannot be edited; create a new one")
-    add_version(session, record, body, services().clock(), acting(), services().program)
+    edit_definition(session, record, body, services().clock(), acting(), services().program)
     session.commit()
     return shown(record)
 
@@ -179,3 +185,26 @@ def preview(body, promotion_id):
     shown_preview = preview_promotion(session, record, version, quote_request(body["basket"]), svc.program)
     return {"promotion_id": record.id, "version": version.version, "quote": quote_document(shown_preview.quote),
             "audience": {"members": shown_preview.members, "anonymous": shown_preview.anonymous}}
+
+
+@blp.route("/<uuid:promotion_id>/simulation", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(MARKETING)
+@blp.arguments(SimulationRequestSchema)
+@blp.response(200, SimulationSchema)
+@blp.alt_response(202, schema=JobSchema, description=(
+    "more sales than are replayed in a request: queued as a job; GET /api/v1/jobs/{id} shows its progress "
+    "and, once finished, this result"))
+@blp.problems(404, 422)
+def simulate_on_past_sales(body, promotion_id):
+    """Had this version been live over the last N weeks: the sales, members, discount and points it would have
+    touched, replayed through the pricing engine with and without it."""
+    session, svc = db_session(), services()
+    record = get_promotion(session, promotion_id)
+    outcome = start_simulation(session, lambda: nullcontext(session), svc.jobs, record.id,
+                               body["version"] or record.current_version, body["weeks"], svc.clock(), svc.program)
+    if isinstance(outcome, SimulationResult):
+        return outcome.to_dict()
+    answer = jsonify(JobSchema().dump(outcome))
+    answer.status_code, answer.headers["Location"] = 202, f"/api/v1/jobs/{outcome.id}"
+    return answer

@@ -5,7 +5,6 @@ from __future__ import annotations
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, current_staff, db_session, services, staff_required
 from server.audit import Actor
-from server.exceptions import Conflict
 from server.schemas.auth import StaffDisableSchema, StaffUserSchema
 from server.staff import disable_staff_user
 
@@ -17,12 +16,10 @@ blp = Blueprint("staff", __name__, url_prefix="/api/v1/users", description="Staf
 @staff_required()
 @blp.arguments(StaffDisableSchema)
 @blp.response(200, StaffUserSchema)
+@blp.problems(404, 409)
 def disable(body, username: str):
     """Refuse the user's next request (and every login) from now on; audited with the reason."""
     me = current_staff()
-    if username.strip().lower() == me.username:
-        raise Conflict("an admin cannot disable their own account here; ask another admin, "
-                       "or use `onecard users disable` on the server")
     session = db_session()
     user = disable_staff_user(session, username, services().clock(), Actor.staff(me.username),
                               body["reason"])

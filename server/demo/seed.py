@@ -18,6 +18,7 @@ from server.audit import Actor
 from server.demo.catalogue import products
 from server.membership.jobs import run_tier_review
 from server.membership.publishing import publish_program_if_changed
+from server.reports.rollups import run_rollups
 from server.services import Services
 from server.staff import create_staff_user
 from server.terminals import create_store, register_terminal
@@ -30,14 +31,26 @@ MEMBER_NAMES = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnso
                 "Sophie Wilson", "Niklaus Wirth", "Shafi Goldwasser", "Leslie Lamport", "Anita Borg")
 
 
+# One demo login per role: (username, role, what it is for). Passwords are made for each run.
+DEMO_STAFF = (("admin", "admin", "operators: stores, tills, staff users, audit log; every page"),
+              ("marketing", "marketing", "promotions, simulations, coupons, segments"),
+              ("service", "member_service", "members, cards, points adjustments, approvals"),
+              ("hq", "hq", "dashboard, reconciliation, sync health"),
+              ("cashier", "cashier", "no back-office pages: the register's role"))
+
+
 @dataclass
 class SeededChain:
-    admin_password: str
+    logins: dict[str, str]  # username -> password, one per DEMO_STAFF entry
     credentials: dict[str, TerminalCredential] = field(default_factory=dict)  # store code -> till credential
     members: list[dict] = field(default_factory=list)  # id, name, card, tier
     barcodes: dict[str, str] = field(default_factory=dict)  # sku -> barcode
     prices: dict[str, int] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def admin_password(self) -> str:
+        return self.logins["admin"]
 
 
 class SeedError(RuntimeError):
@@ -54,9 +67,10 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
                member_count: int = 20) -> SeededChain:
     """Create the demo chain in an empty, migrated database."""
     now = services.clock()
-    chain = SeededChain(admin_password=secrets.token_urlsafe(12))
+    chain = SeededChain(logins={username: secrets.token_urlsafe(12) for username, _, _ in DEMO_STAFF})
     with services.db.session() as session:
-        create_staff_user(session, "admin", chain.admin_password, "admin", now, Actor.system("demo"))
+        for username, role, _ in DEMO_STAFF:
+            create_staff_user(session, username, chain.logins[username], role, now, Actor.system("demo"))
         for code, name, zone in STORES:
             store = create_store(session, code, name, zone, now, Actor.system("demo"))
             chain.credentials[code] = register_terminal(session, store, "T1", now, Actor.system("demo"))[1]
@@ -74,6 +88,7 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
     _seed_history(services, chain, rng)
     _seed_promotions(client, headers, chain)
     run_tier_review(now, is_review_date=True)
+    run_rollups(now)  # the demo runs no scheduler: the HQ dashboard and reports read the seeded year from these
     for member in chain.members:
         member["tier"] = _ok(client.get(f"/api/v1/members/{member['id']}", headers=headers), "member")["tier"]
     return chain

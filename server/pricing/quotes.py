@@ -79,7 +79,7 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
     products, rates = resolve_lines(session, request.lines)
     member_row, member, available = _member(session, request, program, live, store.timezone)
     pricing = PricingRequest(
-        lines=tuple(_basket_line(line_id, product, line, program, rates[product.sku])
+        lines=tuple(basket_line(line_id, product, line, program, rates[product.sku])
                     for (line_id, product), line in zip(products.items(), request.lines, strict=True)),
         store=Store(store.code, store.timezone, store.prices_include_tax), at=request.at, member=member,
         coupons=_coupons(session, request, member_row),
@@ -120,7 +120,7 @@ def resolve_lines(session: Session, lines: tuple[dict, ...]) -> tuple[dict[str, 
     return found, rates
 
 
-def _basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram, rate_bp: int) -> BasketLine:
+def basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram, rate_bp: int) -> BasketLine:
     """The engine's line, taxed at its class's rate; a price the item's own barcode carried (a
     re-priced sale's) replaces the shelf price."""
     unit = line["unit_price_minor"] if line.get("unit_price_minor") is not None else product.base_price_minor

@@ -15,6 +15,7 @@ from server.models import CouponCode, PromotionRecord, PromotionVersion
 from server.pricing.definitions import to_promotion
 from server.pricing.publishing import publish_promotion
 from server.pricing.references import check_references, definition_references
+from server.pricing.states import State
 from server.schemas.promotions import DefinitionSchema
 
 _DEFINITION = DefinitionSchema()
@@ -73,6 +74,19 @@ def add_version(session: Session, record: PromotionRecord, definition: dict, now
     session.flush()
     publish_promotion(session, record, now)
     return version
+
+
+def edit_promotion(session: Session, record: PromotionRecord, definition: dict, now: datetime, actor: Actor,
+                   program: LoyaltyProgram) -> PromotionVersion:
+    """Replace ``record``'s definition with a new version (live at once if the promotion is).
+
+    Raises:
+        Conflict: the promotion has ended; a new one is made instead.
+        InvalidDefinition, UnknownReference: as ``add_version``.
+    """
+    if record.state == State.ENDED:
+        raise Conflict("an ended promotion cannot be edited; create a new one")
+    return add_version(session, record, definition, now, actor, program)
 
 
 def _register_codes(session: Session, promotion_id: uuid.UUID, codes: list[str], now: datetime) -> None:

@@ -30,6 +30,8 @@ def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspen
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
+    assert "/admin/ - staff logins, one per role" in out
+    assert all(f"    {name} / " in out for name in ("admin", "marketing", "service", "hq", "cashier"))
     assert "store B loses its link to HQ" in out and "the link returns" in out
     assert "every balance matches" in out and "DIFFERS" not in out
     exceptions = out.split("reconciliation exceptions:\n", 1)[1].split("\n\n", 1)[0].splitlines()

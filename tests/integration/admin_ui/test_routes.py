@@ -59,12 +59,21 @@ ALLOWED = {
     "admin.coupons": MARKETING,
     "admin.build_promotion": MARKETING,
     "admin.promotion_preview": MARKETING,
+    "admin.edit_promotion_page": MARKETING,
+    "admin.promotion_simulation": MARKETING,
+    "admin.simulation_job": MARKETING,
+    "admin.dashboard": HQ,
 }
+JOB_ID = "0192a7f0-0000-7000-8000-0000000000aa"  # a simulation job, running
 
 
 @pytest.fixture
 def chain(services, chain):
     """The chain, with something behind every kind of id a route takes."""
+    from admin_ui.views.promotion_simulation import JOB_NAME
+    from server.jobs import JobState, JobView
+
+    services.jobs.records.add(JobView(id=JOB_ID, name=JOB_NAME, state=JobState.RUNNING, enqueued_at=services.clock()))
     return replace(chain, request_id=seed_waiting_adjustment(services, chain),
                    exception_id=seed_reconciliation_exception(services))
 
@@ -74,7 +83,7 @@ def admin_routes(app, chain) -> list[tuple[str, str, str]]:
     values = {"member_id": chain.member_id, "number": chain.card, "promotion_id": chain.promotion_id,
               "code": chain.store, "filename": "admin.css", "request_id": chain.request_id,
               "terminal": "T1", "username": "cashier",
-              "exception_id": chain.exception_id}
+              "exception_id": chain.exception_id, "job_id": JOB_ID}
     with app.test_request_context():
         return [(rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}))
                 for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")

@@ -2,9 +2,13 @@
 
 import json
 
+import pytest
 from sqlalchemy import select
 
+from server.audit import Actor
+from server.exceptions import Conflict
 from server.models import AuditRecord, Terminal
+from server.staff import disable_staff_user
 from store_sync.signing import sign_request
 from tests.support.factories import PASSWORD, login, make_staff, make_terminal
 from tests.support.processes import onecard_env, run_onecard
@@ -75,6 +79,14 @@ def test_an_admin_cannot_disable_their_own_account_nor_may_others_disable_anyone
     assert own.status_code == 409
     assert client.post("/api/v1/users/root/disable", json={}, headers=login(client, "hana")).status_code == 403
     assert client.get("/api/v1/stores", headers=login(client, "root")).status_code == 200
+
+
+def test_the_staff_service_refuses_a_user_disabling_themselves_but_not_the_system(services):
+    make_staff(services, "root", "admin")
+    with services.db.session() as session:
+        with pytest.raises(Conflict, match="cannot disable their own account"):
+            disable_staff_user(session, "ROOT ", services.clock(), Actor.staff("root"))
+        assert not disable_staff_user(session, "root", services.clock(), Actor.system("cli")).active
 
 
 def test_the_cli_revokes_a_terminal_and_disables_a_user(client, services, clock, tmp_path, database_url):
