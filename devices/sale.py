@@ -85,6 +85,7 @@ class CompletedSale:
     loyalty: LoyaltySummary | None = None
     coupons: tuple[Coupon, ...] = ()
     footer: tuple[str, ...] = field(default=("Thank you for shopping with us",))
+    open_drawer: bool = False  # cash was taken: the printer kicks the drawer open
 
     @property
     def savings(self) -> int:
