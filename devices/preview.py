@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from devices.receipt import Align, Barcode, Cut, DrawerKick, Feed, ReceiptDocument, Text
+from devices.receipt import Align, Barcode, Cut, Feed, ReceiptDocument, Text
 
 _MONO_FONTS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
@@ -36,8 +36,6 @@ def text_preview(document: ReceiptDocument) -> str:
             out += [""] * element.lines
         elif isinstance(element, Cut):
             out.append("- " * (width // 2) + "8<")
-        elif isinstance(element, DrawerKick):
-            out.append(_place("(drawer opens)", Align.CENTER, width))
     return "\n".join(out) + "\n"
 
 
