@@ -162,7 +162,7 @@ def _events(agent):
 
 
 def test_a_basket_is_suspended_for_the_next_customer_and_resumed_with_its_lines(till_with_staff, lane):
-    url, agent = till_with_staff
+    url, _agent = till_with_staff
     page = lane
     page.goto(url)
     _sign_in(page, "mia", "4821")
