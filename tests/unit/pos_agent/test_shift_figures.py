@@ -27,7 +27,8 @@ def test_the_worked_example_float_sales_a_points_tender_and_a_cash_refund():
 
 
 def test_a_void_counts_as_a_void_and_its_refund_and_a_cash_count_gives_the_difference():
-    records = [_sale(1999, {"kind": CASH, "amount_minor": 1999}), _undo("void", 1999, {"kind": CASH, "amount_minor": 1999})]
+    records = [_sale(1999, {"kind": CASH, "amount_minor": 1999}),
+               _undo("void", 1999, {"kind": CASH, "amount_minor": 1999})]
     figures = shift_figures(records, float_minor=5000, no_sales=0, counted_cash_minor=4990)
     assert (figures.voids_count, figures.refunds_count, figures.refunds_minor) == (1, 0, 1999)
     assert (figures.expected_cash_minor, figures.difference_minor) == (5000, -10)
