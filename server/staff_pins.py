@@ -1,8 +1,8 @@
 """Till PINs of staff users: set by an admin, audited, published to every till through the feed.
 
 A staff user with a PIN is published as a ``staff`` entity (id, name, role, PIN hash: never the PIN)
-for every store; disabling the user deletes the entity, so tills refuse the PIN after their next
-sync. Changing the role publishes again, as a new PIN does.
+for every store; a new PIN publishes it again, and disabling the user deletes the entity, so tills
+refuse the PIN after their next sync.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Staff users reach the till through the change feed (``staff`` entities: id, name, role and the
 Argon2id hash of their PIN, never the PIN), so a PIN is checked here, offline too. A till whose
 cache holds no staff user sells without sign-in, as before any PIN was set; once one is there, every
-basket change, sale, return and no-sale needs a signed-in cashier and an unlocked screen.
+basket change, sale, return, enrolment, shift report and no-sale needs a signed-in cashier and an
+unlocked screen (price checks and look-ups do not).
 
 Wrong PINs are counted per staff user at this till (kept in the local database, so a restart does
 not reset them): after ``MAX_WRONG_PINS`` in a row the user cannot use a PIN here for
