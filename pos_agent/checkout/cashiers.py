@@ -2,7 +2,8 @@
 
 Staff users reach the till through the change feed (``staff`` entities: id, name, role and the
 Argon2id hash of their PIN, never the PIN), so a PIN is checked here, offline too. A till whose
-cache holds no staff user sells without sign-in, as before any PIN was set; once one is there, every
+cache has never held a staff user sells without sign-in, as before any PIN was set; once one came
+(a later withdrawal included, kept as the cache's tombstone until a snapshot bootstrap), every
 basket change, sale, return, enrolment, shift report and no-sale needs a signed-in cashier and an
 unlocked screen (price checks and look-ups do not).
 
@@ -83,8 +84,10 @@ class Cashiers:
         return sorted((StaffAtTill(s["id"], s["name"], s["role"]) for s in found), key=lambda s: s.name)
 
     def required(self) -> bool:
+        """Sign-in is needed once the feed has brought a staff user, even one withdrawn since: a till
+        whose every cashier was disabled stays closed rather than open to anyone."""
         with self.db.reading() as conn:
-            return conn.execute("SELECT 1 FROM entities WHERE entity_type = ? AND deleted = 0 LIMIT 1",
+            return conn.execute("SELECT 1 FROM entities WHERE entity_type = ? LIMIT 1",
                                 (Entity.STAFF.value,)).fetchone() is not None
 
     def state(self) -> dict[str, Any]:
@@ -92,8 +95,14 @@ class Cashiers:
                 "locked": self.locked, "refund_limit_minor": self.refund_limit_minor}
 
     def require(self) -> None:
-        """Refuse the till's use unless a cashier is signed in and the screen is unlocked (when required)."""
+        """Refuse the till's use unless a cashier is signed in and the screen is unlocked (when required).
+
+        A cashier the feed has withdrawn meanwhile (the user was disabled) is signed out here.
+        """
         with self._lock:
+            if self.current is not None and not self._known(self.current.id):
+                self.record(TillEventKind.SIGN_OUT, cashier_id=self.current.id, reason="withdrawn by head office")
+                self.current, self.locked = None, False
             if self.current is None and self.required():
                 raise SignInRequired()
             if self.current is not None and self.locked:
@@ -180,6 +189,10 @@ class Cashiers:
         return body
 
     # -- PINs ------------------------------------------------------------------------------------
+
+    def _known(self, staff_id: str) -> bool:
+        with self.db.reading() as conn:
+            return cache.get(conn, Entity.STAFF, staff_id) is not None
 
     def _staff(self, staff_id: str) -> tuple[StaffAtTill, str]:
         with self.db.reading() as conn:

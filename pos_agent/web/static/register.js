@@ -821,8 +821,9 @@ $("sign-out").addEventListener("click", async () => {
 let approving = null;  // {request, resolve, pick}
 
 function approved(request) {
-  return request(null).catch((err) => {
+  return request(null).catch(async (err) => {
     if (!(err instanceof ApiError) || err.slug !== "approval-required") throw err;
+    if (!staffList.length) staffList = (await call("GET", "/cashiers")).cashiers;  // signed in on an earlier page
     return new Promise((resolve) => {
       approving = {request, resolve, pick: null};
       const managers = staffList.filter((p) => p.role !== "cashier");
