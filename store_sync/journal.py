@@ -65,6 +65,7 @@ class EnrolmentBodySchema(ma.Schema):
                                    metadata={"description": "the pre-printed card handed over"})
     consents = ma.fields.Nested(ConsentsSchema, load_default=dict)
     at = Timestamp(required=True)
+    cashier_id = ma.fields.UUID(load_default=None, metadata={"description": "the staff user signed in at the till"})
 
 
 class JournalItemSchema(ma.Schema):

@@ -165,7 +165,8 @@ class CheckoutService:
         with self._lock:
             self._guard()
             number = members.valid_number(self.ref.program(), card_number)
-            body = enrolment.enrol(self.db, number, name.strip(), phone, email, self.clock())
+            body = enrolment.enrol(self.db, number, name.strip(), phone, email, self.clock(),
+                                   self.cashiers.cashier_id() if self.cashiers else None)
             self.on_journal()
             return {"member_id": body["member_id"], "card_number": number, "name": body["name"],
                     "synced": False}

@@ -118,12 +118,17 @@ def _apply_enrolment(session, item, store, terminal, program, now):
         member, card = enrol(session, Enrolment(
             name=body["name"], phone=body["phone"], email=body["email"], home_store=store, created_at_store=store,
             consents=body["consents"], member_id=body["member_id"], card_number=body["card_number"]),
-            program, body["at"], Actor.terminal(f"{store}/{terminal}"))
+            program, body["at"], Actor.terminal(f"{store}/{terminal}" + _by(body["cashier_id"])))
     except MemberExists as taken:  # enrolled by this item before, or by its twin in another batch just now
         if taken.member.created_at_store != store:
             raise ItemRefused("conflict", f"member {body['member_id']} was enrolled elsewhere") from None
         return ItemStatus.DUPLICATE, {"member_id": str(taken.member.id)}
     return ItemStatus.APPLIED, {"member_id": str(member.id), "card_number": card.number}
+
+
+def _by(cashier_id) -> str:
+    """The cashier signed in at the till, named in the audit record's actor."""
+    return f" cashier {cashier_id}" if cashier_id else ""
 
 
 def _refuse(sessions, item: dict, store: str, terminal: str, refusal: ItemRefused, now: datetime) -> dict:

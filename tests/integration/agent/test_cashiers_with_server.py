@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from loyalty.cards import CardNumberScheme
 from pos_agent.checkout.service import Till
 from pos_agent.exceptions import SignInRequired, UnknownStaff
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
 from server.audit import Actor
-from server.models import PostedTransaction, TillEvent
+from server.models import AuditRecord, PostedTransaction, TillEvent
 from server.staff import disable_staff_user
 from server.staff_pins import set_pin
 from tests.integration.agent.catalogue import STORE
@@ -39,6 +40,7 @@ def test_a_pin_set_on_the_server_signs_in_at_the_till_and_the_cashier_reaches_th
         agent.checkout.add_item(basket, BREAD)
         agent.checkout.add_tender(basket, "cash")
         sale_id = agent.checkout.complete(basket)["receipt_id"]
+        agent.checkout.enrol("Ada Lovelace", CardNumberScheme("27").number_for(5005))
 
         def kept():
             with services.db.session() as session:
@@ -46,8 +48,13 @@ def test_a_pin_set_on_the_server_signs_in_at_the_till_and_the_cashier_reaches_th
                 kinds = session.scalars(select(TillEvent.kind)).all()
                 return (sale.cashier_id, kinds) if sale else None
 
-        wait_until(kept, what="the sale and the sign-in on the server")
+        def enrolled_by():
+            with services.db.session() as session:
+                return session.scalars(select(AuditRecord.actor).where(AuditRecord.action == "member.enrolled")).all()
+
+        wait_until(lambda: kept() and enrolled_by(), what="the sale, the sign-in and the enrolment on the server")
         assert kept() == (str(mia), ["sign_in"])
+        assert enrolled_by() == [f"{STORE}/T1 cashier {mia}"]
         with services.db.session() as session:
             disable_staff_user(session, "mia", services.clock(), Actor.system("test"))
             session.commit()
