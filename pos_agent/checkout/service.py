@@ -258,7 +258,7 @@ class CheckoutService:
     def suspend(self, basket_id: str) -> dict[str, Any]:
         """Park the open basket (the customer fetches something); the next sale starts meanwhile.
 
-        A points redemption is dropped (an online hold released): it is planned again on resume.
+        A points redemption is dropped (an online hold released): the cashier redeems again after resuming.
         """
         with self._change(basket_id) as basket:
             if not basket.items:
