@@ -36,6 +36,7 @@ def disable(body, username: str):
 @staff_required()
 @blp.arguments(StaffPinSchema)
 @blp.response(200, StaffUserSchema)
+@blp.problems(422)
 def put_pin(body, username: str):
     """Set a cashier's, manager's or admin's till PIN; audited, and sent to every till as a hash."""
     session = db_session()
