@@ -297,6 +297,7 @@ function renderDevices(summary, health) {
     const badge = $(`device-${name}`);
     const part = health ? health[name] : null;
     badge.textContent = `${label}: ${part ? part.summary : summary[name]}`;
+    badge.title = badge.textContent;  // shortened when the header is full (a cashier signed in at 1024 px)
     badge.className = "device" + (part && part.configured ? (part.ok ? " ok" : " problem") : "");
   }
   if (!health) return;
