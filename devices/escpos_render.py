@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from devices.receipt import Barcode, Cut, Element, Feed, ReceiptDocument, Text
+from devices.receipt import Barcode, Cut, DrawerKick, Element, Feed, ReceiptDocument, Text
 
 DEFAULT_PROFILE = "TM-T88III"
 _lock = threading.Lock()
@@ -74,6 +74,8 @@ def _render(printer: Any, element: Element) -> None:
         printer.ln(element.lines)
     elif isinstance(element, Cut):
         printer.cut()
+    elif isinstance(element, DrawerKick):
+        printer.cashdraw(2)
 
 
 def _barcode(printer: Any, element: Barcode) -> None:

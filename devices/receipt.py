@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from devices.refund import PointsBack, RefundReceipt
 from devices.sale import CompletedSale, LoyaltySummary, SaleLine, StoreHeader
+from devices.shift import NoSaleSlip, ShiftReport
 
 
 class Align(StrEnum):
@@ -47,8 +48,13 @@ class Cut:
     pass
 
 
-Element = Text | Barcode | Feed | Cut
-Printable = CompletedSale | RefundReceipt
+@dataclass(frozen=True)
+class DrawerKick:
+    """Open the cash drawer wired to the printer (ESC p on pin 2)."""
+
+
+Element = Text | Barcode | Feed | Cut | DrawerKick
+Printable = CompletedSale | RefundReceipt | NoSaleSlip | ShiftReport
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ def layout_receipt(sale: CompletedSale, width: int = 42, *, copy: bool = False) 
     parts += _coupons(sale, width)
     parts += [Barcode(sale.receipt_id), Text(sale.receipt_id, Align.CENTER)]
     parts += [Text(line, Align.CENTER) for line in sale.footer]
+    parts += [DrawerKick()] if sale.open_drawer else []
     parts += [Cut()]
     return ReceiptDocument(sale.receipt_id, width, tuple(parts))
 
@@ -133,13 +140,45 @@ def layout_refund(refund: RefundReceipt, width: int = 42, *, copy: bool = False)
         parts += [*_points_back(refund.points, width), rule]
     parts += [Barcode(refund.receipt_id), Text(refund.receipt_id, Align.CENTER)]
     parts += [Text(line, Align.CENTER) for line in refund.footer]
+    parts += [DrawerKick()] if refund.open_drawer else []
     return ReceiptDocument(refund.receipt_id, width, (*parts, Cut()))
 
 
+def layout_no_sale(slip: NoSaleSlip, width: int = 42) -> ReceiptDocument:
+    """A no-sale slip: who opened the drawer, when and why; then the drawer kick and a cut."""
+    parts = [*_header(slip.store, slip.terminal, slip.cashier, slip.at, width, False),
+             Text("NO SALE", Align.CENTER, bold=True, large=True), Text(f"Reason: {slip.reason}"[: width * 2]),
+             DrawerKick(), Cut()]
+    return ReceiptDocument(slip.receipt_id, width, tuple(parts))
+
+
+def layout_shift_report(report: ShiftReport, width: int = 42) -> ReceiptDocument:
+    """An X or Z report: sales, refunds, tenders, points redeemed, expected and counted cash."""
+    rule, cur = Text("-" * width), report.currency
+    parts: list[Element] = [*_header(report.store, report.terminal, report.cashier, report.at, width, False),
+                            Text(report.title, Align.CENTER, bold=True, large=True),
+                            Text(f"Shift opened {report.opened_at:%Y-%m-%d %H:%M}"), rule]
+    rows = [(f"Sales ({report.sales_count})", money(report.sales)),
+            (f"Refunds ({report.refunds_count})", money(-report.refunds)),
+            ("Voids", str(report.voids_count)), ("No-sales", str(report.no_sales))]
+    rows += [(f"  {t.label}", money(t.amount)) for t in report.tenders]
+    rows += [("Points redeemed", str(report.points_redeemed)), ("Float", money(report.float_amount)),
+             ("Expected cash", f"{cur} {money(report.expected_cash)}")]
+    if report.counted_cash is not None:
+        rows += [("Counted cash", f"{cur} {money(report.counted_cash)}"),
+                 ("Difference", money(report.counted_cash - report.expected_cash))]
+    parts += [Text(columns(left, right, width)) for left, right in rows]
+    return ReceiptDocument(report.receipt_id, width, (*parts, rule, Cut()))
+
+
 def layout_document(receipt: Printable, width: int = 42, *, copy: bool = False) -> ReceiptDocument:
-    """A sale's receipt or a refund's, whichever ``receipt`` is."""
+    """A sale's receipt, a refund's, a no-sale slip or a shift report, whichever ``receipt`` is."""
     if isinstance(receipt, RefundReceipt):
         return layout_refund(receipt, width, copy=copy)
+    if isinstance(receipt, NoSaleSlip):
+        return layout_no_sale(receipt, width)
+    if isinstance(receipt, ShiftReport):
+        return layout_shift_report(receipt, width)
     return layout_receipt(receipt, width, copy=copy)
 
 

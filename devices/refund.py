@@ -54,6 +54,7 @@ class RefundReceipt:
     points: PointsBack | None = None
     tax: int | None = None
     footer: tuple[str, ...] = field(default=("Keep this receipt as proof of your refund",))
+    open_drawer: bool = False  # cash goes back: the printer kicks the drawer open
 
     @property
     def title(self) -> str:

@@ -97,6 +97,7 @@ class CompletedSale:
     footer: tuple[str, ...] = field(default=("Thank you for shopping with us",))
     taxes: tuple[TaxRate, ...] = ()  # the breakdown per rate; empty: no tax block is printed
     tax_added: int = 0  # tax added on top of prices entered without it (0 when prices include it)
+    open_drawer: bool = False  # cash was taken: the printer kicks the drawer open
 
     @property
     def savings(self) -> int:

@@ -249,3 +249,75 @@ class ServerSlow(LinkDown):
 
 class JournalEndpointMissing(Exception):
     """The server has no POST /sync/journal yet (404); the sender posts item by item instead."""
+
+
+class SignInRequired(AgentError):
+    status = 403
+    slug = "sign-in-required"
+    title = "Sign in first"
+
+    def __init__(self) -> None:
+        super().__init__("sign in with your PIN to use this till")
+
+
+class TillLocked(AgentError):
+    status = 403
+    slug = "till-locked"
+    title = "Till locked"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the till is locked: {name} (or a manager) unlocks it with their PIN", cashier=name)
+
+
+class UnknownStaff(AgentError):
+    status = 404
+    slug = "unknown-staff"
+    title = "Unknown staff member"
+
+    def __init__(self, staff_id: str) -> None:
+        super().__init__("this till does not know that staff member (no PIN set, or not synced yet)",
+                         staff_id=staff_id)
+
+
+class PinRefused(AgentError):
+    status = 403
+    slug = "pin-refused"
+    title = "Wrong PIN"
+
+    def __init__(self, name: str, tries_left: int) -> None:
+        super().__init__(f"wrong PIN for {name}: {tries_left} {'try' if tries_left == 1 else 'tries'} left "
+                         "before this till locks them out", tries_left=tries_left)
+
+
+class PinLockedOut(AgentError):
+    status = 423
+    slug = "pin-locked-out"
+    title = "Locked out"
+
+    def __init__(self, name: str, until: str) -> None:
+        super().__init__(f"too many wrong PINs: {name} cannot use a PIN at this till until {until} UTC; "
+                         "another cashier or a manager can sign in meanwhile", until=until)
+
+
+class ApprovalRequired(AgentError):
+    status = 403
+    slug = "approval-required"
+    title = "Manager approval needed"
+
+    def __init__(self, what: str, amount_minor: int | None) -> None:
+        super().__init__(f"a manager must approve {what} with their PIN", action=what, amount_minor=amount_minor)
+
+
+class NotAnApprover(AgentError):
+    status = 403
+    slug = "not-an-approver"
+    title = "Not a manager"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not a manager: a manager or an admin approves this")
+
+
+class ShiftStateError(AgentError):
+    status = 409
+    slug = "shift-state"
+    title = "Shift"

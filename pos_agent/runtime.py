@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pos_agent import __version__
+from pos_agent.checkout.cashiers import DEFAULT_REFUND_LIMIT_MINOR, Cashiers
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.checkout.returns import Returns
 from pos_agent.checkout.service import CheckoutService, Till
+from pos_agent.checkout.shifts import Shifts
 from pos_agent.exceptions import LinkDown, ServerBusy
 from pos_agent.store import cache, journal
 from pos_agent.store.database import Database
@@ -50,7 +52,7 @@ class Agent:
     """One terminal's agent: database, link, checkout, and the threads that keep it in sync."""
 
     def __init__(self, db: Database, link, till: Till, clock: Callable[[], datetime] = utcnow,
-                 timing: Timing | None = None) -> None:
+                 timing: Timing | None = None, refund_limit_minor: int = DEFAULT_REFUND_LIMIT_MINOR) -> None:
         self.db, self.link, self.till, self.clock = db, link, till, clock
         self.timing = timing or Timing()
         self.mode = LinkMode(clock)
@@ -62,17 +64,22 @@ class Agent:
         self.backoff = Backoff(self.timing.backoff_base, self.timing.backoff_cap)
         self._rng = random.Random()
         self._wake, self._stop = threading.Event(), threading.Event()
-        self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set)
+        self.cashiers = Cashiers(db, till.store, till.terminal, clock, self._wake.set, refund_limit_minor)
+        self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set,
+                                        cashiers=self.cashiers)
         self.returns = Returns(db, self.ref, clock, self._wake.set, link, till, self.mode)
+        self.returns.cashiers = self.cashiers
+        self.shifts = Shifts(db, self.cashiers, self.ref, clock)
         self._threads: list[threading.Thread] = []
         self.last_sync_error: str | None = None
         self.devices = None  # a DeviceManager, once ``use_devices`` wired one
 
     def use_devices(self, manager) -> None:
-        """Feed device events to the checkout and print completed sales and refunds through ``manager``."""
+        """Feed device events to the checkout and print sales, refunds, no-sales and reports through ``manager``."""
         self.devices = manager
         self.checkout.on_complete = manager.sale_completed
         self.returns.on_complete = manager.refund_completed
+        self.shifts.on_print = manager.slip
 
     @classmethod
     def open(cls, data_dir: str | Path, link, till: Till, **kwargs) -> Agent:

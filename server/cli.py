@@ -208,7 +208,7 @@ def users() -> None:
 @users.command("create")
 @click.option("--username", required=True)
 @click.option("--role", required=True,
-              type=click.Choice(["cashier", "marketing", "member_service", "hq", "admin"]))
+              type=click.Choice(["cashier", "manager", "marketing", "member_service", "hq", "admin"]))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_context
 def users_create(ctx: click.Context, username: str, role: str, password_stdin: bool) -> None:
@@ -330,6 +330,25 @@ def terminals_resume(ctx: click.Context, store_code: str, terminal_code: str, re
                         Actor.system("cli"), reason)
         session.commit()
     click.echo(f"resumed terminal {terminal_code!r} of store {store_code!r}")
+
+
+@users.command("set-pin")
+@click.option("--username", required=True)
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN from standard input.")
+@click.pass_context
+def users_set_pin(ctx: click.Context, username: str, pin_stdin: bool) -> None:
+    """Set a cashier's, manager's or admin's till PIN (4-8 digits; prompted for, or read from stdin)."""
+    from server.staff_pins import set_pin
+
+    if pin_stdin:
+        pin = sys.stdin.readline().rstrip("\n")
+    else:
+        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    services = _services(ctx)
+    with services.db.session() as session:
+        user = set_pin(session, username, pin, services.clock(), Actor.system("cli"))
+        session.commit()
+    click.echo(f"set the till PIN of {user.role} user {user.username!r}; tills take it at their next sync")
 
 
 @users.command("disable")

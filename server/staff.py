@@ -14,6 +14,7 @@ from server.auth.roles import Role
 from server.auth.throttle import LoginThrottle
 from server.exceptions import Conflict, InvalidCredentials, NotFound, OneCardError
 from server.models import StaffUser
+from server.staff_pins import publish
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -61,6 +62,7 @@ def disable_staff_user(session: Session, username: str, now: datetime, actor: Ac
     if not user.active:
         raise Conflict(f"staff user {user.username!r} is already disabled")
     user.active = False
+    publish(session, user, now)  # a till stops taking the user's PIN at its next sync
     write_audit(session, at=now, actor=actor, action="staff.disabled", target=user.username,
                 reason=reason, details={"role": user.role})
     return user

@@ -19,6 +19,7 @@ class Entity(StrEnum):
     PROMOTION = "promotion"  # id: promotion id; payload holds the active version's definition
     MEMBER = "member"  # id: member uuid; a balance snapshot for offline decisions
     CARD = "card"  # id: card number
+    STAFF = "staff"  # id: staff user uuid; a cashier or manager who may sign in at a till with a PIN
 
 
 class _Payload(ma.Schema):
@@ -125,6 +126,19 @@ class CardPayload(_Payload):
     chip_uid = ma.fields.String(allow_none=True, load_default=None)
 
 
+class StaffPayload(_Payload):
+    """A staff user a till lets sign in: never the PIN itself, only its salted slow hash.
+
+    The server publishes a staff user once an admin set their PIN, and removes them (a delete) when
+    the user is disabled, so a till stops accepting their PIN at its next sync.
+    """
+
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True, metadata={"description": "the name shown on the register and receipt"})
+    role = ma.fields.String(required=True, metadata={"description": "cashier, manager or admin (managers approve)"})
+    pin_hash = ma.fields.String(required=True, metadata={"description": "Argon2id hash of the PIN (PHC string)"})
+
+
 PAYLOADS: dict[str, type[ma.Schema]] = {
     Entity.STORE: StorePayload,
     Entity.PROGRAM: ProgramPayload,
@@ -132,4 +146,5 @@ PAYLOADS: dict[str, type[ma.Schema]] = {
     Entity.PROMOTION: PromotionPayload,
     Entity.MEMBER: MemberPayload,
     Entity.CARD: CardPayload,
+    Entity.STAFF: StaffPayload,
 }

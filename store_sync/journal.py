@@ -2,7 +2,8 @@
 
 Protocol (POST /api/v1/sync/journal, signed):
 
-* An agent writes each sale, return, void and enrolment to its local journal in the same SQLite
+* An agent writes each sale, return, void, enrolment and till event (sign-in, approval, no-sale,
+  shift report) to its local journal in the same SQLite
   transaction that completes it, then pushes pending items in journal order, in batches.
 * The server applies each item idempotently by its id and answers per item:
   ``applied`` or ``duplicate`` (acknowledged: the agent marks it sent),
@@ -36,6 +37,7 @@ ITEM_ID = ma.validate.Length(min=8, max=64)
 class ItemType(StrEnum):
     TRANSACTION = "transaction"  # body: store_sync.transactions.TillTransaction.to_dict(), as POSTed to /transactions
     ENROLMENT = "enrolment"  # body: EnrolmentBodySchema
+    TILL_EVENT = "till_event"  # body: store_sync.till_events.TillEventBodySchema
 
 
 class ItemStatus(StrEnum):
@@ -63,6 +65,7 @@ class EnrolmentBodySchema(ma.Schema):
                                    metadata={"description": "the pre-printed card handed over"})
     consents = ma.fields.Nested(ConsentsSchema, load_default=dict)
     at = Timestamp(required=True)
+    cashier_id = ma.fields.UUID(load_default=None, metadata={"description": "the staff user signed in at the till"})
 
 
 class JournalItemSchema(ma.Schema):

@@ -132,6 +132,8 @@ class TillTransaction:
         points_earned, points_redeemed: the till's own figures, checked by the server.
         coupons: the coupon codes the sale redeemed.
         feed_cursor: the till's change-feed cursor when it priced the sale.
+        cashier_id: the staff user signed in at the till (None at a till where nobody signs in).
+        approved_by: the manager whose PIN approved a void or a refund above the till's limit.
     """
 
     id: str
@@ -150,6 +152,8 @@ class TillTransaction:
     points_redeemed: int | None = None
     coupons: tuple[str, ...] = ()
     feed_cursor: int | None = None
+    cashier_id: str | None = None
+    approved_by: str | None = None
 
     @property
     def points_tendered(self) -> int:
@@ -175,6 +179,10 @@ class TillTransaction:
             found["original_id"] = self.original_id
         if self.coupon_hold_id is not None:
             found["coupon_hold_id"] = self.coupon_hold_id
+        if self.cashier_id is not None:
+            found["cashier_id"] = self.cashier_id
+        if self.approved_by is not None:
+            found["approved_by"] = self.approved_by
         return found
 
     @classmethod
@@ -189,4 +197,10 @@ class TillTransaction:
             hold_id=data.get("hold_id"), coupon_hold_id=data.get("coupon_hold_id"),
             original_id=data.get("original_id"), points_earned=data.get("points_earned"),
             points_redeemed=data.get("points_redeemed"), coupons=tuple(data.get("coupons") or ()),
-            feed_cursor=data.get("feed_cursor"))
+            feed_cursor=data.get("feed_cursor"), cashier_id=_text(data.get("cashier_id")),
+            approved_by=_text(data.get("approved_by")))
+
+
+def _text(value: Any) -> str | None:
+    """An id the API schema may have loaded as a UUID, as the till wrote it."""
+    return None if value is None else str(value)

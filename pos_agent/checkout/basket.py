@@ -80,6 +80,7 @@ class Basket:
     state: BasketState = BasketState.OPEN
     next_line: int = 1
     sale_id: str | None = None
+    suspended_at: datetime | None = None  # parked at this till, to be resumed (still open)
 
     def new_line_id(self) -> str:
         line_id = str(self.next_line)

@@ -27,7 +27,7 @@ TENDER_LABELS = {TenderKind.CASH: "Cash", TenderKind.CARD: "Card", TenderKind.PO
 
 def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, program: Program,
                      store: str, terminal: str, at: datetime, feed_cursor: int | None,
-                     coupon_hold_id: str | None = None) -> TillTransaction:
+                     coupon_hold_id: str | None = None, cashier_id: str | None = None) -> TillTransaction:
     """The sale as the till posts it (its journal item's body is ``to_dict()`` of it, exactly).
 
     ``feed_cursor`` is the cursor of the catalogue ``priced`` came from (ReferenceData.catalogue_at).
@@ -53,7 +53,7 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
         # An unknown card's tier is unknown here: the server decides its points alone.
         points_earned=earned.points if member and member.source != "unknown" else None,
         points_redeemed=redeemed if member else None,
-        feed_cursor=feed_cursor,
+        feed_cursor=feed_cursor, cashier_id=cashier_id,
     )
 
 
@@ -72,13 +72,15 @@ def new_balance(basket: Basket, earned: int) -> int:
 
 
 def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, store: dict, program: Program,
-                 terminal: str, at: datetime, earned: int, data_as_of: datetime | None) -> CompletedSale:
+                 terminal: str, at: datetime, earned: int, data_as_of: datetime | None,
+                 cashier: str = "") -> CompletedSale:
     """The device layer's view of the completed sale, for the receipt layout."""
     items = {item.line_id: item for item in basket.items}
     return CompletedSale(
         receipt_id=basket.sale_id, store=StoreHeader(store.get("name", store["code"])), sold_at=at,
         lines=tuple(_receipt_line(line, items[line.line_id], catalogue) for line in priced.lines),
         subtotal=priced.subtotal, total=priced.total, currency=program.currency, terminal=terminal,
+        cashier=cashier, open_drawer=any(t.kind == TenderKind.CASH for t in basket.tenders),
         tenders=tuple(Tender(TENDER_LABELS[t.kind], t.amount_minor) for t in tenders(basket)),
         change=sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
         loyalty=_loyalty(basket, earned), footer=_footer(basket, data_as_of),

@@ -16,7 +16,7 @@ from pos_agent.checkout.completion import TENDER_LABELS
 
 def refund_receipt(found: dict[str, Any], body: dict[str, Any], returning: dict[str, int], outcome: ReturnOutcome,
                    store: dict[str, Any], currency: str, product_name: Callable[[str], str | None],
-                   tax_back: int | None = None) -> RefundReceipt:
+                   tax_back: int | None = None, cashier: str = "") -> RefundReceipt:
     """The device layer's view of a return (``body``) of the sale ``found``, for the receipt layout.
 
     Lines are named as the sale's receipt named them when this till made the sale, else by the
@@ -31,8 +31,9 @@ def refund_receipt(found: dict[str, Any], body: dict[str, Any], returning: dict[
     return RefundReceipt(
         receipt_id=body["id"], original_id=sale["id"], store=StoreHeader(store.get("name", store["code"])),
         refunded_at=datetime.fromisoformat(body["at"]), lines=lines, total=outcome.refund_minor,
-        paid_back=_paid_back(body, outcome), currency=currency, terminal=body["terminal"],
+        paid_back=_paid_back(body, outcome), currency=currency, terminal=body["terminal"], cashier=cashier,
         void=body["kind"] == "void", tax=tax_back,
+        open_drawer=any(t["kind"] == "cash" and t["amount_minor"] for t in body["tenders"]),
         points=PointsBack(card, outcome.points_given_back, outcome.points_taken_back) if card else None)
 
 

@@ -31,6 +31,7 @@ from store_sync.journal import ItemType
 from store_sync.transactions import TenderKind, TenderLine, TillTransaction, TransactionKind, TransactionLine
 
 if TYPE_CHECKING:
+    from pos_agent.checkout.cashiers import Cashiers
     from pos_agent.checkout.service import Till
 
 
@@ -40,6 +41,7 @@ class Returns:
         self.db, self.ref, self.clock, self.on_journal = db, ref, clock, on_journal
         self.link, self.till, self.mode = link, till, mode
         self.on_complete: Callable[[RefundReceipt], None] = lambda refund: None  # e.g. print the receipt
+        self.cashiers: Cashiers | None = None  # sign-in and approvals; None: a till nobody signs in at
         self._lock = threading.Lock()
 
     def sale(self, sale_id: str) -> dict[str, Any]:
@@ -95,20 +97,37 @@ class Returns:
         return {"body": found["body"], "line_points": found["outcome"].get("line_points", {}),
                 **_merged(found, local)}
 
-    def return_lines(self, sale_id: str, returning: Mapping[str, int]) -> dict[str, Any]:
-        """Return some units of some lines; the refund goes back as cash and points."""
-        return self._undo(sale_id, "return", dict(returning))
+    def return_lines(self, sale_id: str, returning: Mapping[str, int],
+                     approval: dict[str, str] | None = None) -> dict[str, Any]:
+        """Return some units of some lines; the refund goes back as cash and points.
 
-    def void(self, sale_id: str) -> dict[str, Any]:
-        """Undo everything of a sale not yet returned."""
-        return self._undo(sale_id, "void", None)
+        Where cashiers sign in, a refund above the till's limit needs a manager's PIN (``approval``).
+        """
+        return self._undo(sale_id, "return", dict(returning), approval)
 
-    def _undo(self, sale_id: str, kind: str, returning: dict[str, int] | None) -> dict[str, Any]:
+    def void(self, sale_id: str, approval: dict[str, str] | None = None) -> dict[str, Any]:
+        """Undo everything of a sale not yet returned (with a manager's PIN where cashiers sign in)."""
+        return self._undo(sale_id, "void", None, approval)
+
+    def _undo(self, sale_id: str, kind: str, returning: dict[str, int] | None,
+              approval: dict[str, str] | None) -> dict[str, Any]:
+        if self.cashiers is not None:
+            self.cashiers.require()
         # One at a time: two returns of one sale must not both pass the "already returned" check.
         with self._lock:
-            return self._undo_now(sale_id, kind, returning)
+            return self._undo_now(sale_id, kind, returning, approval)
 
-    def _undo_now(self, sale_id: str, kind: str, returning: dict[str, int] | None) -> dict[str, Any]:
+    def _approver(self, kind: str, sale_id: str, refund_minor: int, approval: dict[str, str] | None) -> str | None:
+        if self.cashiers is None:
+            return None
+        if kind == "void":
+            return self.cashiers.approve(approval, "voiding this sale", sale_id, refund_minor)
+        if self.cashiers.refund_needs_approval(refund_minor):
+            return self.cashiers.approve(approval, "a refund above the till's limit", sale_id, refund_minor)
+        return None
+
+    def _undo_now(self, sale_id: str, kind: str, returning: dict[str, int] | None,
+                  approval: dict[str, str] | None) -> dict[str, Any]:
         found = self.sale(sale_id)
         if found["voided"]:
             raise ReturnRefused(f"sale {sale_id} was voided")
@@ -119,11 +138,13 @@ class Returns:
         record = self._record(found)
         outcome = self._outcome(record, return_id, returning, before)
         tax_back = _tax_back(found["body"], record, before, outcome)
-        body = self._body(found["body"], return_id, kind, returning, outcome)
+        approved_by = self._approver(kind, sale_id, outcome.refund_minor, approval)
+        body = self._body(found["body"], return_id, kind, returning, outcome, approved_by)
         record = {"body": body, "total_minor": -outcome.refund_minor, "returned": returning,
                   "points_taken_back": outcome.points_taken_back, "points_given_back": outcome.points_given_back}
         refund = refunds.refund_receipt(found, body, returning, outcome, self.ref.store(),
-                                        self.ref.program().currency, self._product_name, tax_back)
+                                        self.ref.program().currency, self._product_name, tax_back,
+                                        self.cashiers.cashier_name() if self.cashiers else "")
         text = refunds.receipt_text(refund)
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
@@ -160,14 +181,15 @@ class Returns:
             raise ReturnRefused(str(exc)) from None
 
     def _body(self, sale: dict, return_id: str, kind: str, returning: dict[str, int],
-              outcome: ReturnOutcome) -> dict[str, Any]:
+              outcome: ReturnOutcome, approved_by: str | None) -> dict[str, Any]:
         lines = tuple(TransactionLine(ln["line_id"], ln.get("sku", ""), returning[ln["line_id"]],
                                       category=ln.get("category", ""), excluded=ln.get("excluded", False))
                       for ln in sale["lines"] if returning.get(ln["line_id"]))
         return TillTransaction(id=return_id, kind=TransactionKind(kind), store=self.till.store,
                                terminal=self.till.terminal, at=self.clock(), card_number=sale.get("card_number"),
                                original_id=sale["id"], lines=() if kind == "void" else lines,
-                               tenders=_refund_tenders(outcome)).to_dict()
+                               tenders=_refund_tenders(outcome), approved_by=approved_by,
+                               cashier_id=self.cashiers.cashier_id() if self.cashiers else None).to_dict()
 
 
 def _tax_back(sale: dict[str, Any], record: SaleRecord, before: dict[str, int], outcome: ReturnOutcome) -> int | None:

@@ -24,6 +24,7 @@ from loyalty.barcodes import BarcodeRules, CodeKind, classify
 from loyalty.redemption import max_redeemable
 from pos_agent.checkout import codec, completion, enrolment, members, points, pricing, recovery
 from pos_agent.checkout.basket import Basket, BasketState, Item, PointsRedemption, Tender
+from pos_agent.checkout.cashiers import Cashiers
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.checkout.views import basket_view
 from pos_agent.exceptions import (
@@ -43,6 +44,7 @@ from pos_agent.store.database import Database
 from pos_agent.sync.mode import LinkMode
 from promotions import Catalogue, PricedBasket
 from store_sync.journal import ItemType
+from store_sync.till_events import TillEventKind
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,7 @@ class CheckoutService:
     clock: Callable[[], datetime]
     on_journal: Callable[[], None] = lambda: None
     on_complete: Callable[[CompletedSale], None] = lambda sale: None  # e.g. print the receipt
+    cashiers: Cashiers | None = None  # sign-in and approvals; None: a till nobody signs in at
     baskets: dict[str, Basket] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -77,6 +80,7 @@ class CheckoutService:
 
     def open_basket(self) -> dict[str, Any]:
         with self._lock:
+            self._guard()
             self._tidy()
             basket = Basket(new_id(), self.clock(), offline=not self.mode.online)
             basket.offline_reason = "" if self.mode.online else self.mode.reason
@@ -85,9 +89,9 @@ class CheckoutService:
             return self.view(basket.id)
 
     def newest_open_basket_id(self) -> str | None:
-        """The basket on the register: the newest open one, if any (opens nothing)."""
+        """The basket on the register: the newest open one not suspended, if any (opens nothing)."""
         with self._lock:
-            open_ids = [b.id for b in self.baskets.values() if b.state is BasketState.OPEN]
+            open_ids = [b.id for b in self.baskets.values() if b.state is BasketState.OPEN and not b.suspended_at]
             return open_ids[-1] if open_ids else None
 
     def current_basket_id(self) -> str:
@@ -159,8 +163,10 @@ class CheckoutService:
     def enrol(self, name: str, card_number: str, phone: str | None = None, email: str | None = None) -> dict:
         """Enrol a member on a pre-printed card; works offline (the till makes the member id)."""
         with self._lock:
+            self._guard()
             number = members.valid_number(self.ref.program(), card_number)
-            body = enrolment.enrol(self.db, number, name.strip(), phone, email, self.clock())
+            body = enrolment.enrol(self.db, number, name.strip(), phone, email, self.clock(),
+                                   self.cashiers.cashier_id() if self.cashiers else None)
             self.on_journal()
             return {"member_id": body["member_id"], "card_number": number, "name": body["name"],
                     "synced": False}
@@ -229,16 +235,65 @@ class CheckoutService:
             basket.tenders.append(Tender(kind, min(given, due), given_minor=given))
             return self.view(basket_id)
 
-    def cancel(self, basket_id: str) -> dict[str, Any]:
-        """Void the open basket: nothing is kept, a hold is released."""
+    def cancel(self, basket_id: str, approval: dict[str, str] | None = None) -> dict[str, Any]:
+        """Void the open basket: nothing is kept, a hold is released.
+
+        Where cashiers sign in, a basket with lines is voided only with a manager's PIN (``approval``),
+        and the void is journalled as a till event naming the approver.
+        """
         with self._change(basket_id) as basket:
+            approver = None
+            if basket.items and self.cashiers is not None:
+                total = self.view(basket_id)["total"]
+                approver = self.cashiers.approve(approval, "voiding this basket", basket_id, total)
             self._drop_redemption(basket)
             basket.state = BasketState.CANCELLED
+            if approver is not None:
+                self.cashiers.record(TillEventKind.BASKET_VOIDED, approver_id=approver, subject=basket_id,
+                                     amount_minor=self.view(basket_id)["total"])
+            return self.view(basket_id)
+
+    # -- suspended baskets ---------------------------------------------------------------------
+
+    def suspend(self, basket_id: str) -> dict[str, Any]:
+        """Park the open basket (the customer fetches something); the next sale starts meanwhile.
+
+        A points redemption is dropped (an online hold released): the cashier redeems again after resuming.
+        """
+        with self._change(basket_id) as basket:
+            if not basket.items:
+                raise BasketStateError("nothing to suspend: the basket is empty")
+            if basket.tenders:
+                raise BasketStateError("money was taken for this basket: complete or void it")
+            self._drop_redemption(basket)
+            basket.suspended_at = self.clock()
+            return self.view(basket_id)
+
+    def suspended(self) -> list[dict[str, Any]]:
+        """The baskets suspended at this till, oldest first."""
+        with self._lock:
+            return [{"id": b.id, "suspended_at": b.suspended_at.isoformat(), "lines": len(b.items),
+                     "items": sum(i.qty for i in b.items), "total": self.view(b.id)["total"],
+                     "card_number": b.member.card_number if b.member else None,
+                     "names": [i.name for i in b.items[:3]]}
+                    for b in self.baskets.values() if b.state is BasketState.OPEN and b.suspended_at]
+
+    def resume(self, basket_id: str) -> dict[str, Any]:
+        """Bring a suspended basket back to the register (an empty one there is given up)."""
+        with self._lock:
+            basket = self._basket(basket_id)
+            if not basket.suspended_at:
+                raise BasketStateError("this basket is not suspended")
+            self._tidy()
+            with self._change(basket_id):
+                basket.suspended_at = None
+                self.baskets[basket_id] = self.baskets.pop(basket_id)  # the newest: the one on the register
             return self.view(basket_id)
 
     def complete(self, basket_id: str) -> dict[str, Any]:
         """Keep the paid sale durably (sale, journal item, redemption, receipt in one transaction)."""
         with self._lock:
+            self._guard()
             basket = self._basket(basket_id)
             if self._hold_may_have_lapsed(basket, self.clock()) or (basket.redemption and self.mode.revoked):
                 # The server keeps a hold for the programme's hold lifetime: renew an old one rather
@@ -253,10 +308,13 @@ class CheckoutService:
             basket.sale_id = new_id()
             earned = pricing.earning(basket, priced, program, self._points_minor(basket))
             points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
+            cashier_id = self.cashiers.cashier_id() if self.cashiers else None
             body = completion.transaction_body(basket, priced, earned, program, self.till.store,
-                                               self.till.terminal, at, feed_cursor, coupon_hold_id).to_dict()
+                                               self.till.terminal, at, feed_cursor, coupon_hold_id,
+                                               cashier_id).to_dict()
             sale = completion.receipt_sale(basket, priced, catalogue, self.ref.store(), program,
-                                           self.till.terminal, at, points, self.ref.caught_up_at())
+                                           self.till.terminal, at, points, self.ref.caught_up_at(),
+                                           self.cashiers.cashier_name() if self.cashiers else "")
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
                       "view": basket_view(basket, priced, points, at, program.earning),
                       "new_balance": completion.new_balance(basket, points)}
@@ -274,11 +332,16 @@ class CheckoutService:
         """The open basket to change, saved afterwards even when the change failed half-way (a hold
         released before a refused redemption must not come back after a restart)."""
         with self._lock:
+            self._guard()
             basket = self._basket(basket_id)
             try:
                 yield basket
             finally:
                 self._save(basket)
+
+    def _guard(self) -> None:
+        if self.cashiers is not None:
+            self.cashiers.require()
 
     def _save(self, basket: Basket) -> None:
         """One small write: the open basket as it is now, or its row gone once it is cancelled."""

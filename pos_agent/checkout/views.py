@@ -16,6 +16,7 @@ def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: 
     paid = sum(t.amount_minor for t in basket.tenders) + (redeemed.value_minor if redeemed else 0)
     return {
         "id": basket.id, "state": basket.state.value, "sale_id": basket.sale_id,
+        "suspended_at": basket.suspended_at.isoformat() if basket.suspended_at else None,
         "mode": "offline" if basket.offline else "online", "offline_reason": basket.offline_reason,
         "lines": [_line(line, basket, rules) for line in priced.lines],
         "subtotal": priced.subtotal, "discount_total": priced.discount_total, "total": priced.total,

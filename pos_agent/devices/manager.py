@@ -36,6 +36,7 @@ from devices.events import (
 from devices.receipt import mask_card
 from devices.refund import RefundReceipt
 from devices.sale import CompletedSale
+from devices.shift import NoSaleSlip, ShiftReport
 from loyalty.barcodes import CodeKind
 from pos_agent.devices.health import DeviceHealth, ReaderHealth
 from pos_agent.devices.printing import ReceiptDesk
@@ -213,6 +214,10 @@ class DeviceManager:
     def refund_completed(self, refund: RefundReceipt) -> None:
         """The returns' completion hook: print the refund receipt the same way."""
         self.desk.submit(refund)
+
+    def slip(self, slip: NoSaleSlip | ShiftReport) -> None:
+        """The shifts' hook: print a no-sale slip (kicking the drawer open) or an X or Z report."""
+        self.desk.submit(slip)
 
     # -- what the register shows ---------------------------------------------------------------
 

@@ -79,4 +79,15 @@ CREATE TABLE IF NOT EXISTS baskets (
     updated_at TEXT NOT NULL,
     body       TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS shifts (
+    id           TEXT PRIMARY KEY,
+    cashier_id   TEXT,              -- NULL at a till where nobody signs in
+    cashier_name TEXT NOT NULL,
+    opened_at    TEXT NOT NULL,
+    float_minor  INTEGER NOT NULL,
+    no_sales     INTEGER NOT NULL DEFAULT 0,
+    closed_at    TEXT,
+    counted_minor INTEGER
+);
+CREATE INDEX IF NOT EXISTS shifts_open ON shifts (cashier_id) WHERE closed_at IS NULL;
 """

@@ -9,6 +9,7 @@ from pos_agent.store import journal, sales
 from pos_agent.store.journal import JournalStatus
 from pos_agent.web.payload import json_body
 from pos_agent.web.schemas import (
+    ApprovedSchema,
     CouponSchema,
     EnrolmentSchema,
     ItemSchema,
@@ -119,7 +120,24 @@ def complete(basket_id):
 
 @blp.post("/baskets/<basket_id>/cancel")
 def cancel(basket_id):
-    return checkout().cancel(basket_id)
+    """Void the basket; one with lines needs a manager's PIN (``approval``) where cashiers sign in."""
+    return checkout().cancel(basket_id, body(ApprovedSchema)["approval"])
+
+
+@blp.post("/baskets/<basket_id>/suspend")
+def suspend(basket_id):
+    return checkout().suspend(basket_id)
+
+
+@blp.get("/baskets/suspended")
+def suspended():
+    """The baskets suspended at this till, oldest first."""
+    return {"baskets": checkout().suspended()}
+
+
+@blp.post("/baskets/<basket_id>/resume")
+def resume(basket_id):
+    return checkout().resume(basket_id)
 
 
 @blp.get("/products")
@@ -157,12 +175,13 @@ def get_sale(sale_id):
 
 @blp.post("/transactions/<sale_id>/returns")
 def return_lines(sale_id):
-    return agent().returns.return_lines(sale_id, body(ReturnSchema)["lines"]), 201
+    data = body(ReturnSchema)
+    return agent().returns.return_lines(sale_id, data["lines"], data["approval"]), 201
 
 
 @blp.post("/transactions/<sale_id>/void")
 def void(sale_id):
-    return agent().returns.void(sale_id), 201
+    return agent().returns.void(sale_id, body(ApprovedSchema)["approval"]), 201
 
 
 @blp.get("/receipts/<receipt_id>")

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, render_template, request, send_from_directory
 
 from pos_agent.devices import api as devices_api
-from pos_agent.web import api
+from pos_agent.web import api, till_api
 from pos_agent.web.access import STATE_CHANGING, LocalAccess
 from pos_agent.web.payload import MAX_BODY_BYTES, load_body
 from pos_agent.web.problems import init_problems
@@ -21,6 +21,7 @@ def create_app(agent, access: LocalAccess) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["onecard_agent"] = agent
     app.register_blueprint(api.blp)
+    app.register_blueprint(till_api.blp)
     app.register_blueprint(devices_api.blp)
     init_problems(app)
 

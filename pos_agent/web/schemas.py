@@ -42,8 +42,45 @@ class TenderSchema(_Strict):
     amount_minor = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1))
 
 
+class ApprovalSchema(_Strict):
+    """A manager's PIN approving a void or a refund above the till's limit."""
+
+    staff_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    pin = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16))
+
+
 class ReturnSchema(_Strict):
     lines = ma.fields.Dict(keys=ma.fields.String(),
                            values=ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1)),
                            required=True, validate=ma.validate.Length(min=1),
                            metadata={"description": "line_id -> units returned"})
+    approval = ma.fields.Nested(ApprovalSchema, load_default=None)
+
+
+class ApprovedSchema(_Strict):
+    """A void's body: the approving manager's PIN where cashiers sign in."""
+
+    approval = ma.fields.Nested(ApprovalSchema, load_default=None)
+
+
+class SignInSchema(_Strict):
+    staff_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    pin = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16))
+
+
+class UnlockSchema(_Strict):
+    pin = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16))
+    staff_id = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=64),
+                                metadata={"description": "a manager unlocking for the cashier; else the cashier"})
+
+
+class ShiftOpenSchema(_Strict):
+    float_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0, max=10**9))
+
+
+class ShiftCloseSchema(_Strict):
+    counted_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0, max=10**9))
+
+
+class NoSaleSchema(_Strict):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))

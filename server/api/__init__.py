@@ -25,6 +25,7 @@ from server.api import (
     sync,
     tax_classes,
     terminals,
+    till_events,
     transactions,
 )
 from server.api.problems import http_exception_problem
@@ -34,7 +35,7 @@ from server.schemas.common import ProblemSchema
 BLUEPRINTS = (health.blp, auth.blp, staff.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
               transactions.blp, sync.blp, journal.blp, reports.blp, jobs.blp,
               products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp, insights.blp,
-              tax_classes.blp)
+              tax_classes.blp, till_events.blp)
 
 
 class Api(SmorestApi):

@@ -1,12 +1,13 @@
-"""/users/{username}/disable: stop a staff user signing in or using a token they hold (admin)."""
+"""/users/{username}/disable and /users/{username}/pin: stop a staff user, set their till PIN (admin)."""
 
 from __future__ import annotations
 
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, current_staff, db_session, services, staff_required
 from server.audit import Actor
-from server.schemas.auth import StaffDisableSchema, StaffUserSchema
+from server.schemas.auth import StaffDisableSchema, StaffPinSchema, StaffUserSchema
 from server.staff import disable_staff_user
+from server.staff_pins import set_pin
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/users", description="Staff users")
 
@@ -23,5 +24,19 @@ def disable(body, username: str):
     session = db_session()
     user = disable_staff_user(session, username, services().clock(), Actor.staff(me.username),
                               body["reason"])
+    session.commit()
+    return user
+
+
+@blp.route("/<username>/pin", methods=["PUT"])
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.arguments(StaffPinSchema)
+@blp.response(200, StaffUserSchema)
+@blp.problems(422)
+def put_pin(body, username: str):
+    """Set a cashier's, manager's or admin's till PIN; audited, and sent to every till as a hash."""
+    session = db_session()
+    user = set_pin(session, username, body["pin"], services().clock(), Actor.staff(current_staff().username))
     session.commit()
     return user

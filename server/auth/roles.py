@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class Role(StrEnum):
     CASHIER = "cashier"
+    MANAGER = "manager"  # a store manager: approves voids and large refunds at the till with a PIN
     MARKETING = "marketing"
     MEMBER_SERVICE = "member_service"
     HQ = "hq"

@@ -32,7 +32,9 @@ from server.membership.posting import PostTransaction, TransactionRejected, post
 from server.membership.program import LoyaltyProgram
 from server.models import JournalRejection
 from server.schemas.transactions import TransactionSchema
+from server.till_events import record_event
 from store_sync.journal import EnrolmentBodySchema, ItemStatus, ItemType
+from store_sync.till_events import TillEventBodySchema
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,8 @@ def _apply(session: Session, item: dict, store: str, terminal: str, program: Loy
     try:
         if item["type"] == ItemType.TRANSACTION:
             return _apply_transaction(session, item, store, terminal, program, now)
+        if item["type"] == ItemType.TILL_EVENT:
+            return _apply_till_event(session, item, store, terminal, now)
         return _apply_enrolment(session, item, store, terminal, program, now)
     except ma.ValidationError as exc:
         raise ItemRefused("invalid-body", f"the item body is not valid: {exc.messages}") from None
@@ -98,18 +102,33 @@ def _apply_transaction(session, item, store, terminal, program, now):
     return (ItemStatus.DUPLICATE if replayed else ItemStatus.APPLIED), outcome
 
 
+def _apply_till_event(session, item, store, terminal, now):
+    body = TillEventBodySchema().load(item["body"])
+    if (body["store"], body["terminal"]) != (store, terminal):
+        raise ItemRefused("wrong-terminal", "a terminal may only send its own events")
+    if body["id"] != item["id"]:
+        raise ItemRefused("id-mismatch", "a till event item's id is the event's id")
+    event, new = record_event(session, body, item["body"], store, terminal, now)
+    return (ItemStatus.APPLIED if new else ItemStatus.DUPLICATE), {"event_id": event.id, "kind": event.kind}
+
+
 def _apply_enrolment(session, item, store, terminal, program, now):
     body = EnrolmentBodySchema().load(item["body"])
     try:
         member, card = enrol(session, Enrolment(
             name=body["name"], phone=body["phone"], email=body["email"], home_store=store, created_at_store=store,
             consents=body["consents"], member_id=body["member_id"], card_number=body["card_number"]),
-            program, body["at"], Actor.terminal(f"{store}/{terminal}"))
+            program, body["at"], Actor.terminal(f"{store}/{terminal}" + _by(body["cashier_id"])))
     except MemberExists as taken:  # enrolled by this item before, or by its twin in another batch just now
         if taken.member.created_at_store != store:
             raise ItemRefused("conflict", f"member {body['member_id']} was enrolled elsewhere") from None
         return ItemStatus.DUPLICATE, {"member_id": str(taken.member.id)}
     return ItemStatus.APPLIED, {"member_id": str(member.id), "card_number": card.number}
+
+
+def _by(cashier_id) -> str:
+    """The cashier signed in at the till, named in the audit record's actor."""
+    return f" cashier {cashier_id}" if cashier_id else ""
 
 
 def _refuse(sessions, item: dict, store: str, terminal: str, refusal: ItemRefused, now: datetime) -> dict:

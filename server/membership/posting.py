@@ -178,7 +178,8 @@ def _claim(session: Session, command: PostTransaction, digest: str, now: datetim
     row = PostedTransaction(id=command.id, kind=command.kind.value, store_code=command.store,
                             terminal_code=command.terminal, at=command.at, offline=command.offline,
                             card_number=command.card_number, original_id=command.original_id, total_minor=0,
-                            body=command.raw, body_hash=digest, outcome={}, received_at=now)
+                            cashier_id=command.message.cashier_id, body=command.raw, body_hash=digest, outcome={},
+                            received_at=now)
     session.add(row)
     session.flush()
     return row

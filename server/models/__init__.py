@@ -37,6 +37,7 @@ from server.models.security import TerminalNonce
 from server.models.segments import Segment, SegmentMember
 from server.models.staff import LoginFailure, StaffUser
 from server.models.stores import Store, Terminal
+from server.models.till_events import TillEvent
 from server.models.transactions import PostedTransaction, ReconciliationException
 
 __all__ = [
@@ -86,4 +87,5 @@ __all__ = [
     "Terminal",
     "TerminalNonce",
     "TierChange",
+    "TillEvent",
 ]

@@ -35,6 +35,7 @@ class PostedTransaction(Base):
     member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), index=True)
     card_number: Mapped[str | None] = mapped_column(String(13))
     original_id: Mapped[str | None] = mapped_column(String(64))
+    cashier_id: Mapped[str | None] = mapped_column(String(36))  # the staff user signed in at the till
     total_minor: Mapped[int]
     points_earned: Mapped[int] = mapped_column(default=0)
     points_redeemed: Mapped[int] = mapped_column(default=0)

@@ -245,7 +245,8 @@ def _replay(session: Session, page: list[PostedTransaction], catalogues: _Catalo
 
 
 def _request(sale: PostedTransaction, products: dict[str, tuple[Product, int]], member: Member | None,
-             catalogues: _Catalogues, tally: _Tally, earn: EarnConfig, program: LoyaltyProgram) -> PricingRequest | None:
+             catalogues: _Catalogues, tally: _Tally, earn: EarnConfig,
+             program: LoyaltyProgram) -> PricingRequest | None:
     """The sale as the engine prices it now; None when none of its products is still sold (or its store is gone)."""
     store = catalogues.stores.get(sale.store_code)
     lines = []

@@ -23,8 +23,17 @@ class StaffUserSchema(ma.Schema):
     role = ma.fields.String()
     active = ma.fields.Boolean()
     created_at = ma.fields.AwareDateTime()
+    has_pin = ma.fields.Method("_has_pin", metadata={"description": "a till PIN is set (the PIN is never shown)"})
+
+    def _has_pin(self, user) -> bool:
+        return getattr(user, "pin_hash", None) is not None
 
 
 class StaffDisableSchema(StrictSchema):
     reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
                               metadata={"description": "why, for the audit log (e.g. left the company)"})
+
+
+class StaffPinSchema(StrictSchema):
+    pin = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16),
+                           metadata={"description": "the new till PIN: 4 to 8 digits"})

@@ -80,6 +80,10 @@ class TransactionSchema(StrictSchema):
     coupons = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list,
                              validate=ma.validate.Length(max=MAX_LINES),
                              metadata={"description": "coupon codes the sale redeemed"})
+    cashier_id = ma.fields.UUID(load_default=None, metadata={
+        "description": "the staff user signed in at the till (kept with the transaction)"})
+    approved_by = ma.fields.UUID(load_default=None, metadata={
+        "description": "the manager whose PIN approved a void or a refund above the till's limit"})
     feed_cursor = ma.fields.Integer(
         load_default=None, strict=True, validate=ma.validate.Range(min=0, max=MAX_CURSOR),
         metadata={"description": "the till's change-feed cursor when it priced the sale: an offline sale is "

@@ -85,6 +85,14 @@ function cashierMessage(err) {
     case "sale-not-found": return `Receipt not found: ${d.detail.split(": ").slice(1).join(": ")}.`;
     case "return-refused": return `Return not possible: ${d.detail}.`;
     case "not-ready": return "The till has not received its prices yet. Wait a moment.";
+    case "pin-refused": return `Wrong PIN: ${d.tries_left} ${d.tries_left === 1 ? "try" : "tries"} left before the PIN is locked at this till.`;
+    case "pin-locked-out": return `Too many wrong PINs: locked at this till until ${d.until} UTC. Another cashier or a manager can sign in.`;
+    case "not-an-approver": return "That person is not a manager: a manager's PIN is needed.";
+    case "approval-required": return "A manager must approve this.";
+    case "sign-in-required": return "Sign in with your PIN first.";
+    case "till-locked": return "The till is locked: unlock it with your PIN.";
+    case "unknown-staff": return "This till does not know that person yet.";
+    case "shift-state": return d.detail.charAt(0).toUpperCase() + d.detail.slice(1) + ".";
     case "till-key-missing": case "till-key-wrong": case "foreign-origin": case "host-not-allowed":
       return "This page is out of date: reload it (F5).";
     case "invalid-request": {
@@ -118,6 +126,10 @@ async function attempt(action) {
     if (result && result.id) { basket = result; render(); }
     return result;
   } catch (err) {
+    if (err instanceof ApiError && (err.slug === "sign-in-required" || err.slug === "till-locked")) {
+      refreshSession();  // the sign-in screen says what to do
+      return null;
+    }
     showError(cashierMessage(err));
     return null;
   }
@@ -291,6 +303,7 @@ function renderDevices(summary, health) {
     const badge = $(`device-${name}`);
     const part = health ? health[name] : null;
     badge.textContent = `${label}: ${part ? part.summary : summary[name]}`;
+    badge.title = badge.textContent;  // shortened when the header is full (a cashier signed in at 1024 px)
     badge.className = "device" + (part && part.configured ? (part.ok ? " ok" : " problem") : "");
   }
   if (!health) return;
@@ -480,7 +493,8 @@ $("cancel").addEventListener("click", async () => {
   clearTimeout(voidArmed);
   voidArmed = null;
   $("cancel").textContent = "Void basket";
-  if (!await act(() => call("POST", `/baskets/${basket.id}/cancel`))) return;
+  const id = basket.id;
+  if (!await act(() => approved((a) => call("POST", `/baskets/${id}/cancel`, a ? {approval: a} : undefined)))) return;
   showError("");
   await act(() => call("POST", "/baskets"));
   flash("Basket voided · nothing was sold", "voided");
@@ -671,7 +685,9 @@ $("refund").addEventListener("click", async () => {
   $("refund").disabled = true;
   returnError("");
   try {
-    const done = await call("POST", `/transactions/${returning.sale.body.id}/returns`, {lines});
+    const saleId = returning.sale.body.id;
+    const done = await approved((a) => call("POST", `/transactions/${saleId}/returns`, a ? {lines, approval: a} : {lines}));
+    if (!done) { returnError("Not approved: nothing was refunded."); $("refund").disabled = false; return; }
     const paid = done.transaction.tenders.filter((t) => t.amount_minor).map((t) => `${t.kind} ${money(t.amount_minor)}`);
     const points = done.points_given_back ? ` · ${done.points_given_back} points back to the card` : "";
     $("refund-summary").textContent = `Refunded ${money(done.refund_minor)}: give back ${paid.join(" + ") || "nothing in money"}${points}`;
@@ -693,8 +709,9 @@ $("key-return").addEventListener("click", () => openReturn(null));
 // Keyboard first: function keys open the tools; typing anywhere outside a field goes to the item
 // field, so a keyboard-wedge scan is never lost in a button or the card field.
 document.addEventListener("keydown", (event) => {
-  const tools = {F2: openFind, F3: openPriceCheck, F4: () => openReturn(null)};
-  if (tools[event.key]) { event.preventDefault(); tools[event.key](); return; }
+  const tools = {F2: openFind, F3: openPriceCheck, F4: () => openReturn(null), F6: suspendBasket, F7: openResume,
+                 F8: openShift, F9: lockTill};
+  if (tools[event.key] && !blocked() && !approving) { event.preventDefault(); tools[event.key](); return; }
   if (event.key === "Escape" && !$("error").hidden && !document.querySelector("dialog[open]")) {
     showError("");
     $("scan").focus();
@@ -704,6 +721,301 @@ document.addEventListener("keydown", (event) => {
   if (!typing && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) $("scan").focus();
 });
 
+// -- who is at the till: sign-in, lock, manager approval -----------------------------------------
+
+let session = null;  // {required, cashier, locked, shift}
+let staffList = [];
+let signinPick = null;
+
+function blocked() {
+  return Boolean(session && session.required && (!session.cashier || session.locked));
+}
+
+async function refreshSession() {
+  try {
+    session = await call("GET", "/session");
+  } catch (err) {
+    return;
+  }
+  const who = session.cashier;
+  $("cashier").textContent = who ? `Cashier ${who.name}` + (session.locked ? " · LOCKED" : "") : (session.required ? "Nobody signed in" : "");
+  $("lock").hidden = $("sign-out").hidden = !(session.required && who);
+  if (blocked()) showSignIn();
+  else if ($("signin-dialog").open) $("signin-dialog").close();
+}
+
+function pinpad(pad, onOk) {
+  const input = $(pad.dataset.for);
+  const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"];
+  pad.innerHTML = keys.map((k) => `<button type="${k === "OK" ? "submit" : "button"}" class="${k === "OK" ? "ok" : ""}" ` +
+    `data-key="${k}" aria-label="${k === "⌫" ? "delete" : k}">${k}</button>`).join("");
+  pad.addEventListener("click", (event) => {
+    const key = event.target.closest("button[data-key]")?.dataset.key;
+    if (!key || key === "OK") return;
+    input.value = key === "⌫" ? input.value.slice(0, -1) : (input.value + key).slice(0, 8);
+    input.focus();
+  });
+  pad.closest("form").addEventListener("submit", (event) => { event.preventDefault(); onOk(); });
+}
+
+function staffButtons(box, people, picked) {
+  box.innerHTML = people.map((p) => `<button type="button" data-staff="${esc(p.id)}" aria-pressed="${p.id === picked}">` +
+    `${esc(p.name)}${p.role === "cashier" ? "" : ` <small>${esc(p.role)}</small>`}</button>`).join("");
+}
+
+function pickStaff(box, id, pinId) {
+  for (const b of box.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.staff === id));
+  $(pinId).value = "";
+  $(pinId).focus();
+  return id;
+}
+
+async function showSignIn() {
+  const dialog = $("signin-dialog");
+  if (dialog.open) return;
+  for (const open of document.querySelectorAll("dialog[open]")) open.close();
+  staffList = (await call("GET", "/cashiers").catch(() => ({cashiers: []}))).cashiers;
+  const locked = session.locked && session.cashier;
+  const people = locked ? staffList.filter((p) => p.id === session.cashier.id || p.role !== "cashier") : staffList;
+  signinPick = locked ? session.cashier.id : (people.length === 1 ? people[0].id : null);
+  $("signin-title").textContent = locked ? `Till locked · ${session.cashier.name}` : "Sign in";
+  $("signin-hint").textContent = locked ? `${session.cashier.name}'s PIN (or a manager's) unlocks the till.` : "Tap your name, then type your PIN.";
+  staffButtons($("signin-staff"), people, signinPick);
+  $("signin-pin").value = "";
+  $("signin-error").hidden = true;
+  dialog.showModal();
+  (signinPick ? $("signin-pin") : $("signin-staff").querySelector("button") || $("signin-pin")).focus();
+}
+
+$("signin-dialog").addEventListener("cancel", (event) => event.preventDefault());  // Esc cannot skip it
+$("signin-staff").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-staff]");
+  if (button) signinPick = pickStaff($("signin-staff"), button.dataset.staff, "signin-pin");
+});
+pinpad(document.querySelector('.pinpad[data-for="signin-pin"]'), async () => {
+  const pin = $("signin-pin").value;
+  if (!signinPick) { $("signin-error").textContent = "Tap your name first."; $("signin-error").hidden = false; return; }
+  if (!pin) return;
+  const locked = session.locked && session.cashier;
+  try {
+    session = locked
+      ? await call("POST", "/session/unlock", signinPick === session.cashier.id ? {pin} : {pin, staff_id: signinPick})
+      : await call("POST", "/session", {staff_id: signinPick, pin});
+  } catch (err) {
+    $("signin-pin").value = "";
+    $("signin-error").textContent = cashierMessage(err);
+    $("signin-error").hidden = false;
+    return;
+  }
+  $("signin-dialog").close();
+  await refreshSession();
+  if (!basket || basket.state !== "open") await resumeSale();
+  $("scan").focus();
+});
+
+async function lockTill() {
+  await call("POST", "/session/lock").catch(() => null);
+  refreshSession();
+}
+$("lock").addEventListener("click", lockTill);
+$("sign-out").addEventListener("click", async () => {
+  await call("POST", "/session/sign-out").catch(() => null);
+  refreshSession();
+});
+
+// A manager's PIN for what needs one: ``request(approval)`` is tried without, and when the agent
+// answers approval-required, again with the PIN typed here (until it is right, or Cancel).
+let approving = null;  // {request, resolve, pick}
+
+function approved(request) {
+  return request(null).catch(async (err) => {
+    if (!(err instanceof ApiError) || err.slug !== "approval-required") throw err;
+    if (!staffList.length) staffList = (await call("GET", "/cashiers")).cashiers;  // signed in on an earlier page
+    return new Promise((resolve) => {
+      approving = {request, resolve, pick: null};
+      const managers = staffList.filter((p) => p.role !== "cashier");
+      approving.pick = managers.length === 1 ? managers[0].id : null;
+      const what = err.data.action || "this";
+      $("approve-what").textContent = `${what.charAt(0).toUpperCase()}${what.slice(1)}` +
+        (err.data.amount_minor ? ` (${money(err.data.amount_minor)})` : "") + " needs a manager's PIN.";
+      staffButtons($("approve-staff"), managers, approving.pick);
+      $("approve-pin").value = "";
+      $("approve-error").hidden = true;
+      $("approve-dialog").showModal();
+      (approving.pick ? $("approve-pin") : $("approve-staff").querySelector("button") || $("approve-pin")).focus();
+    });
+  });
+}
+
+function endApproval(result) {
+  const done = approving;
+  approving = null;
+  if ($("approve-dialog").open) $("approve-dialog").close();
+  if (done) done.resolve(result);
+}
+
+$("approve-staff").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-staff]");
+  if (button && approving) approving.pick = pickStaff($("approve-staff"), button.dataset.staff, "approve-pin");
+});
+pinpad(document.querySelector('.pinpad[data-for="approve-pin"]'), async () => {
+  const pin = $("approve-pin").value;
+  if (!approving || !pin) return;
+  if (!approving.pick) { $("approve-error").textContent = "Tap the manager's name first."; $("approve-error").hidden = false; return; }
+  try {
+    endApproval(await approving.request({staff_id: approving.pick, pin}));
+  } catch (err) {
+    $("approve-pin").value = "";
+    $("approve-error").textContent = cashierMessage(err);
+    $("approve-error").hidden = false;
+  }
+});
+$("approve-cancel").addEventListener("click", () => endApproval(null));
+$("approve-dialog").addEventListener("cancel", (event) => { event.preventDefault(); endApproval(null); });
+
+// -- suspend and resume, no-sale, shift ------------------------------------------------------------
+
+async function refreshSuspended() {
+  const parked = (await call("GET", "/baskets/suspended").catch(() => ({baskets: []}))).baskets;
+  $("key-resume").innerHTML = `Resume${parked.length ? ` (${parked.length})` : ""} <kbd>F7</kbd>`;
+  return parked;
+}
+
+async function suspendBasket() {
+  if (!basket || !basket.lines.length) { showError("Nothing to suspend: the basket is empty."); return; }
+  if (!await act(() => call("POST", `/baskets/${basket.id}/suspend`))) return;
+  await act(() => call("POST", "/baskets"));
+  flash("Basket suspended · Resume (F7) brings it back", "info");
+  refreshSuspended();
+  $("scan").focus();
+}
+
+async function openResume() {
+  const parked = await refreshSuspended();
+  $("suspended-list").innerHTML = parked.length ? parked.map((b) => `<li><button type="button" data-basket="${esc(b.id)}">` +
+    `<span>${esc(new Date(b.suspended_at).toLocaleTimeString())} · ${b.items} item(s): ${esc(b.names.join(", "))}` +
+    `${b.card_number ? " · member" : ""}</span><span class="num">${money(b.total)}</span></button></li>`).join("")
+    : "<li class=\"hint\">No suspended baskets at this till.</li>";
+  openDialog("resume-dialog", "suspended-list");
+  $("suspended-list").querySelector("button")?.focus();
+}
+
+$("suspended-list").addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-basket]");
+  if (!button) return;
+  $("resume-dialog").close();
+  if (basket && basket.state === "open" && basket.lines.length) {
+    showError("Suspend or finish the basket on screen first.");
+    return;
+  }
+  if (await act(() => call("POST", `/baskets/${button.dataset.basket}/resume`))) flash("Basket resumed", "info");
+  refreshSuspended();
+});
+
+function openNoSale() {
+  $("nosale-reason").value = "";
+  $("nosale-error").hidden = true;
+  openDialog("nosale-dialog", "nosale-reason");
+}
+$("nosale-reasons").addEventListener("click", (event) => {
+  const button = event.target.closest("button");
+  if (button) { $("nosale-reason").value = button.textContent; $("nosale-reason").focus(); }
+});
+onSubmit("nosale-form", async () => {
+  const reason = $("nosale-reason").value.trim();
+  if (!reason) { $("nosale-error").textContent = "Say why the drawer is opened."; $("nosale-error").hidden = false; return; }
+  try {
+    await call("POST", "/drawer/no-sale", {reason});
+  } catch (err) {
+    $("nosale-error").textContent = cashierMessage(err);
+    $("nosale-error").hidden = false;
+    return;
+  }
+  $("nosale-dialog").close();
+  flash(`Drawer opened: ${reason}`, "info");
+});
+
+function reportText(r) {
+  const rows = [[r.kind === "z_report" ? "Z REPORT" : "X REPORT", r.cashier || ""],
+    ["Shift opened", new Date(r.opened_at).toLocaleString()],
+    [`Sales (${r.sales_count})`, money(r.sales_minor)], [`Refunds (${r.refunds_count})`, money(-r.refunds_minor)],
+    ["Voids", String(r.voids_count)], ["No-sales", String(r.no_sales)],
+    ...Object.entries(r.tenders).map(([k, v]) => [`  ${k}`, money(v)]),
+    ["Points redeemed", String(r.points_redeemed)], ["Float", money(r.float_minor)],
+    ["Expected cash", money(r.expected_cash_minor)]];
+  if (r.counted_cash_minor !== null) rows.push(["Counted cash", money(r.counted_cash_minor)], ["Difference", money(r.difference_minor)]);
+  return rows.map(([a, b]) => `${a.padEnd(24)}${b.padStart(14)}`).join("\n");
+}
+
+async function openShift() {
+  await refreshSession();
+  const shift = session && session.shift;
+  $("shift-error").hidden = true;
+  $("shift-report").hidden = true;
+  $("shift-open-form").hidden = Boolean(shift);
+  $("shift-running").hidden = !shift;
+  $("shift-state").textContent = shift
+    ? `Shift open since ${new Date(shift.opened_at).toLocaleTimeString()} with a float of ${money(shift.float_minor)}.`
+    : "No shift open: count the float into the drawer and open the shift.";
+  $("shift-float").value = "";
+  $("shift-counted").value = "";
+  openDialog("shift-dialog", shift ? "shift-x" : "shift-float");
+}
+
+async function shiftCall(path, body) {
+  $("shift-error").hidden = true;
+  try {
+    return await call("POST", path, body);
+  } catch (err) {
+    $("shift-error").textContent = cashierMessage(err);
+    $("shift-error").hidden = false;
+    return null;
+  }
+}
+
+function amountIn(id) {
+  try {
+    return toMinor($(id).value || "0");
+  } catch (err) {
+    $("shift-error").textContent = err.message;
+    $("shift-error").hidden = false;
+    return null;
+  }
+}
+
+onSubmit("shift-open-form", async () => {
+  const float = amountIn("shift-float");
+  if (float === null) return;
+  if (await shiftCall("/shift", {float_minor: float})) { $("shift-dialog").close(); flash(`Shift open · float ${money(float)}`, "info"); }
+});
+$("shift-x").addEventListener("click", async () => {
+  const report = await shiftCall("/shift/x-report");
+  if (report) { $("shift-report").textContent = reportText(report); $("shift-report").hidden = false; }
+});
+onSubmit("shift-close-form", async () => {
+  const counted = amountIn("shift-counted");
+  if (counted === null) return;
+  const report = await shiftCall("/shift/close", {counted_minor: counted});
+  if (!report) return;
+  $("shift-report").textContent = reportText(report);
+  $("shift-report").hidden = false;
+  $("shift-running").hidden = true;
+  $("shift-state").textContent = "Shift closed: the Z report is printed and sent to head office.";
+  refreshSession();
+});
+
+$("key-suspend").addEventListener("click", suspendBasket);
+$("key-resume").addEventListener("click", openResume);
+$("key-nosale").addEventListener("click", openNoSale);
+$("key-shift").addEventListener("click", openShift);
+
+async function start() {
+  await refreshSession();
+  if (!blocked()) await resumeSale();
+  refreshSuspended();
+}
+
 refreshStatus();
 setInterval(refreshStatus, 1000);
-resumeSale();
+setInterval(refreshSession, 5000);
+start();
