@@ -37,7 +37,13 @@ def db_session() -> Session:
 
 
 def reports_session() -> Session:
-    """The request's session on the reports' database (the read replica when configured): read only."""
+    """The request's session on the reports' database (the read replica when configured): read only.
+
+    Without a replica it is the request's own session: a second one would wait for the first's
+    write lock on SQLite (every SQLite transaction takes it when it begins).
+    """
+    if services().reports_db is services().db:
+        return db_session()
     if "reports_session" not in g:
         g.reports_session = services().reports_db.sessions()
     return g.reports_session

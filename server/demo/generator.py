@@ -1,9 +1,8 @@
-"""A chain-scale data set on PostgreSQL, made by code: ``python -m bench.scale_seed``.
+"""A chain's data made by code: the chain-scale benchmark set (``python -m bench.scale_seed``, on
+PostgreSQL) and, at a small size, the demo's history (``server.demo.seed``, on SQLite or PostgreSQL).
 
-Defaults (``--scale 1``): 300 stores, 3,000 tills, 200,000 members, two years (730 days) ending at
-``--end``, 1,000,000 sales of 5 lines on average. ``--scale 0.05`` scales stores, tills, members and
-sales together; ``--stores/--tills/--members/--days/--sales`` set one size each. The same ``--seed``
-and ``--end`` give the same rows.
+Full size (``Size()``): 300 stores, 3,000 tills, 200,000 members, two years (730 days) ending at
+``end``, 1,000,000 sales of 5 lines on average. The same seed and ``end`` give the same rows.
 
 Shape: products are popular or rare (Zipf weights), some are bought together (each product has a
 companion that joins its basket a third of the time); sales follow the week (busy Saturdays, quiet
@@ -23,12 +22,13 @@ member's balance is the sum of their entries, no debit takes more than the lots 
 hold, and nothing is left past its expiry. Tills are rows with placeholder keys (no credential
 is issued: register a till with ``onecard terminals register`` to post to the seeded chain).
 
-Writes go through COPY (psycopg ``cursor.copy``) in batches, into an empty, migrated database.
+Writes go in batches into an empty, migrated database: through COPY (psycopg ``cursor.copy``,
+``CopyWriter``) on PostgreSQL, or batched INSERTs (``InsertWriter``) on either database. The demo
+then puts what it needs on the change feed (``publish``), as the API would have.
 """
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import hashlib
 import itertools
@@ -36,17 +36,16 @@ import json
 import math
 import os
 import random
-import sys
 import time
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Uuid, create_engine, select, text
 from sqlalchemy.orm import Session
 
-from bench.machine import describe
 from loyalty.cards import gs1_check_digit
 from loyalty.earning import Bonus, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
@@ -58,6 +57,9 @@ from server.dbmigrate import upgrade
 from server.demo.catalogue import products as demo_products
 from server.membership.ledger import rebuild_kept
 from server.membership.program import program_from_settings
+from server.membership.publishing import publish_cards_of, publish_member
+from server.models import Base, Product, PromotionRecord
+from server.pricing.publishing import publish_product, publish_promotion
 from server.pricing.versions import canonical
 from server.schemas.promotions import DefinitionSchema
 from server.settings import Settings
@@ -131,11 +133,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-class Writer:
-    """Rows by table, sent to PostgreSQL with COPY every BATCH sales."""
+class Writer(ABC):
+    """Rows by table, written every BATCH sales by ``flush``; JSON columns are given as dicts."""
 
-    def __init__(self, connection) -> None:
-        self.connection = connection
+    def __init__(self) -> None:
         self.rows: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
         self.written: dict[str, int] = dict.fromkeys(COLUMNS, 0)
 
@@ -143,16 +144,55 @@ class Writer:
         self.rows[table].append(row)
 
     def flush(self) -> None:
-        with self.connection.cursor() as cursor:
-            for table, rows in self.rows.items():
-                if not rows:
-                    continue
-                with cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+        for table, rows in self.rows.items():  # COLUMNS' order: a row's references are written first
+            if rows:
+                self.write(table, rows)
                 self.written[table] += len(rows)
                 rows.clear()
+        self.commit()
+
+    @abstractmethod
+    def write(self, table: str, rows: list[tuple]) -> None:
+        """Send one table's rows."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make what was sent stick (a commit, or a flush of the caller's session)."""
+
+
+class CopyWriter(Writer):
+    """PostgreSQL's COPY on a psycopg connection: the bulk path for the chain-scale set."""
+
+    def __init__(self, connection) -> None:
+        super().__init__()
+        self.connection = connection
+
+    def write(self, table: str, rows: list[tuple]) -> None:
+        with self.connection.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(v) if isinstance(v, dict | list) else v for v in row])
+
+    def commit(self) -> None:
         self.connection.commit()
+
+
+class InsertWriter(Writer):
+    """Batched INSERTs through a SQLAlchemy session, on SQLite or PostgreSQL (the demo's size)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def write(self, table: str, rows: list[tuple]) -> None:
+        columns = Base.metadata.tables[table].c
+        uuids = {name for name in COLUMNS[table] if isinstance(columns[name].type, Uuid)}
+        self.session.execute(Base.metadata.tables[table].insert(), [
+            {name: uuid.UUID(v) if name in uuids and isinstance(v, str) else v
+             for name, v in zip(COLUMNS[table], row, strict=True)} for row in rows])
+
+    def commit(self) -> None:
+        self.session.flush()
 
 
 def cumulative(weights) -> list[float]:
@@ -184,6 +224,15 @@ def build_stores(chain: Chain, rng: random.Random, out: Writer) -> None:
     chain.store_weights = cumulative(chain.store_weights)
 
 
+def use_stores(chain: Chain, stores: list[tuple[str, str, list[str]]], rng: random.Random) -> None:
+    """Trade in stores that exist already: (code, time zone, till codes) each."""
+    for code, zone, tills in stores:
+        chain.stores.append((code, zone))
+        chain.store_weights.append(rng.lognormvariate(0, 0.5))
+        chain.tills[code] = list(tills)
+    chain.store_weights = cumulative(chain.store_weights)
+
+
 def build_products(chain: Chain, rng: random.Random, out: Writer) -> None:
     chain.products = demo_products(chain.size.products, rng)
     order = list(range(len(chain.products)))
@@ -200,7 +249,9 @@ def build_products(chain: Chain, rng: random.Random, out: Writer) -> None:
             out.add("product_barcodes", barcode, p["sku"])
 
 
-def build_members(chain: Chain, rng: random.Random, out: Writer, card_prefix: str) -> None:
+def build_members(chain: Chain, rng: random.Random, out: Writer, card_prefix: str,
+                  names: tuple[str, ...] = ()) -> None:
+    """Members who are regulars or occasional shoppers (``names`` first, then "Member N")."""
     size = chain.size
     activity = [rng.paretovariate(1.6) for _ in range(size.members)]
     ranked = sorted(activity, reverse=True)
@@ -210,11 +261,11 @@ def build_members(chain: Chain, rng: random.Random, out: Writer, card_prefix: st
         tier = "gold" if weight > gold else "silver" if weight > silver else "basic"
         second = pick(rng, chain.store_weights)
         created = chain.start - timedelta(days=rng.randrange(1, 365))
-        name = f"Member {n + 1}"
-        chain.members.append({"id": str(member_id), "tier": tier, "home": home, "second": second,
+        name = names[n] if n < len(names) else f"Member {n + 1}"
+        chain.members.append({"id": str(member_id), "name": name, "tier": tier, "home": home, "second": second,
                               "card": f"{card_prefix}{n + 1:010d}" + gs1_check_digit(f"{card_prefix}{n + 1:010d}")})
         out.add("members", member_id, name, name.lower(), f"member{n + 1}@example.org", chain.stores[home][0],
-                chain.stores[home][0], json.dumps({"marketing_email": n % 3 == 0}), "", tier, created, created)
+                chain.stores[home][0], {"marketing_email": n % 3 == 0}, "", tier, created, created)
         out.add("cards", chain.members[-1]["card"], member_id, "barcode", "active", created, created)
     chain.cum_activity = cumulative(activity)
 
@@ -260,7 +311,7 @@ def build_promotions(chain: Chain, rng: random.Random, out: Writer) -> None:
         definition = canonical(DefinitionSchema().load(given))
         promotion_id, created = uid(rng), chain.start - timedelta(days=30)
         out.add("promotions", promotion_id, given["rule"]["kind"], 1, "active", created, created)
-        out.add("promotion_versions", promotion_id, 1, json.dumps(definition), created, "bench.scale_seed")
+        out.add("promotion_versions", promotion_id, 1, definition, created, "server.demo.generator")
         engine.append(to_promotion(str(promotion_id), 1, definition))
     chain.catalogue = Catalogue(engine)
 
@@ -385,8 +436,8 @@ def record_sale(chain: Chain, sale: Sale, program, out: Writer, received_at: dat
     raw = json.dumps(body, separators=(",", ":"))
     member_id = member["id"] if member else None
     out.add("transactions", sale.id, "sale", sale.store, sale.terminal, sale.at, offline, member_id,
-            member["card"] if member else None, None, total, earned + bonus, redeemed, raw,
-            hashlib.sha256(raw.encode()).hexdigest(), json.dumps(outcome), received_at)
+            member["card"] if member else None, None, total, earned + bonus, redeemed, body,
+            hashlib.sha256(raw.encode()).hexdigest(), outcome, received_at)
     used = {}
     for ln in lines:
         for d in ln["discounts"]:
@@ -412,7 +463,7 @@ def record_return(sale: dict, total: int, at: datetime, out: Writer) -> None:
     raw = json.dumps(body, separators=(",", ":"))
     outcome = {"transaction_id": return_id, "status": "applied", "refund_minor": total, "points_reversed": 0}
     out.add("transactions", return_id, "return", sale["store"], sale["terminal"], at, False, None, None, sale["id"],
-            -total, 0, 0, raw, hashlib.sha256(raw.encode()).hexdigest(), json.dumps(outcome), at + timedelta(seconds=2))
+            -total, 0, 0, body, hashlib.sha256(raw.encode()).hexdigest(), outcome, at + timedelta(seconds=2))
 
 
 def make_sale(chain: Chain, rng: random.Random, n: int, day: datetime) -> Sale:
@@ -477,55 +528,46 @@ def write_expiries(chain: Chain, end: datetime, out: Writer, progress) -> int:
     return expired
 
 
-# --- the command ----------------------------------------------------------------------------------
+# --- the whole chain -----------------------------------------------------------------------------
 
-class Progress:
-    """A one-line bar on stderr per stage, redrawn at most every half second."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet, self.began, self.shown = quiet, time.monotonic(), 0.0
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if self.quiet or (now - self.shown < 0.5 and done < total):
-            return
-        self.shown = now
-        share = done / total if total else 1
-        bar = "#" * int(30 * share)
-        print(f"\r{stage:<9} [{bar:<30}] {done:>10,}/{total:,} {now - self.began:7.1f} s", end="",
-              file=sys.stderr, flush=True)
-        if done >= total:
-            print(file=sys.stderr)
+def no_progress(_stage: str, _done: int, _total: int) -> None:
+    pass
 
 
-def seed(database_url: str, size: Size, end: date, seed_value: int, quiet: bool = False) -> dict:
-    """Build the chain into an empty database at ``database_url``; returns what was written."""
+def generate(chain: Chain, rng: random.Random, out: Writer, program, card_prefix: str, progress=no_progress,
+             names: tuple[str, ...] = ()) -> dict[str, int]:
+    """Products, promotions, members, the sales of every day and the expiries after the last one,
+    for a chain whose stores are built (``build_stores``) or given (``use_stores``)."""
+    build_products(chain, rng, out)
+    build_promotions(chain, rng, out)
+    out.flush()
+    build_members(chain, rng, out, card_prefix, names)
+    out.flush()
+    progress("members", chain.size.members, chain.size.members)
+    plan_offline(chain, rng)
+    counts = write_sales(chain, rng, out, program, progress)
+    counts["expiries"] = write_expiries(chain, chain.start + timedelta(days=chain.size.days), out, progress)
+    return counts
+
+
+def seed(database_url: str, size: Size, end: date, seed_value: int, progress=no_progress) -> dict:
+    """Build the chain into an empty PostgreSQL database at ``database_url`` through COPY; returns
+    what was written. Tills get placeholder keys (register one to post to the chain)."""
     began = time.monotonic()
     settings = Settings.load({**os.environ, "ONECARD_DATABASE_URL": database_url,
                               "ONECARD_SECRET_KEY": "scale-seed-never-signs-anything-0123456789"})
-    program = program_from_settings(settings)
     engine = create_engine(settings.database_url)
     upgrade(engine)
     with engine.connect() as connection:
         if connection.execute(text("SELECT EXISTS (SELECT 1 FROM members)")).scalar():
-            raise SystemExit("bench.scale_seed: the database already holds members; give it an empty one")
+            raise SystemExit("the database already holds members; give the generator an empty one")
     rng = random.Random(seed_value)
-    start = datetime.combine(end, datetime.min.time(), UTC) - timedelta(days=size.days)
-    chain = Chain(size, start)
-    progress = Progress(quiet)
+    chain = Chain(size, datetime.combine(end, datetime.min.time(), UTC) - timedelta(days=size.days))
     raw = engine.raw_connection()
     try:
-        out = Writer(raw.driver_connection)
+        out = CopyWriter(raw.driver_connection)
         build_stores(chain, rng, out)
-        build_products(chain, rng, out)
-        build_promotions(chain, rng, out)
-        out.flush()
-        build_members(chain, rng, out, settings.card_prefix)
-        out.flush()
-        progress("members", size.members, size.members)
-        plan_offline(chain, rng)
-        counts = write_sales(chain, rng, out, program, progress)
-        counts["expiries"] = write_expiries(chain, start + timedelta(days=size.days), out, progress)
+        counts = generate(chain, rng, out, program_from_settings(settings), settings.card_prefix, progress)
         raw.driver_connection.commit()
         counts["kept_balances"] = keep_balances(engine)
         raw.driver_connection.autocommit = True
@@ -545,24 +587,26 @@ def keep_balances(engine) -> int:
     return kept
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.scale_seed", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", required=True, help="postgresql://... of an empty database")
-    parser.add_argument("--scale", type=float, default=1.0, help="scale the default chain (0.05: a twentieth)")
-    for name in ("stores", "tills", "members", "days", "sales", "products"):
-        parser.add_argument(f"--{name}", type=int, help=f"{name} (overrides --scale)")
-    parser.add_argument("--end", type=date.fromisoformat, default=datetime.now(UTC).date(),
-                        help="the day after the last day of trading (default: today, UTC)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    size = Size().scaled(args.scale)
-    size = Size(**{name: getattr(args, name) or getattr(size, name) for name in Size.__dataclass_fields__})
-    if not args.quiet:
-        print(describe(), file=sys.stderr)
-        print(f"chain: {size}", file=sys.stderr)
-    print(json.dumps(seed(args.database_url, size, args.end, args.seed, args.quiet), indent=2))
+def seed_stores(session: Session, stores: list[tuple[str, str, list[str]]], size: Size, end: date,
+                seed_value: int, program, card_prefix: str, names: tuple[str, ...] = ()) -> Chain:
+    """Build a small chain's history into ``session`` (batched INSERTs) for stores that exist
+    already, and keep the members' balances; the caller publishes (``publish``) and commits."""
+    rng = random.Random(seed_value)
+    chain = Chain(size, datetime.combine(end, datetime.min.time(), UTC) - timedelta(days=size.days))
+    use_stores(chain, stores, rng)
+    out = InsertWriter(session)
+    generate(chain, rng, out, program, card_prefix, names=names)
+    rebuild_kept(session)
+    return chain
 
 
-if __name__ == "__main__":
-    main()
+def publish(session: Session, chain: Chain, program, now: datetime) -> None:
+    """Put the generated products, promotions and members (with their cards) on the change feed."""
+    for product in session.scalars(select(Product).where(Product.sku.in_([p["sku"] for p in chain.products]))):
+        publish_product(session, product, now)
+    for record in session.scalars(select(PromotionRecord)):
+        publish_promotion(session, record, now)
+    for member in chain.members:
+        member_id = uuid.UUID(member["id"])
+        publish_member(session, member_id, program, now)
+        publish_cards_of(session, member_id, now)
