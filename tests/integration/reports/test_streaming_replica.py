@@ -72,7 +72,7 @@ def replicated():
     shutil.chown(root, "postgres", "postgres")
     primary, replica = Cluster(root, "primary"), Cluster(root, "replica")
     try:
-        as_postgres(f"{primary.bin}/initdb", "-D", str(primary.dir), "-U", "postgres", "--auth=trust")
+        as_postgres(f"{primary.bin}/initdb", "-D", str(primary.dir), "-U", "postgres", "--auth=trust", "--no-sync")
         primary.configure(root)
         primary.start()
         as_postgres(f"{primary.bin}/createdb", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "onecard")
@@ -80,7 +80,7 @@ def replicated():
         upgrade(engine)
         engine.dispose()
         as_postgres(f"{primary.bin}/pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-                    "-D", str(replica.dir), "-R", "-X", "stream")
+                    "-D", str(replica.dir), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync")
         with open(replica.dir / "postgresql.conf", "a") as conf:
             conf.write(f"\nport = {replica.port}\n")
         replica.start()
