@@ -87,7 +87,7 @@ def server(ctx: click.Context, host: str, port: int, workers: int, threads: int,
 
     # The master is done with the database: close its connections rather than fork them into
     # every worker (each worker also drops whatever it inherited, see Services.after_fork).
-    services.db.dispose()
+    services.dispose()
     GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                       "keepalive": keep_alive, "accesslog": "-", "timeout": 60},
                 read_timeout=read_timeout, after_fork=services.after_fork).run()
@@ -100,6 +100,9 @@ def _gunicorn_description(settings: Settings, workers: int, threads: int, read_t
     if settings.database_url.startswith("postgresql"):
         size, overflow = settings.database_pool(threads)
         text += f", up to {workers * (size + overflow)} database connections ({size}+{overflow} per worker)"
+    if settings.reports_url != settings.database_url and settings.reports_url.startswith("postgresql"):
+        size, overflow = settings.database_pool(threads)
+        text += f", up to {workers * (size + overflow)} more to the reports' database"
     return text
 
 

@@ -29,6 +29,7 @@ from server.sync.watermarks import MemoryWatermarks, RedisWatermarks, Watermarks
 class Services:
     settings: Settings
     db: Database
+    reports_db: Database  # the read replica reports read from; ``db`` itself when none is configured
     jobs: Jobs
     tokens: TokenService
     program: LoyaltyProgram
@@ -43,6 +44,8 @@ class Services:
               threads: int = DEFAULT_POOL_SIZE) -> Services:
         """Wire the services for a process serving ``threads`` requests or jobs at a time."""
         db = Database(settings.database_url, *settings.database_pool(threads))
+        reports_db = (Database(settings.reports_url, *settings.database_pool(threads))
+                      if settings.reports_url != settings.database_url else db)
         redis = redis_client(settings.redis_url) if settings.redis_url else None
         prefix = namespace(settings.queue_name, settings.database_url)
         generation = RedisGeneration(redis, prefix) if redis else MemoryGeneration()
@@ -53,6 +56,7 @@ class Services:
         return cls(
             settings=settings,
             db=db,
+            reports_db=reports_db,
             jobs=Jobs(settings.redis_url, settings.queue_name, db=db, clock=clock),
             tokens=TokenService(settings.secret_key, settings.token_ttl_seconds,
                                 clock=lambda: clock().timestamp()),
@@ -76,3 +80,11 @@ class Services:
         starts afresh in the child.
         """
         self.db.forget_inherited_connections()
+        if self.reports_db is not self.db:
+            self.reports_db.forget_inherited_connections()
+
+    def dispose(self) -> None:
+        """Close the pooled connections of the database and of the reports' replica."""
+        self.db.dispose()
+        if self.reports_db is not self.db:
+            self.reports_db.dispose()

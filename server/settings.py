@@ -70,6 +70,12 @@ class Settings:
     db_max_overflow: int | None = None  # None: as many as the pool size
     unknown_item_earn_cap_minor: int = 10_000
     sale_clock_tolerance_seconds: int = 300
+    reports_database_url: str | None = None  # None: reports read the main database
+
+    @property
+    def reports_url(self) -> str:
+        """Where the reports read: the read replica when one is configured, else the main database."""
+        return self.reports_database_url or self.database_url
 
     def adjust_limit(self, role: str) -> AdjustmentLimit | None:
         """What a staff user of ``role`` may adjust alone; None for a role that may not adjust."""
@@ -129,6 +135,8 @@ class Settings:
             web_apps=_web_apps(values.get("web_apps")),
             unknown_item_earn_cap_minor=_positive_int(values, "unknown_item_earn_cap", 10_000),
             sale_clock_tolerance_seconds=_positive_int(values, "sale_clock_tolerance", 300),
+            reports_database_url=(_database_url(values["reports_database_url"], data_dir, "reports_database_url")
+                                  if values.get("reports_database_url") else None),
         )
 
 
@@ -154,15 +162,15 @@ def _read_config_file(path: str | None) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in raw.items()}
 
 
-def _database_url(raw: str | None, data_dir: Path) -> str:
+def _database_url(raw: str | None, data_dir: Path, key: str = "database_url") -> str:
     if not raw:
         return f"sqlite:///{data_dir / 'onecard.sqlite3'}"
     try:
         url: URL = make_url(raw)
     except ArgumentError as exc:
-        raise ConfigError(env_name("database_url"), "not a database URL") from exc
+        raise ConfigError(env_name(key), "not a database URL") from exc
     if url.get_backend_name() not in SUPPORTED_DIALECTS:
-        raise ConfigError(env_name("database_url"),
+        raise ConfigError(env_name(key),
                           f"unsupported database {url.get_backend_name()!r}; use sqlite or postgresql")
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
