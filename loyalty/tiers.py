@@ -108,7 +108,10 @@ def evaluate_tier(
         else None.
     """
     target = rules.qualified(qualifying_total(history, as_of, rules))
-    current_rank, target_rank = rules.rank(current_tier), rules.rank(target.name)
+    # A tier that a later programme version no longer has ranks below all: the member moves to
+    # the tier the window reaches.
+    known = current_tier in {tier.name for tier in rules.tiers}
+    current_rank, target_rank = rules.rank(current_tier) if known else -1, rules.rank(target.name)
     if target_rank > current_rank or (target_rank < current_rank and is_review_date):
         return TierChanged(member_id, current_tier, target.name, require_utc(as_of, "as_of"))
     return None

@@ -126,6 +126,8 @@ class TillTransaction:
         points_earned, points_redeemed: the till's own figures, checked by the server.
         coupons: the coupon codes the sale redeemed.
         feed_cursor: the till's change-feed cursor when it priced the sale.
+        programme_version: the loyalty programme version the till applied (the one in force at
+            ``at`` among those it had); the server re-checks an offline sale with it.
     """
 
     id: str
@@ -144,6 +146,7 @@ class TillTransaction:
     points_redeemed: int | None = None
     coupons: tuple[str, ...] = ()
     feed_cursor: int | None = None
+    programme_version: int | None = None
 
     @property
     def points_tendered(self) -> int:
@@ -165,6 +168,8 @@ class TillTransaction:
             "points_earned": self.points_earned, "points_redeemed": self.points_redeemed,
             "feed_cursor": self.feed_cursor,
         }
+        if self.programme_version is not None:
+            found["programme_version"] = self.programme_version
         if self.original_id is not None:
             found["original_id"] = self.original_id
         if self.coupon_hold_id is not None:
@@ -183,4 +188,4 @@ class TillTransaction:
             hold_id=data.get("hold_id"), coupon_hold_id=data.get("coupon_hold_id"),
             original_id=data.get("original_id"), points_earned=data.get("points_earned"),
             points_redeemed=data.get("points_redeemed"), coupons=tuple(data.get("coupons") or ()),
-            feed_cursor=data.get("feed_cursor"))
+            feed_cursor=data.get("feed_cursor"), programme_version=data.get("programme_version"))

@@ -59,4 +59,5 @@ def quote(body):
         ensure_terminal_scope(body["store"])
     session, svc = db_session(), services()
     live = CATALOGUES.live(session)
-    return quote_document(price_quote(session, quote_request(body), svc.program, live))
+    request = quote_request(body)
+    return quote_document(price_quote(session, request, svc.programmes.at(request.at), live))

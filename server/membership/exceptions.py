@@ -28,6 +28,7 @@ class ExceptionKind(StrEnum):
     UNKNOWN_CARD = "unknown-card"
     UNKNOWN_COUPON = "unknown-coupon"
     UNKNOWN_ITEMS = "unknown-items"
+    UNKNOWN_PROGRAMME_VERSION = "unknown-programme-version"
     USAGE_LIMIT_REACHED = "usage-limit-reached"
 
 

@@ -73,6 +73,8 @@ class LoyaltyProgram:
     unknown_item_earn_cap_minor: int = 10_000
     # How far past the server's clock a sale's time may lie (till clocks drift a little).
     future_sale_tolerance: timedelta = timedelta(minutes=5)
+    # Whose calendar expiry counts on when the programme says "store": the sale's store (posting sets it).
+    store_zone: str = "UTC"
 
     def at(self, when: datetime) -> LoyaltyProgram:
         """The same, with the version in force at ``when``."""
@@ -104,11 +106,8 @@ class LoyaltyProgram:
 
     @cached_property
     def expiry(self) -> ExpiryPolicy:
-        """Expiry on the chain's calendar (UTC where the programme counts in the store's zone)."""
-        return self.programme.expiry_policy()
-
-    def expiry_in(self, store_zone: str) -> ExpiryPolicy:
-        return self.programme.expiry_policy(store_zone)
+        """Expiry on the programme's calendar (``store_zone`` where it counts in the store's zone)."""
+        return self.programme.expiry_policy(self.store_zone)
 
     @property
     def hold_ttl(self) -> timedelta:  # the one hold lifetime: holds expire by it, tills read it

@@ -82,6 +82,10 @@ class TransactionSchema(StrictSchema):
         load_default=None, strict=True, validate=ma.validate.Range(min=0, max=MAX_CURSOR),
         metadata={"description": "the till's change-feed cursor when it priced the sale: an offline sale is "
                                  "re-priced with the promotions the feed had given its store up to it"})
+    programme_version = ma.fields.Integer(
+        load_default=None, strict=True, validate=ma.validate.Range(min=1, max=INT32_MAX),
+        metadata={"description": "the loyalty programme version the till applied; an offline sale is "
+                                 "re-checked with it"})
 
     @ma.validates_schema
     def _shape(self, data, **_kwargs):
