@@ -52,7 +52,7 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
         # An unknown card's tier is unknown here: the server decides its points alone.
         points_earned=earned.points if member and member.source != "unknown" else None,
         points_redeemed=redeemed if member else None,
-        feed_cursor=feed_cursor,
+        feed_cursor=feed_cursor, programme_version=program.version,
     )
 
 

@@ -150,7 +150,8 @@ class Returns:
                             points_tender_minor=points["amount_minor"] if points else 0,
                             money_tenders=_money_tenders(body, points["amount_minor"] if points else 0))
         try:
-            return reverse_return(record, return_id, self.clock(), returning, before, self.ref.program().expiry)
+            at = self.clock()
+            return reverse_return(record, return_id, at, returning, before, self.ref.program(at).expiry)
         except LoyaltyError as exc:
             raise ReturnRefused(str(exc)) from None
 

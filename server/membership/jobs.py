@@ -24,7 +24,7 @@ from server.membership.member_cache import aged_out_members, member_stores
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member, withdraw_out_of_scope
 from server.membership.tier_crossing import qualifying_history
-from server.models import JobWatermark, LedgerEntry, Member, PostedTransaction, TierChange
+from server.models import JobWatermark, LedgerEntry, Member, TierChange
 
 log = logging.getLogger(__name__)
 
