@@ -40,7 +40,8 @@ class InvalidProgramme(OneCardError):
     title = "Invalid programme"
 
     def __init__(self, invalid: ProgrammeInvalid) -> None:
-        super().__init__("the programme is not valid: " + str(invalid), errors=invalid.errors)
+        super().__init__("the programme is not valid: " + str(invalid),
+                         errors={f"programme.{path}": reasons for path, reasons in invalid.errors.items()})
 
 
 class EffectiveInThePast(OneCardError):

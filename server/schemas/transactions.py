@@ -103,6 +103,12 @@ class TransactionSchema(StrictSchema):
                 raise ma.ValidationError("a points tender carries points, others none", "tenders")
 
 
+class TierCrossedSchema(ma.Schema):
+    from_ = ma.fields.String(data_key="from")
+    to = ma.fields.String()
+    points_at_old_tier = ma.fields.Integer(metadata={"description": "what the till showed"})
+
+
 class TransactionOutcomeSchema(ma.Schema):
     transaction_id = ma.fields.String()
     status = ma.fields.String(metadata={"description": "applied, or duplicate for a retry"})
@@ -116,6 +122,10 @@ class TransactionOutcomeSchema(ma.Schema):
     refund_minor = ma.fields.Integer()
     money_refund_minor = ma.fields.Integer()
     exceptions = ma.fields.List(ma.fields.String())
+    programme_version = ma.fields.Integer(metadata={"description": "the loyalty programme version the server "
+                                                                   "checked it with"})
+    tier_crossed = ma.fields.Nested(TierCrossedSchema, metadata={
+        "description": "the sale crossed into a higher tier and earned at it (the programme says so)"})
 
 
 class PostedTransactionSchema(ma.Schema):
