@@ -115,4 +115,5 @@ class ProgrammeVersionSchema(ma.Schema):
 
 class ProgrammeSchema(ma.Schema):
     current = ma.fields.Nested(ProgrammeVersionSchema, metadata={"description": "the version in force now"})
-    versions = ma.fields.List(ma.fields.Nested(ProgrammeVersionSchema), metadata={"description": "every version, oldest first"})
+    versions = ma.fields.List(ma.fields.Nested(ProgrammeVersionSchema),
+                              metadata={"description": "every version, oldest first"})

@@ -171,7 +171,7 @@ def test_an_offline_sale_naming_a_version_the_server_lacks_is_checked_with_the_o
 
 
 def test_a_new_version_never_rewrites_existing_lots_or_their_expiry(client, staff, enrol, till, clock, services):
-    member_id, card = enrol()
+    _, card = enrol()
     till.sale([line("1", 5000)], card=card)
     assert publish(client, staff("marketing"), body(expiry={"unit": "days", "after": 30, "month_end": False})
                    ).status_code == 201
