@@ -67,9 +67,7 @@ class _Reader:
     def get(self, path: str) -> Any:
         value = self.body
         for key in path.split("."):
-            if not isinstance(value, Mapping):
-                return _MISSING
-            value = value.get(key, _MISSING)
+            value = value.get(key, _MISSING) if isinstance(value, Mapping) else _MISSING
         if value is _MISSING:
             self.fail(path, "missing")
         return value
