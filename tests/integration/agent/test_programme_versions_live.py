@@ -13,7 +13,7 @@ import requests
 
 from server.membership.program import starter_body
 from tests.integration.agent.live import wait_until
-from tests.integration.agent.test_server_decides_live import COFFEE, WINE, _acked, _basket, _posted, shop  # noqa: F401
+from tests.integration.agent.test_server_decides_live import COFFEE, WINE, _acked, _basket, _posted
 from tests.support.factories import PASSWORD, make_staff
 
 LEAD = timedelta(seconds=4)  # time to take the sales "before" once the till has version 2
