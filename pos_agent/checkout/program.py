@@ -38,6 +38,11 @@ class Program:
     expiry: ExpiryPolicy
     hold_ttl: timedelta  # how long the server keeps an online points hold
     version: int | None = None  # the programme version these rules are (None: a server without versions)
+    # Tenders that may pay beside points; None (a server without versions): any.
+    combinable_tenders: frozenset[str] | None = None
+
+    def combines_with_points(self, kind: str) -> bool:
+        return self.combinable_tenders is None or kind == "points" or kind in self.combinable_tenders
 
     @classmethod
     def from_payload(cls, raw: dict[str, Any], at: datetime | None = None, store_zone: str = "UTC") -> Program:
@@ -69,7 +74,8 @@ class Program:
         return cls(currency=currency, card_scheme=CardNumberScheme(card_prefix),
                    earning=programme.earning_rules(), redemption=programme.redemption_policy(),
                    offline=programme.offline_policy(), expiry=programme.expiry_policy(store_zone),
-                   hold_ttl=programme.hold_ttl, version=version.number)
+                   hold_ttl=programme.hold_ttl, version=version.number,
+                   combinable_tenders=programme.redemption.combinable_tenders)
 
     @property
     def earn_config(self) -> EarnConfig:

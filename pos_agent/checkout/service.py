@@ -180,6 +180,9 @@ class CheckoutService:
             if self.mode.revoked:  # told by the server: this till may not spend anyone's points
                 raise TillRevoked()
             priced, program, now = self._price(basket)
+            beside = sorted({t.kind for t in basket.tenders if not program.combines_with_points(t.kind)})
+            if beside:
+                raise RedemptionRefused(f"points cannot pay beside {', '.join(beside)} under the loyalty programme")
             if not basket.offline:
                 basket.redemption = self._redeem_online(basket, wanted, priced.total, program)
             if basket.offline:
@@ -226,6 +229,8 @@ class CheckoutService:
                 raise TenderError(f"cannot take {kind} {given}: {due} is due")
             if kind == "card" and given > due:
                 raise TenderError(f"a card pays at most what is due ({due})")
+            if basket.redemption and not self.ref.program(self.clock()).combines_with_points(kind):
+                raise TenderError(f"{kind} cannot pay beside points under the loyalty programme")
             basket.tenders.append(Tender(kind, min(given, due), given_minor=given))
             return self.view(basket_id)
 

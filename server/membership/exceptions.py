@@ -25,6 +25,7 @@ class ExceptionKind(StrEnum):
     SALE_TIME_IN_FUTURE = "sale-time-in-future"
     SALE_TIME_OLD = "sale-time-old"
     TENDERS_DO_NOT_MATCH = "tenders-do-not-match"
+    TENDERS_NOT_COMBINABLE = "tenders-not-combinable"
     UNKNOWN_CARD = "unknown-card"
     UNKNOWN_COUPON = "unknown-coupon"
     UNKNOWN_ITEMS = "unknown-items"

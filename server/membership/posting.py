@@ -234,6 +234,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     command = posting.command
     total = sum(line.paid_minor for line in command.message.lines)
     _check_tenders(posting, total)
+    _check_combination(posting, program)
     card = _resolve_card(session, posting)
     row.total_minor = total
     figures = _server_figures(session, posting, card, program)
@@ -279,6 +280,22 @@ def _check_tenders(posting: Posting, total: int) -> None:
     posting.flag(ExceptionKind.TENDERS_DO_NOT_MATCH, tendered, total,
                  f"terminal {posting.command.store}/{posting.command.terminal}: tenders add up to "
                  f"{tendered}, the lines to {total}")
+
+
+def _check_combination(posting: Posting, program: LoyaltyProgram) -> None:
+    """Points pay beside only the tenders the programme lets them combine with."""
+    message = posting.command.message
+    if not message.points_tendered:
+        return
+    kinds = sorted({t.kind.value for t in message.tenders})
+    if program.programme.tenders_combine(kinds):
+        return
+    detail = (f"terminal {message.store}/{message.terminal}: points paid beside {', '.join(kinds)}; programme version "
+              f"{program.version.number} lets them combine only with "
+              f"{', '.join(sorted(program.programme.redemption.combinable_tenders)) or 'nothing'}")
+    if not posting.command.settled:
+        raise TransactionRejected("tenders-not-combinable", detail)
+    posting.flag(ExceptionKind.TENDERS_NOT_COMBINABLE, None, None, detail)
 
 
 def _redeem_entry(command: PostTransaction, account_id: str, redeemed: Redeemed) -> list[Entry]:

@@ -211,3 +211,19 @@ def test_without_the_crossing_rule_a_crossing_sale_earns_at_the_old_tier(client,
     till.sale([line("1", 48000)], card=card)
     response = till.sale([line("2", 3000)], card=card, points_earned=30)
     assert response.json["points_earned"] == 30 and "tier_crossed" not in response.json
+
+
+def test_points_beside_a_tender_the_version_does_not_combine_them_with_are_refused_online_and_flagged_offline(
+        client, staff, enrol, till):
+    _, card = enrol(points=3000)
+    assert publish(client, staff("marketing"), body(redemption={"combinable_tenders": ["cash"]})).status_code == 201
+    tenders = [{"kind": "points", "amount_minor": 1000, "points": 1000}, {"kind": "card", "amount_minor": 3000}]
+    online = till.sale([line("1", 4000)], card=card, tenders=tenders)
+    assert online.status_code == 422
+    assert online.json["reason"] == "tenders-not-combinable"
+    offline = till.sale([line("1", 4000)], card=card, tenders=tenders, offline=True)
+    assert offline.status_code == 201
+    assert "tenders-not-combinable" in offline.json["exceptions"]
+    with_cash = till.sale([line("1", 4000)], card=card, offline=True,
+                          tenders=[tenders[0], {"kind": "cash", "amount_minor": 3000}])
+    assert "tenders-not-combinable" not in with_cash.json["exceptions"]
