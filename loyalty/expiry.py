@@ -49,7 +49,7 @@ class ExpiryPolicy:
                 raise InvalidValue("days", self.days, "give months or days, not both")
         try:
             ZoneInfo(self.zone)
-        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        except (ValueError, KeyError, OSError) as exc:  # not found: KeyError; a directory: OSError
             raise InvalidValue("zone", self.zone, "unknown time zone") from exc
 
     @property

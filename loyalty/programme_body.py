@@ -232,7 +232,7 @@ def _expiry(read: _Reader) -> ExpiryTerms:
 def _known_zone(zone: Any) -> bool:
     try:
         return isinstance(zone, str) and ZoneInfo(zone) is not None
-    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+    except (ValueError, KeyError, OSError):  # not found is a KeyError; a directory ("America") an OSError
         return False
 
 

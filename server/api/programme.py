@@ -39,7 +39,7 @@ def show_version(number: int):
 @staff_required(Role.MARKETING)
 @blp.arguments(ProgrammeVersionCreateSchema)
 @blp.response(201, ProgrammeVersionSchema)
-@blp.problems(422)
+@blp.problems(409, 422)
 def create_version(body):
     session, svc = db_session(), services()
     now = svc.clock()

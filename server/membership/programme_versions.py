@@ -18,13 +18,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from loyalty.programme import ProgrammeVersion
 from loyalty.programme_body import ProgrammeInvalid, programme_from_body
 from server.audit import Actor, write_audit
 from server.db import first_write_wins
-from server.exceptions import NotFound, OneCardError
+from server.exceptions import Conflict, NotFound, OneCardError
 from server.membership.program import FIRST_EFFECTIVE, LoyaltyProgram, program_from_settings, starter_body
 from server.models import ProgrammeVersionRecord
 from server.settings import Settings
@@ -99,13 +100,26 @@ def add_version(session: Session, body: dict, effective_from: datetime, actor: A
         raise EffectiveInThePast(f"effective_from {effective_from.isoformat()} is before now ({now.isoformat()})",
                                  errors={"effective_from": ["must not be before now"]})
     seed_first_version(session, settings, now)
-    number = (session.scalar(select(func.max(ProgrammeVersionRecord.number))) or 0) + 1
-    row = _insert(session, number, effective_from, body, actor.name, now)
+    row = _next_version(session, effective_from, body, actor.name, now)
+    number = row.number
     write_audit(session, at=now, actor=actor, action="programme.version.create", target=str(number),
                 details={"effective_from": effective_from.isoformat(), "body": body})
     from server.membership.publishing import publish_programme  # publishing reads this module's rows
     publish_programme(session, settings, now)
     return row
+
+
+def _next_version(session: Session, effective_from: datetime, body: dict, by: str, now: datetime,
+                  attempts: int = 5) -> ProgrammeVersionRecord:
+    """Insert under the next number; a concurrent writer that took it first makes this try the one after."""
+    for _ in range(attempts):
+        number = (session.scalar(select(func.max(ProgrammeVersionRecord.number))) or 0) + 1
+        try:
+            with session.begin_nested():
+                return _insert(session, number, effective_from, body, by, now)
+        except IntegrityError:
+            continue
+    raise Conflict("other programme versions were being added at the same moment; try again")
 
 
 class ProgrammeBook:

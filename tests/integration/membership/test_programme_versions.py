@@ -6,10 +6,13 @@ import copy
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from server.models import AuditRecord, ChangeRecord, LedgerEntry, ReconciliationException, TierChange
+from tests.integration.agent.live import LiveServer
 from tests.integration.membership.conftest import account
+from tests.support.concurrency import concurrently
 from tests.support.factories import login, make_staff
 from tests.support.tills import line
 
@@ -227,3 +230,21 @@ def test_points_beside_a_tender_the_version_does_not_combine_them_with_are_refus
     with_cash = till.sale([line("1", 4000)], card=card, offline=True,
                           tenders=[tenders[0], {"kind": "cash", "amount_minor": 3000}])
     assert "tenders-not-combinable" not in with_cash.json["exceptions"]
+
+
+def test_versions_added_at_the_same_moment_each_get_their_own_number(client, staff, services):
+    headers = staff("marketing")
+    server = LiveServer(services)
+    server.start()
+    try:
+        responses = concurrently([lambda n=n: requests.post(
+            f"{server.url}/api/v1/programme/versions", headers=headers, timeout=60,
+            json={"programme": body(earning={"points": n})}) for n in range(2, 8)])
+    finally:
+        server.stop()
+    assert [r.status_code for r in responses] == [201] * 6, [r.text for r in responses]
+    numbers = sorted(r.json()["number"] for r in responses)
+    assert numbers == [2, 3, 4, 5, 6, 7]
+    shown = client.get("/api/v1/programme", headers=headers).json
+    assert {v["number"]: v["programme"]["earning"]["points"] for v in shown["versions"]} == {
+        1: 1, **{r.json()["number"]: r.json()["programme"]["earning"]["points"] for r in responses}}
