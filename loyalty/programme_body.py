@@ -2,9 +2,10 @@
 
 The one check of a programme: the server runs it on every new version (a failure is a 422 naming
 each field) and a till runs it on every version the feed brings. Nonsense it refuses, with the
-reason per dotted field path: a negative or zero rate, a float, tier thresholds that do not rise
-from 0, a point value whose block is not an exact number of minor units, a share of the basket
-above one, an unknown time zone, an expiry of 0, a hold lifetime under a minute.
+reason per dotted field path: a negative count, a float, an amount of 0, more than one point per
+minor unit or a multiplier above 10 (a sale's points must fit 32 bits), tier thresholds that do not
+rise from 0, a point value whose block is not an exact number of minor units, a share of the
+basket above one, an unknown time zone, an expiry of 0, a hold lifetime under a minute.
 
 Example body (version 1):
     {"earning": {"points": 1, "per_amount_minor": 100, "unit_points": {},
@@ -44,6 +45,10 @@ from loyalty.programme import (
 from loyalty.tiers import Basis as TierBasis
 
 REVIEW_MONTHS = (1, 3, 6, 12)
+# Bounds that keep a sale's points within a 32-bit count: at most one point per minor unit paid,
+# 10,000 points per unit sold, and multipliers of at most 10 each.
+MAX_UNIT_POINTS = 10_000
+MAX_MULTIPLIER = 10
 _MISSING = object()
 
 
@@ -153,11 +158,14 @@ def programme_from_body(body: Any) -> Programme:
 def _earning(read: _Reader) -> EarningTerms:
     unit_points = read.mapping("earning.unit_points")
     for sku, points in unit_points.items():
-        if isinstance(points, bool) or not isinstance(points, int) or points < 1:
-            read.fail(f"earning.unit_points.{sku}", "must be a whole number of points, at least 1")
-    multipliers = {name: read.ratio(f"earning.category_multipliers.{name}", value)
+        if isinstance(points, bool) or not isinstance(points, int) or not 1 <= points <= MAX_UNIT_POINTS:
+            read.fail(f"earning.unit_points.{sku}", f"must be a whole number of points, 1 to {MAX_UNIT_POINTS}")
+    multipliers = {name: _multiplier(read, f"earning.category_multipliers.{name}", value)
                    for name, value in read.mapping("earning.category_multipliers").items()}
-    return EarningTerms(points=read.int("earning.points"), per_minor=read.int("earning.per_amount_minor", 1),
+    points, per_minor = read.int("earning.points"), read.int("earning.per_amount_minor", 1)
+    if points > per_minor:
+        read.fail("earning.points", "at most one point per minor unit paid")
+    return EarningTerms(points=points, per_minor=per_minor,
                         unit_points=unit_points, excluded_products=read.names("earning.excluded_products"),
                         excluded_categories=read.names("earning.excluded_categories"),
                         category_multipliers=multipliers, basis=read.choice("earning.basis", EarningBasis))
@@ -210,11 +218,18 @@ def _level(read: _Reader, i: int, raw: Any) -> TierLevel:
         sub.fail("name", "must be a non-empty name")
     if not isinstance(benefits, list) or not all(isinstance(b, str) and b.strip() for b in benefits):
         sub.fail("benefits", "must be a list of non-empty texts")
-    level = TierLevel(name if isinstance(name, str) else f"#{i}", sub.int("threshold"), sub.ratio("multiplier"),
+    level = TierLevel(name if isinstance(name, str) else f"#{i}", sub.int("threshold"), _multiplier(sub, "multiplier"),
                       tuple(benefits) if isinstance(benefits, list) else ())
     for field_name, reasons in sub.errors.items():
         read.errors[f"{path}.{field_name}"] = reasons
     return level
+
+
+def _multiplier(read: _Reader, path: str, value: Any = _MISSING) -> Fraction:
+    ratio = read.ratio(path, value)
+    if ratio > MAX_MULTIPLIER:
+        read.fail(path, f"must be at most {MAX_MULTIPLIER}")
+    return ratio
 
 
 def _expiry(read: _Reader) -> ExpiryTerms:
