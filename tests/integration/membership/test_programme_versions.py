@@ -146,6 +146,7 @@ def test_a_version_cannot_take_effect_in_the_past(client, staff, clock):
 
 def test_an_unknown_version_is_404(client, staff):
     assert client.get("/api/v1/programme/versions/7", headers=staff("hq")).status_code == 404
+    assert client.get("/api/v1/programme/versions/99999999999999999999", headers=staff("hq")).status_code == 404
 
 
 def test_sales_earn_by_the_version_in_force_at_their_time_and_an_offline_one_by_its_tills(
