@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from loyalty.programme import ProgrammeVersion
+from loyalty.programme import ProgrammeVersion, version_in_force
 from loyalty.programme_body import ProgrammeInvalid, programme_from_body
 from server.audit import Actor, write_audit
 from server.db import first_write_wins
@@ -132,9 +132,21 @@ class ProgrammeBook:
         self._lock = threading.Lock()
         self._versions: tuple[ProgrammeVersion, ...] = ()
         self._checked = float("-inf")
+        self._built_for: tuple[ProgrammeVersion, ...] = ()
+        self._built: dict[int, LoyaltyProgram] = {}
 
     def at(self, when: datetime) -> LoyaltyProgram:
-        return program_from_settings(self._settings, self.versions(), when)
+        versions = self.versions()
+        number = version_in_force(versions, when).number
+        with self._lock:
+            built = self._built.get(number) if self._built_for is versions else None
+        if built is None:  # one per version while the versions stay the same: its rules are worked out once
+            built = program_from_settings(self._settings, versions, when)
+            with self._lock:
+                if self._built_for is not versions:
+                    self._built_for, self._built = versions, {}
+                self._built[number] = built
+        return built
 
     def current(self) -> LoyaltyProgram:
         return self.at(self._clock())
