@@ -325,7 +325,7 @@ def _earning(session: Session, posting: Posting, program: LoyaltyProgram, member
                          sum(ln.paid_minor for ln in command.message.lines), earning.points)
     if tier != member.tier:
         earning = compute_earning(figures.lines, program.earning, tier=tier, points_tender_minor=redeemed.value_minor)
-        posting.outcome.update(tier_crossed={"from_": member.tier, "to": tier, "points_at_old_tier": expected})
+        posting.outcome.update(tier_crossed={"from": member.tier, "to": tier, "points_at_old_tier": expected})
         record_crossing(session, member, tier, command.at)
     if command.points_earned is not None and command.points_earned not in (earning.points, expected):
         posting.flag(ExceptionKind.POINTS_EARNED_DIFFERS, command.points_earned, earning.points,

@@ -104,7 +104,7 @@ class TransactionSchema(StrictSchema):
 
 
 class TierCrossedSchema(ma.Schema):
-    from_ = ma.fields.String(data_key="from")
+    from_tier = ma.fields.String(data_key="from", attribute="from")
     to = ma.fields.String()
     points_at_old_tier = ma.fields.Integer(metadata={"description": "what the till showed"})
 
