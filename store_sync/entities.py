@@ -14,7 +14,7 @@ import marshmallow as ma
 
 class Entity(StrEnum):
     STORE = "store"  # id: store code
-    PROGRAM = "program"  # id: "loyalty" — the chain's earning, redemption and offline rules
+    PROGRAM = "program"  # id: "loyalty" — the loyalty programme: every version with its effective time
     PRODUCT = "product"  # id: sku
     PROMOTION = "promotion"  # id: promotion id; payload holds the active version's definition
     MEMBER = "member"  # id: member uuid; a balance snapshot for offline decisions
