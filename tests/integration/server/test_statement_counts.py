@@ -18,7 +18,9 @@ from tests.support.tills import Till, line
 pytestmark = pytest.mark.postgres
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-CEILINGS = {"poll at head": 0, "card look-up": 4, "sale": 21, "quote": 9}
+# A sale reads the programme version in force: each process checks for a newer version at most once a
+# second (server.membership.programme_versions), one statement that a sale on a slow machine includes.
+CEILINGS = {"poll at head": 0, "card look-up": 4, "sale": 22, "quote": 9}
 
 
 @pytest.fixture
