@@ -107,7 +107,7 @@ def _gunicorn_description(settings: Settings, workers: int, threads: int, read_t
 
 
 def _publish_program(services) -> None:
-    """Put the chain's loyalty rules (from settings) on the change feed if they changed."""
+    """Put the chain's loyalty programme (every version in the database) on the change feed if it changed."""
     from server.membership.publishing import publish_program_if_changed
 
     with services.db.session() as session:
@@ -195,9 +195,10 @@ def db() -> None:
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Apply migrations up to REVISION."""
     from server.dbmigrate import current_revisions, upgrade
+    from server.membership.program import starter_body
 
     services = _services(ctx)
-    upgrade(services.db.engine, revision)
+    upgrade(services.db.engine, revision, programme_seed=starter_body(services.settings))
     _publish_program(services)
     click.echo(f"database {services.settings.database_url_safe} is at revision "
                f"{', '.join(sorted(current_revisions(services.db.engine)))}")

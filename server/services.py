@@ -17,7 +17,8 @@ from server.auth.tokens import TokenService
 from server.clock import utcnow
 from server.db import DEFAULT_POOL_SIZE, Database, on_commit
 from server.jobs import Jobs
-from server.membership.program import LoyaltyProgram, program_from_settings
+from server.membership.program import LoyaltyProgram
+from server.membership.programme_versions import ProgrammeBook
 from server.settings import Settings
 from server.shared import namespace, redis_client
 from server.sync.positions import PositionBuffer
@@ -32,7 +33,7 @@ class Services:
     reports_db: Database  # the read replica reports read from; ``db`` itself when none is configured
     jobs: Jobs
     tokens: TokenService
-    program: LoyaltyProgram
+    programmes: ProgrammeBook
     terminals: TerminalDirectory
     nonces: ReplayGuard
     watermarks: Watermarks
@@ -60,7 +61,7 @@ class Services:
             jobs=Jobs(settings.redis_url, settings.queue_name, db=db, clock=clock),
             tokens=TokenService(settings.secret_key, settings.token_ttl_seconds,
                                 clock=lambda: clock().timestamp()),
-            program=program_from_settings(settings),
+            programmes=ProgrammeBook(db.engine, settings, clock),
             terminals=terminals,
             watermarks=watermarks,
             positions=PositionBuffer(db.sessions),
@@ -68,6 +69,11 @@ class Services:
                     else DatabaseNonces(db.sessions)),
             clock=clock,
         )
+
+    @property
+    def program(self) -> LoyaltyProgram:
+        """The programme version in force now (with every version, for sales made under another)."""
+        return self.programmes.current()
 
     @classmethod
     def from_environment(cls) -> Services:

@@ -42,7 +42,7 @@ def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, a
 def _line(item: Item, program: Program) -> BasketLine:
     unit = item.price_override if item.price_override is not None else item.unit_price
     return BasketLine(item.line_id, item.sku, unit, item.qty, item.qty_milli, item.category,
-                      earns_no_points(item.category, item.excluded, program.earning), item.tax_rate_bp)
+                      earns_no_points(item.category, item.excluded, program.earning, item.sku), item.tax_rate_bp)
 
 
 def _member(basket: Basket, catalogue: Catalogue, zone: ZoneInfo, at: datetime) -> Member | None:
@@ -57,7 +57,7 @@ def sale_lines(basket: Basket, priced: PricedBasket, program: Program) -> list[S
     """The lines as loyalty and the server's posting see them (what each cost after discounts)."""
     by_id = {item.line_id: item for item in basket.items}
     return [SaleLine(line.line_id, line.total, _qty(by_id[line.line_id]), by_id[line.line_id].category,
-                     _excluded(by_id[line.line_id], program))
+                     _excluded(by_id[line.line_id], program), sku=by_id[line.line_id].sku)
             for line in priced.lines]
 
 
@@ -82,4 +82,4 @@ def _qty(item: Item) -> int:
 
 
 def _excluded(item: Item, program: Program) -> bool:
-    return earns_no_points(item.category, item.excluded, program.earning)
+    return earns_no_points(item.category, item.excluded, program.earning, item.sku)

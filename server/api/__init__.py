@@ -16,6 +16,7 @@ from server.api import (
     members,
     price_lists,
     products,
+    programme,
     promotions,
     quotes,
     reports,
@@ -35,7 +36,7 @@ from server.schemas.common import ProblemSchema
 BLUEPRINTS = (health.blp, auth.blp, staff.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
               transactions.blp, sync.blp, journal.blp, reports.blp, jobs.blp,
               products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp, insights.blp,
-              tax_classes.blp, till_events.blp)
+              tax_classes.blp, till_events.blp, programme.blp)
 
 
 class Api(SmorestApi):

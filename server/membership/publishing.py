@@ -13,11 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
+from loyalty.programme_body import programme_body
 from server.membership.accounts import account_summary
 from server.membership.member_cache import member_stores, stores_holding
-from server.membership.program import LoyaltyProgram
+from server.membership.program import LoyaltyProgram, program_from_settings
 from server.models import Card, ChangeRecord, Member, SegmentMember, Store
 from server.pricing.use_log import promotion_use_log
+from server.settings import Settings
 from server.sync import record_change
 from store_sync.entities import Entity
 from store_sync.feed import Op
@@ -90,6 +92,9 @@ def publish_store(session: Session, store: Store, now: datetime) -> None:
 
 
 def program_payload(program: LoyaltyProgram, currency: str) -> dict:
+    """The ``program`` entity: every version with its effective time (a till applies the one in
+    force at a sale's time), and, for tills that predate versions, the one in force now as plain
+    numbers."""
     redemption, earning = program.redemption, program.earning
     share = redemption.max_share
     return {
@@ -105,6 +110,8 @@ def program_payload(program: LoyaltyProgram, currency: str) -> dict:
         "offline_window_hours": int(program.offline_window.total_seconds() // 3600),
         "offline_max_data_age_hours": int(program.offline_max_data_age.total_seconds() // 3600),
         "hold_ttl_seconds": int(program.hold_ttl.total_seconds()),
+        "versions": [{"number": v.number, "effective_from": v.effective_from.isoformat(),
+                      "programme": programme_body(v.programme)} for v in program.versions or (program.version,)],
     }
 
 
@@ -119,3 +126,11 @@ def publish_program_if_changed(session: Session, program: LoyaltyProgram, curren
     record_change(session, entity_type=Entity.PROGRAM, entity_id="loyalty", op=Op.UPSERT, payload=payload,
                   now=now)
     return True
+
+
+def publish_programme(session: Session, settings: Settings, now: datetime) -> bool:
+    """Publish every programme version in the database (in the caller's transaction)."""
+    from server.membership.programme_versions import as_version, version_rows  # it calls this after a write
+
+    versions = tuple(as_version(row) for row in version_rows(session))
+    return publish_program_if_changed(session, program_from_settings(settings, versions, now), settings.currency, now)

@@ -9,6 +9,7 @@ from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
 from server.models.products import Product, ProductBarcode, TaxClass
+from server.models.programme import ProgrammeVersionRecord
 from server.models.promotions import (
     CouponBatch,
     CouponCode,
@@ -71,6 +72,7 @@ __all__ = [
     "Product",
     "ProductBarcode",
     "ProductDay",
+    "ProgrammeVersionRecord",
     "PromotionDay",
     "PromotionMember",
     "PromotionRecord",

@@ -127,7 +127,7 @@ def basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProg
     return BasketLine(line_id, product.sku, unit, qty=line.get("qty") or 1,
                       qty_milli=line.get("qty_milli"), category=product.category,
                       excluded_from_points=earns_no_points(product.category, product.excluded_from_points,
-                                                           program.earning),
+                                                           program.earning, product.sku),
                       tax_rate_bp=rate_bp)
 
 
@@ -175,6 +175,6 @@ def _base_points(priced: PricedBasket, products: dict[str, Product], member: Mem
         return 0
     lines = [SaleLine(line_id=ln.line_id, paid_minor=ln.total, qty=ln.qty,
                       category=products[ln.line_id].category,
-                      excluded=products[ln.line_id].excluded_from_points)
+                      excluded=products[ln.line_id].excluded_from_points, sku=products[ln.line_id].sku)
              for ln in priced.lines]
     return compute_earning(lines, program.earning, tier=member.tier, points_tender_minor=points_tender_minor).points
