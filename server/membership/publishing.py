@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
 from server.membership.accounts import account_summary
+from server.membership.clipped import clipped_ids
 from server.membership.member_cache import member_stores, stores_holding
 from server.membership.program import LoyaltyProgram
 from server.models import Card, ChangeRecord, Member, SegmentMember, Store
@@ -26,7 +27,8 @@ from store_sync.feed import Op
 def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
                    now: datetime, state: LedgerState | None = None,
                    visit: tuple[str, datetime] | None = None) -> None:
-    """The member's tier, balance, segments and recent limited-offer uses, for offline decisions at any till.
+    """The member's tier, balance, segments, clipped offers and recent limited-offer uses, for offline
+    decisions at any till.
 
     ``visit`` is the (store, instant) of a transaction being posted, not yet among the member's
     transactions. A member merged away or erased is published as a delete (``program`` is then
@@ -40,7 +42,8 @@ def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgr
     payload = {"id": str(member_id), "name": member.name, "tier": member.tier, "home_store": member.home_store,
                "balance": summary.balance, "available": summary.available, "debt": summary.debt,
                "taken_at": now.isoformat(), "segments": sorted(_segments_of(session, member_id)),
-               "promotion_uses": promotion_use_log(session, member_id, now)}
+               "promotion_uses": promotion_use_log(session, member_id, now),
+               "clipped": sorted(clipped_ids(session, member_id))}
     stores = member_stores(session, member, program, now, visit)
     if program.member_cache == "recent":
         # Withdrawals first: a delete for every store (left from another setting) must not land

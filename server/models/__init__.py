@@ -7,6 +7,7 @@ from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
 from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
+from server.models.member_side import ClippedOffer, SignInCode
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
 from server.models.products import Product, ProductBarcode
 from server.models.promotions import (
@@ -45,6 +46,7 @@ __all__ = [
     "Card",
     "CategoryDay",
     "ChangeRecord",
+    "ClippedOffer",
     "CouponBatch",
     "CouponCode",
     "CouponHold",
@@ -78,6 +80,7 @@ __all__ = [
     "SalesDay",
     "Segment",
     "SegmentMember",
+    "SignInCode",
     "StaffUser",
     "Store",
     "Terminal",
