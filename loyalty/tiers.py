@@ -122,3 +122,27 @@ def tier_at(changes: Sequence[TierChanged], at: datetime, initial: str) -> str:
         if change.at <= at:
             tier = change.to_tier
     return tier
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """Where a member stands: their tier, the next one up, and the qualifying total still missing.
+
+    ``total`` and ``missing`` are minor units (spend basis) or points (points basis); ``next_tier``
+    is None at the top tier. A member kept in a tier above what the window now reaches (downgrades
+    wait for a review date) is shown the tier above their own.
+    """
+
+    tier: str
+    total: int
+    next_tier: str | None
+    missing: int
+
+
+def tier_progress(tier: str, total: int, rules: TierRules) -> TierProgress:
+    """Return the progress of a member in ``tier`` with qualifying ``total`` towards the next tier."""
+    rank = rules.rank(tier)
+    if rank + 1 >= len(rules.tiers):
+        return TierProgress(tier, total, None, 0)
+    following = rules.tiers[rank + 1]
+    return TierProgress(tier, total, following.name, max(0, following.threshold - total))

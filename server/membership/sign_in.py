@@ -98,7 +98,8 @@ def request_code(session: Session, contact: Contact, sender: Sender, secret: str
     session.flush()
     row.code_hash = code_hash(secret, row.id, code)
     minutes = int(CODE_TTL.total_seconds() // 60)
-    sender.send(contact.address, "Your OneCard sign-in code",
+    address = member.email if contact.channel is Channel.EMAIL else member.phone  # as the member gave it
+    sender.send(address, "Your OneCard sign-in code",
                 f"{code} is your OneCard sign-in code. It works once, for {minutes} minutes. "
                 "If you did not ask for it, ignore this message.")
     return Challenge(row.id, contact.channel)

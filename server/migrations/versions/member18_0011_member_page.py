@@ -11,7 +11,7 @@ from alembic import op
 revision = "member18_0011_member_page"
 down_revision = "0010_promotion_rollups"
 branch_labels = None
-depends_on = None
+depends_on = "0004_pricing"  # the promotions table the clipped offers point at
 
 
 def upgrade() -> None:
