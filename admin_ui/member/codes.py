@@ -18,7 +18,7 @@ _R = tuple("".join("1" if bit == "0" else "0" for bit in code) for code in _L)
 _G = tuple(code[::-1] for code in _R)
 _PARITY = ("LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG", "LGGLLG", "LGGGLL", "LGLGLG", "LGLGGL", "LGGLGL")
 _QUIET_LEFT, _QUIET_RIGHT = 11, 7  # modules of white either side (the standard minimum)
-_BAR_HEIGHT, _GUARD_HEIGHT, _TEXT_HEIGHT = 60, 65, 10
+_BAR_HEIGHT, _GUARD_HEIGHT, _TEXT_HEIGHT = 50, 55, 10
 
 
 def ean13_modules(number: str) -> str:

@@ -87,7 +87,9 @@ def home():
     svc = services()
     shown = statement(db_session(), g.member, svc.program, svc.clock())
     codes = (ean13_svg(shown.card_number), qr_svg(shown.card_number)) if shown.card_number else None
-    return render_template("member/card.html", statement=shown, codes=codes, basis=svc.program.tiers.basis.value)
+    tiers = svc.program.tiers
+    return render_template("member/card.html", statement=shown, codes=codes, basis=tiers.basis.value,
+                           window_days=tiers.window.days)
 
 
 @bp.route("/offers")

@@ -33,7 +33,8 @@ def statement(session: Session, member: Member, program: LoyaltyProgram, now: da
     state = load_kept(session, member.id).state
     total = qualifying_total(qualifying_history(session, member.id), now, program.tiers)
     return Statement(phone_card(session, member), account_summary(session, member, program, now, state),
-                     expiring_by_month(state, now), tier_progress(member.tier, total, program.tiers))
+                     expiring_by_month(state, now, program.expiry.zone),
+                     tier_progress(member.tier, total, program.tiers))
 
 
 def phone_card(session: Session, member: Member) -> str | None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server.membership.sign_in import CODES_PER_WINDOW, MAX_ATTEMPTS
 from server.models import SignInCode
-from tests.integration.member_page.pages import ask_code, enter_code, join, post_form, sign_in
+from tests.integration.member_page.pages import ask_code, enter_code, join, post_form
 
 
 def test_a_code_sent_by_mail_signs_the_member_in_once(client, desk, mailbox, services):
