@@ -210,7 +210,7 @@ class _Reader:
 
     def targeting(self) -> dict:
         return {"members_only": self.form.get("members_only") == "yes", "tiers": self.form.getlist("tiers"),
-                "segments": self.form.getlist("segments"), "member_ids": []}
+                "segments": self.form.getlist("segments"), "member_ids": [], "clip": self.form.get("clip") == "yes"}
 
     def usage_limit(self) -> dict | None:
         uses = self.integer("max_uses", "Uses per member")

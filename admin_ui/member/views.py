@@ -19,6 +19,7 @@ from server.membership.service_desk import export_member
 from server.membership.sign_in import read_contact, redeem_code, request_code
 from server.membership.statement import own_sale, recent_sales, statement
 from server.messaging.channels import Channel, sender_for
+from server.partners.consent import CONSENT_TTL, new_consent_code
 from server.pricing.catalogues import CATALOGUES
 
 CONSENTS = (("marketing_email", "News and offers by e-mail"),
@@ -152,3 +153,14 @@ def own_data():
     session.commit()
     return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="onecard-my-data.json"'})
+
+
+@bp.route("/partner-code", methods=["POST"])
+@access.member_page
+def partner_code():
+    """A code to give a partner merchant so it may take points once (the member's consent, now)."""
+    svc, session = services(), db_session()
+    shown = new_consent_code(session, g.member.id, svc.settings.secret_key, svc.clock())
+    session.commit()
+    return render_template("member/partner_code.html", shown=shown,
+                           minutes=int(CONSENT_TTL.total_seconds() // 60))

@@ -5,7 +5,8 @@ sit in: past change-feed payloads (any till reading from cursor 0 would see them
 reasons in their ledger entries and in audit records about them or their cards, rejected journal
 items (an enrolment's body), and the detail text of rejected items and reconciliation exceptions.
 Ledger entries, sales and exceptions themselves stay, for the books; only the words go. What the
-member page kept for them (offers clipped to the card, sign-in codes) is deleted outright.
+member page kept for them (offers clipped to the card, sign-in codes, consent codes for partners)
+is deleted outright.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from server.models import (
     JournalRejection,
     LedgerEntry,
     Member,
+    PartnerConsentCode,
     PostedTransaction,
     ReconciliationException,
     SignInCode,
@@ -177,6 +179,8 @@ def _mentions(person: Person):
 
 
 def forget_member_page(session: Session, member_id: uuid.UUID) -> None:
-    """Delete the offers the member clipped and their sign-in codes (open ones can no longer sign in)."""
+    """Delete the offers the member clipped, their sign-in codes (open ones can no longer sign in) and
+    their consent codes for partners."""
     session.execute(delete(ClippedOffer).where(ClippedOffer.member_id == member_id))
     session.execute(delete(SignInCode).where(SignInCode.member_id == member_id))
+    session.execute(delete(PartnerConsentCode).where(PartnerConsentCode.member_id == member_id))

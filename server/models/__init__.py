@@ -9,6 +9,7 @@ from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
 from server.models.member_side import ClippedOffer, SignInCode
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
+from server.models.partners import Partner, PartnerConsentCode, PartnerKey, PartnerTransaction
 from server.models.products import Product, ProductBarcode
 from server.models.promotions import (
     CouponBatch,
@@ -64,6 +65,10 @@ __all__ = [
     "MemberDay",
     "MemberLots",
     "MemberStoreMonth",
+    "Partner",
+    "PartnerConsentCode",
+    "PartnerKey",
+    "PartnerTransaction",
     "PointsCohort",
     "PointsDay",
     "PostedTransaction",
