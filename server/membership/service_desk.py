@@ -30,7 +30,16 @@ from server.membership.ledger import held_points, load_ledger, lock_member, post
 from server.membership.members import to_profile
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_cards_of, publish_member
-from server.models import Card, ClippedOffer, Hold, LedgerEntry, Member, PostedTransaction
+from server.models import (
+    Card,
+    ClippedOffer,
+    Hold,
+    LedgerEntry,
+    Member,
+    Partner,
+    PartnerTransaction,
+    PostedTransaction,
+)
 
 
 class AdjustmentOverdraws(OneCardError):
@@ -144,6 +153,8 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
     holds = session.scalars(select(Hold).where(Hold.member_id == member.id)).all()
     clipped = session.scalars(select(ClippedOffer).where(ClippedOffer.member_id == member.id)
                               .order_by(ClippedOffer.clipped_at)).all()
+    partner = session.execute(select(PartnerTransaction, Partner.code).join(Partner)
+                              .where(PartnerTransaction.member_id == member.id).order_by(PartnerTransaction.at)).all()
     write_audit(session, at=now, actor=actor, action="member.exported", target=str(member.id))
     return {
         "exported_at": now.isoformat(),
@@ -162,6 +173,8 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
         "holds": [{"id": str(h.id), "points": h.points, "status": h.status} for h in holds],
         "clipped_offers": [{"promotion_id": str(c.promotion_id), "clipped_at": c.clipped_at.isoformat()}
                            for c in clipped],
+        "partner_transactions": [{"partner": code, "reference": t.reference, "kind": t.kind, "points": t.points,
+                                  "amount_minor": t.amount_minor, "at": t.at.isoformat()} for t, code in partner],
     }
 
 

@@ -65,6 +65,9 @@ def test_a_partner_earns_at_its_rate_once_per_reference_and_learns_nothing_else(
     assert _earn(client, cinema["earn"], card, 2599, reference="ticket-1").json == first.json  # a retry
     assert _earn(client, cinema["earn"], card, 9999, reference="ticket-1").status_code == 409
     assert _balance(client, desk, member_id) == 25
+    own_data = client.get(f"/api/v1/members/{member_id}/export", headers=desk).json
+    assert [(t["partner"], t["reference"], t["points"]) for t in own_data["partner_transactions"]] == [
+        ("CINEMA", "ticket-1", 25)]
 
 
 def test_keys_are_scoped_and_checked(client, desk, cinema):
