@@ -7,6 +7,7 @@ signed quote against the same server.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,11 @@ def test_a_member_signs_in_with_a_mailed_code_shows_the_card_and_clips_an_offer_
     priced = till.request("POST", "/api/v1/quotes", basket).json
     assert priced["total"] == 1099
     assert [d["label"] for d in priced["lines"][0]["discounts"]] == ["2.00 off coffee beans"]
+
+    phone.get_by_role("navigation", name="Member").get_by_role("link", name="Card").click()
+    phone.get_by_role("button", name="Show a code for a partner").click()
+    expect(phone.locator("#partner-code")).to_have_text(re.compile(r"^\d{6}$"))
+    _shot(phone, "partner-code", tmp_path)
 
     phone.get_by_role("navigation", name="Member").get_by_role("link", name="Profile").click()
     _shot(phone, "profile", tmp_path)
