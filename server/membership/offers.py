@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session
 
 from promotions import Member, Promotion, in_audience
 from server.exceptions import NotFound
-from server.membership.clipped import clipped_ids
+from server.membership.clipped import segments_and_clipped
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.models import ClippedOffer
 from server.models import Member as MemberRow
 from server.pricing.catalogues import LiveCatalogue
-from server.pricing.segments import segments_of
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,8 @@ class PersonalOffer:
 
 def personal_offers(session: Session, member: MemberRow, live: LiveCatalogue, now: datetime) -> list[PersonalOffer]:
     """The clip offers live for ``member`` now or later, ending soonest first."""
-    who = Member(str(member.id), member.tier, segments_of(session, member.id))
-    clipped = clipped_ids(session, member.id)
+    segments, clipped = segments_and_clipped(session, member.id)
+    who = Member(str(member.id), member.tier, segments)
     offers = [p for p in live.catalogue if _offered(p, who, now)]
     offers.sort(key=lambda p: (p.window.end is None, p.window.end or now, p.label))
     return [PersonalOffer(p.promotion_id, p.label, p.window.start, p.window.end, tuple(sorted(p.stores)),

@@ -32,7 +32,7 @@ from promotions import (
 from server.exceptions import NotFound
 from server.membership.accounts import account_summary
 from server.membership.cards import get_card
-from server.membership.clipped import clipped_ids
+from server.membership.clipped import segments_and_clipped
 from server.membership.program import LoyaltyProgram
 from server.models import Member as MemberRow
 from server.models import Product, ProductBarcode, PromotionUseRecord
@@ -40,7 +40,6 @@ from server.models import Store as StoreRow
 from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
 from server.pricing.exceptions import UnknownItem
-from server.pricing.segments import segments_of
 
 
 @dataclass(frozen=True)
@@ -134,8 +133,8 @@ def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, li
     row = session.get(MemberRow, card.member_id)
     balance = account_summary(session, row, program, request.at).available
     uses = usage_counts(session, row.id, live.limited, request.at, timezone)
-    return row, Member(str(row.id), row.tier, segments_of(session, row.id), uses,
-                       clipped_ids(session, row.id)), balance
+    segments, clipped = segments_and_clipped(session, row.id)
+    return row, Member(str(row.id), row.tier, segments, uses, clipped), balance
 
 
 def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, timezone: str,
