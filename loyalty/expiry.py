@@ -107,3 +107,22 @@ def expire_due(state: LedgerState, as_of: datetime) -> list[Entry]:
         for lot in state.open_lots()
         if lot.expires_at is not None and lot.expires_at <= as_of
     ]
+
+
+_LAST_INSTANT = timedelta(microseconds=1)
+
+
+def expiring_by_month(state: LedgerState, at: datetime, zone: str = "UTC") -> tuple[tuple[str, int], ...]:
+    """Points left in lots alive at ``at``, by the last month they can be spent in ("2027-03",
+    points), soonest first; months of the calendar in ``zone`` (the expiry policy's).
+
+    A lot's ``expires_at`` is the exclusive end (the first instant of the next month), so the month
+    shown is that of the instant just before it. Lots that never expire are left out. Debt is not
+    spread over the months: it is repaid by the next credits, not by lots already held.
+    """
+    months: dict[str, int] = {}
+    for lot in state.open_lots():
+        if lot.expires_at is not None and lot.alive_at(at):
+            key = (lot.expires_at.astimezone(ZoneInfo(zone)) - _LAST_INSTANT).strftime("%Y-%m")
+            months[key] = months.get(key, 0) + lot.remaining
+    return tuple(sorted(months.items()))

@@ -149,3 +149,27 @@ def is_review_date(local_day: date, review_months: int) -> bool:
         Quarterly (3): 1 January, 1 April, 1 July and 1 October.
     """
     return local_day.day == 1 and (local_day.month - 1) % review_months == 0
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """Where a member stands: their tier, the next one up, and the qualifying total still missing.
+
+    ``total`` and ``missing`` are minor units (spend basis) or points (points basis); ``next_tier``
+    is None at the top tier. A member kept in a tier above what the window now reaches (downgrades
+    wait for a review date) is shown the tier above their own.
+    """
+
+    tier: str
+    total: int
+    next_tier: str | None
+    missing: int
+
+
+def tier_progress(tier: str, total: int, rules: TierRules) -> TierProgress:
+    """Return the progress of a member in ``tier`` with qualifying ``total`` towards the next tier."""
+    rank = rules.rank(tier)
+    if rank + 1 >= len(rules.tiers):
+        return TierProgress(tier, total, None, 0)
+    following = rules.tiers[rank + 1]
+    return TierProgress(tier, total, following.name, max(0, following.threshold - total))

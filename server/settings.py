@@ -71,6 +71,9 @@ class Settings:
     unknown_item_earn_cap_minor: int = 10_000
     sale_clock_tolerance_seconds: int = 300
     reports_database_url: str | None = None  # None: reports read the main database
+    smtp_url: str | None = None  # None: no mail goes out (sign-in codes by e-mail are refused)
+    mail_from: str = "OneCard <onecard@localhost>"
+    sms_gateway_url: str | None = None  # None: no SMS goes out
 
     @property
     def reports_url(self) -> str:
@@ -137,6 +140,9 @@ class Settings:
             sale_clock_tolerance_seconds=_positive_int(values, "sale_clock_tolerance", 300),
             reports_database_url=(_database_url(values["reports_database_url"], data_dir, "reports_database_url")
                                   if values.get("reports_database_url") else None),
+            smtp_url=_smtp_url(values),
+            mail_from=values.get("mail_from") or "OneCard <onecard@localhost>",
+            sms_gateway_url=_http_url(values, "sms_gateway_url"),
         )
 
 
@@ -288,3 +294,27 @@ def _currency(raw: str) -> str:
         raise ConfigError(env_name("currency"),
                           f"unknown currency {raw!r}; use an ISO 4217 code such as EUR")
     return code
+
+
+def _smtp_url(values: Mapping[str, str]) -> str | None:
+    # ONECARD_SMTP_URL (smtp://[user:password@]host[:port], smtps:// for TLS from the start), or
+    # ONECARD_SMTP_HOST with ONECARD_SMTP_PORT (default 25) for a plain relay.
+    raw = values.get("smtp_url")
+    if raw is None and values.get("smtp_host"):
+        port = _positive_int(values, "smtp_port", 25)
+        raw = f"smtp://{values['smtp_host']}:{port}"
+    if raw is None:
+        return None
+    scheme, sep, rest = raw.partition("://")
+    if not sep or scheme not in ("smtp", "smtps") or not rest.split("@")[-1].split(":")[0]:
+        raise ConfigError(env_name("smtp_url"), "use smtp://host[:port] or smtps://user:password@host[:port]")
+    return raw
+
+
+def _http_url(values: Mapping[str, str], key: str) -> str | None:
+    raw = values.get(key)
+    if raw is None:
+        return None
+    if not re.match(r"^https?://[^/\s]+", raw):
+        raise ConfigError(env_name(key), f"use an http:// or https:// URL (got {raw!r})")
+    return raw

@@ -107,6 +107,8 @@ class MemberPayload(_Payload):
     segments = ma.fields.List(ma.fields.String(), load_default=list)
     promotion_uses = ma.fields.List(ma.fields.Nested(PromotionUsePayload), load_default=list, metadata={
         "description": "uses of live usage-limited promotions recent enough to count in a current period"})
+    clipped = ma.fields.List(ma.fields.String(), load_default=list, metadata={
+        "description": "ids of the personal offers the member clipped to their card on the member page"})
 
 
 class ErasedMemberPayload(_Payload):

@@ -50,7 +50,7 @@ def _member(basket: Basket, catalogue: Catalogue, zone: ZoneInfo, at: datetime) 
     if m is None:
         return None
     return Member(member_id=m.member_id or m.card_number, tier=m.tier, segments=frozenset(m.segments),
-                  promotion_uses=count_uses(m.promotion_uses, catalogue, at, zone))
+                  promotion_uses=count_uses(m.promotion_uses, catalogue, at, zone), clipped=frozenset(m.clipped))
 
 
 def sale_lines(basket: Basket, priced: PricedBasket, program: Program) -> list[SaleLine]:

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from loyalty.ledger import LedgerState
 from loyalty.programme_body import programme_body
 from server.membership.accounts import account_summary
+from server.membership.clipped import segments_and_clipped
 from server.membership.member_cache import member_stores, stores_holding
 from server.membership.program import LoyaltyProgram, program_from_settings
-from server.models import Card, ChangeRecord, Member, SegmentMember, Store
+from server.models import Card, ChangeRecord, Member, Store
 from server.pricing.use_log import promotion_use_log
 from server.settings import Settings
 from server.sync import record_change
@@ -28,7 +29,8 @@ from store_sync.feed import Op
 def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
                    now: datetime, state: LedgerState | None = None,
                    visit: tuple[str, datetime] | None = None) -> None:
-    """The member's tier, balance, segments and recent limited-offer uses, for offline decisions at any till.
+    """The member's tier, balance, segments, clipped offers and recent limited-offer uses, for offline
+    decisions at any till.
 
     ``visit`` is the (store, instant) of a transaction being posted, not yet among the member's
     transactions. A member merged away or erased is published as a delete (``program`` is then
@@ -39,10 +41,12 @@ def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgr
         withdraw_member(session, member_id, None, now)
         return
     summary = account_summary(session, member, program, now, state)
+    segments, clipped = segments_and_clipped(session, member_id)
     payload = {"id": str(member_id), "name": member.name, "tier": member.tier, "home_store": member.home_store,
                "balance": summary.balance, "available": summary.available, "debt": summary.debt,
-               "taken_at": now.isoformat(), "segments": sorted(_segments_of(session, member_id)),
-               "promotion_uses": promotion_use_log(session, member_id, now)}
+               "taken_at": now.isoformat(), "segments": sorted(segments),
+               "promotion_uses": promotion_use_log(session, member_id, now),
+               "clipped": sorted(clipped)}
     stores = member_stores(session, member, program, now, visit)
     if program.member_cache == "recent":
         # Withdrawals first: a delete for every store (left from another setting) must not land
@@ -60,11 +64,6 @@ def withdraw_out_of_scope(session: Session, member_id: uuid.UUID, stores: tuple[
     for store in sorted(gone, key=str):
         withdraw_member(session, member_id, store, now)
     return len(gone)
-
-
-def _segments_of(session: Session, member_id: uuid.UUID) -> set[str]:
-    return {str(s) for s in session.scalars(select(SegmentMember.segment_id).where(
-        SegmentMember.member_id == member_id))}
 
 
 def withdraw_member(session: Session, member_id: uuid.UUID, store_code: str | None, now: datetime) -> None:
