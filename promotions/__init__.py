@@ -28,6 +28,7 @@ from promotions.exceptions import (
     InvalidPromotion,
     PromotionError,
 )
+from promotions.near_miss import NearMiss, near_misses
 from promotions.result import (
     AppliedPromotion,
     BonusAward,
@@ -78,6 +79,7 @@ __all__ = [
     "Member",
     "MemberPrice",
     "MultiBuy",
+    "NearMiss",
     "PercentOff",
     "Period",
     "PresentedCoupon",
@@ -103,6 +105,7 @@ __all__ = [
     "count_uses",
     "generate_codes",
     "log_horizon",
+    "near_misses",
     "price_basket",
     "returned_tax",
     "tax_lines",

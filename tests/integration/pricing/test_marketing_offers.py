@@ -43,3 +43,22 @@ def test_nonsense_offers_are_refused_with_the_field_named(client, marketer, cata
         "label": "x", "rule": {"kind": "bonus_points", "scope": scope(["PASTA"]), "fixed_points": 5},
         "max_discount_minor": 100})
     assert capped_price.status_code == 422 and "max_discount" in str(capped_price.json)
+
+
+def test_a_quote_says_what_the_basket_lacks_for_each_offer_it_almost_gets(catalogue, promote, quote):
+    three_for_two = promote("3 for 2 — Snacks", {"kind": "multi_buy", "buy": 2, "get": 1,
+                                                 "scope": scope(categories=["snacks"])})
+    spend = promote("10 % off at 10.00", {"kind": "spend_threshold",
+                                           "tiers": [{"min_spend_minor": 1000, "percent_bp": 1000}]})
+    priced = quote([{"sku": "CHIPS", "qty": 2}, {"sku": "COLA", "qty": 3}])
+    # 5.00 of chips + 4.50 of cola = 9.50: 0.50 short of 10.00, and one snack short of 3 for 2.
+    assert sorted(priced["near_misses"], key=lambda h: h["label"]) == sorted([
+        {"promotion_id": spend["id"], "version": 1, "label": "10 % off at 10.00", "missing_qty": 0,
+         "missing_amount_minor": 50},
+        {"promotion_id": three_for_two["id"], "version": 1, "label": "3 for 2 — Snacks", "missing_qty": 1,
+         "missing_amount_minor": 0},
+    ], key=lambda h: h["label"])
+    # A third snack is free, so it adds nothing to the spend: 0.50 still short.
+    third = quote([{"sku": "CHIPS", "qty": 3}, {"sku": "COLA", "qty": 3}])["near_misses"]
+    assert [(h["label"], h["missing_amount_minor"]) for h in third] == [("10 % off at 10.00", 50)]
+    assert quote([{"sku": "CHIPS", "qty": 3}, {"sku": "COLA", "qty": 4}])["near_misses"] == []
