@@ -28,7 +28,8 @@ every choice above is a minimum over alternatives that only grow, and every disc
 non-decreasing function of the price it is taken from. It cannot hold (1) across spend
 thresholds: a new item discount can pull the spend below a threshold and lose its larger
 reward; (2) when a large multi-buy/bundle mix falls back to the greedy allocation
-(``PricedBasket.allocation_exact`` is False).
+(``PricedBasket.allocation_exact`` is False); (3) with per-basket caps on item offers
+(``promotions.caps``): the choice between item offers is made before the cap.
 """
 
 from __future__ import annotations
