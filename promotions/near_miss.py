@@ -9,7 +9,8 @@ Kinds hinted:
 
 - Spend thresholds (whole basket or scoped): the next tier above the spend counted, after item
   offers, on the threshold's lines and basis. Spend 36.80 on a "spend 40.00, 10 % off" threshold
-  -> ``missing_amount=320``. A basket past the top tier gets no hint.
+  -> ``missing_amount=320``. A basket past the top tier gets no hint, nor does an anonymous
+  basket for a tier that gives only points.
 - Multi-buys: a started group. Two snacks on "3 for 2" -> ``missing_qty=1``; three or six -> none;
   none once ``max_applications`` groups are complete.
 - Buy X get Y that gave nothing: the units still missing from either part. One coffee and no
@@ -130,5 +131,7 @@ def _missing_spend(rule: SpendThreshold, request: PricingRequest, amounts: list[
     spend = spend_of([amounts[i] for i in chosen], [request.lines[i].tax_rate_bp for i in chosen],
                      request.store.prices_include_tax)
     counted = spend.net if rule.basis is SpendBasis.NET else spend.gross
-    above = [tier.min_spend for tier in rule.tiers if tier.min_spend > counted]
+    # A tier that gives only points gives an anonymous customer nothing: no hint for it.
+    above = [tier.min_spend for tier in rule.tiers if tier.min_spend > counted
+             and (request.member is not None or tier.amount_off or tier.percent_bp)]
     return above[0] - counted if above else 0

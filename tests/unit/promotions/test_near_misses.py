@@ -19,7 +19,7 @@ from promotions.rules import (
 )
 from promotions.windows import Window
 
-from .builders import BERLIN, TUESDAY_NOON, categories, line, promo, skus
+from .builders import BERLIN, TUESDAY_NOON, categories, line, member, promo, skus
 
 THREE_FOR_TWO = promo("3for2", MultiBuy(2, 1, categories("snacks")), "3 for 2 — Snacks")
 SPEND_40 = promo("spend40", SpendThreshold((ThresholdTier(4000, percent_bp=1000),)), "10 % off at 40.00")
@@ -92,3 +92,9 @@ def test_adding_what_a_hint_asks_for_gets_the_offer(items):
         else:
             more = [*basket, line("extra", 100, qty=hint.missing_qty, category="snacks")]
             assert hints(more, [THREE_FOR_TWO]) == ()
+
+
+def test_a_points_only_tier_is_hinted_to_members_only():
+    points = promo("pts", SpendThreshold((ThresholdTier(5000, bonus_points=200),)))
+    assert hints([line("ham", 4000)], [points]) == ()
+    assert hints([line("ham", 4000)], [points], member=member())[0].missing_amount == 1000

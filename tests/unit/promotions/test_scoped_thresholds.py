@@ -2,6 +2,8 @@
 
 import pytest
 
+from promotions.basket import PresentedCoupon
+from promotions.catalogue import CouponRule
 from promotions.exceptions import InvalidPromotion
 from promotions.rules import AmountOff, SpendBasis, SpendThreshold, ThresholdTier
 
@@ -71,3 +73,13 @@ def test_the_better_of_an_exclusive_scoped_threshold_and_the_stack_wins():
 def test_a_scoped_threshold_gives_money_not_points():
     with pytest.raises(InvalidPromotion):
         SpendThreshold((ThresholdTier(1000, bonus_points=50),), scope=skus("beans"))
+
+
+def test_a_coupon_unlocks_a_scoped_threshold_on_its_lines_only():
+    coupon = promo("cup", SpendThreshold((ThresholdTier(1000, amount_off=300),), scope=categories("coffee")),
+                   coupon=CouponRule(frozenset({"COFFEE3"})))
+    basket = [line("beans", 1200, category="coffee"), line("milk", 300)]
+    assert price(basket, [coupon]).total == 1500
+    result = price(basket, [coupon], coupons=(PresentedCoupon("COFFEE3"),))
+    assert discounts_of(result, "beans") == {"cup": 300} and discounts_of(result, "milk") == {}
+    assert result.accepted_coupons == ("COFFEE3",)
