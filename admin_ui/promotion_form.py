@@ -18,6 +18,7 @@ from promotions.holdout import MAX_HOLDOUT_BP
 
 KINDS = (("percent_off", "Percent off products or categories"), ("amount_off", "Amount off products or categories"),
          ("member_price", "Member price for products"), ("multi_buy", "Multi-buy: buy some, get some free or off"),
+         ("buy_get", "Buy some, get another product or group free or off"),
          ("bundle", "Bundle at a fixed price"), ("spend_threshold", "Spend threshold: spend X, get money or points"),
          ("bonus_points", "Bonus points"))
 SCOPED = {"percent_off", "amount_off", "multi_buy", "bonus_points"}
@@ -29,7 +30,9 @@ _BUNDLE_LINE = re.compile(r"^(\d+)\s*[x×]\s*(category:)?\s*(\S+)$", re.IGNORECA
 FIELD_OF = {"label": "label", "rule.percent_bp": "percent", "rule.amount_minor": "amount", "rule.prices": "prices",
             "rule.buy": "buy", "rule.get": "get", "rule.components": "components", "rule.price_minor": "bundle_price",
             "rule.tiers": "threshold_min", "rule.extra_bp": "bonus_times", "rule.fixed_points": "bonus_fixed",
-            "rule.scope": "scope_skus", "priority": "priority", "window": "start", "window.start": "start",
+            "rule.scope": "scope_skus", "rule.buy_qty": "buy", "rule.get_qty": "get", "rule.buy_scope": "scope_skus",
+            "rule.get_scope": "get_skus", "max_discount": "max_discount", "max_discount_minor": "max_discount",
+            "priority": "priority", "window": "start", "window.start": "start",
             "window.end": "end", "window.hours": "hours_start", "window.weekdays": "weekdays", "stores": "stores",
             "targeting": "tiers", "targeting.holdout_bp": "holdout", "usage_limit": "max_uses",
             "coupon": "coupon_codes"}
@@ -62,7 +65,8 @@ def read(form: MultiDict, money: Money) -> tuple[dict, dict[str, str]]:
                   "priority": reader.integer("priority", "Priority", default=0),
                   "exclusive": form.get("exclusive") == "yes", "window": reader.window(),
                   "stores": form.getlist("stores"), "targeting": reader.targeting(),
-                  "usage_limit": reader.usage_limit(), "coupon": reader.coupon()}
+                  "usage_limit": reader.usage_limit(), "coupon": reader.coupon(),
+                  "max_discount_minor": reader.amount("max_discount", "Most off one basket", required=False)}
     if not definition["label"]:
         errors["label"] = "Name: give the promotion the name customers see on the receipt, e.g. 10% off snacks."
     return definition, errors
@@ -126,6 +130,15 @@ class _Reader:
         return {"skus": _words(self.text("scope_skus")), "categories": _words(self.text("scope_categories")),
                 "whole_basket": self.form.get("scope_whole_basket") == "yes"}
 
+    def get_scope(self) -> dict:
+        return {"skus": _words(self.text("get_skus")), "categories": _words(self.text("get_categories")),
+                "whole_basket": False}
+
+    def threshold_scope(self) -> dict:
+        # A threshold on no named items counts the whole basket, as it did before scopes.
+        scope = self.scope()
+        return scope if scope["skus"] or scope["categories"] else {**scope, "whole_basket": True}
+
     def rule(self) -> dict:
         kind = self.form.get("kind", "percent_off")
         if kind == "percent_off":
@@ -137,6 +150,10 @@ class _Reader:
         if kind == "multi_buy":
             return {"kind": kind, "buy": self.integer("buy", "Buy", 0), "get": self.integer("get", "Get", 0),
                     "percent_bp": self.percent("get_percent", "Off the items got", "100"), "scope": self.scope()}
+        if kind == "buy_get":
+            return {"kind": kind, "buy_qty": self.integer("buy", "Buy", 0), "buy_scope": self.scope(),
+                    "get_qty": self.integer("get", "Get", 0), "get_scope": self.get_scope(),
+                    "percent_bp": self.percent("get_percent", "Off the items got", "100")}
         if kind == "bundle":
             return {"kind": kind, "components": self.components(),
                     "price_minor": self.amount("bundle_price", "Bundle price")}
@@ -145,7 +162,7 @@ class _Reader:
                 "min_spend_minor": self.amount("threshold_min", "Spend at least"),
                 "amount_off_minor": self.amount("threshold_off", "Amount off", required=False) or 0,
                 "percent_bp": self.percent("threshold_percent", "Percent off", "0"),
-                "bonus_points": self.integer("threshold_points", "Bonus points", 0)}]}
+                "bonus_points": self.integer("threshold_points", "Bonus points", 0)}], "scope": self.threshold_scope()}
         if kind == "bonus_points":
             return {"kind": kind, "extra_bp": self.percent("bonus_times", "Extra times the usual points", "0"),
                     "fixed_points": self.integer("bonus_fixed", "Fixed bonus points", 0), "scope": self.scope()}
@@ -249,10 +266,12 @@ def form_of(definition: dict, money: Money, zone: str) -> MultiDict:
     fields: list[tuple[str, str]] = [("label", definition["label"]), ("kind", rule["kind"]),
                                      ("priority", str(definition["priority"])), ("timezone", zone)]
     fields += _rule_fields(rule, money)
-    scope = rule.get("scope") or {}
+    scope = rule.get("scope") or rule.get("buy_scope") or {}
     fields += [("scope_skus", " ".join(scope.get("skus", ()))),
                ("scope_categories", " ".join(scope.get("categories", ())))]
-    fields += [("scope_whole_basket", "yes")] if scope.get("whole_basket") else []
+    fields += [("scope_whole_basket", "yes")] if scope.get("whole_basket") and rule["kind"] != "spend_threshold" else []
+    if definition.get("max_discount_minor") is not None:
+        fields += [("max_discount", _money_text(definition["max_discount_minor"], money))]
     fields += [("exclusive", "yes")] if definition["exclusive"] else []
     fields += [("stores", code) for code in definition["stores"]]
     fields += [("members_only", "yes")] if targeting["members_only"] else []
@@ -288,6 +307,11 @@ def _rule_fields(rule: dict, money: Money) -> list[tuple[str, str]]:
         return [("prices", "\n".join(f"{p['sku']} {_money_text(p['price_minor'], money)}" for p in rule["prices"]))]
     if kind == "multi_buy":
         return [("buy", str(rule["buy"])), ("get", str(rule["get"])), ("get_percent", percent_text(rule["percent_bp"]))]
+    if kind == "buy_get":
+        return [("buy", str(rule["buy_qty"])), ("get", str(rule["get_qty"])),
+                ("get_percent", percent_text(rule["percent_bp"])),
+                ("get_skus", " ".join(rule["get_scope"]["skus"])),
+                ("get_categories", " ".join(rule["get_scope"]["categories"]))]
     if kind == "bundle":
         lines = [f"{c['qty']} x " + (f"category:{c['scope']['categories'][0]}" if c["scope"]["categories"]
                                      else c["scope"]["skus"][0]) for c in rule["components"]]

@@ -29,6 +29,7 @@ from promotions.exceptions import (
     InvalidPromotion,
     PromotionError,
 )
+from promotions.near_miss import NearMiss, near_misses
 from promotions.result import (
     AppliedPromotion,
     BonusAward,
@@ -43,6 +44,7 @@ from promotions.rules import (
     BonusPoints,
     Bundle,
     BundleComponent,
+    BuyGet,
     MemberPrice,
     MultiBuy,
     PercentOff,
@@ -64,6 +66,7 @@ __all__ = [
     "BonusPoints",
     "Bundle",
     "BundleComponent",
+    "BuyGet",
     "Catalogue",
     "CouponNotApplicable",
     "CouponRejection",
@@ -77,6 +80,7 @@ __all__ = [
     "Member",
     "MemberPrice",
     "MultiBuy",
+    "NearMiss",
     "PercentOff",
     "Period",
     "PresentedCoupon",
@@ -103,6 +107,7 @@ __all__ = [
     "generate_codes",
     "in_audience",
     "log_horizon",
+    "near_misses",
     "price_basket",
     "returned_tax",
     "tax_lines",

@@ -9,7 +9,8 @@ How:
 - Pools and offers split into independent components (offers sharing no pool never compete).
 - A component with one offer whose slots all draw from one set and whose units cost the same
   alone as in the offer ("3 for 2 on snacks" with nothing else on them) is solved by taking the
-  dearest units first; for cheapest-unit and fixed-price rules that is optimal.
+  dearest units first; for cheapest-unit and fixed-price rules that is optimal. A buy X get Y
+  offer (``Offer.by_slot``) never takes this path: its saving depends on which part a unit fills.
 - Other components are solved exactly (``promotions.search``) as long as the state space is
   small (``MAX_STATES``) and the basket's search budget (``search.MAX_STEPS``) lasts. Beyond
   that the dearest-first greedy is used; it is deterministic but may miss the optimum — the
@@ -110,6 +111,7 @@ def _localise(problem: Problem, pools: list[int], offer_ids: list[int]):
             tuple(offer.value[p] for p in pools),
             offer.discount,
             offer.limit,
+            offer.by_slot,
         )
         for offer in (problem.offers[i] for i in offer_ids)
     )
@@ -121,6 +123,8 @@ def _is_simple(problem: Problem, offers: list[Offer]) -> bool:
     if len(offers) != 1:
         return False
     offer = offers[0]
+    if offer.by_slot:
+        return False
     eligible = {group[0] for group in offer.groups}
     return len(eligible) == 1 and all(problem.alone[p] == offer.value[p] for p in offer.pools)
 

@@ -14,7 +14,7 @@ from functools import cached_property
 from promotions.exceptions import DuplicatePromotion, InvalidPromotion
 from promotions.holdout import check_holdout
 from promotions.index import CatalogueIndex
-from promotions.rules import MemberPrice, Rule
+from promotions.rules import BonusPoints, MemberPrice, Rule
 from promotions.windows import Period, Window
 
 
@@ -85,6 +85,13 @@ class CouponRule:
             raise InvalidPromotion("coupon.per_member_limit", "must be a positive int")
 
 
+def _check_cap(cap: int, rule: Rule) -> None:
+    if type(cap) is not int or cap < 1:
+        raise InvalidPromotion("max_discount", "a cap is a positive int of minor units")
+    if isinstance(rule, (MemberPrice, BonusPoints)):
+        raise InvalidPromotion("max_discount", "only promotions that give money off can be capped")
+
+
 @dataclass(frozen=True)
 class Promotion:
     """One version of a promotion.
@@ -101,6 +108,9 @@ class Promotion:
         targeting: Who may get it.
         usage_limit: Per-member limit, or None.
         coupon: Coupon requirement, or None.
+        max_discount: The most this promotion gives off one basket in minor units, or None.
+            When its discounts come to more, the cap is spread over the lines by largest
+            remainder in proportion to what each line was given (``promotions.caps``).
     """
 
     promotion_id: str
@@ -114,6 +124,7 @@ class Promotion:
     targeting: Targeting = field(default_factory=Targeting)
     usage_limit: UsageLimit | None = None
     coupon: CouponRule | None = None
+    max_discount: int | None = None
 
     def __post_init__(self) -> None:
         if not self.promotion_id:
@@ -124,6 +135,8 @@ class Promotion:
             raise InvalidPromotion("label", "a receipt label is required")
         if isinstance(self.rule, MemberPrice) and self.coupon is not None:
             raise InvalidPromotion("coupon", "member prices are not coupon offers")
+        if self.max_discount is not None:
+            _check_cap(self.max_discount, self.rule)
 
     @cached_property
     def always_live(self) -> bool:

@@ -36,7 +36,14 @@ def stack_order(promotions: Sequence[Promotion]) -> list[Promotion]:
     return sorted(promotions, key=lambda p: (_stage(p), -p.priority, p.promotion_id))
 
 
-def _discount(promotion: Promotion, left: int, spend: Spend | None) -> int:
+def _discount(promotion: Promotion, left: int, spend: Spend | None, capped: bool) -> int:
+    given = _uncapped(promotion, left, spend)
+    if capped and promotion.max_discount is not None:
+        return min(given, promotion.max_discount)
+    return given
+
+
+def _uncapped(promotion: Promotion, left: int, spend: Spend | None) -> int:
     rule = promotion.rule
     if isinstance(rule, PercentOff):
         return percent_of(left, rule.percent_bp)
@@ -48,15 +55,20 @@ def _discount(promotion: Promotion, left: int, spend: Spend | None) -> int:
     raise TypeError(f"not a discount rule: {type(rule).__name__}")
 
 
-def apply_stack(amount: int, ordered: Sequence[Promotion], spend: Spend | None = None) -> tuple[int, Applied]:
+def apply_stack(
+    amount: int, ordered: Sequence[Promotion], spend: Spend | None = None, capped: bool = False
+) -> tuple[int, Applied]:
     """Apply ``ordered`` promotions one after another to ``amount``.
+
+    With ``capped`` (basket level, where ``amount`` is the whole basket) each discount is held
+    to its promotion's ``max_discount``.
 
     Returns:
         The amount left and ``(promotion, discount)`` pairs for those that took something.
     """
     applied = []
     for promotion in ordered:
-        taken = min(amount, _discount(promotion, amount, spend))
+        taken = min(amount, _discount(promotion, amount, spend, capped))
         if taken:
             applied.append((promotion, taken))
             amount -= taken
@@ -64,7 +76,7 @@ def apply_stack(amount: int, ordered: Sequence[Promotion], spend: Spend | None =
 
 
 def best_price(
-    amount: int, promotions: Sequence[Promotion], spend: Spend | None = None
+    amount: int, promotions: Sequence[Promotion], spend: Spend | None = None, capped: bool = False
 ) -> tuple[tuple[int, Applied], tuple[int, Applied]]:
     """Return the customer's best price and the stackable-only price of ``amount``.
 
@@ -72,17 +84,18 @@ def best_price(
         amount: Unit price, weighed-line amount, or basket total.
         promotions: Eligible discount promotions.
         spend: The basket's spend, gross and net, for thresholds (basket level).
+        capped: Hold each discount to its promotion's per-basket cap (basket level only).
 
     Returns:
         ``(best, stack)``, each ``(amount left, applied discounts)``.
     """
     if not promotions:
         return (amount, ()), (amount, ())
-    stack = apply_stack(amount, stack_order([p for p in promotions if not p.exclusive]), spend)
+    stack = apply_stack(amount, stack_order([p for p in promotions if not p.exclusive]), spend, capped)
     best = stack
     exclusives = sorted((p for p in promotions if p.exclusive), key=lambda p: (-p.priority, p.promotion_id))
     for promotion in exclusives:
-        alone = apply_stack(amount, (promotion,), spend)
+        alone = apply_stack(amount, (promotion,), spend, capped)
         if alone[0] < best[0]:
             best = alone
     return best, stack

@@ -8,9 +8,12 @@ Order of work, each step on the output of the one before:
    exclusive one; multi-buys and bundles then take the units where that is best for the
    customer (``promotions.allocation``). A unit in an exclusive multi-buy/bundle takes no other
    item discount; a unit in a stackable one keeps the stackable discounts it is priced after.
-4. Basket offers on the total after item offers: whole-basket discounts and spend thresholds
-   (counting gross or net spend, as each threshold says), stack versus exclusive again, each
-   spread over lines by largest remainder, so they reduce the taxable amount of those lines.
+   Item offers with a per-basket cap are then held to it (``promotions.caps``).
+4. Basket offers on the total after item offers: first spend thresholds scoped to products or
+   categories, counted and taken on their own lines (``promotions.thresholds``); then
+   whole-basket discounts and spend thresholds (counting gross or net spend after item offers,
+   as each threshold says), stack versus exclusive again, each capped at its ``max_discount``
+   and spread over lines by largest remainder, so they reduce the taxable amount of those lines.
 5. Tax per rate on what is left (``promotions.tax``): tax-inclusive prices contain it, and
    tax-exclusive prices have it added to each line, so a line's total is always what the
    customer pays.
@@ -25,7 +28,8 @@ every choice above is a minimum over alternatives that only grow, and every disc
 non-decreasing function of the price it is taken from. It cannot hold (1) across spend
 thresholds: a new item discount can pull the spend below a threshold and lose its larger
 reward; (2) when a large multi-buy/bundle mix falls back to the greedy allocation
-(``PricedBasket.allocation_exact`` is False).
+(``PricedBasket.allocation_exact`` is False); (3) with per-basket caps on item offers
+(``promotions.caps``): the choice between item offers is made before the cap.
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ from __future__ import annotations
 from loyalty.shares import largest_remainder
 from promotions.basket import PricingRequest
 from promotions.bonus_points import base_points, bonus_points
+from promotions.caps import cap_item_discounts
 from promotions.catalogue import Catalogue, Promotion
 from promotions.coupons import check_coupons
 from promotions.discounts import best_price
 from promotions.eligibility import Eligibility
+from promotions.index import scopes_of
 from promotions.member_prices import best_member_price
 from promotions.money import weighed_amount
 from promotions.offers import apply_offers
@@ -50,15 +56,15 @@ from promotions.result import (
     RejectedCoupon,
 )
 from promotions.rules import (
+    GROUPED,
     AmountOff,
     BonusPoints,
-    Bundle,
     MemberPrice,
-    MultiBuy,
     PercentOff,
     SpendThreshold,
 )
 from promotions.tax import Spend, Taxed, spend_of, tax_lines
+from promotions.thresholds import apply_scoped_thresholds
 from promotions.work import LineWork
 
 
@@ -77,7 +83,7 @@ def price_basket(request: PricingRequest, catalogue: Catalogue) -> PricedBasket:
     """
     eligibility = Eligibility(request)
     unlocked, rejected = check_coupons(request, catalogue.index, eligibility)
-    works, basket_promotions, point_promotions = _gather(
+    works, basket_promotions, point_promotions, scoped = _gather(
         request, catalogue, eligibility, [p for p, _ in unlocked.values()]
     )
     for work in works:
@@ -85,9 +91,11 @@ def price_basket(request: PricingRequest, catalogue: Catalogue) -> PricedBasket:
     exact = apply_offers(works)
     for work in works:
         _finish_line(work)
+    cap_item_discounts(works)
     inclusive = request.store.prices_include_tax
     rates = [work.line.tax_rate_bp for work in works]
     spend = spend_of([work.total for work in works], rates, inclusive)
+    apply_scoped_thresholds(works, [scoped[pid] for pid in sorted(scoped)], inclusive)
     _apply_basket(works, basket_promotions, spend)
     taxed = tax_lines([work.total for work in works], rates, inclusive)
     return _result(request, works, point_promotions, spend, taxed, (unlocked, rejected), exact)
@@ -101,7 +109,8 @@ def _gather(request, catalogue, eligibility, coupon_promotions):
     basket = [p for p in wide if isinstance(p.rule, (PercentOff, AmountOff, SpendThreshold))]
     everyone = list(range(len(request.lines)))
     points = {p.promotion_id: (p, everyone) for p in wide if isinstance(p.rule, (BonusPoints, SpendThreshold))}
-    per_line = [p for p in wide if isinstance(p.rule, (MultiBuy, Bundle))]
+    per_line = [p for p in wide if isinstance(p.rule, GROUPED)]
+    scoped: dict[str, Promotion] = {}
     works = []
     for position, line in enumerate(request.lines):
         work = LineWork(position, line)
@@ -115,30 +124,25 @@ def _gather(request, catalogue, eligibility, coupon_promotions):
         for promotion in found:
             if promotion.promotion_id not in seen and eligibility.ok(promotion):
                 seen.add(promotion.promotion_id)
-                _classify(work, promotion, points)
-    return works, basket, [points[pid] for pid in sorted(points)]
+                _classify(work, promotion, points, scoped)
+    return works, basket, [points[pid] for pid in sorted(points)], scoped
 
 
 def _is_wide(promotion: Promotion) -> bool:
-    rule = promotion.rule
-    if isinstance(rule, SpendThreshold):
-        return True
-    if isinstance(rule, Bundle):
-        return any(c.scope.whole_basket for c in rule.components)
-    return not isinstance(rule, MemberPrice) and rule.scope.whole_basket
+    return any(scope.whole_basket for scope in scopes_of(promotion))
 
 
 def _touches(promotion: Promotion, line) -> bool:
-    rule = promotion.rule
-    scopes = [c.scope for c in rule.components] if isinstance(rule, Bundle) else [rule.scope]
-    return any(scope.matches(line.sku, line.category) for scope in scopes)
+    return any(scope.matches(line.sku, line.category) for scope in scopes_of(promotion))
 
 
-def _classify(work: LineWork, promotion: Promotion, points: dict) -> None:
+def _classify(work: LineWork, promotion: Promotion, points: dict, scoped: dict) -> None:
     rule = promotion.rule
     if isinstance(rule, (PercentOff, AmountOff)):
         work.discountable.append(promotion)
-    elif isinstance(rule, (MultiBuy, Bundle)):
+    elif isinstance(rule, SpendThreshold):
+        scoped[promotion.promotion_id] = promotion
+    elif isinstance(rule, GROUPED):
         work.grouped[promotion.promotion_id] = promotion
     elif isinstance(rule, BonusPoints):
         points.setdefault(promotion.promotion_id, (promotion, []))[1].append(work.position)
@@ -173,7 +177,7 @@ def _finish_line(work: LineWork) -> None:
 def _apply_basket(works: list[LineWork], promotions: list[Promotion], spend: Spend) -> None:
     if not promotions or not works:
         return
-    (_, applied), _ = best_price(sum(work.total for work in works), promotions, spend)
+    (_, applied), _ = best_price(sum(work.total for work in works), promotions, spend, capped=True)
     for promotion, amount in applied:
         shares = largest_remainder(amount, [work.total for work in works])
         for work, share in zip(works, shares, strict=True):

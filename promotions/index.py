@@ -12,20 +12,21 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from promotions.exceptions import DuplicatePromotion
-from promotions.rules import Bundle, MemberPrice, Scope, SpendThreshold
+from promotions.rules import Bundle, BuyGet, MemberPrice, Scope
 
 if TYPE_CHECKING:
     from promotions.catalogue import Promotion
 
 
-def _scopes(promotion: Promotion) -> list[Scope]:
+def scopes_of(promotion: Promotion) -> list[Scope]:
+    """Return the scopes that can trigger a promotion (a whole-basket scope for basket-wide ones)."""
     rule = promotion.rule
     if isinstance(rule, MemberPrice):
         return [Scope(skus=frozenset(sku for sku, _ in rule.prices))]
     if isinstance(rule, Bundle):
         return [component.scope for component in rule.components]
-    if isinstance(rule, SpendThreshold):
-        return [Scope(whole_basket=True)]
+    if isinstance(rule, BuyGet):
+        return [rule.buy_scope, rule.get_scope]
     return [rule.scope]
 
 
@@ -63,7 +64,7 @@ class CatalogueIndex:
         skus: set[str] = set()
         categories: set[str] = set()
         is_wide = False
-        for scope in _scopes(promotion):
+        for scope in scopes_of(promotion):
             is_wide = is_wide or scope.whole_basket
             skus |= scope.skus
             categories |= scope.categories

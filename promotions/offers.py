@@ -1,4 +1,4 @@
-"""Multi-buys and bundles: build the allocation problem from the basket and book the result."""
+"""Multi-buys, buy X get Y and bundles: build the allocation problem from the basket and book the result."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from functools import partial
 
 from promotions.allocation import Offer, Problem, allocate
 from promotions.bundles import bundle_discounts, bundle_saving
+from promotions.buy_get import buy_get_discounts, buy_get_saving
 from promotions.catalogue import Promotion
 from promotions.multibuy import multibuy_discounts, multibuy_saving
-from promotions.rules import Bundle, MultiBuy
+from promotions.rules import Bundle, BuyGet, MultiBuy
 from promotions.work import LineWork
 
 
@@ -17,13 +18,17 @@ def _split(promotion: Promotion, values: Sequence[int]) -> list[int]:
     rule = promotion.rule
     if isinstance(rule, MultiBuy):
         return multibuy_discounts(rule, values)
+    if isinstance(rule, BuyGet):
+        return buy_get_discounts(rule, values)
     return bundle_discounts(rule, values)
 
 
-def _total(rule: MultiBuy | Bundle):
+def _total(rule: MultiBuy | BuyGet | Bundle):
     # The search only needs an instance's total; the per-unit split is done once at the end.
     if isinstance(rule, MultiBuy):
         return partial(multibuy_saving, rule)
+    if isinstance(rule, BuyGet):
+        return partial(buy_get_saving, rule)
     return partial(bundle_saving, rule)
 
 
@@ -31,6 +36,8 @@ def _groups(promotion: Promotion, pools: list[LineWork], candidates: list[int]):
     rule = promotion.rule
     if isinstance(rule, MultiBuy):
         shape = [(rule.scope, rule.buy + rule.get)]
+    elif isinstance(rule, BuyGet):
+        shape = [(rule.buy_scope, rule.buy_qty), (rule.get_scope, rule.get_qty)]
     else:
         shape = [(component.scope, component.qty) for component in rule.components]
     groups = []
@@ -46,18 +53,19 @@ def _offer(promotion: Promotion, pools, candidates, values) -> Offer | None:
     groups = _groups(promotion, pools, candidates)
     if groups is None:
         return None
-    rule: MultiBuy | Bundle = promotion.rule
+    rule: MultiBuy | BuyGet | Bundle = promotion.rule
     return Offer(
         key=promotion.promotion_id,
         groups=groups,
         value=values[promotion.exclusive],
         discount=_total(rule),
         limit=rule.max_applications,
+        by_slot=isinstance(rule, BuyGet),
     )
 
 
 def apply_offers(works: list[LineWork]) -> bool:
-    """Allocate units to competing multi-buys and bundles and book their discounts.
+    """Allocate units to competing multi-buys, buy X get Y offers and bundles and book their discounts.
 
     Returns:
         False when the greedy fallback was used somewhere (see ``promotions.allocation``).

@@ -17,6 +17,8 @@ class Offer:
         value: Unit value per pool the offer prices from (indexed by pool).
         discount: Discount of one instance from its units' values in slot order.
         limit: Instances allowed, or None.
+        by_slot: True when the discount depends on which group a unit fills (buy X get Y),
+            so taking the dearest units first is not known to be best.
     """
 
     key: str
@@ -24,6 +26,7 @@ class Offer:
     value: tuple[int, ...]
     discount: Callable[[Sequence[int]], int]
     limit: int | None = None
+    by_slot: bool = False
 
     @cached_property
     def pools(self) -> frozenset[int]:

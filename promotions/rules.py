@@ -145,6 +145,41 @@ class MultiBuy:
 
 
 @dataclass(frozen=True)
+class BuyGet:
+    """Buy ``buy_qty`` units from ``buy_scope``, get ``get_qty`` units from ``get_scope`` at
+    ``percent_bp`` off (10,000: free). "Buy a coffee, get a croissant free" is
+    ``BuyGet(Scope(skus={"coffee"}), 1, Scope(categories={"pastry"}), 1)``.
+
+    Which units are the "get" ones is chosen best for the customer, that is with the largest
+    discount: with a 2.40 and a 1.90 pastry and one coffee, the 2.40 pastry is free. Scopes
+    may overlap; then any unit in both may fill either part, so "buy 2 coffees, get a coffee
+    free" frees the dearest of three coffees (a ``MultiBuy`` frees the cheapest).
+
+    Attributes:
+        buy_scope: Units that qualify.
+        buy_qty: Qualifying units per application (paid in full).
+        get_scope: Units that may be discounted.
+        get_qty: Discounted units per application.
+        percent_bp: Discount on each "get" unit, 1..10,000 (10,000 = free).
+        max_applications: Applications per basket, or None for no cap.
+    """
+
+    buy_scope: Scope
+    buy_qty: int
+    get_scope: Scope
+    get_qty: int = 1
+    percent_bp: int = BASIS_POINTS
+    max_applications: int | None = None
+
+    def __post_init__(self) -> None:
+        _positive(self.buy_qty, "rule.buy_qty")
+        _positive(self.get_qty, "rule.get_qty")
+        _percent(self.percent_bp, "rule.percent_bp")
+        if self.max_applications is not None:
+            _positive(self.max_applications, "rule.max_applications")
+
+
+@dataclass(frozen=True)
 class BundleComponent:
     """One slot family of a bundle: ``qty`` units from ``scope``."""
 
@@ -207,6 +242,9 @@ class SpendBasis(StrEnum):
     NET = "net"
 
 
+WHOLE_BASKET = Scope(whole_basket=True)
+
+
 @dataclass(frozen=True)
 class SpendThreshold:
     """Spend thresholds on the total after item discounts; the highest tier reached applies.
@@ -216,13 +254,21 @@ class SpendThreshold:
     tax-inclusive prices and no tax on the basket both are the sum of the line prices. The
     discount a tier gives is taken from the line amounts as the store's prices are entered.
 
+    A threshold with a narrower ``scope`` counts only the lines in scope and takes its discount
+    from those lines only ("spend 40.00 on coffee, 10 % off coffee": coffee lines after item
+    offers 42.00 plus 12.00 of milk -> 4.20 off, spread over the coffee lines; with 38.00 of
+    coffee and 30.00 of milk, nothing). Such a threshold gives money only: bonus points on the
+    spend of a category are an earning rule.
+
     Attributes:
         tiers: Tiers in strictly ascending ``min_spend`` order.
         basis: Whether ``min_spend`` counts gross or net spend.
+        scope: The lines counted and discounted; the whole basket by default.
     """
 
     tiers: tuple[ThresholdTier, ...]
     basis: SpendBasis = SpendBasis.GROSS
+    scope: Scope = WHOLE_BASKET
 
     def __post_init__(self) -> None:
         if not self.tiers:
@@ -232,6 +278,8 @@ class SpendThreshold:
             raise InvalidPromotion("rule.tiers", "tiers must ascend by min_spend")
         if not isinstance(self.basis, SpendBasis):
             raise InvalidPromotion("rule.basis", "a threshold counts 'gross' or 'net' spend")
+        if not self.scope.whole_basket and any(tier.bonus_points for tier in self.tiers):
+            raise InvalidPromotion("rule.tiers", "a threshold on some products gives money off, not points")
 
     def reached(self, spend: Spend) -> ThresholdTier | None:
         """Return the highest tier the basket's spend (on this threshold's basis) reaches, or None."""
@@ -267,6 +315,6 @@ class BonusPoints:
             raise InvalidPromotion("rule", "bonus points need a positive extra_bp or fixed_points")
 
 
-Rule = MemberPrice | PercentOff | AmountOff | MultiBuy | Bundle | SpendThreshold | BonusPoints
+Rule = MemberPrice | PercentOff | AmountOff | MultiBuy | BuyGet | Bundle | SpendThreshold | BonusPoints
 ITEM_SIMPLE = (PercentOff, AmountOff)
-GROUPED = (MultiBuy, Bundle)
+GROUPED = (MultiBuy, BuyGet, Bundle)

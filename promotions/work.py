@@ -63,3 +63,12 @@ class LineWork:
         """Record a per-unit stack of discounts for ``times`` units."""
         for promotion, amount in applied:
             self.add(promotion, amount * times)
+
+    def lower(self, promotion_id: str, amount: int) -> None:
+        """Reduce the discount ``promotion_id`` gave this line to ``amount`` (a cap)."""
+        entry = self.discounts[promotion_id]
+        self.total += entry[1] - amount
+        if amount:
+            entry[1] = amount
+        else:
+            del self.discounts[promotion_id]

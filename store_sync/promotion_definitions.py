@@ -15,6 +15,7 @@ from promotions import (
     BonusPoints,
     Bundle,
     BundleComponent,
+    BuyGet,
     CouponRule,
     HourRange,
     MemberPrice,
@@ -53,9 +54,16 @@ def _bundle(rule: dict):
 
 
 def _threshold(rule: dict):
+    # Versions saved before bases and scopes existed count the whole basket, gross.
+    scope = _scope(rule["scope"]) if "scope" in rule else Scope(whole_basket=True)
     return SpendThreshold(tuple(
         ThresholdTier(t["min_spend_minor"], t["amount_off_minor"], t["percent_bp"], t["bonus_points"])
-        for t in rule["tiers"]), SpendBasis(rule.get("basis", SpendBasis.GROSS)))  # saved before bases: gross
+        for t in rule["tiers"]), SpendBasis(rule.get("basis", SpendBasis.GROSS)), scope)
+
+
+def _buy_get(rule: dict):
+    return BuyGet(_scope(rule["buy_scope"]), rule["buy_qty"], _scope(rule["get_scope"]), rule["get_qty"],
+                  rule["percent_bp"], rule["max_applications"])
 
 
 RULES = {
@@ -64,6 +72,7 @@ RULES = {
     "amount_off": lambda r: AmountOff(r["amount_minor"], _scope(r["scope"])),
     "multi_buy": lambda r: MultiBuy(r["buy"], r["get"], _scope(r["scope"]), r["percent_bp"],
                                     r["max_applications"]),
+    "buy_get": _buy_get,
     "bundle": _bundle,
     "spend_threshold": _threshold,
     "bonus_points": lambda r: BonusPoints(_scope(r["scope"]), r["extra_bp"], r["fixed_points"]),
@@ -108,7 +117,8 @@ def to_promotion(promotion_id: str, version: int, definition: dict, codes: Itera
         priority=definition["priority"], exclusive=definition["exclusive"],
         window=_window(definition["window"]), stores=frozenset(definition["stores"]),
         targeting=_targeting(definition["targeting"]), usage_limit=_usage_limit(definition["usage_limit"]),
-        coupon=_coupon(definition["coupon"], codes))
+        coupon=_coupon(definition["coupon"], codes),
+        max_discount=definition.get("max_discount_minor"))  # versions saved before caps: uncapped
 
 
 def from_payload(payload: dict) -> Promotion:

@@ -17,18 +17,30 @@ from promotions import (
     BasketLine,
     Catalogue,
     Member,
+    NearMiss,
     PresentedCoupon,
     PricedBasket,
     PricingRequest,
     Store,
     count_uses,
+    near_misses,
     price_basket,
 )
 
 
 def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime) -> PricedBasket:
     """Price ``basket`` at ``at`` for its member (if any)."""
-    request = PricingRequest(
+    return price_basket(_request(basket, catalogue, store, program, at), catalogue)
+
+
+def hints(basket: Basket, priced: PricedBasket, catalogue: Catalogue, store: dict, program: Program,
+          at: datetime) -> tuple[NearMiss, ...]:
+    """The offers ``priced`` (``price()``'s result for the same arguments) almost gets, as the server's quote says."""
+    return near_misses(_request(basket, catalogue, store, program, at), catalogue, priced)
+
+
+def _request(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime) -> PricingRequest:
+    return PricingRequest(
         lines=tuple(_line(item, program) for item in basket.items),
         store=Store(store["code"], store.get("timezone", "UTC"), store.get("prices_include_tax", True)),
         at=at,
@@ -36,7 +48,6 @@ def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, a
         coupons=tuple(PresentedCoupon(code) for code in basket.coupons),
         earn=program.earn_config,
     )
-    return price_basket(request, catalogue)
 
 
 def _line(item: Item, program: Program) -> BasketLine:

@@ -104,7 +104,8 @@ class CheckoutService:
         priced, program, at = self._price(basket)
         earned = pricing.earning(basket, priced, program, self._points_minor(basket)).points
         earned += pricing.bonus_points(basket, priced)
-        return basket_view(basket, priced, earned, at, program.earning)
+        near = pricing.hints(basket, priced, self.ref.catalogue(), self.ref.store(), program, at)
+        return basket_view(basket, priced, earned, at, program.earning, near)
 
     def add_item(self, basket_id: str, code: str, qty: int = 1) -> dict[str, Any]:
         """Add a product by barcode or sku; a member card scanned here attaches the member."""

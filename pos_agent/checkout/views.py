@@ -7,11 +7,11 @@ from typing import Any
 
 from loyalty.earning import EarningRules, no_points_reason
 from pos_agent.checkout.basket import Basket, MemberAtTill
-from promotions import PricedBasket, PricedLine
+from promotions import NearMiss, PricedBasket, PricedLine
 
 
 def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: datetime,
-                rules: EarningRules) -> dict[str, Any]:
+                rules: EarningRules, near_misses: tuple[NearMiss, ...] = ()) -> dict[str, Any]:
     redeemed = basket.redemption
     paid = sum(t.amount_minor for t in basket.tenders) + (redeemed.value_minor if redeemed else 0)
     return {
@@ -33,6 +33,8 @@ def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: 
                     for t in basket.tenders],
         "paid": paid, "due": max(0, priced.total - paid),
         "change": sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
+        "near_misses": [{"promotion_id": h.promotion_id, "label": h.label, "missing_qty": h.missing_qty,
+                         "missing_amount": h.missing_amount} for h in near_misses],
     }
 
 

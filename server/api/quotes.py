@@ -39,6 +39,9 @@ def quote_document(quote: Quote) -> dict:
                              for r in priced.rejected_coupons],
         "allocation_exact": priced.allocation_exact,
         "tax": tax_document(priced),
+        "near_misses": [{"promotion_id": h.promotion_id, "version": h.promotion_version, "label": h.label,
+                         "missing_qty": h.missing_qty, "missing_amount_minor": h.missing_amount}
+                        for h in quote.near_misses],
     }
 
 

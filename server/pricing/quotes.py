@@ -22,10 +22,12 @@ from promotions import (
     Catalogue,
     EarnConfig,
     Member,
+    NearMiss,
     PresentedCoupon,
     PricedBasket,
     PricingRequest,
     Store,
+    near_misses,
     price_basket,
     usage_period_start,
 )
@@ -63,6 +65,7 @@ class Quote:
     member: MemberRow | None
     base_points: int
     redeemable: tuple[int, int]  # points, value in minor units
+    near_misses: tuple[NearMiss, ...] = ()
 
 
 def find_store(session: Session, code: str) -> StoreRow:
@@ -85,9 +88,10 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
         coupons=_coupons(session, request, member_row),
         earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor))
     priced = price_basket(pricing, catalogue or live.catalogue)
+    hints = near_misses(pricing, catalogue or live.catalogue, priced)
     redeemable = _redeemable(request.points_to_redeem, available, priced.total, program) if member else (0, 0)
     base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
-    return Quote(request, priced, products, member_row, base, redeemable)
+    return Quote(request, priced, products, member_row, base, redeemable, hints)
 
 
 def _coupons(session: Session, request: QuoteRequest, member_row: MemberRow | None) -> tuple[PresentedCoupon, ...]:

@@ -30,7 +30,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.earning import Bonus
-from promotions import AmountOff, Bundle, Catalogue, MultiBuy, PercentOff, PricedBasket, Promotion, SpendThreshold
+from promotions import (
+    AmountOff,
+    Bundle,
+    BuyGet,
+    Catalogue,
+    MultiBuy,
+    PercentOff,
+    PricedBasket,
+    Promotion,
+    SpendThreshold,
+)
 from server.membership.program import LoyaltyProgram
 from server.models import Product, PromotionVersion
 from server.pricing.catalogues import CATALOGUES, LiveCatalogue
@@ -156,7 +166,7 @@ def _linking(catalogue: Catalogue, priced: PricedBasket, lines: tuple[dict, ...]
 
 def _prices_lines_together(promotion: Promotion) -> bool:
     rule = promotion.rule
-    if isinstance(rule, (MultiBuy, Bundle, SpendThreshold)):
+    if isinstance(rule, (MultiBuy, BuyGet, Bundle, SpendThreshold)):
         return True
     return isinstance(rule, (PercentOff, AmountOff)) and rule.scope.whole_basket
 

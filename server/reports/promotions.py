@@ -74,10 +74,12 @@ def effect(treated: Group, held_out: Group) -> dict:
 
 def promoted_items(rule: dict) -> tuple[set[str], set[str], bool]:
     """The skus and categories a rule applies to, and whether it covers the whole basket."""
-    scopes = [c["scope"] for c in rule.get("components", ())] + ([rule["scope"]] if "scope" in rule else [])
+    scopes = [c["scope"] for c in rule.get("components", ())]
+    scopes += [rule[name] for name in ("scope", "buy_scope", "get_scope") if name in rule]
     skus = {s for scope in scopes for s in scope["skus"]} | {p["sku"] for p in rule.get("prices", ())}
     categories = {c for scope in scopes for c in scope["categories"]}
-    whole = rule["kind"] == "spend_threshold" or any(scope["whole_basket"] for scope in scopes)
+    # A spend threshold saved before scopes existed counts the whole basket.
+    whole = (rule["kind"] == "spend_threshold" and not scopes) or any(scope["whole_basket"] for scope in scopes)
     return skus, categories, whole
 
 

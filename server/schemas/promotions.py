@@ -109,6 +109,18 @@ class SpendThresholdRuleSchema(StrictSchema):
     tiers = ma.fields.List(ma.fields.Nested(TierSchema), required=True)
     basis = ma.fields.String(load_default="gross", validate=ma.validate.OneOf(["gross", "net"]), metadata={
         "description": "whether min_spend_minor counts the basket with its tax (gross) or without (net)"})
+    scope = ma.fields.Nested(ScopeSchema, load_default=lambda: {"skus": [], "categories": [], "whole_basket": True},
+                             metadata={"description": "the lines counted and discounted; the whole basket by default"})
+
+
+class BuyGetRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("buy_get")
+    buy_scope = ma.fields.Nested(ScopeSchema, required=True)
+    buy_qty = _qty(required=True)
+    get_scope = ma.fields.Nested(ScopeSchema, required=True)
+    get_qty = _qty(load_default=1)
+    percent_bp = _int(load_default=10_000, metadata={"description": "off each 'get' unit; 10000 is free"})
+    max_applications = _int(load_default=None, allow_none=True)
 
 
 class BonusPointsRuleSchema(StrictSchema):
@@ -123,6 +135,7 @@ RULE_SCHEMAS = {
     "percent_off": PercentOffRuleSchema,
     "amount_off": AmountOffRuleSchema,
     "multi_buy": MultiBuyRuleSchema,
+    "buy_get": BuyGetRuleSchema,
     "bundle": BundleRuleSchema,
     "spend_threshold": SpendThresholdRuleSchema,
     "bonus_points": BonusPointsRuleSchema,
@@ -196,6 +209,8 @@ class DefinitionSchema(StrictSchema):
     targeting = ma.fields.Nested(TargetingSchema, load_default=dict)
     usage_limit = ma.fields.Nested(UsageLimitSchema, load_default=None, allow_none=True)
     coupon = ma.fields.Nested(CouponSchema, load_default=None, allow_none=True)
+    max_discount_minor = _money(load_default=None, allow_none=True, metadata={
+        "description": "the most this promotion gives off one basket; spread over its lines by largest remainder"})
 
     @ma.pre_load
     def _fill_nested_defaults(self, data, **_kwargs):

@@ -112,6 +112,15 @@ class QuoteTaxSchema(ma.Schema):
         "description": "per rate: the rate's lines added up after discounts, tax rounded half up once per rate"})
 
 
+class NearMissSchema(ma.Schema):
+    promotion_id = ma.fields.String()
+    version = ma.fields.Integer()
+    label = ma.fields.String()
+    missing_qty = ma.fields.Integer(metadata={"description": "units in the offer's scope still to add; 0 for spend"})
+    missing_amount_minor = ma.fields.Integer(metadata={
+        "description": "still to spend on the offer's lines, on its gross or net basis; 0 for units"})
+
+
 class QuoteSchema(ma.Schema):
     store = ma.fields.String()
     at = ma.fields.AwareDateTime()
@@ -126,6 +135,8 @@ class QuoteSchema(ma.Schema):
     rejected_coupons = ma.fields.List(ma.fields.Nested(RejectedCouponSchema))
     allocation_exact = ma.fields.Boolean()
     tax = ma.fields.Nested(QuoteTaxSchema)
+    near_misses = ma.fields.List(ma.fields.Nested(NearMissSchema), metadata={
+        "description": "offers the basket almost gets (promotions.near_miss): what to add for each"})
 
 
 class PreviewRequestSchema(StrictSchema):

@@ -193,6 +193,9 @@ function render() {
   earned.className = b.points.pending ? "pending" : "";
   earned.title = b.points.pending ? "sold offline: the points are credited once the till is back online" : "";
   $("rejected-coupons").textContent = b.coupons.rejected.map((c) => `Coupon ${c.code} not accepted: ${c.reason.replaceAll("_", " ")}`).join("; ");
+  // offers the basket almost gets: "Add 1 more for 3 for 2 — Snacks", "Spend 3.20 more for 10 % off"
+  $("near-misses").textContent = (b.near_misses || []).map((h) => h.missing_qty
+    ? `Add ${h.missing_qty} more for ${h.label}` : `Spend ${money(h.missing_amount)} more for ${h.label}`).join("; ");
   // Complete stays tappable: tapped too early, it says what is still to pay.
   $("complete").classList.toggle("primary", Boolean(b.lines.length && b.due === 0));
   if (b.receipt_text) $("receipt").textContent = b.receipt_text;

@@ -34,6 +34,12 @@ DEFINITIONS = [
     {"label": "Double points", "rule": {"kind": "bonus_points", "extra_bp": 10000, "fixed_points": 50,
                                         "scope": {"whole_basket": True}}},
     {"label": "1.00 off", "rule": {"kind": "amount_off", "amount_minor": 100, "scope": {"skus": ["CRISPS"]}}},
+    {"label": "Spend 40 on coffee, 10% off, at most 8.00", "max_discount_minor": 800,
+     "rule": {"kind": "spend_threshold", "scope": {"categories": ["coffee"]},
+              "tiers": [{"min_spend_minor": 4000, "amount_off_minor": 0, "percent_bp": 1000, "bonus_points": 0}]}},
+    {"label": "Coffee and a half-price pastry", "rule": {
+        "kind": "buy_get", "buy_scope": {"skus": ["COFFEE"]}, "buy_qty": 2, "get_scope": {"categories": ["pastry"]},
+        "get_qty": 1, "percent_bp": 5000}},
 ]
 
 
