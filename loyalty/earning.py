@@ -7,7 +7,9 @@ Rule, in order, per line:
    points tender spread over all lines in proportion to `paid_minor`, by largest remainder
    (`loyalty.shares`, the same split the pricing engine uses for discounts).
 3. Lines that earn no points (`earns_no_points`: a product flagged excluded, or one in an
-   excluded category such as tobacco or gift cards) earn nothing.
+   excluded category such as tobacco or gift cards) earn nothing; nor do lines whose base earning
+   a stand-alone earning rule replaced (`SaleLine.base_replaced`, decided by the promotions engine,
+   which gives those lines the rule's points instead).
 4. Exact points = eligible minor units x points_per_unit / unit_minor x category multiplier x
    tier multiplier, kept as a Fraction (no float ever touches it).
 
@@ -57,6 +59,8 @@ class SaleLine:
         category: the product's category, for category multipliers.
         excluded: the product is flagged as never earning points; whether the line earns is
             `earns_no_points`, which also looks at the category.
+        base_replaced: a stand-alone earning rule gives this line its points instead of this
+            base earning (`promotions.PricedLine.base_replaced_by`).
     """
 
     line_id: str
@@ -64,6 +68,7 @@ class SaleLine:
     qty: int = 1
     category: str = ""
     excluded: bool = False
+    base_replaced: bool = False
 
     def __post_init__(self) -> None:
         require_non_negative(self.paid_minor, "paid_minor")
@@ -175,7 +180,7 @@ def compute_earning(
         raise InvalidValue("lines", [line.line_id for line in lines], "line ids must be unique")
     shares = largest_remainder(points_tender_minor, [line.paid_minor for line in lines])
     eligible = [
-        0 if earns_no_points(ln.category, ln.excluded, rules) else ln.paid_minor - share
+        0 if ln.base_replaced or earns_no_points(ln.category, ln.excluded, rules) else ln.paid_minor - share
         for ln, share in zip(lines, shares, strict=True)
     ]
     rate = Fraction(rules.points_per_unit, rules.unit_minor)
