@@ -164,7 +164,8 @@ def test_stand_alone_rules_take_base_earning_off_exactly_their_lines(rows, found
 @FAST
 @given(lines, st.lists(rules, min_size=1, max_size=3), st.lists(st.booleans(), min_size=3, max_size=3))
 def test_no_rule_ever_gives_negative_points(rows, found, exclusive):
-    catalogue = [promo(f"r{i}", rule, exclusive=flag) for i, (rule, flag) in enumerate(zip(found, exclusive))]
+    flags = exclusive[:len(found)]
+    catalogue = [promo(f"r{i}", rule, exclusive=flag) for i, (rule, flag) in enumerate(zip(found, flags, strict=True))]
     result = price(_basket(rows), catalogue, member=member())
     assert result.base_points >= 0 and all(b.points > 0 for b in result.bonus)
     assert result.points_to_earn >= 0
