@@ -34,6 +34,9 @@ DEFINITIONS = [
     {"label": "Double points", "rule": {"kind": "bonus_points", "extra_bp": 10000, "fixed_points": 50,
                                         "scope": {"whole_basket": True}}},
     {"label": "1.00 off", "rule": {"kind": "amount_off", "amount_minor": 100, "scope": {"skus": ["CRISPS"]}}},
+    {"label": "Coffee club", "rule": {"kind": "bonus_points", "points_per": 1, "per_minor": 200, "unit_points": 3,
+                                      "multiplier_bp": 15000, "min_order_minor": 2000, "min_qty": 2,
+                                      "standalone": True, "scope": {"skus": ["COFFEE"]}}},
 ]
 
 
