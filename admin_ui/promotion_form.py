@@ -228,7 +228,7 @@ class _Reader:
     def targeting(self) -> dict:
         return {"members_only": self.form.get("members_only") == "yes", "tiers": self.form.getlist("tiers"),
                 "segments": self.form.getlist("segments"), "member_ids": self.form.getlist("member_ids"),
-                "holdout_bp": self.holdout()}
+                "holdout_bp": self.holdout(), "clip": self.form.get("clip") == "yes"}
 
     def holdout(self) -> int:
         share = self.percent("holdout", "Held out", "0")

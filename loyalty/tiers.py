@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from loyalty.events import TierChanged
@@ -108,7 +108,10 @@ def evaluate_tier(
         else None.
     """
     target = rules.qualified(qualifying_total(history, as_of, rules))
-    current_rank, target_rank = rules.rank(current_tier), rules.rank(target.name)
+    # A tier that a later programme version no longer has ranks below all: the member moves to
+    # the tier the window reaches.
+    known = current_tier in {tier.name for tier in rules.tiers}
+    current_rank, target_rank = rules.rank(current_tier) if known else -1, rules.rank(target.name)
     if target_rank > current_rank or (target_rank < current_rank and is_review_date):
         return TierChanged(member_id, current_tier, target.name, require_utc(as_of, "as_of"))
     return None
@@ -122,3 +125,51 @@ def tier_at(changes: Sequence[TierChanged], at: datetime, initial: str) -> str:
         if change.at <= at:
             tier = change.to_tier
     return tier
+
+
+def tier_after_sale(current_tier: str, qualifying_before: int, sale: int, rules: TierRules) -> str:
+    """Return the tier a sale earns at when a sale that crosses a threshold earns at the new tier.
+
+    The higher of the member's tier and the tier the window's total reaches with the sale; a sale
+    never lowers a tier (a downgrade waits for a review date).
+
+    Example:
+        Silver from 500.00, a member at 480.00 in the window buying for 30.00: "silver".
+    """
+    reached = rules.qualified(qualifying_before + sale)
+    if current_tier not in {tier.name for tier in rules.tiers}:  # a tier an earlier version had
+        return reached.name if reached.threshold > 0 else current_tier
+    return reached.name if rules.rank(reached.name) > rules.rank(current_tier) else current_tier
+
+
+def is_review_date(local_day: date, review_months: int) -> bool:
+    """Return True on the first day of each review period of `review_months` months from January.
+
+    Example:
+        Quarterly (3): 1 January, 1 April, 1 July and 1 October.
+    """
+    return local_day.day == 1 and (local_day.month - 1) % review_months == 0
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """Where a member stands: their tier, the next one up, and the qualifying total still missing.
+
+    ``total`` and ``missing`` are minor units (spend basis) or points (points basis); ``next_tier``
+    is None at the top tier. A member kept in a tier above what the window now reaches (downgrades
+    wait for a review date) is shown the tier above their own.
+    """
+
+    tier: str
+    total: int
+    next_tier: str | None
+    missing: int
+
+
+def tier_progress(tier: str, total: int, rules: TierRules) -> TierProgress:
+    """Return the progress of a member in ``tier`` with qualifying ``total`` towards the next tier."""
+    rank = rules.rank(tier)
+    if rank + 1 >= len(rules.tiers):
+        return TierProgress(tier, total, None, 0)
+    following = rules.tiers[rank + 1]
+    return TierProgress(tier, total, following.name, max(0, following.threshold - total))

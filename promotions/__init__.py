@@ -20,6 +20,7 @@ from promotions.basket import (
 )
 from promotions.catalogue import Catalogue, CouponRule, Promotion, Targeting, UsageLimit
 from promotions.coupons import generate_codes
+from promotions.eligibility import in_audience
 from promotions.engine import price_basket
 from promotions.exceptions import (
     CouponNotApplicable,
@@ -100,6 +101,7 @@ __all__ = [
     "Window",
     "count_uses",
     "generate_codes",
+    "in_audience",
     "log_horizon",
     "price_basket",
     "returned_tax",

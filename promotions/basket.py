@@ -82,12 +82,14 @@ class Member:
         segments: Segment ids the member belongs to.
         promotion_uses: Uses of each promotion in that promotion's current usage period
             (see ``promotions.windows.usage_period_start``), keyed by promotion id.
+        clipped: Ids of the personal offers the member clipped to their card.
     """
 
     member_id: str
     tier: str | None = None
     segments: frozenset[str] = frozenset()
     promotion_uses: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    clipped: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

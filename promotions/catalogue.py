@@ -29,6 +29,8 @@ class Targeting:
         member_ids: Member must be on this list (uploaded lists).
         holdout_bp: Share of the audience held out as a control group, in basis points
             (``promotions.holdout``); needs one of the constraints above.
+        clip: A personal offer: it applies only to a member who clipped it to their card
+            (``Member.clipped``), on top of every constraint above.
     """
 
     members_only: bool = False
@@ -36,6 +38,7 @@ class Targeting:
     segments: frozenset[str] = frozenset()
     member_ids: frozenset[str] = frozenset()
     holdout_bp: int = 0
+    clip: bool = False
 
     def __post_init__(self) -> None:
         check_holdout(self.holdout_bp, self.needs_member)
@@ -43,7 +46,7 @@ class Targeting:
     @property
     def needs_member(self) -> bool:
         """True when an anonymous customer can never qualify."""
-        return self.members_only or bool(self.tiers or self.segments or self.member_ids)
+        return self.members_only or self.clip or bool(self.tiers or self.segments or self.member_ids)
 
 
 @dataclass(frozen=True)

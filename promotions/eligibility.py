@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promotions.basket import PricingRequest
+from promotions.basket import Member, PricingRequest
 from promotions.catalogue import Promotion
 from promotions.holdout import is_held_out
 from promotions.result import CouponRejection
@@ -41,16 +41,27 @@ class Eligibility:
         member = self._member
         if member is None:
             return CouponRejection.MEMBER_REQUIRED if promotion.needs_member else None
-        target = promotion.targeting
-        if target.tiers and member.tier not in target.tiers:
+        if not in_audience(promotion, member):
             return CouponRejection.NOT_ELIGIBLE
-        if target.segments and not target.segments & member.segments:
-            return CouponRejection.NOT_ELIGIBLE
-        if target.member_ids and member.member_id not in target.member_ids:
-            return CouponRejection.NOT_ELIGIBLE
-        if is_held_out(promotion.promotion_id, member.member_id, target.holdout_bp):
+        if promotion.targeting.clip and promotion.promotion_id not in member.clipped:
             return CouponRejection.NOT_ELIGIBLE
         limit = promotion.usage_limit
         if limit and member.promotion_uses.get(promotion.promotion_id, 0) >= limit.max_uses:
             return CouponRejection.MEMBER_LIMIT_REACHED
         return None
+
+
+def in_audience(promotion: Promotion, member: Member) -> bool:
+    """True when the promotion's targeting reaches ``member`` (tiers, segments, list, hold-out).
+
+    Clipping is not part of it: a personal offer (``Targeting.clip``) is offered to its audience,
+    and applies at a till only once the member has clipped it.
+    """
+    target = promotion.targeting
+    if target.tiers and member.tier not in target.tiers:
+        return False
+    if target.segments and not target.segments & member.segments:
+        return False
+    if target.member_ids and member.member_id not in target.member_ids:
+        return False
+    return not is_held_out(promotion.promotion_id, member.member_id, target.holdout_bp)

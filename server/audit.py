@@ -15,7 +15,7 @@ from server.models import AuditRecord
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acted: a staff user, a terminal, the system (jobs) or an unidentified caller."""
+    """Who acted: a staff user, a terminal, a member (their own page), the system (jobs) or an unidentified caller."""
 
     type: str
     name: str
@@ -27,6 +27,11 @@ class Actor:
     @classmethod
     def terminal(cls, key_id: str) -> Actor:
         return cls("terminal", key_id)
+
+    @classmethod
+    def member(cls, member_id: str) -> Actor:
+        """The member themself, signed in on the member page."""
+        return cls("member", member_id)
 
     @classmethod
     def system(cls, job: str) -> Actor:

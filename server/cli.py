@@ -87,7 +87,7 @@ def server(ctx: click.Context, host: str, port: int, workers: int, threads: int,
 
     # The master is done with the database: close its connections rather than fork them into
     # every worker (each worker also drops whatever it inherited, see Services.after_fork).
-    services.db.dispose()
+    services.dispose()
     GunicornApp(app, {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                       "keepalive": keep_alive, "accesslog": "-", "timeout": 60},
                 read_timeout=read_timeout, after_fork=services.after_fork).run()
@@ -100,11 +100,14 @@ def _gunicorn_description(settings: Settings, workers: int, threads: int, read_t
     if settings.database_url.startswith("postgresql"):
         size, overflow = settings.database_pool(threads)
         text += f", up to {workers * (size + overflow)} database connections ({size}+{overflow} per worker)"
+    if settings.reports_url != settings.database_url and settings.reports_url.startswith("postgresql"):
+        size, overflow = settings.database_pool(threads)
+        text += f", up to {workers * (size + overflow)} more to the reports' database"
     return text
 
 
 def _publish_program(services) -> None:
-    """Put the chain's loyalty rules (from settings) on the change feed if they changed."""
+    """Put the chain's loyalty programme (every version in the database) on the change feed if it changed."""
     from server.membership.publishing import publish_program_if_changed
 
     with services.db.session() as session:
@@ -192,9 +195,10 @@ def db() -> None:
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Apply migrations up to REVISION."""
     from server.dbmigrate import current_revisions, upgrade
+    from server.membership.program import starter_body
 
     services = _services(ctx)
-    upgrade(services.db.engine, revision)
+    upgrade(services.db.engine, revision, programme_seed=starter_body(services.settings))
     _publish_program(services)
     click.echo(f"database {services.settings.database_url_safe} is at revision "
                f"{', '.join(sorted(current_revisions(services.db.engine)))}")

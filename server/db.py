@@ -98,6 +98,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin_immediate(connection) -> None:
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # a reader that must not wait for a writer (server.membership.programme_versions)
     # SQLite has one writer. Taking the write lock when the transaction starts (not at its first
     # write) means a read-then-write transaction waits its turn instead of failing with
     # "database is locked" halfway, so read-check-write code is safe on SQLite as on PostgreSQL.

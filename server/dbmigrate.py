@@ -20,8 +20,12 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "heads", programme_seed: dict | None = None) -> None:
     """Bring the database behind ``engine`` to ``revision`` (default: every branch's newest).
+
+    ``programme_seed`` is the loyalty programme's version 1 for a database that has none yet (the
+    `ONECARD_*` settings' values, `server.membership.program.starter_body`); without it the
+    migration writes the defaults.
 
     Features add their tables on their own branch off the foundation revision, so there may be
     several heads; "heads" applies them all.
@@ -29,6 +33,7 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["programme_seed"] = programme_seed
         command.upgrade(config, revision)
 
 

@@ -17,7 +17,8 @@ from server.auth.tokens import TokenService
 from server.clock import utcnow
 from server.db import DEFAULT_POOL_SIZE, Database, on_commit
 from server.jobs import Jobs
-from server.membership.program import LoyaltyProgram, program_from_settings
+from server.membership.program import LoyaltyProgram
+from server.membership.programme_versions import ProgrammeBook
 from server.settings import Settings
 from server.shared import namespace, redis_client
 from server.sync.positions import PositionBuffer
@@ -29,9 +30,10 @@ from server.sync.watermarks import MemoryWatermarks, RedisWatermarks, Watermarks
 class Services:
     settings: Settings
     db: Database
+    reports_db: Database  # the read replica reports read from; ``db`` itself when none is configured
     jobs: Jobs
     tokens: TokenService
-    program: LoyaltyProgram
+    programmes: ProgrammeBook
     terminals: TerminalDirectory
     nonces: ReplayGuard
     watermarks: Watermarks
@@ -43,6 +45,8 @@ class Services:
               threads: int = DEFAULT_POOL_SIZE) -> Services:
         """Wire the services for a process serving ``threads`` requests or jobs at a time."""
         db = Database(settings.database_url, *settings.database_pool(threads))
+        reports_db = (Database(settings.reports_url, *settings.database_pool(threads))
+                      if settings.reports_url != settings.database_url else db)
         redis = redis_client(settings.redis_url) if settings.redis_url else None
         prefix = namespace(settings.queue_name, settings.database_url)
         generation = RedisGeneration(redis, prefix) if redis else MemoryGeneration()
@@ -53,10 +57,11 @@ class Services:
         return cls(
             settings=settings,
             db=db,
+            reports_db=reports_db,
             jobs=Jobs(settings.redis_url, settings.queue_name, db=db, clock=clock),
             tokens=TokenService(settings.secret_key, settings.token_ttl_seconds,
                                 clock=lambda: clock().timestamp()),
-            program=program_from_settings(settings),
+            programmes=ProgrammeBook(db.engine, settings, clock),
             terminals=terminals,
             watermarks=watermarks,
             positions=PositionBuffer(db.sessions),
@@ -64,6 +69,11 @@ class Services:
                     else DatabaseNonces(db.sessions)),
             clock=clock,
         )
+
+    @property
+    def program(self) -> LoyaltyProgram:
+        """The programme version in force now (with every version, for sales made under another)."""
+        return self.programmes.current()
 
     @classmethod
     def from_environment(cls) -> Services:
@@ -76,3 +86,11 @@ class Services:
         starts afresh in the child.
         """
         self.db.forget_inherited_connections()
+        if self.reports_db is not self.db:
+            self.reports_db.forget_inherited_connections()
+
+    def dispose(self) -> None:
+        """Close the pooled connections of the database and of the reports' replica."""
+        self.db.dispose()
+        if self.reports_db is not self.db:
+            self.reports_db.dispose()

@@ -70,6 +70,15 @@ class Settings:
     db_max_overflow: int | None = None  # None: as many as the pool size
     unknown_item_earn_cap_minor: int = 10_000
     sale_clock_tolerance_seconds: int = 300
+    reports_database_url: str | None = None  # None: reports read the main database
+    smtp_url: str | None = None  # None: no mail goes out (sign-in codes by e-mail are refused)
+    mail_from: str = "OneCard <onecard@localhost>"
+    sms_gateway_url: str | None = None  # None: no SMS goes out
+
+    @property
+    def reports_url(self) -> str:
+        """Where the reports read: the read replica when one is configured, else the main database."""
+        return self.reports_database_url or self.database_url
 
     def adjust_limit(self, role: str) -> AdjustmentLimit | None:
         """What a staff user of ``role`` may adjust alone; None for a role that may not adjust."""
@@ -129,6 +138,11 @@ class Settings:
             web_apps=_web_apps(values.get("web_apps")),
             unknown_item_earn_cap_minor=_positive_int(values, "unknown_item_earn_cap", 10_000),
             sale_clock_tolerance_seconds=_positive_int(values, "sale_clock_tolerance", 300),
+            reports_database_url=(_database_url(values["reports_database_url"], data_dir, "reports_database_url")
+                                  if values.get("reports_database_url") else None),
+            smtp_url=_smtp_url(values),
+            mail_from=values.get("mail_from") or "OneCard <onecard@localhost>",
+            sms_gateway_url=_http_url(values, "sms_gateway_url"),
         )
 
 
@@ -154,15 +168,15 @@ def _read_config_file(path: str | None) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in raw.items()}
 
 
-def _database_url(raw: str | None, data_dir: Path) -> str:
+def _database_url(raw: str | None, data_dir: Path, key: str = "database_url") -> str:
     if not raw:
         return f"sqlite:///{data_dir / 'onecard.sqlite3'}"
     try:
         url: URL = make_url(raw)
     except ArgumentError as exc:
-        raise ConfigError(env_name("database_url"), "not a database URL") from exc
+        raise ConfigError(env_name(key), "not a database URL") from exc
     if url.get_backend_name() not in SUPPORTED_DIALECTS:
-        raise ConfigError(env_name("database_url"),
+        raise ConfigError(env_name(key),
                           f"unsupported database {url.get_backend_name()!r}; use sqlite or postgresql")
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
@@ -280,3 +294,27 @@ def _currency(raw: str) -> str:
         raise ConfigError(env_name("currency"),
                           f"unknown currency {raw!r}; use an ISO 4217 code such as EUR")
     return code
+
+
+def _smtp_url(values: Mapping[str, str]) -> str | None:
+    # ONECARD_SMTP_URL (smtp://[user:password@]host[:port], smtps:// for TLS from the start), or
+    # ONECARD_SMTP_HOST with ONECARD_SMTP_PORT (default 25) for a plain relay.
+    raw = values.get("smtp_url")
+    if raw is None and values.get("smtp_host"):
+        port = _positive_int(values, "smtp_port", 25)
+        raw = f"smtp://{values['smtp_host']}:{port}"
+    if raw is None:
+        return None
+    scheme, sep, rest = raw.partition("://")
+    if not sep or scheme not in ("smtp", "smtps") or not rest.split("@")[-1].split(":")[0]:
+        raise ConfigError(env_name("smtp_url"), "use smtp://host[:port] or smtps://user:password@host[:port]")
+    return raw
+
+
+def _http_url(values: Mapping[str, str], key: str) -> str | None:
+    raw = values.get(key)
+    if raw is None:
+        return None
+    if not re.match(r"^https?://[^/\s]+", raw):
+        raise ConfigError(env_name(key), f"use an http:// or https:// URL (got {raw!r})")
+    return raw

@@ -14,7 +14,7 @@ import marshmallow as ma
 
 class Entity(StrEnum):
     STORE = "store"  # id: store code
-    PROGRAM = "program"  # id: "loyalty" — the chain's earning, redemption and offline rules
+    PROGRAM = "program"  # id: "loyalty" — the loyalty programme: every version with its effective time
     PRODUCT = "product"  # id: sku
     PROMOTION = "promotion"  # id: promotion id; payload holds the active version's definition
     MEMBER = "member"  # id: member uuid; a balance snapshot for offline decisions
@@ -35,8 +35,16 @@ class StorePayload(_Payload):
         "description": "shelf prices contain the tax (false: tax is added on top)"})
 
 
+class ProgrammeVersionPayload(_Payload):
+    number = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    effective_from = ma.fields.AwareDateTime(required=True)
+    programme = ma.fields.Dict(required=True, metadata={
+        "description": "the version's body, as GET /api/v1/programme/versions/{n} shows it"})
+
+
 class ProgramPayload(_Payload):
-    """The loyalty rules a till needs offline (the server's `LoyaltyProgram`, as plain numbers)."""
+    """The loyalty rules a till needs offline: every programme version with its effective time, and
+    (for tills that predate versions) the version in force when published, as plain numbers."""
 
     currency = ma.fields.String(required=True)
     card_prefix = ma.fields.String(required=True)
@@ -55,6 +63,7 @@ class ProgramPayload(_Payload):
     offline_max_data_age_hours = ma.fields.Integer(required=True)
     hold_ttl_seconds = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1), metadata={
         "description": "how long the server keeps an online points hold (the programme's hold lifetime)"})
+    versions = ma.fields.List(ma.fields.Nested(ProgrammeVersionPayload), load_default=list)
 
 
 class ProductPayload(_Payload):
@@ -98,6 +107,8 @@ class MemberPayload(_Payload):
     segments = ma.fields.List(ma.fields.String(), load_default=list)
     promotion_uses = ma.fields.List(ma.fields.Nested(PromotionUsePayload), load_default=list, metadata={
         "description": "uses of live usage-limited promotions recent enough to count in a current period"})
+    clipped = ma.fields.List(ma.fields.String(), load_default=list, metadata={
+        "description": "ids of the personal offers the member clipped to their card on the member page"})
 
 
 class ErasedMemberPayload(_Payload):

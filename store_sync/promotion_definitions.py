@@ -90,9 +90,10 @@ def _window(data: dict) -> Window:
 
 
 def _targeting(data: dict) -> Targeting:
-    # Versions saved before hold-outs existed have no "holdout_bp": they hold out no one.
+    # Versions saved before hold-outs (or personal offers) existed have no "holdout_bp" ("clip"):
+    # they hold out no one (and need no clipping).
     return Targeting(data["members_only"], frozenset(data["tiers"]), frozenset(data["segments"]),
-                     frozenset(data["member_ids"]), data.get("holdout_bp", 0))
+                     frozenset(data["member_ids"]), data.get("holdout_bp", 0), data.get("clip", False))
 
 
 def _usage_limit(data: dict | None) -> UsageLimit | None:

@@ -134,6 +134,8 @@ class TillTransaction:
         feed_cursor: the till's change-feed cursor when it priced the sale.
         cashier_id: the staff user signed in at the till (None at a till where nobody signs in).
         approved_by: the manager whose PIN approved a void or a refund above the till's limit.
+        programme_version: the loyalty programme version the till applied (the one in force at
+            ``at`` among those it had); the server re-checks an offline sale with it.
     """
 
     id: str
@@ -154,6 +156,7 @@ class TillTransaction:
     feed_cursor: int | None = None
     cashier_id: str | None = None
     approved_by: str | None = None
+    programme_version: int | None = None
 
     @property
     def points_tendered(self) -> int:
@@ -175,6 +178,8 @@ class TillTransaction:
             "points_earned": self.points_earned, "points_redeemed": self.points_redeemed,
             "feed_cursor": self.feed_cursor,
         }
+        if self.programme_version is not None:
+            found["programme_version"] = self.programme_version
         if self.original_id is not None:
             found["original_id"] = self.original_id
         if self.coupon_hold_id is not None:
@@ -198,7 +203,7 @@ class TillTransaction:
             original_id=data.get("original_id"), points_earned=data.get("points_earned"),
             points_redeemed=data.get("points_redeemed"), coupons=tuple(data.get("coupons") or ()),
             feed_cursor=data.get("feed_cursor"), cashier_id=_text(data.get("cashier_id")),
-            approved_by=_text(data.get("approved_by")))
+            approved_by=_text(data.get("approved_by")), programme_version=data.get("programme_version"))
 
 
 def _text(value: Any) -> str | None:

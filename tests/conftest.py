@@ -66,7 +66,7 @@ def settings(settings_values) -> Settings:
 def services(settings, clock):
     built = Services.build(settings, clock=clock)
     yield built
-    built.db.dispose()
+    built.dispose()
 
 
 @pytest.fixture

@@ -143,7 +143,7 @@ def coupons(promotion_id: uuid.UUID):
 
 def _targeted(definition: dict) -> bool:
     t = definition["targeting"]
-    return bool(t["members_only"] or t["tiers"] or t["segments"] or t["member_ids"])
+    return bool(t["members_only"] or t["tiers"] or t["segments"] or t["member_ids"] or t.get("clip"))
 
 
 def _timed(definition: dict) -> bool:

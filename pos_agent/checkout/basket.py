@@ -47,6 +47,7 @@ class MemberAtTill:
     as_of: datetime | None = None
     segments: tuple[str, ...] = ()
     promotion_uses: tuple[PromotionUse, ...] = ()  # limited offers used: the snapshot's log and this till's sales
+    clipped: tuple[str, ...] = ()  # personal offers clipped on the member page, as the snapshot lists them
 
 
 @dataclass

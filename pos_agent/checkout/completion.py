@@ -53,7 +53,7 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
         # An unknown card's tier is unknown here: the server decides its points alone.
         points_earned=earned.points if member and member.source != "unknown" else None,
         points_redeemed=redeemed if member else None,
-        feed_cursor=feed_cursor, cashier_id=cashier_id,
+        feed_cursor=feed_cursor, cashier_id=cashier_id, programme_version=program.version,
     )
 
 

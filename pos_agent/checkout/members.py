@@ -25,14 +25,14 @@ def valid_number(program: Program, number: str) -> str:
 
 
 def from_server(number: str, found: CardLookup, ref: ReferenceData) -> MemberAtTill:
-    """The member as the server sees them now (segments and usage counts come from the cache)."""
+    """The member as the server sees them now (segments, clipped offers and usage counts come from the cache)."""
     member, account = found.member, found.account
     cached = ref.member(str(member["id"])) or {}
     return MemberAtTill(card_number=number, source="server", member_id=str(member["id"]),
                         name=member.get("name", ""), tier=account.get("tier") or member.get("tier"),
                         available=account.get("available", 0), balance=account.get("balance", 0),
                         as_of=_time(account.get("as_of")), segments=tuple(cached.get("segments", ())),
-                        promotion_uses=snapshot_uses(cached))
+                        promotion_uses=snapshot_uses(cached), clipped=tuple(cached.get("clipped", ())))
 
 
 def from_cache(number: str, ref: ReferenceData) -> MemberAtTill:
@@ -56,7 +56,8 @@ def _cached(number: str, member: dict[str, Any]) -> MemberAtTill:
     return MemberAtTill(card_number=number, source="cache", member_id=member["id"], name=member.get("name", ""),
                         tier=member.get("tier"), available=member.get("available", 0),
                         balance=member.get("balance", 0), as_of=_time(member.get("taken_at")),
-                        segments=tuple(member.get("segments", ())), promotion_uses=snapshot_uses(member))
+                        segments=tuple(member.get("segments", ())), promotion_uses=snapshot_uses(member),
+                        clipped=tuple(member.get("clipped", ())))
 
 
 def snapshot_uses(member: dict[str, Any]) -> tuple[PromotionUse, ...]:

@@ -42,7 +42,7 @@ def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, a
 def _line(item: Item, program: Program) -> BasketLine:
     unit = item.price_override if item.price_override is not None else item.unit_price
     return BasketLine(item.line_id, item.sku, unit, item.qty, item.qty_milli, item.category,
-                      earns_no_points(item.category, item.excluded, program.earning), item.tax_rate_bp)
+                      earns_no_points(item.category, item.excluded, program.earning, item.sku), item.tax_rate_bp)
 
 
 def _member(basket: Basket, catalogue: Catalogue, zone: ZoneInfo, at: datetime) -> Member | None:
@@ -50,14 +50,15 @@ def _member(basket: Basket, catalogue: Catalogue, zone: ZoneInfo, at: datetime) 
     if m is None:
         return None
     return Member(member_id=m.member_id or m.card_number, tier=m.tier, segments=frozenset(m.segments),
-                  promotion_uses=count_uses(m.promotion_uses, catalogue, at, zone))
+                  promotion_uses=count_uses(m.promotion_uses, catalogue, at, zone), clipped=frozenset(m.clipped))
 
 
 def sale_lines(basket: Basket, priced: PricedBasket, program: Program) -> list[SaleLine]:
     """The lines as loyalty and the server's posting see them (what each cost after discounts)."""
     by_id = {item.line_id: item for item in basket.items}
     return [SaleLine(line.line_id, line.total, _qty(by_id[line.line_id]), by_id[line.line_id].category,
-                     _excluded(by_id[line.line_id], program), line.base_replaced_by is not None)
+                     _excluded(by_id[line.line_id], program), sku=by_id[line.line_id].sku,
+                     base_replaced=line.base_replaced_by is not None)
             for line in priced.lines]
 
 
@@ -82,4 +83,4 @@ def _qty(item: Item) -> int:
 
 
 def _excluded(item: Item, program: Program) -> bool:
-    return earns_no_points(item.category, item.excluded, program.earning)
+    return earns_no_points(item.category, item.excluded, program.earning, item.sku)

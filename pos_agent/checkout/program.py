@@ -1,9 +1,16 @@
-"""The chain's loyalty rules as the till uses them, read from the cached ``program`` entity."""
+"""The chain's loyalty rules as the till uses them, read from the cached ``program`` entity.
+
+The entity lists every programme version with its effective time; the till applies the version in
+force at the sale's time (`loyalty.programme.version_in_force`), checked by the same
+`loyalty.programme_body` the server uses, and names it in the sale it posts. An entity from a
+server that predates versions carries one set of plain numbers, which is read as it always was.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -12,9 +19,13 @@ from loyalty.cards import CardNumberScheme
 from loyalty.earning import EarningRules
 from loyalty.expiry import ExpiryPolicy
 from loyalty.money import PointValue
+from loyalty.programme import ProgrammeVersion, version_in_force
+from loyalty.programme_body import ProgrammeInvalid, programme_from_body
 from loyalty.redemption import RedemptionPolicy
 from promotions import EarnConfig
 from store_sync.entities import ProgramPayload
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,10 +37,21 @@ class Program:
     offline: OfflinePolicy
     expiry: ExpiryPolicy
     hold_ttl: timedelta  # how long the server keeps an online points hold
+    version: int | None = None  # the programme version these rules are (None: a server without versions)
+    # Tenders that may pay beside points; None (a server without versions): any.
+    combinable_tenders: frozenset[str] | None = None
+
+    def combines_with_points(self, kind: str) -> bool:
+        return self.combinable_tenders is None or kind == "points" or kind in self.combinable_tenders
 
     @classmethod
-    def from_payload(cls, raw: dict[str, Any]) -> Program:
+    def from_payload(cls, raw: dict[str, Any], at: datetime | None = None, store_zone: str = "UTC") -> Program:
+        """The rules in force at ``at`` (the newest version's effective time when None)."""
         p = ProgramPayload().load(raw)
+        versions = programme_versions(p)
+        if versions:
+            chosen = version_in_force(versions, at or max(v.effective_from for v in versions))
+            return cls.of_version(p["currency"], p["card_prefix"], chosen, store_zone)
         return cls(
             currency=p["currency"],
             card_scheme=CardNumberScheme(p["card_prefix"]),
@@ -46,6 +68,28 @@ class Program:
             hold_ttl=timedelta(seconds=p["hold_ttl_seconds"]),
         )
 
+    @classmethod
+    def of_version(cls, currency: str, card_prefix: str, version: ProgrammeVersion, store_zone: str) -> Program:
+        programme = version.programme
+        return cls(currency=currency, card_scheme=CardNumberScheme(card_prefix),
+                   earning=programme.earning_rules(), redemption=programme.redemption_policy(),
+                   offline=programme.offline_policy(), expiry=programme.expiry_policy(store_zone),
+                   hold_ttl=programme.hold_ttl, version=version.number,
+                   combinable_tenders=programme.redemption.combinable_tenders)
+
     @property
     def earn_config(self) -> EarnConfig:
         return EarnConfig(self.earning.points_per_unit, self.earning.unit_minor)
+
+
+def programme_versions(loaded: dict[str, Any]) -> list[ProgrammeVersion]:
+    """The versions a loaded payload lists; one that fails the programme's checks is left out and
+    logged (the till keeps selling under the others)."""
+    found = []
+    for entry in loaded.get("versions") or ():
+        try:
+            found.append(ProgrammeVersion(entry["number"], entry["effective_from"],
+                                          programme_from_body(entry["programme"])))
+        except ProgrammeInvalid as exc:
+            log.error("programme version %s skipped: %s", entry["number"], exc)
+    return found

@@ -7,13 +7,14 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from pos_agent.checkout.program import Program
+from loyalty.programme import version_in_force
+from pos_agent.checkout.program import Program, programme_versions
 from pos_agent.exceptions import NotReady
 from pos_agent.store import cache
 from pos_agent.store.database import Database
 from pos_agent.sync.feed_puller import LAST_CAUGHT_UP
 from promotions import Catalogue, PromotionError
-from store_sync.entities import Entity
+from store_sync.entities import Entity, ProgramPayload
 from store_sync.promotion_definitions import LIVE_STATES, from_payload
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class ReferenceData:
         self.db, self.store_code = db, store_code
         self._lock = threading.Lock()
         self._catalogue: tuple[int, Catalogue] | None = None
+        self._program: tuple | None = None  # (seq, payload, loaded payload, versions, Program per version)
 
     def _get(self, entity_type: str, entity_id: str) -> dict[str, Any] | None:
         with self.db.reading() as conn:
@@ -65,11 +67,29 @@ class ReferenceData:
         return self._get(Entity.STORE, self.store_code) or {"code": self.store_code, "name": self.store_code,
                                                             "timezone": "UTC"}
 
-    def program(self) -> Program:
-        raw = self._get(Entity.PROGRAM, "loyalty")
-        if raw is None:
-            raise NotReady("the loyalty rules have not been synced from the server yet")
-        return Program.from_payload(raw)
+    def program(self, at: datetime | None = None) -> Program:
+        """The loyalty rules in force at ``at`` (a sale's time); with None, the newest version's,
+        for what every version shares (the card range, the currency). Versions are checked once
+        per change of the entity, not per call."""
+        with self.db.reading() as conn:
+            seq = cache.max_seq(conn, Entity.PROGRAM)
+            kept = self._program if self._program is not None and self._program[0] == seq else None
+            raw = None if kept is not None else cache.get(conn, Entity.PROGRAM, "loyalty")
+        if kept is None:
+            if raw is None:
+                raise NotReady("the loyalty rules have not been synced from the server yet")
+            loaded = ProgramPayload().load(raw)
+            kept = (seq, raw, loaded, programme_versions(loaded), {})
+            with self._lock:
+                self._program = kept
+        _, raw, loaded, versions, built = kept
+        if not versions:
+            return Program.from_payload(raw)
+        chosen = version_in_force(versions, at or max(v.effective_from for v in versions))
+        if chosen.number not in built:
+            built[chosen.number] = Program.of_version(loaded["currency"], loaded["card_prefix"], chosen,
+                                                      self.store().get("timezone") or "UTC")
+        return built[chosen.number]
 
     def caught_up_at(self) -> datetime | None:
         """When the till last had every change the server had published."""

@@ -176,7 +176,8 @@ class Returns:
     def _outcome(self, record: SaleRecord, return_id: str, returning: dict[str, int],
                  before: dict[str, int]) -> ReturnOutcome:
         try:
-            return reverse_return(record, return_id, self.clock(), returning, before, self.ref.program().expiry)
+            at = self.clock()
+            return reverse_return(record, return_id, at, returning, before, self.ref.program(at).expiry)
         except LoyaltyError as exc:
             raise ReturnRefused(str(exc)) from None
 

@@ -186,6 +186,9 @@ class CheckoutService:
             if self.mode.revoked:  # told by the server: this till may not spend anyone's points
                 raise TillRevoked()
             priced, program, now = self._price(basket)
+            beside = sorted({t.kind for t in basket.tenders if not program.combines_with_points(t.kind)})
+            if beside:
+                raise RedemptionRefused(f"points cannot pay beside {', '.join(beside)} under the loyalty programme")
             if not basket.offline:
                 basket.redemption = self._redeem_online(basket, wanted, priced.total, program)
             if basket.offline:
@@ -232,6 +235,8 @@ class CheckoutService:
                 raise TenderError(f"cannot take {kind} {given}: {due} is due")
             if kind == "card" and given > due:
                 raise TenderError(f"a card pays at most what is due ({due})")
+            if basket.redemption and not self.ref.program(self.clock()).combines_with_points(kind):
+                raise TenderError(f"{kind} cannot pay beside points under the loyalty programme")
             basket.tenders.append(Tender(kind, min(given, due), given_minor=given))
             return self.view(basket_id)
 
@@ -301,7 +306,8 @@ class CheckoutService:
                 # A refusal stops here, as it does for points planned before the till learnt it was revoked.
                 self.redeem_points(basket_id, basket.redemption.points)
             feed_cursor, catalogue = self.ref.catalogue_at()  # the sale names the cursor it was priced at
-            program, at = self.ref.program(), self.clock()
+            at = self.clock()
+            program = self.ref.program(at)  # the version in force at the sale's time
             priced = pricing.price(basket, catalogue, self.ref.store(), program, at)
             self._check_paid(basket, priced.total)
             coupon_hold_id = self._reserve_coupons(basket, priced, catalogue)  # a refusal stops the sale here
@@ -368,7 +374,7 @@ class CheckoutService:
     def _hold_may_have_lapsed(self, basket: Basket, now: datetime) -> bool:
         # The programme is read only for an online hold: a start never fails on what a basket holds.
         online = basket.redemption is not None and not basket.redemption.offline
-        return online and recovery.hold_may_have_lapsed(basket.redemption, now, self.ref.program().hold_ttl)
+        return online and recovery.hold_may_have_lapsed(basket.redemption, now, self.ref.program(now).hold_ttl)
 
     def _settle_restored(self, basket: Basket, updated_at: datetime, now: datetime) -> None:
         abandoned = recovery.abandoned(basket, updated_at, now)
@@ -401,7 +407,8 @@ class CheckoutService:
         return basket
 
     def _price(self, basket: Basket):
-        program, at = self.ref.program(), self.clock()
+        at = self.clock()
+        program = self.ref.program(at)
         return pricing.price(basket, self.ref.catalogue(), self.ref.store(), program, at), program, at
 
     def _item(self, basket: Basket, scanned, code: str, qty: int) -> Item:

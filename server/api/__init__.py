@@ -14,8 +14,10 @@ from server.api import (
     jobs,
     journal,
     members,
+    partners,
     price_lists,
     products,
+    programme,
     promotions,
     quotes,
     reports,
@@ -35,7 +37,7 @@ from server.schemas.common import ProblemSchema
 BLUEPRINTS = (health.blp, auth.blp, staff.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
               transactions.blp, sync.blp, journal.blp, reports.blp, jobs.blp,
               products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp, insights.blp,
-              tax_classes.blp, till_events.blp)
+              tax_classes.blp, till_events.blp, programme.blp, partners.blp, partners.own)
 
 
 class Api(SmorestApi):
@@ -70,6 +72,9 @@ def init_api(app: Flask) -> Api:
     api.spec.components.security_scheme(
         "terminalSignature", {"type": "apiKey", "in": "header", "name": "X-OneCard-Signature",
                               "description": "Ed25519 signature; see store_sync.signing"})
+    api.spec.components.security_scheme(
+        "partnerKey", {"type": "apiKey", "in": "header", "name": "X-OneCard-Partner-Key",
+                       "description": "a partner's key, '<key id>.<secret>', from POST /api/v1/partners/{code}/keys"})
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     return api

@@ -36,11 +36,25 @@ def db_session() -> Session:
     return g.db_session
 
 
+def reports_session() -> Session:
+    """The request's session on the reports' database (the read replica when configured): read only.
+
+    Without a replica it is the request's own session: a second one would wait for the first's
+    write lock on SQLite (every SQLite transaction takes it when it begins).
+    """
+    if services().reports_db is services().db:
+        return db_session()
+    if "reports_session" not in g:
+        g.reports_session = services().reports_db.sessions()
+    return g.reports_session
+
+
 def close_db_session(_exc: BaseException | None = None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.rollback()
-        session.close()
+    for key in ("db_session", "reports_session"):
+        session = g.pop(key, None)
+        if session is not None:
+            session.rollback()
+            session.close()
 
 
 def current_staff() -> StaffUser:

@@ -76,4 +76,5 @@ def quote(body):
         if body["points_to_redeem"]:
             ensure_not_suspended(session, g.terminal.store_code, g.terminal.code)
     live = CATALOGUES.live(session)
-    return quote_document(price_quote(session, quote_request(body), svc.program, live))
+    request = quote_request(body)
+    return quote_document(price_quote(session, request, svc.programmes.at(request.at), live))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from flask import Response
 
 from server.api.blueprint import Blueprint
-from server.api.context import BEARER, acting, db_session, services, staff_required
+from server.api.context import BEARER, acting, db_session, reports_session, services, staff_required
 from server.auth.roles import Role
 from server.membership.reconciliation import resolve_exception
 from server.reports import members, points, promotions, sales
@@ -113,7 +113,7 @@ def sync_health_report(query):
 @CSV_RESPONSE
 def sales_report(query):
     """Per store and local day: baskets, sales, members' share, average basket members and not."""
-    rows = sales.sales_by_store_day(db_session(), query["since"], query["until"], query["store"])
+    rows = sales.sales_by_store_day(reports_session(), query["since"], query["until"], query["store"])
     return _report(rows, "sales", query)
 
 
@@ -125,7 +125,7 @@ def sales_report(query):
 @CSV_RESPONSE
 def category_report(query):
     """Per category over the range: sale lines, units and amount (before returns), members' share."""
-    rows = sales.sales_by_category(db_session(), query["since"], query["until"], query["store"])
+    rows = sales.sales_by_category(reports_session(), query["since"], query["until"], query["store"])
     return _report(rows, "sales-by-category", query)
 
 
@@ -137,7 +137,7 @@ def category_report(query):
 @CSV_RESPONSE
 def points_report(query):
     """Per UTC day or month: points issued, redeemed, expired, adjusted and reversed (chain-wide)."""
-    rows = points.points_by_period(db_session(), query["since"], query["until"], query["period"] == "month")
+    rows = points.points_by_period(reports_session(), query["since"], query["until"], query["period"] == "month")
     return _report(rows, "points", query)
 
 
@@ -149,7 +149,7 @@ def points_report(query):
 @CSV_RESPONSE
 def liability_report(query):
     """Outstanding points and their money value by expiry month, as of the last roll-up."""
-    rows = points.liability(db_session(), services().program.redemption.value)
+    rows = points.liability(reports_session(), services().program.redemption.value)
     return _report(rows, "liability", query)
 
 
@@ -162,7 +162,7 @@ def liability_report(query):
 def breakage_report(query):
     """Per earn month: points issued and expired; the mature months' rate and its forecast."""
     svc = services()
-    report = points.breakage(db_session(), svc.clock().date(), svc.program.expiry.months,
+    report = points.breakage(reports_session(), svc.clock().date(), svc.program.expiry.months,
                              svc.program.redemption.value)
     if query["format"] == "csv":
         return as_csv(report["cohorts"], "breakage")
@@ -178,7 +178,7 @@ def breakage_report(query):
 def cross_store_report(query):
     """Members active in 2+ stores, and flows from home stores to the stores they bought in
     (by whole months: the months that ``from`` and ``to`` fall in)."""
-    session, args = db_session(), (query["since"], query["until"], query["store"])
+    session, args = reports_session(), (query["since"], query["until"], query["store"])
     flows = members.store_flows(session, *args)
     if query["format"] == "csv":
         return as_csv(flows, "store-flows")
@@ -193,7 +193,7 @@ def cross_store_report(query):
 @CSV_RESPONSE
 def tier_report(query):
     """Members per tier now, and tier changes from ``from`` to ``to``."""
-    report = members.tiers(db_session(), query["since"], query["until"])
+    report = members.tiers(reports_session(), query["since"], query["until"])
     if query["format"] == "csv":
         return as_csv(report["tiers"], "tiers")
     return report
@@ -210,7 +210,7 @@ def churn_report(query):
     svc = services()
     now = (datetime.combine(query["as_of"] + timedelta(days=1), time(), UTC) if query["as_of"]
            else svc.clock())
-    report = members.churn_risk(db_session(), now, query["limit"])
+    report = members.churn_risk(reports_session(), now, query["limit"])
     if query["format"] == "csv":
         return as_csv(report["members"], "churn-risk")
     return {"currency": svc.settings.currency, **report}
@@ -241,7 +241,7 @@ def promotion_report(query, promotion_id):
     """What a promotion gave, its items' sales before and during, and its effect against the
     held-out members: treated less held-out spend per member with a 95 % interval. CSV: per day."""
     svc = services()
-    report = promotions.performance(db_session(), promotion_id, svc.clock())
+    report = promotions.performance(reports_session(), promotion_id, svc.clock())
     if query["format"] == "csv":
         return as_csv(report["days"], f"promotion-{promotion_id}")
     return {"currency": svc.settings.currency, **report}

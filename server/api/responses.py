@@ -33,8 +33,9 @@ RETRY_AFTER_HEADER = "Retry-After"
 DESCRIPTIONS = {
     400: "the request does not match its schema (field -> messages in `errors`), or names a cursor "
          "this server did not issue",
-    401: "no valid staff token or terminal signature",
-    403: "the staff role, or the terminal's store, may not do this",
+    401: "no valid staff token, terminal signature or partner key",
+    403: "the staff role, the terminal's store or the partner key's scopes may not do this, or (burn) the "
+         "member's consent code is wrong, used or expired",
     404: "nothing has this id",
     409: "the request conflicts with the current state",
     413: "the body is larger than the server accepts",

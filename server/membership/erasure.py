@@ -4,7 +4,9 @@ Personal data here is the member's name, phone, e-mail and notes. Besides the me
 sit in: past change-feed payloads (any till reading from cursor 0 would see them), free-text
 reasons in their ledger entries and in audit records about them or their cards, rejected journal
 items (an enrolment's body), and the detail text of rejected items and reconciliation exceptions.
-Ledger entries, sales and exceptions themselves stay, for the books; only the words go.
+Ledger entries, sales and exceptions themselves stay, for the books; only the words go. What the
+member page kept for them (offers clipped to the card, sign-in codes, consent codes for partners)
+is deleted outright.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.membership.search import LIKE_ESCAPE, escape_like
@@ -25,11 +27,14 @@ from server.models import (
     AuditRecord,
     Card,
     ChangeRecord,
+    ClippedOffer,
     JournalRejection,
     LedgerEntry,
     Member,
+    PartnerConsentCode,
     PostedTransaction,
     ReconciliationException,
+    SignInCode,
 )
 from server.sync import record_change
 from store_sync.entities import Entity, ErasedMemberPayload
@@ -171,3 +176,11 @@ def _mentions(person: Person):
     needles = [*person.name.split()[-1:], *([person.email] if person.email else []),
                *([person.phone[-6:]] if person.phone else [])]
     return [ReconciliationException.detail.ilike(f"%{escape_like(n)}%", escape=LIKE_ESCAPE) for n in needles]
+
+
+def forget_member_page(session: Session, member_id: uuid.UUID) -> None:
+    """Delete the offers the member clipped, their sign-in codes (open ones can no longer sign in) and
+    their consent codes for partners."""
+    session.execute(delete(ClippedOffer).where(ClippedOffer.member_id == member_id))
+    session.execute(delete(SignInCode).where(SignInCode.member_id == member_id))
+    session.execute(delete(PartnerConsentCode).where(PartnerConsentCode.member_id == member_id))

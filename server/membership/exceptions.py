@@ -26,10 +26,12 @@ class ExceptionKind(StrEnum):
     SALE_TIME_OLD = "sale-time-old"
     TAX_DIFFERS = "tax-differs"
     TENDERS_DO_NOT_MATCH = "tenders-do-not-match"
+    TENDERS_NOT_COMBINABLE = "tenders-not-combinable"
     TERMINAL_SUSPENDED = "terminal-suspended"
     UNKNOWN_CARD = "unknown-card"
     UNKNOWN_COUPON = "unknown-coupon"
     UNKNOWN_ITEMS = "unknown-items"
+    UNKNOWN_PROGRAMME_VERSION = "unknown-programme-version"
     USAGE_LIMIT_REACHED = "usage-limit-reached"
 
 

@@ -15,14 +15,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from loyalty.expiry import expire_due
-from loyalty.tiers import Qualifying, evaluate_tier
+from loyalty.tiers import evaluate_tier
+from loyalty.tiers import is_review_date as review_day
 from server.jobs.context import job_services
 from server.membership.holds import expire_holds
 from server.membership.ledger import load_ledger, lock_member, post_entries
 from server.membership.member_cache import aged_out_members, member_stores
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member, withdraw_out_of_scope
-from server.models import JobWatermark, LedgerEntry, Member, PostedTransaction, TierChange
+from server.membership.tier_crossing import qualifying_history
+from server.models import JobWatermark, LedgerEntry, Member, TierChange
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +98,6 @@ def run_hold_expiry(now: datetime | None = None) -> int:
     return count
 
 
-def qualifying_history(session, member_id: uuid.UUID) -> list[Qualifying]:
-    rows = session.execute(select(PostedTransaction.at, PostedTransaction.total_minor).where(
-        PostedTransaction.member_id == member_id)).all()
-    return [Qualifying(at=at, spend_minor=total) for at, total in rows]
-
-
 def review_tier(session, member_id: uuid.UUID, program: LoyaltyProgram, now: datetime,
                 is_review_date: bool) -> str | None:
     """Upgrade at once, downgrade only on a review date; record a tier change event."""
@@ -118,11 +114,13 @@ def review_tier(session, member_id: uuid.UUID, program: LoyaltyProgram, now: dat
 
 
 def run_tier_review(now: datetime | None = None, is_review_date: bool | None = None) -> int:
-    """Re-evaluate every active member's tier; review dates are the first day of a quarter."""
+    """Re-evaluate every active member's tier; review dates are the first day of each review period
+    of the programme in force (`loyalty.tiers.is_review_date`, on UTC dates; quarterly in version 1)."""
     services = job_services()
     now = now or services.clock()
-    review = is_review_date if is_review_date is not None else (now.day == 1 and now.month % 3 == 1)
-    program = services.program
+    program = services.programmes.at(now)
+    review = is_review_date if is_review_date is not None else review_day(now.date(),
+                                                                         program.programme.tiers.review_months)
     with services.db.session() as session:
         member_ids = session.scalars(select(Member.id).where(Member.merged_into.is_(None),
                                                              Member.erased_at.is_(None))).all()

@@ -116,7 +116,7 @@ __all__ = ["HELD", "KeptLedger", "held_points", "load_kept", "load_ledger", "loc
 
 def rebuild_kept(session: Session, batch: int = 2_000) -> int:
     """Recompute every member's kept state from their entries (after a bulk load that bypassed
-    ``post_entries``, such as ``bench.scale_seed``); returns how many members were kept.
+    ``post_entries``, such as ``server.demo.generator``); returns how many members were kept.
 
     Streams the entries in member order: memory holds one member's entries at a time, and every
     member's kept state (open lots only) until they are written. The caller commits.

@@ -38,6 +38,7 @@ from loyalty.earning import Earning, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
+from loyalty.programme import STORE_ZONE
 from loyalty.returns import ReturnOutcome, SaleRecord, refunded_by_line, reverse_return, void_sale
 from promotions import PromotionError
 from promotions.tax import returned_taxes
@@ -49,7 +50,8 @@ from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.membership.redemption_checks import Redeemed, credited_redemption
 from server.membership.sale_figures import SaleFigures, sale_figures
-from server.models import Card, Member, PostedTransaction, ReconciliationException
+from server.membership.tier_crossing import record_crossing, tier_for_sale
+from server.models import Card, Member, PostedTransaction, ReconciliationException, Store
 from server.pricing.repricing import (
     Repricing,
     price_differences,
@@ -111,6 +113,7 @@ class PostTransaction:
     original_id = property(lambda self: self.message.original_id)
     points_earned = property(lambda self: self.message.points_earned)
     feed_cursor = property(lambda self: self.message.feed_cursor)
+    programme_version = property(lambda self: self.message.programme_version)
     coupons = property(lambda self: self.message.coupons)
     points_tendered = property(lambda self: self.message.points_tendered)
     points_tender_minor = property(lambda self: self.message.points_tender_minor)
@@ -161,9 +164,11 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
         return row.outcome, True
     posting = Posting(command, now)
     _check_time(posting, program, row)
+    program = _programme_for(session, posting, program)
     handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
     handler(session, posting, program, row)
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
+                   "programme_version": program.version.number,
                    "exceptions": [kind for kind, *_ in posting.exceptions]}
     session.flush()
     for kind, till, server, detail in posting.exceptions:
@@ -205,6 +210,22 @@ def _check_time(posting: Posting, program: LoyaltyProgram, row: PostedTransactio
                      f"{program.offline_window} before it arrived ({now.isoformat()})")
 
 
+def _programme_for(session: Session, posting: Posting, program: LoyaltyProgram) -> LoyaltyProgram:
+    """The version a settled sale's till had (it names it), else the one in force at the sale's time;
+    expiry counted in the sale's store's time zone when the programme says so."""
+    command = posting.command
+    had = program.numbered(command.programme_version) if command.settled else None
+    if command.settled and command.programme_version is not None and had is None:
+        posting.flag(ExceptionKind.UNKNOWN_PROGRAMME_VERSION, command.programme_version, None,
+                     f"terminal {command.store}/{command.terminal} priced with programme version "
+                     f"{command.programme_version}, which the server does not have: checked with the one in force")
+    program = had or program.at(command.at)
+    if program.programme.expiry.time_zone != STORE_ZONE:
+        return program
+    zone = session.scalar(select(Store.timezone).where(Store.code == command.store)) or "UTC"
+    return replace(program, store_zone=zone)
+
+
 def _resolve_card(session: Session, posting: Posting) -> Card | None:
     """The card's member, or None (unknown card: the sale stands, no points; flagged)."""
     number = posting.command.card_number
@@ -226,6 +247,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     command = posting.command
     total = sum(line.paid_minor for line in command.message.lines)
     _check_tenders(posting, total)
+    _check_combination(posting, program)
     card = _resolve_card(session, posting)
     row.total_minor = total
     suspended = _check_suspension(session, posting)
@@ -241,7 +263,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     row.member_id = card.member_id
     ledger = load_kept(session, card.member_id)
     redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor, suspended)
-    earning = _earning(posting, program, member, card, figures, redeemed)
+    earning = _earning(session, posting, program, member, card, figures, redeemed)
     bonuses = list(figures.bonuses) if card_is_usable(card.state) else []
     entries = [*_redeem_entry(command, ledger.account_id, redeemed),
                *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses, program.expiry)]
@@ -287,6 +309,22 @@ def _check_tenders(posting: Posting, total: int) -> None:
                  f"{tendered}, the lines to {total}")
 
 
+def _check_combination(posting: Posting, program: LoyaltyProgram) -> None:
+    """Points pay beside only the tenders the programme lets them combine with."""
+    message = posting.command.message
+    if not message.points_tendered:
+        return
+    kinds = sorted({t.kind.value for t in message.tenders})
+    if program.programme.tenders_combine(kinds):
+        return
+    detail = (f"terminal {message.store}/{message.terminal}: points paid beside {', '.join(kinds)}; programme version "
+              f"{program.version.number} lets them combine only with "
+              f"{', '.join(sorted(program.programme.redemption.combinable_tenders)) or 'nothing'}")
+    if not posting.command.settled:
+        raise TransactionRejected("tenders-not-combinable", detail)
+    posting.flag(ExceptionKind.TENDERS_NOT_COMBINABLE, None, None, detail)
+
+
 def _redeem_entry(command: PostTransaction, account_id: str, redeemed: Redeemed) -> list[Entry]:
     if not redeemed.points:
         return []
@@ -299,16 +337,24 @@ def _refuse_points_without_member(command: PostTransaction) -> None:
         raise TransactionRejected("points-without-member", "points can only be redeemed with a known card")
 
 
-def _earning(posting: Posting, program: LoyaltyProgram, member: Member, card: Card, figures: SaleFigures,
-             redeemed: Redeemed) -> Earning:
-    """Points by the server's rules on its own figures and the member's tier; a blocked or lost card
-    earns none."""
+def _earning(session: Session, posting: Posting, program: LoyaltyProgram, member: Member, card: Card,
+             figures: SaleFigures, redeemed: Redeemed) -> Earning:
+    """Points by the server's rules on its own figures and the member's tier (or the tier the sale
+    crosses into, see `tier_crossing`: the till's figure at the old tier is then expected); a
+    blocked or lost card earns none."""
     command = posting.command
     if not card_is_usable(card.state):
         return Earning(points=0, line_points={ln.line_id: 0 for ln in figures.lines}, eligible_minor=0)
     earning = compute_earning(figures.lines, program.earning, tier=member.tier,
                               points_tender_minor=redeemed.value_minor)
-    if command.points_earned is not None and command.points_earned != earning.points:
+    expected = earning.points
+    tier = tier_for_sale(session, program, member, command.id, command.at,
+                         sum(ln.paid_minor for ln in command.message.lines), earning.points)
+    if tier != member.tier:
+        earning = compute_earning(figures.lines, program.earning, tier=tier, points_tender_minor=redeemed.value_minor)
+        posting.outcome.update(tier_crossed={"from": member.tier, "to": tier, "points_at_old_tier": expected})
+        record_crossing(session, member, tier, command.at)
+    if command.points_earned is not None and command.points_earned not in (earning.points, expected):
         posting.flag(ExceptionKind.POINTS_EARNED_DIFFERS, command.points_earned, earning.points,
                      f"terminal {command.store}/{command.terminal} said {command.points_earned} points, "
                      f"the rules give {earning.points}")

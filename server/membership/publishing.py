@@ -13,11 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
+from loyalty.programme_body import programme_body
 from server.membership.accounts import account_summary
+from server.membership.clipped import segments_and_clipped
 from server.membership.member_cache import member_stores, stores_holding
-from server.membership.program import LoyaltyProgram
-from server.models import Card, ChangeRecord, Member, SegmentMember, Store
+from server.membership.program import LoyaltyProgram, program_from_settings
+from server.models import Card, ChangeRecord, Member, Store
 from server.pricing.use_log import promotion_use_log
+from server.settings import Settings
 from server.sync import record_change
 from store_sync.entities import Entity
 from store_sync.feed import Op
@@ -26,7 +29,8 @@ from store_sync.feed import Op
 def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
                    now: datetime, state: LedgerState | None = None,
                    visit: tuple[str, datetime] | None = None) -> None:
-    """The member's tier, balance, segments and recent limited-offer uses, for offline decisions at any till.
+    """The member's tier, balance, segments, clipped offers and recent limited-offer uses, for offline
+    decisions at any till.
 
     ``visit`` is the (store, instant) of a transaction being posted, not yet among the member's
     transactions. A member merged away or erased is published as a delete (``program`` is then
@@ -37,10 +41,12 @@ def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgr
         withdraw_member(session, member_id, None, now)
         return
     summary = account_summary(session, member, program, now, state)
+    segments, clipped = segments_and_clipped(session, member_id)
     payload = {"id": str(member_id), "name": member.name, "tier": member.tier, "home_store": member.home_store,
                "balance": summary.balance, "available": summary.available, "debt": summary.debt,
-               "taken_at": now.isoformat(), "segments": sorted(_segments_of(session, member_id)),
-               "promotion_uses": promotion_use_log(session, member_id, now)}
+               "taken_at": now.isoformat(), "segments": sorted(segments),
+               "promotion_uses": promotion_use_log(session, member_id, now),
+               "clipped": sorted(clipped)}
     stores = member_stores(session, member, program, now, visit)
     if program.member_cache == "recent":
         # Withdrawals first: a delete for every store (left from another setting) must not land
@@ -58,11 +64,6 @@ def withdraw_out_of_scope(session: Session, member_id: uuid.UUID, stores: tuple[
     for store in sorted(gone, key=str):
         withdraw_member(session, member_id, store, now)
     return len(gone)
-
-
-def _segments_of(session: Session, member_id: uuid.UUID) -> set[str]:
-    return {str(s) for s in session.scalars(select(SegmentMember.segment_id).where(
-        SegmentMember.member_id == member_id))}
 
 
 def withdraw_member(session: Session, member_id: uuid.UUID, store_code: str | None, now: datetime) -> None:
@@ -90,6 +91,9 @@ def publish_store(session: Session, store: Store, now: datetime) -> None:
 
 
 def program_payload(program: LoyaltyProgram, currency: str) -> dict:
+    """The ``program`` entity: every version with its effective time (a till applies the one in
+    force at a sale's time), and, for tills that predate versions, the one in force now as plain
+    numbers."""
     redemption, earning = program.redemption, program.earning
     share = redemption.max_share
     return {
@@ -105,6 +109,8 @@ def program_payload(program: LoyaltyProgram, currency: str) -> dict:
         "offline_window_hours": int(program.offline_window.total_seconds() // 3600),
         "offline_max_data_age_hours": int(program.offline_max_data_age.total_seconds() // 3600),
         "hold_ttl_seconds": int(program.hold_ttl.total_seconds()),
+        "versions": [{"number": v.number, "effective_from": v.effective_from.isoformat(),
+                      "programme": programme_body(v.programme)} for v in program.versions or (program.version,)],
     }
 
 
@@ -119,3 +125,11 @@ def publish_program_if_changed(session: Session, program: LoyaltyProgram, curren
     record_change(session, entity_type=Entity.PROGRAM, entity_id="loyalty", op=Op.UPSERT, payload=payload,
                   now=now)
     return True
+
+
+def publish_programme(session: Session, settings: Settings, now: datetime) -> bool:
+    """Publish every programme version in the database (in the caller's transaction)."""
+    from server.membership.programme_versions import as_version, version_rows  # it calls this after a write
+
+    versions = tuple(as_version(row) for row in version_rows(session))
+    return publish_program_if_changed(session, program_from_settings(settings, versions, now), settings.currency, now)

@@ -58,10 +58,11 @@ def sale_figures(lines: tuple[TransactionLine, ...], repricing: Repricing | None
         product = known.get(ln.sku)
         category = product.category if product else ""
         # An unknown product's own flag and category can only take points away, never add a bonus.
-        flagged = product.excluded if product else earns_no_points(ln.category, ln.excluded, program.earning)
+        flagged = product.excluded if product else earns_no_points(ln.category, ln.excluded, program.earning, ln.sku)
         paid = priced[ln.line_id] if ln.line_id in priced else capped[ln.line_id]
         earning.append(SaleLine(ln.line_id, paid, ln.qty, category,
-                                earns_no_points(category, flagged, program.earning), ln.line_id in replaced))
+                                earns_no_points(category, flagged, program.earning, ln.sku), sku=ln.sku,
+                                base_replaced=ln.line_id in replaced))
     till_total = sum(ln.paid_minor for ln in lines)
     basket = min(sum(line.paid_minor for line in earning), till_total)
     bonuses = tuple(repricing.bonuses) if repricing else ()

@@ -17,6 +17,7 @@ from server.audit import Actor, write_audit
 from server.exceptions import Conflict, OneCardError
 from server.membership.cards import to_value
 from server.membership.erasure import (
+    forget_member_page,
     person_of,
     publish_erasure,
     redact,
@@ -29,7 +30,16 @@ from server.membership.ledger import held_points, load_ledger, lock_member, post
 from server.membership.members import to_profile
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_cards_of, publish_member
-from server.models import Card, Hold, LedgerEntry, Member, PostedTransaction
+from server.models import (
+    Card,
+    ClippedOffer,
+    Hold,
+    LedgerEntry,
+    Member,
+    Partner,
+    PartnerTransaction,
+    PostedTransaction,
+)
 
 
 class AdjustmentOverdraws(OneCardError):
@@ -141,6 +151,10 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
     sales = session.scalars(select(PostedTransaction).where(PostedTransaction.member_id == member.id)
                             .order_by(PostedTransaction.at)).all()
     holds = session.scalars(select(Hold).where(Hold.member_id == member.id)).all()
+    clipped = session.scalars(select(ClippedOffer).where(ClippedOffer.member_id == member.id)
+                              .order_by(ClippedOffer.clipped_at)).all()
+    partner = session.execute(select(PartnerTransaction, Partner.code).join(Partner)
+                              .where(PartnerTransaction.member_id == member.id).order_by(PartnerTransaction.at)).all()
     write_audit(session, at=now, actor=actor, action="member.exported", target=str(member.id))
     return {
         "exported_at": now.isoformat(),
@@ -157,6 +171,10 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
         "transactions": [{"id": t.id, "kind": t.kind, "store": t.store_code, "at": t.at.isoformat(),
                           "total_minor": t.total_minor, "lines": t.body.get("lines", [])} for t in sales],
         "holds": [{"id": str(h.id), "points": h.points, "status": h.status} for h in holds],
+        "clipped_offers": [{"promotion_id": str(c.promotion_id), "clipped_at": c.clipped_at.isoformat()}
+                           for c in clipped],
+        "partner_transactions": [{"partner": code, "reference": t.reference, "kind": t.kind, "points": t.points,
+                                  "amount_minor": t.amount_minor, "at": t.at.isoformat()} for t, code in partner],
     }
 
 
@@ -184,6 +202,7 @@ def erase_member(session: Session, member: Member, reason: str, now: datetime, a
     rewrite_feed(session, person, cards, now)
     scrub_reasons(session, person, cards)
     scrub_exceptions(session, person)
+    forget_member_page(session, member.id)
     publish_erasure(session, person, scrub_rejections(session, person), now)
     publish_cards_of(session, member.id, now)
     write_audit(session, at=now, actor=actor, action="member.erased", target=str(member.id),

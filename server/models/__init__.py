@@ -7,8 +7,11 @@ from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
 from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
+from server.models.member_side import ClippedOffer, SignInCode
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
+from server.models.partners import Partner, PartnerConsentCode, PartnerKey, PartnerTransaction
 from server.models.products import Product, ProductBarcode, TaxClass
+from server.models.programme import ProgrammeVersionRecord
 from server.models.promotions import (
     CouponBatch,
     CouponCode,
@@ -47,6 +50,7 @@ __all__ = [
     "Card",
     "CategoryDay",
     "ChangeRecord",
+    "ClippedOffer",
     "CouponBatch",
     "CouponCode",
     "CouponHold",
@@ -65,12 +69,17 @@ __all__ = [
     "MemberLots",
     "MemberStoreMonth",
     "OfferHold",
+    "Partner",
+    "PartnerConsentCode",
+    "PartnerKey",
+    "PartnerTransaction",
     "PointsCohort",
     "PointsDay",
     "PostedTransaction",
     "Product",
     "ProductBarcode",
     "ProductDay",
+    "ProgrammeVersionRecord",
     "PromotionDay",
     "PromotionMember",
     "PromotionRecord",
@@ -81,6 +90,7 @@ __all__ = [
     "SalesDay",
     "Segment",
     "SegmentMember",
+    "SignInCode",
     "StaffUser",
     "Store",
     "TaxClass",

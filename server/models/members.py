@@ -102,6 +102,7 @@ class Hold(Base):
 
 class TierChange(Base):
     __tablename__ = "tier_changes"
+    __table_args__ = (Index("ix_tier_changes_at", "at"),)  # the tiers report's movements in a range
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)

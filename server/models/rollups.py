@@ -74,7 +74,8 @@ class MemberStoreMonth(Base):
     """A member's sales in one store in one month (UTC): for cross-store members and flows."""
 
     __tablename__ = "rollup_member_store_month"
-    __table_args__ = (Index("ix_rollup_member_store_month_month", "month"),)
+    __table_args__ = (Index("ix_rollup_member_store_month_month", "month"),
+                      Index("ix_rollup_member_store_month_store_month", "store_code", "month"))  # one store
 
     member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     store_code: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -49,6 +49,9 @@ class ReconciliationException(Base):
     """Something a posted transaction did that the server's own figures disagree with."""
 
     __tablename__ = "reconciliation_exceptions"
+    # The reconciliation report: a time range, chain-wide or for one store.
+    __table_args__ = (Index("ix_reconciliation_exceptions_created_at", "created_at"),
+                      Index("ix_reconciliation_exceptions_store_created_at", "store_code", "created_at"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id"), index=True)

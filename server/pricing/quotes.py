@@ -1,7 +1,7 @@
 """A quote: price a basket for a store, a time and a card (or none) against the live catalogue.
 
-Everything the engine needs is read here (products, member tier and segments, usage counts,
-coupon counts, spendable points) and handed over as plain data; the engine decides.
+Everything the engine needs is read here (products, member tier, segments and clipped offers,
+usage counts, coupon counts, spendable points) and handed over as plain data; the engine decides.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from promotions import (
 from server.exceptions import NotFound
 from server.membership.accounts import account_summary
 from server.membership.cards import get_card
+from server.membership.clipped import segments_and_clipped
 from server.membership.program import LoyaltyProgram
 from server.models import Member as MemberRow
 from server.models import Product, ProductBarcode, PromotionUseRecord, TaxClass
@@ -39,7 +40,6 @@ from server.models import Store as StoreRow
 from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
 from server.pricing.exceptions import UnknownItem
-from server.pricing.segments import segments_of
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProg
     return BasketLine(line_id, product.sku, unit, qty=line.get("qty") or 1,
                       qty_milli=line.get("qty_milli"), category=product.category,
                       excluded_from_points=earns_no_points(product.category, product.excluded_from_points,
-                                                           program.earning),
+                                                           program.earning, product.sku),
                       tax_rate_bp=rate_bp)
 
 
@@ -140,7 +140,8 @@ def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, li
     row = session.get(MemberRow, card.member_id)
     balance = account_summary(session, row, program, request.at).available
     uses = usage_counts(session, row.id, live.limited, request.at, timezone)
-    return row, Member(str(row.id), row.tier, segments_of(session, row.id), uses), balance
+    segments, clipped = segments_and_clipped(session, row.id)
+    return row, Member(str(row.id), row.tier, segments, uses, clipped), balance
 
 
 def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, timezone: str,
@@ -175,7 +176,7 @@ def _base_points(priced: PricedBasket, products: dict[str, Product], member: Mem
         return 0
     lines = [SaleLine(line_id=ln.line_id, paid_minor=ln.total, qty=ln.qty,
                       category=products[ln.line_id].category,
-                      excluded=products[ln.line_id].excluded_from_points,
+                      excluded=products[ln.line_id].excluded_from_points, sku=products[ln.line_id].sku,
                       base_replaced=ln.base_replaced_by is not None)
              for ln in priced.lines]
     return compute_earning(lines, program.earning, tier=member.tier, points_tender_minor=points_tender_minor).points

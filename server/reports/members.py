@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, Float, Numeric, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from server.models import Member, MemberActivity, MemberStoreMonth, TierChange
@@ -15,6 +15,7 @@ from server.models import Member, MemberActivity, MemberStoreMonth, TierChange
 CHURN_FACTOR = 2
 MIN_QUIET = timedelta(days=14)
 MIN_VISITS = 3
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _months(query, since: date, until: date, store: str | None):
@@ -70,21 +71,54 @@ def tiers(session: Session, since: date, until: date) -> dict:
             "movements": [dict(from_tier=a, to_tier=b, members=n) for a, b, n in moves]}
 
 
+def _epoch_us(session: Session, column):
+    """Microseconds since 1970 of a UTC datetime column, as an exact integer on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", column) * 1_000_000, BigInteger)
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLAlchemy's format, microseconds always written).
+    return (cast(func.strftime("%s", column), BigInteger) * 1_000_000
+            + cast(func.substr(column, 21, 6), BigInteger))
+
+
+def _ratio(session: Session, quiet, span):
+    """quiet / span for ordering: exact (numeric) on PostgreSQL, a double on SQLite."""
+    kind = Numeric if session.get_bind().dialect.name == "postgresql" else Float
+    return cast(quiet, kind) / func.nullif(span, 0)
+
+
 def churn_risk(session: Session, now: datetime, limit: int) -> dict:
-    """Members whose time since their last visit is well past their own usual interval."""
-    rows = session.execute(select(MemberActivity).where(MemberActivity.visits >= MIN_VISITS,
-                                                        MemberActivity.last_at < now - MIN_QUIET)).scalars()
-    at_risk = []
-    for r in rows:
-        usual = (r.last_at - r.first_at) / (r.visits - 1)
-        quiet = now - r.last_at
-        if quiet > CHURN_FACTOR * usual:
-            at_risk.append(dict(member_id=str(r.member_id), visits=r.visits, last_visit_at=r.last_at,
-                                usual_interval_days=round(usual.total_seconds() / 86400, 1),
-                                days_since_last_visit=round(quiet.total_seconds() / 86400, 1),
-                                sales_minor=r.amount_minor, overdue_ratio=round(quiet / usual, 2) if usual else None))
-    at_risk.sort(key=lambda row: (-(row["overdue_ratio"] or 1e9), row["member_id"]))
-    return {"as_of": now, "members_at_risk": len(at_risk), "members": at_risk[:limit]}
+    """Members whose time since their last visit is well past their own usual interval.
+
+    Chosen, counted and ordered in SQL (most overdue first: a member whose visits all fell at one
+    instant, then by quiet time over usual interval, then by member id); only the ``limit`` members
+    shown are read into Python. A member is at risk when quiet x (visits - 1) > CHURN_FACTOR x
+    (last - first), in whole microseconds.
+    """
+    last, first = _epoch_us(session, MemberActivity.last_at), _epoch_us(session, MemberActivity.first_at)
+    quiet = literal(_micros(now), BigInteger) - last
+    span = last - first
+    at_risk = (MemberActivity.visits >= MIN_VISITS, MemberActivity.last_at < now - MIN_QUIET,
+               quiet * (MemberActivity.visits - 1) > CHURN_FACTOR * span)
+    count = session.scalar(select(func.count()).select_from(MemberActivity).where(*at_risk))
+    ratio = _ratio(session, quiet * (MemberActivity.visits - 1), span)
+    rows = session.scalars(select(MemberActivity).where(*at_risk)
+                           .order_by(case((span == 0, 0), else_=1), ratio.desc(), MemberActivity.member_id)
+                           .limit(limit))
+    return {"as_of": now, "members_at_risk": count, "members": [_at_risk(r, now) for r in rows]}
+
+
+def _at_risk(r: MemberActivity, now: datetime) -> dict:
+    usual = (r.last_at - r.first_at) / (r.visits - 1)
+    quiet = now - r.last_at
+    return dict(member_id=str(r.member_id), visits=r.visits, last_visit_at=r.last_at,
+                usual_interval_days=round(usual.total_seconds() / 86400, 1),
+                days_since_last_visit=round(quiet.total_seconds() / 86400, 1),
+                sales_minor=r.amount_minor, overdue_ratio=round(quiet / usual, 2) if usual else None)
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _start(day: date) -> datetime:

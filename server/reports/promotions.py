@@ -20,13 +20,13 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from statistics import NormalDist
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BigInteger, Numeric, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from promotions.holdout import is_held_out
 from server.models import MemberDay, ProductDay, PromotionDay, PromotionMember
 from server.pricing.segments import audience
 from server.pricing.versions import get_promotion, get_version
+from server.reports.holdout_buckets import bucket_of
 from store_sync.promotion_definitions import to_promotion
 
 Z95 = NormalDist().inv_cdf(0.975)
@@ -41,10 +41,6 @@ class Group:
     spenders: int
     total: int
     squares: int
-
-    @classmethod
-    def of(cls, spends: list[int]) -> Group:
-        return cls(len(spends), sum(1 for x in spends if x), sum(spends), sum(x * x for x in spends))
 
     @property
     def mean(self) -> Fraction | None:
@@ -106,16 +102,25 @@ def _given(session: Session, promotion_id: str) -> tuple[dict, list[dict]]:
 
 
 def _groups(session: Session, promotion_id: str, targeting: dict, first: date, last: date) -> tuple[Group, Group]:
-    members = audience(targeting)
-    spend = dict(session.execute(
-        select(MemberDay.member_id, func.sum(MemberDay.amount_minor))
-        .where(MemberDay.day.between(first, last), MemberDay.member_id.in_(members.scalar_subquery()))
-        .group_by(MemberDay.member_id)).all())
-    treated, held_out = [], []
-    for member_id in session.scalars(members):
-        group = held_out if is_held_out(promotion_id, str(member_id), targeting.get("holdout_bp", 0)) else treated
-        group.append(int(spend.get(member_id, 0)))
-    return Group.of(treated), Group.of(held_out)
+    """Both groups' sums in one query: each audience member's spend (0 without sales) over the days,
+    split by the hold-out bucket computed in SQL (``holdout_buckets``)."""
+    members = audience(targeting).subquery()
+    spend = (select(MemberDay.member_id, func.sum(MemberDay.amount_minor).label("spend"))
+             .where(MemberDay.day.between(first, last), MemberDay.member_id.in_(select(members.c.id)))
+             .group_by(MemberDay.member_id).subquery())
+    share = targeting.get("holdout_bp", 0)
+    held = bucket_of(session, promotion_id, members.c.id) < share if share > 0 else literal(False)
+    x = cast(func.coalesce(spend.c.spend, 0), BigInteger)
+    per_member = (select(held.label("held"), x.label("x"))
+                  .select_from(members.outerjoin(spend, spend.c.member_id == members.c.id)).subquery())
+    sums = select(per_member.c.held, func.count(), func.count().filter(per_member.c.x != 0),
+                  func.coalesce(func.sum(per_member.c.x), 0),
+                  func.coalesce(func.sum(cast(per_member.c.x, Numeric) * per_member.c.x), 0)
+                  ).group_by(per_member.c.held)
+    groups = {bool(h): Group(n, spenders, int(total), int(squares))
+              for h, n, spenders, total, squares in session.execute(sums)}
+    empty = Group(0, 0, 0, 0)
+    return groups.get(False, empty), groups.get(True, empty)
 
 
 def performance(session: Session, promotion_id: uuid.UUID, now: datetime) -> dict:

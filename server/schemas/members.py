@@ -172,3 +172,6 @@ class ExportSchema(ma.Schema):
     ledger = ma.fields.List(ma.fields.Dict())
     transactions = ma.fields.List(ma.fields.Dict())
     holds = ma.fields.List(ma.fields.Dict())
+    clipped_offers = ma.fields.List(ma.fields.Dict(), metadata={"description": "personal offers clipped to the card"})
+    partner_transactions = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "points earned or spent at partner merchants"})

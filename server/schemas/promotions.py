@@ -176,6 +176,9 @@ class TargetingSchema(StrictSchema):
     holdout_bp = _int(10_000, load_default=0, metadata={"description": (
         "share of the targeted audience held out as a control group, in basis points (0-5000; 500 = 5 %); "
         "who is held out is fixed by the member and promotion ids, the same at the server and every till")})
+    clip = ma.fields.Boolean(load_default=False, metadata={"description": (
+        "a personal offer: shown on the member page of everyone it targets, it applies only to members "
+        "who clipped it to their card there")})
 
 
 class UsageLimitSchema(StrictSchema):

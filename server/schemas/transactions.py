@@ -88,6 +88,10 @@ class TransactionSchema(StrictSchema):
         load_default=None, strict=True, validate=ma.validate.Range(min=0, max=MAX_CURSOR),
         metadata={"description": "the till's change-feed cursor when it priced the sale: an offline sale is "
                                  "re-priced with the promotions the feed had given its store up to it"})
+    programme_version = ma.fields.Integer(
+        load_default=None, strict=True, validate=ma.validate.Range(min=1, max=INT32_MAX),
+        metadata={"description": "the loyalty programme version the till applied; an offline sale is "
+                                 "re-checked with it"})
 
     @ma.validates_schema
     def _shape(self, data, **_kwargs):
@@ -103,6 +107,12 @@ class TransactionSchema(StrictSchema):
         for tender in data["tenders"]:
             if (tender["kind"] == "points") != (tender["points"] > 0):
                 raise ma.ValidationError("a points tender carries points, others none", "tenders")
+
+
+class TierCrossedSchema(ma.Schema):
+    from_tier = ma.fields.String(data_key="from", attribute="from")
+    to = ma.fields.String()
+    points_at_old_tier = ma.fields.Integer(metadata={"description": "what the till showed"})
 
 
 class TransactionOutcomeSchema(ma.Schema):
@@ -121,6 +131,10 @@ class TransactionOutcomeSchema(ma.Schema):
         "description": "the server's tax of the lines it priced: total, per rate and per line (a sale); "
                        "the tax given back (a return or void)"})
     exceptions = ma.fields.List(ma.fields.String())
+    programme_version = ma.fields.Integer(metadata={"description": "the loyalty programme version the server "
+                                                                   "checked it with"})
+    tier_crossed = ma.fields.Nested(TierCrossedSchema, metadata={
+        "description": "the sale crossed into a higher tier and earned at it (the programme says so)"})
 
 
 class PostedTransactionSchema(ma.Schema):

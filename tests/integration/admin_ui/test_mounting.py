@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from admin_ui.member.web import mount as member_mount
 from admin_ui.web import mount
 from server.app import WEB_GROUP, create_app
 from server.exceptions import ConfigError
@@ -40,7 +41,8 @@ def test_a_malformed_web_app_name_is_a_configuration_error_naming_the_setting(se
         Settings.from_values({**settings_values, "web_apps": value})
 
 
-def test_the_installed_package_declares_the_back_office_as_an_onecard_web_entry_point():
+def test_the_installed_package_declares_the_back_office_and_the_member_page_as_onecard_web_entry_points():
     declared = tomllib.loads(PYPROJECT.read_text())["project"]["entry-points"][WEB_GROUP]
-    assert declared == {"admin": "admin_ui.web:mount"}
+    assert declared == {"admin": "admin_ui.web:mount", "member": "admin_ui.member.web:mount"}
     assert EntryPoint(name="admin", value=declared["admin"], group=WEB_GROUP).load() is mount
+    assert EntryPoint(name="member", value=declared["member"], group=WEB_GROUP).load() is member_mount

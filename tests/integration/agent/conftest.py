@@ -11,6 +11,7 @@ from pos_agent.store.database import Database
 from tests.integration.agent.catalogue import STORE, card_payload, catalogue_changes, member_payload
 from tests.integration.agent.fake_link import FakeServerLink
 from tests.integration.agent.live import live_server  # noqa: F401 - a fixture shared by both folders
+from tests.integration.agent.shop import shop  # noqa: F401 - the live agent tests' server with a catalogue
 
 CARD = CardNumberScheme("27").number_for(1001)
 MEMBER_ID = "0195f0a0-0000-7000-8000-000000000001"

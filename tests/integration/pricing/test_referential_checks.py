@@ -115,10 +115,10 @@ def _buyers(session, category: str, since) -> int:
 def test_a_bought_category_segment_counts_the_buyers_in_the_demo_history(client, marketer, services, clock):
     seed_chain(services, random.Random(20261126), product_count=40, member_count=6)
     response = client.post("/api/v1/segments", headers=marketer, json={
-        "name": "Coffee buyers this half-year", "rule": {"bought_category": {"category": "coffee", "days": 180}}})
+        "name": "Coffee buyers this fortnight", "rule": {"bought_category": {"category": "coffee", "days": 14}}})
     assert response.status_code == 201, response.json
     with services.db.session() as session:
-        expected = _buyers(session, "coffee", clock() - timedelta(days=180))
+        expected = _buyers(session, "coffee", clock() - timedelta(days=14))
     assert 0 < expected < 6
     assert response.json["size"] == expected
 

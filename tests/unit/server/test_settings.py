@@ -79,3 +79,20 @@ def test_the_unknown_item_earning_cap_and_the_sale_clock_tolerance_reach_the_pro
                                                     "ONECARD_UNKNOWN_ITEM_EARN_CAP": "2500",
                                                     "ONECARD_SALE_CLOCK_TOLERANCE": "60"}))
     assert (set_here.unknown_item_earn_cap_minor, set_here.future_sale_tolerance) == (2500, timedelta(seconds=60))
+
+
+def test_mail_and_sms_are_off_until_set_and_an_smtp_host_and_port_make_a_relay_url(tmp_path):
+    base = {"ONECARD_DATA_DIR": str(tmp_path)}
+    off = Settings.load(base)
+    assert off.smtp_url is None and off.sms_gateway_url is None
+    relay = Settings.load({**base, "ONECARD_SMTP_HOST": "mail.example.org", "ONECARD_SMTP_PORT": "2525"})
+    assert relay.smtp_url == "smtp://mail.example.org:2525"
+    assert Settings.load({**base, "ONECARD_SMS_GATEWAY_URL": "http://127.0.0.1:9000/sms"}).sms_gateway_url
+
+
+@pytest.mark.parametrize(("name", "value"), [("ONECARD_SMTP_URL", "http://mail.example.org"),
+                                             ("ONECARD_SMTP_URL", "smtp://"),
+                                             ("ONECARD_SMS_GATEWAY_URL", "ftp://gateway")])
+def test_a_malformed_mail_or_sms_setting_is_named(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        Settings.load({"ONECARD_DATA_DIR": str(tmp_path), name: value})

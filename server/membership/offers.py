@@ -1,0 +1,89 @@
+"""Personal offers: promotions marked ``clip`` that a member sees on their page and clips to their card.
+
+An offer is offered to the members its targeting reaches (``promotions.in_audience``, the engine's
+own rule) while it is live and not over. Clipping records the pair and republishes the member's
+snapshot, so a till prices the offer online (the quote reads the clipped offers) and offline (the
+snapshot lists them) with the same engine check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from promotions import Member, Promotion, in_audience
+from server.exceptions import NotFound
+from server.membership.clipped import segments_and_clipped
+from server.membership.program import LoyaltyProgram
+from server.membership.publishing import publish_member
+from server.models import ClippedOffer
+from server.models import Member as MemberRow
+from server.pricing.catalogues import LiveCatalogue
+
+
+@dataclass(frozen=True)
+class PersonalOffer:
+    promotion_id: str
+    label: str
+    starts: datetime | None
+    ends: datetime | None
+    stores: tuple[str, ...]
+    clipped: bool
+
+
+def personal_offers(session: Session, member: MemberRow, live: LiveCatalogue, now: datetime) -> list[PersonalOffer]:
+    """The clip offers live for ``member`` now or later, ending soonest first."""
+    segments, clipped = segments_and_clipped(session, member.id)
+    who = Member(str(member.id), member.tier, segments)
+    offers = [p for p in live.catalogue if _offered(p, who, now)]
+    offers.sort(key=lambda p: (p.window.end is None, p.window.end or now, p.label))
+    return [PersonalOffer(p.promotion_id, p.label, p.window.start, p.window.end, tuple(sorted(p.stores)),
+                          p.promotion_id in clipped) for p in offers]
+
+
+def _offered(promotion: Promotion, member: Member, now: datetime) -> bool:
+    not_over = promotion.window.end is None or promotion.window.end > now
+    return promotion.targeting.clip and not_over and in_audience(promotion, member)
+
+
+def clip_offer(session: Session, member: MemberRow, promotion_id: str, live: LiveCatalogue,
+               program: LoyaltyProgram, now: datetime) -> PersonalOffer:
+    """Clip one of the member's offers to their card (clipping it again changes nothing).
+
+    Raises:
+        NotFound: no live personal offer with this id is offered to this member.
+    """
+    offer = _find(session, member, promotion_id, live, now)
+    if not offer.clipped:
+        session.add(ClippedOffer(member_id=member.id, promotion_id=uuid.UUID(offer.promotion_id), clipped_at=now))
+        session.flush()
+        publish_member(session, member.id, program, now)
+    return PersonalOffer(**{**offer.__dict__, "clipped": True})
+
+
+def unclip_offer(session: Session, member: MemberRow, promotion_id: str, live: LiveCatalogue,
+                 program: LoyaltyProgram, now: datetime) -> PersonalOffer:
+    """Take a clipped offer off the card again."""
+    offer = _find(session, member, promotion_id, live, now)
+    if offer.clipped:
+        session.execute(delete(ClippedOffer).where(ClippedOffer.member_id == member.id,
+                                                   ClippedOffer.promotion_id == uuid.UUID(offer.promotion_id)))
+        publish_member(session, member.id, program, now)
+    return PersonalOffer(**{**offer.__dict__, "clipped": False})
+
+
+def _find(session: Session, member: MemberRow, promotion_id: str, live: LiveCatalogue,
+          now: datetime) -> PersonalOffer:
+    for offer in personal_offers(session, member, live, now):
+        if offer.promotion_id == promotion_id:
+            return offer
+    raise NotFound(f"no personal offer {promotion_id} for this member")
+
+
+def clipped_rows(session: Session, member_id: uuid.UUID) -> list[ClippedOffer]:
+    return list(session.scalars(select(ClippedOffer).where(ClippedOffer.member_id == member_id)
+                                .order_by(ClippedOffer.clipped_at)))
