@@ -32,6 +32,9 @@ FIELD_OF = {"label": "label", "rule.percent_bp": "percent", "rule.amount_minor":
             "rule.tiers": "threshold_min", "rule.extra_bp": "bonus_times", "rule.fixed_points": "bonus_fixed",
             "rule.scope": "scope_skus", "rule.buy_qty": "buy", "rule.get_qty": "get", "rule.buy_scope": "scope_skus",
             "rule.get_scope": "get_skus", "max_discount": "max_discount", "max_discount_minor": "max_discount",
+            "rule.points_per": "bonus_per_points", "rule.per_minor": "bonus_per_amount",
+            "rule.unit_points": "bonus_unit_points", "rule.multiplier_bp": "bonus_multiplier",
+            "rule.min_order_minor": "bonus_min_order", "rule.min_qty": "bonus_min_qty",
             "priority": "priority", "window": "start", "window.start": "start",
             "window.end": "end", "window.hours": "hours_start", "window.weekdays": "weekdays", "stores": "stores",
             "targeting": "tiers", "targeting.holdout_bp": "holdout", "usage_limit": "max_uses",
@@ -164,10 +167,20 @@ class _Reader:
                 "percent_bp": self.percent("threshold_percent", "Percent off", "0"),
                 "bonus_points": self.integer("threshold_points", "Bonus points", 0)}], "scope": self.threshold_scope()}
         if kind == "bonus_points":
-            return {"kind": kind, "extra_bp": self.percent("bonus_times", "Extra times the usual points", "0"),
-                    "fixed_points": self.integer("bonus_fixed", "Fixed bonus points", 0), "scope": self.scope()}
+            return self.earning_rule()
         self.errors["kind"] = "Kind: choose one of the listed kinds."
         return {"kind": "percent_off"}
+
+    def earning_rule(self) -> dict:
+        per_minor = self.amount("bonus_per_amount", "Per amount", required=False) or 0
+        return {"kind": "bonus_points", "extra_bp": self.percent("bonus_times", "Extra times the usual points", "0"),
+                "fixed_points": self.integer("bonus_fixed", "Fixed bonus points", 0),
+                "points_per": self.integer("bonus_per_points", "Points per amount", 1 if per_minor else 0),
+                "per_minor": per_minor, "unit_points": self.integer("bonus_unit_points", "Points per unit", 0),
+                "multiplier_bp": self.percent("bonus_multiplier", "Multiplier of the rule's points", "100"),
+                "min_order_minor": self.amount("bonus_min_order", "Minimum order", required=False) or 0,
+                "min_qty": self.integer("bonus_min_qty", "Minimum quantity", 0),
+                "standalone": self.form.get("bonus_standalone") == "yes", "scope": self.scope()}
 
     def prices(self) -> list[dict]:
         found = []
@@ -322,8 +335,21 @@ def _rule_fields(rule: dict, money: Money) -> list[tuple[str, str]]:
                 ("threshold_off", _money_text(tier["amount_off_minor"], money) if tier["amount_off_minor"] else ""),
                 ("threshold_percent", percent_text(tier["percent_bp"]) if tier["percent_bp"] else ""),
                 ("threshold_points", str(tier["bonus_points"]) if tier["bonus_points"] else "")]
-    return [("bonus_times", percent_text(rule["extra_bp"])),
-            ("bonus_fixed", str(rule["fixed_points"]) if rule["fixed_points"] else "")]
+    return _earning_fields(rule, money)
+
+
+def _earning_fields(rule: dict, money: Money) -> list[tuple[str, str]]:
+    # A version saved before the conditions existed has none of them: the defaults read back the same.
+    per_minor = rule.get("per_minor", 0)
+    fields = [("bonus_times", percent_text(rule["extra_bp"])),
+              ("bonus_fixed", str(rule["fixed_points"]) if rule["fixed_points"] else ""),
+              ("bonus_per_points", str(rule["points_per"]) if per_minor else ""),
+              ("bonus_per_amount", _money_text(per_minor, money) if per_minor else ""),
+              ("bonus_unit_points", str(rule.get("unit_points", 0) or "")),
+              ("bonus_multiplier", percent_text(rule.get("multiplier_bp", 10_000))),
+              ("bonus_min_order", _money_text(rule["min_order_minor"], money) if rule.get("min_order_minor") else ""),
+              ("bonus_min_qty", str(rule.get("min_qty", 0) or ""))]
+    return fields + ([("bonus_standalone", "yes")] if rule.get("standalone") else [])
 
 
 def _local(instant: str, zone: str) -> str:

@@ -269,6 +269,8 @@ def _loyalty(loyalty: LoyaltySummary, width: int) -> list[Element]:
         Text(columns("Tier", loyalty.tier, width)),
         Text(columns(f"Points earned{pending}", f"+{loyalty.points_earned}", width), bold=True),
     ]
+    found += [Text(columns(f"  {rule.label}:", f"+{rule.points}", width)) for rule in loyalty.earned_by]
+    found += [Text(f"  {why}"[:width]) for why in loyalty.no_points]
     if loyalty.points_redeemed:
         found.append(Text(columns("Points redeemed", f"-{loyalty.points_redeemed}", width)))
     found.append(Text(columns(f"New balance{pending}", str(loyalty.new_balance), width)))

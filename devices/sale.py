@@ -68,8 +68,20 @@ class Coupon:
 
 
 @dataclass(frozen=True)
+class PointsRule:
+    """What one earning rule gave the sale: printed as ``2x points on produce: +40``."""
+
+    label: str
+    points: int
+
+
+@dataclass(frozen=True)
 class LoyaltySummary:
-    """Points of the sale. ``pending`` is True when the till sold offline (credited on sync)."""
+    """Points of the sale. ``pending`` is True when the till sold offline (credited on sync).
+
+    ``points_earned`` includes what each of ``earned_by`` gave; ``no_points`` says, per line that
+    earns nothing, why (``"Cigarettes: tobacco earns no points"``).
+    """
 
     card_number: str
     tier: str
@@ -77,6 +89,8 @@ class LoyaltySummary:
     new_balance: int
     points_redeemed: int = 0
     pending: bool = False
+    earned_by: tuple[PointsRule, ...] = ()
+    no_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ Rule, in order, per line:
    (`loyalty.shares`, the same split the pricing engine uses for discounts).
 3. Lines that earn no points (`earns_no_points`: a product flagged excluded or listed in the
    rules' excluded products, or one in an excluded category such as tobacco or gift cards) earn
-   nothing.
+   nothing; nor do lines whose base earning a stand-alone earning rule replaced
+   (`SaleLine.base_replaced`, decided by the promotions engine, which gives those lines the rule's
+   points instead).
 4. Exact points = eligible minor units x points_per_unit / unit_minor x category multiplier x
    tier multiplier, kept as a Fraction (no float ever touches it). A product with points per
    unit (`unit_points`) earns qty x its points x the multipliers instead, whatever it cost.
@@ -70,6 +72,8 @@ class SaleLine:
         excluded: the product is flagged as never earning points; whether the line earns is
             `earns_no_points`, which also looks at the category and the excluded products.
         sku: the product, for excluded products and points per unit.
+        base_replaced: a stand-alone earning rule gives this line its points instead of this
+            base earning (`promotions.PricedLine.base_replaced_by`).
     """
 
     line_id: str
@@ -78,6 +82,7 @@ class SaleLine:
     category: str = ""
     excluded: bool = False
     sku: str = ""
+    base_replaced: bool = False
 
     def __post_init__(self) -> None:
         require_non_negative(self.paid_minor, "paid_minor")
@@ -202,7 +207,7 @@ def compute_earning(
     tender = points_tender_minor if rules.basis is Basis.AFTER_POINTS else 0
     shares = largest_remainder(tender, [line.paid_minor for line in lines])
     eligible = [
-        0 if earns_no_points(ln.category, ln.excluded, rules, ln.sku) else ln.paid_minor - share
+        0 if ln.base_replaced or earns_no_points(ln.category, ln.excluded, rules, ln.sku) else ln.paid_minor - share
         for ln, share in zip(lines, shares, strict=True)
     ]
     exact = [_exact(line, amount, rules, tier) for line, amount in zip(lines, eligible, strict=True)]
@@ -220,7 +225,7 @@ def compute_earning(
 def _exact(line: SaleLine, eligible_minor: int, rules: EarningRules, tier: str | None) -> Fraction:
     multiplier = rules.multiplier(line.category, tier)
     if line.sku in rules.unit_points:
-        if earns_no_points(line.category, line.excluded, rules, line.sku):
+        if line.base_replaced or earns_no_points(line.category, line.excluded, rules, line.sku):
             return Fraction(0)
         return line.qty * rules.unit_points[line.sku] * multiplier
     return eligible_minor * Fraction(rules.points_per_unit, rules.unit_minor) * multiplier

@@ -17,7 +17,8 @@ Order of work, each step on the output of the one before:
 5. Tax per rate on what is left (``promotions.tax``): tax-inclusive prices contain it, and
    tax-exclusive prices have it added to each line, so a line's total is always what the
    customer pays.
-6. Points (base + bonus per promotion) on what the customer pays. What points may pay is loyalty's rule
+6. Points (base + earning rules per promotion, ``promotions.bonus_points``) on what the customer
+   pays; a stand-alone rule's lines earn no base points. What points may pay is loyalty's rule
    (``loyalty.redemption``), applied by the caller to the priced total.
 
 Exclusivity acts within a level (item, basket, points): an exclusive item offer still lets a
@@ -33,6 +34,8 @@ reward; (2) when a large multi-buy/bundle mix falls back to the greedy allocatio
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from loyalty.shares import largest_remainder
 from promotions.basket import PricingRequest
@@ -189,15 +192,18 @@ def _result(request, works, point_promotions, spend, taxed: Taxed, coupons, exac
     codes = {pid: code for pid, (_, code) in unlocked.items()}
     lines = tuple(_priced_line(work, codes, tax, taxed.inclusive) for work, tax in zip(works, taxed.line_taxes,
                                                                                        strict=True))
-    total = sum(line.total for line in lines)
-    subtotal = sum(line.base_amount for line in lines)
-    discount_total = sum(d.amount for line in lines for d in line.discounts)
     base, bonus = 0, []
     if request.member is not None:
         totals = [line.total for line in lines]
-        paid = sum(t for t, w in zip(totals, works, strict=True) if not w.line.excluded_from_points)
-        base = base_points(paid, request.earn)
         bonus = bonus_points(point_promotions, request.lines, totals, spend, request.earn)
+        replaced = {i: award.promotion.promotion_id for award in bonus for i in award.replaced}
+        lines = tuple(replace(line, base_replaced_by=replaced.get(i)) for i, line in enumerate(lines))
+        paid = sum(t for i, (t, w) in enumerate(zip(totals, works, strict=True))
+                   if not w.line.excluded_from_points and i not in replaced)
+        base = base_points(paid, request.earn)
+    total = sum(line.total for line in lines)
+    subtotal = sum(line.base_amount for line in lines)
+    discount_total = sum(d.amount for line in lines for d in line.discounts)
     applied = _applied(works, bonus, codes)
     used = {a.promotion_id for a in applied}
     rejected = rejected + [
@@ -212,8 +218,9 @@ def _result(request, works, point_promotions, spend, taxed: Taxed, coupons, exac
         total=total,
         applied=applied,
         base_points=base,
-        bonus=tuple(BonusAward(p.promotion_id, p.version, p.label, n) for p, n in bonus),
-        points_to_earn=base + sum(n for _, n in bonus),
+        bonus=tuple(BonusAward(a.promotion.promotion_id, a.promotion.version, a.promotion.label, a.points,
+                               bool(a.replaced)) for a in bonus),
+        points_to_earn=base + sum(a.points for a in bonus),
         accepted_coupons=tuple(sorted(codes[pid] for pid in codes if pid in used)),
         rejected_coupons=tuple(rejected),
         allocation_exact=exact,
@@ -249,8 +256,8 @@ def _applied(works, bonus, codes) -> tuple[AppliedPromotion, ...]:
     for work in works:
         for promotion, amount in work.discounts.values():
             money.setdefault(promotion.promotion_id, [promotion, 0, 0])[1] += amount
-    for promotion, points in bonus:
-        money.setdefault(promotion.promotion_id, [promotion, 0, 0])[2] += points
+    for award in bonus:
+        money.setdefault(award.promotion.promotion_id, [award.promotion, 0, 0])[2] += award.points
     return tuple(
         AppliedPromotion(p.promotion_id, p.version, p.label, amount, points, codes.get(pid))
         for pid, (p, amount, points) in sorted(money.items())

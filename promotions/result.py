@@ -71,6 +71,8 @@ class PricedLine:
         total: What the customer pays for the line, tax included.
         tax_rate_bp: The line's tax rate in basis points.
         tax: The line's share of its rate's tax (``promotions.tax``).
+        base_replaced_by: The stand-alone earning rule (promotion id) whose points replace the
+            line's base earning, or None.
     """
 
     line_id: str
@@ -84,6 +86,7 @@ class PricedLine:
     total: int
     tax_rate_bp: int = 0
     tax: int = 0
+    base_replaced_by: str | None = None
 
     @property
     def net(self) -> int:
@@ -93,12 +96,26 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class BonusAward:
-    """Bonus points one promotion gives on this sale."""
+    """Bonus points one promotion (an earning rule or a spend threshold) gives on this sale.
+
+    Attributes:
+        promotion_id: The promotion.
+        promotion_version: Its version at pricing time.
+        label: Its receipt text ("2x points on produce").
+        points: What it gave (positive).
+        replaces_base: True for a stand-alone rule: its lines earn no base points.
+    """
 
     promotion_id: str
     promotion_version: int
     label: str
     points: int
+    replaces_base: bool = False
+
+    @property
+    def explanation(self) -> str:
+        """What the rule gave, as quotes and receipts say it: ``"2x points on produce: +40"``."""
+        return f"{self.label}: +{self.points}"
 
 
 @dataclass(frozen=True)
@@ -124,7 +141,7 @@ class PricedBasket:
         total: What the customer pays, == sum of line totals == ``subtotal - discount_total``
             where prices include tax, plus ``tax`` where tax is added on top.
         applied: Promotions that gave a discount or points, by promotion id.
-        base_points: Points from the base earning rule.
+        base_points: Points from the base earning rule (none on lines a stand-alone rule took).
         bonus: Bonus points per promotion.
         points_to_earn: ``base_points`` + all bonus points (0 without a member).
         accepted_coupons: Codes that gave something.

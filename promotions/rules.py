@@ -296,23 +296,49 @@ class SpendThreshold:
 
 @dataclass(frozen=True)
 class BonusPoints:
-    """Extra points on lines in scope: a multiplier on base earning and/or a fixed number.
+    """An earning rule: points on the lines in scope, under conditions (``promotions.earning_rules``).
 
-    "Double points on Snacks" is ``extra_bp=10_000`` (one extra times the base rate).
+    The rule's own points are the exact sum of its parts -- ``points_per`` per ``per_minor`` paid,
+    ``unit_points`` per unit bought, ``extra_bp`` of the base rate on what is paid -- times
+    ``multiplier_bp``, floored once; ``fixed_points`` are then added once per order. "Double points
+    on Snacks" on top of base earning is ``extra_bp=10_000`` (one extra times the base rate); the
+    same as a stand-alone rule is ``extra_bp=20_000, standalone=True``.
 
     Attributes:
-        scope: Lines whose paid amount earns the extra.
+        scope: Lines whose paid amount and units earn; lines that earn no points never count.
         extra_bp: Extra multiple of the base rate in basis points (10,000 = +1x).
-        fixed_points: Points given once when any line in scope is bought.
+        fixed_points: Points given once per order when the rule applies.
+        points_per: Points per ``per_minor`` minor units paid on the scope (both 0, or both > 0).
+        per_minor: See ``points_per`` (1 point per 2.00 is ``points_per=1, per_minor=200``).
+        unit_points: Points per unit bought in scope (a weighed line is one unit).
+        multiplier_bp: Scales the rule's own points, not ``fixed_points`` (20,000 = 2x).
+        min_order_minor: The order (what the customer pays for the whole basket) must reach this.
+        min_qty: Units bought in scope must reach this.
+        standalone: The rule replaces base earning on its lines instead of adding to it.
     """
 
     scope: Scope
     extra_bp: int = 0
     fixed_points: int = 0
+    points_per: int = 0
+    per_minor: int = 0
+    unit_points: int = 0
+    multiplier_bp: int = BASIS_POINTS
+    min_order_minor: int = 0
+    min_qty: int = 0
+    standalone: bool = False
 
     def __post_init__(self) -> None:
-        if self.extra_bp < 0 or self.fixed_points < 0 or not (self.extra_bp or self.fixed_points):
-            raise InvalidPromotion("rule", "bonus points need a positive extra_bp or fixed_points")
+        counts = (self.extra_bp, self.fixed_points, self.points_per, self.per_minor, self.unit_points,
+                  self.min_order_minor, self.min_qty)
+        if any(type(v) is not int or v < 0 for v in counts):
+            raise InvalidPromotion("rule", "earning rule figures must be non-negative ints")
+        if bool(self.points_per) != bool(self.per_minor):
+            raise InvalidPromotion("per_minor", "points per amount need both points_per and per_minor")
+        _positive(self.multiplier_bp, "multiplier_bp")
+        if not (self.extra_bp or self.fixed_points or self.points_per or self.unit_points):
+            raise InvalidPromotion(
+                "rule", "an earning rule needs extra_bp, fixed_points, points_per or unit_points")
 
 
 Rule = MemberPrice | PercentOff | AmountOff | MultiBuy | BuyGet | Bundle | SpendThreshold | BonusPoints

@@ -75,8 +75,18 @@ RULES = {
     "buy_get": _buy_get,
     "bundle": _bundle,
     "spend_threshold": _threshold,
-    "bonus_points": lambda r: BonusPoints(_scope(r["scope"]), r["extra_bp"], r["fixed_points"]),
+    "bonus_points": lambda r: _earning_rule(r),
 }
+
+# Earning-rule fields added after extra_bp and fixed_points: a version saved before them has none,
+# and these defaults give it its old meaning (points on top of base earning, no conditions).
+_EARNING_DEFAULTS = {"points_per": 0, "per_minor": 0, "unit_points": 0, "multiplier_bp": 10_000,
+                     "min_order_minor": 0, "min_qty": 0, "standalone": False}
+
+
+def _earning_rule(rule: dict) -> BonusPoints:
+    extra = {name: rule.get(name, default) for name, default in _EARNING_DEFAULTS.items()}
+    return BonusPoints(_scope(rule["scope"]), rule["extra_bp"], rule["fixed_points"], **extra)
 
 
 def _instant(text: str | None) -> datetime | None:

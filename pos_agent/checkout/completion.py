@@ -6,10 +6,10 @@ from datetime import datetime
 
 from devices.preview import text_preview
 from devices.receipt import layout_receipt
-from devices.sale import CompletedSale, Discount, LoyaltySummary, SaleLine, StoreHeader, TaxRate, Tender
-from loyalty.earning import Earning
+from devices.sale import CompletedSale, Discount, LoyaltySummary, PointsRule, SaleLine, StoreHeader, TaxRate, Tender
+from loyalty.earning import Earning, no_points_reason
 from pos_agent.checkout.basket import Basket, Item
-from pos_agent.checkout.pricing import sale_lines
+from pos_agent.checkout.pricing import bonus_points, sale_lines
 from pos_agent.checkout.program import Program
 from promotions import Catalogue, MemberPrice, PricedBasket, PricedLine
 from store_sync.transactions import (
@@ -83,7 +83,7 @@ def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, sto
         cashier=cashier, open_drawer=any(t.kind == TenderKind.CASH for t in basket.tenders),
         tenders=tuple(Tender(TENDER_LABELS[t.kind], t.amount_minor) for t in tenders(basket)),
         change=sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
-        loyalty=_loyalty(basket, earned), footer=_footer(basket, data_as_of),
+        loyalty=_loyalty(basket, priced, program, earned), footer=_footer(basket, data_as_of),
         # A chain that has set no tax rate prints no tax block; a zero-rated line among taxed ones shows.
         taxes=tuple(TaxRate(r.rate_bp, r.net, r.tax, r.gross) for r in priced.taxes)
         if any(r.rate_bp for r in priced.taxes) else (),
@@ -103,13 +103,17 @@ def _receipt_line(line: PricedLine, item: Item, catalogue: Catalogue) -> SaleLin
         discounts=tuple(Discount(d.label, d.amount) for d in line.discounts if d.promotion_id not in member_ids))
 
 
-def _loyalty(basket: Basket, earned: int) -> LoyaltySummary | None:
+def _loyalty(basket: Basket, priced: PricedBasket, program: Program, earned: int) -> LoyaltySummary | None:
     member = basket.member
     if member is None:
         return None
     redeemed = basket.redemption.points if basket.redemption else 0
+    # What each earning rule gave, only when the till credits bonuses (``pricing.bonus_points``).
+    rules = tuple(PointsRule(b.label, b.points) for b in priced.bonus) if bonus_points(basket, priced) else ()
+    why = ((item.name, no_points_reason(item.category, item.excluded, program.earning)) for item in basket.items)
     return LoyaltySummary(member.card_number, member.tier or "-", earned, new_balance(basket, earned),
-                          redeemed, pending=basket.offline)
+                          redeemed, pending=basket.offline, earned_by=rules,
+                          no_points=tuple(f"{name}: {reason}" for name, reason in why if reason))
 
 
 def _footer(basket: Basket, data_as_of: datetime | None) -> tuple[str, ...]:

@@ -68,7 +68,8 @@ def sale_lines(basket: Basket, priced: PricedBasket, program: Program) -> list[S
     """The lines as loyalty and the server's posting see them (what each cost after discounts)."""
     by_id = {item.line_id: item for item in basket.items}
     return [SaleLine(line.line_id, line.total, _qty(by_id[line.line_id]), by_id[line.line_id].category,
-                     _excluded(by_id[line.line_id], program), sku=by_id[line.line_id].sku)
+                     _excluded(by_id[line.line_id], program), sku=by_id[line.line_id].sku,
+                     base_replaced=line.base_replaced_by is not None)
             for line in priced.lines]
 
 

@@ -31,7 +31,8 @@ def quote_document(quote: Quote) -> dict:
         "subtotal": priced.subtotal, "discount_total": priced.discount_total, "total": priced.total,
         "points": {"base": quote.base_points,
                    "bonus": [{"promotion_id": b.promotion_id, "version": b.promotion_version, "label": b.label,
-                              "points": b.points} for b in priced.bonus],
+                              "points": b.points, "replaces_base": b.replaces_base,
+                              "explanation": b.explanation} for b in priced.bonus],
                    "to_earn": quote.base_points + sum(b.points for b in priced.bonus),
                    "redeemable": quote.redeemable[0], "redeemable_value_minor": quote.redeemable[1]},
         "accepted_coupons": list(priced.accepted_coupons),
@@ -60,6 +61,7 @@ def _line(line, product, rules: EarningRules) -> dict:
             "discounts": [{"promotion_id": d.promotion_id, "version": d.promotion_version, "label": d.label,
                            "amount_minor": d.amount, "coupon_code": d.coupon_code} for d in line.discounts],
             "total": line.total, "excluded": why is not None, "excluded_reason": why,
+            "base_replaced_by": line.base_replaced_by,
             "tax_rate_bp": line.tax_rate_bp, "tax": line.tax}
 
 

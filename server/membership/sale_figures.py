@@ -16,6 +16,9 @@ when the server has the product:
   charges are scaled down to the cap (largest remainder). Posting records each such sale as an
   ``unknown-items`` exception.
 
+A line a stand-alone earning rule took (``promotions.bonus_points``) earns that rule's bonus
+instead of base points, as the server's pricing decides, the same as the till's.
+
 ``basket_minor`` is the basket points may pay a share of: the lesser of the server's basket
 (these lines) and the till's (what the customer was charged), so a redemption never pays more
 than an honest till could have let it.
@@ -46,6 +49,7 @@ def sale_figures(lines: tuple[TransactionLine, ...], repricing: Repricing | None
                  program: LoyaltyProgram) -> SaleFigures:
     """The server's figures for ``lines`` (``repricing`` None: the server could price none of them)."""
     priced = _priced_totals(lines, repricing)
+    replaced = _base_replaced(repricing)
     known = repricing.products if repricing else {}
     unpriced = [ln for ln in lines if ln.line_id not in priced]
     capped = _capped(unpriced, program.unknown_item_earn_cap_minor)
@@ -57,7 +61,8 @@ def sale_figures(lines: tuple[TransactionLine, ...], repricing: Repricing | None
         flagged = product.excluded if product else earns_no_points(ln.category, ln.excluded, program.earning, ln.sku)
         paid = priced[ln.line_id] if ln.line_id in priced else capped[ln.line_id]
         earning.append(SaleLine(ln.line_id, paid, ln.qty, category,
-                                earns_no_points(category, flagged, program.earning, ln.sku), sku=ln.sku))
+                                earns_no_points(category, flagged, program.earning, ln.sku), sku=ln.sku,
+                                base_replaced=ln.line_id in replaced))
     till_total = sum(ln.paid_minor for ln in lines)
     basket = min(sum(line.paid_minor for line in earning), till_total)
     bonuses = tuple(repricing.bonuses) if repricing else ()
@@ -72,6 +77,13 @@ def _priced_totals(lines: tuple[TransactionLine, ...], repricing: Repricing | No
     if repricing.comparable:
         return server
     return {ln.line_id: min(server[ln.line_id], ln.paid_minor) for ln in lines if ln.line_id in server}
+
+
+def _base_replaced(repricing: Repricing | None) -> set[str]:
+    """Line ids whose base earning a stand-alone earning rule replaced, as the server priced them."""
+    if repricing is None or repricing.priced is None:
+        return set()
+    return {line.line_id for line in repricing.priced.lines if line.base_replaced_by is not None}
 
 
 def _capped(lines: list[TransactionLine], cap_minor: int) -> dict[str, int]:

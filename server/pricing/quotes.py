@@ -180,6 +180,7 @@ def _base_points(priced: PricedBasket, products: dict[str, Product], member: Mem
         return 0
     lines = [SaleLine(line_id=ln.line_id, paid_minor=ln.total, qty=ln.qty,
                       category=products[ln.line_id].category,
-                      excluded=products[ln.line_id].excluded_from_points, sku=products[ln.line_id].sku)
+                      excluded=products[ln.line_id].excluded_from_points, sku=products[ln.line_id].sku,
+                      base_replaced=ln.base_replaced_by is not None)
              for ln in priced.lines]
     return compute_earning(lines, program.earning, tier=member.tier, points_tender_minor=points_tender_minor).points

@@ -127,7 +127,16 @@ class BonusPointsRuleSchema(StrictSchema):
     kind = ma.fields.Constant("bonus_points")
     scope = ma.fields.Nested(ScopeSchema, required=True)
     extra_bp = _int(1_000_000, load_default=0, metadata={"description": "10000 = one extra times the base rate"})
-    fixed_points = _points(load_default=0)
+    fixed_points = _points(load_default=0, metadata={"description": "given once per order when the rule applies"})
+    points_per = _points(load_default=0, metadata={"description": "points per per_minor paid on the scope, floored"})
+    per_minor = _money(load_default=0, metadata={"description": "1 point per 2.00 is points_per=1, per_minor=200"})
+    unit_points = _points(load_default=0, metadata={"description": "points per unit bought in scope"})
+    multiplier_bp = _int(1_000_000, load_default=10_000, metadata={
+        "description": "scales the rule's own points, not fixed_points: 20000 = 2x"})
+    min_order_minor = _money(load_default=0, metadata={"description": "the order must reach this to earn"})
+    min_qty = _int(MAX_QTY, load_default=0, metadata={"description": "units bought in scope must reach this"})
+    standalone = ma.fields.Boolean(load_default=False, metadata={
+        "description": "the rule replaces base earning on its lines instead of adding to it"})
 
 
 RULE_SCHEMAS = {

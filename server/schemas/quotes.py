@@ -68,6 +68,8 @@ class QuotedLineSchema(ma.Schema):
     excluded = ma.fields.Boolean(metadata={"description": "the line earns no points (its product or category)"})
     excluded_reason = ma.fields.String(allow_none=True, metadata={
         "description": "why the line earns no points, in words (e.g. 'tobacco earns no points'); null if it earns"})
+    base_replaced_by = ma.fields.String(allow_none=True, metadata={
+        "description": "the stand-alone earning rule (promotion id) whose points replace the line's base points"})
 
 
 class BonusSchema(ma.Schema):
@@ -75,6 +77,8 @@ class BonusSchema(ma.Schema):
     version = ma.fields.Integer()
     label = ma.fields.String()
     points = ma.fields.Integer()
+    replaces_base = ma.fields.Boolean(metadata={"description": "a stand-alone rule: its lines earn no base points"})
+    explanation = ma.fields.String(metadata={"description": "what the rule gave, e.g. '2x points on produce: +40'"})
 
 
 class PointsSchema(ma.Schema):

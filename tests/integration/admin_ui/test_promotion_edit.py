@@ -40,6 +40,9 @@ DEFINITIONS = [
     {"label": "Coffee and a half-price pastry", "rule": {
         "kind": "buy_get", "buy_scope": {"skus": ["COFFEE"]}, "buy_qty": 2, "get_scope": {"categories": ["pastry"]},
         "get_qty": 1, "percent_bp": 5000}},
+    {"label": "Coffee club", "rule": {"kind": "bonus_points", "points_per": 1, "per_minor": 200, "unit_points": 3,
+                                      "multiplier_bp": 15000, "min_order_minor": 2000, "min_qty": 2,
+                                      "standalone": True, "scope": {"skus": ["COFFEE"]}}},
 ]
 
 

@@ -59,7 +59,8 @@ def test_bonus_points_show_per_promotion_and_excluded_goods_earn_nothing(client,
     priced = quote([{"sku": "CHIPS", "qty": 4}, {"sku": "CIGS"}], card=card)
     assert priced["points"]["base"] == 10  # 10.00 of chips; the cigarettes earn nothing
     assert priced["points"]["bonus"] == [{"promotion_id": promotion["id"], "version": 1,
-                                          "label": "Double points on snacks", "points": 10}]
+                                          "label": "Double points on snacks", "points": 10, "replaces_base": False,
+                                          "explanation": "Double points on snacks: +10"}]
     assert priced["points"]["to_earn"] == 20
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from devices.receipt import Align, Barcode, Cut, Text, columns, layout_receipt, mask_card, money
-from devices.sale import LoyaltySummary
+from devices.sale import LoyaltySummary, PointsRule
 from tests.devices_support.sales import sample_sale
 
 
@@ -98,3 +98,13 @@ def test_prices_entered_without_tax_show_the_tax_added_and_the_savings_stay_true
     lines = layout_receipt(sale).text_lines()
     assert "Tax                                   1.50" in lines
     assert "You saved                             0.50" in lines
+
+
+def test_the_loyalty_block_says_what_each_earning_rule_gave_and_why_a_line_earns_nothing():
+    loyalty = LoyaltySummary("2712345678902", "Silver", 47, 1274,
+                             earned_by=(PointsRule("2x points on produce", 40),),
+                             no_points=("Cigarettes: tobacco earns no points",))
+    lines = layout_receipt(sample_sale(loyalty=loyalty)).text_lines()
+    earned = lines.index("Points earned                          +47")
+    assert lines[earned + 1:earned + 3] == ["  2x points on produce:                +40",
+                                            "  Cigarettes: tobacco earns no points"]

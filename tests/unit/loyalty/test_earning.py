@@ -141,3 +141,18 @@ def test_an_unflagged_line_in_an_excluded_category_earns_nothing():
     lines = [SaleLine("cigarettes", 1000, category="tobacco"), SaleLine("bread", 500, category="bakery")]
     earning = compute_earning(lines, CHAIN)
     assert (earning.points, earning.line_points["cigarettes"], earning.eligible_minor) == (5, 0, 500)
+
+
+def test_a_line_a_stand_alone_rule_took_earns_no_base_points_but_still_shares_the_points_tender():
+    rules = EarningRules(tier_multipliers={"gold": 2})
+    lines = [SaleLine("produce", 1300, base_replaced=True), SaleLine("bread", 700)]
+    earning = compute_earning(lines, rules, tier="gold", points_tender_minor=1000)
+    # the 10.00 paid with points is shared 6.50 / 3.50, so bread earns on 3.50 x 2 = 7
+    assert (earning.points, dict(earning.line_points), earning.eligible_minor) == (7, {"produce": 0, "bread": 7}, 350)
+
+
+def test_a_stand_alone_rule_takes_the_base_points_of_a_product_earning_per_unit_too():
+    rules = EarningRules(unit_points={"TEA": 5})
+    taken = compute_earning([SaleLine("t", 1200, qty=2, sku="TEA", base_replaced=True)], rules)
+    kept = compute_earning([SaleLine("t", 1200, qty=2, sku="TEA")], rules)
+    assert (taken.points, kept.points) == (0, 10)
