@@ -159,7 +159,8 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> 
 
 @pytest.fixture(scope="module")
 def sessions(server) -> dict[str, requests.Session]:
-    """One HTTP session per way of authenticating: a staff admin's token, the terminal's signature, none."""
+    """One HTTP session per way of authenticating: a staff admin's token, the terminal's signature, a
+    partner's key, none."""
     url, credential = server.url, server.credential
     response = requests.post(f"{url}/api/v1/auth/token", json={"username": STAFF, "password": PASSWORD},
                              timeout=30)
@@ -167,9 +168,21 @@ def sessions(server) -> dict[str, requests.Session]:
     staff, terminal, anyone = requests.Session(), requests.Session(), requests.Session()
     staff.auth = BearerToken(response.json()["access_token"])
     terminal.auth = TerminalSignature(credential)
-    yield {"bearerAuth": staff, "terminalSignature": terminal, None: anyone}
-    for session in (staff, terminal, anyone):
+    partner = requests.Session()  # a partner merchant's key, scoped to earn and burn
+    partner.headers["X-OneCard-Partner-Key"] = _partner_key(staff, url)
+    yield {"bearerAuth": staff, "terminalSignature": terminal, "partnerKey": partner, None: anyone}
+    for session in (staff, terminal, partner, anyone):
         session.close()
+
+
+def _partner_key(staff: requests.Session, url: str) -> str:
+    made = staff.post(f"{url}/api/v1/partners", timeout=30, json={
+        "code": "FUZZ", "name": "Fuzz cinema", "points_per_unit": 1, "unit_minor": 100,
+        "issue_price_per_100": 80, "redeem_value_per_100": 100})
+    assert made.status_code == 201, made.text
+    issued = staff.post(f"{url}/api/v1/partners/FUZZ/keys", json={"scopes": ["earn", "burn"]}, timeout=30)
+    assert issued.status_code == 201, issued.text
+    return issued.json()["key"]
 
 
 @pytest.fixture(scope="module")
