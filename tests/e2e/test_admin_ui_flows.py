@@ -94,7 +94,7 @@ def test_marketing_builds_a_percent_off_promotion_previews_and_publishes_it(back
     page.get_by_label("Kind").select_option("percent_off")
     expect(page.get_by_label("Bundle price (EUR)")).to_be_hidden()  # only the chosen kind's fields show
     page.get_by_label("Percent off", exact=True).fill("20")
-    page.get_by_label("Categories").fill("snacks")
+    page.get_by_label("Categories", exact=True).fill("snacks")
     page.get_by_label("Priority").fill("10")
     page.get_by_role("button", name="Save as draft and preview").click()
     expect(page.locator(".flash.success")).to_contain_text("20% off snacks is saved as a draft (version 1)")
