@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, g, render_template
 
 from admin_ui import formatting
 from admin_ui.access import COOKIE_NAME, AdminSessionInterface, csrf_token, may_open
-from admin_ui.blueprint import bp, problem_text
+from admin_ui.blueprint import bp
+from admin_ui.failures import failure, private_headers
 from admin_ui.navigation import navigation
 from admin_ui.views import (  # noqa: F401  (routes register on import)
     approvals,
@@ -24,9 +24,7 @@ from admin_ui.views import (  # noqa: F401  (routes register on import)
     promotion_builder,
     promotion_simulation,
 )
-from loyalty.exceptions import LoyaltyError
 from server.api.context import services
-from server.exceptions import OneCardError
 
 log = logging.getLogger(__name__)
 
@@ -59,27 +57,13 @@ def _page_context() -> dict:
 
 @bp.after_request
 def _no_store(response):
-    # Pages show personal data and one-time credentials: never keep them in a shared cache.
-    if not request.path.startswith("/admin/static/"):
-        response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return private_headers(response, "/admin/static/")
 
 
 @bp.errorhandler(Exception)
 def _error_page(error: Exception):
     """Every failure under /admin is a page in the layout, never problem+json or a stack trace."""
-    if isinstance(error, HTTPException):
-        status, title, detail = error.code or 500, error.name, error.description
-    elif isinstance(error, OneCardError):
-        status, title, detail = error.status, error.title, problem_text(error)
-    elif isinstance(error, LoyaltyError):
-        status, title, detail = 422, "Not allowed by the loyalty rules", problem_text(error)
-    else:
-        log.error("unhandled error in %s %s [request %s]", request.method, request.path,
-                  g.get("request_id"), exc_info=error)
-        status, title = 500, "Something went wrong"
-        detail = "The server met an unexpected error; quote the request id when reporting it."
+    status, title, detail = failure(
+        error, "The server met an unexpected error; quote the request id when reporting it.")
     return render_template("admin/error.html", status=status, title=title, detail=detail,
                            request_id=g.get("request_id")), status

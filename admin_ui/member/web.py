@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, g, render_template
 
 from admin_ui import formatting
+from admin_ui.failures import failure, private_headers
 from admin_ui.member import access, views  # noqa: F401  (routes register on import)
 from admin_ui.member.blueprint import bp
 from server.api.context import services
-from server.exceptions import OneCardError
 
 log = logging.getLogger(__name__)
 
@@ -31,25 +30,11 @@ def _page_context() -> dict:
 
 @bp.after_request
 def _headers(response):
-    response = access.write_cookie(response)
-    if not request.path.startswith("/me/static/"):
-        # Personal data and a scannable card: never kept in a shared cache, never framed.
-        response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return private_headers(access.write_cookie(response), "/me/static/")
 
 
 @bp.errorhandler(Exception)
 def _error_page(error: Exception):
     """Every failure under /me is a page in the layout, never problem+json or a stack trace."""
-    if isinstance(error, HTTPException):
-        status, title, detail = error.code or 500, error.name, error.description
-    elif isinstance(error, OneCardError):
-        status, title, detail = error.status, error.title, error.detail
-    else:
-        log.error("unhandled error in %s %s [request %s]", request.method, request.path,
-                  g.get("request_id"), exc_info=error)
-        status, title = 500, "Something went wrong"
-        detail = "Please try again in a moment."
+    status, title, detail = failure(error, "Please try again in a moment.")
     return render_template("member/error.html", status=status, title=title, detail=detail), status
