@@ -32,7 +32,7 @@ from store_sync.transactions import TenderKind, TenderLine, TillTransaction, Tra
 
 if TYPE_CHECKING:
     from pos_agent.checkout.cashiers import Cashiers
-    from pos_agent.checkout.service import Till
+    from pos_agent.checkout.lane import Till
 
 
 class Returns:

@@ -1,13 +1,54 @@
-"""What a front end sees of a basket: plain JSON-ready dicts, every discount with its label."""
+"""What a front end sees of the checkout's results: plain JSON-ready dicts, every discount with its label."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.earning import EarningRules, no_points_reason
 from pos_agent.checkout.basket import Basket, MemberAtTill
 from promotions import NearMiss, PricedBasket, PricedLine
+
+if TYPE_CHECKING:
+    from pos_agent.checkout.lane import Quote
+    from pos_agent.checkout.paying import Completed
+    from pos_agent.checkout.redeeming import Redeemable
+    from pos_agent.checkout.selling import Enrolled
+
+
+def quote_view(quote: Quote) -> dict[str, Any]:
+    """The register's basket: lines, totals, member, points, tenders and what is due."""
+    return basket_view(quote.basket, quote.priced, quote.points_to_earn, quote.at, quote.program.earning,
+                       quote.near_misses)
+
+
+def completed_view(quote: Quote, done: Completed) -> dict[str, Any]:
+    return {**quote_view(quote), "receipt_id": done.receipt_id, "receipt_text": done.receipt_text,
+            "new_balance": done.new_balance}
+
+
+def price_check_view(quote: Quote, code: str) -> dict[str, Any]:
+    """The one line of a price check, with the code asked about and whether a member's prices apply."""
+    line = quote_view(quote)["lines"][0]
+    return {**line, "code": code, "for_member": quote.basket.member is not None}
+
+
+def suspended_view(quote: Quote) -> dict[str, Any]:
+    """A suspended basket in the list the cashier resumes from."""
+    basket = quote.basket
+    return {"id": basket.id, "suspended_at": basket.suspended_at.isoformat(), "lines": len(basket.items),
+            "items": sum(i.qty for i in basket.items), "total": quote.priced.total,
+            "card_number": basket.member.card_number if basket.member else None,
+            "names": [i.name for i in basket.items[:3]]}
+
+
+def redeemable_view(found: Redeemable) -> dict[str, Any]:
+    return asdict(found)
+
+
+def enrolled_view(done: Enrolled) -> dict[str, Any]:
+    return {**asdict(done), "synced": False}
 
 
 def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: datetime,

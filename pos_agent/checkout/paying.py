@@ -1,0 +1,135 @@
+"""Taking money and completing the sale.
+
+Completion writes the sale, its journal item, its redemption and its receipt in one local
+transaction, which also deletes the saved open basket. Online, the sale's coupons and its member's
+limited offers are reserved on the server first; offline the server checks them when the sale arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pos_agent.checkout import completion, pricing
+from pos_agent.checkout.basket import Basket, BasketState, Tender
+from pos_agent.checkout.lane import Lane, points_minor
+from pos_agent.checkout.redeeming import redeem_points
+from pos_agent.checkout.views import basket_view
+from pos_agent.exceptions import BasketStateError, LinkDown, TenderError
+from pos_agent.ids import new_id
+from pos_agent.store import baskets, journal, sales
+from promotions import Catalogue, PricedBasket
+from store_sync.journal import ItemType
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A sale kept durably: its receipt and the member's balance after it (None without a member)."""
+
+    basket: Basket
+    receipt_id: str
+    receipt_text: str
+    new_balance: int | None
+
+
+def add_tender(lane: Lane, basket_id: str, kind: str, amount_minor: int | None = None) -> Basket:
+    """Take cash (any amount handed over; change given) or card (at most what is due)."""
+    with lane.change(basket_id) as basket:
+        due = lane.quote(basket).due
+        given = due if amount_minor is None else amount_minor
+        if kind not in ("cash", "card") or given <= 0 or due == 0:
+            raise TenderError(f"cannot take {kind} {given}: {due} is due")
+        if kind == "card" and given > due:
+            raise TenderError(f"a card pays at most what is due ({due})")
+        if basket.redemption and not lane.ref.program(lane.clock()).combines_with_points(kind):
+            raise TenderError(f"{kind} cannot pay beside points under the loyalty programme")
+        basket.tenders.append(Tender(kind, min(given, due), given_minor=given))
+        return basket
+
+
+def complete(lane: Lane, basket_id: str) -> Completed:
+    """Keep the paid sale durably (sale, journal item, redemption, receipt in one transaction)."""
+    with lane.lock:
+        lane.guard()
+        basket = lane.basket(basket_id)
+        if lane.hold_may_have_lapsed(basket, lane.clock()) or (basket.redemption and lane.mode.revoked):
+            # The server keeps a hold for the programme's hold lifetime: renew an old one rather
+            # than send a sale on a lapsed hold (points the member may have spent meanwhile).
+            # A refusal stops here, as it does for points planned before the till learnt it was revoked.
+            redeem_points(lane, basket_id, basket.redemption.points)
+        feed_cursor, catalogue = lane.ref.catalogue_at()  # the sale names the cursor it was priced at
+        at = lane.clock()
+        program = lane.ref.program(at)  # the version in force at the sale's time
+        priced = pricing.price(basket, catalogue, lane.ref.store(), program, at)
+        _check_paid(basket, priced.total)
+        coupon_hold_id = _reserve_coupons(lane, basket, priced, catalogue)  # a refusal stops the sale here
+        basket.sale_id = new_id()
+        earned = pricing.earning(basket, priced, program, points_minor(basket))
+        points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
+        body = completion.transaction_body(basket, priced, earned, program, lane.till.store,
+                                           lane.till.terminal, at, feed_cursor, coupon_hold_id,
+                                           lane.cashier_id()).to_dict()
+        sale = completion.receipt_sale(basket, priced, catalogue, lane.ref.store(), program,
+                                       lane.till.terminal, at, points, lane.ref.caught_up_at(),
+                                       lane.cashiers.cashier_name() if lane.cashiers else "")
+        # The kept sale carries the view it ended with (the register shows it after completion).
+        record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
+                  "view": basket_view(basket, priced, points, at, program.earning),
+                  "new_balance": completion.new_balance(basket, points)}
+        text = completion.receipt_text(sale)
+        _keep(lane, basket, body, record, text, at, _limited_uses(priced, catalogue))
+        basket.state = BasketState.COMPLETED
+        lane.on_journal()
+        lane.on_complete(sale)
+        return Completed(basket, basket.sale_id, text, record["new_balance"])
+
+
+def _check_paid(basket: Basket, total: int) -> None:
+    if not basket.items:
+        raise BasketStateError("the basket is empty")
+    paid = sum(t.amount_minor for t in basket.tenders) + points_minor(basket)
+    if paid != total:
+        raise TenderError(f"tenders pay {paid} of {total}")
+
+
+def _reserve_coupons(lane: Lane, basket: Basket, priced: PricedBasket, catalogue: Catalogue) -> str | None:
+    """Online, have the server reserve the sale's coupons and its member's limited offers, so no
+    other till can redeem a single-use or member-limited code, or the member's last use of an
+    offer, meanwhile (CouponRefused or OfferRefused when it will not). Offline, or when the link
+    fails now, the sale goes on and the server checks them when it arrives."""
+    member = basket.member
+    known = member is not None and member.source == "server"
+    offers = sorted(_limited_uses(priced, catalogue)) if known else []
+    if basket.offline or not (priced.accepted_coupons or offers):
+        return None
+    hold_id = new_id()
+    body = {"id": hold_id, "codes": list(priced.accepted_coupons), "promotions": offers,
+            "store": lane.till.store, "terminal": lane.till.terminal,
+            "card_number": member.card_number if known else None}
+    try:
+        lane.link.reserve_coupons(body)
+    except LinkDown as exc:
+        lane.go_offline(basket, str(exc))
+        return None
+    return hold_id
+
+
+def _keep(lane: Lane, basket: Basket, body: dict, record: dict, text: str, at: datetime,
+          limited_uses: set[str]) -> None:
+    with lane.db.transaction() as conn:
+        sales.save_sale(conn, record)
+        baskets.delete(conn, basket.id)
+        journal.append(conn, body["id"], ItemType.TRANSACTION.value, body, at)
+        if basket.redemption and basket.member.member_id:
+            sales.record_redemption(conn, body["id"], basket.member.member_id, basket.redemption.points,
+                                    at, basket.redemption.offline)
+        if basket.member and basket.member.member_id:
+            sales.record_promotion_uses(conn, body["id"], basket.member.member_id, limited_uses, at)
+        sales.save_receipt(conn, body["id"], body["id"], text, at)
+
+
+def _limited_uses(priced: PricedBasket, catalogue: Catalogue) -> set[str]:
+    """The usage-limited promotions the sale used: money off on a line, or bonus points."""
+    used = {d.promotion_id for line in priced.lines for d in line.discounts}
+    used |= {award.promotion_id for award in priced.bonus}
+    return {pid for pid in used if (promotion := catalogue.get(pid)) is not None and promotion.usage_limit}
