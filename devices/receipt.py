@@ -68,10 +68,12 @@ class ReceiptDocument:
         return [e.text for e in self.elements if isinstance(e, Text)]
 
 
-def money(cents: int) -> str:
-    """Minor units as a decimal string with two places: -20 -> '-0.20'."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+def money(minor: int, exponent: int = 2) -> str:
+    """Minor units as an exact decimal with the currency's ``exponent`` places (EUR 2, JPY 0, BHD 3):
+    (-20, 2) -> '-0.20', (1500, 0) -> '1500', (1250, 3) -> '1.250'."""
+    sign = "-" if minor < 0 else ""
+    whole, part = divmod(abs(minor), 10**exponent)
+    return f"{sign}{whole}.{part:0{exponent}d}" if exponent else f"{sign}{whole}"
 
 
 def columns(left: str, right: str, width: int) -> str:
@@ -103,10 +105,10 @@ def layout_receipt(sale: CompletedSale, width: int = 42, *, copy: bool = False) 
     rule = Text("-" * width)
     parts: list[Element] = [*_header(sale.store, sale.terminal, sale.cashier, sale.sold_at, width, copy), rule]
     for line in sale.lines:
-        parts += _line(line, width)
-    parts += [rule, *_totals(sale, width), rule]
+        parts += _line(line, width, sale.exponent)
+    parts += [rule, *_totals(sale, width, sale.exponent), rule]
     if sale.taxes:
-        parts += [*_taxes(sale, width), rule]
+        parts += [*_taxes(sale, width, sale.exponent), rule]
     if sale.loyalty is not None:
         parts += [*_loyalty(sale.loyalty, width), rule]
     parts += _coupons(sale, width)
@@ -134,8 +136,9 @@ def layout_refund(refund: RefundReceipt, width: int = 42, *, copy: bool = False)
     parts: list[Element] = [*_header(refund.store, refund.terminal, refund.cashier, refund.refunded_at, width, copy)]
     parts += [Text(refund.title, Align.CENTER, bold=True, large=True),
               Text("Original receipt", Align.CENTER), Text(refund.original_id, Align.CENTER), rule]
-    parts += [Text(columns(f"{ln.quantity} x {ln.description}", money(ln.amount), width)) for ln in refund.lines]
-    parts += [rule, *_refund_totals(refund, width), rule]
+    parts += [Text(columns(f"{ln.quantity} x {ln.description}", money(ln.amount, refund.exponent), width))
+              for ln in refund.lines]
+    parts += [rule, *_refund_totals(refund, width, refund.exponent), rule]
     if refund.points is not None:
         parts += [*_points_back(refund.points, width), rule]
     parts += [Barcode(refund.receipt_id), Text(refund.receipt_id, Align.CENTER)]
@@ -154,19 +157,19 @@ def layout_no_sale(slip: NoSaleSlip, width: int = 42) -> ReceiptDocument:
 
 def layout_shift_report(report: ShiftReport, width: int = 42) -> ReceiptDocument:
     """An X or Z report: sales, refunds, tenders, points redeemed, expected and counted cash."""
-    rule, cur = Text("-" * width), report.currency
+    rule, cur, exp = Text("-" * width), report.currency, report.exponent
     parts: list[Element] = [*_header(report.store, report.terminal, report.cashier, report.at, width, False),
                             Text(report.title, Align.CENTER, bold=True, large=True),
                             Text(f"Shift opened {report.opened_at:%Y-%m-%d %H:%M}"), rule]
-    rows = [(f"Sales ({report.sales_count})", money(report.sales)),
-            (f"Refunds ({report.refunds_count})", money(-report.refunds)),
+    rows = [(f"Sales ({report.sales_count})", money(report.sales, exp)),
+            (f"Refunds ({report.refunds_count})", money(-report.refunds, exp)),
             ("Voids", str(report.voids_count)), ("No-sales", str(report.no_sales))]
-    rows += [(f"  {t.label}", money(t.amount)) for t in report.tenders]
-    rows += [("Points redeemed", str(report.points_redeemed)), ("Float", money(report.float_amount)),
-             ("Expected cash", f"{cur} {money(report.expected_cash)}")]
+    rows += [(f"  {t.label}", money(t.amount, exp)) for t in report.tenders]
+    rows += [("Points redeemed", str(report.points_redeemed)), ("Float", money(report.float_amount, exp)),
+             ("Expected cash", f"{cur} {money(report.expected_cash, exp)}")]
     if report.counted_cash is not None:
-        rows += [("Counted cash", f"{cur} {money(report.counted_cash)}"),
-                 ("Difference", money(report.counted_cash - report.expected_cash))]
+        rows += [("Counted cash", f"{cur} {money(report.counted_cash, exp)}"),
+                 ("Difference", money(report.counted_cash - report.expected_cash, exp))]
     parts += [Text(columns(left, right, width)) for left, right in rows]
     return ReceiptDocument(report.receipt_id, width, (*parts, rule, Cut()))
 
@@ -195,13 +198,13 @@ def _header(store: StoreHeader, terminal: str, cashier: str, at: datetime, width
     return found
 
 
-def _refund_totals(refund: RefundReceipt, width: int) -> list[Element]:
-    total = columns("REFUNDED", f"{refund.currency} {money(refund.total)}", width // 2)
+def _refund_totals(refund: RefundReceipt, width: int, exp: int) -> list[Element]:
+    total = columns("REFUNDED", f"{refund.currency} {money(refund.total, exp)}", width // 2)
     found = [Text(total, bold=True, large=True)]
     if refund.tax:
-        found.append(Text(columns("  of which VAT", money(refund.tax), width)))
+        found.append(Text(columns("  of which VAT", money(refund.tax, exp), width)))
     found.append(Text("Paid back"))
-    return found + [Text(columns(f"  {t.label}", money(t.amount), width)) for t in refund.paid_back]
+    return found + [Text(columns(f"  {t.label}", money(t.amount, exp), width)) for t in refund.paid_back]
 
 
 def _points_back(points: PointsBack, width: int) -> list[Element]:
@@ -212,32 +215,32 @@ def _points_back(points: PointsBack, width: int) -> list[Element]:
     return found
 
 
-def _line(line: SaleLine, width: int) -> list[Element]:
-    found = [Text(columns(line.description, money(line.amount), width))]
+def _line(line: SaleLine, width: int, exp: int) -> list[Element]:
+    found = [Text(columns(line.description, money(line.amount, exp), width))]
     if line.weight_grams is not None:
         kg = f"{line.weight_grams // 1000}.{line.weight_grams % 1000:03d}"
-        found.append(Text(f"  {kg} kg x {money(line.unit_price)}/kg"))
+        found.append(Text(f"  {kg} kg x {money(line.unit_price, exp)}/kg"))
     elif line.quantity != 1:
-        found.append(Text(f"  {line.quantity} x {money(line.unit_price)}"))
+        found.append(Text(f"  {line.quantity} x {money(line.unit_price, exp)}"))
     if line.member_amount is not None and line.member_amount != line.amount:
         saving = line.member_amount - line.amount
-        found.append(Text(columns(f"  {line.member_price_label}", money(saving), width)))
+        found.append(Text(columns(f"  {line.member_price_label}", money(saving, exp), width)))
     for discount in line.discounts:
-        found.append(Text(columns(f"  {discount.label}", money(-discount.amount), width)))
+        found.append(Text(columns(f"  {discount.label}", money(-discount.amount, exp), width)))
     return found
 
 
-def _totals(sale: CompletedSale, width: int) -> list[Element]:
-    found = [Text(columns("Subtotal", money(sale.subtotal), width))]
+def _totals(sale: CompletedSale, width: int, exp: int) -> list[Element]:
+    found = [Text(columns("Subtotal", money(sale.subtotal, exp), width))]
     if sale.tax_added:
-        found.append(Text(columns("Tax", money(sale.tax_added), width)))
+        found.append(Text(columns("Tax", money(sale.tax_added, exp), width)))
     if sale.savings:
-        found.append(Text(columns("You saved", money(sale.savings), width)))
-    total = columns("TOTAL", f"{sale.currency} {money(sale.total)}", width // 2)
+        found.append(Text(columns("You saved", money(sale.savings, exp), width)))
+    total = columns("TOTAL", f"{sale.currency} {money(sale.total, exp)}", width // 2)
     found.append(Text(total, bold=True, large=True))
-    found += [Text(columns(t.label, money(t.amount), width)) for t in sale.tenders]
+    found += [Text(columns(t.label, money(t.amount, exp), width)) for t in sale.tenders]
     if sale.change:
-        found.append(Text(columns("Change", money(sale.change), width)))
+        found.append(Text(columns("Change", money(sale.change, exp), width)))
     return found
 
 
@@ -247,7 +250,7 @@ def rate_text(rate_bp: int) -> str:
     return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
 
 
-def _taxes(sale: CompletedSale, width: int) -> list[Element]:
+def _taxes(sale: CompletedSale, width: int, exp: int) -> list[Element]:
     """VAT per rate: the rate, its net, tax and gross, and the totals when there are several rates."""
     cell = (width - 6) // 3
 
@@ -255,10 +258,10 @@ def _taxes(sale: CompletedSale, width: int) -> list[Element]:
         return Text(f"{label:<6}{net:>{cell}}{tax:>{cell}}{gross:>{cell}}"[:width])
 
     found = [row("VAT", "Net", "Tax", "Gross")]
-    found += [row(rate_text(r.rate_bp), money(r.net), money(r.tax), money(r.gross)) for r in sale.taxes]
+    found += [row(rate_text(r.rate_bp), money(r.net, exp), money(r.tax, exp), money(r.gross, exp)) for r in sale.taxes]
     if len(sale.taxes) > 1:
-        found.append(row("Total", money(sum(r.net for r in sale.taxes)), money(sum(r.tax for r in sale.taxes)),
-                         money(sum(r.gross for r in sale.taxes))))
+        found.append(row("Total", *(money(sum(getattr(r, part) for r in sale.taxes), exp)
+                                    for part in ("net", "tax", "gross"))))
     return found
 
 

@@ -48,6 +48,7 @@ class RefundReceipt:
     total: int
     paid_back: tuple[Tender, ...]
     currency: str = "EUR"
+    exponent: int = 2  # the currency's minor-unit digits (JPY 0, BHD 3): how amounts are printed
     terminal: str = ""
     cashier: str = ""
     void: bool = False

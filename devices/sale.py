@@ -103,6 +103,7 @@ class CompletedSale:
     total: int
     tenders: tuple[Tender, ...]
     currency: str = "EUR"
+    exponent: int = 2  # the currency's minor-unit digits (JPY 0, BHD 3): how amounts are printed
     terminal: str = ""
     cashier: str = ""
     change: int = 0

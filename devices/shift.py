@@ -45,6 +45,7 @@ class ShiftReport:
     expected_cash: int
     counted_cash: int | None = None
     currency: str = "EUR"
+    exponent: int = 2  # the currency's minor-unit digits (JPY 0, BHD 3): how amounts are printed
     terminal: str = ""
     cashier: str = ""
 

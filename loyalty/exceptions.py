@@ -168,3 +168,12 @@ class MergeNotAllowed(LoyaltyError):
         self.survivor_id = survivor_id
         self.merged_id = merged_id
         self.reason = reason
+
+
+class InvalidAmount(LoyaltyError):
+    """Text typed as an amount of money cannot be read exactly in the chain's currency."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(f"{text!r} is not an amount: {reason}")
+        self.text = text
+        self.reason = reason

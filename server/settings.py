@@ -17,14 +17,10 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from loyalty.currency import EXPONENTS
 from server.auth.roles import Role
 from server.exceptions import ConfigError
 
-# ISO 4217 codes we accept, with their minor-unit exponent (cents per unit = 10**exponent).
-CURRENCY_EXPONENTS = {
-    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2,
-    "HUF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3,
-}
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 # More connections than this per process is a typo, not sizing: PostgreSQL's default
 # max_connections is 100 for all processes together.
@@ -91,7 +87,7 @@ class Settings:
 
     @property
     def currency_exponent(self) -> int:
-        return CURRENCY_EXPONENTS[self.currency]
+        return EXPONENTS[self.currency]
 
     @property
     def database_url_safe(self) -> str:
@@ -290,7 +286,7 @@ def _card_prefix(raw: str) -> str:
 
 def _currency(raw: str) -> str:
     code = raw.strip().upper()
-    if code not in CURRENCY_EXPONENTS:
+    if code not in EXPONENTS:
         raise ConfigError(env_name("currency"),
                           f"unknown currency {raw!r}; use an ISO 4217 code such as EUR")
     return code

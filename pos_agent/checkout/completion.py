@@ -79,7 +79,8 @@ def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, sto
     return CompletedSale(
         receipt_id=basket.sale_id, store=StoreHeader(store.get("name", store["code"])), sold_at=at,
         lines=tuple(_receipt_line(line, items[line.line_id], catalogue) for line in priced.lines),
-        subtotal=priced.subtotal, total=priced.total, currency=program.currency, terminal=terminal,
+        subtotal=priced.subtotal, total=priced.total, currency=program.currency,
+        exponent=program.exponent, terminal=terminal,
         cashier=cashier, open_drawer=any(t.kind == TenderKind.CASH for t in basket.tenders),
         tenders=tuple(Tender(TENDER_LABELS[t.kind], t.amount_minor) for t in tenders(basket)),
         change=sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),

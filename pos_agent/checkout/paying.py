@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from loyalty.currency import money_text
 from pos_agent.checkout import completion, pricing
 from pos_agent.checkout.basket import Basket, BasketState, Tender
 from pos_agent.checkout.lane import Lane, points_minor
@@ -35,12 +36,14 @@ class Completed:
 def add_tender(lane: Lane, basket_id: str, kind: str, amount_minor: int | None = None) -> Basket:
     """Take cash (any amount handed over; change given) or card (at most what is due)."""
     with lane.change(basket_id) as basket:
-        due = lane.quote(basket).due
+        quote = lane.quote(basket)
+        due, currency = quote.due, quote.program.currency
         given = due if amount_minor is None else amount_minor
         if kind not in ("cash", "card") or given <= 0 or due == 0:
-            raise TenderError(f"cannot take {kind} {given}: {due} is due")
+            raise TenderError(f"cannot take {kind} {money_text(given, currency)}: "
+                              f"{money_text(due, currency)} is due")
         if kind == "card" and given > due:
-            raise TenderError(f"a card pays at most what is due ({due})")
+            raise TenderError(f"a card pays at most what is due ({money_text(due, currency)})")
         if basket.redemption and not lane.ref.program(lane.clock()).combines_with_points(kind):
             raise TenderError(f"{kind} cannot pay beside points under the loyalty programme")
         basket.tenders.append(Tender(kind, min(given, due), given_minor=given))
@@ -61,7 +64,7 @@ def complete(lane: Lane, basket_id: str) -> Completed:
         at = lane.clock()
         program = lane.ref.program(at)  # the version in force at the sale's time
         priced = pricing.price(basket, catalogue, lane.ref.store(), program, at)
-        _check_paid(basket, priced.total)
+        _check_paid(basket, priced.total, program.currency)
         coupon_hold_id = _reserve_coupons(lane, basket, priced, catalogue)  # a refusal stops the sale here
         basket.sale_id = new_id()
         earned = pricing.earning(basket, priced, program, points_minor(basket))
@@ -84,12 +87,13 @@ def complete(lane: Lane, basket_id: str) -> Completed:
         return Completed(basket, basket.sale_id, text, record["new_balance"])
 
 
-def _check_paid(basket: Basket, total: int) -> None:
+def _check_paid(basket: Basket, total: int, currency: str) -> None:
     if not basket.items:
         raise BasketStateError("the basket is empty")
     paid = sum(t.amount_minor for t in basket.tenders) + points_minor(basket)
     if paid != total:
-        raise TenderError(f"tenders pay {paid} of {total}")
+        raise TenderError(f"{money_text(total - paid, currency)} still to pay: "
+                          f"{money_text(paid, currency)} paid of {money_text(total, currency)}")
 
 
 def _reserve_coupons(lane: Lane, basket: Basket, priced: PricedBasket, catalogue: Catalogue) -> str | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from loyalty.allowance import OfflinePolicy
 from loyalty.cards import CardNumberScheme
+from loyalty.currency import exponent_of
 from loyalty.earning import EarningRules
 from loyalty.expiry import ExpiryPolicy
 from loyalty.money import PointValue
@@ -40,6 +41,11 @@ class Program:
     version: int | None = None  # the programme version these rules are (None: a server without versions)
     # Tenders that may pay beside points; None (a server without versions): any.
     combinable_tenders: frozenset[str] | None = None
+
+    @property
+    def exponent(self) -> int:
+        """The currency's minor-unit digits: how its amounts are written (JPY 0, BHD 3)."""
+        return exponent_of(self.currency)
 
     def combines_with_points(self, kind: str) -> bool:
         return self.combinable_tenders is None or kind == "points" or kind in self.combinable_tenders

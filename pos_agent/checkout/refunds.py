@@ -10,6 +10,7 @@ from devices.preview import text_preview
 from devices.receipt import layout_refund
 from devices.refund import PointsBack, RefundLine, RefundReceipt
 from devices.sale import StoreHeader, Tender
+from loyalty.currency import exponent_of
 from loyalty.returns import ReturnOutcome
 from pos_agent.checkout.completion import TENDER_LABELS
 
@@ -31,7 +32,8 @@ def refund_receipt(found: dict[str, Any], body: dict[str, Any], returning: dict[
     return RefundReceipt(
         receipt_id=body["id"], original_id=sale["id"], store=StoreHeader(store.get("name", store["code"])),
         refunded_at=datetime.fromisoformat(body["at"]), lines=lines, total=outcome.refund_minor,
-        paid_back=_paid_back(body, outcome), currency=currency, terminal=body["terminal"], cashier=cashier,
+        paid_back=_paid_back(body, outcome), currency=currency, exponent=exponent_of(currency),
+        terminal=body["terminal"], cashier=cashier,
         void=body["kind"] == "void", tax=tax_back,
         open_drawer=any(t["kind"] == "cash" and t["amount_minor"] for t in body["tenders"]),
         points=PointsBack(card, outcome.points_given_back, outcome.points_taken_back) if card else None)

@@ -107,6 +107,7 @@ class Shifts:
 
     def _printable(self, event_id: str, shift: dict[str, Any], figures: ShiftFigures, now: datetime,
                    final: bool) -> ShiftReport:
+        program = self.ref.program()
         tenders = tuple(Tender(TENDER_LABELS.get(kind, kind), amount)
                         for kind, amount in sorted(figures.tenders.items()))
         return ShiftReport(
@@ -115,4 +116,5 @@ class Shifts:
             refunds_count=figures.refunds_count, refunds=figures.refunds_minor, voids_count=figures.voids_count,
             no_sales=figures.no_sales, tenders=tenders, points_redeemed=figures.points_redeemed,
             expected_cash=figures.expected_cash_minor, counted_cash=figures.counted_cash_minor,
-            currency=self.ref.program().currency, terminal=self.cashiers.terminal, cashier=shift["cashier_name"])
+            currency=program.currency, exponent=program.exponent,
+            terminal=self.cashiers.terminal, cashier=shift["cashier_name"])

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, request
 from pos_agent.exceptions import InvalidRequest, NoOpenBasket, NotReady, SaleNotFound
 from pos_agent.store import journal, sales
 from pos_agent.store.journal import JournalStatus
+from pos_agent.web.amounts import amount_minor
 from pos_agent.web.payload import json_body
 from pos_agent.web.schemas import (
     ApprovedSchema,
@@ -39,10 +40,11 @@ def body(schema):
 def status():
     """The till's state, with the chain's currency (once synced) for front ends to show money in."""
     try:
-        currency = agent().ref.program().currency
+        program = agent().ref.program()
+        currency, exponent = program.currency, program.exponent
     except NotReady:
-        currency = None
-    return {**agent().status(), "currency": currency}
+        currency, exponent = None, None
+    return {**agent().status(), "currency": currency, "currency_exponent": exponent}
 
 
 @blp.post("/members")
@@ -110,7 +112,8 @@ def redeemable(basket_id):
 @blp.post("/baskets/<basket_id>/tenders")
 def tender(basket_id):
     data = body(TenderSchema)
-    return checkout().add_tender(basket_id, data["kind"], data["amount_minor"])
+    given = amount_minor(data, "amount_minor", "amount", agent().ref.program().currency, required=False)
+    return checkout().add_tender(basket_id, data["kind"], given)
 
 
 @blp.post("/baskets/<basket_id>/complete")

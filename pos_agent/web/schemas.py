@@ -40,6 +40,8 @@ class RedemptionSchema(_Strict):
 class TenderSchema(_Strict):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["cash", "card"]))
     amount_minor = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=1))
+    amount = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=24),
+                            metadata={"description": "the amount as typed, e.g. \"1.250\" (BHD)"})
 
 
 class ApprovalSchema(_Strict):
@@ -75,11 +77,15 @@ class UnlockSchema(_Strict):
 
 
 class ShiftOpenSchema(_Strict):
-    float_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0, max=10**9))
+    float_minor = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=0, max=10**9))
+    float = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=24),
+                            metadata={"description": "the float as typed, e.g. \"1.250\" (BHD)"})
 
 
 class ShiftCloseSchema(_Strict):
-    counted_minor = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0, max=10**9))
+    counted_minor = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(min=0, max=10**9))
+    counted = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=24),
+                            metadata={"description": "the cash counted as typed, e.g. \"1.250\" (BHD)"})
 
 
 class NoSaleSchema(_Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
+from pos_agent.web.amounts import amount_minor
 from pos_agent.web.payload import json_body
 from pos_agent.web.schemas import NoSaleSchema, ShiftCloseSchema, ShiftOpenSchema, SignInSchema, UnlockSchema
 
@@ -16,6 +17,10 @@ def agent():
 
 def body(schema):
     return schema().load(json_body())
+
+
+def currency() -> str:
+    return agent().ref.program().currency
 
 
 @blp.get("/cashiers")
@@ -58,7 +63,8 @@ def sign_out():
 
 @blp.post("/shift")
 def open_shift():
-    return agent().shifts.open(body(ShiftOpenSchema)["float_minor"]), 201
+    data = body(ShiftOpenSchema)
+    return agent().shifts.open(amount_minor(data, "float_minor", "float", currency(), required=True)), 201
 
 
 @blp.post("/shift/x-report")
@@ -70,7 +76,8 @@ def x_report():
 @blp.post("/shift/close")
 def close_shift():
     """Close the shift with the counted cash: the Z report, sent to the server and printed."""
-    return agent().shifts.close(body(ShiftCloseSchema)["counted_minor"]), 201
+    data = body(ShiftCloseSchema)
+    return agent().shifts.close(amount_minor(data, "counted_minor", "counted", currency(), required=True)), 201
 
 
 @blp.post("/drawer/no-sale")

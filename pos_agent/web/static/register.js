@@ -8,6 +8,7 @@ let basket = null;
 let selectedLine = null;  // line_id of the line the correction keys act on
 let pendingQty = null;  // the quantity key: "3x" typed, the next scan adds 3
 let exponent = 2;  // the chain currency's minor unit digits, from the status (JPY 0, BHD 3)
+let currency = "";  // the chain's ISO 4217 code, from the status
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
@@ -23,10 +24,18 @@ function money(minor) {
   return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(exponent, "0")}`;
 }
 
+// Digit by digit, as the agent reads it (loyalty/currency.py): at most 9 whole digits, so exact in a JS number.
 function toMinor(text) {
-  const match = text.trim().match(exponent ? new RegExp(`^(\\d{1,7})(?:[.,](\\d{0,${exponent}}))?$`) : /^(\d{1,9})$/);
-  if (!match) throw new Error(`Type the amount as money, e.g. ${money(2000)}`);
-  return parseInt(match[1], 10) * 10 ** exponent + (exponent ? parseInt((match[2] || "").padEnd(exponent, "0"), 10) : 0);
+  const typed = text.trim();
+  const match = typed.match(/^(\d+)(?:[.,](\d*))?$/);
+  if (!match) throw new Error(`Type the amount in figures, e.g. ${money(25 * 10 ** Math.max(exponent - 1, 0))}.`);
+  const part = match[2] || "";
+  if (part.length > exponent) {
+    throw new Error(exponent ? `${currency} amounts have at most ${exponent} decimal${exponent === 1 ? "" : "s"}: ${typed} has ${part.length}.`
+      : `${currency} amounts have no decimals: type ${match[1]}.`);
+  }
+  if (match[1].replace(/^0+/, "").length > 9) throw new Error("That amount is too large.");
+  return parseInt(match[1], 10) * 10 ** exponent + parseInt(part.padEnd(exponent, "0") || "0", 10);
 }
 
 function currencyDigits(currency) {
@@ -280,7 +289,10 @@ async function refreshStatus() {
     mode.textContent = s.mode.toUpperCase();
     mode.className = "mode " + s.mode;
     mode.title = s.reason || "";
-    if (s.currency) exponent = currencyDigits(s.currency);
+    if (s.currency) {
+      currency = s.currency;
+      exponent = s.currency_exponent ?? currencyDigits(s.currency);
+    }
     const note = $("link-state");
     note.hidden = !MODE_NOTES[s.mode];
     note.textContent = MODE_NOTES[s.mode] || "";
@@ -465,7 +477,7 @@ async function tender(kind) {
   const text = $("tender-amount").value.trim();
   let body = {kind};
   try {
-    if (text) body = {kind, amount_minor: toMinor(text)};
+    if (text && toMinor(text) !== null) body = {kind, amount: text};  // checked here, read again by the agent
   } catch (err) {
     showError(err.message);
     return;
@@ -989,7 +1001,7 @@ function amountIn(id) {
 onSubmit("shift-open-form", async () => {
   const float = amountIn("shift-float");
   if (float === null) return;
-  if (await shiftCall("/shift", {float_minor: float})) { $("shift-dialog").close(); flash(`Shift open · float ${money(float)}`, "info"); }
+  if (await shiftCall("/shift", {float: $("shift-float").value.trim() || "0"})) { $("shift-dialog").close(); flash(`Shift open · float ${money(float)}`, "info"); }
 });
 $("shift-x").addEventListener("click", async () => {
   const report = await shiftCall("/shift/x-report");
@@ -998,7 +1010,7 @@ $("shift-x").addEventListener("click", async () => {
 onSubmit("shift-close-form", async () => {
   const counted = amountIn("shift-counted");
   if (counted === null) return;
-  const report = await shiftCall("/shift/close", {counted_minor: counted});
+  const report = await shiftCall("/shift/close", {counted: $("shift-counted").value.trim() || "0"});
   if (!report) return;
   $("shift-report").textContent = reportText(report);
   $("shift-report").hidden = false;
