@@ -108,3 +108,36 @@ def test_the_loyalty_block_says_what_each_earning_rule_gave_and_why_a_line_earns
     earned = lines.index("Points earned                          +47")
     assert lines[earned + 1:earned + 3] == ["  2x points on produce:                +40",
                                             "  Cigarettes: tobacco earns no points"]
+
+
+def test_money_is_printed_with_the_currency_s_exponent():
+    assert [money(1500, 0), money(-7, 0), money(1250, 3), money(5, 3), money(-20, 2)] == \
+        ["1500", "-7", "1.250", "0.005", "-0.20"]
+
+
+def test_a_yen_receipt_has_no_decimals_anywhere():
+    sale = sample_sale(currency="JPY", exponent=0)
+    lines = layout_receipt(sale).text_lines()
+    assert "Milk 1L                                129" in lines
+    assert "  Member price                         -20" in lines
+    assert "  2 x 150" in lines and "  1.234 kg x 299/kg" in lines  # the weight keeps its grams
+    assert "TOTAL         JPY 748" in lines
+    assert "Change                                 252" in lines
+
+
+def test_a_dinar_receipt_shows_three_decimals_and_its_tax_breakdown():
+    from devices.sale import TaxRate
+    sale = sample_sale(currency="BHD", exponent=3, taxes=(TaxRate(1000, net=680, tax=68, gross=748),))
+    lines = layout_receipt(sale).text_lines()
+    assert "Milk 1L                              0.129" in lines
+    assert "TOTAL       BHD 0.748" in lines
+    assert "Cash                                 1.000" in lines
+    assert any(line.startswith("10%") and line.endswith("0.680       0.068       0.748") for line in lines)
+
+
+def test_a_refund_slip_in_dinars_says_what_goes_back_to_the_fils():
+    from devices.receipt import layout_refund
+    from tests.devices_support.sales import sample_refund
+    lines = layout_refund(sample_refund(currency="BHD", exponent=3)).text_lines()
+    assert "2 x Bread                            0.270" in lines
+    assert "REFUNDED    BHD 0.379" in lines
