@@ -153,6 +153,44 @@ def test_a_cashier_signs_in_with_the_pin_pad_and_a_manager_approves_a_void_and_a
     assert kinds.count("approval") == 2 and "basket_voided" in kinds and kinds[-1] == "sign_out"
 
 
+def test_a_completed_sale_is_voided_from_the_return_screen_as_a_full_refund_a_manager_approves(
+        till_with_staff, lane):
+    url, agent = till_with_staff
+    page = lane
+    page.goto(url)
+    _sign_in(page, "mia", "4821")
+    expect(page.locator("#cashier")).to_have_text("Cashier mia")
+    _scan(page, WINE)
+    _scan(page, BREAD)
+    page.click("#pay-cash")
+    page.click("#complete")
+    expect(page.locator("#basket-state")).to_contain_text("Sale complete")
+    sale_id = agent.returns.recent(1)[0]["id"]
+
+    page.keyboard.press("F4")
+    page.click("#recent-sales button")
+    expect(page.locator("#void-sale-hint")).to_contain_text("gives the customer back everything still on this receipt")
+    page.click("#void-sale")
+    expect(page.locator("#void-sale")).to_have_text("Tap again: refund all 2 item(s) left")
+    _shot(page, "void-sale-confirm")
+    page.click("#void-sale")
+    expect(page.locator("#approve-what")).to_have_text("Voiding this sale (14.18) needs a manager's PIN.")
+    page.click("#approve-cancel")
+    expect(page.locator("#return-error")).to_contain_text("Not approved: the sale was not voided")
+    page.click("#void-sale")
+    page.click("#void-sale")
+    _pin(page, "approve-dialog", "2580")
+    expect(page.locator("#refund-summary")).to_have_text("Sale voided · refunded 14.18: give back cash 14.18")
+    expect(page.locator("#refund-receipt")).to_contain_text("V O I D")
+    _shot(page, "void-sale-done")
+    assert agent.returns.sale(sale_id)["voided"]
+
+    page.click("#return-dialog button.close")
+    page.keyboard.press("F4")
+    page.click("#recent-sales button")
+    expect(page.locator("#return-error")).to_contain_text("This sale was voided: nothing is left to return.")
+
+
 def _events(agent):
     from pos_agent.store import journal
 

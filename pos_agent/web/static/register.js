@@ -619,6 +619,7 @@ function returnError(message) {
 
 async function openReturn(code) {
   returning = null;
+  disarmSaleVoid();
   returnError("");
   $("return-code").value = "";
   returnStep("return-find");
@@ -668,6 +669,7 @@ function renderReturnRows() {
     return `<tr data-line="${esc(ln.line_id)}"><td>${esc(ln.name)}</td><td class="num">${ln.qty}</td>` +
       `<td class="num">${money(ln.paid_minor)}</td><td class="num">${back}</td><td class="stepper">${controls}</td></tr>`;
   }).join("");
+  document.querySelector(".void-sale").hidden = !returning.sale.returnable.some((ln) => ln.left);
   const units = Object.values(returning.lines).reduce((a, b) => a + b, 0);
   $("refund").disabled = units === 0;
   $("refund").textContent = units ? `Refund ${units} item(s)` : "Refund";
@@ -687,12 +689,25 @@ $("return-all").addEventListener("click", () => {
   renderReturnRows();
   $("refund").focus();
 });
-$("return-back").addEventListener("click", () => { returning = null; returnStep("return-find"); $("return-code").focus(); });
+$("return-back").addEventListener("click", () => { returning = null; disarmSaleVoid(); returnStep("return-find"); $("return-code").focus(); });
 onSubmit("return-form", () => { const code = $("return-code").value.trim(); if (code) loadSale(code); });
 $("recent-sales").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-sale]");
   if (button) loadSale(button.dataset.sale);
 });
+
+function refundDone(done, what) {
+  const paid = done.transaction.tenders.filter((t) => t.amount_minor).map((t) => `${t.kind} ${money(t.amount_minor)}`);
+  const points = done.points_given_back ? ` · ${done.points_given_back} points back to the card` : "";
+  const taken = done.points_taken_back ? ` · ${done.points_taken_back} points taken off the card` : "";
+  $("refund-summary").textContent = `${what === "Sale voided" ? "Sale voided · refunded" : "Refunded"} ${money(done.refund_minor)}: ` +
+    `give back ${paid.join(" + ") || "nothing in money"}${points}${taken}`;
+  $("refund-receipt").textContent = done.receipt_text;
+  $("receipt").textContent = done.receipt_text;
+  returnStep("return-done");
+  flash(`${what} · refunded ${money(done.refund_minor)}`, "done");
+  $("return-dialog").querySelector("button.close").focus();
+}
 
 $("refund").addEventListener("click", async () => {
   const lines = Object.fromEntries(Object.entries(returning.lines).filter(([, n]) => n > 0));
@@ -703,17 +718,40 @@ $("refund").addEventListener("click", async () => {
     const saleId = returning.sale.body.id;
     const done = await approved((a) => call("POST", `/transactions/${saleId}/returns`, a ? {lines, approval: a} : {lines}));
     if (!done) { returnError("Not approved: nothing was refunded."); $("refund").disabled = false; return; }
-    const paid = done.transaction.tenders.filter((t) => t.amount_minor).map((t) => `${t.kind} ${money(t.amount_minor)}`);
-    const points = done.points_given_back ? ` · ${done.points_given_back} points back to the card` : "";
-    $("refund-summary").textContent = `Refunded ${money(done.refund_minor)}: give back ${paid.join(" + ") || "nothing in money"}${points}`;
-    $("refund-receipt").textContent = done.receipt_text;
-    $("receipt").textContent = done.receipt_text;
-    returnStep("return-done");
-    flash(`Return done · refunded ${money(done.refund_minor)}`, "done");
-    $("return-dialog").querySelector("button.close").focus();
+    refundDone(done, "Return done");
   } catch (err) {
     returnError(cashierMessage(err));
     $("refund").disabled = false;
+  }
+});
+
+// Voiding a completed sale is a full refund of what is left of it: two taps, then a manager's PIN.
+let saleVoidArmed = null;
+function disarmSaleVoid() {
+  clearTimeout(saleVoidArmed);
+  saleVoidArmed = null;
+  $("void-sale").textContent = "Void the whole sale";
+}
+
+$("void-sale").addEventListener("click", async () => {
+  if (!saleVoidArmed) {
+    const left = returning.sale.returnable.reduce((sum, ln) => sum + ln.left, 0);
+    $("void-sale").textContent = `Tap again: refund all ${left} item(s) left`;
+    saleVoidArmed = setTimeout(disarmSaleVoid, 5000);
+    return;
+  }
+  disarmSaleVoid();
+  $("void-sale").disabled = true;
+  returnError("");
+  try {
+    const saleId = returning.sale.body.id;
+    const done = await approved((a) => call("POST", `/transactions/${saleId}/void`, a ? {approval: a} : {}));
+    if (!done) { returnError("Not approved: the sale was not voided and nothing was refunded."); return; }
+    refundDone(done, "Sale voided");
+  } catch (err) {
+    returnError(cashierMessage(err));
+  } finally {
+    $("void-sale").disabled = false;
   }
 });
 
