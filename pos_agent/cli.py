@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from devices.exceptions import ConfigError
-from pos_agent.checkout.cashiers import DEFAULT_REFUND_LIMIT_MINOR
+from pos_agent.checkout.cashiers import DEFAULT_IDLE_LOCK, DEFAULT_REFUND_LIMIT_MINOR
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
@@ -60,9 +60,14 @@ def _exit_on_sigterm(signum, frame) -> None:
 @click.option("--refund-approval-limit", type=click.IntRange(min=0), default=DEFAULT_REFUND_LIMIT_MINOR,
               show_default=True, envvar="ONECARD_REFUND_APPROVAL_LIMIT",
               help="minor units a refund may reach without a manager's PIN (where cashiers sign in)")
+@click.option("--idle-lock-minutes", type=click.IntRange(min=0), show_default=True, envvar="ONECARD_IDLE_LOCK_MINUTES",
+              default=int(DEFAULT_IDLE_LOCK.total_seconds() // 60),
+              help="minutes without input after which the register page locks and asks for the cashier's PIN "
+                   "(where cashiers sign in); 0: never")
 def agent(store: str, terminal: str, server_url: str, port: int, host: str, data_dir: Path,
           credential_file: Path | None, devices_file: Path | None, simulate_devices: bool,
-          allowed_hosts: str, journal_retention_days: float, refund_approval_limit: int) -> None:
+          allowed_hosts: str, journal_retention_days: float, refund_approval_limit: int,
+          idle_lock_minutes: int) -> None:
     """Run the POS agent of one terminal: local API, register page, sync with the server.
 
     State-changing calls to the local API need the till key: ONECARD_AGENT_KEY if set, else the key
@@ -79,7 +84,8 @@ def agent(store: str, terminal: str, server_url: str, port: int, host: str, data
         raise click.UsageError(str(exc)) from None
     running = Agent.open(data_dir, link, Till(store, terminal),
                          timing=Timing(journal_retention=timedelta(days=journal_retention_days)),
-                         refund_limit_minor=refund_approval_limit)
+                         refund_limit_minor=refund_approval_limit,
+                         idle_lock=timedelta(minutes=idle_lock_minutes) if idle_lock_minutes else None)
     try:
         wire_devices(running, data_dir, devices_file, simulate_devices)
     except ConfigError as exc:

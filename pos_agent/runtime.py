@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pos_agent import __version__
-from pos_agent.checkout.cashiers import DEFAULT_REFUND_LIMIT_MINOR, Cashiers
+from pos_agent.checkout.cashiers import DEFAULT_IDLE_LOCK, DEFAULT_REFUND_LIMIT_MINOR, Cashiers
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.checkout.returns import Returns
 from pos_agent.checkout.service import CheckoutService, Till
@@ -52,7 +52,8 @@ class Agent:
     """One terminal's agent: database, link, checkout, and the threads that keep it in sync."""
 
     def __init__(self, db: Database, link, till: Till, clock: Callable[[], datetime] = utcnow,
-                 timing: Timing | None = None, refund_limit_minor: int = DEFAULT_REFUND_LIMIT_MINOR) -> None:
+                 timing: Timing | None = None, refund_limit_minor: int = DEFAULT_REFUND_LIMIT_MINOR,
+                 idle_lock: timedelta | None = DEFAULT_IDLE_LOCK) -> None:
         self.db, self.link, self.till, self.clock = db, link, till, clock
         self.timing = timing or Timing()
         self.mode = LinkMode(clock)
@@ -64,7 +65,7 @@ class Agent:
         self.backoff = Backoff(self.timing.backoff_base, self.timing.backoff_cap)
         self._rng = random.Random()
         self._wake, self._stop = threading.Event(), threading.Event()
-        self.cashiers = Cashiers(db, till.store, till.terminal, clock, self._wake.set, refund_limit_minor)
+        self.cashiers = Cashiers(db, till.store, till.terminal, clock, self._wake.set, refund_limit_minor, idle_lock)
         self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set,
                                         cashiers=self.cashiers)
         self.returns = Returns(db, self.ref, clock, self._wake.set, link, till, self.mode)

@@ -47,6 +47,7 @@ MAX_WRONG_PINS = 3
 LOCK_OUT = timedelta(minutes=10)
 APPROVER_ROLES = frozenset({"manager", "admin"})
 DEFAULT_REFUND_LIMIT_MINOR = 5000
+DEFAULT_IDLE_LOCK = timedelta(minutes=5)  # a lane left alone this long locks (the page asks for the PIN)
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,11 @@ class Cashiers:
 
     def __init__(self, db: Database, store: str, terminal: str, clock: Callable[[], datetime],
                  on_journal: Callable[[], None] = lambda: None,
-                 refund_limit_minor: int = DEFAULT_REFUND_LIMIT_MINOR) -> None:
+                 refund_limit_minor: int = DEFAULT_REFUND_LIMIT_MINOR,
+                 idle_lock: timedelta | None = DEFAULT_IDLE_LOCK) -> None:
         self.db, self.store, self.terminal, self.clock = db, store, terminal, clock
         self.on_journal, self.refund_limit_minor = on_journal, refund_limit_minor
+        self.idle_lock = idle_lock  # the register page locks after this long without input; None: never
         self.current: StaffAtTill | None = None
         self.locked = False
         self._lock = threading.RLock()
@@ -92,7 +95,8 @@ class Cashiers:
 
     def state(self) -> dict[str, Any]:
         return {"required": self.required(), "cashier": self.current.as_dict() if self.current else None,
-                "locked": self.locked, "refund_limit_minor": self.refund_limit_minor}
+                "locked": self.locked, "refund_limit_minor": self.refund_limit_minor,
+                "idle_lock_seconds": int(self.idle_lock.total_seconds()) if self.idle_lock else None}
 
     def require(self) -> None:
         """Refuse the till's use unless a cashier is signed in and the screen is unlocked (when required).

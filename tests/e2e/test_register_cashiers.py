@@ -6,6 +6,7 @@ Screenshots go to /tmp/register-shots/."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,33 @@ def test_a_basket_is_suspended_for_the_next_customer_and_resumed_with_its_lines(
     expect(page.locator("#shift-report")).to_contain_text("X REPORT")
     expect(page.locator("#shift-report")).to_contain_text("No-sales")
     _shot(page, "cashier-x-report")
+
+
+@pytest.fixture
+def till_locking_when_idle(till_with_staff):
+    url, agent = till_with_staff
+    agent.cashiers.idle_lock = timedelta(seconds=5)  # the setting, minutes in the field, short for the test
+    return url, agent
+
+
+def test_a_lane_left_alone_locks_itself_and_the_cashier_s_pin_unlocks_it(till_locking_when_idle, lane):
+    url, agent = till_locking_when_idle
+    page = lane
+    page.goto(url)
+    _sign_in(page, "mia", "4821")
+    expect(page.locator("#cashier")).to_have_text("Cashier mia")
+    for _ in range(3):  # a cashier at work: each scan's Enter is input, keeping the lane open
+        _scan(page, BREAD)
+        page.wait_for_timeout(1000)
+    expect(page.locator("#signin-dialog")).to_be_hidden()
+    expect(page.locator("#lines tr.line")).to_have_count(3)
+
+    expect(page.locator("#signin-title")).to_have_text("Till locked · mia", timeout=12_000)  # then nobody
+    expect(page.locator("#signin-hint")).to_have_text(
+        "Locked after 5 s without use. mia's PIN (or a manager's) unlocks the till.")
+    assert agent.cashiers.locked
+    _shot(page, "cashier-idle-locked")
+    _pin(page, "signin-dialog", "4821")
+    expect(page.locator("#signin-dialog")).to_be_hidden()
+    expect(page.locator("#lines tr.line")).to_have_count(3)  # the basket waited for her
+    assert not agent.cashiers.locked

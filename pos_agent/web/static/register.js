@@ -9,6 +9,8 @@ let selectedLine = null;  // line_id of the line the correction keys act on
 let pendingQty = null;  // the quantity key: "3x" typed, the next scan adds 3
 let exponent = 2;  // the chain currency's minor unit digits, from the status (JPY 0, BHD 3)
 let currency = "";  // the chain's ISO 4217 code, from the status
+let lastInput = Date.now();  // the last key, tap or device scan at this lane (idle auto-lock)
+let lockReason = "";  // why the till locked by itself, said on the lock screen
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
@@ -333,6 +335,7 @@ function renderDevices(summary, health) {
     $("device-notice").className = "notice" + (notice.problem ? " problem" : "");
   }
   if (deviceChanges !== null && health.changes !== deviceChanges && health.basket_id) {
+    lastInput = Date.now();  // a scan or a card at the lane's devices is the cashier at work
     act(() => call("GET", `/baskets/${health.basket_id}`));
   }
   deviceChanges = health.changes;
@@ -794,7 +797,10 @@ async function refreshSession() {
   $("cashier").textContent = who ? `Cashier ${who.name}` + (session.locked ? " · LOCKED" : "") : (session.required ? "Nobody signed in" : "");
   $("lock").hidden = $("sign-out").hidden = !(session.required && who);
   if (blocked()) showSignIn();
-  else if ($("signin-dialog").open) $("signin-dialog").close();
+  else {
+    lockReason = "";
+    if ($("signin-dialog").open) $("signin-dialog").close();
+  }
 }
 
 function pinpad(pad, onOk) {
@@ -832,7 +838,8 @@ async function showSignIn() {
   const people = locked ? staffList.filter((p) => p.id === session.cashier.id || p.role !== "cashier") : staffList;
   signinPick = locked ? session.cashier.id : (people.length === 1 ? people[0].id : null);
   $("signin-title").textContent = locked ? `Till locked · ${session.cashier.name}` : "Sign in";
-  $("signin-hint").textContent = locked ? `${session.cashier.name}'s PIN (or a manager's) unlocks the till.` : "Tap your name, then type your PIN.";
+  $("signin-hint").textContent = locked ? `${lockReason}${session.cashier.name}'s PIN (or a manager's) unlocks the till.`
+    : "Tap your name, then type your PIN.";
   staffButtons($("signin-staff"), people, signinPick);
   $("signin-pin").value = "";
   $("signin-error").hidden = true;
@@ -867,9 +874,27 @@ pinpad(document.querySelector('.pinpad[data-for="signin-pin"]'), async () => {
 });
 
 async function lockTill() {
+  if (approving) endApproval(null);  // a manager's PIN half-typed is given up with the lane
   await call("POST", "/session/lock").catch(() => null);
   refreshSession();
 }
+
+// Idle auto-lock: a lane nobody touched for the agent's idle_lock_seconds locks itself, so a
+// cashier who walked away leaves no till open to the next person. Scans through the page count
+// as input; so does any key, tap or click.
+let idleLocked = false;
+for (const kind of ["keydown", "pointerdown", "touchstart", "wheel"]) {
+  document.addEventListener(kind, () => { lastInput = Date.now(); }, {capture: true, passive: true});
+}
+setInterval(async () => {
+  const limit = session && session.idle_lock_seconds;
+  if (!limit || blocked() || !session.cashier || idleLocked) return;
+  if (Date.now() - lastInput < limit * 1000) return;
+  idleLocked = true;
+  lockReason = `Locked after ${limit >= 60 ? Math.round(limit / 60) + " min" : limit + " s"} without use. `;
+  await lockTill();
+  idleLocked = false;
+}, 1000);
 $("lock").addEventListener("click", lockTill);
 $("sign-out").addEventListener("click", async () => {
   await call("POST", "/session/sign-out").catch(() => null);
