@@ -179,6 +179,9 @@ def _show_demo(running) -> None:
                "(demo passwords, made for this run):")
     for username, role, what in DEMO_STAFF:
         click.echo(f"    {username} / {chain.logins[username]}  ({role}: {what})")
+    click.echo("  register sign-in (till PINs, made for this run): tap the name on the register, then the PIN:")
+    click.echo(f"    cashier  PIN {chain.pins['cashier']}  (sells; the same PIN unlocks a till locked when idle)")
+    click.echo(f"    manager  PIN {chain.pins['manager']}  (approves voids and refunds above the till's limit)")
     sample = chain.members[:3]
     click.echo("  member cards: " + ", ".join(f"{m['card']} ({m['name']}, {m['tier']})" for m in sample))
     click.echo("  barcodes: " + ", ".join(list(chain.barcodes.values())[:5]))

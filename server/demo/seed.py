@@ -28,7 +28,9 @@ from server.pricing.taxes import set_tax_class
 from server.reports.rollups import run_rollups
 from server.services import Services
 from server.staff import create_staff_user
+from server.staff_pins import set_pin
 from server.terminals import create_store, register_terminal
+from store_sync.pins import pin_problem
 from store_sync.signing import TerminalCredential
 
 STORES = (("A", "Berlin Mitte", "Europe/Berlin"), ("B", "Hamburg Hafen", "Europe/Berlin"))
@@ -43,7 +45,11 @@ DEMO_STAFF = (("admin", "admin", "operators: stores, tills, staff users, audit l
               ("marketing", "marketing", "promotions, simulations, coupons, segments"),
               ("service", "member_service", "members, cards, points adjustments, approvals"),
               ("hq", "hq", "dashboard, reconciliation, sync health"),
-              ("cashier", "cashier", "no back-office pages: the register's role"))
+              ("cashier", "cashier", "no back-office pages: the register's role"),
+              ("manager", "manager", "approves voids and large refunds at the tills"))
+# Who signs in at the demo's tills, with a till PIN made for each run: the tills ask for sign-in once
+# the feed brings them a staff user with a PIN.
+DEMO_PIN_HOLDERS = ("cashier", "manager")
 
 # VAT bands of the demo chain (prices stay tax-inclusive, so the generated history's totals hold):
 # fresh produce zero-rated, other food reduced, everything else at the standard rate.
@@ -55,6 +61,7 @@ TAX_CLASS_OF = {"produce": "zero", "bakery": "reduced", "dairy": "reduced", "pas
 @dataclass
 class SeededChain:
     logins: dict[str, str]  # username -> password, one per DEMO_STAFF entry
+    pins: dict[str, str] = field(default_factory=dict)  # username -> till PIN, one per DEMO_PIN_HOLDERS entry
     credentials: dict[str, TerminalCredential] = field(default_factory=dict)  # store code -> till credential
     members: list[dict] = field(default_factory=list)  # id, name, card, home_store, tier
     barcodes: dict[str, str] = field(default_factory=dict)  # sku -> barcode
@@ -70,12 +77,15 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
                member_count: int = 20) -> SeededChain:
     """Create the demo chain in an empty, migrated database, its history ending yesterday."""
     now, actor = services.clock(), Actor.system("demo")
-    chain = SeededChain(logins={username: secrets.token_urlsafe(12) for username, _, _ in DEMO_STAFF})
+    chain = SeededChain(logins={username: secrets.token_urlsafe(12) for username, _, _ in DEMO_STAFF},
+                        pins=_pins(DEMO_PIN_HOLDERS))
     size = generator.Size(stores=len(STORES), tills=len(STORES), members=member_count, days=365,
                           sales=SALES_PER_MEMBER * member_count, products=product_count)
     with services.db.session() as session:
         for username, role, _ in DEMO_STAFF:
             create_staff_user(session, username, chain.logins[username], role, now, actor)
+        for username, pin in chain.pins.items():
+            set_pin(session, username, pin, now, actor)
         for code, name, rate_bp in TAX_CLASSES:
             set_tax_class(session, code, name, rate_bp, now)
         for code, name, zone in STORES:
@@ -102,3 +112,13 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
         chain.prices[product["sku"]] = product["base_price_minor"]
         chain.categories[product["sku"]] = product["category"]
     return chain
+
+
+def _pins(holders: tuple[str, ...]) -> dict[str, str]:
+    """A different four-digit PIN for each holder, as a till accepts them."""
+    pins: dict[str, str] = {}
+    while len(pins) < len(holders):
+        pin = f"{secrets.randbelow(10_000):04d}"
+        if pin_problem(pin) is None and pin not in pins.values():
+            pins[holders[len(pins)]] = pin
+    return pins

@@ -72,10 +72,23 @@ def sell(demo: Demo, store: str, card: str | None, barcodes: list[str], redeem: 
     return _till(demo, store, f"/baskets/{basket}/complete")
 
 
+def sign_in(demo: Demo, store: str, username: str) -> None:
+    """Sign the demo's staff user in at a store's till with their PIN, once the feed brought them."""
+    def known() -> str | None:
+        staff = _call("GET", f"{demo.agent_url(store)}/local/v1/cashiers", headers=demo.till_headers(store))
+        return next((s["id"] for s in staff["cashiers"] if s["name"] == username), None)
+
+    wait_until(lambda: known() is not None, f"{username} on till {store}", timeout=60)
+    _till(demo, store, "/session", {"staff_id": known(), "pin": demo.chain.pins[username]})
+
+
 def play(demo: Demo, say) -> bool:
     rng = random.Random(7)
     chain = demo.chain
     staff = _staff_headers(demo)
+    for store in ("A", "B"):
+        sign_in(demo, store, "cashier")
+    say("the cashier signs in at both tills with the PIN")
     # The generated history ends yesterday, so balances differ from day to day: the member who will
     # overspend starts the day with SPENDER_OPENING points, set by a service-desk adjustment.
     spender = max(chain.members, key=lambda m: _account(demo, staff, m["id"])["balance"])

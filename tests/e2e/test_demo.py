@@ -31,7 +31,11 @@ def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspen
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "/admin/ - staff logins, one per role" in out
-    assert all(f"    {name} / " in out for name in ("admin", "marketing", "service", "hq", "cashier"))
+    assert all(f"    {name} / " in out for name in ("admin", "marketing", "service", "hq", "cashier", "manager"))
+    pins = {row.split()[0]: row.split()[2] for row in out.splitlines() if row.startswith(("    cashier  PIN ",
+                                                                                          "    manager  PIN "))}
+    assert sorted(pins) == ["cashier", "manager"] and all(len(pin) == 4 and pin.isdigit() for pin in pins.values())
+    assert "the cashier signs in at both tills with the PIN" in out  # the tills ask: the demo's staff have PINs
     assert "store B loses its link to HQ" in out and "the link returns" in out
     assert "every balance matches" in out and "DIFFERS" not in out
     exceptions = out.split("reconciliation exceptions:\n", 1)[1].split("\n\n", 1)[0].splitlines()

@@ -135,6 +135,39 @@ def test_with_a_dozen_lines_pay_and_complete_stay_in_sight_at_1024x768(register_
     _shot(page, "twelve-lines")
 
 
+def _wedge(page, code):
+    """A USB keyboard-wedge scanner: fast keystrokes ending in Enter, wherever the focus is."""
+    page.keyboard.type(code, delay=4)
+    page.keyboard.press("Enter")
+
+
+def test_keyboard_wedge_scans_reach_the_item_field_wherever_the_focus_was(register_url, lane):
+    url, card, *_ = register_url
+    page = lane
+    page.goto(url)
+    expect(page.locator("#mode")).to_have_text("ONLINE")
+    page.fill("#card", card)
+    page.press("#card", "Enter")  # the card typed in its field: focus goes back to the item field
+    expect(page.locator("#member")).to_contain_text("Ada Member")
+    _wedge(page, COFFEE)
+    expect(page.locator("#lines tr.line")).to_have_count(1)
+    expect(page.locator("#card")).to_have_value("")
+
+    _line(page, "Coffee beans").click()  # focus on a line, then a scan
+    _wedge(page, WINE)
+    expect(page.locator("#lines tr.line")).to_have_count(2)
+    page.click("#pay-card")  # focus on a button, then a scan
+    _wedge(page, BREAD)
+    expect(page.locator("#lines tr.line")).to_have_count(3)
+    assert page.evaluate("document.activeElement.id") == "scan"
+
+    page.click("#new-sale")
+    _wedge(page, card)  # a member card scanned at the item field attaches the member
+    expect(page.locator("#member")).to_contain_text("Ada Member")
+    expect(page.locator("#lines tr.line")).to_have_count(0)
+    _shot(page, "wedge-scans")
+
+
 def test_errors_speak_money_not_cents_and_a_refused_redemption_stays_until_read(register_url, lane):
     url, card, *_ = register_url
     page = lane
@@ -259,5 +292,19 @@ def test_offline_the_page_says_so_and_a_members_points_are_pending_within_the_of
         expect(page.locator("#points-earned")).to_have_text("35 pending")  # 12.00 + 12.00 + 11.69
         expect(page.locator("#redeemable")).to_contain_text("500–1700 points (offline allowance)")
         _shot(page, "offline-basket")
+        page.fill("#points", "1800")  # above what may be spent here, now: the field itself refuses it
+        page.tap("#points-form button[type=submit]")
+        assert page.locator("#points").evaluate("field => field.validity.rangeOverflow")
+        expect(page.locator("#redeemed")).to_have_text("0 (0.00)")
+        page.fill("#points", "1700")  # the whole offline allowance
+        page.tap("#points-form button[type=submit]")
+        expect(page.locator("#redeemed")).to_have_text("1700 (17.00)")
+        expect(page.locator("#due")).to_have_text("18.69")  # 35.69 less 17.00 of points
+        page.tap("#pay-card")
+        page.tap("#complete")
+        expect(page.locator("#basket-state")).to_contain_text("Sale complete")
+        expect(page.locator("#receipt")).to_contain_text("Points redeemed                      -1700")
+        expect(page.locator("#receipt")).to_contain_text("(pending)")
+        _shot(page, "offline-redeemed")
     finally:
         server.start()
