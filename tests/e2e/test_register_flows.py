@@ -218,8 +218,8 @@ def test_a_cashier_returns_a_line_by_scanning_the_receipt_code_and_sees_the_refu
     expect(page.locator("#refund")).to_have_text("Refund 1 item(s)")
     _shot(page, "return-lines")
     page.click("#refund")
-    expect(page.locator("#refund-summary")).to_have_text(
-        "Refunded 11.69: give back cash 11.69")
+    expect(page.locator("#refund-summary")).to_have_text(  # the sale's 26 points shared by amount: 12 for the wine
+        "Refunded 11.69: give back cash 11.69 · 12 points taken off the card")
     expect(page.locator("#refund-receipt")).to_contain_text(sale_id)
     expect(page.locator("#refund-receipt")).to_contain_text("Rioja 0.75l")
     _shot(page, "refund-receipt")
