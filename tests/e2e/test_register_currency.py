@@ -69,6 +69,7 @@ def test_a_cashier_takes_dinars_to_the_fils_and_too_many_decimals_are_refused_in
         expect(page.locator("#mode")).to_have_text("ONLINE")
         _scan(page, COFFEE)  # 1500 fils
         expect(page.locator("#total")).to_have_text("1.500")
+        expect(page.locator("#currency")).to_have_text("BHD")
         _pay_cash(page, "2.0005")
         expect(page.locator("#error")).to_contain_text("BHD amounts have at most 3 decimals: 2.0005 has 4.")
         expect(page.locator("#paid")).to_have_text("0.000")

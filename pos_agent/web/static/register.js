@@ -293,6 +293,7 @@ async function refreshStatus() {
     mode.title = s.reason || "";
     if (s.currency) {
       currency = s.currency;
+      $("currency").textContent = currency;
       exponent = s.currency_exponent ?? currencyDigits(s.currency);
     }
     const note = $("link-state");
