@@ -35,6 +35,8 @@ class _Handler:
         self.arrivals: list[Arrival] = []
         self.refusals: Counter[str] = Counter()
         self.hold_at: str | None = None
+        self.hold_nth: int | None = None
+        self.rcpts = 0
         self.holding = threading.Event()  # set while a conversation waits at hold_at
         self.release = threading.Event()
 
@@ -42,7 +44,8 @@ class _Handler:
         if self.refusals[address] > 0:
             self.refusals[address] -= 1
             return "451 Try again later"
-        if address == self.hold_at and not self.release.is_set():
+        self.rcpts += 1
+        if (address == self.hold_at or self.rcpts == self.hold_nth) and not self.release.is_set():
             self.holding.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.02)
@@ -84,6 +87,10 @@ class Postbox:
 
     def hold(self, address: str) -> None:
         self.handler.hold_at = address
+
+    def hold_conversation(self, n: int) -> None:
+        """Hold the n-th conversation (counted by recipients) at its RCPT until ``let_go``."""
+        self.handler.hold_nth = n
 
     def let_go(self) -> None:
         self.handler.release.set()
