@@ -24,6 +24,8 @@ is being handed over could see its row re-claimed; the lease (``ONECARD_NOTICE_L
 far longer than the mailer's 10 s timeout, and the sent mark is refused to a worker whose claim
 was taken over (it then counts a "lost" row).
 
+A message still pending when its promotion ends is skipped; one whose promotion is paused waits.
+
 Quiet hours: a row is due no earlier than the end of the quiet hours on the member's home-store
 clock (``quiet_hours.not_before``), checked when planned and again just before sending, so a
 message held up by the send rate does not slip into the night. Members without a home store
@@ -65,12 +67,13 @@ MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(seconds=60)  # times the attempts so far: a refused message waits longer each time
 _INSERT_CHUNK = 1000
 DEFAULT_ZONE = "UTC"
+NOT_LIVE_WAIT = timedelta(minutes=15)  # a paused promotion's messages look again this much later
 
 
 class MessageStatus(StrEnum):
     PENDING = "pending"  # waiting to be due, or claimed by a worker under a lease
     SENT = "sent"  # the mail server or gateway accepted it
-    SKIPPED = "skipped"  # consent or address withdrawn before it went
+    SKIPPED = "skipped"  # consent or address withdrawn, or the promotion over, before it went
     FAILED = "failed"  # refused MAX_ATTEMPTS times
 
 
@@ -246,6 +249,15 @@ def _prepare(session: Session, outbox: Outbox, key, worker: str) -> _Ready | str
     now = outbox.clock()
     if row is None or row.status != MessageStatus.PENDING.value or row.claimed_by != worker:
         return "lost"
+    record = session.get(PromotionRecord, row.promotion_id)
+    definition = _definition(session, record)
+    if _over(record, definition, now):
+        row.status, row.claimed_by, row.lease_until = MessageStatus.SKIPPED.value, None, None
+        row.last_error = "the promotion ended before the message went"
+        return "skipped"
+    if record.state not in LIVE_STATES:  # paused: its audience hears of it if it comes back
+        row.due_at, row.claimed_by, row.lease_until = now + NOT_LIVE_WAIT, None, None
+        return "deferred"
     member = session.get(Member, row.member_id)
     channel = Channel(row.channel)
     address = member.email if channel is Channel.EMAIL else member.phone
@@ -260,13 +272,16 @@ def _prepare(session: Session, outbox: Outbox, key, worker: str) -> _Ready | str
         row.due_at, row.claimed_by, row.lease_until = due, None, None
         return "deferred"
     row.lease_until, row.attempts = now + outbox.lease, row.attempts + 1
-    record = session.get(PromotionRecord, row.promotion_id)
-    definition = _definition(session, record)
     names = list(session.scalars(select(Store.name).where(Store.code.in_(definition["stores"])).order_by(Store.name)))
     token = unsubscribe_token(outbox.settings.secret_key, member.id, channel)
     shown = compose(definition, names, zone, f"{outbox.settings.public_url}/me/unsubscribe/{token}",
                     sms=channel is Channel.SMS)
     return _Ready(row.id, channel, address, shown.subject, shown.text)
+
+
+def _over(record: PromotionRecord, definition: dict, now: datetime) -> bool:
+    end = definition["window"]["end"]
+    return record.state == "ended" or (end is not None and datetime.fromisoformat(end) <= now)
 
 
 def _refused(outbox: Outbox, key, worker: str, error: str) -> None:

@@ -157,3 +157,19 @@ def test_erasing_a_member_clears_their_messages_in_the_outbox(client, desk, serv
     assert ada not in {str(r.member_id) for r in outbox_rows(services, offer["id"])}
     with services.db.session() as session:
         assert session.get(Member, uuid.UUID(ada)).email is None
+
+
+def test_a_message_still_waiting_when_its_promotion_ends_is_never_sent(
+        client, services, clock, marketer, catalogue, promote, join, postbox, store_in):
+    store_in("TK", "Asia/Tokyo")
+    clock.now = datetime(2026, 3, 14, 13, 30, tzinfo=UTC)  # 22:30 in Tokyo: the message waits for the morning
+    join("Tokyo", "tokyo@example.org", by_email=True, home_store="TK")
+    offer = announce(promote)
+    settle(services)
+    ended = client.post(f"/api/v1/promotions/{offer['id']}/state", headers=marketer, json={"state": "ended"})
+    assert ended.status_code == 200, ended.json
+    clock.now = datetime(2026, 3, 14, 23, 0, tzinfo=UTC)
+    services.jobs.run(deliver_notices, timeout=30)
+    assert postbox.arrivals == []
+    assert [(r.status, r.last_error) for r in outbox_rows(services, offer["id"])] == [
+        ("skipped", "the promotion ended before the message went")]
