@@ -151,6 +151,9 @@ def test_erasing_a_member_clears_their_messages_in_the_outbox(client, desk, serv
     offer = announce(promote)
     settle(services)
     assert len(outbox_rows(services, offer["id"])) == 2
+    exported = client.get(f"/api/v1/members/{ada}/export", headers=desk).json
+    assert [(m["promotion_id"], m["channel"], m["status"]) for m in exported["messages"]] == [
+        (offer["id"], "email", "sent")]
     erased = client.post(f"/api/v1/members/{ada}/erase", headers=desk, json={"reason": "asked to be forgotten"})
     assert erased.status_code == 200, erased.json
     assert [r.status for r in outbox_rows(services, offer["id"])] == ["sent"]
