@@ -11,11 +11,7 @@ from datetime import UTC, datetime
 from server.jobs.tasks import deliver_notices
 from server.models import Member
 from tests.integration.notices.conftest import outbox_rows, settle
-from tests.integration.pricing.conftest import scope
-
-SNACKS = {"kind": "percent_off", "percent_bp": 3000, "scope": scope(categories=["snacks"])}
-WINDOW = {"start": "2026-03-14T00:00:00+00:00", "end": "2026-03-21T00:00:00+00:00"}
-NOTICE = {"text": "Paprika chips 30 % off for you this week.", "channels": ["email", "sms"]}
+from tests.integration.notices.offers import NOTICE, SNACKS, WINDOW, announce
 
 
 def held_out(promotion_id: str, member_id: str, share: int) -> bool:
@@ -28,11 +24,6 @@ def wait_until(condition, timeout: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "never happened"
         time.sleep(0.05)
-
-
-def announce(promote, **extra) -> dict:
-    return promote("Chips 30 % off", SNACKS, targeting={"members_only": True, **extra.pop("targeting", {})},
-                   window=WINDOW, stores=["B2"], notice=NOTICE, **extra)
 
 
 def test_each_consenting_member_gets_one_message_by_the_channel_they_agreed_to(

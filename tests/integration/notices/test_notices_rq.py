@@ -20,8 +20,8 @@ from server.models import MemberMessage
 from server.services import Services
 from server.settings import Settings
 from tests.conftest import TEST_SECRET
+from tests.integration.notices.offers import SNACKS, WINDOW
 from tests.integration.notices.postbox import Postbox
-from tests.integration.notices.test_notices import SNACKS, WINDOW
 from tests.integration.pricing.conftest import PRODUCTS
 from tests.support.factories import login, make_staff
 from tests.support.processes import REPO, onecard_env, run_onecard

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from server.models import AuditRecord, Card, Member
 from server.reports.rollups import run_rollups
 from tests.integration.notices.conftest import settle
+from tests.integration.notices.offers import NOTICE, SNACKS, WINDOW, announce
 from tests.integration.notices.postbox import LINK
-from tests.integration.notices.test_notices import NOTICE, SNACKS, WINDOW, announce
 from tests.integration.reports.model import raw_transactions
 from tests.support.factories import login, make_staff
 
