@@ -24,7 +24,8 @@ is being handed over could see its row re-claimed; the lease (``ONECARD_NOTICE_L
 far longer than the mailer's 10 s timeout, and the sent mark is refused to a worker whose claim
 was taken over (it then counts a "lost" row).
 
-A message still pending when its promotion ends is skipped; one whose promotion is paused waits.
+A message still pending when its promotion ends, or when a new version drops the notice, is skipped;
+one whose promotion is paused waits. A message says what the promotion's current version says.
 
 Quiet hours: a row is due no earlier than the end of the quiet hours on the member's home-store
 clock (``quiet_hours.not_before``), checked when planned and again just before sending, so a
@@ -251,9 +252,10 @@ def _prepare(session: Session, outbox: Outbox, key, worker: str) -> _Ready | str
         return "lost"
     record = session.get(PromotionRecord, row.promotion_id)
     definition = _definition(session, record)
-    if _over(record, definition, now):
+    if _over(record, definition, now) or notice_of(definition) is None:
         row.status, row.claimed_by, row.lease_until = MessageStatus.SKIPPED.value, None, None
-        row.last_error = "the promotion ended before the message went"
+        row.last_error = ("the promotion ended before the message went" if _over(record, definition, now)
+                          else "the notice was taken off the promotion before the message went")
         return "skipped"
     if record.state not in LIVE_STATES:  # paused: its audience hears of it if it comes back
         row.due_at, row.claimed_by, row.lease_until = now + NOT_LIVE_WAIT, None, None

@@ -27,6 +27,7 @@ from statistics import NormalDist
 from sqlalchemy import BigInteger, Numeric, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from server.messaging.outbox import MessageStatus
 from server.models import MemberDay, MemberMessage, ProductDay, PromotionDay, PromotionMember
 from server.pricing.segments import audience
 from server.pricing.versions import get_promotion, get_version
@@ -134,10 +135,11 @@ def _notice(session: Session, promotion_id: uuid.UUID, definition: dict, first: 
     if definition.get("notice") is None:
         return None
     mine = MemberMessage.promotion_id == promotion_id
-    told = select(MemberMessage.member_id).where(mine, MemberMessage.status == "sent")
+    told = select(MemberMessage.member_id).where(mine, MemberMessage.status == MessageStatus.SENT.value)
     bought = select(func.count(func.distinct(MemberDay.member_id))).where(
         MemberDay.member_id.in_(told), MemberDay.day.between(first, last), MemberDay.visits > 0)
-    waiting = select(func.count()).select_from(MemberMessage).where(mine, MemberMessage.status == "pending")
+    waiting = select(func.count()).select_from(MemberMessage).where(mine,
+                                                                    MemberMessage.status == MessageStatus.PENDING.value)
     return dict(channels=definition["notice"]["channels"],
                 told=session.scalar(select(func.count()).select_from(told.subquery())),
                 told_bought=session.scalar(bought), waiting=session.scalar(waiting))

@@ -167,3 +167,23 @@ def test_a_message_still_waiting_when_its_promotion_ends_is_never_sent(
     assert postbox.arrivals == []
     assert [(r.status, r.last_error) for r in outbox_rows(services, offer["id"])] == [
         ("skipped", "the promotion ended before the message went")]
+
+
+def test_a_waiting_message_says_what_the_current_version_says_and_none_once_the_notice_is_dropped(
+        client, services, clock, marketer, catalogue, promote, join, postbox, store_in):
+    store_in("TK", "Asia/Tokyo")
+    clock.now = datetime(2026, 3, 14, 13, 30, tzinfo=UTC)  # 22:30 in Tokyo: both messages wait for the morning
+    join("Tokyo", "tokyo@example.org", by_email=True, home_store="TK")
+    first, second = announce(promote), announce(promote)
+    settle(services)
+    definition = {"label": "Chips 30 % off", "rule": SNACKS, "targeting": {"members_only": True},
+                  "window": WINDOW, "stores": ["B2"]}
+    for offer, notice in ((first, {"text": "Now 30 % off, all week.", "channels": ["email"]}), (second, None)):
+        edited = client.put(f"/api/v1/promotions/{offer['id']}", headers=marketer,
+                            json={**definition, "notice": notice})
+        assert edited.status_code == 200, edited.json
+    clock.now = datetime(2026, 3, 14, 23, 0, tzinfo=UTC)
+    services.jobs.run(deliver_notices, timeout=30)
+    assert [m.get_content().splitlines()[0] for m in postbox.to("tokyo@example.org")] == ["Now 30 % off, all week."]
+    assert [(r.status, r.last_error) for r in outbox_rows(services, second["id"])] == [
+        ("skipped", "the notice was taken off the promotion before the message went")]
