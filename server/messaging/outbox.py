@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -284,6 +284,12 @@ def _prepare(session: Session, outbox: Outbox, key, worker: str) -> _Ready | str
 def _over(record: PromotionRecord, definition: dict, now: datetime) -> bool:
     end = definition["window"]["end"]
     return record.state == "ended" or (end is not None and datetime.fromisoformat(end) <= now)
+
+
+def outbox_counts(session: Session, promotion_id: uuid.UUID) -> dict[str, int]:
+    """How many of a promotion's messages are in each state (a page shows how far its notice got)."""
+    return dict(session.execute(select(MemberMessage.status, func.count()).where(
+        MemberMessage.promotion_id == promotion_id).group_by(MemberMessage.status)).all())
 
 
 def _refused(outbox: Outbox, key, worker: str, error: str) -> None:

@@ -37,7 +37,7 @@ def sms_gateway():
 
 @pytest.fixture
 def settings_values(settings_values, postbox, sms_gateway) -> dict[str, str]:
-    return {**settings_values, "web_apps": "admin_ui.member.web:mount", "smtp_url": postbox.url,
+    return {**settings_values, "web_apps": "admin_ui.web:mount,admin_ui.member.web:mount", "smtp_url": postbox.url,
             "sms_gateway_url": sms_gateway.url, "public_url": "http://cards.example", "notice_rate": "1000"}
 
 

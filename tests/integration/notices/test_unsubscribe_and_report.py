@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from server.models import AuditRecord, Card, Member
 from server.reports.rollups import run_rollups
+from tests.integration.admin_ui.backoffice import sign_in
 from tests.integration.notices.conftest import settle
 from tests.integration.notices.offers import NOTICE, SNACKS, WINDOW, announce
 from tests.integration.notices.postbox import LINK
@@ -97,3 +98,19 @@ def test_a_promotion_without_a_notice_reports_none(client, services, catalogue, 
     offer = promote("Chips", SNACKS, targeting={"members_only": True}, window=WINDOW)
     report = client.get(f"/api/v1/reports/promotions/{offer['id']}", headers=login(client, "hanna")).json
     assert report["notice"] is None and NOTICE["channels"] == ["email", "sms"]
+
+
+def test_the_back_office_promotion_page_shows_the_notice_and_how_far_it_got(
+        client, services, clock, catalogue, promote, join, postbox, store_in):
+    store_in("TK", "Asia/Tokyo")
+    clock.now = datetime(2026, 3, 14, 13, 30, tzinfo=UTC)  # 22:30 in Tokyo, 14:30 in Berlin
+    join("Berlin", "berlin@example.org", by_email=True)
+    join("Tokyo", "tokyo@example.org", by_email=True, home_store="TK")
+    offer = announce(promote)
+    settle(services)
+    make_staff(services, "marketing", "marketing")
+    sign_in(client, "marketing")
+    shown = client.get(f"/admin/promotions/{offer['id']}").get_data(as_text=True)
+    notice = re.search(r'<dd id="notice">(.*?)</dd>', shown, re.S).group(1)
+    assert notice == ("by e-mail or text message when published: “Paprika chips 30 % off for you this week.”. "
+                      "Sent to 1 member, 1 waiting (quiet hours or send rate)")
