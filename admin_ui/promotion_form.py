@@ -38,7 +38,8 @@ FIELD_OF = {"label": "label", "rule.percent_bp": "percent", "rule.amount_minor":
             "priority": "priority", "window": "start", "window.start": "start",
             "window.end": "end", "window.hours": "hours_start", "window.weekdays": "weekdays", "stores": "stores",
             "targeting": "tiers", "targeting.holdout_bp": "holdout", "usage_limit": "max_uses",
-            "coupon": "coupon_codes"}
+            "coupon": "coupon_codes", "notice": "notice_text", "notice.text": "notice_text",
+            "notice.channels": "notice_channels"}
 
 
 class Money:
@@ -69,7 +70,8 @@ def read(form: MultiDict, money: Money) -> tuple[dict, dict[str, str]]:
                   "exclusive": form.get("exclusive") == "yes", "window": reader.window(),
                   "stores": form.getlist("stores"), "targeting": reader.targeting(),
                   "usage_limit": reader.usage_limit(), "coupon": reader.coupon(),
-                  "max_discount_minor": reader.amount("max_discount", "Most off one basket", required=False)}
+                  "max_discount_minor": reader.amount("max_discount", "Most off one basket", required=False),
+                  "notice": reader.notice()}
     if not definition["label"]:
         errors["label"] = "Name: give the promotion the name customers see on the receipt, e.g. 10% off snacks."
     return definition, errors
@@ -253,6 +255,15 @@ class _Reader:
             self.errors["holdout"] = f"Held out: at most {percent_text(MAX_HOLDOUT_BP)} % of the audience."
         return share
 
+    def notice(self) -> dict | None:
+        """No text: no notice. Text without a channel is a message beside the channels."""
+        text, channels = self.text("notice_text"), self.form.getlist("notice_channels")
+        if not text:
+            return None
+        if not channels:
+            self.errors["notice_channels"] = "Send by: tick e-mail, text message or both, or clear the message."
+        return {"text": text, "channels": channels}
+
     def usage_limit(self) -> dict | None:
         uses = self.integer("max_uses", "Uses per member")
         if uses is None:
@@ -302,6 +313,9 @@ def form_of(definition: dict, money: Money, zone: str) -> MultiDict:
         coupon = definition["coupon"]
         fields += [("needs_coupon", "yes"), ("coupon_codes", " ".join(coupon["codes"]))]
         fields += [("single_use", "yes")] if coupon["single_use"] else []
+    if definition.get("notice"):
+        fields += [("notice_text", definition["notice"]["text"])]
+        fields += [("notice_channels", channel) for channel in definition["notice"]["channels"]]
     return MultiDict(fields)
 
 

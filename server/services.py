@@ -19,6 +19,7 @@ from server.db import DEFAULT_POOL_SIZE, Database, on_commit
 from server.jobs import Jobs
 from server.membership.program import LoyaltyProgram
 from server.membership.programme_versions import ProgrammeBook
+from server.messaging.notices import NOTICES_RECORDED
 from server.settings import Settings
 from server.shared import namespace, redis_client
 from server.sync.positions import PositionBuffer
@@ -54,11 +55,13 @@ class Services:
         on_commit(db.engine, TERMINALS_CHANGED, generation.bump)
         watermarks = RedisWatermarks(redis, prefix) if redis else MemoryWatermarks()
         on_commit(db.engine, FEED_CHANGED, watermarks.signal)
+        jobs = Jobs(settings.redis_url, settings.queue_name, db=db, clock=clock)
+        on_commit(db.engine, NOTICES_RECORDED, lambda: _send_notices(jobs))
         return cls(
             settings=settings,
             db=db,
             reports_db=reports_db,
-            jobs=Jobs(settings.redis_url, settings.queue_name, db=db, clock=clock),
+            jobs=jobs,
             tokens=TokenService(settings.secret_key, settings.token_ttl_seconds,
                                 clock=lambda: clock().timestamp()),
             programmes=ProgrammeBook(db.engine, settings, clock),
@@ -94,3 +97,9 @@ class Services:
         self.db.dispose()
         if self.reports_db is not self.db:
             self.reports_db.dispose()
+
+
+def _send_notices(jobs: Jobs) -> None:
+    from server.jobs.tasks import deliver_notices  # the job module imports most of the server
+
+    jobs.enqueue(deliver_notices)

@@ -70,6 +70,10 @@ class Settings:
     smtp_url: str | None = None  # None: no mail goes out (sign-in codes by e-mail are refused)
     mail_from: str = "OneCard <onecard@localhost>"
     sms_gateway_url: str | None = None  # None: no SMS goes out
+    public_url: str = "http://127.0.0.1:8000"  # where members reach the server (links in messages)
+    notice_rate: int = 10  # notices sent per second, by all workers together
+    notice_lease_seconds: int = 300  # how long a worker's claim on an outbox row lasts unrenewed
+    quiet_hours: tuple[str, str] | None = ("21:00", "08:00")  # member's home-store wall clock
 
     @property
     def reports_url(self) -> str:
@@ -139,6 +143,10 @@ class Settings:
             smtp_url=_smtp_url(values),
             mail_from=values.get("mail_from") or "OneCard <onecard@localhost>",
             sms_gateway_url=_http_url(values, "sms_gateway_url"),
+            public_url=(_http_url(values, "public_url") or "http://127.0.0.1:8000").rstrip("/"),
+            notice_rate=_positive_int(values, "notice_rate", 10),
+            notice_lease_seconds=_positive_int(values, "notice_lease", 300),
+            quiet_hours=_quiet_hours(values.get("quiet_hours", "21:00-08:00")),
         )
 
 
@@ -305,6 +313,16 @@ def _smtp_url(values: Mapping[str, str]) -> str | None:
     if not sep or scheme not in ("smtp", "smtps") or not rest.split("@")[-1].split(":")[0]:
         raise ConfigError(env_name("smtp_url"), "use smtp://host[:port] or smtps://user:password@host[:port]")
     return raw
+
+
+def _quiet_hours(raw: str) -> tuple[str, str] | None:
+    # ONECARD_QUIET_HOURS: "21:00-08:00" (may wrap past midnight), or "none".
+    if raw.strip().lower() == "none":
+        return None
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", raw.strip())
+    if match is None or raw.strip()[:5] == raw.strip()[6:]:
+        raise ConfigError(env_name("quiet_hours"), "use HH:MM-HH:MM (e.g. 21:00-08:00, different times), or none")
+    return raw.strip()[:5], raw.strip()[6:]
 
 
 def _http_url(values: Mapping[str, str], key: str) -> str | None:

@@ -19,6 +19,7 @@ from server.membership.service_desk import export_member
 from server.membership.sign_in import read_contact, redeem_code, request_code
 from server.membership.statement import own_sale, recent_sales, statement
 from server.messaging.channels import Channel, sender_for
+from server.messaging.unsubscribe import read_token, unsubscribe
 from server.partners.consent import CONSENT_TTL, new_consent_code
 from server.pricing.catalogues import CATALOGUES
 
@@ -164,3 +165,19 @@ def partner_code():
     session.commit()
     return render_template("member/partner_code.html", shown=shown,
                            minutes=int(CONSENT_TTL.total_seconds() // 60))
+
+
+STOPPED = {Channel.EMAIL: "offers by e-mail", Channel.SMS: "offers by text message"}
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe_link(token: str):
+    """The link in a notice: asks first (a mail scanner fetching the link must not unsubscribe),
+    then turns that consent off and says so. No sign-in: the signed token is the authority."""
+    svc, session = services(), db_session()
+    if request.method == "GET":
+        _member_id, channel = read_token(svc.settings.secret_key, token)
+        return render_template("member/unsubscribe.html", what=STOPPED[channel], done=False)
+    _member, channel = unsubscribe(session, svc.settings.secret_key, token, svc.program, svc.clock())
+    session.commit()
+    return render_template("member/unsubscribe.html", what=STOPPED[channel], done=True)

@@ -15,6 +15,7 @@ from admin_ui.tables import Column, Filter, TableSpec
 from admin_ui.views.promotion_actions import moves
 from server.api.context import db_session, services
 from server.auth.roles import Role
+from server.messaging.outbox import outbox_counts
 from server.models import CouponBatch, PromotionRecord, PromotionVersion, Segment
 from server.pricing.states import State
 from server.pricing.versions import current_definition, get_promotion, list_versions
@@ -81,7 +82,13 @@ def promotion(promotion_id: uuid.UUID):
                            moves=moves(record.state, definition, services().clock()),
                            history=list(reversed(history)), window=_window_words(definition["window"]),
                            segments=[segment_names.get(s, str(s)) for s in segment_ids],
+                           told=outbox_counts(session, promotion_id) if definition.get("notice") else None,
+                           channels=" or ".join(CHANNEL_WORDS[c] for c in (definition.get("notice") or {}).get(
+                               "channels", ())),
                            rule_json=json.dumps(definition["rule"], indent=2, sort_keys=True))
+
+
+CHANNEL_WORDS = {"email": "e-mail", "sms": "text message"}
 
 
 @bp.route("/segments")

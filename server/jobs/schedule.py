@@ -25,5 +25,6 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("review-tiers", loyalty_jobs.run_tier_review, every_seconds=24 * 3600),
     ScheduledJob("refresh-segments", tasks.refresh_segments, every_seconds=3600),
     ScheduledJob("roll-up-reports", run_rollups, every_seconds=60),
+    ScheduledJob("deliver-notices", tasks.deliver_notices, every_seconds=60),
     ScheduledJob("review-member-caches", loyalty_jobs.run_member_cache_review, every_seconds=24 * 3600),
 )

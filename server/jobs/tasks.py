@@ -4,11 +4,19 @@ because an rq worker calls them in another process."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import delete
 
+from server.ids import new_id
 from server.jobs.context import job_services
+from server.messaging.channels import sender_for
+from server.messaging.exceptions import MessageNotSent
+from server.messaging.outbox import Outbox, plan_notices, send_due
+from server.messaging.rate import send_rate
 from server.models import TerminalNonce
 from server.pricing.bundle_mining import mine_bundles
 from server.pricing.segments import refresh_all
@@ -49,3 +57,27 @@ def mine_bundle_suggestions(weeks: int, min_together: int, limit: int, discount_
     services = job_services()
     return mine_bundles(services.db.session, services.clock(), weeks, min_together=min_together, limit=limit,
                         discount_bp=discount_bp)
+
+
+class NoticesNotSent(MessageNotSent):
+    """Some notices were refused by the mail server or gateway; they are due again later."""
+
+
+def deliver_notices(limit: int | None = None) -> dict:
+    """Plan the notices of newly published promotions, then send every due message in the outbox.
+
+    Safe to run any number of times, on any number of workers at once (server.messaging.outbox).
+    Raises NoticesNotSent when a server refused messages, so the job's retries come back for them.
+    """
+    services = job_services()
+    planned = plan_notices(services.db.sessions, services.settings, services.clock())
+    outbox = Outbox(services.db.sessions, services.settings, services.clock,
+                    partial(sender_for, settings=services.settings), send_rate(services.settings))
+    worker = f"{socket.gethostname()}:{os.getpid()}:{new_id().hex[-8:]}"[:64]
+    counts = send_due(outbox, worker, limit)
+    log.info("notices: %d planned, %d sent, %d skipped, %d deferred to after quiet hours, %d refused, %d lost",
+             planned, counts.sent, counts.skipped, counts.deferred, counts.refused, counts.lost)
+    if counts.refused:
+        raise NoticesNotSent(f"{counts.refused} notices were refused and wait for a later try: {counts.errors[0]}")
+    return {"planned": planned, "sent": counts.sent, "skipped": counts.skipped, "deferred": counts.deferred,
+            "lost": counts.lost}

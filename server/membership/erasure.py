@@ -6,7 +6,8 @@ reasons in their ledger entries and in audit records about them or their cards, 
 items (an enrolment's body), and the detail text of rejected items and reconciliation exceptions.
 Ledger entries, sales and exceptions themselves stay, for the books; only the words go. What the
 member page kept for them (offers clipped to the card, sign-in codes, consent codes for partners)
-is deleted outright.
+and their messages in the outbox (sent or not: a notice still pending never goes) are deleted
+outright.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from server.models import (
     JournalRejection,
     LedgerEntry,
     Member,
+    MemberMessage,
     PartnerConsentCode,
     PostedTransaction,
     ReconciliationException,
@@ -179,8 +181,9 @@ def _mentions(person: Person):
 
 
 def forget_member_page(session: Session, member_id: uuid.UUID) -> None:
-    """Delete the offers the member clipped, their sign-in codes (open ones can no longer sign in) and
-    their consent codes for partners."""
+    """Delete the offers the member clipped, their sign-in codes (open ones can no longer sign in),
+    their consent codes for partners and their messages in the outbox."""
     session.execute(delete(ClippedOffer).where(ClippedOffer.member_id == member_id))
     session.execute(delete(SignInCode).where(SignInCode.member_id == member_id))
     session.execute(delete(PartnerConsentCode).where(PartnerConsentCode.member_id == member_id))
+    session.execute(delete(MemberMessage).where(MemberMessage.member_id == member_id))

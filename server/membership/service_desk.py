@@ -36,6 +36,7 @@ from server.models import (
     Hold,
     LedgerEntry,
     Member,
+    MemberMessage,
     Partner,
     PartnerTransaction,
     PostedTransaction,
@@ -155,6 +156,8 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
                               .order_by(ClippedOffer.clipped_at)).all()
     partner = session.execute(select(PartnerTransaction, Partner.code).join(Partner)
                               .where(PartnerTransaction.member_id == member.id).order_by(PartnerTransaction.at)).all()
+    messages = session.scalars(select(MemberMessage).where(MemberMessage.member_id == member.id)
+                               .order_by(MemberMessage.created_at)).all()
     write_audit(session, at=now, actor=actor, action="member.exported", target=str(member.id))
     return {
         "exported_at": now.isoformat(),
@@ -175,6 +178,8 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
                            for c in clipped],
         "partner_transactions": [{"partner": code, "reference": t.reference, "kind": t.kind, "points": t.points,
                                   "amount_minor": t.amount_minor, "at": t.at.isoformat()} for t, code in partner],
+        "messages": [{"promotion_id": str(m.promotion_id), "channel": m.channel, "status": m.status,
+                      "sent_at": m.sent_at.isoformat() if m.sent_at else None} for m in messages],
     }
 
 

@@ -19,8 +19,10 @@ class Channel(StrEnum):
 class Sender(Protocol):
     """Sends one short text message to one address (an e-mail address or a phone number)."""
 
-    def send(self, to: str, subject: str, text: str) -> None:
-        """Deliver or raise ``MessageNotSent``; a channel without subjects puts it before the text."""
+    def send(self, to: str, subject: str, text: str, message_id: str | None = None) -> None:
+        """Deliver or raise ``MessageNotSent``; a channel without subjects puts it before the text.
+
+        ``message_id`` names the message for e-mail (a resend of the same message reuses it)."""
 
 
 def sender_for(channel: Channel, settings: Settings) -> Sender:

@@ -31,10 +31,10 @@ class SmtpMailer:
                    unquote(parts.username) if parts.username else None,
                    unquote(parts.password) if parts.password else None)
 
-    def send(self, to: str, subject: str, text: str) -> None:
+    def send(self, to: str, subject: str, text: str, message_id: str | None = None) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
-        message["Message-ID"] = make_msgid(domain="onecard")
+        message["Message-ID"] = message_id or make_msgid(domain="onecard")
         message.set_content(text)
         try:
             with self._connect() as smtp:

@@ -20,7 +20,8 @@ TIMEOUT_SECONDS = 10
 class HttpSmsGateway:
     url: str
 
-    def send(self, to: str, subject: str, text: str) -> None:
+    def send(self, to: str, subject: str, text: str, message_id: str | None = None) -> None:
+        # An SMS has no message id the gateway would keep: ``message_id`` is not sent.
         body = {"to": to, "text": f"{subject}: {text}" if subject else text}
         try:
             response = requests.post(self.url, json=body, timeout=TIMEOUT_SECONDS)

@@ -9,6 +9,7 @@ from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
 from server.models.member_side import ClippedOffer, SignInCode
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
+from server.models.outbox import MemberMessage, PromotionNotice
 from server.models.partners import Partner, PartnerConsentCode, PartnerKey, PartnerTransaction
 from server.models.products import Product, ProductBarcode, TaxClass
 from server.models.programme import ProgrammeVersionRecord
@@ -67,6 +68,7 @@ __all__ = [
     "MemberBalance",
     "MemberDay",
     "MemberLots",
+    "MemberMessage",
     "MemberStoreMonth",
     "OfferHold",
     "Partner",
@@ -82,6 +84,7 @@ __all__ = [
     "ProgrammeVersionRecord",
     "PromotionDay",
     "PromotionMember",
+    "PromotionNotice",
     "PromotionRecord",
     "PromotionUseRecord",
     "PromotionVersion",

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from server.audit import Actor, write_audit
+from server.messaging.notices import record_publication
 from server.models import PromotionRecord
 from server.pricing.exceptions import IllegalStateChange
 from server.pricing.publishing import publish_promotion
@@ -55,6 +56,7 @@ def change_state(session, record: PromotionRecord, to_state: str, definition: di
                 reason=reason or None, details={"from": current.value, "version": record.current_version})
     session.flush()
     publish_promotion(session, record, now)
+    record_publication(session, record, definition, now)
     return record
 
 

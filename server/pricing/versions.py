@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from server.audit import Actor, write_audit
 from server.exceptions import Conflict, NotFound
 from server.membership.program import LoyaltyProgram
+from server.messaging.notices import check_notice, record_publication
 from server.models import CouponCode, PromotionRecord, PromotionVersion
 from server.pricing.definitions import to_promotion
 from server.pricing.publishing import publish_promotion
@@ -62,7 +63,7 @@ def add_version(session: Session, record: PromotionRecord, definition: dict, now
     """
     stored = canonical(definition)
     codes = (stored["coupon"] or {}).get("codes", [])
-    to_promotion(str(record.id), record.current_version + 1, stored, codes)
+    check_notice(stored, to_promotion(str(record.id), record.current_version + 1, stored, codes))
     check_references(session, program, definition_references(stored))
     version = PromotionVersion(promotion_id=record.id, version=record.current_version + 1,
                                definition=stored, created_at=now, created_by=actor.name)
@@ -73,6 +74,7 @@ def add_version(session: Session, record: PromotionRecord, definition: dict, now
                 details={"version": version.version, "label": stored["label"]})
     session.flush()
     publish_promotion(session, record, now)
+    record_publication(session, record, stored, now)
     return version
 
 

@@ -9,6 +9,10 @@ over the window's days (0 for a member who bought nothing). The effect is the di
 two groups' mean spend, with a 95 % interval from the normal approximation to Welch's t (each
 group's own variance); sums and means are exact (integers and Fractions), only the interval's
 square root is a float, and money is rounded half up to the minor unit at the end.
+
+A promotion with a notice also says how many members were told (their message in the outbox was
+accepted by the mail server or gateway), how many of those bought anything over the window's days
+(the member day roll-up), and how many messages still wait (quiet hours, the send rate).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from statistics import NormalDist
 from sqlalchemy import BigInteger, Numeric, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from server.models import MemberDay, ProductDay, PromotionDay, PromotionMember
+from server.messaging.outbox import MessageStatus
+from server.models import MemberDay, MemberMessage, ProductDay, PromotionDay, PromotionMember
 from server.pricing.segments import audience
 from server.pricing.versions import get_promotion, get_version
 from server.reports.holdout_buckets import bucket_of
@@ -125,6 +130,21 @@ def _groups(session: Session, promotion_id: str, targeting: dict, first: date, l
     return groups.get(False, empty), groups.get(True, empty)
 
 
+def _notice(session: Session, promotion_id: uuid.UUID, definition: dict, first: date, last: date) -> dict | None:
+    """Told, told and bought in the window, still waiting; None for a promotion without a notice."""
+    if definition.get("notice") is None:
+        return None
+    mine = MemberMessage.promotion_id == promotion_id
+    told = select(MemberMessage.member_id).where(mine, MemberMessage.status == MessageStatus.SENT.value)
+    bought = select(func.count(func.distinct(MemberDay.member_id))).where(
+        MemberDay.member_id.in_(told), MemberDay.day.between(first, last), MemberDay.visits > 0)
+    waiting = select(func.count()).select_from(MemberMessage).where(mine,
+                                                                    MemberMessage.status == MessageStatus.PENDING.value)
+    return dict(channels=definition["notice"]["channels"],
+                told=session.scalar(select(func.count()).select_from(told.subquery())),
+                told_bought=session.scalar(bought), waiting=session.scalar(waiting))
+
+
 def performance(session: Session, promotion_id: uuid.UUID, now: datetime) -> dict:
     """The promotion report; raises NotFound for an unknown promotion."""
     record = get_promotion(session, promotion_id)
@@ -144,7 +164,8 @@ def performance(session: Session, promotion_id: uuid.UUID, now: datetime) -> dic
                   promoted_items_before=_item_sales(session, items, *before),
                   promoted_items_during=_item_sales(session, items, first, last),
                   holdout_bp=targeting.get("holdout_bp", 0), treated=None, held_out=None,
-                  difference_minor=None, ci95_low_minor=None, ci95_high_minor=None)
+                  difference_minor=None, ci95_low_minor=None, ci95_high_minor=None,
+                  notice=_notice(session, promotion_id, definition, first, last))
     if to_promotion(pid, record.current_version, definition).targeting.needs_member:
         treated, held_out = _groups(session, pid, targeting, first, last)
         report.update(treated=treated.document(), held_out=held_out.document(), **effect(treated, held_out))

@@ -175,3 +175,5 @@ class ExportSchema(ma.Schema):
     clipped_offers = ma.fields.List(ma.fields.Dict(), metadata={"description": "personal offers clipped to the card"})
     partner_transactions = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "points earned or spent at partner merchants"})
+    messages = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "notices of promotions in the outbox for the member: channel, status, when sent"})

@@ -194,6 +194,19 @@ class TargetingSchema(StrictSchema):
         "who clipped it to their card there")})
 
 
+class NoticeSchema(StrictSchema):
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500), metadata={
+        "description": "what the message says about the offer; its dates, stores and an unsubscribe link are added"})
+    channels = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(["email", "sms"])), required=True,
+                              validate=ma.validate.Length(min=1, max=2), metadata={
+        "description": "email and/or sms; a member who consented to both gets the e-mail only"})
+
+    @ma.post_load
+    def _one_of_each(self, data, **_kwargs):
+        data["channels"] = sorted(set(data["channels"]))
+        return data
+
+
 class UsageLimitSchema(StrictSchema):
     max_uses = _int(required=True)
     period = ma.fields.String(load_default="ever", validate=ma.validate.OneOf(["day", "week", "month", "ever"]))
@@ -220,6 +233,9 @@ class DefinitionSchema(StrictSchema):
     coupon = ma.fields.Nested(CouponSchema, load_default=None, allow_none=True)
     max_discount_minor = _money(load_default=None, allow_none=True, metadata={
         "description": "the most this promotion gives off one basket; spread over its lines by largest remainder"})
+    notice = ma.fields.Nested(NoticeSchema, load_default=None, allow_none=True, metadata={"description": (
+        "a message to the consenting, not held-out members of a targeted audience when the promotion "
+        "is published (once per member)")})
 
     @ma.pre_load
     def _fill_nested_defaults(self, data, **_kwargs):

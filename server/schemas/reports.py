@@ -253,6 +253,13 @@ class AudienceGroupSchema(ma.Schema):
     spend_per_member_minor = money("mean spend per member of the group", allow_none=True)
 
 
+class NoticeFiguresSchema(ma.Schema):
+    channels = ma.fields.List(ma.fields.String())
+    told = ma.fields.Integer(metadata={"description": "members whose notice the mail server or gateway accepted"})
+    told_bought = ma.fields.Integer(metadata={"description": "of those, members who bought in the window's days"})
+    waiting = ma.fields.Integer(metadata={"description": "notices not sent yet (quiet hours, send rate, retries)"})
+
+
 class PromotionReportSchema(_Report):
     promotion_id = ma.fields.String()
     label = ma.fields.String()
@@ -276,3 +283,5 @@ class PromotionReportSchema(_Report):
     difference_minor = money("treated less held-out spend per member", allow_none=True)
     ci95_low_minor = money("the difference's 95 % interval, low end", allow_none=True)
     ci95_high_minor = money("the difference's 95 % interval, high end", allow_none=True)
+    notice = ma.fields.Nested(NoticeFiguresSchema, allow_none=True, metadata={
+        "description": "the notice's figures (None for a promotion without a notice)"})

@@ -4,6 +4,7 @@ and a preview on a sample basket through the same service as the API."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from server.models import PromotionRecord, PromotionVersion
 from tests.integration.admin_ui.backoffice import page_token, sign_in
@@ -68,3 +69,19 @@ def test_the_preview_prices_a_sample_basket_line_by_line_with_this_promotion(cli
     unknown = client.get(f"/admin/promotions/{chain.promotion_id}/preview",
                          query_string={"store": "S001", "lines": "NOPE 1"}).get_data(as_text=True)
     assert "NOPE" in unknown and 'id="v-lines-error"' in unknown
+
+
+def test_a_notice_is_built_with_its_text_and_channels_and_explained_when_incomplete(services, client, chain):
+    sign_in(client, "marketing")
+    fields = dict(label="Snacks for gold", kind="percent_off", percent="10", scope_categories="snacks")
+    built = client.post("/admin/promotions/new", data=MultiDict({
+        "csrf_token": page_token(client), **fields, "tiers": "gold",
+        "notice_text": "Snacks 10 % off for you.", "notice_channels": ["email", "sms"]}))
+    assert built.status_code == 302
+    assert saved(services)["notice"] == {"text": "Snacks 10 % off for you.", "channels": ["email", "sms"]}
+    no_channel = build(client, **fields, tiers="gold", notice_text="Snacks 10 % off for you.")
+    assert no_channel.status_code == 422 and 'id="p-notice_channels-error"' in no_channel.get_data(as_text=True)
+    untargeted = build(client, **fields, notice_text="Snacks for all.", notice_channels="email")
+    assert untargeted.status_code == 422
+    assert 'id="p-notice_text-error"' in untargeted.get_data(as_text=True)
+    assert "A notice goes to a targeted audience of members" in untargeted.get_data(as_text=True)

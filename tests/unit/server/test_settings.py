@@ -96,3 +96,23 @@ def test_mail_and_sms_are_off_until_set_and_an_smtp_host_and_port_make_a_relay_u
 def test_a_malformed_mail_or_sms_setting_is_named(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         Settings.load({"ONECARD_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_notice_settings_default_to_ten_a_second_five_minute_leases_and_quiet_nights(tmp_path):
+    base = {"ONECARD_DATA_DIR": str(tmp_path)}
+    default = Settings.load(base)
+    assert (default.notice_rate, default.notice_lease_seconds, default.quiet_hours) == (10, 300, ("21:00", "08:00"))
+    assert default.public_url == "http://127.0.0.1:8000"
+    set_here = Settings.load({**base, "ONECARD_NOTICE_RATE": "3", "ONECARD_QUIET_HOURS": "22:30-07:15",
+                              "ONECARD_PUBLIC_URL": "https://cards.example.org/"})
+    assert (set_here.notice_rate, set_here.quiet_hours) == (3, ("22:30", "07:15"))
+    assert set_here.public_url == "https://cards.example.org"
+    assert Settings.load({**base, "ONECARD_QUIET_HOURS": "none"}).quiet_hours is None
+
+
+@pytest.mark.parametrize(("name", "value"), [("ONECARD_QUIET_HOURS", "21-8"), ("ONECARD_QUIET_HOURS", "09:00-09:00"),
+                                             ("ONECARD_QUIET_HOURS", "24:00-08:00"), ("ONECARD_NOTICE_RATE", "0"),
+                                             ("ONECARD_PUBLIC_URL", "cards.example.org")])
+def test_a_malformed_notice_setting_is_named(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        Settings.load({"ONECARD_DATA_DIR": str(tmp_path), name: value})
