@@ -34,7 +34,10 @@ BASKET = (line("coffee", 300, 2, category="drinks"), line("croissant", 240, cate
           line("bread", 410, category="bakery"))
 
 
-def priced(*claims: RewardClaim, lines=BASKET, catalogue=CATALOGUE, who=member(), store: Store = BERLIN):
+ANN = member()
+
+
+def priced(*claims: RewardClaim, lines=BASKET, catalogue=CATALOGUE, who=ANN, store: Store = BERLIN):
     return price_basket(PricingRequest(tuple(lines), store, TUESDAY_NOON, member=who, rewards=claims), catalogue)
 
 
