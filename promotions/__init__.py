@@ -39,6 +39,7 @@ from promotions.result import (
     PricedLine,
     RejectedCoupon,
 )
+from promotions.reward_offers import offered
 from promotions.rewards import (
     RefusedReward,
     Reward,
@@ -124,6 +125,7 @@ __all__ = [
     "in_audience",
     "log_horizon",
     "near_misses",
+    "offered",
     "price_basket",
     "returned_tax",
     "tax_lines",

@@ -11,6 +11,7 @@ from promotions.catalogue import Catalogue, UsageLimit
 from promotions.engine import price_basket
 from promotions.exceptions import InvalidPromotion
 from promotions.result import CouponRejection
+from promotions.reward_offers import offered
 from promotions.rewards import Reward, RewardClaim, RewardKind, RewardRefusal, affordable
 from promotions.rules import PercentOff
 from tests.unit.promotions.builders import (
@@ -190,3 +191,25 @@ def test_rewards_take_exactly_what_they_say_and_cost_their_points(lines, found, 
         c.promotion_id for c in claims}
     assert taken.points_to_earn <= plain.points_to_earn
     assert priced(*reversed(claims), lines=lines, catalogue=catalogue) == taken
+
+
+def test_the_worked_example_of_what_is_offered():
+    def offers(available, *claims):
+        request = PricingRequest(BASKET[:1], BERLIN, TUESDAY_NOON, member=ANN, rewards=claims)
+        return [p.promotion_id for p in offered(request, CATALOGUE, price_basket(request, CATALOGUE), available)]
+
+    assert offers(700) == ["r-coffee", "r-voucher"]
+    assert offers(700, RewardClaim("r-voucher")) == ["r-coffee"]
+    assert offers(700, RewardClaim("r-voucher"), RewardClaim("r-coffee")) == []  # 50 points left
+    assert offers(2000, RewardClaim("r-coffee", 2)) == ["r-voucher"]  # at the basket limit
+    assert offers(100) == []
+
+
+@FAST
+@given(baskets, st.lists(rewards, min_size=1, max_size=4), st.integers(0, 2000))
+def test_every_reward_offered_can_be_taken_and_paid_for(lines, found, available):
+    catalogue = Catalogue([promo(f"r{i}", reward) for i, reward in enumerate(found)])
+    request = PricingRequest(lines, BERLIN, TUESDAY_NOON, member=ANN)
+    for promotion in offered(request, catalogue, price_basket(request, catalogue), available):
+        taken = priced(RewardClaim(promotion.promotion_id), lines=lines, catalogue=catalogue)
+        assert taken.refused_rewards == () and taken.reward_points <= available
