@@ -33,6 +33,7 @@ from pos_agent.exceptions import (
     LineNotFound,
     LinkDown,
     RedemptionRefused,
+    RewardRefused,
     TenderError,
     TillRevoked,
     UnknownBarcode,
@@ -105,7 +106,8 @@ class CheckoutService:
         earned = pricing.earning(basket, priced, program, self._points_minor(basket)).points
         earned += pricing.bonus_points(basket, priced)
         near = pricing.hints(basket, priced, self.ref.catalogue(), self.ref.store(), program, at)
-        return basket_view(basket, priced, earned, at, program.earning, near)
+        rewards = self._rewards(basket, priced, program, at)
+        return basket_view(basket, priced, earned, at, program.earning, near, rewards)
 
     def add_item(self, basket_id: str, code: str, qty: int = 1) -> dict[str, Any]:
         """Add a product by barcode or sku; a member card scanned here attaches the member."""
@@ -178,6 +180,54 @@ class CheckoutService:
                 basket.coupons.append(code.strip())
             return self.view(basket_id)
 
+    def take_reward(self, basket_id: str, reward_id: str) -> dict[str, Any]:
+        """Let the member take one more of a reward with points, when it is offered now (``_rewards``).
+
+        A points tender planned before is dropped (an online hold released): the rewards change
+        what is left to pay and to spend, so the cashier redeems again afterwards.
+        """
+        with self._change(basket_id) as basket:
+            if basket.state is BasketState.OPEN and basket.tenders:
+                raise BasketStateError("money was taken for this basket: take rewards before payment")
+            self._drop_redemption(basket)
+            priced, program, at = self._price(basket)
+            found = self._rewards(basket, priced, program, at)
+            if reward_id not in {offer["reward_id"] for offer in found["offered"]}:
+                raise RewardRefused(found["reason"] or f"reward {reward_id} is not offered for this basket and member",
+                                    reward_id)
+            basket.rewards[reward_id] = basket.rewards.get(reward_id, 0) + 1
+            return self.view(basket_id)
+
+    def drop_reward(self, basket_id: str, reward_id: str) -> dict[str, Any]:
+        """Give back every take of a reward (its points are not spent)."""
+        with self._change(basket_id) as basket:
+            if basket.tenders:
+                raise BasketStateError("money was taken for this basket: void it to change the rewards")
+            self._drop_redemption(basket)
+            basket.rewards.pop(reward_id, None)
+            return self.view(basket_id)
+
+    def _rewards(self, basket: Basket, priced: PricedBasket, program, at: datetime) -> dict[str, Any]:
+        """The rewards taken and those the member can take now: within the live balance online, the
+        offline allowance offline, less the points tender (the server checks the same when it posts)."""
+        taken = [{"reward_id": r.promotion_id, "label": r.label, "times": r.times, "points": r.points,
+                  "discount": r.discount} for r in priced.rewards]
+        refused = [{"reward_id": r.promotion_id, "reason": r.reason} for r in priced.refused_rewards]
+        found = {"taken": taken, "refused": refused, "points": priced.reward_points, "offered": [], "reason": None}
+        if basket.member is None or basket.member.source == "unknown":
+            found["reason"] = "rewards are for a member the till knows"
+            return found
+        try:
+            limit = self._redeem_limit(basket, program, at) - self._points(basket)
+        except RedemptionRefused as exc:
+            found["reason"] = exc.detail
+            return found
+        offers = pricing.rewards_offered(basket, priced, self.ref.catalogue(), self.ref.store(), program, at, limit)
+        found["offered"] = [{"reward_id": p.promotion_id, "label": p.label, "points": p.rule.points,
+                             "kind": p.rule.kind.value} for p in offers]
+        found["points_left"] = max(limit - priced.reward_points, 0)
+        return found
+
     def redeem_points(self, basket_id: str, wanted: int) -> dict[str, Any]:
         """Pay part of the basket with points: a server hold online, the offline allowance otherwise."""
         with self._change(basket_id) as basket:
@@ -190,11 +240,13 @@ class CheckoutService:
             beside = sorted({t.kind for t in basket.tenders if not program.combines_with_points(t.kind)})
             if beside:
                 raise RedemptionRefused(f"points cannot pay beside {', '.join(beside)} under the loyalty programme")
+            rewards = priced.reward_points  # what the rewards taken spend first
             if not basket.offline:
-                basket.redemption = self._redeem_online(basket, wanted, priced.total, program)
+                basket.redemption = self._redeem_online(basket, wanted, priced.total, program, rewards)
             if basket.offline:
                 allowance = points.offline_allowance(basket.member, self.ref, self.db, program, now)
-                plan = points.plan(wanted, max(allowance - self._reserved_offline(basket), 0), priced.total, program)
+                plan = points.plan(wanted, max(allowance - self._reserved_offline(basket) - rewards, 0), priced.total,
+                                   program)
                 basket.redemption = PointsRedemption(plan.points, plan.value_minor, offline=True)
             return self.view(basket_id)
 
@@ -209,7 +261,7 @@ class CheckoutService:
             priced, program, now = self._price(basket)
             policy, limit, reason = program.redemption, 0, None
             try:
-                limit = self._redeem_limit(basket, program, now)
+                limit = self._redeem_limit(basket, program, now) - priced.reward_points
             except RedemptionRefused as exc:
                 reason = exc.detail
             best = max_redeemable(max(limit, 0), priced.total, policy)
@@ -324,8 +376,9 @@ class CheckoutService:
                                            self.cashiers.cashier_name() if self.cashiers else "")
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
                       "view": basket_view(basket, priced, points, at, program.earning),
-                      "new_balance": completion.new_balance(basket, points)}
-            self._keep(basket, body, record, completion.receipt_text(sale), at, _limited_uses(priced, catalogue))
+                      "new_balance": completion.new_balance(basket, points, priced.reward_points)}
+            self._keep(basket, body, record, completion.receipt_text(sale), at, _limited_uses(priced, catalogue),
+                       priced.reward_points)
             basket.state = BasketState.COMPLETED
             self.on_journal()
             self.on_complete(sale)
@@ -448,8 +501,9 @@ class CheckoutService:
                     raise  # enrolled here and not yet on the server: the cache knows the member
         return members.from_cache(number, self.ref)
 
-    def _redeem_online(self, basket: Basket, wanted: int, total: int, program) -> PointsRedemption | None:
-        plan = points.plan(wanted, basket.member.available, total, program)
+    def _redeem_online(self, basket: Basket, wanted: int, total: int, program,
+                       reward_points: int = 0) -> PointsRedemption | None:
+        plan = points.plan(wanted, basket.member.available - reward_points, total, program)
         hold_id = new_id()
         try:
             self.link.place_hold({"id": hold_id, "card_number": basket.member.card_number, "points": plan.points,
@@ -499,6 +553,9 @@ class CheckoutService:
         basket.offline, basket.offline_reason = True, str(error)
         self.mode.failed(error)
 
+    def _points(self, basket: Basket) -> int:
+        return basket.redemption.points if basket.redemption else 0
+
     def _points_minor(self, basket: Basket) -> int:
         return basket.redemption.value_minor if basket.redemption else 0
 
@@ -510,14 +567,15 @@ class CheckoutService:
             raise TenderError(f"tenders pay {paid} of {total}")
 
     def _keep(self, basket: Basket, body: dict, record: dict, text: str, at: datetime,
-              limited_uses: set[str]) -> None:
+              limited_uses: set[str], reward_points: int = 0) -> None:
+        spent = self._points(basket) + reward_points  # the allowance counts the rewards' points as spent
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
             baskets.delete(conn, basket.id)
             journal.append(conn, body["id"], ItemType.TRANSACTION.value, body, at)
-            if basket.redemption and basket.member.member_id:
-                sales.record_redemption(conn, body["id"], basket.member.member_id, basket.redemption.points,
-                                        at, basket.redemption.offline)
+            if spent and basket.member.member_id:
+                sales.record_redemption(conn, body["id"], basket.member.member_id, spent, at,
+                                        basket.redemption.offline if basket.redemption else basket.offline)
             if basket.member and basket.member.member_id:
                 sales.record_promotion_uses(conn, body["id"], basket.member.member_id, limited_uses, at)
             sales.save_receipt(conn, body["id"], body["id"], text, at)
