@@ -218,7 +218,7 @@ class CheckoutService:
             found["reason"] = "rewards are for a member the till knows"
             return found
         try:
-            limit = self._redeem_limit(basket, program, at) - self._points(basket)
+            limit = self._reward_limit(basket, program, at) - self._points(basket)
         except RedemptionRefused as exc:
             found["reason"] = exc.detail
             return found
@@ -227,6 +227,17 @@ class CheckoutService:
                              "kind": p.rule.kind.value} for p in offers]
         found["points_left"] = max(limit - priced.reward_points, 0)
         return found
+
+    def _reward_limit(self, basket: Basket, program, now: datetime) -> int:
+        """Points the rewards may spend: the live figure of the look-up while the basket is online
+        (taking a reward asks the server nothing; the server checks it when the sale is posted),
+        else the offline allowance as for a points tender."""
+        if self.mode.revoked:
+            raise TillRevoked()
+        if not basket.offline:
+            return basket.member.available
+        return max(points.offline_allowance(basket.member, self.ref, self.db, program, now)
+                   - self._reserved_offline(basket), 0)
 
     def redeem_points(self, basket_id: str, wanted: int) -> dict[str, Any]:
         """Pay part of the basket with points: a server hold online, the offline allowance otherwise."""
