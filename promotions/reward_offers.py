@@ -5,8 +5,8 @@ A reward is offered when (1) the member may have it (store, window, targeting an
 ``max_per_basket``, (3) the points it costs fit what the member has left after the rewards already
 taken (``available_points`` is the caller's figure: the live balance online, the offline allowance
 offline, less any points tender), and (4) it would take something off the basket as priced now: a
-free product has a unit left that is not free, money off has a line in scope left to pay, a voucher
-a basket left to pay.
+free product has a unit left that is not free, an amount off has a line in scope left to pay, a
+percentage off comes to at least a minor unit of its lines, a voucher has a basket left to pay.
 
 Worked example: with 700 points to spend, a basket of two coffees (6.00) and nothing taken yet,
 "1.00 off coffee" (150 points, twice a basket) and "5.00 voucher" (500 points) are offered and
@@ -19,6 +19,7 @@ from __future__ import annotations
 from promotions.basket import PricingRequest
 from promotions.catalogue import Catalogue, Promotion
 from promotions.eligibility import Eligibility
+from promotions.money import percent_of
 from promotions.result import PricedBasket
 from promotions.rewards import RewardKind, merged_claims
 
@@ -50,4 +51,7 @@ def _gives_something(promotion: Promotion, request: PricingRequest, priced: Pric
         return priced.total > 0
     if reward.kind is RewardKind.FREE_PRODUCT:
         return any(line.sku == reward.sku and done.total > 0 for line, done in lines)
-    return any(done.total > 0 and reward.scope.matches(line.sku, line.category) for line, done in lines)
+    in_scope = sum(done.total for line, done in lines if reward.scope.matches(line.sku, line.category))
+    if reward.kind is RewardKind.PERCENT_OFF:
+        return percent_of(in_scope, reward.percent_bp) > 0  # 1 % of 0.04 rounds to nothing
+    return in_scope > 0
