@@ -580,13 +580,15 @@ class CheckoutService:
     def _keep(self, basket: Basket, body: dict, record: dict, text: str, at: datetime,
               limited_uses: set[str], reward_points: int = 0) -> None:
         spent = self._points(basket) + reward_points  # the allowance counts the rewards' points as spent
+        # Counted against the offline cap unless an online hold backs the sale, as the server counts
+        # it (``redemption_checks.offline_allowance``): rewards taken online without a points tender have none.
+        capped = basket.redemption.offline if basket.redemption else True
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
             baskets.delete(conn, basket.id)
             journal.append(conn, body["id"], ItemType.TRANSACTION.value, body, at)
             if spent and basket.member.member_id:
-                sales.record_redemption(conn, body["id"], basket.member.member_id, spent, at,
-                                        basket.redemption.offline if basket.redemption else basket.offline)
+                sales.record_redemption(conn, body["id"], basket.member.member_id, spent, at, capped)
             if basket.member and basket.member.member_id:
                 sales.record_promotion_uses(conn, body["id"], basket.member.member_id, limited_uses, at)
             sales.save_receipt(conn, body["id"], body["id"], text, at)
