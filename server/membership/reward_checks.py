@@ -65,6 +65,8 @@ def credited_rewards(session: Session, posting: Posting, program: LoyaltyProgram
     if difference:
         posting.flag(ExceptionKind.REWARD_DIFFERS, command.message.reward_points, server_points,
                      f"terminal {_terminal(command)}: {difference}"[:1000])
+    if not server_points:  # nothing the server prices as taken (or it could not price the sale)
+        return RewardsCredited()
     limit, why = _settled_limit(session, posting, program, ledger, redeemed)
     if server_points > limit:
         posting.flag(ExceptionKind.REWARD_NOT_CREDITED, server_points, 0,

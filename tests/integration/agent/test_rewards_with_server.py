@@ -85,6 +85,15 @@ def test_online_and_offline_the_till_and_the_server_agree_on_rewards_to_the_cent
         _acked(till, 1)
         _server_agrees(live_server, online, 750)
         assert live_server.account(member_id).balance == online["new_balance"]
+        # Returning the free bread gives its 250 points back (and takes back the points it earned:
+        # none, it was free); the till's refund says what the server does.
+        refund = till.returns.return_lines(online["receipt_id"], {"1": 1})
+        assert (refund["points_given_back"], refund["refund_minor"]) == (250, 0)
+        _acked(till, 2)
+        with live_server.services.db.session() as session:
+            posted = session.get(PostedTransaction, refund["receipt_id"]).outcome
+        assert (posted["points_given_back"], posted["exceptions"]) == (250, [])
+        assert live_server.account(member_id).balance == online["new_balance"] + 250
 
         live_server.stop()
         wait_until(lambda: not till.mode.online, what="the till noticing")
@@ -93,9 +102,9 @@ def test_online_and_offline_the_till_and_the_server_agree_on_rewards_to_the_cent
         assert offered == {"Free bread", "5.00 voucher"}
         assert (offline["mode"], offline["total"], offline["points"]["pending"]) == ("offline", 949, True)
         live_server.start()
-        _acked(till, 2)
+        _acked(till, 3)
         _server_agrees(live_server, offline, 750)
-        assert live_server.account(member_id).balance == 5000 - 2 * 750 + 2 * 9
+        assert live_server.account(member_id).balance == 5000 - 2 * 750 + 2 * 9 + 250
 
 
 def test_a_till_refuses_a_reward_the_member_cannot_afford(live_server, tmp_path, rewards):

@@ -157,3 +157,16 @@ def test_a_settled_sale_whose_claim_differs_is_flagged_and_charged_the_servers_f
     assert posted.status_code == 201 and posted.json["reward_points"] == 300
     assert _exceptions(services) == [("reward-differs", 30, 300)]
     assert account(client, desk, member_id)["balance"] == 1000 - 300 + 4
+
+
+def test_a_settled_sale_the_server_cannot_price_takes_no_reward_points_and_is_flagged(
+        client, desk, till, reward, enrol, services):
+    chips = reward("Free chips", FREE_CHIPS)
+    member_id, card = enrol(points=1000)
+    unknown = [{"line_id": "1", "sku": "NOT-SOLD-HERE", "qty": 1, "paid_minor": 0,
+                "discounts": [_discount(chips, "Free chips", 250)]}]
+    posted = till.sale(unknown, card=card, offline=True, tenders=[], rewards=[{"reward_id": chips, "points": 300}])
+    assert posted.status_code == 201, posted.json
+    assert posted.json["reward_points"] == 0
+    assert ("reward-differs", 300, 0) in _exceptions(services)
+    assert account(client, desk, member_id)["balance"] == 1000
