@@ -9,6 +9,7 @@ MENU = (
     ("Member service", "Find a member", "admin.member_search"),
     ("Member service", "Approvals", "admin.approvals"),
     ("Marketing", "Promotions", "admin.promotions"),
+    ("Marketing", "Rewards", "admin.rewards"),
     ("Marketing", "Segments", "admin.segments"),
     ("HQ", "Dashboard", "admin.dashboard"),
     ("HQ", "Reconciliation", "admin.reconciliation"),

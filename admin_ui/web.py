@@ -23,6 +23,7 @@ from admin_ui.views import (  # noqa: F401  (routes register on import)
     promotion_actions,
     promotion_builder,
     promotion_simulation,
+    rewards,
 )
 from server.api.context import services
 

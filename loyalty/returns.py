@@ -10,7 +10,15 @@ rounding moves a point or a cent between parts, never out of the sale.
 * The value refunded comes back per line the same way: floor(paid_minor x returned / qty).
 * Bonus points, redeemed points and the money paid with points come back in proportion to the
   value refunded so far over the sale's total.
+* Points spent on rewards (``promotions.rewards``) come back per reward in proportion to the part
+  of the reward's discount that sat on the units returned: a reward that took ``d_l`` off line
+  ``l`` of ``qty_l`` units owes floor(points x sum(d_l x returned_l / qty_l) / sum(d_l)). Returning
+  the free croissant gives its 250 points back; returning the coffee beside it gives none.
 * Redeemed points given back form a new lot expiring by the policy from the return time.
+
+Worked example: a sale of 2 coffees (6.00) with "1.00 off coffee" taken twice for 300 points,
+returned one coffee at a time: the first return gives floor(300 x 100 / 200) = 150 points back,
+the second the other 150.
 """
 
 from __future__ import annotations
@@ -30,6 +38,37 @@ from loyalty.ids import entry_id
 
 
 @dataclass(frozen=True)
+class RewardRecord:
+    """A reward a sale took with points: what it cost and what it took off each line.
+
+    Attributes:
+        reward_id: The reward (its promotion id).
+        points: The points it cost.
+        line_discounts: line_id -> minor units the reward took off that line.
+    """
+
+    reward_id: str
+    points: int
+    line_discounts: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_non_negative(self.points, "points")
+        for line_id, amount in self.line_discounts.items():
+            require_non_negative(amount, f"line_discounts[{line_id}]")
+
+    def owed(self, sale_lines: tuple[SaleLine, ...], returned: Mapping[str, int]) -> int:
+        """Points owed back once ``returned`` units of the sale's lines have come back (cumulative)."""
+        given = sum(self.line_discounts.values())
+        quantities = {line.line_id: line.qty for line in sale_lines}
+        if not given:  # a reward that took nothing: only a complete return gives it back
+            whole = all(returned.get(line.line_id, 0) == line.qty for line in sale_lines)
+            return self.points if whole else 0
+        back = sum(Fraction(amount * returned.get(line_id, 0), quantities[line_id])
+                   for line_id, amount in self.line_discounts.items() if quantities.get(line_id))
+        return math.floor(self.points * back / given)
+
+
+@dataclass(frozen=True)
 class SaleRecord:
     """What a sale did to points, as the ledger recorded it.
 
@@ -43,6 +82,7 @@ class SaleRecord:
         points_tender_minor: what those points paid, in minor units.
         money_tenders: tender kind (cash, card...) -> what it paid, in minor units; with the points
             tender they pay the sale. Empty when unknown: the money then goes back as cash.
+        rewards: the rewards the sale took with points.
     """
 
     transaction_id: str
@@ -53,6 +93,7 @@ class SaleRecord:
     redeemed_points: int = 0
     points_tender_minor: int = 0
     money_tenders: Mapping[str, int] = field(default_factory=dict)
+    rewards: tuple[RewardRecord, ...] = ()
 
     def __post_init__(self) -> None:
         for what in ("bonus_points", "redeemed_points", "points_tender_minor"):
@@ -77,7 +118,7 @@ class ReturnOutcome:
     Attributes:
         entries: the ledger entries (reverse kind), ids derived from the return's id.
         points_taken_back: earned and bonus points removed from the member.
-        points_given_back: redeemed points restored to the member.
+        points_given_back: redeemed points (the points tender's and the rewards') restored to the member.
         refund_minor: value of the returned goods (after discounts).
         points_tender_refund_minor: the part of `refund_minor` that was paid with points (and is
             refunded as points, not as money).
@@ -102,8 +143,8 @@ class ReturnOutcome:
         return self.refund_minor - self.points_tender_refund_minor
 
 
-def _owed(sale: SaleRecord, returned: Mapping[str, int]) -> tuple[int, int, int, int, int]:
-    """Return (earned, bonus, redeemed, value, tender) owed back once `returned` is returned."""
+def _owed(sale: SaleRecord, returned: Mapping[str, int]) -> tuple[int, int, int, int, int, int]:
+    """Return (earned, bonus, redeemed, value, tender, reward points) owed back once `returned` is returned."""
     earned = 0
     for line in sale.lines:
         share = Fraction(returned.get(line.line_id, 0), line.qty)
@@ -121,6 +162,7 @@ def _owed(sale: SaleRecord, returned: Mapping[str, int]) -> tuple[int, int, int,
         math.floor(sale.redeemed_points * part),
         value,
         math.floor(sale.points_tender_minor * part),
+        sum(reward.owed(sale.lines, returned) for reward in sale.rewards),
     )
 
 
@@ -171,17 +213,19 @@ def reverse_return(
     after = _after(sale, returned_before, returning)
     owed_before = _owed(sale, returned_before)
     owed_after = _owed(sale, after)
-    earned, bonus, redeemed, value, tender = (a - b for a, b in zip(owed_after, owed_before, strict=True))
+    earned, bonus, redeemed, value, tender, rewards = (a - b for a, b in zip(owed_after, owed_before, strict=True))
     entries = []
     if earned + bonus:
         entries.append(_entry(sale, return_id, "return-earned", -(earned + bonus), at, None))
     if redeemed:
         expires_at = policy.expires_at(at)
         entries.append(_entry(sale, return_id, "return-redeemed", redeemed, at, expires_at))
+    if rewards:
+        entries.append(_entry(sale, return_id, "return-rewards", rewards, at, policy.expires_at(at)))
     values_before, values_after = _line_values(sale, returned_before), _line_values(sale, after)
     lines = {line_id: values_after[line_id] - values_before[line_id] for line_id, qty in returning.items() if qty}
     money = _money_refunds(sale.money_tenders, owed_before[3] - owed_before[4], owed_after[3] - owed_after[4])
-    return ReturnOutcome(tuple(entries), earned + bonus, redeemed, value, tender, lines, money)
+    return ReturnOutcome(tuple(entries), earned + bonus, redeemed + rewards, value, tender, lines, money)
 
 
 def _money_refunds(paid: Mapping[str, int], before: int, after: int) -> dict[str, int]:

@@ -108,6 +108,15 @@ class RedemptionRefused(AgentError):
         super().__init__(detail, available=available)
 
 
+class RewardRefused(AgentError):
+    status = 422
+    slug = "reward-refused"
+    title = "Reward cannot be taken"
+
+    def __init__(self, detail: str, reward_id: str) -> None:
+        super().__init__(detail, reward_id=reward_id)
+
+
 class MemberDataTooOld(RedemptionRefused):
     slug = "member-data-too-old"
     title = "Member data too old to redeem offline"

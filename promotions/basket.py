@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from promotions.exceptions import InvalidBasket
 from promotions.money import weighed_amount
+from promotions.rewards import RewardClaim
 from promotions.tax import check_rate
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
@@ -156,6 +157,7 @@ class PricingRequest:
         member: The identified member, or None for an anonymous sale.
         coupons: Coupons presented, with usage counts.
         earn: Base earning rule.
+        rewards: Rewards the member takes with points (``promotions.rewards``).
     """
 
     lines: tuple[BasketLine, ...]
@@ -164,6 +166,7 @@ class PricingRequest:
     member: Member | None = None
     coupons: tuple[PresentedCoupon, ...] = ()
     earn: EarnConfig = EarnConfig()
+    rewards: tuple[RewardClaim, ...] = ()
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:

@@ -14,6 +14,7 @@ from functools import cached_property
 from promotions.exceptions import DuplicatePromotion, InvalidPromotion
 from promotions.holdout import check_holdout
 from promotions.index import CatalogueIndex
+from promotions.rewards import Reward
 from promotions.rules import BonusPoints, MemberPrice, Rule
 from promotions.windows import Period, Window
 
@@ -88,7 +89,7 @@ class CouponRule:
 def _check_cap(cap: int, rule: Rule) -> None:
     if type(cap) is not int or cap < 1:
         raise InvalidPromotion("max_discount", "a cap is a positive int of minor units")
-    if isinstance(rule, (MemberPrice, BonusPoints)):
+    if isinstance(rule, (MemberPrice, BonusPoints, Reward)):
         raise InvalidPromotion("max_discount", "only promotions that give money off can be capped")
 
 
@@ -100,7 +101,7 @@ class Promotion:
         promotion_id: Stable id across versions.
         version: Version number; the result records it so re-pricing can use the same one.
         label: Short receipt text ("3 for 2 — Snacks").
-        rule: What it does (a ``promotions.rules`` kind).
+        rule: What it does (a ``promotions.rules`` kind, or a ``promotions.rewards.Reward``).
         priority: Higher applies first within a stack and wins ties of equal value.
         exclusive: Never combined with another offer of the same level on the same units.
         window: When it is live (store-local weekdays/hours).
@@ -116,7 +117,7 @@ class Promotion:
     promotion_id: str
     version: int
     label: str
-    rule: Rule
+    rule: Rule | Reward
     priority: int = 0
     exclusive: bool = False
     window: Window = field(default_factory=Window)
@@ -137,6 +138,9 @@ class Promotion:
             raise InvalidPromotion("coupon", "member prices are not coupon offers")
         if self.max_discount is not None:
             _check_cap(self.max_discount, self.rule)
+        if isinstance(self.rule, Reward) and (self.coupon is not None or self.max_discount is not None):
+            raise InvalidPromotion("coupon" if self.coupon else "max_discount",
+                                   "a reward is taken with points: it has no coupon and no cap")
 
     @cached_property
     def always_live(self) -> bool:
@@ -146,7 +150,8 @@ class Promotion:
     @property
     def needs_member(self) -> bool:
         """True when an anonymous sale can never get this promotion."""
-        return self.targeting.needs_member or self.usage_limit is not None or isinstance(self.rule, MemberPrice)
+        return (self.targeting.needs_member or self.usage_limit is not None
+                or isinstance(self.rule, (MemberPrice, Reward)))
 
 
 class Catalogue:

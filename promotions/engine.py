@@ -14,6 +14,7 @@ Order of work, each step on the output of the one before:
    whole-basket discounts and spend thresholds (counting gross or net spend after item offers,
    as each threshold says), stack versus exclusive again, each capped at its ``max_discount``
    and spread over lines by largest remainder, so they reduce the taxable amount of those lines.
+   Then the rewards the member takes with points (``promotions.rewards``), on what is left.
 5. Tax per rate on what is left (``promotions.tax``): tax-inclusive prices contain it, and
    tax-exclusive prices have it added to each line, so a line's total is always what the
    customer pays.
@@ -58,6 +59,7 @@ from promotions.result import (
     PricedLine,
     RejectedCoupon,
 )
+from promotions.rewards import apply_rewards
 from promotions.rules import (
     GROUPED,
     AmountOff,
@@ -78,7 +80,7 @@ def price_basket(request: PricingRequest, catalogue: Catalogue) -> PricedBasket:
     and on every till, whatever order the promotions were loaded in.
 
     Args:
-        request: Lines, store, time, member, coupons, earn rule.
+        request: Lines, store, time, member, coupons, earn rule, rewards taken.
         catalogue: The live promotions, indexed.
 
     Returns:
@@ -100,8 +102,10 @@ def price_basket(request: PricingRequest, catalogue: Catalogue) -> PricedBasket:
     spend = spend_of([work.total for work in works], rates, inclusive)
     apply_scoped_thresholds(works, [scoped[pid] for pid in sorted(scoped)], inclusive)
     _apply_basket(works, basket_promotions, spend)
+    rewards = apply_rewards(request.rewards, catalogue.index.rewards, eligibility, works) if request.rewards else None
     taxed = tax_lines([work.total for work in works], rates, inclusive)
-    return _result(request, works, point_promotions, spend, taxed, (unlocked, rejected), exact)
+    result = _result(request, works, point_promotions, spend, taxed, (unlocked, rejected), exact)
+    return replace(result, rewards=tuple(rewards[0]), refused_rewards=tuple(rewards[1])) if rewards else result
 
 
 def _gather(request, catalogue, eligibility, coupon_promotions):

@@ -1,4 +1,4 @@
-"""Lookup tables from sku, category and coupon code to promotions.
+"""Lookup tables from sku, category, coupon code and reward id to promotions.
 
 Pricing touches only the promotions reachable from the basket's skus and categories, the
 (few) basket-wide ones and those unlocked by presented coupons, so its cost grows with the
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from promotions.exceptions import DuplicatePromotion
+from promotions.rewards import Reward
 from promotions.rules import Bundle, BuyGet, MemberPrice, Scope
 
 if TYPE_CHECKING:
@@ -33,16 +34,21 @@ def scopes_of(promotion: Promotion) -> list[Scope]:
 class CatalogueIndex:
     """Promotions keyed by what can trigger them. Built once per catalogue."""
 
-    __slots__ = ("basket_wide", "by_category", "by_code", "by_sku")
+    __slots__ = ("basket_wide", "by_category", "by_code", "by_sku", "rewards")
 
     def __init__(self, promotions: Iterable[Promotion]) -> None:
         self.by_sku: dict[str, tuple[Promotion, ...]] = {}
         self.by_category: dict[str, tuple[Promotion, ...]] = {}
         self.by_code: dict[str, Promotion] = {}
+        # Rewards are reached through a member's claim only, like coupon offers through a code.
+        self.rewards: dict[str, Promotion] = {}
         by_sku: dict[str, list[Promotion]] = {}
         by_category: dict[str, list[Promotion]] = {}
         wide: list[Promotion] = []
         for promotion in promotions:
+            if isinstance(promotion.rule, Reward):
+                self.rewards[promotion.promotion_id] = promotion
+                continue
             if promotion.coupon is not None:
                 # Coupon offers are reached through their code only: without it they
                 # can never apply, so they cost nothing on ordinary baskets.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from promotions.exceptions import CouponNotApplicable
+from promotions.rewards import RefusedReward, TakenReward
 from promotions.tax import RateTax
 
 
@@ -150,6 +151,8 @@ class PricedBasket:
         taxes: The tax breakdown, one entry per rate in the basket, ascending by rate.
         tax: The basket's tax, == the sum of ``taxes`` and of the line taxes.
         prices_include_tax: Whether the store's prices contained the tax.
+        rewards: The rewards taken with points (their discounts are on the lines, after basket offers).
+        refused_rewards: Claimed rewards that gave nothing, and why.
     """
 
     lines: tuple[PricedLine, ...]
@@ -166,6 +169,13 @@ class PricedBasket:
     taxes: tuple[RateTax, ...] = ()
     tax: int = 0
     prices_include_tax: bool = True
+    rewards: tuple[TakenReward, ...] = ()
+    refused_rewards: tuple[RefusedReward, ...] = ()
+
+    @property
+    def reward_points(self) -> int:
+        """What the rewards taken cost in points."""
+        return sum(reward.points for reward in self.rewards)
 
     @property
     def net(self) -> int:

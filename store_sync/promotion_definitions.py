@@ -23,6 +23,8 @@ from promotions import (
     PercentOff,
     Period,
     Promotion,
+    Reward,
+    RewardKind,
     Scope,
     SpendBasis,
     SpendThreshold,
@@ -66,6 +68,12 @@ def _buy_get(rule: dict):
                   rule["percent_bp"], rule["max_applications"])
 
 
+def _reward(rule: dict) -> Reward:
+    scope = _scope(rule["scope"]) if rule.get("scope") else None
+    return Reward(RewardKind(rule["reward"]), rule["points"], rule.get("sku") or "", rule.get("amount_minor") or 0,
+                  rule.get("percent_bp") or 0, scope, rule.get("max_per_basket", 1))
+
+
 RULES = {
     "member_price": _member_price,
     "percent_off": lambda r: PercentOff(r["percent_bp"], _scope(r["scope"]), r["after_amounts"]),
@@ -76,6 +84,7 @@ RULES = {
     "bundle": _bundle,
     "spend_threshold": _threshold,
     "bonus_points": lambda r: _earning_rule(r),
+    "reward": _reward,
 }
 
 # Earning-rule fields added after extra_bp and fixed_points: a version saved before them has none,

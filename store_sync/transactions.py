@@ -115,6 +115,23 @@ class TenderLine:
 
 
 @dataclass(frozen=True)
+class TakenRewardLine:
+    """A reward the till let the member take with points (``promotions.rewards``): the server prices
+    the same claim itself and checks the points."""
+
+    reward_id: str
+    times: int = 1
+    points: int = 0  # the till's figure of what the takes cost
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reward_id": self.reward_id, "times": self.times, "points": self.points}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TakenRewardLine:
+        return cls(data["reward_id"], data.get("times", 1), data.get("points", 0))
+
+
+@dataclass(frozen=True)
 class TillTransaction:
     """A sale, return or void as the till posts it (see the module docstring).
 
@@ -136,6 +153,7 @@ class TillTransaction:
         approved_by: the manager whose PIN approved a void or a refund above the till's limit.
         programme_version: the loyalty programme version the till applied (the one in force at
             ``at`` among those it had); the server re-checks an offline sale with it.
+        rewards: the rewards the member took with points (their discounts are on the lines).
     """
 
     id: str
@@ -157,6 +175,12 @@ class TillTransaction:
     cashier_id: str | None = None
     approved_by: str | None = None
     programme_version: int | None = None
+    rewards: tuple[TakenRewardLine, ...] = ()
+
+    @property
+    def reward_points(self) -> int:
+        """Points the till says the rewards cost."""
+        return sum(r.points for r in self.rewards)
 
     @property
     def points_tendered(self) -> int:
@@ -188,6 +212,8 @@ class TillTransaction:
             found["cashier_id"] = self.cashier_id
         if self.approved_by is not None:
             found["approved_by"] = self.approved_by
+        if self.rewards:
+            found["rewards"] = [r.to_dict() for r in self.rewards]
         return found
 
     @classmethod
@@ -203,7 +229,8 @@ class TillTransaction:
             original_id=data.get("original_id"), points_earned=data.get("points_earned"),
             points_redeemed=data.get("points_redeemed"), coupons=tuple(data.get("coupons") or ()),
             feed_cursor=data.get("feed_cursor"), cashier_id=_text(data.get("cashier_id")),
-            approved_by=_text(data.get("approved_by")), programme_version=data.get("programme_version"))
+            approved_by=_text(data.get("approved_by")), programme_version=data.get("programme_version"),
+            rewards=tuple(TakenRewardLine.from_dict(r) for r in data.get("rewards") or ()))
 
 
 def _text(value: Any) -> str | None:

@@ -82,6 +82,7 @@ class Basket:
     next_line: int = 1
     sale_id: str | None = None
     suspended_at: datetime | None = None  # parked at this till, to be resumed (still open)
+    rewards: dict[str, int] = field(default_factory=dict)  # reward id -> takes (promotions.rewards)
 
     def new_line_id(self) -> str:
         line_id = str(self.next_line)

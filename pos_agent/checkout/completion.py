@@ -14,6 +14,7 @@ from pos_agent.checkout.program import Program
 from promotions import Catalogue, MemberPrice, PricedBasket, PricedLine
 from store_sync.transactions import (
     AppliedDiscount,
+    TakenRewardLine,
     TenderKind,
     TenderLine,
     TillTransaction,
@@ -44,7 +45,7 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
                                   unit_price_minor=items[ln.line_id].price_override, tax_minor=taxes[ln.line_id])
                   for ln in sale_lines(basket, priced, program))
     member = basket.member
-    redeemed = basket.redemption.points if basket.redemption else 0
+    redeemed = (basket.redemption.points if basket.redemption else 0) + priced.reward_points
     return TillTransaction(
         id=basket.sale_id, kind=TransactionKind.SALE, store=store, terminal=terminal, at=at,
         offline=basket.offline, card_number=member.card_number if member else None,
@@ -54,6 +55,7 @@ def transaction_body(basket: Basket, priced: PricedBasket, earned: Earning, prog
         points_earned=earned.points if member and member.source != "unknown" else None,
         points_redeemed=redeemed if member else None,
         feed_cursor=feed_cursor, cashier_id=cashier_id, programme_version=program.version,
+        rewards=tuple(TakenRewardLine(r.promotion_id, r.times, r.points) for r in priced.rewards),
     )
 
 
@@ -65,10 +67,11 @@ def tenders(basket: Basket) -> tuple[TenderLine, ...]:
     return tuple(found)
 
 
-def new_balance(basket: Basket, earned: int) -> int:
+def new_balance(basket: Basket, earned: int, reward_points: int = 0) -> int:
+    """The member's balance after the sale: less the points tender and the rewards, plus what it earns."""
     member = basket.member
     redeemed = basket.redemption.points if basket.redemption else 0
-    return (member.balance if member else 0) - redeemed + earned
+    return (member.balance if member else 0) - redeemed - reward_points + earned
 
 
 def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, store: dict, program: Program,
@@ -108,11 +111,12 @@ def _loyalty(basket: Basket, priced: PricedBasket, program: Program, earned: int
     member = basket.member
     if member is None:
         return None
-    redeemed = basket.redemption.points if basket.redemption else 0
+    redeemed = (basket.redemption.points if basket.redemption else 0) + priced.reward_points
     # What each earning rule gave, only when the till credits bonuses (``pricing.bonus_points``).
     rules = tuple(PointsRule(b.label, b.points) for b in priced.bonus) if bonus_points(basket, priced) else ()
     why = ((item.name, no_points_reason(item.category, item.excluded, program.earning)) for item in basket.items)
-    return LoyaltySummary(member.card_number, member.tier or "-", earned, new_balance(basket, earned),
+    return LoyaltySummary(member.card_number, member.tier or "-", earned,
+                          new_balance(basket, earned, priced.reward_points),
                           redeemed, pending=basket.offline, earned_by=rules,
                           no_points=tuple(f"{name}: {reason}" for name, reason in why if reason))
 

@@ -51,6 +51,7 @@ class Quote:
     at: datetime
     points_to_earn: int
     near_misses: tuple[NearMiss, ...] = ()
+    rewards: dict[str, Any] | None = None  # taken and offered (``rewarding.rewards``); None: those taken
 
     @property
     def paid(self) -> int:
@@ -117,7 +118,9 @@ class Lane:
         earned = pricing.earning(basket, priced, program, points_minor(basket)).points
         earned += pricing.bonus_points(basket, priced)
         near = pricing.hints(basket, priced, self.ref.catalogue(), self.ref.store(), program, at)
-        return Quote(basket, priced, program, at, earned, near)
+        from pos_agent.checkout import rewarding  # it imports the use cases, which import this module
+
+        return Quote(basket, priced, program, at, earned, near, rewarding.rewards(self, basket, priced, program, at))
 
     def save(self, basket: Basket) -> None:
         """One small write: the open basket as it is now, or its row gone once it is cancelled."""

@@ -78,9 +78,9 @@ def complete(lane: Lane, basket_id: str) -> Completed:
         # The kept sale carries the view it ended with (the register shows it after completion).
         record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
                   "view": basket_view(basket, priced, points, at, program.earning),
-                  "new_balance": completion.new_balance(basket, points)}
+                  "new_balance": completion.new_balance(basket, points, priced.reward_points)}
         text = completion.receipt_text(sale)
-        _keep(lane, basket, body, record, text, at, _limited_uses(priced, catalogue))
+        _keep(lane, basket, body, record, text, at, _limited_uses(priced, catalogue), priced.reward_points)
         basket.state = BasketState.COMPLETED
         lane.on_journal()
         lane.on_complete(sale)
@@ -119,14 +119,17 @@ def _reserve_coupons(lane: Lane, basket: Basket, priced: PricedBasket, catalogue
 
 
 def _keep(lane: Lane, basket: Basket, body: dict, record: dict, text: str, at: datetime,
-          limited_uses: set[str]) -> None:
+          limited_uses: set[str], reward_points: int = 0) -> None:
+    spent = (basket.redemption.points if basket.redemption else 0) + reward_points  # rewards count as spent
+    # Counted against the offline cap unless an online hold backs the sale, as the server counts
+    # it (``redemption_checks.offline_allowance``): rewards taken online without a points tender have none.
+    capped = basket.redemption.offline if basket.redemption else True
     with lane.db.transaction() as conn:
         sales.save_sale(conn, record)
         baskets.delete(conn, basket.id)
         journal.append(conn, body["id"], ItemType.TRANSACTION.value, body, at)
-        if basket.redemption and basket.member.member_id:
-            sales.record_redemption(conn, body["id"], basket.member.member_id, basket.redemption.points,
-                                    at, basket.redemption.offline)
+        if spent and basket.member.member_id:
+            sales.record_redemption(conn, body["id"], basket.member.member_id, spent, at, capped)
         if basket.member and basket.member.member_id:
             sales.record_promotion_uses(conn, body["id"], basket.member.member_id, limited_uses, at)
         sales.save_receipt(conn, body["id"], body["id"], text, at)

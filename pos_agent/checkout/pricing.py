@@ -21,9 +21,12 @@ from promotions import (
     PresentedCoupon,
     PricedBasket,
     PricingRequest,
+    Promotion,
+    RewardClaim,
     Store,
     count_uses,
     near_misses,
+    offered,
     price_basket,
 )
 
@@ -47,7 +50,14 @@ def _request(basket: Basket, catalogue: Catalogue, store: dict, program: Program
         member=_member(basket, catalogue, ZoneInfo(store.get("timezone", "UTC")), at),
         coupons=tuple(PresentedCoupon(code) for code in basket.coupons),
         earn=program.earn_config,
+        rewards=tuple(RewardClaim(reward_id, times) for reward_id, times in sorted(basket.rewards.items())),
     )
+
+
+def rewards_offered(basket: Basket, priced: PricedBasket, catalogue: Catalogue, store: dict, program: Program,
+                    at: datetime, available_points: int) -> list[Promotion]:
+    """The rewards the member can take one more of now with ``available_points`` (``promotions.reward_offers``)."""
+    return offered(_request(basket, catalogue, store, program, at), catalogue, priced, available_points)
 
 
 def _line(item: Item, program: Program) -> BasketLine:

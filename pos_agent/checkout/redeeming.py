@@ -39,11 +39,13 @@ def redeem_points(lane: Lane, basket_id: str, wanted: int) -> Basket:
         beside = sorted({t.kind for t in basket.tenders if not program.combines_with_points(t.kind)})
         if beside:
             raise RedemptionRefused(f"points cannot pay beside {', '.join(beside)} under the loyalty programme")
+        rewards = priced.reward_points  # what the rewards taken spend first
         if not basket.offline:
-            basket.redemption = _redeem_online(lane, basket, wanted, priced.total, program)
+            basket.redemption = _redeem_online(lane, basket, wanted, priced.total, program, rewards)
         if basket.offline:
             allowance = points.offline_allowance(basket.member, lane.ref, lane.db, program, now)
-            plan = points.plan(wanted, max(allowance - _reserved_offline(lane, basket), 0), priced.total, program)
+            plan = points.plan(wanted, max(allowance - reserved_offline(lane, basket) - rewards, 0), priced.total,
+                               program)
             basket.redemption = PointsRedemption(plan.points, plan.value_minor, offline=True)
         return basket
 
@@ -56,7 +58,7 @@ def redeemable(lane: Lane, basket_id: str) -> Redeemable:
         priced, program, now = lane.price(basket)
         policy, limit, reason = program.redemption, 0, None
         try:
-            limit = _limit(lane, basket, program, now)
+            limit = _limit(lane, basket, program, now) - priced.reward_points
         except RedemptionRefused as exc:
             reason = exc.detail
         best = max_redeemable(max(limit, 0), priced.total, policy)
@@ -72,11 +74,12 @@ def _limit(lane: Lane, basket: Basket, program: Program, now: datetime) -> int:
     if not basket.offline and lane.mode.online:
         return basket.member.available
     allowance = points.offline_allowance(basket.member, lane.ref, lane.db, program, now)
-    return max(allowance - _reserved_offline(lane, basket), 0)
+    return max(allowance - reserved_offline(lane, basket), 0)
 
 
-def _redeem_online(lane: Lane, basket: Basket, wanted: int, total: int, program: Program) -> PointsRedemption | None:
-    plan = points.plan(wanted, basket.member.available, total, program)
+def _redeem_online(lane: Lane, basket: Basket, wanted: int, total: int, program: Program,
+                   reward_points: int = 0) -> PointsRedemption | None:
+    plan = points.plan(wanted, basket.member.available - reward_points, total, program)
     hold_id = new_id()
     try:
         lane.link.place_hold({"id": hold_id, "card_number": basket.member.card_number, "points": plan.points,
@@ -87,7 +90,7 @@ def _redeem_online(lane: Lane, basket: Basket, wanted: int, total: int, program:
     return PointsRedemption(plan.points, plan.value_minor, offline=False, hold_id=hold_id, held_at=lane.clock())
 
 
-def _reserved_offline(lane: Lane, basket: Basket) -> int:
+def reserved_offline(lane: Lane, basket: Basket) -> int:
     """Points the member's other open baskets at this till already plan to redeem offline: the
     allowance counts redemptions once their sale completes, so two baskets must not share it."""
     return sum(other.redemption.points for other in lane.baskets.values()

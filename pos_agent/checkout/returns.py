@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from devices.refund import RefundReceipt
 from loyalty.earning import SaleLine
 from loyalty.exceptions import LoyaltyError
-from loyalty.returns import ReturnOutcome, SaleRecord, refunded_by_line, reverse_return
+from loyalty.returns import ReturnOutcome, RewardRecord, SaleRecord, refunded_by_line, reverse_return
 from pos_agent.checkout import refunds
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.exceptions import LinkDown, ReturnRefused, SaleNotFound
@@ -171,7 +171,8 @@ class Returns:
                             line_points=found.get("line_points", {}),
                             redeemed_points=points["points"] if points else 0,
                             points_tender_minor=points["amount_minor"] if points else 0,
-                            money_tenders=_money_tenders(body, points["amount_minor"] if points else 0))
+                            money_tenders=_money_tenders(body, points["amount_minor"] if points else 0),
+                            rewards=_rewards(body))
 
     def _outcome(self, record: SaleRecord, return_id: str, returning: dict[str, int],
                  before: dict[str, int]) -> ReturnOutcome:
@@ -191,6 +192,14 @@ class Returns:
                                original_id=sale["id"], lines=() if kind == "void" else lines,
                                tenders=_refund_tenders(outcome), approved_by=approved_by,
                                cashier_id=self.cashiers.cashier_id() if self.cashiers else None).to_dict()
+
+
+def _rewards(sale: dict[str, Any]) -> tuple[RewardRecord, ...]:
+    """The rewards the sale took, each with what it took off each line (its discounts on the lines)."""
+    return tuple(RewardRecord(r["reward_id"], r["points"],
+                              {ln["line_id"]: d["amount_minor"] for ln in sale["lines"]
+                               for d in ln.get("discounts", ()) if d["promotion_id"] == r["reward_id"]})
+                 for r in sale.get("rewards", ()))
 
 
 def _tax_back(sale: dict[str, Any], record: SaleRecord, before: dict[str, int], outcome: ReturnOutcome) -> int | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from devices.sale import CompletedSale
-from pos_agent.checkout import paying, redeeming, selling, suspending, views
+from pos_agent.checkout import paying, redeeming, rewarding, selling, suspending, views
 from pos_agent.checkout.basket import Basket
 from pos_agent.checkout.cashiers import Cashiers
 from pos_agent.checkout.lane import KEEP_FINISHED, Lane, Till
@@ -87,6 +87,14 @@ class CheckoutService:
 
     def apply_coupon(self, basket_id: str, code: str) -> dict[str, Any]:
         return self._present(selling.apply_coupon(self.lane, basket_id, code))
+
+    def take_reward(self, basket_id: str, reward_id: str) -> dict[str, Any]:
+        """Let the member take one more of a reward with points, when it is offered now."""
+        return self._present(rewarding.take_reward(self.lane, basket_id, reward_id))
+
+    def drop_reward(self, basket_id: str, reward_id: str) -> dict[str, Any]:
+        """Give back every take of a reward (its points are not spent)."""
+        return self._present(rewarding.drop_reward(self.lane, basket_id, reward_id))
 
     def redeem_points(self, basket_id: str, wanted: int) -> dict[str, Any]:
         return self._present(redeeming.redeem_points(self.lane, basket_id, wanted))

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def quote_view(quote: Quote) -> dict[str, Any]:
     """The register's basket: lines, totals, member, points, tenders and what is due."""
     return basket_view(quote.basket, quote.priced, quote.points_to_earn, quote.at, quote.program.earning,
-                       quote.near_misses)
+                       quote.near_misses, quote.rewards)
 
 
 def completed_view(quote: Quote, done: Completed) -> dict[str, Any]:
@@ -52,7 +52,9 @@ def enrolled_view(done: Enrolled) -> dict[str, Any]:
 
 
 def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: datetime,
-                rules: EarningRules, near_misses: tuple[NearMiss, ...] = ()) -> dict[str, Any]:
+                rules: EarningRules, near_misses: tuple[NearMiss, ...] = (),
+                rewards: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``rewards``: the rewards taken and offered (``rewarding.rewards``); without it, those taken."""
     redeemed = basket.redemption
     paid = sum(t.amount_minor for t in basket.tenders) + (redeemed.value_minor if redeemed else 0)
     return {
@@ -76,6 +78,9 @@ def basket_view(basket: Basket, priced: PricedBasket, points_to_earn: int, now: 
         "change": sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
         "near_misses": [{"promotion_id": h.promotion_id, "label": h.label, "missing_qty": h.missing_qty,
                          "missing_amount": h.missing_amount} for h in near_misses],
+        "rewards": rewards or {"taken": [{"reward_id": r.promotion_id, "label": r.label, "times": r.times,
+                                          "points": r.points, "discount": r.discount} for r in priced.rewards],
+                               "refused": [], "points": priced.reward_points, "offered": [], "reason": None},
     }
 
 

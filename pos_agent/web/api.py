@@ -18,6 +18,7 @@ from pos_agent.web.schemas import (
     QuantitySchema,
     RedemptionSchema,
     ReturnSchema,
+    RewardSchema,
     TenderSchema,
 )
 
@@ -101,6 +102,17 @@ def apply_coupon(basket_id):
 @blp.post("/baskets/<basket_id>/redemption")
 def redeem(basket_id):
     return checkout().redeem_points(basket_id, body(RedemptionSchema)["points"])
+
+
+@blp.post("/baskets/<basket_id>/rewards")
+def take_reward(basket_id):
+    """Take one more of a reward the basket view offers (``rewards.offered``)."""
+    return checkout().take_reward(basket_id, body(RewardSchema)["reward_id"])
+
+
+@blp.delete("/baskets/<basket_id>/rewards/<reward_id>")
+def drop_reward(basket_id, reward_id):
+    return checkout().drop_reward(basket_id, reward_id)
 
 
 @blp.get("/baskets/<basket_id>/redeemable")

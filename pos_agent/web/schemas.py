@@ -33,6 +33,10 @@ class CouponSchema(_Strict):
     code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
 
 
+class RewardSchema(_Strict):
+    reward_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+
+
 class RedemptionSchema(_Strict):
     points = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
 

@@ -21,6 +21,7 @@ from server.api import (
     promotions,
     quotes,
     reports,
+    rewards,
     segments,
     staff,
     stores,
@@ -37,7 +38,7 @@ from server.schemas.common import ProblemSchema
 BLUEPRINTS = (health.blp, auth.blp, staff.blp, stores.blp, terminals.blp, audit.blp, members.blp, cards.blp,
               transactions.blp, sync.blp, journal.blp, reports.blp, jobs.blp,
               products.blp, promotions.blp, price_lists.blp, segments.blp, quotes.blp, insights.blp,
-              tax_classes.blp, till_events.blp, programme.blp, partners.blp, partners.own)
+              tax_classes.blp, till_events.blp, programme.blp, rewards.blp, partners.blp, partners.own)
 
 
 class Api(SmorestApi):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from loyalty.earning import EarningRules, no_points_reason
+from promotions import RewardClaim
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, TERMINAL_SIGNED, db_session, ensure_terminal_scope, services, staff_or_terminal
 from server.auth.roles import Role
@@ -19,7 +20,8 @@ blp = Blueprint("quotes", __name__, url_prefix="/api/v1/quotes", description="Pr
 def quote_request(body: dict) -> QuoteRequest:
     return QuoteRequest(store=body["store"], at=body["at"] or services().clock(), lines=tuple(body["lines"]),
                         card_number=body["card_number"], coupons=tuple(body["coupons"]),
-                        points_to_redeem=body["points_to_redeem"])
+                        points_to_redeem=body["points_to_redeem"],
+                        rewards=tuple(RewardClaim(r["reward_id"], r["times"]) for r in body.get("rewards", ())))
 
 
 def quote_document(quote: Quote) -> dict:
@@ -43,6 +45,10 @@ def quote_document(quote: Quote) -> dict:
         "near_misses": [{"promotion_id": h.promotion_id, "version": h.promotion_version, "label": h.label,
                          "missing_qty": h.missing_qty, "missing_amount_minor": h.missing_amount}
                         for h in quote.near_misses],
+        "rewards": [{"reward_id": r.promotion_id, "version": r.promotion_version, "label": r.label, "times": r.times,
+                     "points": r.points, "discount_minor": r.discount} for r in priced.rewards],
+        "refused_rewards": [{"reward_id": r.promotion_id, "reason": r.reason} for r in priced.refused_rewards],
+        "reward_points": priced.reward_points,
     }
 
 

@@ -298,6 +298,12 @@ def promotion_definitions(chain: Chain) -> list[dict]:
         {"label": "Gold: 15 % off wine", "rule": {"kind": "percent_off", "percent_bp": 1500, "scope": scope(["wine"])},
          "targeting": {"tiers": ["gold"], "holdout_bp": 2000},
          "window": {"start": later.isoformat(), "end": (later + three_weeks).isoformat()}},
+        # Rewards bought with points: they apply only when a member takes one at a till, so the
+        # generated sales (which take none) are priced the same with them in the catalogue.
+        {"label": "Free coffee beans", "rule": {"kind": "reward", "reward": "free_product", "points": 1200,
+                                                 "sku": by_category["coffee"][0]}},
+        {"label": "5.00 voucher", "rule": {"kind": "reward", "reward": "voucher", "points": 500, "amount_minor": 500},
+         "usage_limit": {"max_uses": 1, "period": "week"}},
     ]
 
 

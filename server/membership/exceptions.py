@@ -22,6 +22,8 @@ class ExceptionKind(StrEnum):
     PRICE_DIFFERS = "price-differs"
     REDEMPTION_NOT_CREDITED = "redemption-not-credited"
     REDEMPTION_WITHOUT_HOLD = "redemption-without-hold"
+    REWARD_DIFFERS = "reward-differs"
+    REWARD_NOT_CREDITED = "reward-not-credited"
     SALE_TIME_IN_FUTURE = "sale-time-in-future"
     SALE_TIME_OLD = "sale-time-old"
     TAX_DIFFERS = "tax-differs"

@@ -39,8 +39,8 @@ from loyalty.entries import Entry, EntryKind
 from loyalty.exceptions import LoyaltyError
 from loyalty.ids import entry_id
 from loyalty.programme import STORE_ZONE
-from loyalty.returns import ReturnOutcome, SaleRecord, refunded_by_line, reverse_return, void_sale
-from promotions import PromotionError
+from loyalty.returns import ReturnOutcome, RewardRecord, SaleRecord, refunded_by_line, reverse_return, void_sale
+from promotions import PromotionError, RewardClaim
 from promotions.tax import returned_taxes
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
@@ -49,6 +49,7 @@ from server.membership.ledger import load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.membership.redemption_checks import Redeemed, credited_redemption
+from server.membership.reward_checks import RewardsCredited, credited_rewards
 from server.membership.sale_figures import SaleFigures, sale_figures
 from server.membership.tier_crossing import record_crossing, tier_for_sale
 from server.models import Card, Member, PostedTransaction, ReconciliationException, Store
@@ -254,6 +255,9 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     figures = _server_figures(session, posting, card, program)
     if card is None:
         _refuse_points_without_member(command)
+        if command.message.rewards:  # settled: no member to take the points from
+            posting.flag(ExceptionKind.REWARD_NOT_CREDITED, command.message.reward_points, 0,
+                         f"terminal {command.store}/{command.terminal} gave rewards without a member the server knows")
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
         record_usage(session, posting, None)
         return
@@ -263,26 +267,30 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     row.member_id = card.member_id
     ledger = load_kept(session, card.member_id)
     redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor, suspended)
+    rewards = credited_rewards(session, posting, program, ledger, figures.priced, redeemed)
     earning = _earning(session, posting, program, member, card, figures, redeemed)
     bonuses = list(figures.bonuses) if card_is_usable(card.state) else []
     entries = [*_redeem_entry(command, ledger.account_id, redeemed),
+               *_reward_entry(command, ledger.account_id, rewards),
                *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses, program.expiry)]
     debt_before = ledger.state.debt
     ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.settled)
     # Only a redemption that made the debt grow is an overspend; a later sale of a member in debt
     # (which repays it) is not.
-    if redeemed.points and ledger.state.debt > debt_before:
+    if (redeemed.points or rewards.points) and ledger.state.debt > debt_before:
         posting.flag(ExceptionKind.OVERSPEND, None, ledger.state.balance,
                      f"offline redemption left the balance at {ledger.state.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
-    row.points_earned, row.points_redeemed = earning.points + bonus_points, redeemed.points
+    # The rewards' points count as redeemed: reports and the offline allowance count them as spent.
+    row.points_earned, row.points_redeemed = earning.points + bonus_points, redeemed.points + rewards.points
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
     # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
     publish_member(session, card.member_id, program, posting.now, ledger.state, visit=(command.store, command.at))
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
-                           points_redeemed=redeemed.points, line_points=dict(earning.line_points),
-                           balance=ledger.state.balance, points_tender_minor=redeemed.value_minor)
+                           points_redeemed=redeemed.points + rewards.points, line_points=dict(earning.line_points),
+                           balance=ledger.state.balance, points_tender_minor=redeemed.value_minor,
+                           reward_points=rewards.points, rewards=list(rewards.rewards))
 
 
 def _check_suspension(session: Session, posting: Posting) -> bool:
@@ -332,8 +340,16 @@ def _redeem_entry(command: PostTransaction, account_id: str, redeemed: Redeemed)
                   points=-redeemed.points, at=command.at, source_id=command.id, offline=command.offline)]
 
 
+def _reward_entry(command: PostTransaction, account_id: str, rewards: RewardsCredited) -> list[Entry]:
+    if not rewards.points:
+        return []
+    return [Entry(id=entry_id(command.id, "rewards"), account_id=account_id, kind=EntryKind.REDEEM,
+                  points=-rewards.points, at=command.at, source_id=command.id, offline=command.offline,
+                  reason="rewards " + ", ".join(r["reward_id"] for r in rewards.rewards))]
+
+
 def _refuse_points_without_member(command: PostTransaction) -> None:
-    if command.points_tendered and not command.settled:
+    if (command.points_tendered or command.message.rewards) and not command.settled:
         raise TransactionRejected("points-without-member", "points can only be redeemed with a known card")
 
 
@@ -370,7 +386,8 @@ def _server_figures(session: Session, posting: Posting, card: Card | None, progr
     try:
         repricing = reprice_sale(session, command.store, command.at, card.number if usable else None,
                                  command.lines, tuple(command.coupons), program,
-                                 feed_cursor=command.feed_cursor if command.offline else None)
+                                 feed_cursor=command.feed_cursor if command.offline else None,
+                                 rewards=tuple(RewardClaim(r.reward_id, r.times) for r in command.message.rewards))
     except (OneCardError, LoyaltyError, PromotionError) as exc:
         repricing = None  # the server cannot price the sale: every line earns under the unknown-item rule
         posting.flag(ExceptionKind.NOT_PRICED, sum(ln.paid_minor for ln in command.message.lines), None,
@@ -408,11 +425,13 @@ def _sale_record(original: PostedTransaction) -> SaleRecord:
     lines = tuple(SaleLine(line_id=ln["line_id"], paid_minor=ln["paid_minor"], qty=ln["qty"],
                            category=ln.get("category", ""), excluded=ln.get("excluded", False))
                   for ln in original.body["lines"])
+    rewards = tuple(RewardRecord(r["reward_id"], r["points"], r["line_discounts"])
+                    for r in original.outcome.get("rewards", ()))
     return SaleRecord(transaction_id=original.id, account_id=str(original.member_id), lines=lines,
                       line_points=original.outcome.get("line_points", {}),
                       bonus_points=original.outcome.get("bonus_points", 0),
-                      redeemed_points=original.points_redeemed,
-                      points_tender_minor=original.outcome.get("points_tender_minor", 0))
+                      redeemed_points=original.points_redeemed - sum(r.points for r in rewards),
+                      points_tender_minor=original.outcome.get("points_tender_minor", 0), rewards=rewards)
 
 
 def sale_with_returns(session: Session, sale_id: str) -> dict:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from loyalty.earning import Bonus, SaleLine, earns_no_points
 from loyalty.shares import largest_remainder
+from promotions import PricedBasket
 from server.membership.program import LoyaltyProgram
 from server.pricing.repricing import Repricing
 from store_sync.transactions import TransactionLine
@@ -43,6 +44,7 @@ class SaleFigures:
     bonuses: tuple[Bonus, ...]
     basket_minor: int
     unpriced: tuple[str, ...] = ()  # line ids earning under the unknown-item rule
+    priced: PricedBasket | None = None  # the server's pricing of the known lines (its rewards too)
 
 
 def sale_figures(lines: tuple[TransactionLine, ...], repricing: Repricing | None,
@@ -66,7 +68,8 @@ def sale_figures(lines: tuple[TransactionLine, ...], repricing: Repricing | None
     till_total = sum(ln.paid_minor for ln in lines)
     basket = min(sum(line.paid_minor for line in earning), till_total)
     bonuses = tuple(repricing.bonuses) if repricing else ()
-    return SaleFigures(tuple(earning), bonuses, basket, tuple(ln.line_id for ln in unpriced))
+    return SaleFigures(tuple(earning), bonuses, basket, tuple(ln.line_id for ln in unpriced),
+                       repricing.priced if repricing else None)
 
 
 def _priced_totals(lines: tuple[TransactionLine, ...], repricing: Repricing | None) -> dict[str, int]:

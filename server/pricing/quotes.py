@@ -26,6 +26,7 @@ from promotions import (
     PresentedCoupon,
     PricedBasket,
     PricingRequest,
+    RewardClaim,
     Store,
     near_misses,
     price_basket,
@@ -52,6 +53,7 @@ class QuoteRequest:
     card_number: str | None = None
     coupons: tuple[str, ...] = ()
     points_to_redeem: int = 0
+    rewards: tuple[RewardClaim, ...] = ()  # rewards the member takes with points
     # Re-pricing a posted sale leaves coupon overuse to usage accounting (under the coupon's row
     # lock), so its price check does not race concurrent sales of the same code.
     count_coupon_uses: bool = True
@@ -86,10 +88,12 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
                     for (line_id, product), line in zip(products.items(), request.lines, strict=True)),
         store=Store(store.code, store.timezone, store.prices_include_tax), at=request.at, member=member,
         coupons=_coupons(session, request, member_row),
-        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor))
+        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor), rewards=request.rewards)
     priced = price_basket(pricing, catalogue or live.catalogue)
     hints = near_misses(pricing, catalogue or live.catalogue, priced)
-    redeemable = _redeemable(request.points_to_redeem, available, priced.total, program) if member else (0, 0)
+    # What the rewards cost is spent before the points tender: it pays from what is left.
+    spendable = available - priced.reward_points
+    redeemable = _redeemable(request.points_to_redeem, spendable, priced.total, program) if member else (0, 0)
     base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
     return Quote(request, priced, products, member_row, base, redeemable, hints)
 

@@ -86,8 +86,10 @@ def definition_references(definition: dict) -> Iterator[Reference]:
     rule = definition["rule"]
     if "prices" in rule:
         yield "rule.prices", Kind.PRODUCT, [price["sku"] for price in rule["prices"]]
-    if "scope" in rule:
+    if rule.get("scope"):  # a reward's scope may be null
         yield from _scope_references("rule.scope", rule["scope"])
+    if rule["kind"] == "reward" and rule.get("sku"):
+        yield "rule.sku", Kind.PRODUCT, [rule["sku"]]
     for position, component in enumerate(rule.get("components", ())):
         yield from _scope_references(f"rule.components.{position}.scope", component["scope"])
 

@@ -14,11 +14,12 @@ here and earns no bonus; the other lines are priced alone. Posting records such 
 as an ``unknown-items`` exception and never refuses it. The known lines' prices are compared
 only when no promotion in play prices a line from the rest of the basket: none that the till
 applied (on any line, priced here or not) or that the server applies to the known lines is a
-multi-buy, a bundle, a spend threshold or a whole-basket discount, and each one the till names is
-in the catalogue (otherwise its kind is unknown). Such promotions would price the known lines
-differently without the unknown ones, so a till that was right would be flagged, or one that was
-wrong passed. Without them every line is priced on its own (shelf or member price, then product
-and category discounts per unit), and the known lines must come out exactly as the till charged.
+multi-buy, a bundle, a spend threshold, a whole-basket discount or a reward other than a free
+product, and each one the till names is in the catalogue (otherwise its kind is unknown). Such
+promotions would price the known lines differently without the unknown ones, so a till that was
+right would be flagged, or one that was wrong passed. Without them every line is priced on its
+own (shelf or member price, then product and category discounts per unit), and the known lines
+must come out exactly as the till charged.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from promotions import (
     PercentOff,
     PricedBasket,
     Promotion,
+    Reward,
+    RewardClaim,
+    RewardKind,
     SpendThreshold,
 )
 from server.membership.program import LoyaltyProgram
@@ -83,8 +87,10 @@ class Repricing:
 
 
 def reprice_sale(session: Session, store: str, at, card_number: str | None, lines: tuple[dict, ...],
-                 coupons: tuple[str, ...], program: LoyaltyProgram, feed_cursor: int | None = None) -> Repricing:
-    """Price the sale's known lines with the till's promotions (see the module docstring)."""
+                 coupons: tuple[str, ...], program: LoyaltyProgram, feed_cursor: int | None = None,
+                 rewards: tuple[RewardClaim, ...] = ()) -> Repricing:
+    """Price the sale's known lines with the till's promotions and the rewards it says the member
+    took (see the module docstring)."""
     facts = _products(session, lines)
     selling = {sku: active for sku, (active, _) in facts.items()}
     products = {sku: fact for sku, (_, fact) in facts.items()}
@@ -97,7 +103,7 @@ def reprice_sale(session: Session, store: str, at, card_number: str | None, line
         return Repricing(None, unknown, products=products)
     live = _catalogue(session, store, feed_cursor, lines)
     request = QuoteRequest(store=store, at=at, lines=known, card_number=card_number, coupons=coupons,
-                           count_coupon_uses=False)
+                           count_coupon_uses=False, rewards=rewards)
     priced = price_quote(session, request, program, live).priced
     return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else (), products)
 
@@ -168,6 +174,8 @@ def _prices_lines_together(promotion: Promotion) -> bool:
     rule = promotion.rule
     if isinstance(rule, (MultiBuy, BuyGet, Bundle, SpendThreshold)):
         return True
+    if isinstance(rule, Reward):  # all but a free product spread their discount over several lines
+        return rule.kind is not RewardKind.FREE_PRODUCT
     return isinstance(rule, (PercentOff, AmountOff)) and rule.scope.whole_basket
 
 

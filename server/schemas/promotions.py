@@ -139,6 +139,20 @@ class BonusPointsRuleSchema(StrictSchema):
         "description": "the rule replaces base earning on its lines instead of adding to it"})
 
 
+class RewardRuleSchema(StrictSchema):
+    kind = ma.fields.Constant("reward")
+    reward = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        ["free_product", "amount_off", "percent_off", "voucher"]), metadata={"description": (
+            "free_product: one unit of sku free per take; amount_off / percent_off: off the products or categories "
+            "in scope; voucher: amount_minor off the whole basket")})
+    points = _points(required=True, metadata={"description": "what one take costs the member"})
+    sku = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
+    amount_minor = _money(load_default=0)
+    percent_bp = _int(load_default=0, metadata={"description": "basis points: 2000 is 20 %"})
+    scope = ma.fields.Nested(ScopeSchema, load_default=None, allow_none=True)
+    max_per_basket = _int(load_default=1, metadata={"description": "takes per basket (1 to 20)"})
+
+
 RULE_SCHEMAS = {
     "member_price": MemberPriceRuleSchema,
     "percent_off": PercentOffRuleSchema,
@@ -148,6 +162,7 @@ RULE_SCHEMAS = {
     "bundle": BundleRuleSchema,
     "spend_threshold": SpendThresholdRuleSchema,
     "bonus_points": BonusPointsRuleSchema,
+    "reward": RewardRuleSchema,
 }
 
 
@@ -311,3 +326,17 @@ class PriceListCreateSchema(StrictSchema):
     @ma.pre_load
     def _fill_window(self, data, **_kwargs):
         return {**data, "window": data.get("window", {})} if isinstance(data, dict) else data
+
+
+class RewardCreateSchema(PromotionCreateSchema):
+    """A reward bought with points: a promotion whose rule is a reward (``promotions.rewards``).
+
+    Its per-member limit is ``usage_limit`` (sales per member per period); its per-basket limit is
+    ``rule.max_per_basket``.
+    """
+
+    rule = ma.fields.Nested(RewardRuleSchema, required=True)
+
+
+class RewardQuerySchema(PageQuerySchema):
+    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATES))

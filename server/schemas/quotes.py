@@ -24,6 +24,11 @@ class QuoteLineSchema(StrictSchema):
             raise ma.ValidationError("give qty or qty_milli, not both", "qty")
 
 
+class RewardClaimSchema(StrictSchema):
+    reward_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    times = ma.fields.Integer(load_default=1, strict=True, validate=ma.validate.Range(min=1, max=20))
+
+
 class QuoteRequestSchema(StrictSchema):
     store = ma.fields.String(required=True, validate=CODE)
     at = Timestamp(load_default=None, metadata={"description": "default: now"})
@@ -33,6 +38,9 @@ class QuoteRequestSchema(StrictSchema):
     coupons = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)), load_default=list,
                              validate=ma.validate.Length(max=MAX_LINES))
     points_to_redeem = points(load_default=0)
+    rewards = ma.fields.List(ma.fields.Nested(RewardClaimSchema), load_default=list,
+                             validate=ma.validate.Length(max=MAX_LINES),
+                             metadata={"description": "rewards the member takes with points"})
 
     @ma.post_load
     def _number_lines(self, data, **_kwargs):
@@ -125,6 +133,20 @@ class NearMissSchema(ma.Schema):
         "description": "still to spend on the offer's lines, on its gross or net basis; 0 for units"})
 
 
+class QuotedRewardSchema(ma.Schema):
+    reward_id = ma.fields.String()
+    version = ma.fields.Integer()
+    label = ma.fields.String()
+    times = ma.fields.Integer()
+    points = ma.fields.Integer(metadata={"description": "what the takes cost"})
+    discount_minor = ma.fields.Integer(metadata={"description": "what they took off (on the lines' discounts)"})
+
+
+class RefusedRewardSchema(ma.Schema):
+    reward_id = ma.fields.String()
+    reason = ma.fields.String()
+
+
 class QuoteSchema(ma.Schema):
     store = ma.fields.String()
     at = ma.fields.AwareDateTime()
@@ -141,6 +163,9 @@ class QuoteSchema(ma.Schema):
     tax = ma.fields.Nested(QuoteTaxSchema)
     near_misses = ma.fields.List(ma.fields.Nested(NearMissSchema), metadata={
         "description": "offers the basket almost gets (promotions.near_miss): what to add for each"})
+    rewards = ma.fields.List(ma.fields.Nested(QuotedRewardSchema))
+    refused_rewards = ma.fields.List(ma.fields.Nested(RefusedRewardSchema))
+    reward_points = ma.fields.Integer(metadata={"description": "what the rewards taken cost"})
 
 
 class PreviewRequestSchema(StrictSchema):

@@ -58,6 +58,13 @@ class TenderSchema(StrictSchema):
     points = points(load_default=0)
 
 
+class TakenRewardLineSchema(StrictSchema):
+    reward_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64),
+                                 metadata={"description": "the reward's promotion id"})
+    times = ma.fields.Integer(load_default=1, strict=True, validate=ma.validate.Range(min=1, max=20))
+    points = points(required=True, metadata={"description": "the till's figure of what the takes cost; checked"})
+
+
 class TransactionSchema(StrictSchema):
     id = ma.fields.String(required=True, validate=ID, metadata={"description": "the till's id (UUIDv7)"})
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["sale", "return", "void"]))
@@ -92,6 +99,9 @@ class TransactionSchema(StrictSchema):
         load_default=None, strict=True, validate=ma.validate.Range(min=1, max=INT32_MAX),
         metadata={"description": "the loyalty programme version the till applied; an offline sale is "
                                  "re-checked with it"})
+    rewards = ma.fields.List(ma.fields.Nested(TakenRewardLineSchema), load_default=list,
+                             validate=ma.validate.Length(max=MAX_LINES), metadata={
+                                 "description": "rewards the member took with points; the server checks them"})
 
     @ma.validates_schema
     def _shape(self, data, **_kwargs):
@@ -104,6 +114,10 @@ class TransactionSchema(StrictSchema):
         for name, field in (("lines", "paid_minor"), ("tenders", "amount_minor")):
             if sum(item[field] for item in data[name]) > INT32_MAX:
                 raise ma.ValidationError(f"the {field} of all {name} add up to more than {INT32_MAX}", name)
+        if data["rewards"] and data["kind"] != TransactionKind.SALE:
+            raise ma.ValidationError("only a sale takes rewards", "rewards")
+        if len({r["reward_id"] for r in data["rewards"]}) != len(data["rewards"]):
+            raise ma.ValidationError("name each reward once, with how many times it is taken", "rewards")
         for tender in data["tenders"]:
             if (tender["kind"] == "points") != (tender["points"] > 0):
                 raise ma.ValidationError("a points tender carries points, others none", "tenders")
@@ -122,6 +136,10 @@ class TransactionOutcomeSchema(ma.Schema):
     bonus_points = ma.fields.Integer(metadata={"description": "the promotion bonus part of points_earned"})
     points_redeemed = ma.fields.Integer(metadata={"description": "the points credited as redeemed (see exceptions)"})
     points_tender_minor = ma.fields.Integer(metadata={"description": "what those points paid, at the server's value"})
+    reward_points = ma.fields.Integer(metadata={
+        "description": "the points the sale's rewards cost, as the server credits them (part of points_redeemed)"})
+    rewards = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "each reward credited: reward_id, times, points, and what it took off each line"})
     balance = ma.fields.Integer()
     points_taken_back = ma.fields.Integer()
     points_given_back = ma.fields.Integer()

@@ -211,7 +211,25 @@ function render() {
   $("complete").classList.toggle("primary", Boolean(b.lines.length && b.due === 0));
   if (b.receipt_text) $("receipt").textContent = b.receipt_text;
   renderBasketState(b);
+  renderRewards(b);
   refreshRedeemable();
+}
+
+// The rewards the member took (each can be given back) and those they can take now with their points
+// (the offline allowance offline): a tap takes one.
+function renderRewards(b) {
+  const r = b.rewards || {taken: [], offered: [], reason: null};
+  $("rewards-taken").innerHTML = r.taken.map((t) => `<li class="taken"><span>${esc(t.label)}${t.times > 1 ? ` ×${t.times}` : ""}` +
+    ` · ${t.points} pts · -${money(t.discount)}</span><button type="button" data-drop="${esc(t.reward_id)}"` +
+    ` aria-label="give back ${esc(t.label)}">✕</button></li>`).join("");
+  $("rewards-offered").innerHTML = r.offered.map((o) => `<li><button type="button" data-take="${esc(o.reward_id)}">` +
+    `<span>Take ${esc(o.label)}</span><span>${o.points} pts</span></button></li>`).join("");
+  let hint = "";
+  if (!b.member) hint = "Attach a member card to see the rewards they can take";
+  else if (r.reason) hint = `No rewards now: ${r.reason}`;
+  else if (!r.offered.length && !r.taken.length) hint = "No reward fits this basket and the member's points";
+  else if (r.points) hint = `Rewards spend ${r.points} points`;
+  $("rewards-hint").textContent = hint;
 }
 
 function renderBasketState(b) {
@@ -468,6 +486,18 @@ onSubmit("card-form", async () => {
 });
 onSubmit("coupon-form", async () => {
   if (await act(() => call("POST", `/baskets/${basket.id}/coupons`, {code: $("coupon").value.trim()}))) $("coupon").value = "";
+  $("scan").focus();
+});
+$("rewards").addEventListener("click", async (event) => {
+  const take = event.target.closest("button[data-take]");
+  const drop = event.target.closest("button[data-drop]");
+  if (take) {
+    if (await act(() => call("POST", `/baskets/${basket.id}/rewards`, {reward_id: take.dataset.take}))) showError("");
+  } else if (drop) {
+    await act(() => call("DELETE", `/baskets/${basket.id}/rewards/${encodeURIComponent(drop.dataset.drop)}`));
+  } else {
+    return;
+  }
   $("scan").focus();
 });
 onSubmit("points-form", async () => {

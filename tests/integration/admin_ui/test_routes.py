@@ -61,6 +61,7 @@ ALLOWED = {
     "admin.promotion_preview": MARKETING,
     "admin.edit_promotion_page": MARKETING,
     "admin.promotion_simulation": MARKETING,
+    "admin.rewards": MARKETING,
     "admin.simulation_job": MARKETING,
     "admin.dashboard": HQ,
 }
