@@ -34,6 +34,8 @@ def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspen
     assert all(f"    {name} / " in out for name in ("admin", "marketing", "service", "hq", "cashier"))
     assert "store B loses its link to HQ" in out and "the link returns" in out
     assert "every balance matches" in out and "DIFFERS" not in out
+    taken = next(row for row in out.splitlines() if row.rstrip().endswith("at store A") and " takes " in row)
+    assert " points" in taken  # the richest member took a reward with points, and the balances above hold
     exceptions = out.split("reconciliation exceptions:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     # The one exception is the overspend: the tills priced every honest sale, online and offline, as
     # the server does, and the seeded history was bought at the shelf prices the server has for it.
