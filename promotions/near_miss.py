@@ -27,6 +27,7 @@ from promotions.basket import PricingRequest
 from promotions.catalogue import Catalogue, Promotion
 from promotions.eligibility import Eligibility
 from promotions.result import PricedBasket
+from promotions.rewards import Reward
 from promotions.rules import AmountOff, BuyGet, MultiBuy, PercentOff, Scope, SpendBasis, SpendThreshold
 from promotions.tax import spend_of
 
@@ -114,8 +115,11 @@ def _missing_parts(rule: BuyGet, request: PricingRequest) -> int:
 
 
 def _is_basket_level(promotion: Promotion | None) -> bool:
+    """Basket offers, and rewards (taken after them): thresholds count the spend before either."""
     rule = None if promotion is None else promotion.rule
-    return isinstance(rule, SpendThreshold) or (isinstance(rule, (PercentOff, AmountOff)) and rule.scope.whole_basket)
+    if isinstance(rule, (SpendThreshold, Reward)):
+        return True
+    return isinstance(rule, (PercentOff, AmountOff)) and rule.scope.whole_basket
 
 
 def _after_item_offers(priced: PricedBasket, catalogue: Catalogue) -> list[int]:

@@ -9,7 +9,8 @@ basket offers and before tax (so a reward lowers the taxable amount of its lines
 
 * ``free_product``: one unit of ``sku`` free, the dearest unit left first. The product must be
   in the basket (the cashier scans it). Freeing one of the ``r`` units not yet freed of a line
-  left at ``T`` takes ``T - floor(T x (r - 1) / r)``: freeing its last unit frees what is left.
+  left at ``T`` takes ``T - floor(T x (r - 1) / r)``: freeing its last unit frees what is left
+  (a weighed line is one unit).
 * ``amount_off``: ``amount`` off the lines in ``scope`` (named products or categories), at most
   what they come to, spread over them by largest remainder.
 * ``percent_off``: ``percent_bp`` of what the lines in ``scope`` come to (rounded half up, as
@@ -24,9 +25,10 @@ coffee line (1.00 per take); together they cost 250 + 2 x 150 = 550 points and t
 Limits: ``max_per_basket`` takes per basket (a claim above it is refused whole), and the
 promotion's ``UsageLimit`` counts sales per member per period as for any promotion. A reward needs
 an identified member; store, window and targeting apply as to any promotion. Whether the member
-has the points is not the engine's to know: ``affordable`` filters what a caller may offer with
-the points it knows of (online: the live balance; offline: the till's allowance), and the caller
-checks the total cost (``PricedBasket.reward_points``) against them before the sale completes.
+has the points is not the engine's to know: ``promotions.reward_offers.offered`` (and, by cost
+alone, ``affordable``) filters what a caller may offer with the points it knows of (online: the
+live balance; offline: the till's allowance), and the server checks the total cost
+(``PricedBasket.reward_points``) against the member's points when the sale is posted.
 Rewards are applied in promotion-id order, so the result never depends on the order of the claims.
 """
 
@@ -173,7 +175,7 @@ class RefusedReward:
 
 
 class _Line:
-    """What ``apply_reward`` needs of a line: its product, category, units and what is left to pay."""
+    """What ``apply_rewards`` needs of a line: its product, category, units and what is left to pay."""
 
     __slots__ = ("category", "freed", "qty", "sku", "total")
 

@@ -55,6 +55,9 @@ def edit_promotion_page(promotion_id: uuid.UUID):
     """A draft or paused promotion in the builder; saving makes its next version."""
     session, svc = db_session(), services()
     record = get_promotion(session, promotion_id, lock=request.method == "POST")
+    if record.kind == "reward":  # the builder's form has no fields for a reward
+        abort(409, description="A reward is not edited in the promotion builder: end it here and add the "
+                               "changed reward on the Rewards page.")
     if record.state not in EDITABLE:
         abort(409, description=f"This promotion is {record.state}. Only a draft or a paused promotion is edited "
                                "here: pause it first, so tills do not apply a half-made change.")

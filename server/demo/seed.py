@@ -4,7 +4,8 @@ services, and the rest made by the chain generator (``server.demo.generator``) a
 Two stores with one till each; a few hundred products; members with cards; a year of their
 purchases (and anonymous ones), priced by the engine against the generator's promotions (a
 percentage off produce, a 3-for-2 on snacks, double points on coffee, member prices on bakery,
-and two targeted offers with held-out members, whose windows lie in that year), with the points
+and two targeted offers with held-out members, whose windows lie in that year; and two rewards
+bought with points, a free coffee and a voucher, which no generated sale takes), with the points
 they earned, redeemed and let expire; then the tier job's review and the report roll-ups (the demo
 runs no scheduler). What the tills need is put on the change feed as the API would have.
 """

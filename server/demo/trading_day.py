@@ -1,8 +1,9 @@
 """`onecard demo --scripted`: a trading day in two stores, with store B offline for part of it.
 
-Members shop in both stores; store B loses its link, keeps selling and redeems points offline
-(one member spends the same points in both stores, to show the overspend being caught); the link
-returns; everything syncs. The end-of-day summary sets each member's balance on the server
+Members shop in both stores, and the one with the most points (but the one who will overspend)
+takes a reward with points at store A; store B loses its link, keeps selling and redeems points
+offline (one member spends the same points in both stores, to show the overspend being caught);
+the link returns; everything syncs. The end-of-day summary sets each member's balance on the server
 beside the figure expected from the receipts the tills printed, and lists the reconciliation
 exceptions. It exits non-zero if any figure differs.
 """
@@ -104,6 +105,11 @@ def play(demo: Demo, say) -> bool:
     say("morning: members shop in both stores, online")
     for n in range(12):
         shop("AB"[n % 2], rng.choice([*chain.members, None]))
+    taker = max((m for m in chain.members if m is not spender), key=lambda m: ledger.expected(m["id"]))
+    rewarded = _take_reward(demo, "A", taker, ledger)
+    say(f"  {taker['name']} takes " + (", ".join(f"'{r['label']}' for {r['points']} points"
+                                                for r in rewarded["rewards"]["taken"]) or "no reward (none offered)")
+        + " at store A")
     say(f"store B loses its link to HQ; {spender['name']} ({ledger.opening[spender['id']]} points) "
         f"will redeem in both stores")
     demo.link_b.cut()
@@ -122,6 +128,23 @@ def play(demo: Demo, say) -> bool:
     demo.link_b.restore()
     wait_until(lambda: _drained(demo, "B"), "store B's journal to drain", timeout=120)
     return _summary(demo, staff, ledger, say)
+
+
+def _take_reward(demo: Demo, store: str, member: dict, ledger: Ledger) -> dict:
+    """A basket of coffee for a member who takes the first reward the till offers them with points."""
+    coffee = next(sku for sku, category in sorted(demo.chain.categories.items()) if category == "coffee")
+    basket = _till(demo, store, "/baskets")["id"]
+    _till(demo, store, f"/baskets/{basket}/items", {"code": demo.chain.barcodes[coffee]})
+    view = _till(demo, store, f"/baskets/{basket}/member", {"card_number": member["card"]})
+    if view["rewards"]["offered"]:
+        view = _till(demo, store, f"/baskets/{basket}/rewards",
+                     {"reward_id": view["rewards"]["offered"][0]["reward_id"]})
+    if view["due"]:  # a free product may leave nothing to pay
+        _till(demo, store, f"/baskets/{basket}/tenders", {"kind": "card"})
+    sale = _till(demo, store, f"/baskets/{basket}/complete")
+    spent = sale["points"]["redeemed"] + sale["rewards"]["points"]
+    ledger.record(store, member["id"], sale["points"]["to_earn"], spent)
+    return sale
 
 
 def _enrol_offline(demo: Demo, store: str, name: str, ledger: Ledger) -> dict:

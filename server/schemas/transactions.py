@@ -134,7 +134,8 @@ class TransactionOutcomeSchema(ma.Schema):
     status = ma.fields.String(metadata={"description": "applied, or duplicate for a retry"})
     points_earned = ma.fields.Integer(metadata={"description": "base plus promotion bonus points"})
     bonus_points = ma.fields.Integer(metadata={"description": "the promotion bonus part of points_earned"})
-    points_redeemed = ma.fields.Integer(metadata={"description": "the points credited as redeemed (see exceptions)"})
+    points_redeemed = ma.fields.Integer(metadata={
+        "description": "the points credited as redeemed, by the points tender and the rewards (see exceptions)"})
     points_tender_minor = ma.fields.Integer(metadata={"description": "what those points paid, at the server's value"})
     reward_points = ma.fields.Integer(metadata={
         "description": "the points the sale's rewards cost, as the server credits them (part of points_redeemed)"})

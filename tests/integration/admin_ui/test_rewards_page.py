@@ -43,3 +43,15 @@ def test_nonsense_is_refused_beside_its_field_and_nothing_is_saved(services, cli
     assert no_amount.status_code == 422 and 'id="r-amount-error"' in no_amount.get_data(as_text=True)
     with services.db.session() as session:
         assert session.scalars(select(PromotionRecord).where(PromotionRecord.kind == "reward")).all() == []
+
+
+def test_a_reward_shows_on_its_promotion_page_and_is_not_opened_in_the_promotion_builder(services, client, chain):
+    sign_in(client, "marketing")
+    assert add(client, label="Free crisps", reward="free_product", points="300", sku="CRISPS",
+               state="draft").status_code == 302
+    with services.db.session() as session:
+        reward_id = session.scalar(select(PromotionRecord.id).where(PromotionRecord.kind == "reward"))
+    page = client.get(f"/admin/promotions/{reward_id}")
+    assert page.status_code == 200 and "Free crisps" in page.get_data(as_text=True)
+    assert "Edit (saved as version" not in page.get_data(as_text=True)
+    assert client.get(f"/admin/promotions/{reward_id}/edit").status_code == 409

@@ -170,3 +170,17 @@ def test_a_settled_sale_the_server_cannot_price_takes_no_reward_points_and_is_fl
     assert posted.json["reward_points"] == 0
     assert ("reward-differs", 300, 0) in _exceptions(services)
     assert account(client, desk, member_id)["balance"] == 1000
+
+
+def test_a_reward_limited_per_member_and_week_is_refused_the_second_time_that_week(till, reward, enrol, clock):
+    voucher = reward("1.00 voucher", dict(VOUCHER, amount_minor=100, points=100),
+                     usage_limit={"max_uses": 1, "period": "week"})
+    _, card = enrol(points=1000)
+    lines = [{"line_id": "1", "sku": "COLA", "qty": 1, "paid_minor": 50, "category": "drinks",
+              "discounts": [_discount(voucher, "1.00 voucher", 100)]}]
+    claim = [{"reward_id": voucher, "points": 100}]
+    assert till.sale(lines, card=card, rewards=claim).status_code == 201
+    again = till.sale(lines, card=card, rewards=claim)
+    assert again.status_code == 422 and "member_limit_reached" in again.json["detail"]
+    clock.advance(days=7)
+    assert till.sale(lines, card=card, rewards=claim).status_code == 201

@@ -10,10 +10,11 @@ from promotions.basket import PricingRequest, Store
 from promotions.catalogue import Catalogue, UsageLimit
 from promotions.engine import price_basket
 from promotions.exceptions import InvalidPromotion
+from promotions.near_miss import near_misses
 from promotions.result import CouponRejection
 from promotions.reward_offers import offered
 from promotions.rewards import Reward, RewardClaim, RewardKind, RewardRefusal, affordable
-from promotions.rules import PercentOff
+from promotions.rules import PercentOff, SpendThreshold, ThresholdTier
 from tests.unit.promotions.builders import (
     BERLIN,
     TUESDAY_NOON,
@@ -213,3 +214,14 @@ def test_every_reward_offered_can_be_taken_and_paid_for(lines, found, available)
     for promotion in offered(request, catalogue, price_basket(request, catalogue), available):
         taken = priced(RewardClaim(promotion.promotion_id), lines=lines, catalogue=catalogue)
         assert taken.refused_rewards == () and taken.reward_points <= available
+
+
+def test_a_reward_taken_does_not_change_how_far_a_spend_threshold_is():
+    catalogue = Catalogue([VOUCHER, promo("p-spend", SpendThreshold((ThresholdTier(2000, amount_off=200),)))])
+
+    def missing(*claims):
+        request = PricingRequest(BASKET, BERLIN, TUESDAY_NOON, member=ANN, rewards=claims)
+        return [h.missing_amount for h in near_misses(request, catalogue, price_basket(request, catalogue))]
+
+    # 12.50 in the basket: 7.50 short of 20.00, with or without the 5.00 voucher (taken after thresholds).
+    assert missing() == missing(RewardClaim("r-voucher")) == [750]
