@@ -84,6 +84,24 @@ def _find(session: Session, member: MemberRow, promotion_id: str, live: LiveCata
     raise NotFound(f"no personal offer {promotion_id} for this member")
 
 
+def move_clipped_offers(session: Session, from_id: uuid.UUID, to_id: uuid.UUID) -> tuple[list[str], list[str]]:
+    """Give ``to_id`` the offers ``from_id`` clipped (a merge); returns (moved, already held) promotion ids.
+
+    An offer both had clipped stays once, as the survivor clipped it; the duplicate's row goes. A
+    moved clip still applies only while the offer's targeting reaches the survivor (the engine asks).
+    """
+    held = set(session.scalars(select(ClippedOffer.promotion_id).where(ClippedOffer.member_id == to_id)))
+    moved, kept = [], []
+    for row in clipped_rows(session, from_id):
+        (kept if row.promotion_id in held else moved).append(str(row.promotion_id))
+        if row.promotion_id in held:
+            session.delete(row)
+        else:
+            row.member_id = to_id
+    session.flush()
+    return moved, kept
+
+
 def clipped_rows(session: Session, member_id: uuid.UUID) -> list[ClippedOffer]:
     return list(session.scalars(select(ClippedOffer).where(ClippedOffer.member_id == member_id)
                                 .order_by(ClippedOffer.clipped_at)))

@@ -28,6 +28,7 @@ from server.membership.erasure import (
 )
 from server.membership.ledger import held_points, load_ledger, lock_member, post_entries
 from server.membership.members import to_profile
+from server.membership.offers import move_clipped_offers
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_cards_of, publish_member
 from server.models import (
@@ -133,13 +134,15 @@ def merge_members(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID
     for card in cards:
         card.member_id = survivor_id
     merged.merged_into = survivor_id
+    moved, already_held = move_clipped_offers(session, merged_id, survivor_id)
     session.flush()
     publish_member(session, survivor_id, program, now)
     publish_member(session, merged_id, program, now)
     publish_cards_of(session, survivor_id, now)
     write_audit(session, at=now, actor=actor, action="member.merged", target=str(merged_id),
                 reason=reason, details={"survivor": str(survivor_id), "points_moved": plan.event.points_moved,
-                                        "cards": [c.number for c in cards]})
+                                        "cards": [c.number for c in cards],
+                                        "clipped_offers_moved": moved, "clipped_offers_already_held": already_held})
     return plan.event.points_moved
 
 
