@@ -36,7 +36,7 @@ from server.models.rollups import (
     PromotionMember,
     SalesDay,
 )
-from server.models.security import TerminalNonce
+from server.models.security import RequestCount, TerminalNonce
 from server.models.segments import Segment, SegmentMember
 from server.models.staff import LoginFailure, StaffUser
 from server.models.stores import Store, Terminal
@@ -86,6 +86,7 @@ __all__ = [
     "PromotionUseRecord",
     "PromotionVersion",
     "ReconciliationException",
+    "RequestCount",
     "SaleDiscount",
     "SalesDay",
     "Segment",
