@@ -22,8 +22,8 @@ from server.schemas.partners import PartnerCreateSchema
 PARTNERS_TABLE = TableSpec(
     name="partners", caption="Partner merchants",
     columns=(Column("code", "Code"), Column("name", "Name"), Column("earning", "Members earn"),
-             Column("issue_price", "Partner pays per 100 points issued", "money"),
-             Column("redeem_value", "Chain pays per 100 points spent", "money"),
+             Column("issue_price", "Partner pays per 100 issued", "money"),
+             Column("redeem_value", "Chain pays per 100 spent", "money"),
              Column("live_keys", "Live keys", "number"), Column("created_at", "Since", "day")))
 
 KEYS_TABLE = TableSpec(
@@ -36,8 +36,7 @@ SETTLEMENT_TABLE = TableSpec(
     name="partner-settlement", caption="Settlement by month (UTC)",
     columns=(Column("start", "From", "day"), Column("last_day", "To", "day"),
              Column("points_issued", "Points issued", "points"), Column("points_redeemed", "Points redeemed", "points"),
-             Column("partner_owes", "Partner owes the chain", "money"),
-             Column("chain_owes", "Chain owes the partner", "money"),
+             Column("partner_owes", "Partner owes", "money"), Column("chain_owes", "Chain owes", "money"),
              Column("net_to_chain", "Net to the chain", "money")),
     filters=(Filter("from", "From", "date"), Filter("to", "To", "date")), per_page=24)
 
@@ -57,7 +56,7 @@ def partners():
     table = _partners_table()
     if isinstance(table, Response):
         return table
-    return render_template("admin/partners.html", table=table, form={}, errors={}, example=_money().example())
+    return render_template("admin/partners.html", table=table, form={}, errors={})
 
 
 def _partners_table():
@@ -102,8 +101,7 @@ def create_partner_page():
         if done:
             flash(f"Partner {made.code} created. Issue it a key next.", "success")
             return redirect(url_for("admin.partner", partner_code=made.code))
-    return render_template("admin/partners.html", table=_partners_table(), form=form, errors=errors,
-                           example=money.example()), 422
+    return render_template("admin/partners.html", table=_partners_table(), form=form, errors=errors), 422
 
 
 @bp.route("/partners/<partner_code>")
@@ -174,6 +172,8 @@ def partner_settlement(partner_code: str):
     if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
         filters.errors["from"] = f"From: at most {MAX_MONTHS} months in one table"
         first = (last.replace(day=1) - timedelta(days=31 * (MAX_MONTHS - 1))).replace(day=1)
+    filters.raw.setdefault("from", first.isoformat())  # the form and the CSV link show the days used
+    filters.raw.setdefault("to", last.isoformat())
     start, end = _day(first), _day(last + timedelta(days=1))
     rows = [{"start": a.date(), "last_day": (b - timedelta(days=1)).date(), "points_issued": s.points_issued,
              "points_redeemed": s.points_redeemed, "partner_owes": s.partner_owes, "chain_owes": s.chain_owes,
