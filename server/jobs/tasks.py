@@ -11,6 +11,7 @@ from sqlalchemy import delete
 from server.jobs.context import job_services
 from server.models import TerminalNonce
 from server.pricing.bundle_mining import mine_bundles
+from server.pricing.for_you import compute_for_you
 from server.pricing.segments import refresh_all
 from server.sync import sequence_pending
 
@@ -49,3 +50,10 @@ def mine_bundle_suggestions(weeks: int, min_together: int, limit: int, discount_
     services = job_services()
     return mine_bundles(services.db.session, services.clock(), weeks, min_together=min_together, limit=limit,
                         discount_bp=discount_bp)
+
+
+def pick_for_you(weeks: int, recent_weeks: int, min_together: int, min_before: int, limit: int) -> dict:
+    """Pick products for each profiled member from their own history (server.pricing.for_you)."""
+    services = job_services()
+    return compute_for_you(services.db.session, services.clock(), weeks, recent_weeks=recent_weeks,
+                           min_together=min_together, min_before=min_before, limit=limit)

@@ -28,6 +28,7 @@ from server.models import (
     Card,
     ChangeRecord,
     ClippedOffer,
+    ForYouPick,
     JournalRejection,
     LedgerEntry,
     Member,
@@ -179,8 +180,9 @@ def _mentions(person: Person):
 
 
 def forget_member_page(session: Session, member_id: uuid.UUID) -> None:
-    """Delete the offers the member clipped, their sign-in codes (open ones can no longer sign in) and
-    their consent codes for partners."""
+    """Delete the offers the member clipped, their "for you" picks, their sign-in codes (open ones can
+    no longer sign in) and their consent codes for partners."""
     session.execute(delete(ClippedOffer).where(ClippedOffer.member_id == member_id))
+    session.execute(delete(ForYouPick).where(ForYouPick.member_id == member_id))
     session.execute(delete(SignInCode).where(SignInCode.member_id == member_id))
     session.execute(delete(PartnerConsentCode).where(PartnerConsentCode.member_id == member_id))

@@ -7,7 +7,7 @@ from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
 from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
-from server.models.member_side import ClippedOffer, SignInCode
+from server.models.member_side import ClippedOffer, ForYouPick, SignInCode
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
 from server.models.partners import Partner, PartnerConsentCode, PartnerKey, PartnerTransaction
 from server.models.products import Product, ProductBarcode, TaxClass
@@ -56,6 +56,7 @@ __all__ = [
     "CouponHold",
     "CouponRedemption",
     "FeedPosition",
+    "ForYouPick",
     "Hold",
     "JobRecord",
     "JobWatermark",

@@ -25,3 +25,25 @@ class BundleDraftSchema(StrictSchema):
     def _distinct(self, skus, **_kwargs):
         if len(set(skus)) != len(skus):
             raise ma.ValidationError("name each product once")
+
+
+class ForYouRunSchema(StrictSchema):
+    weeks = int32(minimum=2, maximum=52, load_default=26, metadata={"description": "how many weeks of history"})
+    recent_weeks = int32(minimum=1, maximum=26, load_default=6, metadata={
+        "description": "the last weeks in which a product the member used to buy is looked for (lapsed if absent)"})
+    min_together = int32(minimum=2, maximum=1_000_000, load_default=20,
+                         metadata={"description": "chain baskets that must hold both products of a complement"})
+    min_before = int32(minimum=1, maximum=1000, load_default=3,
+                       metadata={"description": "the member's baskets with a product before it counts as lapsed"})
+    limit = int32(minimum=1, maximum=10, load_default=3, metadata={"description": "picks per member"})
+
+    @ma.validates_schema
+    def _recent_inside(self, data, **_kwargs):
+        if data["recent_weeks"] >= data["weeks"]:
+            raise ma.ValidationError("recent_weeks must be fewer than weeks", "recent_weeks")
+
+
+class ForYouDraftSchema(StrictSchema):
+    sku = ma.fields.String(required=True, validate=SKU)
+    percent_bp = int32(minimum=1, maximum=9_999, required=True, metadata={"description": "the offer: 1000 is 10 % off"})
+    label = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=200))
