@@ -119,3 +119,20 @@ def test_a_run_replaces_the_picks_of_the_last_and_forgets_members_who_withdrew(
     assert answer.status_code == 200, answer.json
     _run(client, services, marketer, weeks=8, recent_weeks=2, min_together=5, min_before=3)
     assert _picks(services, ada) == []
+
+
+def test_a_for_you_segment_names_a_known_product_and_its_members_are_the_latest_picks(
+        client, services, clock, catalogue, marketer, desk, till):
+    unknown = client.post("/api/v1/segments", headers=marketer, json={"name": "x", "rule": {"for_you": "NOPE"}})
+    assert unknown.status_code == 422 and "NOPE" in str(unknown.json)
+    _, ada_card = _member(client, desk, "Ada", "ada@example.org", True)
+    now = clock.now
+    clock.now = now - timedelta(weeks=3)
+    for _ in range(3):
+        _sell(till, ada_card, ["COLA"])
+    clock.now = now
+    made = client.post("/api/v1/segments", headers=marketer, json={"name": "Lapsed cola", "rule": {"for_you": "COLA"}})
+    assert made.status_code == 201 and made.json["size"] == 0  # no run yet: nobody picked
+    _run(client, services, marketer, weeks=8, recent_weeks=2, min_together=5, min_before=3)
+    refreshed = client.post(f"/api/v1/segments/{made.json['id']}/refresh", headers=marketer)
+    assert refreshed.status_code == 200 and refreshed.json["size"] == 1, refreshed.json
