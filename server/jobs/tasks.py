@@ -10,8 +10,8 @@ from sqlalchemy import delete
 
 from server.jobs.context import job_services
 from server.models import TerminalNonce
+from server.pricing import for_you
 from server.pricing.bundle_mining import mine_bundles
-from server.pricing.for_you import compute_for_you
 from server.pricing.segments import refresh_all
 from server.sync import sequence_pending
 
@@ -52,8 +52,10 @@ def mine_bundle_suggestions(weeks: int, min_together: int, limit: int, discount_
                         discount_bp=discount_bp)
 
 
-def pick_for_you(weeks: int, recent_weeks: int, min_together: int, min_before: int, limit: int) -> dict:
+def pick_for_you(weeks: int = for_you.WEEKS, recent_weeks: int = for_you.RECENT_WEEKS,
+                 min_together: int = for_you.MIN_TOGETHER, min_before: int = for_you.MIN_BEFORE,
+                 limit: int = for_you.PICKS_PER_MEMBER) -> dict:
     """Pick products for each profiled member from their own history (server.pricing.for_you)."""
     services = job_services()
-    return compute_for_you(services.db.session, services.clock(), weeks, recent_weeks=recent_weeks,
+    return for_you.compute_for_you(services.db.session, services.clock(), weeks, recent_weeks=recent_weeks,
                            min_together=min_together, min_before=min_before, limit=limit)

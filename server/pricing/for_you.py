@@ -4,6 +4,7 @@ A job reads the baskets of the last weeks once (profiled members only, voided sa
 bundle mining does), counts the chain's pairs and each member's products in the same pass, and
 picks up to ``limit`` products per member with ``promotions.for_you`` (lapsed products first, then
 complements). The picks replace the previous run's in ``for_you_picks`` in one transaction. The
+scheduler runs it weekly with the defaults below; marketing may run it at any time with its own. The
 job's result is a proposal per product (how many members it was picked for, and why), ranked by
 members; ``draft_for_you`` turns one into a draft personal offer: a rule segment "for you: product"
 (refreshed like any rule segment, so it follows the latest run and members' consent as it is now)
@@ -37,6 +38,8 @@ from server.schemas.promotions import DefinitionSchema
 
 WRITE_BATCH = 5_000
 PROPOSALS = 20
+# A run's settings when none are given (the weekly scheduled run, and the API's defaults).
+WEEKS, RECENT_WEEKS, MIN_TOGETHER, MIN_BEFORE, PICKS_PER_MEMBER = 26, 6, 20, 3, 3
 
 
 def compute_for_you(sessions: Callable[[], AbstractContextManager[Session]], now: datetime, weeks: int, *,

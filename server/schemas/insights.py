@@ -2,6 +2,7 @@
 
 import marshmallow as ma
 
+from server.pricing import for_you
 from server.schemas.common import StrictSchema, amount, int32
 from server.schemas.products import SKU
 
@@ -28,14 +29,16 @@ class BundleDraftSchema(StrictSchema):
 
 
 class ForYouRunSchema(StrictSchema):
-    weeks = int32(minimum=2, maximum=52, load_default=26, metadata={"description": "how many weeks of history"})
-    recent_weeks = int32(minimum=1, maximum=26, load_default=6, metadata={
+    weeks = int32(minimum=2, maximum=52, load_default=for_you.WEEKS,
+                  metadata={"description": "how many weeks of history"})
+    recent_weeks = int32(minimum=1, maximum=26, load_default=for_you.RECENT_WEEKS, metadata={
         "description": "the last weeks in which a product the member used to buy is looked for (lapsed if absent)"})
-    min_together = int32(minimum=2, maximum=1_000_000, load_default=20,
+    min_together = int32(minimum=2, maximum=1_000_000, load_default=for_you.MIN_TOGETHER,
                          metadata={"description": "chain baskets that must hold both products of a complement"})
-    min_before = int32(minimum=1, maximum=1000, load_default=3,
+    min_before = int32(minimum=1, maximum=1000, load_default=for_you.MIN_BEFORE,
                        metadata={"description": "the member's baskets with a product before it counts as lapsed"})
-    limit = int32(minimum=1, maximum=10, load_default=3, metadata={"description": "picks per member"})
+    limit = int32(minimum=1, maximum=10, load_default=for_you.PICKS_PER_MEMBER,
+                  metadata={"description": "picks per member"})
 
     @ma.validates_schema
     def _recent_inside(self, data, **_kwargs):
