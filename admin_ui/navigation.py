@@ -16,6 +16,7 @@ MENU = (
     ("HQ", "Sync health", "admin.sync_health"),
     ("Operators", "Stores and tills", "admin.stores"),
     ("Operators", "Staff users", "admin.staff_users"),
+    ("Operators", "Partners", "admin.partners"),
     ("Operators", "Audit log", "admin.audit_log"),
 )
 

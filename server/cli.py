@@ -339,6 +339,28 @@ def terminals_resume(ctx: click.Context, store_code: str, terminal_code: str, re
     click.echo(f"resumed terminal {terminal_code!r} of store {store_code!r}")
 
 
+@cli.group()
+def partners() -> None:
+    """Partner merchants and their API keys."""
+
+
+@partners.command("revoke-key")
+@click.option("--partner", "partner_code", required=True, help="The partner's code.")
+@click.option("--key", "key_id", required=True, help="The key's id (pk_..., the part before the dot).")
+@click.option("--reason", default=None, help="Why, for the audit log (e.g. 'key leaked').")
+@click.pass_context
+def partners_revoke_key(ctx: click.Context, partner_code: str, key_id: str, reason: str | None) -> None:
+    """Revoke a partner's key: every server worker refuses it from its next request on."""
+    from server.partners.keys import get_partner, revoke_key
+
+    services = _services(ctx)
+    with services.db.session() as session:
+        key = revoke_key(session, get_partner(session, partner_code), key_id, services.clock(),
+                         Actor.system("cli"), reason)
+        session.commit()
+        click.echo(f"revoked key {key_id} of partner {partner_code!r} at {key.revoked_at.isoformat()}")
+
+
 @users.command("set-pin")
 @click.option("--username", required=True)
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN from standard input.")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from server.auth.rate_limit import DatabaseCounter, HitCounter, RedisCounter
 from server.auth.replay import DatabaseNonces, RedisNonces, ReplayGuard
 from server.auth.terminal_auth import (
     TERMINALS_CHANGED,
@@ -39,6 +40,7 @@ class Services:
     nonces: ReplayGuard
     watermarks: Watermarks
     positions: PositionBuffer
+    counters: HitCounter  # request counts for rate limits, shared by every worker
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
@@ -70,6 +72,7 @@ class Services:
             positions=PositionBuffer(db.sessions),
             nonces=(RedisNonces(redis, prefix, settings.signature_window_seconds) if redis
                     else DatabaseNonces(db.sessions)),
+            counters=RedisCounter(redis, prefix) if redis else DatabaseCounter(db.sessions),
             clock=clock,
         )
 

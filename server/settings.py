@@ -69,6 +69,7 @@ class Settings:
     reports_database_url: str | None = None  # None: reports read the main database
     smtp_url: str | None = None  # None: no mail goes out (sign-in codes by e-mail are refused)
     mail_from: str = "OneCard <onecard@localhost>"
+    sign_in_codes_per_address: int = 20  # codes asked for from one client address per 15 minutes
     sms_gateway_url: str | None = None  # None: no SMS goes out
     public_url: str = "http://127.0.0.1:8000"  # where members reach the server (links in messages)
     notice_rate: int = 10  # notices sent per second, by all workers together
@@ -138,6 +139,7 @@ class Settings:
             web_apps=_web_apps(values.get("web_apps")),
             unknown_item_earn_cap_minor=_positive_int(values, "unknown_item_earn_cap", 10_000),
             sale_clock_tolerance_seconds=_positive_int(values, "sale_clock_tolerance", 300),
+            sign_in_codes_per_address=_positive_int(values, "sign_in_codes_per_address", 20),
             reports_database_url=(_database_url(values["reports_database_url"], data_dir, "reports_database_url")
                                   if values.get("reports_database_url") else None),
             smtp_url=_smtp_url(values),

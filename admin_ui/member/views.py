@@ -16,7 +16,7 @@ from server.exceptions import NotFound, OneCardError
 from server.membership.members import update_member
 from server.membership.offers import clip_offer, personal_offers, unclip_offer
 from server.membership.service_desk import export_member
-from server.membership.sign_in import read_contact, redeem_code, request_code
+from server.membership.sign_in import check_client_address, read_contact, redeem_code, request_code
 from server.membership.statement import own_sale, recent_sales, statement
 from server.messaging.channels import Channel, sender_for
 from server.messaging.unsubscribe import read_token, unsubscribe
@@ -37,12 +37,15 @@ def sign_in():
     svc, session = services(), db_session()
     contact_text = request.form.get("contact", "")
     try:
+        check_client_address(svc.counters, request.remote_addr, svc.settings.sign_in_codes_per_address, svc.clock())
         contact = read_contact(contact_text)
         challenge = request_code(session, contact, _Deferred(contact.channel), svc.settings.secret_key, svc.clock())
         session.commit()
     except OneCardError as exc:
         session.rollback()
-        return render_template("member/sign_in.html", error=exc.detail, contact=contact_text), exc.status
+        page = render_template("member/sign_in.html", error=exc.detail, contact=contact_text)
+        retry = getattr(exc, "retry_after", None)
+        return page, exc.status, ({"Retry-After": str(retry)} if retry else {})
     access.start_over(challenge=str(challenge.code_id), via=challenge.channel.value)
     return redirect(url_for("member.code"))
 

@@ -10,10 +10,18 @@ from flask import g, request
 from loyalty.partners import PartnerTerms
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, acting, db_session, services, staff_required
-from server.audit import write_audit
 from server.auth.roles import Role
 from server.partners.exceptions import ConsentRefused
-from server.partners.keys import Scope, authenticate, create_partner, get_partner, issue_key
+from server.partners.keys import (
+    Scope,
+    authenticate,
+    create_partner,
+    get_partner,
+    issue_key,
+    list_partners,
+    partner_keys,
+    revoke_key,
+)
 from server.partners.points import burn, earn
 from server.partners.settlement import settlement
 from server.schemas.partners import (
@@ -21,7 +29,9 @@ from server.schemas.partners import (
     EarnSchema,
     IssuedKeySchema,
     KeyCreateSchema,
+    KeyRevokeSchema,
     PartnerCreateSchema,
+    PartnerKeySchema,
     PartnerResultSchema,
     PartnerSchema,
     SettlementQuerySchema,
@@ -44,8 +54,7 @@ def add_partner(body):
     session, svc = db_session(), services()
     terms = PartnerTerms(body["points_per_unit"], body["unit_minor"], body["issue_price_per_100"],
                          body["redeem_value_per_100"])
-    partner = create_partner(session, body["code"], body["name"], terms, svc.clock())
-    write_audit(session, at=svc.clock(), actor=acting(), action="partner.created", target=partner.code)
+    partner = create_partner(session, body["code"], body["name"], terms, svc.clock(), acting())
     session.commit()
     return partner
 
@@ -58,11 +67,42 @@ def add_partner(body):
 @blp.problems(404, 422)
 def add_key(body, code):
     session, svc = db_session(), services()
-    issued = issue_key(session, get_partner(session, code), body["scopes"], svc.clock())
-    write_audit(session, at=svc.clock(), actor=acting(), action="partner.key_issued", target=code,
-                details={"key_id": issued.key_id, "scopes": list(issued.scopes)})
+    issued = issue_key(session, get_partner(session, code), body["scopes"], svc.clock(), acting())
     session.commit()
     return issued
+
+
+@blp.route("")
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.response(200, PartnerSchema(many=True))
+def read_partners():
+    return list_partners(db_session())
+
+
+@blp.route("/<code>/keys")
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.response(200, PartnerKeySchema(many=True))
+@blp.problems(404)
+def read_keys(code):
+    """The partner's keys (never their secrets), live ones first."""
+    session = db_session()
+    return partner_keys(session, get_partner(session, code))
+
+
+@blp.route("/<code>/keys/<key_id>/revoke", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.arguments(KeyRevokeSchema)
+@blp.response(200, PartnerKeySchema)
+@blp.problems(404, 409)
+def revoke(body, code, key_id):
+    """Refuse the key from the next request on, on every worker (401); audited."""
+    session = db_session()
+    key = revoke_key(session, get_partner(session, code), key_id, services().clock(), acting(), body["reason"])
+    session.commit()
+    return key
 
 
 @blp.route("/<code>/settlement")

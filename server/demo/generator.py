@@ -265,7 +265,8 @@ def build_members(chain: Chain, rng: random.Random, out: Writer, card_prefix: st
         chain.members.append({"id": str(member_id), "name": name, "tier": tier, "home": home, "second": second,
                               "card": f"{card_prefix}{n + 1:010d}" + gs1_check_digit(f"{card_prefix}{n + 1:010d}")})
         out.add("members", member_id, name, name.lower(), f"member{n + 1}@example.org", chain.stores[home][0],
-                chain.stores[home][0], {"marketing_email": n % 3 == 0}, "", tier, created, created)
+                chain.stores[home][0], {"marketing_email": n % 3 == 0, "profiling": n % 2 == 0}, "", tier, created,
+                created)
         out.add("cards", chain.members[-1]["card"], member_id, "barcode", "active", created, created)
     chain.cum_activity = cumulative(activity)
 

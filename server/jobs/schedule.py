@@ -23,6 +23,7 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("expire-holds", loyalty_jobs.run_hold_expiry, every_seconds=300),
     ScheduledJob("expire-points", loyalty_jobs.run_points_expiry, every_seconds=3600),
     ScheduledJob("review-tiers", loyalty_jobs.run_tier_review, every_seconds=24 * 3600),
+    ScheduledJob("pick-for-you", tasks.pick_for_you, every_seconds=7 * 24 * 3600),
     ScheduledJob("refresh-segments", tasks.refresh_segments, every_seconds=3600),
     ScheduledJob("roll-up-reports", run_rollups, every_seconds=60),
     ScheduledJob("deliver-notices", tasks.deliver_notices, every_seconds=60),

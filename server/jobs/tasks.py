@@ -18,6 +18,7 @@ from server.messaging.exceptions import MessageNotSent
 from server.messaging.outbox import Outbox, plan_notices, send_due
 from server.messaging.rate import send_rate
 from server.models import TerminalNonce
+from server.pricing import for_you
 from server.pricing.bundle_mining import mine_bundles
 from server.pricing.segments import refresh_all
 from server.sync import sequence_pending
@@ -81,3 +82,12 @@ def deliver_notices(limit: int | None = None) -> dict:
         raise NoticesNotSent(f"{counts.refused} notices were refused and wait for a later try: {counts.errors[0]}")
     return {"planned": planned, "sent": counts.sent, "skipped": counts.skipped, "deferred": counts.deferred,
             "lost": counts.lost}
+
+
+def pick_for_you(weeks: int = for_you.WEEKS, recent_weeks: int = for_you.RECENT_WEEKS,
+                 min_together: int = for_you.MIN_TOGETHER, min_before: int = for_you.MIN_BEFORE,
+                 limit: int = for_you.PICKS_PER_MEMBER) -> dict:
+    """Pick products for each profiled member from their own history (server.pricing.for_you)."""
+    services = job_services()
+    return for_you.compute_for_you(services.db.session, services.clock(), weeks, recent_weeks=recent_weeks,
+                           min_together=min_together, min_before=min_before, limit=limit)

@@ -29,6 +29,7 @@ from server.models import (
     Card,
     ChangeRecord,
     ClippedOffer,
+    ForYouPick,
     JournalRejection,
     LedgerEntry,
     Member,
@@ -181,9 +182,10 @@ def _mentions(person: Person):
 
 
 def forget_member_page(session: Session, member_id: uuid.UUID) -> None:
-    """Delete the offers the member clipped, their sign-in codes (open ones can no longer sign in),
-    their consent codes for partners and their messages in the outbox."""
+    """Delete the offers the member clipped, their "for you" picks, their sign-in codes (open ones can
+    no longer sign in), their consent codes for partners and their messages in the outbox."""
     session.execute(delete(ClippedOffer).where(ClippedOffer.member_id == member_id))
+    session.execute(delete(ForYouPick).where(ForYouPick.member_id == member_id))
     session.execute(delete(SignInCode).where(SignInCode.member_id == member_id))
     session.execute(delete(PartnerConsentCode).where(PartnerConsentCode.member_id == member_id))
     session.execute(delete(MemberMessage).where(MemberMessage.member_id == member_id))

@@ -14,6 +14,7 @@ from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.ids import new_id
 from server.membership.cards import issue_card
+from server.membership.profiling import forget_profiling
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member, withdraw_member
 from server.membership.search import squeeze
@@ -125,6 +126,8 @@ def update_member(session: Session, member: Member, changes: dict, program: Loya
         member.notes = changes["notes"]
     if program.member_cache == "home" and current.home_store and current.home_store != member.home_store:
         withdraw_member(session, member.id, current.home_store, now)  # the old home store forgets them
+    if current.consents.profiling and not profile.consents.profiling:
+        forget_profiling(session, member.id)
     session.flush()
     publish_member(session, member.id, program, now)
     write_audit(session, at=now, actor=actor, action="member.updated", target=str(member.id),

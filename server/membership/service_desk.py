@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.adjustments import adjust
@@ -28,11 +28,13 @@ from server.membership.erasure import (
 )
 from server.membership.ledger import held_points, load_ledger, lock_member, post_entries
 from server.membership.members import to_profile
+from server.membership.offers import move_clipped_offers
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_cards_of, publish_member
 from server.models import (
     Card,
     ClippedOffer,
+    ForYouPick,
     Hold,
     LedgerEntry,
     Member,
@@ -134,13 +136,17 @@ def merge_members(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID
     for card in cards:
         card.member_id = survivor_id
     merged.merged_into = survivor_id
+    moved, already_held = move_clipped_offers(session, merged_id, survivor_id)
+    # The duplicate's picks described half a history; the next "for you" run picks from the whole.
+    session.execute(delete(ForYouPick).where(ForYouPick.member_id == merged_id))
     session.flush()
     publish_member(session, survivor_id, program, now)
     publish_member(session, merged_id, program, now)
     publish_cards_of(session, survivor_id, now)
     write_audit(session, at=now, actor=actor, action="member.merged", target=str(merged_id),
                 reason=reason, details={"survivor": str(survivor_id), "points_moved": plan.event.points_moved,
-                                        "cards": [c.number for c in cards]})
+                                        "cards": [c.number for c in cards],
+                                        "clipped_offers_moved": moved, "clipped_offers_already_held": already_held})
     return plan.event.points_moved
 
 
@@ -154,6 +160,7 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
     holds = session.scalars(select(Hold).where(Hold.member_id == member.id)).all()
     clipped = session.scalars(select(ClippedOffer).where(ClippedOffer.member_id == member.id)
                               .order_by(ClippedOffer.clipped_at)).all()
+    picks = session.scalars(select(ForYouPick).where(ForYouPick.member_id == member.id).order_by(ForYouPick.rank)).all()
     partner = session.execute(select(PartnerTransaction, Partner.code).join(Partner)
                               .where(PartnerTransaction.member_id == member.id).order_by(PartnerTransaction.at)).all()
     messages = session.scalars(select(MemberMessage).where(MemberMessage.member_id == member.id)
@@ -176,6 +183,8 @@ def export_member(session: Session, member: Member, now: datetime, actor: Actor)
         "holds": [{"id": str(h.id), "points": h.points, "status": h.status} for h in holds],
         "clipped_offers": [{"promotion_id": str(c.promotion_id), "clipped_at": c.clipped_at.isoformat()}
                            for c in clipped],
+        "for_you_picks": [{"sku": p.sku, "reason": p.reason, "because_sku": p.because_sku,
+                           "computed_at": p.computed_at.isoformat()} for p in picks],
         "partner_transactions": [{"partner": code, "reference": t.reference, "kind": t.kind, "points": t.points,
                                   "amount_minor": t.amount_minor, "at": t.at.isoformat()} for t, code in partner],
         "messages": [{"promotion_id": str(m.promotion_id), "channel": m.channel, "status": m.status,

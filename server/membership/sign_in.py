@@ -3,8 +3,11 @@
 A code is six digits, lives ``CODE_TTL``, works once, and is kept only as a keyed hash (HMAC with
 the server's secret over the code's id and digits), so a copy of the database signs nobody in.
 A member may be sent ``CODES_PER_WINDOW`` codes per ``RATE_WINDOW``; a code is dead after
-``MAX_ATTEMPTS`` wrong guesses. Asking for a code for an address no member has looks the same to
-the asker as asking for one that exists (nothing is sent), so the form tells nobody who is a member.
+``MAX_ATTEMPTS`` wrong guesses. One client address may ask for a limited number of codes per
+``RATE_WINDOW`` too, whatever addresses it names (``check_client_address``): a script walking
+through phone numbers sends few texts, and the count is shared by every worker. Asking for a code
+for an address no member has looks the same to the asker as asking for one that exists (nothing is
+sent), so the form tells nobody who is a member.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.exceptions import InvalidEmail, InvalidPhone
+from server.auth.rate_limit import HitCounter, RateLimit
 from server.exceptions import OneCardError, TooManyAttempts
 from server.messaging.channels import Channel, Sender
 from server.models import Member, SignInCode
@@ -72,6 +76,17 @@ def member_by_contact(session: Session, contact: Contact) -> Member | None:
     else:
         stmt = active.where(Member.phone == contact.address)
     return session.scalars(stmt.order_by(Member.created_at).limit(1)).first()
+
+
+def check_client_address(counter: HitCounter, remote_addr: str | None, limit: int, now: datetime) -> None:
+    """Count a request for a code from ``remote_addr`` (known members or not).
+
+    Raises:
+        TooManyAttempts: this address asked for more than ``limit`` codes in this ``RATE_WINDOW``.
+    """
+    RateLimit("sign-in-code", limit, RATE_WINDOW).check(
+        counter, remote_addr or "unknown", now,
+        "many sign-in codes were asked for from this network lately; try again later")
 
 
 def request_code(session: Session, contact: Contact, sender: Sender, secret: str, now: datetime) -> Challenge:

@@ -15,6 +15,7 @@ from server.exceptions import NotFound
 from server.membership.accounts import AccountSummary, account_summary
 from server.membership.jobs import qualifying_history
 from server.membership.ledger import load_kept
+from server.membership.pending import PendingPoints, pending_points
 from server.membership.program import LoyaltyProgram
 from server.models import Card, Member, PostedTransaction
 
@@ -27,6 +28,7 @@ class Statement:
     account: AccountSummary
     expiring: tuple[tuple[str, int], ...]
     progress: TierProgress
+    pending: PendingPoints
 
 
 def statement(session: Session, member: Member, program: LoyaltyProgram, now: datetime) -> Statement:
@@ -34,7 +36,7 @@ def statement(session: Session, member: Member, program: LoyaltyProgram, now: da
     total = qualifying_total(qualifying_history(session, member.id), now, program.tiers)
     return Statement(phone_card(session, member), account_summary(session, member, program, now, state),
                      expiring_by_month(state, now, program.expiry.zone),
-                     tier_progress(member.tier, total, program.tiers))
+                     tier_progress(member.tier, total, program.tiers), pending_points(session, member.id))
 
 
 def phone_card(session: Session, member: Member) -> str | None:

@@ -7,7 +7,7 @@ from server.models.base import Base
 from server.models.changes import ChangeRecord, FeedPosition
 from server.models.jobs import JobRecord, JobWatermark
 from server.models.journal import JournalRejection
-from server.models.member_side import ClippedOffer, SignInCode
+from server.models.member_side import ClippedOffer, ForYouPick, SignInCode
 from server.models.members import Card, Hold, LedgerEntry, Member, TierChange
 from server.models.outbox import MemberMessage, PromotionNotice
 from server.models.partners import Partner, PartnerConsentCode, PartnerKey, PartnerTransaction
@@ -37,7 +37,7 @@ from server.models.rollups import (
     PromotionMember,
     SalesDay,
 )
-from server.models.security import TerminalNonce
+from server.models.security import RequestCount, TerminalNonce
 from server.models.segments import Segment, SegmentMember
 from server.models.staff import LoginFailure, StaffUser
 from server.models.stores import Store, Terminal
@@ -57,6 +57,7 @@ __all__ = [
     "CouponHold",
     "CouponRedemption",
     "FeedPosition",
+    "ForYouPick",
     "Hold",
     "JobRecord",
     "JobWatermark",
@@ -89,6 +90,7 @@ __all__ = [
     "PromotionUseRecord",
     "PromotionVersion",
     "ReconciliationException",
+    "RequestCount",
     "SaleDiscount",
     "SalesDay",
     "Segment",

@@ -37,3 +37,21 @@ class SignInCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ForYouPick(Base):
+    """A product picked for a member from their own history (``promotions.for_you``), by the latest run.
+
+    ``reason`` is complement (``because_sku`` is the member's product it goes with) or lapsed. Only
+    members who consented to profiling get picks; targeting reads them with the consent as it is now.
+    """
+
+    __tablename__ = "for_you_picks"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    because_sku: Mapped[str | None] = mapped_column(String(64))
+    score_bp: Mapped[int]  # the pick's score in basis points (lapsed: 10,000)
+    rank: Mapped[int]  # 1 = the member's best pick
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())

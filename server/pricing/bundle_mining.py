@@ -42,29 +42,40 @@ def _voided(session: Session, since: datetime) -> set[str]:
         PostedTransaction.kind == "void", PostedTransaction.at >= since)))
 
 
-def count_member_baskets(sessions: Callable[[], AbstractContextManager[Session]], since: datetime,
-                         until: datetime) -> BasketCounts:
-    """Count the profiled members' sale baskets from ``since`` to ``until``, a page per transaction,
-    reporting progress between pages (a job's progress is written in a transaction of its own)."""
+def read_member_baskets(sessions: Callable[[], AbstractContextManager[Session]], since: datetime, until: datetime,
+                        visit: Callable[[uuid.UUID, datetime, list[str]], None], note: str = "baskets read") -> int:
+    """Call ``visit(member, at, skus)`` for each profiled member's sale from ``since`` to ``until`` (voided
+    ones left out), a page per transaction, reporting progress between pages (a job's progress is
+    written in a transaction of its own). Returns the sales read, profiled or not."""
     window = (PostedTransaction.kind == "sale", PostedTransaction.at >= since, PostedTransaction.at <= until,
               PostedTransaction.member_id.is_not(None))
     with sessions() as session:
         profiled, voided = _profiled_members(session), _voided(session, since)
         total = session.scalar(select(func.count()).select_from(PostedTransaction).where(*window))
-    counts, seen, after = BasketCounts(), 0, ""
+    seen, after = 0, ""
+    report_progress(0, total, note)
     while True:
         with sessions() as session:
-            page = session.execute(select(PostedTransaction.id, PostedTransaction.member_id, PostedTransaction.body)
+            page = session.execute(select(PostedTransaction.id, PostedTransaction.member_id, PostedTransaction.at,
+                                          PostedTransaction.body)
                                    .where(*window, PostedTransaction.id > after)
                                    .order_by(PostedTransaction.id).limit(PAGE)).all()
-        for transaction_id, member_id, body in page:
+        for transaction_id, member_id, at, body in page:
             if member_id in profiled and transaction_id not in voided:
-                counts.add(line["sku"] for line in body.get("lines", ()) if line.get("sku"))
+                visit(member_id, at, [line["sku"] for line in body.get("lines", ()) if line.get("sku")])
         seen += len(page)
-        report_progress(seen, total, "baskets read")
+        report_progress(seen, total, note)
         if len(page) < PAGE:
-            return counts
+            return seen
         after = page[-1][0]
+
+
+def count_member_baskets(sessions: Callable[[], AbstractContextManager[Session]], since: datetime,
+                         until: datetime) -> BasketCounts:
+    """Count the profiled members' sale baskets from ``since`` to ``until`` (``read_member_baskets``)."""
+    counts = BasketCounts()
+    read_member_baskets(sessions, since, until, lambda _member, _at, skus: counts.add(skus))
+    return counts
 
 
 def mine_bundles(sessions: Callable[[], AbstractContextManager[Session]], now: datetime, weeks: int, *,

@@ -105,3 +105,5 @@ def segment_rule_references(rule: dict) -> Iterator[Reference]:
     yield "rule.home_stores", Kind.STORE, rule.get("home_stores") or ()
     if rule.get("bought_category"):
         yield "rule.bought_category.category", Kind.CATEGORY, [rule["bought_category"]["category"]]
+    if rule.get("for_you"):
+        yield "rule.for_you", Kind.PRODUCT, [rule["for_you"]]

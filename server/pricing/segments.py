@@ -2,7 +2,8 @@
 
 A rule is an AND of the conditions it names: tiers, home stores, joined within N days, spent over
 N in the last M days, bought category C in the last N days, an RFM bucket (quintile ranges of
-recency, frequency and monetary value over a window, scored by ``loyalty.rfm``).
+recency, frequency and monetary value over a window, scored by ``loyalty.rfm``), "for you" members of
+a product (its latest picks, ``server.pricing.for_you``, for members consenting to profiling).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from server.exceptions import Conflict, NotFound
 from server.membership.ledger import lock_member
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
-from server.models import Member, PostedTransaction, Product, Segment, SegmentMember
+from server.models import ForYouPick, Member, PostedTransaction, Product, Segment, SegmentMember
 from server.pricing.references import check_references, segment_rule_references
 
 
@@ -108,7 +109,16 @@ def _rule_query(session: Session, rule: dict, now: datetime):
         stmt = stmt.where(Member.id.in_(_buyers_of(session, rule["bought_category"], now)))
     if rule.get("rfm"):
         stmt = stmt.where(Member.id.in_(_rfm_bucket(session, rule["rfm"], now)))
+    if rule.get("for_you"):
+        stmt = stmt.where(Member.id.in_(picked_for(session, rule["for_you"])))
     return stmt
+
+
+def picked_for(session: Session, sku: str) -> list[uuid.UUID]:
+    """Members whose latest picks include ``sku`` and who consent to profiling now (a withdrawal counts at once)."""
+    rows = session.execute(select(Member.id, Member.consents).join(ForYouPick, ForYouPick.member_id == Member.id)
+                           .where(ForYouPick.sku == sku))
+    return [member_id for member_id, consents in rows if (consents or {}).get("profiling")]
 
 
 def _rfm_bucket(session: Session, rfm: dict, now: datetime) -> list[uuid.UUID]:

@@ -45,6 +45,18 @@ class IssuedKeySchema(ma.Schema):
     scopes = ma.fields.List(ma.fields.String())
 
 
+class PartnerKeySchema(ma.Schema):
+    key_id = ma.fields.String()
+    scopes = ma.fields.List(ma.fields.String())
+    created_at = ma.fields.AwareDateTime()
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class KeyRevokeSchema(StrictSchema):
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
+                              metadata={"description": "why, for the audit log (e.g. key leaked)"})
+
+
 class EarnSchema(StrictSchema):
     reference = ma.fields.String(required=True, validate=REFERENCE, metadata={
         "description": "the partner's own id of the sale: a retry with the same reference posts nothing twice"})

@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from server.schemas.common import PageQuerySchema, StrictSchema, amount, int32
+from server.schemas.products import SKU
 from server.schemas.stores import CODE
 
 MAX_DAYS = 3650
@@ -46,6 +47,8 @@ class SegmentRuleSchema(StrictSchema):
     spent_over = ma.fields.Nested(SpentOverSchema)
     bought_category = ma.fields.Nested(BoughtCategorySchema)
     rfm = ma.fields.Nested(RfmSchema)
+    for_you = ma.fields.String(validate=SKU, metadata={
+        "description": "members whose latest 'for you' picks include this product (profiling consent needed)"})
 
     @ma.validates_schema
     def _not_empty(self, data, **_kwargs):

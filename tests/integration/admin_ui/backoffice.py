@@ -25,6 +25,7 @@ class Chain:
     store: str = "S001"
     request_id: str = ""  # a pending adjustment request, where a test seeds one
     exception_id: str = ""  # a reconciliation exception, where a test seeds one
+    partner_key_id: str = ""  # a live key of partner CINEMA, where a test seeds one
 
 
 def seed_chain(services) -> Chain:
@@ -101,3 +102,16 @@ def seed_reconciliation_exception(services, store: str = "S001", terminal: str =
         session.add(found)
         session.commit()
         return str(found.id)
+
+
+def seed_partner(services, code: str = "CINEMA") -> str:
+    """A partner merchant with one live earn key; returns the key's id."""
+    from loyalty.partners import PartnerTerms
+    from server.partners.keys import create_partner, issue_key
+
+    with services.db.session() as session:
+        partner = create_partner(session, code, "Odeon", PartnerTerms(1, 100, 80, 100), services.clock(),
+                                 Actor.system("test"))
+        key_id = issue_key(session, partner, ["earn"], services.clock(), Actor.system("test")).key_id
+        session.commit()
+        return key_id

@@ -10,6 +10,7 @@ from flask import url_for
 from tests.integration.admin_ui.backoffice import (
     ROLES,
     page_token,
+    seed_partner,
     seed_reconciliation_exception,
     seed_waiting_adjustment,
     sign_in,
@@ -64,6 +65,12 @@ ALLOWED = {
     "admin.rewards": MARKETING,
     "admin.simulation_job": MARKETING,
     "admin.dashboard": HQ,
+    "admin.partners": ADMIN,
+    "admin.create_partner_page": ADMIN,
+    "admin.partner": ADMIN,
+    "admin.issue_partner_key": ADMIN,
+    "admin.revoke_partner_key": ADMIN,
+    "admin.partner_settlement": ADMIN,
 }
 JOB_ID = "0192a7f0-0000-7000-8000-0000000000aa"  # a simulation job, running
 
@@ -76,7 +83,7 @@ def chain(services, chain):
 
     services.jobs.records.add(JobView(id=JOB_ID, name=JOB_NAME, state=JobState.RUNNING, enqueued_at=services.clock()))
     return replace(chain, request_id=seed_waiting_adjustment(services, chain),
-                   exception_id=seed_reconciliation_exception(services))
+                   exception_id=seed_reconciliation_exception(services), partner_key_id=seed_partner(services))
 
 
 def admin_routes(app, chain) -> list[tuple[str, str, str]]:
@@ -84,7 +91,8 @@ def admin_routes(app, chain) -> list[tuple[str, str, str]]:
     values = {"member_id": chain.member_id, "number": chain.card, "promotion_id": chain.promotion_id,
               "code": chain.store, "filename": "admin.css", "request_id": chain.request_id,
               "terminal": "T1", "username": "cashier",
-              "exception_id": chain.exception_id, "job_id": JOB_ID}
+              "exception_id": chain.exception_id, "job_id": JOB_ID, "partner_code": "CINEMA",
+              "key_id": chain.partner_key_id}
     with app.test_request_context():
         return [(rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}))
                 for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")
