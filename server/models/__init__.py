@@ -38,6 +38,7 @@ from server.models.rollups import (
 )
 from server.models.security import TerminalNonce
 from server.models.segments import Segment, SegmentMember
+from server.models.simulations import SimulationRun
 from server.models.staff import LoginFailure, StaffUser
 from server.models.stores import Store, Terminal
 from server.models.till_events import TillEvent
@@ -90,6 +91,7 @@ __all__ = [
     "SalesDay",
     "Segment",
     "SegmentMember",
+    "SimulationRun",
     "SignInCode",
     "StaffUser",
     "Store",
