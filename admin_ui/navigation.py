@@ -6,6 +6,7 @@ from admin_ui.access import may_open
 
 # (section, label, endpoint)
 MENU = (
+    ("Programme", "Loyalty programme", "admin.programme"),
     ("Member service", "Find a member", "admin.member_search"),
     ("Member service", "Approvals", "admin.approvals"),
     ("Marketing", "Promotions", "admin.promotions"),

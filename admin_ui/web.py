@@ -20,6 +20,7 @@ from admin_ui.views import (  # noqa: F401  (routes register on import)
     member_desk,
     members,
     operators,
+    programme,
     promotion_actions,
     promotion_builder,
     promotion_simulation,
