@@ -24,6 +24,9 @@ from admin_ui.views import (  # noqa: F401  (routes register on import)
     promotion_actions,
     promotion_builder,
     promotion_simulation,
+    tax_classes,
+    till_events,
+    till_pins,
 )
 from server.api.context import services
 
