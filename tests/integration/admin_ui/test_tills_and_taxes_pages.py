@@ -153,3 +153,22 @@ def test_hq_filters_till_events_by_till_cashier_kind_and_day_and_downloads_them(
 def test_a_cashier_or_marketing_cannot_reach_till_events(client, chain):
     sign_in(client, "marketing")
     assert client.get("/admin/till-events").status_code == 403
+
+
+def test_a_long_list_is_counted_only_up_to_a_limit_and_still_pages_to_its_end(services, client, chain,
+                                                                               monkeypatch):
+    from dataclasses import replace
+
+    from admin_ui import tables
+    from admin_ui.views import till_events as view
+
+    monkeypatch.setattr(tables, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(view, "EVENTS_TABLE", replace(view.EVENTS_TABLE, per_page=2))
+    for hours in (1, 2, 3):
+        till_event(services, "sign_in", hours, "cashier")
+    sign_in(client, "hq")
+    first = client.get("/admin/till-events").get_data(as_text=True)
+    assert "1–2 of more than 2" in first and "Page 1 of many" in first and 'rel="next"' in first
+    second = client.get("/admin/till-events?page=2").get_data(as_text=True)
+    assert "3–3 of more than 2" in second and 'rel="next"' not in second
+    assert len(client.get("/admin/till-events?format=csv").get_data(as_text=True).splitlines()) == 4
