@@ -137,7 +137,7 @@ def read(form: MultiDict, money: Money) -> tuple[dict, datetime | None, dict[str
                                        "minor": reader.amount("value_amount")},
                        "block_points": reader.integer("block_points"),
                        "minimum_points": reader.integer("minimum_points"),
-                       "max_share": reader.share("max_share"), "combinable_tenders": form.getlist("tenders")},
+                       "max_share": reader.share("max_share"), "combinable_tenders": sorted(form.getlist("tenders"))},
         "tiers": {"basis": form.get("tier_basis", ""), "window_days": reader.integer("tier_window_days"),
                   "review_months": reader.integer("tier_review_months"),
                   "crossing_sale_earns_new_tier": form.get("tier_crossing") == "new",

@@ -40,7 +40,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _listed(names: list[str]) -> str:
-    return ", ".join(names) if names else "none"
+    return ", ".join(sorted(names)) if names else "none"  # a set: the order it was typed in says nothing
 
 
 def _earning(e: dict, money: Money) -> dict[str, str]:

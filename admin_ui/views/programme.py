@@ -3,6 +3,8 @@ between two versions, and a form for a new version (server.membership.programme_
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import partial
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -45,7 +47,7 @@ def programme():
         if filters.values["state"] not in (None, state) or (
                 filters.values["q"] and filters.values["q"].casefold() not in " ".join(said).casefold()):
             continue
-        listed.append({"number": row.number, "number_href": url_for("admin.programme_version", number=row.number),
+        listed.append({"number": row.number, "number_href": url_for("admin.programme_version", version=row.number),
                        "effective_from": row.effective_from, "state": dict(STATES)[state],
                        "created_by": row.created_by, "created_at": row.created_at,
                        "changes": "; ".join(said) or "nothing (saved unchanged)"})
@@ -58,12 +60,12 @@ def programme():
                            scheduled=scheduled)
 
 
-@bp.route("/programme/versions/<int:number>")
+@bp.route("/programme/versions/<int:version>")
 @staff_page(*EVERY_ROLE)
-def programme_version(number: int):
+def programme_version(version: int):
     rows, in_force = _versions()
-    row = get_version(db_session(), number)
-    before = next((r for r in rows if r.number == number - 1), None)
+    row = get_version(db_session(), version)
+    before = next((r for r in rows if r.number == version - 1), None)
     words = _money()
     state = dict(STATES)[_state(row, in_force, services().clock())]
     return render_template("admin/programme_version.html", row=row, state=state,
@@ -90,42 +92,60 @@ def programme_compare():
 @bp.route("/programme/new", methods=["GET", "POST"])
 @staff_page(Role.MARKETING)
 def new_programme_version():
+    """The form; a POST first shows what the version would change (checked by the service, nothing kept),
+    and saves only the very body that was reviewed."""
     rows, in_force = _versions()
-    current = next(row for row in rows if row.number == in_force)
+    current, latest = next(row for row in rows if row.number == in_force), rows[-1]
     typed = Money(services().settings.currency, services().settings.currency_exponent)
     if request.method == "GET":
-        return _form(current, programme_form.fields_of(rows[-1].body, typed), {}, rows[-1].number)
+        return _form(current, programme_form.fields_of(latest.body, typed), {}, latest.number)
     body, effective_from, errors, tier_rows = programme_form.read(request.form, typed)
     fields = programme_form.fields_from_form(request.form)
-    if not errors:
-        made = _add(body, effective_from, errors, tier_rows, typed)
+    reviewed = _fingerprint(body, effective_from)
+    if not errors and request.form.get("action") == "save" and request.form.get("reviewed") == reviewed:
+        made = _add(body, effective_from, errors, tier_rows, typed, keep=True)
         if made is not None:
             flash(f"Version {made} is saved: " + (
                 "in force now, and on its way to every till." if effective_from is None else
                 f"in force from {effective_from:%Y-%m-%d %H:%M} UTC; tills have it ahead of time."), "success")
-            return redirect(url_for("admin.programme_version", number=made))
-    return _form(current, fields, errors, int(request.form.get("based_on", rows[-1].number) or 0)), 422
+            return redirect(url_for("admin.programme_version", version=made))
+    elif not errors:
+        number = _add(body, effective_from, errors, tier_rows, typed, keep=False)
+        if number is not None:
+            return _form(current, fields, {}, latest.number, review={
+                "number": number, "fingerprint": reviewed, "changes": changes(latest.body, body, _money()),
+                "effective_from": effective_from})
+    return _form(current, fields, errors, latest.number), 422
 
 
-def _add(body: dict, effective_from, errors: dict, tier_rows: list[int], typed: Money) -> int | None:
-    """Make the version through the programme's own service (checked, audited, published), or say why not."""
+def _add(body: dict, effective_from, errors: dict, tier_rows: list[int], typed: Money, keep: bool) -> int | None:
+    """Make the version through the programme's own service (checked, audited, published), or say why not;
+    with ``keep`` False only try it: the number it would get, everything written rolled back."""
     session, svc = db_session(), services()
     now = svc.clock()
     try:
-        row = add_version(session, body, effective_from or now, acting(), now, svc.settings)
-        number = row.number
-        session.commit()
+        number = add_version(session, body, effective_from or now, acting(), now, svc.settings).number
     except OneCardError as exc:
         session.rollback()
         programme_form.place(exc.extra.get("errors") or {"form": [exc.detail]}, typed, errors, tier_rows)
         return None
+    if not keep:
+        session.rollback()
+        return number
+    session.commit()
     svc.programmes.forget()
     return number
 
 
-def _form(current, fields: dict, errors: dict, based_on: int):
+def _fingerprint(body: dict, effective_from) -> str:
+    """Names exactly what was reviewed: a save of anything else is reviewed again first."""
+    text = json.dumps([body, effective_from.isoformat() if effective_from else None], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _form(current, fields: dict, errors: dict, based_on: int, review: dict | None = None):
     rows = max(int(fields.get("tier_rows") or 0), 1)
-    return render_template("admin/programme_form.html", current=current, fields=fields, errors=errors,
+    return render_template("admin/programme_form.html", current=current, fields=fields, errors=errors, review=review,
                            tier_rows=range(rows), tenders=TENDERS,
                            labels=programme_form.LABELS, based_on=based_on,
                            money_example=Money(services().settings.currency,

@@ -33,7 +33,11 @@ def test_marketing_makes_a_new_programme_version_and_the_api_has_it_in_force(bac
     expect(page.get_by_label("Per amount paid (EUR)")).to_have_value("1.00")
     page.get_by_label("Per amount paid (EUR)").fill("2.00")
     page.get_by_label("Tier 2 from").fill("400.00")
-    page.get_by_role("button", name="Save as a new version").click()
+    page.get_by_role("button", name="Review the changes").click()
+    expect(page.locator("#review-changes")).to_contain_text("Base earning: 1 point per €1.00 paid, rounded down "
+                                                            "per sale → 1 point per €2.00 paid")
+    assert programme_via_api(page, url)["current"]["number"] == 1  # reviewed, not yet saved
+    page.get_by_role("button", name="Save as version 2").click()
     expect(page.locator(".flash.success")).to_contain_text("Version 2 is saved: in force now")
     changes = page.locator("#changes")
     expect(changes).to_contain_text("Base earning: 1 point per €1.00 paid, rounded down per sale → "
@@ -51,12 +55,12 @@ def test_an_invalid_value_is_shown_beside_its_field_and_nothing_changes(backoffi
     page.goto(f"{url}/admin/programme/new")
     page.get_by_label("Most of a basket points may pay (%)").fill("150")
     page.get_by_label("Points earned").fill("two")
-    page.get_by_role("button", name="Save as a new version").click()
+    page.get_by_role("button", name="Review the changes").click()
     expect(page.locator(".flash.error")).to_contain_text("nothing was saved")
     expect(page.locator("#g-earn_points-error")).to_have_text("Points earned: write a whole number, e.g. 500.")
     expect(page.get_by_label("Points earned")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Points earned").fill("1")
-    page.get_by_role("button", name="Save as a new version").click()  # now the programme's own rule speaks
+    page.get_by_role("button", name="Review the changes").click()  # now the programme's own rule speaks
     expect(page.locator("#g-max_share-error")).to_have_text(
         "Most of a basket points may pay (%): points cannot pay more than the whole basket.")
     expect(page.get_by_label("Most of a basket points may pay (%)")).to_have_value("150")
@@ -82,7 +86,7 @@ def test_the_programme_form_without_its_csrf_token_is_refused(backoffice, browse
     page.goto(f"{url}/admin/programme/new")
     page.locator("form.builder input[name=csrf_token]").evaluate("input => input.remove()")
     page.get_by_label("Per amount paid (EUR)").fill("5.00")
-    page.get_by_role("button", name="Save as a new version").click()
+    page.get_by_role("button", name="Review the changes").click()
     expect(page.locator("h1")).to_have_text("400 · Bad Request")
     assert programme_via_api(page, url)["current"]["number"] == 1
 
@@ -108,6 +112,11 @@ def test_the_new_pages_fit_a_laptop_and_a_tablet_without_sideways_scrolling(back
             page.screenshot(path=str(shots / f"{name}-{width}x{height}.png"), full_page=True)
         page.goto(url + "/admin/programme/new")
         page.get_by_label("Points earned").fill("many")
-        page.get_by_role("button", name="Save as a new version").click()
+        page.get_by_role("button", name="Review the changes").click()
         page.screenshot(path=str(shots / f"programme-form-invalid-{width}x{height}.png"), full_page=True)
+        page.get_by_label("Points earned").fill("1")
+        page.get_by_label("Offline allowance (points per till)").fill("1500")
+        page.get_by_role("button", name="Review the changes").click()
+        expect(page.locator("#review-changes")).to_contain_text("Offline allowance: 2,000 points")
+        page.screenshot(path=str(shots / f"programme-form-review-{width}x{height}.png"), full_page=True)
         page.close()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from sqlalchemy import func, select
@@ -67,6 +68,15 @@ def form_of(client) -> dict[str, list[str]]:
     return fields
 
 
+def review_and_save(client, fields: dict):
+    """Press Review, check what it says, then Save: as a person does (returns the review page and the answer)."""
+    review = client.post("/admin/programme/new", data=fields)
+    page = review.get_data(as_text=True)
+    assert review.status_code == 200, page
+    reviewed = re.search(r'name="reviewed" value="([^"]+)"', page).group(1)
+    return page, client.post("/admin/programme/new", data={**fields, "action": ["save"], "reviewed": [reviewed]})
+
+
 def versions(services) -> int:
     with services.db.session() as session:
         return session.scalar(select(func.count()).select_from(ProgrammeVersionRecord)) or 0
@@ -99,8 +109,9 @@ def test_marketing_makes_a_version_from_the_prefilled_form_and_the_api_serves_it
                "tier_multiplier_3": ["2"], "tier_benefits_3": ["free delivery; birthday gift"],
                "max_share": ["40"]}
     fields["tenders"] = ["card", "cash"]
-    feed_before = _feed_rows(services)
-    answer = client.post("/admin/programme/new", data=fields)
+    review, answer = review_and_save(client, fields)
+    assert "What version 2 changes from version 1" in review
+    assert "Base earning: 1 point per €1.00 paid, rounded down per sale → 1 point per €10.00 paid" in review
     assert answer.status_code == 302 and answer.headers["Location"] == "/admin/programme/versions/2"
     page = client.get("/admin/programme/versions/2").get_data(as_text=True)
     assert "Version 2 is saved: in force now" in page
@@ -114,7 +125,9 @@ def test_marketing_makes_a_version_from_the_prefilled_form_and_the_api_serves_it
     assert body["earning"]["per_amount_minor"] == 1000 and body["redemption"]["max_share"] == "2/5"
     assert body["tiers"]["levels"][3] == {"name": "platinum", "threshold": 500_000, "multiplier": "2",
                                           "benefits": ["free delivery", "birthday gift"]}
-    assert _feed_rows(services) > feed_before  # published to the tills
+    published = _programme_on_the_feed(services)  # what a till reads: every version, with its effective time
+    assert [v["number"] for v in published["versions"]] == [1, 2]
+    assert published["versions"][1]["programme"]["earning"]["per_amount_minor"] == 1000
     with services.db.session() as session:
         audit = session.scalars(select(AuditRecord).where(AuditRecord.action == "programme.version.create")).one()
     assert (audit.actor, audit.target) == ("marketing", "2")
@@ -148,8 +161,7 @@ def test_a_version_in_the_past_is_refused_and_a_scheduled_one_is_listed(services
     past = client.post("/admin/programme/new", data={**fields, "effective_from": ["2020-01-01T00:00"]})
     assert past.status_code == 422 and "Takes effect (UTC): must not be before now." in past.get_data(as_text=True)
     later = (services.clock().replace(year=services.clock().year + 1)).strftime("%Y-%m-%dT%H:%M")
-    made = client.post("/admin/programme/new",
-                       data={**fields, "effective_from": [later], "offline_cap_points": ["500"]})
+    _review, made = review_and_save(client, {**fields, "effective_from": [later], "offline_cap_points": ["500"]})
     assert made.status_code == 302
     listing = client.get("/admin/programme").get_data(as_text=True)
     assert "In force now: version 1" in listing and "Scheduled:" in listing
@@ -161,6 +173,18 @@ def test_a_version_in_the_past_is_refused_and_a_scheduled_one_is_listed(services
     assert "Offline allowance: 500 points per member per till in 24 hours → 2,000 points" in compare
 
 
+def test_a_save_of_anything_but_the_reviewed_version_is_reviewed_again(services, client, chain):
+    sign_in(client, "marketing")
+    fields = form_of(client)
+    review = client.post("/admin/programme/new", data=fields).get_data(as_text=True)
+    assert "Nothing: it says the same as version 1." in review
+    reviewed = re.search(r'name="reviewed" value="([^"]+)"', review).group(1)
+    changed = client.post("/admin/programme/new", data={**fields, "earn_points": ["2"], "action": ["save"],
+                                                        "reviewed": [reviewed]})
+    page = changed.get_data(as_text=True)
+    assert changed.status_code == 200 and "Base earning: 1 point per €1.00 paid" in page and versions(services) == 1
+
+
 def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(services, client, chain):
     sign_in(client, "marketing")
     fields = form_of(client)
@@ -169,6 +193,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(services, 
     assert versions(services) == 1
 
 
-def _feed_rows(services) -> int:
+def _programme_on_the_feed(services) -> dict:
     with services.db.session() as session:
-        return session.scalar(select(func.count()).select_from(ChangeRecord)) or 0
+        return session.scalars(select(ChangeRecord.payload).where(ChangeRecord.entity_type == "program")
+                               .order_by(ChangeRecord.order_key.desc())).first()
