@@ -49,7 +49,8 @@ def test_a_tier_row_left_empty_is_dropped_and_errors_land_on_the_row_that_was_ty
     fields = fields_of(BODY, EUR) | {"tier_name_0": "", "tier_name_2": "platinum", "tier_threshold_2": "9000",
                                      "tier_multiplier_2": "2", "tier_benefits_2": ""}
     body, _at, errors, rows = read(form_from(fields), EUR)
-    assert [level["name"] for level in body["tiers"]["levels"]] == ["gold", "platinum"] and rows == [1, 2]
+    assert errors == {} and rows == [1, 2]
+    assert [level["name"] for level in body["tiers"]["levels"]] == ["gold", "platinum"]
     found: dict[str, str] = {}
     place({"programme.tiers.levels.1.multiplier": ["must be at most 10"],
            "programme.earning.points": ["at most one point per minor unit paid"]}, EUR, found, rows)
