@@ -6,6 +6,8 @@ from admin_ui.access import may_open
 
 # (section, label, endpoint)
 MENU = (
+    ("Programme", "Loyalty programme", "admin.programme"),
+    ("Programme", "Tax classes", "admin.tax_classes"),
     ("Member service", "Find a member", "admin.member_search"),
     ("Member service", "Approvals", "admin.approvals"),
     ("Marketing", "Promotions", "admin.promotions"),
@@ -14,6 +16,7 @@ MENU = (
     ("HQ", "Dashboard", "admin.dashboard"),
     ("HQ", "Reconciliation", "admin.reconciliation"),
     ("HQ", "Sync health", "admin.sync_health"),
+    ("HQ", "Till events", "admin.till_events"),
     ("Operators", "Stores and tills", "admin.stores"),
     ("Operators", "Staff users", "admin.staff_users"),
     ("Operators", "Partners", "admin.partners"),

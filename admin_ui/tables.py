@@ -22,6 +22,9 @@ from admin_ui.formatting import decimal_amount
 from server.api.context import db_session, services
 
 CSV_LIMIT = 100_000  # rows in one download; a larger export belongs to the reports API
+# Rows counted for the pager: past it a page says "of more than 10,000" instead of counting a large
+# table (the audit log, the till events of a chain) on every request.
+COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,11 @@ class Table:
     page: int
     pages: int
     total: int
+    more: bool = False  # more than ``total`` rows match (the count stopped at COUNT_LIMIT)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.more and len(self.rows) == self.spec.per_page)
 
     def page_url(self, page: int) -> str:
         return url_for(request.endpoint, **{**request.view_args, **self.raw, "page": page})
@@ -119,14 +127,17 @@ class TableSpec:
             return self._csv(to_row(item) for item in _everything(source))
         page = _page_number()
         if isinstance(source, Select):
-            total = db_session().scalar(select(func.count()).select_from(source.order_by(None).subquery())) or 0
+            counted = source.order_by(None).limit(COUNT_LIMIT + 1).subquery()
+            total = db_session().scalar(select(func.count()).select_from(counted)) or 0
             items = db_session().execute(source.offset((page - 1) * self.per_page).limit(self.per_page))
             items = [row[0] if len(row) == 1 else row for row in items]
         else:
             total = len(source)
             items = source[(page - 1) * self.per_page: page * self.per_page]
+        more, total = total > COUNT_LIMIT, min(total, COUNT_LIMIT) if isinstance(source, Select) else total
         pages = max(1, math.ceil(total / self.per_page))
-        return Table(self, [to_row(item) for item in items], values, raw, errors, min(page, pages), pages, total)
+        shown = page if more else min(page, pages)
+        return Table(self, [to_row(item) for item in items], values, raw, errors, shown, max(pages, shown), total, more)
 
     def _csv(self, rows: Iterable[dict]) -> Response:
         settings = services().settings

@@ -21,10 +21,14 @@ from admin_ui.views import (  # noqa: F401  (routes register on import)
     members,
     operators,
     partners,
+    programme,
     promotion_actions,
     promotion_builder,
     promotion_simulation,
     rewards,
+    tax_classes,
+    till_events,
+    till_pins,
 )
 from server.api.context import services
 

@@ -3,7 +3,8 @@
 Without ``--database-url`` it migrates a fresh SQLite database in a temporary directory and seeds it
 with the demo chain (``server.demo.seed``: two stores, 300 products, 20 members with a year of
 purchases); with one, it uses that database as it is (for example one seeded by
-``bench.scale_seed``, whose data is chain-scale). It creates one staff user per role it needs
+``bench.scale_seed``, whose data is chain-scale; ``--till-events N`` adds N till events spread over
+the stores, tills and two years, since the seed writes none). It creates one staff user per role it needs
 (``bench-admin``, ``bench-marketing``, ``bench-service``, ``bench-hq``, once), starts a real
 ``onecard server`` (gunicorn) with the back office mounted, signs each in through the sign-in form
 (session cookie and CSRF token, as a browser does) and requests each page ``--requests`` times in
@@ -37,7 +38,7 @@ from bench.machine import describe, percentile
 from server.audit import Actor
 from server.db import make_engine
 from server.dbmigrate import upgrade
-from server.models import LedgerEntry, Member, PromotionRecord, StaffUser, Store
+from server.models import LedgerEntry, Member, PromotionRecord, StaffUser, Store, Terminal, TillEvent
 from server.services import Services
 from server.settings import Settings
 from server.staff import create_staff_user
@@ -96,6 +97,39 @@ def ensure_users(services: Services) -> None:
         session.commit()
 
 
+# How often each kind of till event occurs (a shift: a few sign-ins, an X and a Z, now and then a no-sale).
+EVENT_MIX = (("sign_in", 30), ("sign_out", 20), ("shift_opened", 10), ("x_report", 10), ("z_report", 10),
+             ("no_sale", 10), ("sign_in_refused", 7), ("locked_out", 3))
+
+
+def seed_till_events(services: Services, count: int, rng: random.Random, batch: int = 5_000) -> None:
+    """Write ``count`` till events (as tills send them) over the last 730 days, for the till-event pages."""
+    now = services.clock()
+    kinds, weights = zip(*EVENT_MIX, strict=True)
+    with services.db.session() as session:
+        tills = session.execute(select(Store.code, Terminal.code).join(Terminal, Terminal.store_id == Store.id)).all()
+        cashier = session.scalar(select(StaffUser.id).where(StaffUser.username == ROLES["admin"]))
+    table = TillEvent.__table__
+    for start in range(0, count, batch):
+        rows = []
+        for n in range(start, min(count, start + batch)):
+            (store, till), kind = rng.choice(tills), rng.choices(kinds, weights)[0]
+            at = now - timedelta(seconds=rng.randrange(730 * 86_400))
+            body = {"id": f"bench-ev-{n:012d}", "kind": kind, "store": store, "terminal": till, "at": at.isoformat(),
+                    "cashier_id": str(cashier), "reason": "change for the float" if kind == "no_sale" else None}
+            if kind in ("x_report", "z_report"):
+                expected = rng.randrange(10_000, 200_000)
+                counted = expected + rng.choice((0, 0, 0, -200, 100)) if kind == "z_report" else None
+                body["figures"] = {"shift_id": f"bench-shift-{n:08d}", "sales_count": rng.randrange(20, 400),
+                                   "sales_minor": rng.randrange(50_000, 2_000_000), "expected_cash_minor": expected,
+                                   "counted_cash_minor": counted,
+                                   "difference_minor": None if counted is None else counted - expected}
+            rows.append({"id": body["id"], "kind": kind, "store_code": store, "terminal_code": till, "at": at,
+                         "cashier_id": cashier, "approver_id": None, "body": body, "received_at": at})
+        with services.db.engine.begin() as conn:
+            conn.execute(table.insert(), rows)
+
+
 def start_server(url: str, port: int, data_dir: str) -> subprocess.Popen:
     env = {**os.environ, "ONECARD_DATABASE_URL": url, "ONECARD_SECRET_KEY": SECRET, "ONECARD_DATA_DIR": data_dir,
            "ONECARD_WEB_APPS": "admin_ui.web:mount"}
@@ -125,7 +159,8 @@ def timed(call, count: int) -> tuple[float, float]:
 
 
 def pages(services: Services) -> list[tuple[str, str]]:
-    """(role, path) of each page measured: lists, the busiest member, a promotion, the dashboard."""
+    """(role, path) of each page measured: lists, the busiest member, a promotion, the dashboard, the
+    programme, tax classes, till events and a till PIN page."""
     today = services.clock().date()
     with services.db.session() as session:
         busiest = session.execute(select(LedgerEntry.member_id, func.count()).group_by(LedgerEntry.member_id)
@@ -138,7 +173,11 @@ def pages(services: Services) -> list[tuple[str, str]]:
              ("marketing", "/admin/promotions"), ("marketing", "/admin/segments"),
              ("hq", "/admin/dashboard"), ("hq", f"/admin/dashboard?from={today - timedelta(days=364)}&to={today}"),
              ("hq", f"/admin/dashboard?store={store}"), ("hq", "/admin/reconciliation"), ("hq", "/admin/sync-health"),
-             ("admin", "/admin/stores"), ("admin", "/admin/staff"), ("admin", "/admin/audit")]
+             ("admin", "/admin/stores"), ("admin", "/admin/staff"), ("admin", "/admin/audit"),
+             ("marketing", "/admin/programme"), ("marketing", "/admin/programme/new"),
+             ("marketing", "/admin/programme/versions/1"), ("hq", "/admin/tax-classes"),
+             ("hq", "/admin/till-events"), ("hq", f"/admin/till-events?store={store}"),
+             ("hq", "/admin/till-events?kind=z_report"), ("admin", "/admin/staff/bench-admin/pin")]
     if promotion is not None:
         found.insert(5, ("marketing", f"/admin/promotions/{promotion}"))
     return found
@@ -159,6 +198,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="a seeded database to use as it is (default: the demo chain on SQLite)")
     parser.add_argument("--requests", type=int, default=30, help="requests per page")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--till-events", type=int, default=0,
+                        help="till events to add first, when the database has none (the scale seed writes none)")
     args = parser.parse_args(argv)
     print(describe())
     with tempfile.TemporaryDirectory() as data_dir:
@@ -170,8 +211,14 @@ def main(argv: list[str] | None = None) -> None:
         services = Services.build(settings)
         ensure_users(services)
         with services.db.session() as session:
+            has_events = session.scalar(select(TillEvent.id).limit(1)) is not None
+        if args.till_events and not has_events:
+            print(f"adding {args.till_events:,} till events...")
+            seed_till_events(services, args.till_events, random.Random(20261130))
+        with services.db.session() as session:
             counts = {name: session.scalar(select(func.count()).select_from(model))
-                      for name, model in (("members", Member), ("ledger entries", LedgerEntry))}
+                      for name, model in (("members", Member), ("ledger entries", LedgerEntry),
+                                          ("till events", TillEvent))}
         print("data: " + ", ".join(f"{name} {n:,}" for name, n in counts.items())
               + f" ({services.settings.database_url_safe})")
         server = start_server(url, args.port, str(Path(data_dir) / "server"))

@@ -1,8 +1,8 @@
-"""Till PINs of staff users: set by an admin, audited, published to every till through the feed.
+"""Till PINs of staff users: set or cleared by an admin, audited, published to every till through the feed.
 
 A staff user with a PIN is published as a ``staff`` entity (id, name, role, PIN hash: never the PIN)
-for every store; a new PIN publishes it again, and disabling the user deletes the entity, so tills
-refuse the PIN after their next sync.
+for every store; a new PIN publishes it again, and disabling the user or clearing the PIN deletes the
+entity, so tills refuse the PIN after their next sync.
 """
 
 from __future__ import annotations
@@ -32,9 +32,7 @@ class InvalidPin(OneCardError):
 
 def set_pin(session: Session, username: str, pin: str, now: datetime, actor: Actor) -> StaffUser:
     """Give a staff user a new till PIN; the caller commits (audit and feed change go with it)."""
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
-    if user is None:
-        raise NotFound(f"no staff user named {username!r}")
+    user = _user(session, username)
     if user.role not in TILL_ROLES:
         raise InvalidPin(f"a {user.role} user does not sign in at tills; give PINs to cashiers, managers "
                          "and admins")
@@ -46,6 +44,28 @@ def set_pin(session: Session, username: str, pin: str, now: datetime, actor: Act
     write_audit(session, at=now, actor=actor, action="staff.pin_set", target=user.username,
                 details={"role": user.role})
     publish(session, user, now)
+    return user
+
+
+def clear_pin(session: Session, username: str, now: datetime, actor: Actor) -> StaffUser:
+    """Take a staff user's till PIN away: every till refuses it after its next sync. The caller commits.
+
+    Clearing a user who has no PIN changes nothing and writes nothing.
+    """
+    user = _user(session, username)
+    if user.pin_hash is None:
+        return user
+    user.pin_hash = None
+    write_audit(session, at=now, actor=actor, action="staff.pin_cleared", target=user.username,
+                details={"role": user.role})
+    record_change(session, entity_type=Entity.STAFF, entity_id=str(user.id), op=Op.DELETE, payload=None, now=now)
+    return user
+
+
+def _user(session: Session, username: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    if user is None:
+        raise NotFound(f"no staff user named {username!r}")
     return user
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from server.audit import Actor, write_audit
@@ -34,6 +35,21 @@ def record_event(session: Session, body: dict, raw: dict, store: str, terminal: 
         return event
 
     return first_write_wins(session, write, lambda: session.get(TillEvent, body["id"]))
+
+
+def events_query(store: str | None = None, terminal: str | None = None, kind: str | None = None,
+                 cashier_id=None, since: datetime | None = None, until: datetime | None = None) -> Select:
+    """The events matching every filter given, newest first (``until`` is the first instant left out)."""
+    stmt = select(TillEvent).order_by(TillEvent.at.desc(), TillEvent.id.desc())
+    for column, value in ((TillEvent.store_code, store), (TillEvent.terminal_code, terminal),
+                          (TillEvent.kind, kind), (TillEvent.cashier_id, cashier_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if since is not None:
+        stmt = stmt.where(TillEvent.at >= since)
+    if until is not None:
+        stmt = stmt.where(TillEvent.at < until)
+    return stmt
 
 
 def _details(body: dict) -> dict:

@@ -17,6 +17,7 @@ from server.api.context import db_session, services
 from server.auth.roles import Role
 from server.messaging.outbox import outbox_counts
 from server.models import CouponBatch, PromotionRecord, PromotionVersion, Segment
+from server.pricing.simulation import SimulationResult, version_results
 from server.pricing.states import State
 from server.pricing.versions import current_definition, get_promotion, list_versions
 from server.schemas.promotions import RULE_SCHEMAS
@@ -78,7 +79,9 @@ def promotion(promotion_id: uuid.UUID):
     segment_names = dict(session.execute(select(Segment.id, Segment.name).where(Segment.id.in_(segment_ids))).all())
     batches = session.execute(select(CouponBatch.prefix, CouponBatch.count, CouponBatch.created_at)
                               .where(CouponBatch.promotion_id == promotion_id).order_by(CouponBatch.created_at)).all()
+    simulations = [SimulationResult.from_dict(run.result) for run in version_results(session, promotion_id)]
     return render_template("admin/promotion.html", record=record, definition=definition, batches=batches,
+                           simulations=simulations,
                            moves=moves(record.state, definition, services().clock()),
                            history=list(reversed(history)), window=_window_words(definition["window"]),
                            segments=[segment_names.get(s, str(s)) for s in segment_ids],

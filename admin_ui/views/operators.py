@@ -15,6 +15,7 @@ from server.auth.passwords import MIN_PASSWORD_LENGTH
 from server.auth.roles import Role
 from server.models import AuditRecord, StaffUser, Store, Terminal
 from server.staff import create_staff_user, disable_staff_user
+from server.staff_pins import TILL_ROLES
 from server.terminals import (
     get_store,
     get_terminal,
@@ -42,7 +43,8 @@ TERMINALS_TABLE = TableSpec(
 STAFF_TABLE = TableSpec(
     name="staff-users", caption="Staff users",
     columns=(Column("username", "Username"), Column("role", "Role"), Column("state", "State"),
-             Column("created_at", "Since", "day"), Column("disable", "Access", "action")),
+             Column("pin", "Till PIN"), Column("created_at", "Since", "day"),
+             Column("pin_action", "PIN", "action"), Column("disable", "Access", "action")),
     filters=(Filter("q", "Username"), Filter("role", "Role", "select", ROLE_CHOICES),
              Filter("state", "State", "select", (("active", "active"), ("disabled", "disabled")))))
 
@@ -123,7 +125,9 @@ def staff_users():
     me = current_staff().username
     table = STAFF_TABLE.show(stmt, lambda u: {
         "username": u.username, "role": u.role, "state": "active" if u.active else "disabled",
-        "created_at": u.created_at,
+        "created_at": u.created_at, "pin": _pin_state(u),
+        **_action("pin_action", "Till PIN…", u.active and u.role in TILL_ROLES,
+                  lambda: url_for("admin.staff_pin", username=u.username)),
         **_action("disable", "Disable…", u.active and u.username != me,
                   lambda: url_for("admin.disable_staff", username=u.username))}, filters)
     if isinstance(table, Response):
@@ -222,6 +226,13 @@ def audit_log():
     if isinstance(table, Response):
         return table
     return render_template("admin/audit.html", table=table)
+
+
+def _pin_state(user: StaffUser) -> str | None:
+    """Whether a user who may sign in at tills has a PIN (never the PIN itself)."""
+    if user.role not in TILL_ROLES:
+        return None
+    return "set" if user.pin_hash else "none"
 
 
 def _till_state(till: Terminal) -> str:

@@ -12,7 +12,7 @@ from admin_ui.blueprint import bp
 from server.api.context import db_session, services
 from server.auth.roles import Role
 from server.jobs import JobNotFound, JobState
-from server.pricing.simulation import MAX_WEEKS, SimulationResult, simulation_job, start_simulation
+from server.pricing.simulation import MAX_WEEKS, SimulationResult, simulation_job, start_simulation, version_results
 from server.pricing.versions import get_promotion, get_version
 
 MARKETING = Role.MARKETING
@@ -34,6 +34,9 @@ def promotion_simulation(promotion_id: uuid.UUID):
         if not isinstance(outcome, SimulationResult):
             return redirect(url_for("admin.simulation_job", promotion_id=promotion_id, job_id=outcome.id))
         result = outcome
+    else:  # the latest result kept for this version, never one of an earlier version
+        kept = version_results(session, record.id, version.version)
+        result = SimulationResult.from_dict(kept[0].result) if kept else None
     return _page(record, version.definition, weeks, result=result, error=error), 422 if error else 200
 
 

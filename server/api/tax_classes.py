@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, current_staff, db_session, services, staff_required
-from server.audit import Actor, write_audit
+from server.audit import Actor
 from server.auth.roles import Role
-from server.pricing.taxes import get_tax_class, list_tax_classes, set_tax_class
+from server.pricing.taxes import change_tax_class, get_tax_class, list_tax_classes
 from server.schemas.tax_classes import TaxClassSchema, TaxClassWriteSchema
 
 blp = Blueprint("tax_classes", __name__, url_prefix="/api/v1/tax-classes", description="Tax classes and rates")
@@ -38,8 +38,6 @@ def read_tax_class(code):
 @blp.problems(422)
 def put_tax_class(body, code):
     session, now = db_session(), services().clock()
-    found = set_tax_class(session, code, body["name"], body["rate_bp"], now)
-    write_audit(session, at=now, actor=Actor.staff(current_staff().username), action="tax_class.set",
-                target=code, details={"rate_bp": body["rate_bp"]})
+    found = change_tax_class(session, code, body["name"], body["rate_bp"], now, Actor.staff(current_staff().username))
     session.commit()
     return found

@@ -6,7 +6,7 @@ import base64
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_
 
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, db_session, staff_required
@@ -14,6 +14,7 @@ from server.api.pagination import InvalidCursor
 from server.auth.roles import Role
 from server.models import TillEvent
 from server.schemas.till_events import TillEventPageSchema, TillEventQuerySchema
+from server.till_events import events_query
 
 blp = Blueprint("till_events", __name__, url_prefix="/api/v1/till-events", description="Events at the tills")
 
@@ -25,11 +26,7 @@ blp = Blueprint("till_events", __name__, url_prefix="/api/v1/till-events", descr
 @blp.response(200, TillEventPageSchema)
 def list_events(query):
     """Newest first; filter by store, terminal, kind (e.g. z_report) and cashier."""
-    stmt = select(TillEvent).order_by(TillEvent.at.desc(), TillEvent.id.desc())
-    for column, name in ((TillEvent.store_code, "store"), (TillEvent.terminal_code, "terminal"),
-                         (TillEvent.kind, "kind"), (TillEvent.cashier_id, "cashier_id")):
-        if query[name] is not None:
-            stmt = stmt.where(column == query[name])
+    stmt = events_query(query["store"], query["terminal"], query["kind"], query["cashier_id"])
     if query["cursor"]:
         at, event_id = _decode(query["cursor"])
         stmt = stmt.where(or_(TillEvent.at < at, and_(TillEvent.at == at, TillEvent.id < event_id)))

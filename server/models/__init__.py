@@ -39,6 +39,7 @@ from server.models.rollups import (
 )
 from server.models.security import RequestCount, TerminalNonce
 from server.models.segments import Segment, SegmentMember
+from server.models.simulations import SimulationRun
 from server.models.staff import LoginFailure, StaffUser
 from server.models.stores import Store, Terminal
 from server.models.till_events import TillEvent
@@ -96,6 +97,7 @@ __all__ = [
     "Segment",
     "SegmentMember",
     "SignInCode",
+    "SimulationRun",
     "StaffUser",
     "Store",
     "TaxClass",

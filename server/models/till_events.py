@@ -16,8 +16,11 @@ class TillEvent(Base):
     """One sign-in, approval, no-sale or shift report; ``body`` is the journal item's body."""
 
     __tablename__ = "till_events"
+    # Each serves a page of the newest events: of the chain, of a store, of one till, of one kind.
     __table_args__ = (Index("ix_till_events_store_at", "store_code", "at"),
-                      Index("ix_till_events_kind_at", "kind", "at"))
+                      Index("ix_till_events_kind_at", "kind", "at"),
+                      Index("ix_till_events_at_id", "at", "id"),
+                      Index("ix_till_events_till_at", "store_code", "terminal_code", "at"))
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

@@ -20,7 +20,9 @@ What is replayed, and what is assumed:
 - the other promotions are those live now, each within its own window at the sale's time.
 
 Small periods run in the request (``INLINE_SALES``); larger ones as a background job that reports
-its progress between pages of sales (``GET /api/v1/jobs/{id}``).
+its progress between pages of sales (``GET /api/v1/jobs/{id}``). Either way the finished result is
+kept against the version it replayed (``SimulationRun``, ``version_results``): a new version of the
+promotion starts with none.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from promotions import (
 from server.exceptions import OneCardError
 from server.jobs import JobView, report_progress
 from server.membership.program import LoyaltyProgram
-from server.models import CouponCode, PostedTransaction, Product, SegmentMember, TaxClass
+from server.models import CouponCode, PostedTransaction, Product, SegmentMember, SimulationRun, TaxClass
 from server.models import Member as MemberRow
 from server.models import Store as StoreRow
 from server.pricing.catalogues import CATALOGUES, assemble, build
@@ -203,7 +205,29 @@ def simulate(sessions: Sessions, promotion_id: uuid.UUID, version: int, weeks: i
             _replay(session, page, catalogues, tally, earn, program)
         after, seen = (page[-1].at, page[-1].id), seen + len(page)
         report_progress(seen, total, "sales replayed")
-    return _result(sessions, tally, promotion_id, version, weeks, since, until)
+    result = _result(sessions, tally, promotion_id, version, weeks, since, until)
+    with sessions() as session:
+        keep_result(session, result)
+        session.commit()
+    return result
+
+
+def keep_result(session: Session, result: SimulationResult) -> SimulationRun:
+    """Keep ``result`` against the promotion version it replayed; the caller commits."""
+    run = SimulationRun(promotion_id=uuid.UUID(result.promotion_id), version=result.version, weeks=result.weeks,
+                        since=datetime.fromisoformat(result.since), until=datetime.fromisoformat(result.until),
+                        result=result.to_dict())
+    session.add(run)
+    session.flush()
+    return run
+
+
+def version_results(session: Session, promotion_id: uuid.UUID, version: int | None = None) -> list[SimulationRun]:
+    """The kept results of a promotion (of one version, when given), the latest period first."""
+    stmt = select(SimulationRun).where(SimulationRun.promotion_id == promotion_id)
+    if version is not None:
+        stmt = stmt.where(SimulationRun.version == version)
+    return list(session.scalars(stmt.order_by(SimulationRun.until.desc(), SimulationRun.id.desc())))
 
 
 def _catalogues(session: Session, promotion_id: uuid.UUID, version: int) -> _Catalogues:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from promotions.tax import MAX_RATE_BP
+from server.audit import Actor, write_audit
 from server.exceptions import NotFound
 from server.models import Product, TaxClass
 from server.pricing.exceptions import InvalidProduct, InvalidTaxClass
@@ -60,4 +61,11 @@ def set_tax_class(session: Session, code: str, name: str, rate_bp: int, now: dat
     if changed:
         for product in session.scalars(select(Product).where(Product.tax_class == code).order_by(Product.sku)):
             publish_product(session, product, now)
+    return found
+
+
+def change_tax_class(session: Session, code: str, name: str, rate_bp: int, now: datetime, actor: Actor) -> TaxClass:
+    """`set_tax_class`, audited as ``tax_class.set`` by ``actor``; in force from ``now``. The caller commits."""
+    found = set_tax_class(session, code, name, rate_bp, now)
+    write_audit(session, at=now, actor=actor, action="tax_class.set", target=code, details={"rate_bp": rate_bp})
     return found

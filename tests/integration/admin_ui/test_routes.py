@@ -71,6 +71,14 @@ ALLOWED = {
     "admin.issue_partner_key": ADMIN,
     "admin.revoke_partner_key": ADMIN,
     "admin.partner_settlement": ADMIN,
+    "admin.programme": set(ROLES),
+    "admin.programme_version": set(ROLES),
+    "admin.programme_compare": set(ROLES),
+    "admin.new_programme_version": MARKETING,
+    "admin.tax_classes": set(ROLES),
+    "admin.set_tax_class": ADMIN,
+    "admin.staff_pin": ADMIN,
+    "admin.till_events": HQ,
 }
 JOB_ID = "0192a7f0-0000-7000-8000-0000000000aa"  # a simulation job, running
 
@@ -90,7 +98,7 @@ def admin_routes(app, chain) -> list[tuple[str, str, str]]:
     """(endpoint, method, path) for every rule under /admin, with real ids filled in."""
     values = {"member_id": chain.member_id, "number": chain.card, "promotion_id": chain.promotion_id,
               "code": chain.store, "filename": "admin.css", "request_id": chain.request_id,
-              "terminal": "T1", "username": "cashier",
+              "terminal": "T1", "username": "cashier", "version": 1,
               "exception_id": chain.exception_id, "job_id": JOB_ID, "partner_code": "CINEMA",
               "key_id": chain.partner_key_id}
     with app.test_request_context():
