@@ -15,7 +15,7 @@ from tests.integration.admin_ui.backoffice import csrf_of
 # The page each role starts from, and one it may not open.
 PAGES = {"admin": ("/admin/staff", None), "marketing": ("/admin/promotions", "/admin/members"),
          "member_service": ("/admin/members", "/admin/promotions"), "hq": ("/admin/dashboard", "/admin/staff"),
-         "cashier": (None, "/admin/members")}
+         "cashier": (None, "/admin/members"), "manager": (None, "/admin/members")}
 
 
 @pytest.fixture
