@@ -156,6 +156,8 @@ class PricingRequest:
         member: The identified member, or None for an anonymous sale.
         coupons: Coupons presented, with usage counts.
         earn: Base earning rule.
+        exhausted: Ids of chain-capped promotions this basket may no longer have: the caller
+            decides by ``promotions.chain_caps`` (server counts online, the till's allowance offline).
     """
 
     lines: tuple[BasketLine, ...]
@@ -164,6 +166,7 @@ class PricingRequest:
     member: Member | None = None
     coupons: tuple[PresentedCoupon, ...] = ()
     earn: EarnConfig = EarnConfig()
+    exhausted: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
