@@ -39,6 +39,7 @@ from server.membership.program import LoyaltyProgram
 from server.models import Member as MemberRow
 from server.models import Product, ProductBarcode, PromotionUseRecord, TaxClass
 from server.models import Store as StoreRow
+from server.pricing.cap_holds import exhausted_now
 from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
 from server.pricing.exceptions import UnknownItem
@@ -55,6 +56,9 @@ class QuoteRequest:
     # Re-pricing a posted sale leaves coupon overuse to usage accounting (under the coupon's row
     # lock), so its price check does not race concurrent sales of the same code.
     count_coupon_uses: bool = True
+    # The chain-capped promotions to price without; None: those the server's count says are
+    # exhausted now (a quote). Re-pricing a posted sale passes its own (server.pricing.cap_holds).
+    exhausted: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,19 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
                     for (line_id, product), line in zip(products.items(), request.lines, strict=True)),
         store=Store(store.code, store.timezone, store.prices_include_tax), at=request.at, member=member,
         coupons=_coupons(session, request, member_row),
-        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor))
+        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor),
+        exhausted=_exhausted(session, request, catalogue or live.catalogue))
     priced = price_basket(pricing, catalogue or live.catalogue)
     hints = near_misses(pricing, catalogue or live.catalogue, priced)
     redeemable = _redeemable(request.points_to_redeem, available, priced.total, program) if member else (0, 0)
     base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
     return Quote(request, priced, products, member_row, base, redeemable, hints)
+
+
+def _exhausted(session: Session, request: QuoteRequest, catalogue: Catalogue) -> frozenset[str]:
+    if request.exhausted is not None:
+        return request.exhausted
+    return exhausted_now(session, catalogue, request.at) if catalogue.capped else frozenset()
 
 
 def _coupons(session: Session, request: QuoteRequest, member_row: MemberRow | None) -> tuple[PresentedCoupon, ...]:

@@ -8,6 +8,7 @@ rebuilt from the change feed as of the cursor (``server.pricing.till_catalogues`
 created or edited after it is not used, one ended after it still is. A sale without a cursor (an
 online sale, or one from an agent too old to send it), or with a cursor the feed cannot serve, is
 priced with the live promotions, each one the till applied at the version the till says it used.
+A chain-capped offer the till did not apply is left out (``server.pricing.cap_holds``).
 
 Unknown items: a line whose sku the server does not sell (unknown, or inactive) cannot be priced
 here and earns no bonus; the other lines are priced alone. Posting records such a sale
@@ -43,6 +44,7 @@ from promotions import (
 )
 from server.membership.program import LoyaltyProgram
 from server.models import Product, PromotionVersion
+from server.pricing.cap_holds import exhausted_for_sale
 from server.pricing.catalogues import CATALOGUES, LiveCatalogue
 from server.pricing.definitions import to_promotion
 from server.pricing.quotes import QuoteRequest, price_quote
@@ -96,8 +98,10 @@ def reprice_sale(session: Session, store: str, at, card_number: str | None, line
     if not known:
         return Repricing(None, unknown, products=products)
     live = _catalogue(session, store, feed_cursor, lines)
+    applied = {d["promotion_id"] for ln in lines for d in ln.get("discounts", ())}
     request = QuoteRequest(store=store, at=at, lines=known, card_number=card_number, coupons=coupons,
-                           count_coupon_uses=False)
+                           count_coupon_uses=False,
+                           exhausted=exhausted_for_sale(session, live.catalogue, applied, at))
     priced = price_quote(session, request, program, live).priced
     return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else (), products)
 
