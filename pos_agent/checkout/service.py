@@ -1,12 +1,17 @@
 """The checkout use cases over the local store and the ``ServerLink`` port.
 
-Online, card look-ups, points holds and the reservation of a sale's coupons (at completion) go
+Online, card look-ups, points holds and the reservation of a sale's coupons, limited and capped
+offers (at completion) go
 to the server with a short timeout; the first failure turns
 the sale offline for good (the cashier never waits on a dead link twice) and the till's mode
 offline until the health probe sees the server again; a till the server calls revoked sells the
 same way but redeems no points. Completion writes the sale, its journal
 item, its redemption and its receipt in one local transaction, which also deletes the saved open
 basket; every other change to an open basket is saved at once, so a restart reopens it (``recovery``).
+
+Chain-capped offers (``promotions.chain_caps``): online, a basket is priced without those the feed
+says reached their cap or the server refused to reserve here (remembered until the agent restarts);
+offline, without those the till's offline allowance no longer covers.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from pos_agent.exceptions import (
     BasketStateError,
     LineNotFound,
     LinkDown,
+    OfferRefused,
     RedemptionRefused,
     TenderError,
     TillRevoked,
@@ -42,7 +48,7 @@ from pos_agent.ids import new_id
 from pos_agent.store import baskets, journal, sales
 from pos_agent.store.database import Database
 from pos_agent.sync.mode import LinkMode
-from promotions import Catalogue, PricedBasket
+from promotions import Catalogue, PricedBasket, exhausted_offline
 from store_sync.journal import ItemType
 from store_sync.till_events import TillEventKind
 
@@ -71,6 +77,7 @@ class CheckoutService:
     on_complete: Callable[[CompletedSale], None] = lambda sale: None  # e.g. print the receipt
     cashiers: Cashiers | None = None  # sign-in and approvals; None: a till nobody signs in at
     baskets: dict[str, Basket] = field(default_factory=dict)
+    caps_refused: set[str] = field(default_factory=set)  # capped offers the server would not reserve here
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -104,7 +111,9 @@ class CheckoutService:
         priced, program, at = self._price(basket)
         earned = pricing.earning(basket, priced, program, self._points_minor(basket)).points
         earned += pricing.bonus_points(basket, priced)
-        near = pricing.hints(basket, priced, self.ref.catalogue(), self.ref.store(), program, at)
+        catalogue = self.ref.catalogue()
+        near = pricing.hints(basket, priced, catalogue, self.ref.store(), program, at,
+                             self._exhausted(basket, catalogue))
         return basket_view(basket, priced, earned, at, program.earning, near)
 
     def add_item(self, basket_id: str, code: str, qty: int = 1) -> dict[str, Any]:
@@ -309,9 +318,10 @@ class CheckoutService:
             feed_cursor, catalogue = self.ref.catalogue_at()  # the sale names the cursor it was priced at
             at = self.clock()
             program = self.ref.program(at)  # the version in force at the sale's time
-            priced = pricing.price(basket, catalogue, self.ref.store(), program, at)
+            priced = pricing.price(basket, catalogue, self.ref.store(), program, at, self._exhausted(basket, catalogue))
             self._check_paid(basket, priced.total)
             coupon_hold_id = self._reserve_coupons(basket, priced, catalogue)  # a refusal stops the sale here
+            self._check_caps_offline(basket, priced, catalogue)
             basket.sale_id = new_id()
             earned = pricing.earning(basket, priced, program, self._points_minor(basket))
             points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
@@ -325,7 +335,8 @@ class CheckoutService:
             record = {"body": body, "total_minor": priced.total, "line_points": dict(earned.line_points),
                       "view": basket_view(basket, priced, points, at, program.earning),
                       "new_balance": completion.new_balance(basket, points)}
-            self._keep(basket, body, record, completion.receipt_text(sale), at, _limited_uses(priced, catalogue))
+            self._keep(basket, body, record, completion.receipt_text(sale), at, _limited_uses(priced, catalogue),
+                       _capped_uses(priced, catalogue))
             basket.state = BasketState.COMPLETED
             self.on_journal()
             self.on_complete(sale)
@@ -410,7 +421,29 @@ class CheckoutService:
     def _price(self, basket: Basket):
         at = self.clock()
         program = self.ref.program(at)
-        return pricing.price(basket, self.ref.catalogue(), self.ref.store(), program, at), program, at
+        catalogue = self.ref.catalogue()
+        priced = pricing.price(basket, catalogue, self.ref.store(), program, at, self._exhausted(basket, catalogue))
+        return priced, program, at
+
+    def _exhausted(self, basket: Basket, catalogue: Catalogue) -> frozenset[str]:
+        """The chain-capped offers this basket may not have (see the module docstring)."""
+        if not catalogue.capped:
+            return frozenset()
+        reached = self.ref.caps_reached()
+        if basket.offline:
+            with self.db.reading() as conn:
+                own = sales.offline_cap_uses(conn, basket.sale_id)  # a completed basket's view: as sold
+            return exhausted_offline(catalogue, reached, own)
+        return frozenset(p.promotion_id for p in catalogue.capped
+                         if p.promotion_id in reached or p.promotion_id in self.caps_refused)
+
+    def _check_caps_offline(self, basket: Basket, priced: PricedBasket, catalogue: Catalogue) -> None:
+        """A basket priced online that the link failed under while reserving goes on offline: only within
+        the till's offline allowance of each capped offer it got (else it is re-priced first)."""
+        over = _capped_uses(priced, catalogue) & self._exhausted(basket, catalogue) if basket.offline else set()
+        if over:
+            raise OfferRefused(f"the link failed while reserving; offline this till may not give "
+                               f"{', '.join(sorted(over))} any more: the basket is priced without it", min(over))
 
     def _item(self, basket: Basket, scanned, code: str, qty: int) -> Item:
         variable = scanned.kind in (CodeKind.WEIGHT_ITEM, CodeKind.PRICE_ITEM)
@@ -467,14 +500,19 @@ class CheckoutService:
         member = basket.member
         known = member is not None and member.source == "server"
         offers = sorted(_limited_uses(priced, catalogue)) if known else []
-        if basket.offline or not (priced.accepted_coupons or offers):
+        capped = sorted(_capped_uses(priced, catalogue))  # member or anonymous
+        if basket.offline or not (priced.accepted_coupons or offers or capped):
             return None
         hold_id = new_id()
         body = {"id": hold_id, "codes": list(priced.accepted_coupons), "promotions": offers,
-                "store": self.till.store, "terminal": self.till.terminal,
+                "capped_promotions": capped, "store": self.till.store, "terminal": self.till.terminal,
                 "card_number": member.card_number if known else None}
         try:
             self.link.reserve_coupons(body)
+        except OfferRefused as exc:
+            if exc.promotion_id in capped:
+                self.caps_refused.add(exc.promotion_id)  # the basket's view is priced without it from now
+            raise
         except LinkDown as exc:
             self._go_offline(basket, str(exc))
             return None
@@ -510,7 +548,7 @@ class CheckoutService:
             raise TenderError(f"tenders pay {paid} of {total}")
 
     def _keep(self, basket: Basket, body: dict, record: dict, text: str, at: datetime,
-              limited_uses: set[str]) -> None:
+              limited_uses: set[str], capped_uses: set[str]) -> None:
         with self.db.transaction() as conn:
             sales.save_sale(conn, record)
             baskets.delete(conn, basket.id)
@@ -520,6 +558,7 @@ class CheckoutService:
                                         at, basket.redemption.offline)
             if basket.member and basket.member.member_id:
                 sales.record_promotion_uses(conn, body["id"], basket.member.member_id, limited_uses, at)
+            sales.record_cap_uses(conn, body["id"], capped_uses, at, basket.offline)
             sales.save_receipt(conn, body["id"], body["id"], text, at)
 
 
@@ -532,3 +571,10 @@ def _limited_uses(priced: PricedBasket, catalogue: Catalogue) -> set[str]:
     used = {d.promotion_id for line in priced.lines for d in line.discounts}
     used |= {award.promotion_id for award in priced.bonus}
     return {pid for pid in used if (promotion := catalogue.get(pid)) is not None and promotion.usage_limit}
+
+
+def _capped_uses(priced: PricedBasket, catalogue: Catalogue) -> set[str]:
+    """The chain-capped promotions the sale got: money off on a line, or bonus points."""
+    used = {d.promotion_id for line in priced.lines for d in line.discounts}
+    used |= {award.promotion_id for award in priced.bonus}
+    return {pid for pid in used if (promotion := catalogue.get(pid)) is not None and promotion.chain_cap}
