@@ -43,6 +43,7 @@ from server.pricing.cap_holds import exhausted_now
 from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
 from server.pricing.exceptions import UnknownItem
+from server.pricing.till_taxes import TillTaxes
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class QuoteRequest:
     # The chain-capped promotions to price without; None: those the server's count says are
     # exhausted now (a quote). Re-pricing a posted sale passes its own (server.pricing.cap_holds).
     exhausted: frozenset[str] | None = None
+    # Re-pricing an offline sale: the tax its till had (server.pricing.till_taxes); None: the server's own.
+    till_taxes: TillTaxes | None = None
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,16 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
     """Price ``request``; ``catalogue`` overrides the live one (previews add a draft to it)."""
     store = find_store(session, request.store)
     products, rates = resolve_lines(session, request.lines)
+    inclusive = store.prices_include_tax
+    if request.till_taxes is not None:
+        rates = {**rates, **{sku: r for sku, r in request.till_taxes.rates.items() if sku in rates}}
+        if request.till_taxes.prices_include_tax is not None:
+            inclusive = request.till_taxes.prices_include_tax
     member_row, member, available = _member(session, request, program, live, store.timezone)
     pricing = PricingRequest(
         lines=tuple(basket_line(line_id, product, line, program, rates[product.sku])
                     for (line_id, product), line in zip(products.items(), request.lines, strict=True)),
-        store=Store(store.code, store.timezone, store.prices_include_tax), at=request.at, member=member,
+        store=Store(store.code, store.timezone, inclusive), at=request.at, member=member,
         coupons=_coupons(session, request, member_row),
         earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor),
         exhausted=_exhausted(session, request, catalogue or live.catalogue))

@@ -10,6 +10,9 @@ online sale, or one from an agent too old to send it), or with a cursor the feed
 priced with the live promotions, each one the till applied at the version the till says it used.
 A chain-capped offer the till did not apply is left out (``server.pricing.cap_holds``).
 
+Taxes: an offline sale with a cursor is taxed at the rates and on the basis (inclusive or exclusive)
+its till had at that cursor (``server.pricing.till_taxes``), others at the server's current ones.
+
 Unknown items: a line whose sku the server does not sell (unknown, or inactive) cannot be priced
 here and earns no bonus; the other lines are priced alone. Posting records such a sale
 as an ``unknown-items`` exception and never refuses it. The known lines' prices are compared
@@ -49,6 +52,7 @@ from server.pricing.catalogues import CATALOGUES, LiveCatalogue
 from server.pricing.definitions import to_promotion
 from server.pricing.quotes import QuoteRequest, price_quote
 from server.pricing.till_catalogues import TILL_CATALOGUES
+from server.pricing.till_taxes import taxes_at
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,9 @@ def reprice_sale(session: Session, store: str, at, card_number: str | None, line
     applied = {d["promotion_id"] for ln in lines for d in ln.get("discounts", ())}
     request = QuoteRequest(store=store, at=at, lines=known, card_number=card_number, coupons=coupons,
                            count_coupon_uses=False,
-                           exhausted=exhausted_for_sale(session, live.catalogue, applied, at))
+                           exhausted=exhausted_for_sale(session, live.catalogue, applied, at),
+                           till_taxes=None if feed_cursor is None else taxes_at(session, store, feed_cursor,
+                                                                                 [ln["sku"] for ln in known]))
     priced = price_quote(session, request, program, live).priced
     return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else (), products)
 
