@@ -429,10 +429,14 @@ class CheckoutService:
         """The chain-capped offers this basket may not have (see the module docstring)."""
         if not catalogue.capped:
             return frozenset()
+        if basket.state is BasketState.COMPLETED:  # its view shows the sale as sold: what it got, it had
+            with self.db.reading() as conn:
+                had = sales.cap_uses_of(conn, basket.sale_id)
+            return frozenset(p.promotion_id for p in catalogue.capped if p.promotion_id not in had)
         reached = self.ref.caps_reached()
         if basket.offline:
             with self.db.reading() as conn:
-                own = sales.offline_cap_uses(conn, basket.sale_id)  # a completed basket's view: as sold
+                own = sales.offline_cap_uses(conn)
             return exhausted_offline(catalogue, reached, own)
         return frozenset(p.promotion_id for p in catalogue.capped
                          if p.promotion_id in reached or p.promotion_id in self.caps_refused)

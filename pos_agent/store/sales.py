@@ -72,13 +72,18 @@ def record_cap_uses(conn: sqlite3.Connection, transaction_id: str, promotion_ids
                      [(transaction_id, pid, at.isoformat(), int(offline)) for pid in sorted(promotion_ids)])
 
 
-def offline_cap_uses(conn: sqlite3.Connection, besides: str | None = None) -> dict[str, int]:
+def cap_uses_of(conn: sqlite3.Connection, transaction_id: str) -> set[str]:
+    """The capped promotions the sale got."""
+    rows = conn.execute("SELECT promotion_id FROM cap_uses WHERE transaction_id = ?", (transaction_id,)).fetchall()
+    return {row["promotion_id"] for row in rows}
+
+
+def offline_cap_uses(conn: sqlite3.Connection) -> dict[str, int]:
     """Uses of each capped promotion in offline sales the server has not acknowledged yet (its journal
-    item is still there and not acked; an acknowledged one is counted at the server, or pruned),
-    other than the sale ``besides``."""
+    item is still there and not acked; an acknowledged one is counted at the server, or pruned)."""
     rows = conn.execute("SELECT c.promotion_id, count(*) AS n FROM cap_uses c "
                         "JOIN journal j ON j.id = c.transaction_id WHERE c.offline = 1 AND j.status != 'acked' "
-                        "AND c.transaction_id IS NOT ? GROUP BY c.promotion_id", (besides,)).fetchall()
+                        "GROUP BY c.promotion_id").fetchall()
     return {row["promotion_id"]: row["n"] for row in rows}
 
 
