@@ -2,7 +2,7 @@
 
 A promotion with a ``chain_cap`` gives itself to at most ``max_uses`` sales in the chain, members
 and anonymous shoppers alike (``promotions.chain_caps`` holds the rules). Every reservation and every
-count of one capped promotion happens under that promotion's row lock (``FOR NO KEY UPDATE`` on
+posted use of one capped promotion is decided under that promotion's row lock (``FOR NO KEY UPDATE`` on
 PostgreSQL; SQLite transactions start with the write lock), so parallel tills are served one after
 the other and never reserve more uses than the cap.
 
