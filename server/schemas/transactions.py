@@ -195,5 +195,6 @@ class CouponHoldSchema(ma.Schema):
     codes = ma.fields.List(ma.fields.String())
     promotions = ma.fields.List(ma.fields.String())
     capped_promotions = ma.fields.List(ma.fields.String())
-    status = ma.fields.String()
-    expires_at = ma.fields.AwareDateTime()
+    status = ma.fields.String(metadata={"description": "held, confirmed, released, mixed, or empty when nothing "
+                                                       "named needed holding (no limit or cap)"})
+    expires_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "null when empty"})

@@ -177,3 +177,10 @@ def test_tills_racing_for_the_last_uses_of_a_capped_offer_never_get_more_than_th
         assert {r.json()["reason"] for r in posted if r.status_code == 422} == {"chain-cap-reached"}
         with services.db.session() as session:
             assert len(session.scalars(select(CapUse).where(CapUse.promotion_id == offer["id"])).all()) == cap
+
+
+def test_reserving_only_offers_without_a_cap_holds_nothing_and_says_so(catalogue, promote, till):
+    plain = promote("1.00 off cola", COLA_OFF)
+    answer = _reserve(till, plain["id"])
+    assert answer.status_code == 201
+    assert (answer.json["status"], answer.json["capped_promotions"], answer.json["expires_at"]) == ("empty", [], None)
