@@ -39,7 +39,9 @@ FIELD_OF = {"label": "label", "rule.percent_bp": "percent", "rule.amount_minor":
             "window.end": "end", "window.hours": "hours_start", "window.weekdays": "weekdays", "stores": "stores",
             "targeting": "tiers", "targeting.holdout_bp": "holdout", "usage_limit": "max_uses",
             "coupon": "coupon_codes", "notice": "notice_text", "notice.text": "notice_text",
-            "notice.channels": "notice_channels"}
+            "notice.channels": "notice_channels",
+            "chain_cap": "cap_uses", "chain_cap.max_uses": "cap_uses",
+            "chain_cap.offline_uses": "cap_offline"}
 
 
 class Money:
@@ -71,7 +73,8 @@ def read(form: MultiDict, money: Money) -> tuple[dict, dict[str, str]]:
                   "stores": form.getlist("stores"), "targeting": reader.targeting(),
                   "usage_limit": reader.usage_limit(), "coupon": reader.coupon(),
                   "max_discount_minor": reader.amount("max_discount", "Most off one basket", required=False),
-                  "notice": reader.notice()}
+                  "notice": reader.notice(),
+                  "chain_cap": reader.chain_cap()}
     if not definition["label"]:
         errors["label"] = "Name: give the promotion the name customers see on the receipt, e.g. 10% off snacks."
     return definition, errors
@@ -270,6 +273,12 @@ class _Reader:
             return None
         return {"max_uses": uses, "period": self.form.get("period") or "ever"}
 
+    def chain_cap(self) -> dict | None:
+        uses = self.integer("cap_uses", "Uses in the whole chain")
+        if uses is None:
+            return None
+        return {"max_uses": uses, "offline_uses": self.integer("cap_offline", "Of which offline", default=0)}
+
     def coupon(self) -> dict | None:
         if self.form.get("needs_coupon") != "yes":
             return None
@@ -309,6 +318,9 @@ def form_of(definition: dict, money: Money, zone: str) -> MultiDict:
     if definition["usage_limit"]:
         fields += [("max_uses", str(definition["usage_limit"]["max_uses"])),
                    ("period", definition["usage_limit"]["period"])]
+    if definition.get("chain_cap"):
+        fields += [("cap_uses", str(definition["chain_cap"]["max_uses"])),
+                   ("cap_offline", str(definition["chain_cap"]["offline_uses"]))]
     if definition["coupon"]:
         coupon = definition["coupon"]
         fields += [("needs_coupon", "yes"), ("coupon_codes", " ".join(coupon["codes"]))]

@@ -148,7 +148,8 @@ class CouponRefused(AgentError):
 
 class OfferRefused(AgentError):
     """The server would not reserve a limited offer of the sale: the member has used it up (or another
-    till holds the last use). The sale stops at the lane, as for a refused coupon."""
+    till holds the last use), or a chain-capped offer's uses are gone. The sale stops at the lane, as
+    for a refused coupon; a capped offer is then left out of the basket's price."""
 
     status = 409
     slug = "offer-refused"
@@ -156,6 +157,7 @@ class OfferRefused(AgentError):
 
     def __init__(self, detail: str, promotion_id: str | None = None) -> None:
         super().__init__(detail, promotion_id=promotion_id)
+        self.promotion_id = promotion_id
 
 
 class TenderError(AgentError):

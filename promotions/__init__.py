@@ -18,7 +18,8 @@ from promotions.basket import (
     PricingRequest,
     Store,
 )
-from promotions.catalogue import Catalogue, CouponRule, Promotion, Targeting, UsageLimit
+from promotions.catalogue import Catalogue, ChainCap, CouponRule, Promotion, Targeting, UsageLimit
+from promotions.chain_caps import exhausted_offline, offline_uses_left, online_exhausted
 from promotions.coupons import generate_codes
 from promotions.eligibility import in_audience
 from promotions.engine import price_basket
@@ -78,6 +79,7 @@ __all__ = [
     "BundleComponent",
     "BuyGet",
     "Catalogue",
+    "ChainCap",
     "CouponNotApplicable",
     "CouponRejection",
     "CouponRule",
@@ -121,11 +123,14 @@ __all__ = [
     "Window",
     "affordable",
     "count_uses",
+    "exhausted_offline",
     "generate_codes",
     "in_audience",
     "log_horizon",
     "near_misses",
     "offered",
+    "offline_uses_left",
+    "online_exhausted",
     "price_basket",
     "returned_tax",
     "tax_lines",

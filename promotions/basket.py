@@ -158,6 +158,8 @@ class PricingRequest:
         coupons: Coupons presented, with usage counts.
         earn: Base earning rule.
         rewards: Rewards the member takes with points (``promotions.rewards``).
+        exhausted: Ids of chain-capped promotions this basket may no longer have: the caller
+            decides by ``promotions.chain_caps`` (server counts online, the till's allowance offline).
     """
 
     lines: tuple[BasketLine, ...]
@@ -167,6 +169,7 @@ class PricingRequest:
     coupons: tuple[PresentedCoupon, ...] = ()
     earn: EarnConfig = EarnConfig()
     rewards: tuple[RewardClaim, ...] = ()
+    exhausted: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:

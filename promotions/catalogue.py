@@ -86,6 +86,29 @@ class CouponRule:
             raise InvalidPromotion("coupon.per_member_limit", "must be a positive int")
 
 
+@dataclass(frozen=True)
+class ChainCap:
+    """At most ``max_uses`` sales in the whole chain get this promotion ("the first 1,000 customers").
+
+    A use is a sale in which the promotion gave a discount or points, member or anonymous
+    (``promotions.chain_caps`` says when it is exhausted online and offline).
+
+    Attributes:
+        max_uses: Sales the chain may give it to.
+        offline_uses: Sales one till may give it to while offline, before the server acknowledged
+            them (0: never offline).
+    """
+
+    max_uses: int
+    offline_uses: int = 0
+
+    def __post_init__(self) -> None:
+        if type(self.max_uses) is not int or self.max_uses < 1:
+            raise InvalidPromotion("chain_cap.max_uses", "must be a positive int")
+        if type(self.offline_uses) is not int or not 0 <= self.offline_uses <= self.max_uses:
+            raise InvalidPromotion("chain_cap.offline_uses", "must be an int from 0 to max_uses")
+
+
 def _check_cap(cap: int, rule: Rule) -> None:
     if type(cap) is not int or cap < 1:
         raise InvalidPromotion("max_discount", "a cap is a positive int of minor units")
@@ -112,6 +135,7 @@ class Promotion:
         max_discount: The most this promotion gives off one basket in minor units, or None.
             When its discounts come to more, the cap is spread over the lines by largest
             remainder in proportion to what each line was given (``promotions.caps``).
+        chain_cap: Chain-wide usage cap, or None. Anonymous sales count too.
     """
 
     promotion_id: str
@@ -126,6 +150,7 @@ class Promotion:
     usage_limit: UsageLimit | None = None
     coupon: CouponRule | None = None
     max_discount: int | None = None
+    chain_cap: ChainCap | None = None
 
     def __post_init__(self) -> None:
         if not self.promotion_id:
@@ -145,7 +170,7 @@ class Promotion:
     @cached_property
     def always_live(self) -> bool:
         """True when no store, window, targeting or limit restricts it (checked once, not per sale)."""
-        return not self.stores and self.window == Window() and not self.needs_member
+        return not self.stores and self.window == Window() and not self.needs_member and self.chain_cap is None
 
     @property
     def needs_member(self) -> bool:
@@ -161,7 +186,7 @@ class Catalogue:
     basket. Iteration order of the input never matters: everything is keyed by id.
     """
 
-    __slots__ = ("_by_id", "index")
+    __slots__ = ("_by_id", "capped", "index")
 
     def __init__(self, promotions: Iterable[Promotion]) -> None:
         by_id: dict[str, Promotion] = {}
@@ -171,6 +196,7 @@ class Catalogue:
             by_id[promotion.promotion_id] = promotion
         self._by_id = dict(sorted(by_id.items()))
         self.index = CatalogueIndex(self._by_id.values())
+        self.capped = tuple(p for p in self._by_id.values() if p.chain_cap is not None)
 
     def __len__(self) -> int:
         return len(self._by_id)

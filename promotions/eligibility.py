@@ -1,4 +1,4 @@
-"""Whether a promotion may apply to this sale: store, window, targeting, usage limit."""
+"""Whether a promotion may apply to this sale: store, window, chain-wide cap, targeting, usage limit."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from promotions.result import CouponRejection
 class Eligibility:
     """Per-request memo of each promotion's eligibility (coupon codes are checked elsewhere)."""
 
-    __slots__ = ("_at", "_cache", "_member", "_store", "_zone")
+    __slots__ = ("_at", "_cache", "_exhausted", "_member", "_store", "_zone")
 
     def __init__(self, request: PricingRequest) -> None:
         self._store = request.store.store_id
         self._zone = request.store.zone
         self._at = request.at
         self._member = request.member
+        self._exhausted = request.exhausted
         self._cache: dict[str, CouponRejection | None] = {}
 
     def ok(self, promotion: Promotion) -> bool:
@@ -38,6 +39,8 @@ class Eligibility:
             return CouponRejection.NOT_ACTIVE
         if not promotion.window.contains(self._at, self._zone):
             return CouponRejection.NOT_ACTIVE
+        if promotion.chain_cap is not None and promotion.promotion_id in self._exhausted:
+            return CouponRejection.CAP_REACHED
         member = self._member
         if member is None:
             return CouponRejection.MEMBER_REQUIRED if promotion.needs_member else None

@@ -25,6 +25,7 @@ class CouponRejection(StrEnum):
     NOT_ACTIVE = "not_active"  # outside its window or not in this store
     DUPLICATE = "duplicate"  # another code for the same promotion already applied
     NOT_APPLIED = "not_applied"  # valid, but nothing in the basket qualified or a better offer won
+    CAP_REACHED = "cap_reached"  # its chain-wide usage cap is used up (promotions.chain_caps)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,26 @@ def create_store(session: Session, code: str, name: str, timezone: str, now: dat
     return store
 
 
+def set_tax_basis(session: Session, store: Store, prices_include_tax: bool, now: datetime, actor: Actor,
+                  reason: str | None = None) -> Store:
+    """Change whether the store's prices are entered tax-inclusive; the caller commits.
+
+    Sales priced after the change use it: quotes and online sales at once, an offline till once the
+    feed brings it (the server re-checks an offline sale with the basis its till had,
+    ``server.pricing.till_taxes``). Posted sales keep the figures they were taxed with. Setting the
+    basis the store already has changes nothing and is not audited.
+    """
+    if type(prices_include_tax) is not bool:
+        raise InvalidStore("prices_include_tax: true or false")
+    if store.prices_include_tax == prices_include_tax:
+        return store
+    before, store.prices_include_tax = store.prices_include_tax, prices_include_tax
+    publish_store(session, store, now)
+    write_audit(session, at=now, actor=actor, action="store.tax_basis_changed", target=store.code, reason=reason,
+                details={"prices_include_tax": {"from": before, "to": prices_include_tax}})
+    return store
+
+
 def register_terminal(session: Session, store: Store, code: str, now: datetime,
                       actor: Actor) -> tuple[Terminal, TerminalCredential]:
     """Create a terminal and its credential. Only the public key is stored; show the credential once."""

@@ -83,6 +83,8 @@ class PromotionPayload(_Payload):
     version = ma.fields.Integer(required=True)
     state = ma.fields.String(required=True)
     definition = ma.fields.Dict(required=True, metadata={"description": "the version's rule, as the API takes it"})
+    cap_reached = ma.fields.Boolean(load_default=False, metadata={
+        "description": "a chain-capped promotion whose posted uses reached its cap: no till grants it offline"})
 
 
 class PromotionUsePayload(_Payload):

@@ -16,6 +16,7 @@ from promotions import (
     Bundle,
     BundleComponent,
     BuyGet,
+    ChainCap,
     CouponRule,
     HourRange,
     MemberPrice,
@@ -118,6 +119,11 @@ def _usage_limit(data: dict | None) -> UsageLimit | None:
     return UsageLimit(data["max_uses"], Period(data["period"])) if data else None
 
 
+def _chain_cap(data: dict | None) -> ChainCap | None:
+    # Versions saved before chain-wide caps have no "chain_cap": uncapped.
+    return ChainCap(data["max_uses"], data.get("offline_uses", 0)) if data else None
+
+
 def _coupon(data: dict | None, codes: Iterable[str]) -> CouponRule | None:
     if data is None:
         return None
@@ -137,7 +143,8 @@ def to_promotion(promotion_id: str, version: int, definition: dict, codes: Itera
         window=_window(definition["window"]), stores=frozenset(definition["stores"]),
         targeting=_targeting(definition["targeting"]), usage_limit=_usage_limit(definition["usage_limit"]),
         coupon=_coupon(definition["coupon"], codes),
-        max_discount=definition.get("max_discount_minor"))  # versions saved before caps: uncapped
+        max_discount=definition.get("max_discount_minor"),  # versions saved before caps: uncapped
+        chain_cap=_chain_cap(definition.get("chain_cap")))
 
 
 def from_payload(payload: dict) -> Promotion:

@@ -4,6 +4,10 @@ price it, turn it offline, release a points hold.
 Every change to an open basket is saved at once, so a restart reopens it (``recovery`` says what a
 restored basket keeps); a finished basket's row goes. The use cases (``selling``, ``redeeming``,
 ``paying``, ``suspending``) take a ``Lane`` and return results; ``views`` builds what a page shows.
+
+Chain-capped offers (``promotions.chain_caps``): online, a basket is priced without those the feed
+says reached their cap or the server refused to reserve here (remembered until the agent restarts);
+offline, without those the till's offline allowance no longer covers.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ from pos_agent.checkout.cashiers import Cashiers
 from pos_agent.checkout.program import Program
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.exceptions import BasketNotFound, BasketStateError, LinkDown
-from pos_agent.store import baskets
+from pos_agent.store import baskets, sales
 from pos_agent.store.database import Database
 from pos_agent.sync.mode import LinkMode
-from promotions import NearMiss, PricedBasket
+from promotions import Catalogue, NearMiss, PricedBasket, exhausted_offline
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,7 @@ class Lane:
     on_complete: Callable[[CompletedSale], None] = lambda sale: None  # e.g. print the receipt
     cashiers: Cashiers | None = None  # sign-in and approvals; None: a till nobody signs in at
     baskets: dict[str, Basket] = field(default_factory=dict)
+    caps_refused: set[str] = field(default_factory=set)  # capped offers the server would not reserve here
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -110,17 +115,37 @@ class Lane:
     def price(self, basket: Basket) -> tuple[PricedBasket, Program, datetime]:
         at = self.clock()
         program = self.ref.program(at)
-        return pricing.price(basket, self.ref.catalogue(), self.ref.store(), program, at), program, at
+        catalogue = self.ref.catalogue()
+        priced = pricing.price(basket, catalogue, self.ref.store(), program, at, self.exhausted(basket, catalogue))
+        return priced, program, at
 
     def quote(self, basket: Basket) -> Quote:
         """The basket priced now, with the points it would earn and the offers it nearly reaches."""
         priced, program, at = self.price(basket)
         earned = pricing.earning(basket, priced, program, points_minor(basket)).points
         earned += pricing.bonus_points(basket, priced)
-        near = pricing.hints(basket, priced, self.ref.catalogue(), self.ref.store(), program, at)
+        catalogue = self.ref.catalogue()
+        near = pricing.hints(basket, priced, catalogue, self.ref.store(), program, at,
+                             self.exhausted(basket, catalogue))
         from pos_agent.checkout import rewarding  # it imports the use cases, which import this module
 
         return Quote(basket, priced, program, at, earned, near, rewarding.rewards(self, basket, priced, program, at))
+
+    def exhausted(self, basket: Basket, catalogue: Catalogue) -> frozenset[str]:
+        """The chain-capped offers this basket may not have (see the module docstring)."""
+        if not catalogue.capped:
+            return frozenset()
+        if basket.state is BasketState.COMPLETED:  # its view shows the sale as sold: what it got, it had
+            with self.db.reading() as conn:
+                had = sales.cap_uses_of(conn, basket.sale_id)
+            return frozenset(p.promotion_id for p in catalogue.capped if p.promotion_id not in had)
+        reached = self.ref.caps_reached()
+        if basket.offline:
+            with self.db.reading() as conn:
+                own = sales.offline_cap_uses(conn)
+            return exhausted_offline(catalogue, reached, own)
+        return frozenset(p.promotion_id for p in catalogue.capped
+                         if p.promotion_id in reached or p.promotion_id in self.caps_refused)
 
     def save(self, basket: Basket) -> None:
         """One small write: the open basket as it is now, or its row gone once it is cancelled."""

@@ -1,8 +1,9 @@
 """Taking money and completing the sale.
 
 Completion writes the sale, its journal item, its redemption and its receipt in one local
-transaction, which also deletes the saved open basket. Online, the sale's coupons and its member's
-limited offers are reserved on the server first; offline the server checks them when the sale arrives.
+transaction, which also deletes the saved open basket. Online, the sale's coupons, its member's
+limited offers and its chain-capped offers (member or anonymous) are reserved on the server first;
+offline the server checks them when the sale arrives.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pos_agent.checkout.basket import Basket, BasketState, Tender
 from pos_agent.checkout.lane import Lane, points_minor
 from pos_agent.checkout.redeeming import redeem_points
 from pos_agent.checkout.views import basket_view
-from pos_agent.exceptions import BasketStateError, LinkDown, TenderError
+from pos_agent.exceptions import BasketStateError, LinkDown, OfferRefused, TenderError
 from pos_agent.ids import new_id
 from pos_agent.store import baskets, journal, sales
 from promotions import Catalogue, PricedBasket
@@ -63,9 +64,10 @@ def complete(lane: Lane, basket_id: str) -> Completed:
         feed_cursor, catalogue = lane.ref.catalogue_at()  # the sale names the cursor it was priced at
         at = lane.clock()
         program = lane.ref.program(at)  # the version in force at the sale's time
-        priced = pricing.price(basket, catalogue, lane.ref.store(), program, at)
+        priced = pricing.price(basket, catalogue, lane.ref.store(), program, at, lane.exhausted(basket, catalogue))
         _check_paid(basket, priced.total, program.currency)
         coupon_hold_id = _reserve_coupons(lane, basket, priced, catalogue)  # a refusal stops the sale here
+        _check_caps_offline(lane, basket, priced, catalogue)
         basket.sale_id = new_id()
         earned = pricing.earning(basket, priced, program, points_minor(basket))
         points = earned.points + pricing.bonus_points(basket, priced)  # what the receipt promises
@@ -80,7 +82,8 @@ def complete(lane: Lane, basket_id: str) -> Completed:
                   "view": basket_view(basket, priced, points, at, program.earning),
                   "new_balance": completion.new_balance(basket, points, priced.reward_points)}
         text = completion.receipt_text(sale)
-        _keep(lane, basket, body, record, text, at, _limited_uses(priced, catalogue), priced.reward_points)
+        _keep(lane, basket, body, record, text, at, _limited_uses(priced, catalogue), _capped_uses(priced, catalogue),
+              priced.reward_points)
         basket.state = BasketState.COMPLETED
         lane.on_journal()
         lane.on_complete(sale)
@@ -104,22 +107,36 @@ def _reserve_coupons(lane: Lane, basket: Basket, priced: PricedBasket, catalogue
     member = basket.member
     known = member is not None and member.source == "server"
     offers = sorted(_limited_uses(priced, catalogue)) if known else []
-    if basket.offline or not (priced.accepted_coupons or offers):
+    capped = sorted(_capped_uses(priced, catalogue))  # member or anonymous
+    if basket.offline or not (priced.accepted_coupons or offers or capped):
         return None
     hold_id = new_id()
     body = {"id": hold_id, "codes": list(priced.accepted_coupons), "promotions": offers,
-            "store": lane.till.store, "terminal": lane.till.terminal,
+            "capped_promotions": capped, "store": lane.till.store, "terminal": lane.till.terminal,
             "card_number": member.card_number if known else None}
     try:
         lane.link.reserve_coupons(body)
+    except OfferRefused as exc:
+        if exc.promotion_id in capped:
+            lane.caps_refused.add(exc.promotion_id)  # the basket's view is priced without it from now
+        raise
     except LinkDown as exc:
         lane.go_offline(basket, str(exc))
         return None
     return hold_id
 
 
+def _check_caps_offline(lane: Lane, basket: Basket, priced: PricedBasket, catalogue: Catalogue) -> None:
+    """A basket priced online that the link failed under while reserving goes on offline: only within
+    the till's offline allowance of each capped offer it got (else it is re-priced first)."""
+    over = _capped_uses(priced, catalogue) & lane.exhausted(basket, catalogue) if basket.offline else set()
+    if over:
+        raise OfferRefused(f"the link failed while reserving; offline this till may not give "
+                           f"{', '.join(sorted(over))} any more: the basket is priced without it", min(over))
+
+
 def _keep(lane: Lane, basket: Basket, body: dict, record: dict, text: str, at: datetime,
-          limited_uses: set[str], reward_points: int = 0) -> None:
+          limited_uses: set[str], capped_uses: set[str], reward_points: int = 0) -> None:
     spent = (basket.redemption.points if basket.redemption else 0) + reward_points  # rewards count as spent
     # Counted against the offline cap unless an online hold backs the sale, as the server counts
     # it (``redemption_checks.offline_allowance``): rewards taken online without a points tender have none.
@@ -132,6 +149,7 @@ def _keep(lane: Lane, basket: Basket, body: dict, record: dict, text: str, at: d
             sales.record_redemption(conn, body["id"], basket.member.member_id, spent, at, capped)
         if basket.member and basket.member.member_id:
             sales.record_promotion_uses(conn, body["id"], basket.member.member_id, limited_uses, at)
+        sales.record_cap_uses(conn, body["id"], capped_uses, at, basket.offline)
         sales.save_receipt(conn, body["id"], body["id"], text, at)
 
 
@@ -140,3 +158,10 @@ def _limited_uses(priced: PricedBasket, catalogue: Catalogue) -> set[str]:
     used = {d.promotion_id for line in priced.lines for d in line.discounts}
     used |= {award.promotion_id for award in priced.bonus}
     return {pid for pid in used if (promotion := catalogue.get(pid)) is not None and promotion.usage_limit}
+
+
+def _capped_uses(priced: PricedBasket, catalogue: Catalogue) -> set[str]:
+    """The chain-capped promotions the sale got: money off on a line, or bonus points."""
+    used = {d.promotion_id for line in priced.lines for d in line.discounts}
+    used |= {award.promotion_id for award in priced.bonus}
+    return {pid for pid in used if (promotion := catalogue.get(pid)) is not None and promotion.chain_cap}

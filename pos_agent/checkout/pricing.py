@@ -31,18 +31,20 @@ from promotions import (
 )
 
 
-def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime) -> PricedBasket:
-    """Price ``basket`` at ``at`` for its member (if any)."""
-    return price_basket(_request(basket, catalogue, store, program, at), catalogue)
+def price(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime,
+          exhausted: frozenset[str] = frozenset()) -> PricedBasket:
+    """Price ``basket`` at ``at`` for its member (if any), without the capped promotions in ``exhausted``."""
+    return price_basket(_request(basket, catalogue, store, program, at, exhausted), catalogue)
 
 
 def hints(basket: Basket, priced: PricedBasket, catalogue: Catalogue, store: dict, program: Program,
-          at: datetime) -> tuple[NearMiss, ...]:
+          at: datetime, exhausted: frozenset[str] = frozenset()) -> tuple[NearMiss, ...]:
     """The offers ``priced`` (``price()``'s result for the same arguments) almost gets, as the server's quote says."""
-    return near_misses(_request(basket, catalogue, store, program, at), catalogue, priced)
+    return near_misses(_request(basket, catalogue, store, program, at, exhausted), catalogue, priced)
 
 
-def _request(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime) -> PricingRequest:
+def _request(basket: Basket, catalogue: Catalogue, store: dict, program: Program, at: datetime,
+             exhausted: frozenset[str]) -> PricingRequest:
     return PricingRequest(
         lines=tuple(_line(item, program) for item in basket.items),
         store=Store(store["code"], store.get("timezone", "UTC"), store.get("prices_include_tax", True)),
@@ -51,13 +53,15 @@ def _request(basket: Basket, catalogue: Catalogue, store: dict, program: Program
         coupons=tuple(PresentedCoupon(code) for code in basket.coupons),
         earn=program.earn_config,
         rewards=tuple(RewardClaim(reward_id, times) for reward_id, times in sorted(basket.rewards.items())),
+        exhausted=exhausted,
     )
 
 
 def rewards_offered(basket: Basket, priced: PricedBasket, catalogue: Catalogue, store: dict, program: Program,
-                    at: datetime, available_points: int) -> list[Promotion]:
-    """The rewards the member can take one more of now with ``available_points`` (``promotions.reward_offers``)."""
-    return offered(_request(basket, catalogue, store, program, at), catalogue, priced, available_points)
+                    at: datetime, available_points: int, exhausted: frozenset[str] = frozenset()) -> list[Promotion]:
+    """The rewards the member can take one more of now with ``available_points`` (``promotions.reward_offers``),
+    ``priced`` being ``price()``'s result for the same basket and ``exhausted``."""
+    return offered(_request(basket, catalogue, store, program, at, exhausted), catalogue, priced, available_points)
 
 
 def _line(item: Item, program: Program) -> BasketLine:

@@ -26,7 +26,7 @@ class ReferenceData:
     def __init__(self, db: Database, store_code: str) -> None:
         self.db, self.store_code = db, store_code
         self._lock = threading.Lock()
-        self._catalogue: tuple[int, Catalogue] | None = None
+        self._catalogue: tuple[int, Catalogue, frozenset[str]] | None = None
         self._program: tuple | None = None  # (seq, payload, loaded payload, versions, Program per version)
 
     def _get(self, entity_type: str, entity_id: str) -> dict[str, Any] | None:
@@ -109,10 +109,19 @@ class ReferenceData:
             payloads = None if kept is not None and kept[0] == version else cache.all_of(conn, Entity.PROMOTION)
         if payloads is None:
             return cursor, kept[1]
-        built = (version, Catalogue(_promotions(payloads)))
+        built = (version, Catalogue(_promotions(payloads)), _caps_reached(payloads))
         with self._lock:
             self._catalogue = built
         return cursor, built[1]
+
+    def caps_reached(self) -> frozenset[str]:
+        """The chain-capped promotions the feed says have reached their cap (``cap_reached``)."""
+        self.catalogue_at()
+        return self._catalogue[2]
+
+
+def _caps_reached(payloads: list[dict[str, Any]]) -> frozenset[str]:
+    return frozenset(str(p.get("id")) for p in payloads if p.get("cap_reached"))
 
 
 def _promotions(payloads: list[dict[str, Any]]) -> list:

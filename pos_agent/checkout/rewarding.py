@@ -66,7 +66,9 @@ def rewards(lane: Lane, basket: Basket, priced: PricedBasket, program: Program, 
     except RedemptionRefused as exc:
         found["reason"] = exc.detail
         return found
-    offers = pricing.rewards_offered(basket, priced, lane.ref.catalogue(), lane.ref.store(), program, at, limit)
+    catalogue = lane.ref.catalogue()
+    offers = pricing.rewards_offered(basket, priced, catalogue, lane.ref.store(), program, at, limit,
+                                     lane.exhausted(basket, catalogue))
     found["offered"] = [{"reward_id": p.promotion_id, "label": p.label, "points": p.rule.points,
                          "kind": p.rule.kind.value} for p in offers]
     found["points_left"] = max(limit - priced.reward_points, 0)

@@ -60,10 +60,14 @@ def prune_acked(conn: sqlite3.Connection, before: datetime) -> int:
     """Delete items the server acknowledged before ``before`` (a UTC instant); returns how many.
 
     Only acknowledged items go: the server holds them now, and an enrolment's personal data must
-    not stay readable at the till for longer than the retention period.
+    not stay readable at the till for longer than the retention period. The chain-capped uses of
+    those sales go with them: acknowledged, they no longer count against the offline allowance.
     """
-    return conn.execute("DELETE FROM journal WHERE status = ? AND sent_at < ?",
-                        (JournalStatus.ACKED.value, before.isoformat())).rowcount
+    pruned = conn.execute("DELETE FROM journal WHERE status = ? AND sent_at < ?",
+                          (JournalStatus.ACKED.value, before.isoformat())).rowcount
+    if pruned:
+        conn.execute("DELETE FROM cap_uses WHERE transaction_id NOT IN (SELECT id FROM journal)")
+    return pruned
 
 
 def with_status(conn: sqlite3.Connection, status: JournalStatus) -> list[JournalItem]:

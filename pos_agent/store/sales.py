@@ -65,6 +65,28 @@ def redemptions(conn: sqlite3.Connection, member_key: str, *, offline: bool) -> 
     return [OfflineRedemption(datetime.fromisoformat(row["at"]), row["points"]) for row in rows]
 
 
+def record_cap_uses(conn: sqlite3.Connection, transaction_id: str, promotion_ids: set[str], at: datetime,
+                    offline: bool) -> None:
+    """Remember which chain-capped promotions a sale got, and whether offline (its allowance counts them)."""
+    conn.executemany("INSERT OR IGNORE INTO cap_uses (transaction_id, promotion_id, at, offline) VALUES (?, ?, ?, ?)",
+                     [(transaction_id, pid, at.isoformat(), int(offline)) for pid in sorted(promotion_ids)])
+
+
+def cap_uses_of(conn: sqlite3.Connection, transaction_id: str) -> set[str]:
+    """The capped promotions the sale got."""
+    rows = conn.execute("SELECT promotion_id FROM cap_uses WHERE transaction_id = ?", (transaction_id,)).fetchall()
+    return {row["promotion_id"] for row in rows}
+
+
+def offline_cap_uses(conn: sqlite3.Connection) -> dict[str, int]:
+    """Uses of each capped promotion in offline sales the server has not acknowledged yet (its journal
+    item is still there and not acked; an acknowledged one is counted at the server, or pruned)."""
+    rows = conn.execute("SELECT c.promotion_id, count(*) AS n FROM cap_uses c "
+                        "JOIN journal j ON j.id = c.transaction_id WHERE c.offline = 1 AND j.status != 'acked' "
+                        "GROUP BY c.promotion_id").fetchall()
+    return {row["promotion_id"]: row["n"] for row in rows}
+
+
 def record_promotion_uses(conn: sqlite3.Connection, transaction_id: str, member_key: str,
                           promotion_ids: set[str], at: datetime) -> None:
     """Remember which promotions a member's sale used, for per-member limits until the feed knows it."""

@@ -65,6 +65,13 @@ CREATE TABLE IF NOT EXISTS promotion_uses (
     PRIMARY KEY (transaction_id, promotion_id)
 );
 CREATE INDEX IF NOT EXISTS promotion_uses_by_member ON promotion_uses (member_key, at);
+CREATE TABLE IF NOT EXISTS cap_uses (  -- sales that got a chain-capped promotion (promotions.chain_caps)
+    transaction_id TEXT NOT NULL,
+    promotion_id   TEXT NOT NULL,
+    at             TEXT NOT NULL,
+    offline        INTEGER NOT NULL,
+    PRIMARY KEY (transaction_id, promotion_id)
+);
 CREATE TABLE IF NOT EXISTS receipts (
     id         TEXT PRIMARY KEY,
     sale_id    TEXT NOT NULL,

@@ -13,6 +13,7 @@ from server.schemas.common import attributes
 from server.schemas.stores import (
     StoreCreateSchema,
     StoreSchema,
+    StoreUpdateSchema,
     TerminalCreatedSchema,
     TerminalCreateSchema,
     TerminalRevokeSchema,
@@ -25,6 +26,7 @@ from server.terminals import (
     register_terminal,
     resume_terminal,
     revoke_terminal,
+    set_tax_basis,
     suspend_terminal,
 )
 
@@ -49,6 +51,21 @@ def add_store(body):
     session = db_session()
     store = create_store(session, body["code"], body["name"], body["timezone"], services().clock(),
                          Actor.staff(current_staff().username), body["prices_include_tax"])
+    session.commit()
+    return store
+
+
+@blp.route("/<code>", methods=["PATCH"])
+@blp.doc(security=BEARER)
+@staff_required()
+@blp.arguments(StoreUpdateSchema)
+@blp.response(200, StoreSchema)
+@blp.problems(404, 422)
+def update_store(body, code: str):
+    """Change the store's tax basis (tax-inclusive or tax-exclusive prices) for sales priced after it (audited)."""
+    session = db_session()
+    store = set_tax_basis(session, get_store(session, code), body["prices_include_tax"], services().clock(),
+                          Actor.staff(current_staff().username), body["reason"])
     session.commit()
     return store
 

@@ -21,6 +21,7 @@ from server.exceptions import NotFound
 from server.membership.cards import get_card
 from server.membership.holds import place_hold, release_hold
 from server.membership.posting import PostTransaction, post_transaction, sale_with_returns
+from server.pricing.cap_holds import release_caps, reserve_caps
 from server.pricing.coupon_holds import release_coupons, reserve_coupons
 from server.pricing.offer_holds import release_offers, reserve_offers
 from server.schemas.transactions import (
@@ -104,8 +105,8 @@ def release(hold_id):
 @blp.response(201, CouponHoldSchema)
 @blp.problems(404, 409, 422)
 def create_coupon_hold(body):
-    """Reserve the coupon codes and limited promotions of an online sale before it completes
-    (see server.pricing.coupon_holds and server.pricing.offer_holds)."""
+    """Reserve the coupon codes, limited promotions and uses of chain-capped promotions of an online sale
+    before it completes (see server.pricing.coupon_holds, server.pricing.offer_holds and server.pricing.cap_holds)."""
     ensure_terminal_scope(body["store"], body["terminal"])
     session, svc = db_session(), services()
     member_id = None
@@ -114,13 +115,18 @@ def create_coupon_hold(body):
         require_usable_card(card.number, card.state)
         member_id = card.member_id
     now = svc.clock()
-    # The member's row first, then the codes': the order posting locks them in.
+    # The member's row first, then the capped promotions', then the codes': the order posting locks them in.
     offers = reserve_offers(session, body["id"], body["promotions"], member_id, body["store"], body["terminal"],
                             svc.program, now) if body["promotions"] else []
+    caps = reserve_caps(session, body["id"], body["capped_promotions"], member_id, body["store"], body["terminal"],
+                        svc.program, now) if body["capped_promotions"] else []
     rows = reserve_coupons(session, body["id"], body["codes"], member_id, body["store"], body["terminal"],
                            svc.program, now) if body["codes"] else []
     session.commit()
-    return _coupon_hold(rows, offers)
+    if not (rows or offers or caps):  # nothing named is limited or capped (any more): nothing to hold
+        return {"id": body["id"], "codes": [], "promotions": [], "capped_promotions": [], "status": "empty",
+                "expires_at": None}
+    return _coupon_hold(rows, offers, caps)
 
 
 @blp.route("/coupon-holds/<uuid:hold_id>/release", methods=["POST"])
@@ -130,16 +136,18 @@ def create_coupon_hold(body):
 @blp.problems(404)
 def release_coupon_hold(hold_id):
     session = db_session()
-    rows, offers = release_coupons(session, hold_id), release_offers(session, hold_id)
-    if not rows and not offers:
+    rows, offers, caps = release_coupons(session, hold_id), release_offers(session, hold_id), release_caps(session,
+                                                                                                         hold_id)
+    if not rows and not offers and not caps:
         raise NotFound(f"no coupon hold {hold_id}")
-    ensure_terminal_scope((rows or offers)[0].store_code)
+    ensure_terminal_scope((rows or offers or caps)[0].store_code)
     session.commit()
-    return _coupon_hold(rows, offers)
+    return _coupon_hold(rows, offers, caps)
 
 
-def _coupon_hold(rows, offers) -> dict:
-    statuses = {row.status for row in [*rows, *offers]}
-    first = (rows or offers)[0]
+def _coupon_hold(rows, offers, caps) -> dict:
+    statuses = {row.status for row in [*rows, *offers, *caps]}
+    first = (rows or offers or caps)[0]
     return {"id": first.id, "codes": [row.code for row in rows], "promotions": [row.promotion_id for row in offers],
+            "capped_promotions": [row.promotion_id for row in caps],
             "status": statuses.pop() if len(statuses) == 1 else "mixed", "expires_at": first.expires_at}

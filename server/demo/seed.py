@@ -7,7 +7,8 @@ percentage off produce, a 3-for-2 on snacks, double points on coffee, member pri
 and two targeted offers with held-out members, whose windows lie in that year; and two rewards
 bought with points, a free coffee and a voucher, which no generated sale takes), with the points
 they earned, redeemed and let expire; then the tier job's review and the report roll-ups (the demo
-runs no scheduler). What the tills need is put on the change feed as the API would have.
+runs no scheduler). What the tills need is put on the change feed as the API would have. Then the
+features the scripted day shows (``server.demo.features``): programme version 2 and five offers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import update
 
 from server.audit import Actor
 from server.demo import generator
+from server.demo.features import Features, seed_features
 from server.jobs.context import install
 from server.membership.jobs import run_tier_review
 from server.membership.publishing import publish_program_if_changed
@@ -68,6 +70,8 @@ class SeededChain:
     barcodes: dict[str, str] = field(default_factory=dict)  # sku -> barcode
     prices: dict[str, int] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    features: Features = field(default_factory=Features)
 
     @property
     def admin_password(self) -> str:
@@ -100,6 +104,9 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
             session.execute(update(Product).where(Product.category == category).values(tax_class=tax_class))
         generator.publish(session, made, services.program, now)
         session.commit()
+    with services.db.session() as session:
+        chain.features = seed_features(session, services, made.products, now, actor)
+        session.commit()
     install(services)  # the tier job runs on these services
     run_tier_review(now, is_review_date=True)
     run_rollups(now)  # the HQ dashboard and reports read the seeded year from these
@@ -112,6 +119,7 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
         chain.barcodes[product["sku"]] = product["barcodes"][0]
         chain.prices[product["sku"]] = product["base_price_minor"]
         chain.categories[product["sku"]] = product["category"]
+        chain.names[product["sku"]] = product["name"]
     return chain
 
 

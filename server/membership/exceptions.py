@@ -11,6 +11,7 @@ class ExceptionKind(StrEnum):
     """What a reconciliation exception says the server disagreed with (stored as its value)."""
 
     CARD_NOT_ACTIVE = "card-not-active"
+    CHAIN_CAP_REACHED = "chain-cap-reached"
     COUPON_ALREADY_USED = "coupon-already-used"
     COUPON_HELD_ELSEWHERE = "coupon-held-elsewhere"
     COUPON_MEMBER_LIMIT = "coupon-member-limit"

@@ -14,6 +14,8 @@ from server.models.partners import Partner, PartnerConsentCode, PartnerKey, Part
 from server.models.products import Product, ProductBarcode, TaxClass
 from server.models.programme import ProgrammeVersionRecord
 from server.models.promotions import (
+    CapHold,
+    CapUse,
     CouponBatch,
     CouponCode,
     CouponHold,
@@ -49,6 +51,8 @@ __all__ = [
     "AdjustmentRequest",
     "AuditRecord",
     "Base",
+    "CapHold",
+    "CapUse",
     "Card",
     "CategoryDay",
     "ChangeRecord",

@@ -123,6 +123,46 @@ class OfferHold(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class CapHold(Base):
+    """A use of a chain-capped promotion reserved by an online till for a sale in progress; it lapses by itself.
+
+    One row per capped promotion of a reservation (a coupon hold's id). While a row is ``held`` and
+    not expired it counts as one of the promotion's chain-wide uses; member_id is None for an
+    anonymous shopper.
+    """
+
+    __tablename__ = "cap_holds"
+    __table_args__ = (Index("ix_cap_holds_promotion_status", "promotion_id", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    promotion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    store_code: Mapped[str] = mapped_column(String(32))
+    terminal_code: Mapped[str] = mapped_column(String(32))
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CapUse(Base):
+    """One posted sale's use of a chain-capped promotion: the chain-wide count and its idempotency.
+
+    ``over_cap`` marks a use counted beyond the cap: an offline sale the server accepted as the
+    customer paid it (and flagged).
+    """
+
+    __tablename__ = "cap_uses"
+    __table_args__ = (Index("ix_cap_uses_promotion", "promotion_id"),)
+
+    transaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    promotion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store_code: Mapped[str] = mapped_column(String(32))
+    terminal_code: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    over_cap: Mapped[bool] = mapped_column(default=False)
+
+
 class SaleDiscount(Base):
     """A copy of one discount as the till applied it to one line of a sale.
 

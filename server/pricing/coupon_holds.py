@@ -9,7 +9,9 @@ per-member limit. A reservation lives as long as a points hold (``program.hold_t
 that names it confirms it, a cancelled basket releases it, and otherwise it lapses by itself.
 A sale that does not name one (offline, or from a till that skipped it) is still counted by
 ``server.pricing.usage`` when it arrives: refused online, flagged when settled. The same
-reservation may also hold the member's per-member limited promotions (``server.pricing.offer_holds``).
+reservation may also hold the member's per-member limited promotions (``server.pricing.offer_holds``)
+and uses of chain-capped promotions (``server.pricing.cap_holds``); the rows' life is
+``server.pricing.reservations``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.exceptions import Conflict, NotFound
+from server.exceptions import NotFound
 from server.membership.program import LoyaltyProgram
 from server.models import CouponCode, CouponHold, CouponRedemption, PromotionRecord, PromotionVersion
 from server.pricing.exceptions import CouponNotAvailable
+from server.pricing.reservations import Reservations
 
-HELD, CONFIRMED, RELEASED = "held", "confirmed", "released"
+COUPON_HOLDS = Reservations(CouponHold, "code", "coupon hold")
 
 
 def reserve_coupons(session: Session, hold_id: uuid.UUID, codes: Sequence[str], member_id: uuid.UUID | None,
@@ -34,54 +37,29 @@ def reserve_coupons(session: Session, hold_id: uuid.UUID, codes: Sequence[str], 
     """Reserve ``codes`` for one sale; the same id again returns the first reservation (a retry)."""
     wanted = sorted(set(codes))  # one lock order for every till: no deadlock between two reservations
     coupons = [_locked(session, code) for code in wanted]
-    existing = _rows(session, hold_id)
-    if existing:
-        if sorted(row.code for row in existing) != wanted or existing[0].member_id != member_id:
-            raise Conflict(f"coupon hold {hold_id} exists with other content")
+    existing = COUPON_HOLDS.replayed(session, hold_id, wanted, member_id)
+    if existing is not None:
         return existing
     for coupon in coupons:
         _check_available(session, coupon, hold_id, member_id, now)
-    rows = [CouponHold(id=hold_id, code=code, member_id=member_id, status=HELD, store_code=store,
-                       terminal_code=terminal, created_at=now, expires_at=now + program.hold_ttl) for code in wanted]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    return COUPON_HOLDS.place(session, hold_id, wanted, member_id, (store, terminal), program.hold_ttl, now)
 
 
 def release_coupons(session: Session, hold_id: uuid.UUID) -> list[CouponHold]:
     """Release the reservation's codes (none when it reserved none)."""
-    rows = _rows(session, hold_id)
-    for row in rows:
-        if row.status == HELD:
-            row.status = RELEASED
-    session.flush()
-    return rows
+    return COUPON_HOLDS.release(session, hold_id)
 
 
 def held_elsewhere(session: Session, code: str, hold_id: uuid.UUID | None, now: datetime,
                    member_id: uuid.UUID | None = None) -> int:
     """Live reservations of ``code`` other than ``hold_id`` (only the member's, if one is named)."""
-    query = select(func.count()).where(CouponHold.code == code, CouponHold.status == HELD,
-                                       CouponHold.expires_at > now)
-    if hold_id is not None:
-        query = query.where(CouponHold.id != hold_id)
-    if member_id is not None:
-        query = query.where(CouponHold.member_id == member_id)
-    return session.scalar(query)
+    return COUPON_HOLDS.live_elsewhere(session, code, hold_id, now, member_id)
 
 
 def confirm_coupon(session: Session, hold_id: uuid.UUID | None, code: str, at: datetime,
                    transaction_id: str) -> bool:
     """Confirm the sale's reservation of ``code``: True if it held the code when the sale was made."""
-    if hold_id is None:
-        return False
-    row = session.get(CouponHold, (hold_id, code))
-    if row is None or row.status not in (HELD, CONFIRMED) or at >= row.expires_at:
-        return False
-    if row.status == CONFIRMED and row.transaction_id != transaction_id:
-        return False
-    row.status, row.transaction_id = CONFIRMED, transaction_id
-    return True
+    return COUPON_HOLDS.confirm(session, hold_id, code, at, transaction_id)
 
 
 def coupon_rule(session: Session, coupon: CouponCode, version: int | None = None) -> dict | None:
@@ -96,10 +74,6 @@ def _locked(session: Session, code: str) -> CouponCode:
     if coupon is None:
         raise NotFound(f"no coupon {code}")
     return coupon
-
-
-def _rows(session: Session, hold_id: uuid.UUID) -> list[CouponHold]:
-    return list(session.scalars(select(CouponHold).where(CouponHold.id == hold_id).order_by(CouponHold.code)))
 
 
 def _check_available(session: Session, coupon: CouponCode, hold_id: uuid.UUID, member_id: uuid.UUID | None,

@@ -76,12 +76,13 @@ class CouponNotAvailable(OneCardError):
 
 
 class OfferNotAvailable(OneCardError):
-    """A per-member limited promotion an online till asked to reserve is used up for the member."""
+    """A limited promotion an online till asked to reserve is used up: for the member
+    (``usage-limit-reached``) or in the whole chain (``chain-cap-reached``)."""
 
     status = 409
     slug = "offer-not-available"
     title = "Offer not available"
 
-    def __init__(self, promotion_id: str, detail: str) -> None:
-        super().__init__(detail, promotion_id=promotion_id, reason="usage-limit-reached")
+    def __init__(self, promotion_id: str, detail: str, reason: str = "usage-limit-reached") -> None:
+        super().__init__(detail, promotion_id=promotion_id, reason=reason)
         self.promotion_id = promotion_id

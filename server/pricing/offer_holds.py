@@ -10,7 +10,7 @@ other live reservations of it, already reach the limit. A reservation lives as l
 hold (``program.hold_ttl``); the sale that names it confirms it, a cancelled basket releases it,
 and otherwise it lapses. ``server.pricing.usage`` counts the other live reservations as uses when
 a sale arrives. Offline, a till keeps within the uses its cache and its own sales show (the
-bound is then the limit per offline till).
+bound is then the limit per offline till). The rows' life is ``server.pricing.reservations``.
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from promotions import Period
-from server.exceptions import Conflict
 from server.membership.ledger import lock_member
 from server.membership.program import LoyaltyProgram
 from server.models import OfferHold, PromotionRecord, PromotionVersion, Store
 from server.pricing.exceptions import OfferNotAvailable
 from server.pricing.quotes import usage_counts
+from server.pricing.reservations import Reservations
 
-HELD, CONFIRMED, RELEASED = "held", "confirmed", "released"
+OFFER_HOLDS = Reservations(OfferHold, "promotion_id", "offer hold")
 
 
 def reserve_offers(session: Session, hold_id: uuid.UUID, promotion_ids: Sequence[str], member_id: uuid.UUID,
@@ -38,10 +38,8 @@ def reserve_offers(session: Session, hold_id: uuid.UUID, promotion_ids: Sequence
     """Reserve the limited ``promotion_ids`` for the member's sale; a retry returns the first reservation."""
     wanted = sorted(set(promotion_ids))
     lock_member(session, member_id)
-    existing = offer_rows(session, hold_id)
-    if existing:
-        if sorted(row.promotion_id for row in existing) != wanted or existing[0].member_id != member_id:
-            raise Conflict(f"offer hold {hold_id} exists with other content")
+    existing = OFFER_HOLDS.replayed(session, hold_id, wanted, member_id)
+    if existing is not None:
         return existing
     limits = _limits(session, wanted)
     timezone = session.scalar(select(Store.timezone).where(Store.code == store)) or "UTC"
@@ -52,30 +50,17 @@ def reserve_offers(session: Session, hold_id: uuid.UUID, promotion_ids: Sequence
         if taken >= limit["max_uses"]:
             raise OfferNotAvailable(pid, f"promotion {pid} allows {limit['max_uses']} use(s) per member per "
                                          f"{limit['period']}; this member has used or reserved {taken}")
-    rows = [OfferHold(id=hold_id, promotion_id=pid, member_id=member_id, status=HELD, store_code=store,
-                      terminal_code=terminal, created_at=now, expires_at=now + program.hold_ttl) for pid in wanted]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    return OFFER_HOLDS.place(session, hold_id, wanted, member_id, (store, terminal), program.hold_ttl, now)
 
 
 def release_offers(session: Session, hold_id: uuid.UUID) -> list[OfferHold]:
-    rows = offer_rows(session, hold_id)
-    for row in rows:
-        if row.status == HELD:
-            row.status = RELEASED
-    session.flush()
-    return rows
+    return OFFER_HOLDS.release(session, hold_id)
 
 
 def held_elsewhere(session: Session, member_id: uuid.UUID, promotion_id: str, hold_id: uuid.UUID | None,
                    now: datetime) -> int:
     """The member's live reservations of ``promotion_id`` other than ``hold_id``."""
-    query = select(func.count()).where(OfferHold.member_id == member_id, OfferHold.promotion_id == promotion_id,
-                                       OfferHold.status == HELD, OfferHold.expires_at > now)
-    if hold_id is not None:
-        query = query.where(OfferHold.id != hold_id)
-    return session.scalar(query)
+    return OFFER_HOLDS.live_elsewhere(session, promotion_id, hold_id, now, member_id)
 
 
 def confirm_offers(session: Session, hold_id: uuid.UUID | None, promotion_ids: Iterable[str], at: datetime,
@@ -83,18 +68,13 @@ def confirm_offers(session: Session, hold_id: uuid.UUID | None, promotion_ids: I
     """Confirm the sale's reservations: the promotions it held when the sale was made."""
     if hold_id is None:
         return set()
-    confirmed, used = set(), set(promotion_ids)
-    for row in offer_rows(session, hold_id):
-        if row.promotion_id not in used or at >= row.expires_at:
-            continue
-        if row.status == HELD or (row.status == CONFIRMED and row.transaction_id == transaction_id):
-            row.status, row.transaction_id = CONFIRMED, transaction_id
-            confirmed.add(row.promotion_id)
-    return confirmed
+    used = set(promotion_ids)
+    return {row.promotion_id for row in OFFER_HOLDS.rows(session, hold_id)
+            if row.promotion_id in used and OFFER_HOLDS.confirm(session, hold_id, row.promotion_id, at, transaction_id)}
 
 
 def offer_rows(session: Session, hold_id: uuid.UUID) -> list[OfferHold]:
-    return list(session.scalars(select(OfferHold).where(OfferHold.id == hold_id).order_by(OfferHold.promotion_id)))
+    return OFFER_HOLDS.rows(session, hold_id)
 
 
 def _limits(session: Session, promotion_ids: Sequence[str]) -> dict[str, dict]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.models import CouponCode, Product, ProductBarcode, PromotionRecord, PromotionVersion, TaxClass
+from server.models import CapUse, CouponCode, Product, ProductBarcode, PromotionRecord, PromotionVersion, TaxClass
 from server.sync import record_change
 from store_sync.entities import Entity
 from store_sync.feed import Op
@@ -32,18 +32,32 @@ def _rate(session: Session, code: str) -> int:
 
 
 def publish_promotion(session: Session, record: PromotionRecord, now: datetime) -> None:
-    """Live (active or scheduled) promotions go to every till with their codes; others are withdrawn."""
+    """Live (active or scheduled) promotions go to every till with their codes; others are withdrawn.
+
+    A chain-capped promotion says whether its posted uses have reached the cap (``cap_reached``):
+    a till then grants it no more offline (``server.pricing.cap_holds``).
+    """
     if record.state not in LIVE_STATES:
         record_change(session, entity_type=Entity.PROMOTION, entity_id=str(record.id), op=Op.DELETE,
                       payload=None, now=now)
         return
     codes = session.scalars(select(CouponCode.code).where(CouponCode.promotion_id == record.id)
                             .order_by(CouponCode.code)).all()
+    definition = _definition(session, record)
     record_change(session, entity_type=Entity.PROMOTION, entity_id=str(record.id), op=Op.UPSERT, now=now,
                   payload={"id": str(record.id), "version": record.current_version, "state": record.state,
-                           "definition": _definition(session, record), "codes": list(codes)})
+                           "definition": definition, "codes": list(codes),
+                           "cap_reached": _cap_reached(session, record, definition)})
 
 
 def _definition(session: Session, record: PromotionRecord) -> dict:
     return session.scalar(select(PromotionVersion.definition).where(
         PromotionVersion.promotion_id == record.id, PromotionVersion.version == record.current_version))
+
+
+def _cap_reached(session: Session, record: PromotionRecord, definition: dict) -> bool:
+    cap = definition.get("chain_cap")
+    if not cap:
+        return False
+    used = session.scalar(select(func.count()).where(CapUse.promotion_id == str(record.id)))
+    return used >= cap["max_uses"]

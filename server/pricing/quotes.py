@@ -40,9 +40,11 @@ from server.membership.program import LoyaltyProgram
 from server.models import Member as MemberRow
 from server.models import Product, ProductBarcode, PromotionUseRecord, TaxClass
 from server.models import Store as StoreRow
+from server.pricing.cap_holds import exhausted_now
 from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
 from server.pricing.exceptions import UnknownItem
+from server.pricing.till_taxes import TillTaxes
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class QuoteRequest:
     # Re-pricing a posted sale leaves coupon overuse to usage accounting (under the coupon's row
     # lock), so its price check does not race concurrent sales of the same code.
     count_coupon_uses: bool = True
+    # The chain-capped promotions to price without; None: those the server's count says are
+    # exhausted now (a quote). Re-pricing a posted sale passes its own (server.pricing.cap_holds).
+    exhausted: frozenset[str] | None = None
+    # Re-pricing an offline sale: the tax its till had (server.pricing.till_taxes); None: the server's own.
+    till_taxes: TillTaxes | None = None
 
 
 @dataclass(frozen=True)
@@ -82,13 +89,19 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
     """Price ``request``; ``catalogue`` overrides the live one (previews add a draft to it)."""
     store = find_store(session, request.store)
     products, rates = resolve_lines(session, request.lines)
+    inclusive = store.prices_include_tax
+    if request.till_taxes is not None:
+        rates = {**rates, **{sku: r for sku, r in request.till_taxes.rates.items() if sku in rates}}
+        if request.till_taxes.prices_include_tax is not None:
+            inclusive = request.till_taxes.prices_include_tax
     member_row, member, available = _member(session, request, program, live, store.timezone)
     pricing = PricingRequest(
         lines=tuple(basket_line(line_id, product, line, program, rates[product.sku])
                     for (line_id, product), line in zip(products.items(), request.lines, strict=True)),
-        store=Store(store.code, store.timezone, store.prices_include_tax), at=request.at, member=member,
+        store=Store(store.code, store.timezone, inclusive), at=request.at, member=member,
         coupons=_coupons(session, request, member_row),
-        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor), rewards=request.rewards)
+        earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor), rewards=request.rewards,
+        exhausted=_exhausted(session, request, catalogue or live.catalogue))
     priced = price_basket(pricing, catalogue or live.catalogue)
     hints = near_misses(pricing, catalogue or live.catalogue, priced)
     # What the rewards cost is spent before the points tender: it pays from what is left.
@@ -96,6 +109,12 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
     redeemable = _redeemable(request.points_to_redeem, spendable, priced.total, program) if member else (0, 0)
     base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
     return Quote(request, priced, products, member_row, base, redeemable, hints)
+
+
+def _exhausted(session: Session, request: QuoteRequest, catalogue: Catalogue) -> frozenset[str]:
+    if request.exhausted is not None:
+        return request.exhausted
+    return exhausted_now(session, catalogue, request.at) if catalogue.capped else frozenset()
 
 
 def _coupons(session: Session, request: QuoteRequest, member_row: MemberRow | None) -> tuple[PresentedCoupon, ...]:

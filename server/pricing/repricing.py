@@ -8,6 +8,10 @@ rebuilt from the change feed as of the cursor (``server.pricing.till_catalogues`
 created or edited after it is not used, one ended after it still is. A sale without a cursor (an
 online sale, or one from an agent too old to send it), or with a cursor the feed cannot serve, is
 priced with the live promotions, each one the till applied at the version the till says it used.
+A chain-capped offer the till did not apply is left out (``server.pricing.cap_holds``).
+
+Taxes: an offline sale with a cursor is taxed at the rates and on the basis (inclusive or exclusive)
+its till had at that cursor (``server.pricing.till_taxes``), others at the server's current ones.
 
 Unknown items: a line whose sku the server does not sell (unknown, or inactive) cannot be priced
 here and earns no bonus; the other lines are priced alone. Posting records such a sale
@@ -47,10 +51,12 @@ from promotions import (
 )
 from server.membership.program import LoyaltyProgram
 from server.models import Product, PromotionVersion
+from server.pricing.cap_holds import exhausted_for_sale
 from server.pricing.catalogues import CATALOGUES, LiveCatalogue
 from server.pricing.definitions import to_promotion
 from server.pricing.quotes import QuoteRequest, price_quote
 from server.pricing.till_catalogues import TILL_CATALOGUES
+from server.pricing.till_taxes import taxes_at
 
 
 @dataclass(frozen=True)
@@ -102,8 +108,12 @@ def reprice_sale(session: Session, store: str, at, card_number: str | None, line
     if not known:
         return Repricing(None, unknown, products=products)
     live = _catalogue(session, store, feed_cursor, lines)
+    applied = {d["promotion_id"] for ln in lines for d in ln.get("discounts", ())}
     request = QuoteRequest(store=store, at=at, lines=known, card_number=card_number, coupons=coupons,
-                           count_coupon_uses=False, rewards=rewards)
+                           count_coupon_uses=False, rewards=rewards,
+                           exhausted=exhausted_for_sale(session, live.catalogue, applied, at),
+                           till_taxes=None if feed_cursor is None else taxes_at(session, store, feed_cursor,
+                                                                                 [ln["sku"] for ln in known]))
     priced = price_quote(session, request, program, live).priced
     return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else (), products)
 

@@ -1,8 +1,8 @@
 """Tax classes: their rates, set by an admin, and what each product is taxed at.
 
 A product names its class by code; the rate reaches tills inside each product's feed payload, so a
-changed rate republishes every product of the class (tills then price with it, and the server's
-re-check of an offline sale uses the rate it has when the sale arrives).
+changed rate republishes every product of the class (tills then price with it; the server re-checks an
+offline sale with the rate its till had, ``server.pricing.till_taxes``).
 """
 
 from __future__ import annotations
@@ -51,12 +51,12 @@ def set_tax_class(session: Session, code: str, name: str, rate_bp: int, now: dat
         raise InvalidTaxClass("rate_bp", "a rate is 0..10000 basis points (0 % .. 100 %)")
     found = session.get(TaxClass, code)
     if found is None:
-        found = TaxClass(code=code, name=name, rate_bp=rate_bp, updated_at=now)
+        # Products may already name it: ``standard`` without its row, published untaxed.
+        found, changed = TaxClass(code=code, name=name, rate_bp=rate_bp, updated_at=now), rate_bp != 0
         session.add(found)
-        session.flush()
-        return found
-    changed = found.rate_bp != rate_bp
-    found.name, found.rate_bp, found.updated_at = name, rate_bp, now
+    else:
+        changed = found.rate_bp != rate_bp
+        found.name, found.rate_bp, found.updated_at = name, rate_bp, now
     session.flush()
     if changed:
         for product in session.scalars(select(Product).where(Product.tax_class == code).order_by(Product.sku)):

@@ -8,7 +8,8 @@ and recorded as a reconciliation exception when it was offline (the sale already
 A code the sale reserved (``server.pricing.coupon_holds``) is confirmed; a single-use code another
 till holds in a live reservation counts as taken. So with limited promotions
 (``server.pricing.offer_holds``): the sale's own reservation is confirmed, and the member's other
-live reservations of a promotion count as uses.
+live reservations of a promotion count as uses. Chain-wide caps count every sale, anonymous ones
+too (``server.pricing.cap_holds``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from server.models import (
     SaleDiscount,
     Store,
 )
+from server.pricing.cap_holds import record_cap_uses
 from server.pricing.coupon_holds import confirm_coupon, coupon_rule, held_elsewhere
 from server.pricing.exceptions import UsageRejected
 from server.pricing.offer_holds import confirm_offers
@@ -65,6 +67,7 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
     if member_id is not None:
         session.add_all(PromotionUseRecord(transaction_id=command.id, promotion_id=pid, member_id=member_id,
                                            store_code=command.store, at=command.at) for pid in used)
+    record_cap_uses(session, posting, used)
     for code in dict.fromkeys(command.coupons):
         _redeem(session, posting, code, member_id, rows)
     session.flush()

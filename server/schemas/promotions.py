@@ -227,6 +227,12 @@ class UsageLimitSchema(StrictSchema):
     period = ma.fields.String(load_default="ever", validate=ma.validate.OneOf(["day", "week", "month", "ever"]))
 
 
+class ChainCapSchema(StrictSchema):
+    max_uses = _int(required=True, metadata={"description": "sales in the whole chain that may get it"})
+    offline_uses = _int(load_default=0, metadata={
+        "description": "sales one till may give it to while offline, before the server acknowledged them"})
+
+
 class CouponSchema(StrictSchema):
     single_use = ma.fields.Boolean(load_default=False)
     per_member_limit = _int(load_default=None, allow_none=True)
@@ -251,6 +257,8 @@ class DefinitionSchema(StrictSchema):
     notice = ma.fields.Nested(NoticeSchema, load_default=None, allow_none=True, metadata={"description": (
         "a message to the consenting, not held-out members of a targeted audience when the promotion "
         "is published (once per member)")})
+    chain_cap = ma.fields.Nested(ChainCapSchema, load_default=None, allow_none=True, metadata={
+        "description": "a chain-wide usage cap ('the first 1,000 customers'), members and anonymous shoppers alike"})
 
     @ma.pre_load
     def _fill_nested_defaults(self, data, **_kwargs):

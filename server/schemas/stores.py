@@ -14,6 +14,13 @@ class StoreCreateSchema(StrictSchema):
         "description": "shelf prices contain the tax (false: tax is added on top at the till)"})
 
 
+class StoreUpdateSchema(StrictSchema):
+    prices_include_tax = ma.fields.Boolean(required=True, metadata={
+        "description": "shelf prices contain the tax (false: tax is added on top); for sales priced after the change"})
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
+                              metadata={"description": "why, for the audit log"})
+
+
 class StoreSchema(ma.Schema):
     id = ma.fields.UUID()
     code = ma.fields.String()

@@ -192,6 +192,10 @@ class CouponHoldCreateSchema(StrictSchema):
                                 validate=ma.validate.Length(max=MAX_LINES), metadata={
                                     "description": "the per-member limited promotions the sale will use "
                                                    "(needs card_number; see server.pricing.offer_holds)"})
+    capped_promotions = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)),
+                                       load_default=list, validate=ma.validate.Length(max=MAX_LINES), metadata={
+                                           "description": "the chain-capped promotions the sale will use, member or "
+                                                          "anonymous (see server.pricing.cap_holds)"})
     card_number = ma.fields.String(load_default=None, validate=CARD_NUMBER,
                                    metadata={"description": "the member's card, for per-member limits"})
     store = ma.fields.String(required=True, validate=CODE)
@@ -199,7 +203,7 @@ class CouponHoldCreateSchema(StrictSchema):
 
     @ma.validates_schema
     def _something_to_hold(self, data, **_kwargs):
-        if not data["codes"] and not data["promotions"]:
+        if not data["codes"] and not data["promotions"] and not data["capped_promotions"]:
             raise ma.ValidationError("give the coupon codes or the limited promotions to reserve", "codes")
         if data["promotions"] and not data["card_number"]:
             raise ma.ValidationError("a limited promotion is reserved for a member: give the card", "card_number")
@@ -209,5 +213,7 @@ class CouponHoldSchema(ma.Schema):
     id = ma.fields.UUID()
     codes = ma.fields.List(ma.fields.String())
     promotions = ma.fields.List(ma.fields.String())
-    status = ma.fields.String()
-    expires_at = ma.fields.AwareDateTime()
+    capped_promotions = ma.fields.List(ma.fields.String())
+    status = ma.fields.String(metadata={"description": "held, confirmed, released, mixed, or empty when nothing "
+                                                       "named needed holding (no limit or cap)"})
+    expires_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "null when empty"})

@@ -46,6 +46,13 @@ def test_the_scripted_demo_day_ends_with_every_balance_matching_and_the_overspen
     assert len(exceptions) == 1 and exceptions[0].startswith("  overspend: offline redemption left the balance at -")
     vat = next(row for row in out.splitlines() if "VAT on B's offline receipt, per rate: " in row)
     assert "20%: " in vat  # the most expensive products (wine) are at the standard rate
+    # Each feature seeded for the day applies at a till and says so (server.demo.feature_day).
+    for shown in ("programme version 2: ", "earning rule on the receipt: Double points on dairy",
+                  "'Spend 5.00 on snacks, 10% off snacks': ", "'25% off household, at most 2.00': 2.00 off",
+                  "'Buy a pasta, a sauce half price': ", "uses 1 and 2 of 4, each reserved at the server",
+                  "(its offline allowance is 1)", "A gives use 4 of 4 (1.00 off)", "tax classes: VAT on that receipt"):
+        assert shown in out, shown
+    assert "NOT APPLIED" not in out and "SOME FEATURE DID NOT APPLY" not in out
     enrolled = next(row for row in out.splitlines() if "Nora Newcomer" in row and row.rstrip().endswith("ok"))
     assert enrolled.split()[2] == "0"  # enrolled offline at store B with no points, then shopped
 

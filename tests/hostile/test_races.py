@@ -252,3 +252,52 @@ def test_the_same_bad_journal_item_sent_twenty_times_at_once_is_rejected_and_kep
         with server.services.db.session() as session:
             kept = session.scalars(select(JournalRejection).where(JournalRejection.item_id == sale["id"])).all()
         assert [(row.reason, row.attempts) for row in kept] == [("invalid-body", PARALLEL)]
+
+
+def _capped_offer(server: Server, cap: int) -> str:
+    """A product and 1.00 off it for the first ``cap`` sales of the chain; the promotion's id."""
+    from server.audit import Actor
+    from server.pricing.products import upsert_products
+    from server.pricing.versions import canonical, create_promotion
+    from server.schemas.promotions import DefinitionSchema
+
+    now, services = server.services.clock(), server.services
+    definition = canonical(DefinitionSchema().load({
+        "label": f"First {cap}", "rule": {"kind": "amount_off", "amount_minor": 100, "scope": {"skus": ["CAPPED"]}},
+        "chain_cap": {"max_uses": cap}}))
+    with services.db.session() as session:
+        upsert_products(session, [{"sku": "CAPPED", "name": "Capped coffee", "category": "coffee",
+                                   "base_price_minor": 500, "tax_class": "standard",
+                                   "excluded_from_points": False, "active": True}], now)
+        record = create_promotion(session, definition, "active", now, Actor.system("test"), services.program)
+        session.commit()
+        return str(record.id)
+
+
+def test_tills_racing_for_a_chain_wide_cap_never_get_more_uses_than_it_allows(server):
+    from server.models import CapUse
+
+    for round_ in range(ROUNDS):
+        cap = 1 + round_ % 5
+        promotion_id = _capped_offer(server, cap)
+        holds = [{"id": str(uuid.uuid4()), "capped_promotions": [promotion_id], "store": STORE,
+                  "terminal": f"T{n % TILLS}"} for n in range(PARALLEL)]
+        reserved = server.at_once("/api/v1/coupon-holds", holds)
+        assert sorted(r.status_code for r in reserved) == [201] * cap + [409] * (PARALLEL - cap)
+        # Every till posts a sale with the offer at once, none of them having reserved: at most the cap's
+        # uses can be left (the reservations above hold them all until they lapse), so all are refused.
+        discount = {"promotion_id": promotion_id, "version": 1, "label": f"First {cap}", "amount_minor": 100}
+        sales = [{**_sale(None, 400), "terminal": f"T{n % TILLS}",
+                  "lines": [{"line_id": "1", "sku": "CAPPED", "qty": 1, "paid_minor": 400, "discounts": [discount]}]}
+                 for n in range(PARALLEL)]
+        posted = server.at_once("/api/v1/transactions", sales)
+        assert {r.status_code for r in posted} == {422}
+        # Released, the uses go to the first sales that reach them, and no more.
+        for hold, answer in zip(holds, reserved, strict=True):
+            if answer.status_code == 201:
+                assert server.post(f"/api/v1/coupon-holds/{hold['id']}/release", {"terminal": hold["terminal"]}
+                                   ).status_code == 200
+        posted = server.at_once("/api/v1/transactions", [{**sale, "id": str(uuid.uuid4())} for sale in sales])
+        assert sorted(r.status_code for r in posted) == [201] * cap + [422] * (PARALLEL - cap)
+        with server.services.db.session() as session:
+            assert session.scalar(select(func.count()).where(CapUse.promotion_id == promotion_id)) == cap
