@@ -6,11 +6,15 @@ own answer. Items that may become applicable later (a return whose sale has not 
 that met an unexpected error on the server) are answered ``retry``; items that never will (an item
 the batch schema found invalid, a body that does not load, a rule broken) are ``rejected``. Both
 are kept in journal_rejections for the reconciliation report until they are applied. Should the
-batch's commit itself fail, nothing of it was applied and every item is answered ``retry``.
+batch's transaction fail as a whole (a lost connection, a failed commit), nothing of it was applied
+and every item is answered ``retry``.
 
 Work is set-wise where the items allow it: the members the batch's sales name are locked once, in
-id order, before the first item (two batches sharing members then never wait on each other in a
-circle); ledger entries and reconciliation exceptions are inserted for the whole batch at its end,
+id order, before the first item, so two batches of sales sharing members never wait on each other
+in a circle (a return locks its sale's member only when it is applied and may still meet one:
+PostgreSQL then fails that statement, and the item alone is answered ``retry``). The locks are
+held until the batch commits, so batches that share members are applied one after another.
+Ledger entries and reconciliation exceptions are inserted for the whole batch at its end,
 and each member's snapshot is published once, with the balance after all of the batch's items
 (``server.membership.batch_work``); the feed head a till's catalogue is checked against is read
 once per batch (``server.pricing.till_catalogues``).
