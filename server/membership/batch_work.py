@@ -2,8 +2,9 @@
 
 A journal batch (``server.membership.journal``) applies its items in one transaction, each in a
 savepoint. Read once, before the first item: which of its transactions the server already holds
-(the others are claimed without a look first), which of its items have a refusal on file, and
-whether its terminal is suspended. Two kinds of work wait here until the batch ends:
+(the others are claimed without a look first), which of its items have a refusal on file,
+whether its terminal is suspended, and its sales' members (locked, so ``lock_member`` need not
+ask again). Two kinds of work wait here until the batch ends:
 
 - rows nothing in the batch reads back (ledger entries, reconciliation exceptions), inserted with
   one multi-row statement per table;
@@ -42,6 +43,7 @@ class BatchWork:
     refused: set[str] = field(default_factory=set)  # its item ids with an unresolved refusal on file
     suspended_since: datetime | None = None  # the terminal's suspension, as the batch began
     loaded: list[Any] = field(default_factory=list)  # rows read once, held so the session keeps them
+    locked: frozenset[uuid.UUID] = frozenset()  # members locked (FOR UPDATE) when the batch began
     rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
     snapshots: dict[uuid.UUID, tuple] = field(default_factory=dict)  # member -> (program, visit)
 

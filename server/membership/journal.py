@@ -117,19 +117,22 @@ def _begin(session: Session, items: list[dict], store: str, terminal: str) -> ba
         [item["id"] for item in transactions]))).all() if transactions else []  # kept in the session
     refused = session.scalars(select(JournalRejection.item_id).where(
         JournalRejection.item_id.in_(ids), JournalRejection.resolved_at.is_(None))).all()
-    cards = _lock_members(session, transactions)
+    locked = _lock_members(session, transactions)
     return batch_work.begin(session, held=frozenset(row.id for row in held), refused=set(refused),
-                            suspended_since=suspended_since(session, store, terminal), loaded=[*held, *cards])
+                            suspended_since=suspended_since(session, store, terminal),
+                            loaded=[*held, *(row for pair in locked for row in pair)],
+                            locked=frozenset(member.id for _, member in locked))
 
 
-def _lock_members(session: Session, transactions: list[dict]) -> list[Card]:
-    """Lock the members the transactions' cards name, in id order; return their cards."""
+def _lock_members(session: Session, transactions: list[dict]) -> list[tuple[Card, Member]]:
+    """Lock the members the transactions' cards name, in id order; return them with their cards."""
     numbers = {item["body"].get("card_number") for item in transactions if isinstance(item.get("body"), dict)}
     numbers = sorted(number for number in numbers if isinstance(number, str))
     if not numbers:
         return []
-    return list(session.scalars(select(Card).join(Member, Card.member_id == Member.id)
-                                .where(Card.number.in_(numbers)).order_by(Member.id).with_for_update(of=Member)))
+    return [(card, member) for card, member in session.execute(
+        select(Card, Member).join(Member, Card.member_id == Member.id).where(Card.number.in_(numbers))
+        .order_by(Member.id).with_for_update(of=Member))]
 
 
 def _publish_snapshots(session: Session, writes: batch_work.BatchWork, now: datetime) -> None:

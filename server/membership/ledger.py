@@ -39,6 +39,9 @@ HELD = HoldStatus.HELD
 def lock_member(session: Session, member_id: uuid.UUID) -> Member:
     """Load a member for update: on PostgreSQL a row lock serialises every change to one balance
     (SQLite transactions already start with the write lock, see server.db)."""
+    work = batch_work.pending(session)
+    if work is not None and member_id in work.locked:  # locked by the journal batch, and in its session
+        return session.get(Member, member_id)
     member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
         raise NotFound(f"no member {member_id}")
