@@ -153,7 +153,7 @@ async def _storm(url: str, tills: list[tuple[str, TerminalCredential, list[dict]
     return elapsed
 
 
-def _seed(values: dict[str, str], tills: int):
+def _seed(values: dict[str, str], tills: int, members: int):
     from sqlalchemy import select
 
     from server.audit import Actor
@@ -166,7 +166,7 @@ def _seed(values: dict[str, str], tills: int):
 
     services = Services.build(Settings.from_values(values))
     upgrade(services.db.engine)
-    chain = seed_chain(services, random.Random(14), product_count=300, member_count=6)
+    chain = seed_chain(services, random.Random(14), product_count=300, member_count=members)
     now, actor = services.clock(), Actor.system("bench")
     with services.db.session() as session:
         store = session.scalar(select(Store).where(Store.code == "A"))
@@ -177,19 +177,19 @@ def _seed(values: dict[str, str], tills: int):
     return chain, creds, watchers
 
 
-def run(till_count: int, sales: int) -> None:
+def run(till_count: int, sales: int, members: int = 6) -> None:
     database = ScratchDatabase("bench_storm").create(migrate=False)
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            _run(database, data_dir, till_count, sales)
+            _run(database, data_dir, till_count, sales, members)
     finally:
         database.drop()
 
 
-def _run(database: ScratchDatabase, data_dir: str, till_count: int, sales: int) -> None:
+def _run(database: ScratchDatabase, data_dir: str, till_count: int, sales: int, members: int) -> None:
     values = {"data_dir": data_dir, "database_url": database.url,
               "redis_url": hot_paths.REDIS_URL, "queue_name": database.name, "secret_key": hot_paths.SECRET}
-    chain, creds, watchers = _seed(values, till_count)
+    chain, creds, watchers = _seed(values, till_count, members)
     cards = [m["card"] for m in chain.members]
     skus = list(chain.prices)
     rng = random.Random(3)
@@ -212,7 +212,7 @@ def _run(database: ScratchDatabase, data_dir: str, till_count: int, sales: int) 
         elapsed = asyncio.run(_storm(url, tills, list(zip(watchers, cards, strict=False)), cursor, tally))
     finally:
         hot_paths._stop(server)
-    _print(till_count, sales, elapsed, tally)
+    _print(till_count, sales, members, elapsed, tally)
 
 
 async def _head(url: str, credential: TerminalCredential) -> str:
@@ -224,11 +224,12 @@ async def _head(url: str, credential: TerminalCredential) -> str:
             return cursor
 
 
-def _print(till_count: int, sales: int, elapsed: float, tally: Tally) -> None:
+def _print(till_count: int, sales: int, members: int, elapsed: float, tally: Tally) -> None:
     lookups = sorted(tally.lookups)
     server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
     print(f"machine: {describe()}")
-    print(f"{till_count} tills x {sales} offline sales ({till_count * sales:,} sales, batches of {BATCH}), "
+    print(f"{till_count} tills x {sales} offline sales ({till_count * sales:,} sales of {members:,} members, "
+          f"batches of {BATCH}), "
           f"{ONLINE_TILLS} tills online looking up cards every 100 ms")
     print(f"every journal drained and every feed caught up in {elapsed:.1f} s "
           f"({till_count * sales / elapsed:,.0f} sales/s); slowest till {max(tally.finished):.1f} s")
@@ -241,8 +242,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tills", type=int, default=50)
     parser.add_argument("--sales", type=int, default=40, help="offline sales each till queued")
+    parser.add_argument("--members", type=int, default=6,
+                        help="members the sales fall on (few: every till's batch waits on the same member locks)")
     args = parser.parse_args()
-    run(args.tills, args.sales)
+    run(args.tills, args.sales, args.members)
 
 
 if __name__ == "__main__":

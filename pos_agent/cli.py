@@ -42,7 +42,9 @@ def _exit_on_sigterm(signum, frame) -> None:
 @click.command("agent")
 @click.option("--store", required=True, help="this till's store code")
 @click.option("--terminal", required=True, help="this till's terminal code")
-@click.option("--server", "server_url", required=True, help="the central server, e.g. http://hq:8000")
+@click.option("--server", "server_url", required=True,
+              help="the central server, e.g. http://hq:8000; several instances comma-separated "
+                   "(the till moves on to the next when one fails)")
 @click.option("--port", default=8100, show_default=True, help="port of the local API and register page")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("agent-data"),

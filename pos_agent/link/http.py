@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from loyalty.cards import card_is_usable
 from pos_agent.exceptions import (
@@ -39,12 +40,24 @@ MAX_RETRY_AFTER = 600.0  # a Retry-After longer than this is taken as this: a ti
 
 
 class HttpServerLink:
-    """Talk to the central server over signed HTTP with short timeouts for checkout calls."""
+    """Talk to the central server over signed HTTP with short timeouts for checkout calls.
+
+    ``base_url`` may name several server instances, comma-separated (processes on other hosts
+    sharing one database and Redis: any of them answers any request). Calls go to one of them
+    until it fails: a request that never reached it (connection refused, host unreachable) goes
+    to the next at once; one that may have reached it (a timeout, a connection dropped mid-way)
+    fails as before, and the next call goes to the next server. Every request a till repeats
+    carries its own id (a sale's, a hold's, a journal item's), so the other server answers a
+    repeat as a duplicate.
+    """
 
     def __init__(self, credential: TerminalCredential, base_url: str, *,
                  lookup_timeout: float = LOOKUP_TIMEOUT, sync_timeout: float = SYNC_TIMEOUT) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.session = terminal_session(credential, self.base_url)
+        self.base_urls = tuple(url.strip().rstrip("/") for url in base_url.split(",") if url.strip())
+        if not self.base_urls:
+            raise ValueError("no server URL given")
+        self._current = 0
+        self.session = terminal_session(credential, self.base_urls[0])
         self.lookup_timeout = lookup_timeout
         self.sync_timeout = sync_timeout
         self._idle_page: tuple[str, str, ChangesPage] | None = None  # (target, ETag, page) of the last empty page
@@ -135,13 +148,7 @@ class HttpServerLink:
         self._keep_quiet(method, path)
         data = json.dumps(body).encode() if body is not None else None
         headers = {**(headers or {}), **({"Content-Type": "application/json"} if body is not None else {})}
-        try:
-            response = self.session.request(method, self.base_url + path, data=data, headers=headers,
-                                            timeout=timeout)
-        except requests.Timeout as exc:
-            raise ServerSlow(f"{method} {path}: no answer within {timeout:g} s") from exc
-        except requests.RequestException as exc:
-            raise LinkDown(f"{method} {path}: {exc.__class__.__name__}") from exc
+        response = self._send(method, path, data, headers, timeout)
         if response.status_code in BUSY_STATUSES:
             retry_after = _retry_after(response.headers.get("Retry-After"))
             self._go_quiet(retry_after)
@@ -150,6 +157,35 @@ class HttpServerLink:
         if response.status_code == 401 and _json(response).get("reason") == "revoked":
             raise CredentialRevoked(f"revoked: {_json(response).get('detail', 'the server revoked this till')}")
         return response
+
+    @property
+    def base_url(self) -> str:
+        """The server instance calls go to now."""
+        return self.base_urls[self._current]
+
+    def _send(self, method: str, path: str, data: bytes | None, headers: dict[str, str],
+              timeout: float) -> requests.Response:
+        for _ in self.base_urls:
+            base_url = self.base_url
+            try:
+                return self.session.request(method, base_url + path, data=data, headers=headers, timeout=timeout)
+            except requests.Timeout as exc:
+                self._next_after(base_url)
+                raise ServerSlow(f"{method} {path}: no answer within {timeout:g} s") from exc
+            except requests.ConnectionError as exc:
+                self._next_after(base_url)
+                if not _never_sent(exc):
+                    raise LinkDown(f"{method} {path}: {exc.__class__.__name__}") from exc
+                failure = exc
+            except requests.RequestException as exc:
+                raise LinkDown(f"{method} {path}: {exc.__class__.__name__}") from exc
+        raise LinkDown(f"{method} {path}: no server answered ({failure.__class__.__name__})") from failure
+
+    def _next_after(self, failed: str) -> None:
+        """Move on from ``failed`` (unless another thread already has)."""
+        with self._quiet_lock:
+            if self.base_url == failed:
+                self._current = (self._current + 1) % len(self.base_urls)
 
     def _keep_quiet(self, method: str, path: str) -> None:
         """Refuse, without a request, any call made while the server's Retry-After runs."""
@@ -178,6 +214,13 @@ def _retry_after(value: str | None) -> float | None:
     if not math.isfinite(seconds):
         return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER) or None
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """The connection was never made, so no server saw the request (urllib3 wraps a refused or
+    unreachable host in MaxRetryError over NewConnectionError; a reset mid-request is a ProtocolError)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

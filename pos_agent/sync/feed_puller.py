@@ -24,8 +24,12 @@ LAST_CAUGHT_UP = "caught_up_at"
 class FeedPuller:
     """Brings the cache up to date with the server's feed for this store."""
 
-    def __init__(self, db: Database, link, clock: Callable[[], datetime], *, page_size: int = 200) -> None:
+    def __init__(self, db: Database, link, clock: Callable[[], datetime], *, page_size: int = 200,
+                 snapshot_page_size: int = 1000) -> None:
         self.db, self.link, self.clock, self.page_size = db, link, clock, page_size
+        # A bootstrap reads the whole store's state (a chain's members: hundreds of thousands of
+        # entities): pages as large as the server's default snapshot page save round trips.
+        self.snapshot_page_size = snapshot_page_size
         self.on_catalogue_change: Callable[[], None] = lambda: None
 
     def pull(self) -> int:
@@ -46,7 +50,7 @@ class FeedPuller:
         """Load the store's snapshot; the cursor is stored with its last page only."""
         token, first, changed = None, True, 0
         while True:
-            page = self.link.snapshot(token, self.page_size)
+            page = self.link.snapshot(token, self.snapshot_page_size)
             changed += self._apply_snapshot_page(page, first)
             first, token = False, page.next_page
             if token is None:

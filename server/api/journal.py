@@ -1,4 +1,4 @@
-"""POST /sync/journal: a till's journal batch, applied item by item (store_sync.journal)."""
+"""POST /sync/journal: a till's journal batch, applied in one transaction, answered per item (store_sync.journal)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,6 @@ def push_journal(batch):
     """
     ensure_terminal_scope(batch["store"], batch["terminal"])
     svc = services()
-    # Each item commits on its own session; the request holds none (SQLite allows one writer).
+    # The batch is one transaction on its own session; the request holds none (SQLite allows one writer).
     results = apply_batch(svc.db.session, batch, batch["store"], batch["terminal"], svc.program, svc.clock())
     return {"protocol_version": PROTOCOL_VERSION, "results": results}

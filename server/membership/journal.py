@@ -1,13 +1,27 @@
-"""Applying a till's journal batch: each item on its own, idempotently, answered per item.
+"""Applying a till's journal batch: in one transaction, each item on its own, answered per item.
 
-Each item runs in its own transaction, so one refusal never blocks or undoes the others. Items
-that may become applicable later (a return whose sale has not arrived yet, or one that met an
-unexpected error on the server) are answered ``retry``; items that never will (an item the batch
-schema found invalid, a body that does not load, a rule broken) are ``rejected``. Both are kept
-in journal_rejections for the reconciliation report until they are applied.
+The batch is one transaction and each item a savepoint inside it, so one item's refusal (or an
+unexpected error on it) undoes that item alone: the rest of the batch lands and the item gets its
+own answer. Items that may become applicable later (a return whose sale has not arrived yet, or one
+that met an unexpected error on the server) are answered ``retry``; items that never will (an item
+the batch schema found invalid, a body that does not load, a rule broken) are ``rejected``. Both
+are kept in journal_rejections for the reconciliation report until they are applied. Should the
+batch's transaction fail as a whole (a lost connection, a failed commit), nothing of it was applied
+and every item is answered ``retry``.
+
+Work is set-wise where the items allow it: the members the batch's sales name are locked once, in
+id order, before the first item, so two batches of sales sharing members never wait on each other
+in a circle (a return locks its sale's member only when it is applied and may still meet one:
+PostgreSQL then fails that statement, and the item alone is answered ``retry``). The locks are
+held until the batch commits, so batches that share members are applied one after another.
+Ledger entries and reconciliation exceptions are inserted for the whole batch at its end,
+and each member's snapshot is published once, with the balance after all of the batch's items
+(``server.membership.batch_work``); the feed head a till's catalogue is checked against is read
+once per batch (``server.pricing.till_catalogues``).
 
 The same item may arrive in two batches at once (a till resending a batch whose answer it did
-not get): one applies it, the other answers it as a duplicate; a refusal is kept in one row.
+not get): one applies it, the other waits for the first batch's commit and answers it as a
+duplicate; a refusal is kept in one row.
 """
 
 from __future__ import annotations
@@ -21,17 +35,21 @@ from datetime import datetime
 
 import marshmallow as ma
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from loyalty.exceptions import LoyaltyError
 from server.audit import Actor
 from server.db import first_write_wins
 from server.exceptions import Conflict, OneCardError
+from server.membership import batch_work
 from server.membership.members import Enrolment, MemberExists, enrol
 from server.membership.posting import PostTransaction, TransactionRejected, post_transaction
 from server.membership.program import LoyaltyProgram
-from server.models import JournalRejection
+from server.membership.publishing import publish_member
+from server.models import Card, JournalRejection, Member, PostedTransaction
 from server.schemas.transactions import TransactionSchema
+from server.terminals import suspended_since
 from server.till_events import record_event
 from store_sync.journal import EnrolmentBodySchema, ItemStatus, ItemType
 from store_sync.till_events import TillEventBodySchema
@@ -50,27 +68,82 @@ class ItemRefused(Exception):
 
 def apply_batch(sessions: Callable[[], AbstractContextManager[Session]], batch: dict, store: str,
                 terminal: str, program: LoyaltyProgram, now: datetime) -> list[dict]:
-    return [apply_item(sessions, item, store, terminal, program, now) for item in batch["items"]]
+    items = batch["items"]
+    try:
+        with sessions() as session:
+            writes = _begin(session, items, store, terminal)
+            results = [apply_item(session, writes, item, store, terminal, program, now) for item in items]
+            writes.write_rows(session)
+            _publish_snapshots(session, writes, now)
+            session.commit()
+        return results
+    except Exception:
+        # The transaction is gone (a lost connection, a failed commit): nothing of the batch was applied.
+        log.exception("journal batch of %d items from %s/%s was not applied", len(items), store, terminal)
+        return [_unapplied(item) for item in items]
 
 
-def apply_item(sessions, item: dict, store: str, terminal: str, program: LoyaltyProgram,
-               now: datetime) -> dict:
+def apply_item(session: Session, writes: batch_work.BatchWork, item: dict, store: str, terminal: str,
+               program: LoyaltyProgram, now: datetime) -> dict:
+    """Apply one item in a savepoint of the batch's transaction; a refusal undoes only this item."""
+    mark = writes.mark()
     try:
         if item.get("errors"):
             raise ItemRefused("invalid-item", f"the item is not valid: {item['errors']}")
-        with sessions() as session:
+        with session.begin_nested():
             status, outcome = _apply(session, item, store, terminal, program, now)
             _resolve(session, item["id"], now)
-            session.commit()
         return {"id": item["id"], "status": status.value, "outcome": outcome}
     except ItemRefused as refusal:
-        return _refuse(sessions, item, store, terminal, refusal, now)
-    except Exception:
+        writes.rewind(mark)
+        return _refuse(session, item, store, terminal, refusal, now)
+    except Exception as exc:
         # One item's surprise must not fail its batch and hold the till's journal behind it.
+        writes.rewind(mark)
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            raise  # the connection is gone, and the batch's transaction with it
         log.exception("journal item %s from %s/%s failed", item["id"], store, terminal)
         refusal = ItemRefused("server-error", "the server met an unexpected error on this item; it will "
                                               "be tried again when the till resends it")
-        return _refuse(sessions, item, store, terminal, refusal, now)
+        return _refuse(session, item, store, terminal, refusal, now)
+
+
+def _begin(session: Session, items: list[dict], store: str, terminal: str) -> batch_work.BatchWork:
+    """What the batch reads once for all its items (``server.membership.batch_work``), and its
+    members locked, in member id order, before the first item."""
+    ids = [item["id"] for item in items]
+    transactions = [item for item in items if item.get("type") == ItemType.TRANSACTION and not item.get("errors")]
+    held = session.scalars(select(PostedTransaction).where(PostedTransaction.id.in_(
+        [item["id"] for item in transactions]))).all() if transactions else []  # kept in the session
+    refused = session.scalars(select(JournalRejection.item_id).where(
+        JournalRejection.item_id.in_(ids), JournalRejection.resolved_at.is_(None))).all()
+    locked = _lock_members(session, transactions)
+    return batch_work.begin(session, held=frozenset(row.id for row in held), refused=set(refused),
+                            suspended_since=suspended_since(session, store, terminal),
+                            loaded=[*held, *(row for pair in locked for row in pair)],
+                            locked=frozenset(member.id for _, member in locked))
+
+
+def _lock_members(session: Session, transactions: list[dict]) -> list[tuple[Card, Member]]:
+    """Lock the members the transactions' cards name, in id order; return them with their cards."""
+    numbers = {item["body"].get("card_number") for item in transactions if isinstance(item.get("body"), dict)}
+    numbers = sorted(number for number in numbers if isinstance(number, str))
+    if not numbers:
+        return []
+    return [(card, member) for card, member in session.execute(
+        select(Card, Member).join(Member, Card.member_id == Member.id).where(Card.number.in_(numbers))
+        .order_by(Member.id).with_for_update(of=Member))]
+
+
+def _publish_snapshots(session: Session, writes: batch_work.BatchWork, now: datetime) -> None:
+    """Each member the batch changed, published once with their state after all of it."""
+    for member_id, (member_program, visit) in writes.snapshots.items():
+        publish_member(session, member_id, member_program, now, None, visit=visit)
+
+
+def _unapplied(item: dict) -> dict:
+    return {"id": item["id"], "status": ItemStatus.RETRY.value, "reason": "server-error",
+            "detail": "the server could not apply this batch; it will be tried again when the till resends it"}
 
 
 def _apply(session: Session, item: dict, store: str, terminal: str, program: LoyaltyProgram,
@@ -131,17 +204,16 @@ def _by(cashier_id) -> str:
     return f" cashier {cashier_id}" if cashier_id else ""
 
 
-def _refuse(sessions, item: dict, store: str, terminal: str, refusal: ItemRefused, now: datetime) -> dict:
+def _refuse(session: Session, item: dict, store: str, terminal: str, refusal: ItemRefused, now: datetime) -> dict:
     final = refusal.reason not in RETRYABLE
-    with sessions() as session:
-        row = _rejection(session, item["id"])
-        if row is None:
-            row, _ = first_write_wins(session, lambda: _new_rejection(session, item, store, terminal, refusal,
-                                                                      final, now),
-                                      lambda: _rejection(session, item["id"]))
-        row.reason, row.detail, row.final, row.last_at = refusal.reason, refusal.detail, final, now
-        row.attempts += 1
-        session.commit()
+    row = _rejection(session, item["id"])
+    if row is None:
+        row, _ = first_write_wins(session, lambda: _new_rejection(session, item, store, terminal, refusal,
+                                                                  final, now),
+                                  lambda: _rejection(session, item["id"]))
+    row.reason, row.detail, row.final, row.last_at = refusal.reason, refusal.detail, final, now
+    row.attempts += 1
+    batch_work.pending(session).refused.add(item["id"])
     status = ItemStatus.REJECTED if final else ItemStatus.RETRY
     return {"id": item["id"], "status": status.value, "reason": refusal.reason, "detail": refusal.detail}
 
@@ -162,6 +234,8 @@ def _new_rejection(session: Session, item: dict, store: str, terminal: str, refu
 
 
 def _resolve(session: Session, item_id: str, now: datetime) -> None:
+    if item_id not in batch_work.pending(session).refused:
+        return
     row = session.scalar(select(JournalRejection).where(JournalRejection.item_id == item_id,
                                                         JournalRejection.resolved_at.is_(None)))
     if row is not None:

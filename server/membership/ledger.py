@@ -19,6 +19,7 @@ from loyalty.entries import Entry, EntryKind, replay_key
 from loyalty.exceptions import ConflictingEntry
 from loyalty.ledger import Ledger, refuse_new_debt, resume, unique_entries
 from server.exceptions import NotFound
+from server.membership import batch_work
 from server.membership.balances import KeptLedger, load_kept, store_kept
 from server.models import Hold, LedgerEntry, Member
 
@@ -38,6 +39,9 @@ HELD = HoldStatus.HELD
 def lock_member(session: Session, member_id: uuid.UUID) -> Member:
     """Load a member for update: on PostgreSQL a row lock serialises every change to one balance
     (SQLite transactions already start with the write lock, see server.db)."""
+    work = batch_work.pending(session)
+    if work is not None and member_id in work.locked:  # locked by the journal batch, and in its session
+        return session.get(Member, member_id)
     member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
         raise NotFound(f"no member {member_id}")
@@ -51,10 +55,14 @@ def to_entry(row: LedgerEntry) -> Entry:
 
 
 def to_row(entry: Entry, recorded_at: datetime) -> LedgerEntry:
-    return LedgerEntry(id=entry.id, member_id=uuid.UUID(entry.account_id), kind=entry.kind.value,
-                       points=entry.points, at=entry.at, expires_at=entry.expires_at,
-                       lot_id=entry.lot_id, source_id=entry.source_id[:128], offline=entry.offline,
-                       reason=entry.reason, actor=entry.actor[:128], recorded_at=recorded_at)
+    return LedgerEntry(**row_values(entry, recorded_at))
+
+
+def row_values(entry: Entry, recorded_at: datetime) -> dict:
+    return {"id": entry.id, "member_id": uuid.UUID(entry.account_id), "kind": entry.kind.value,
+            "points": entry.points, "at": entry.at, "expires_at": entry.expires_at, "lot_id": entry.lot_id,
+            "source_id": entry.source_id[:128], "offline": entry.offline, "reason": entry.reason,
+            "actor": entry.actor[:128], "recorded_at": recorded_at}
 
 
 def load_ledger(session: Session, member_id: uuid.UUID) -> Ledger:
@@ -70,7 +78,8 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
     ``ledger`` is the member's ledger, in full or as kept, read under ``lock_member``. Entries
     whose id is already stored are skipped (a replayed source inserts nothing); one stored with
     a different body is refused (ConflictingEntry). Unless ``allow_debt``, entries that would add
-    debt are refused (InsufficientPoints). Returns the state after them, as kept.
+    debt are refused (InsufficientPoints). Returns the state after them, as kept. Inside a journal
+    batch the new rows wait for the batch's one insert (``server.membership.batch_work``).
     """
     incoming = unique_entries(entries)
     new = _unstored(session, incoming)
@@ -79,12 +88,18 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
         return kept
     if kept.follows(new):
         state = resume(kept.state, new)
-    else:  # a late entry changes history: replay everything once
+    else:  # a late entry changes history: replay everything once, the batch's waiting rows included
+        batch_work.write_rows(session)
         state = load_ledger(session, uuid.UUID(kept.account_id)).apply(new, allow_debt=True).state
     if not allow_debt:
         refuse_new_debt(kept.state, state, new)
     after = KeptLedger(kept.account_id, state, max(filter(None, [kept.last_key, *map(replay_key, new)])))
-    session.add_all(to_row(entry, now) for entry in new)
+    writes = batch_work.pending(session)
+    if writes is None:
+        session.add_all(to_row(entry, now) for entry in new)
+    else:
+        for entry in new:
+            writes.add(LedgerEntry, row_values(entry, now))
     store_kept(session, after)
     session.flush()
     return after

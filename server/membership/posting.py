@@ -44,6 +44,8 @@ from promotions import PromotionError, RewardClaim
 from promotions.tax import returned_taxes
 from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
+from server.ids import new_id
+from server.membership import batch_work
 from server.membership.exceptions import ExceptionKind, TransactionRejected
 from server.membership.ledger import load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
@@ -155,7 +157,7 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     """Apply a transaction once. Returns (outcome, replayed): a retry gets the first outcome, also
     when it arrives while the first attempt is still being applied (it waits for that one)."""
     digest = body_hash(command.raw)
-    row, claimed = session.get(PostedTransaction, command.id), False
+    row, claimed = _posted(session, command.id), False
     if row is None:
         row, claimed = first_write_wins(session, lambda: _claim(session, command, digest, now),
                                         lambda: session.get(PostedTransaction, command.id))
@@ -172,11 +174,35 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
                    "programme_version": program.version.number,
                    "exceptions": [kind for kind, *_ in posting.exceptions]}
     session.flush()
+    writes = batch_work.pending(session)
     for kind, till, server, detail in posting.exceptions:
-        session.add(ReconciliationException(transaction_id=command.id, kind=kind, till_value=till,
-                                            server_value=server, detail=detail,
-                                            store_code=command.store, created_at=now))
+        values = {"id": new_id(), "transaction_id": command.id, "kind": kind, "till_value": till,
+                  "server_value": server, "detail": detail, "store_code": command.store, "created_at": now}
+        if writes is None:
+            session.add(ReconciliationException(**values))
+        else:
+            writes.add(ReconciliationException, values)
     return row.outcome, False
+
+
+def _publish(session: Session, member_id, program: LoyaltyProgram, now: datetime, state,
+             visit: tuple[str, datetime]) -> None:
+    """The member's snapshot now, or once at the end of the journal batch being applied."""
+    writes = batch_work.pending(session)
+    if writes is None:
+        publish_member(session, member_id, program, now, state, visit=visit)
+    else:
+        writes.snapshot_due(member_id, program, visit)
+
+
+def _posted(session: Session, transaction_id: str) -> PostedTransaction | None:
+    """The transaction's row if posted before; in a journal batch, the rows the batch found at its
+    start or claimed since are already in the session, so an id among neither costs no look-up
+    (a twin committed meanwhile by another batch is met by the claim's unique key)."""
+    work = batch_work.pending(session)
+    if work is None or transaction_id in work.held:
+        return session.get(PostedTransaction, transaction_id)
+    return session.identity_map.get(session.identity_key(PostedTransaction, transaction_id))
 
 
 def _claim(session: Session, command: PostTransaction, digest: str, now: datetime) -> PostedTransaction:
@@ -286,7 +312,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
     # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
-    publish_member(session, card.member_id, program, posting.now, ledger.state, visit=(command.store, command.at))
+    _publish(session, card.member_id, program, posting.now, ledger.state, (command.store, command.at))
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=redeemed.points + rewards.points, line_points=dict(earning.line_points),
                            balance=ledger.state.balance, points_tender_minor=redeemed.value_minor,
@@ -296,7 +322,8 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
 def _check_suspension(session: Session, posting: Posting) -> bool:
     """Whether the sale's terminal is suspended; if so the sale is flagged for the review."""
     command = posting.command
-    since = suspended_since(session, command.store, command.terminal)
+    work = batch_work.pending(session)  # a batch's items are all its own terminal's (server.membership.journal)
+    since = work.suspended_since if work is not None else suspended_since(session, command.store, command.terminal)
     if since is None:
         return False
     tendered = command.points_tendered
@@ -493,8 +520,7 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram, r
         lock_member(session, original.member_id)
         ledger = load_kept(session, original.member_id)
         ledger = post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
-        publish_member(session, original.member_id, program, posting.now, ledger.state,
-                       visit=(command.store, command.at))
+        _publish(session, original.member_id, program, posting.now, ledger.state, (command.store, command.at))
     row.member_id = original.member_id  # after lock_member, as for a sale (see _apply_sale)
     row.points_earned, row.points_redeemed = -outcome.points_taken_back, -outcome.points_given_back
     posting.outcome.update(returned={k: v for k, v in returned.items() if v},

@@ -35,6 +35,7 @@ from store_sync.entities import Entity
 from store_sync.feed import Op
 
 log = logging.getLogger(__name__)
+_SESSION_KEY, _HEAD_KEY = "onecard.till_catalogues", "onecard.feed_head"
 
 
 class TillCatalogueCache:
@@ -46,8 +47,20 @@ class TillCatalogueCache:
         self._lock = threading.Lock()
 
     def at(self, session: Session, store: str, cursor: int) -> LiveCatalogue | None:
-        """The promotions store ``store``'s till had at ``cursor``; None when the feed cannot say."""
-        head = head_seq(session)
+        """The promotions store ``store``'s till had at ``cursor``; None when the feed cannot say.
+
+        Found once per session for each (store, cursor): a journal batch's sales, which share
+        one cursor as often as not, cost one look-up, and the feed's head is read once.
+        """
+        found = session.info.setdefault(_SESSION_KEY, {})
+        if (store, cursor) not in found:
+            found[(store, cursor)] = self._at(session, store, cursor)
+        return found[(store, cursor)]
+
+    def _at(self, session: Session, store: str, cursor: int) -> LiveCatalogue | None:
+        head = session.info.get(_HEAD_KEY)
+        if head is None or cursor > head:  # the head only grows: one read answers every cursor below it
+            head = session.info[_HEAD_KEY] = head_seq(session)
         if cursor > head:
             log.warning("a till of store %s priced at feed cursor %d, past this feed's head %d: "
                         "re-pricing with the live promotions", store, cursor, head)

@@ -301,3 +301,72 @@ def test_tills_racing_for_a_chain_wide_cap_never_get_more_uses_than_it_allows(se
         assert sorted(r.status_code for r in posted) == [201] * cap + [422] * (PARALLEL - cap)
         with server.services.db.session() as session:
             assert session.scalar(select(func.count()).where(CapUse.promotion_id == promotion_id)) == cap
+
+
+@pytest.fixture
+def poisoned(server):
+    """Transaction ids whose insert fails inside the database (a trigger raises), as an item that
+    meets an unexpected error on the server would; the trigger is gone after the test."""
+    ids: list[str] = []
+    with server.services.db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE poisoned_ids (id varchar(64) PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF EXISTS (SELECT 1 FROM "
+                             "poisoned_ids WHERE id = NEW.id) THEN RAISE EXCEPTION 'poisoned'; END IF; "
+                             "RETURN NEW; END $$ LANGUAGE plpgsql")
+        conn.exec_driver_sql("CREATE TRIGGER poison BEFORE INSERT ON transactions "
+                             "FOR EACH ROW EXECUTE FUNCTION poison()")
+
+    def poison(transaction_id: str) -> str:
+        with server.services.db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO poisoned_ids VALUES (%(id)s)", {"id": transaction_id})
+        ids.append(transaction_id)
+        return transaction_id
+
+    yield poison
+    with server.services.db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER poison ON transactions")
+        conn.exec_driver_sql("DROP FUNCTION poison()")
+        conn.exec_driver_sql("DROP TABLE poisoned_ids")
+
+
+def _journal_sale(card: str, paid: int, till: str) -> dict:
+    sale = {**_sale(card, paid), "terminal": till, "offline": True}
+    return {"id": sale["id"], "type": "transaction", "body": sale}
+
+
+def test_batches_of_many_sales_resent_at_once_apply_each_sale_once_around_a_poisoned_item(server, poisoned):
+    """Two tills share four members; each sends a batch of their sales (in opposite member orders,
+    so the batches' member locks would cross if taken item by item) three times at once, with a
+    return that can never apply and an item the database refuses in the middle of each."""
+    members = [seed_member(server.services, 0, f"Batch Member {n}") for n in range(4)]
+    batches, expected = [], {member_id: 0 for member_id, _ in members}
+    for till, order in (("T1", members), ("T2", list(reversed(members)))):
+        sales = [_journal_sale(card, 1000 + 100 * n, till) for n in range(3) for _, card in order]
+        for n, (member_id, _) in enumerate(order * 3):
+            expected[member_id] += sales[n]["body"]["lines"][0]["paid_minor"] // 100
+        never = {**_journal_sale(None, 500, till), "type": "transaction"}
+        never["body"] = {**never["body"], "kind": "return"}  # names no sale: rejected for good
+        bad = _journal_sale(order[0][1], 700, till)
+        poisoned(bad["id"])
+        items = [*sales[:5], never, bad, *sales[5:]]
+        batches.append(({**_batch(items), "terminal": till}, sales, never, bad))
+    bodies = [batch for batch, *_ in batches for _ in range(3)]
+    responses = server.at_once("/api/v1/sync/journal", bodies)
+    by_item: dict[str, list[tuple[str, str | None]]] = {}
+    for response in responses:
+        assert response.status_code == 200, response.text
+        for result in response.json()["results"]:
+            by_item.setdefault(result["id"], []).append((result["status"], result.get("reason")))
+    for _, sales, never, bad in batches:
+        for sale in sales:
+            assert sorted(status for status, _ in by_item[sale["id"]]) == ["applied", "duplicate", "duplicate"]
+        assert by_item[never["id"]] == [("rejected", "invalid-body")] * 3
+        assert by_item[bad["id"]] == [("retry", "server-error")] * 3
+    assert {member_id: server.balance(member_id) for member_id, _ in members} == expected
+    with server.services.db.session() as session:
+        sale_ids = [sale["id"] for _, sales, _, _ in batches for sale in sales]
+        assert session.scalar(select(func.count()).select_from(PostedTransaction)
+                              .where(PostedTransaction.id.in_(sale_ids))) == len(sale_ids)
+        kept = session.execute(select(JournalRejection.item_id, JournalRejection.attempts).where(
+            JournalRejection.item_id.in_([b[2]["id"] for b in batches] + [b[3]["id"] for b in batches]))).all()
+    assert sorted(attempts for _, attempts in kept) == [3, 3, 3, 3]

@@ -158,10 +158,12 @@ def _answers(url: str) -> bool:
 
 
 class ServerProcess(Process):
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+    """``onecard server --dev`` by default; ``args`` instead of ``--dev`` runs it as deployed (gunicorn)."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, *, name: str = "server",
+                 args: tuple[str, ...] = ("--dev",)) -> None:
         self.port = free_port()
-        super().__init__("server", ["server", "--dev", "--host", "127.0.0.1", "--port", str(self.port)], env,
-                         log_dir)
+        super().__init__(name, ["server", *args, "--host", "127.0.0.1", "--port", str(self.port)], env, log_dir)
 
     @property
     def url(self) -> str:
@@ -187,13 +189,14 @@ class AgentError(AssertionError):
 class AgentProcess(Process):
     """``onecard agent`` for one till, its fault proxy, and a client for its local API."""
 
-    def __init__(self, store: str, terminal: str, credential: str, proxy: FaultProxy, env: dict[str, str],
-                 root: Path) -> None:
+    def __init__(self, store: str, terminal: str, credential: str, proxy: FaultProxy | None, env: dict[str, str],
+                 root: Path, *, server_url: str | None = None) -> None:
+        """The agent talks to ``server_url`` (one or several, comma-separated) or else through ``proxy``."""
         self.store, self.terminal, self.proxy = store, terminal, proxy
         self.port = free_port()
         self.data_dir = root / f"agent-{store}-{terminal}"
         super().__init__(f"agent-{store}-{terminal}",
-                         ["agent", "--store", store, "--terminal", terminal, "--server", proxy.url,
+                         ["agent", "--store", store, "--terminal", terminal, "--server", server_url or proxy.url,
                           "--port", str(self.port), "--data-dir", str(self.data_dir)],
                          {**env, "ONECARD_TERMINAL_CREDENTIAL": credential}, root)
         self.http = requests.Session()
@@ -340,7 +343,7 @@ class Stack:
     def start(self) -> Stack:
         self.root.mkdir(parents=True, exist_ok=True)
         env = onecard_env(database_url=self.database_url, data_dir=str(self.root), secret_key=SECRET)
-        self._prepare_database()
+        self.prepare_database()
         self.server = ServerProcess(env, self.root)
         self.engine = make_engine(self.database_url)
         for store in self.stores:
@@ -366,7 +369,7 @@ class Stack:
         if getattr(self, "engine", None) is not None:
             self.engine.dispose()
 
-    def _prepare_database(self) -> None:
+    def prepare_database(self) -> None:
         services = Services.build(Settings.from_values({"data_dir": str(self.root), "secret_key": SECRET,
                                                         "database_url": self.database_url}))
         try:

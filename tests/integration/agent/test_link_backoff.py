@@ -228,3 +228,36 @@ def test_a_post_on_a_connection_the_server_just_closed_is_not_sent_again(stub):
     with pytest.raises(LinkDown):
         link.heartbeat("S001", "T1", "1.0")
     assert stub.seen("POST") == 2
+
+
+def _closed_port_url() -> str:
+    """A URL nothing listens on: connecting is refused, so no request can have reached a server."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_a_till_given_several_servers_sends_a_call_refused_by_one_to_the_next_at_once_and_stays_there(stub):
+    link = HttpServerLink(TerminalCredential.generate(), f"{_closed_port_url()},{stub.url}")
+    link.heartbeat("S001", "T1", "1.0")  # refused by the first, so sent to the second
+    link.heartbeat("S001", "T1", "1.0")
+    assert stub.seen("POST") == 2 and link.base_url == stub.url
+
+
+def test_a_post_that_may_have_reached_one_server_is_not_repeated_on_the_next_but_the_next_call_goes_there(stub):
+    other = StubServer()
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        link = HttpServerLink(TerminalCredential.generate(), f"{stub.url},{other.url}")
+        link.heartbeat("S001", "T1", "1.0")
+        stub.drop_next.add("POST")
+        with pytest.raises(LinkDown):
+            link.heartbeat("S001", "T1", "1.0")  # read by the first server, then its connection closed
+        assert (stub.seen("POST"), other.seen("POST")) == (2, 0)
+        link.heartbeat("S001", "T1", "1.0")
+        assert (stub.seen("POST"), other.seen("POST")) == (2, 1)
+    finally:
+        other.shutdown()
+        other.server_close()

@@ -1,0 +1,89 @@
+"""What a journal batch reads once at its start and writes once at its end, instead of per item.
+
+A journal batch (``server.membership.journal``) applies its items in one transaction, each in a
+savepoint. Read once, before the first item: which of its transactions the server already holds
+(the others are claimed without a look first), which of its items have a refusal on file,
+whether its terminal is suspended, and its sales' members (locked, so ``lock_member`` need not
+ask again). Two kinds of work wait here until the batch ends:
+
+- rows nothing in the batch reads back (ledger entries, reconciliation exceptions), inserted with
+  one multi-row statement per table;
+- member snapshots for the change feed: a member with five sales in a batch is published once, with
+  the balance after all five (tills only ever keep a member's newest snapshot).
+
+An item undone by its savepoint drops what it left here (``mark`` / ``rewind``). Code that reads a
+member's whole ledger inside the batch writes the waiting rows first (``write_rows``). Outside a
+batch (a sale posted online) nothing waits: ``pending`` is None and callers write at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+_KEY = "onecard.batch_work"
+
+
+@dataclass(frozen=True)
+class Mark:
+    rows: dict[type, int]
+    snapshots: dict[uuid.UUID, tuple]
+
+
+@dataclass
+class BatchWork:
+    """Rows per model, and the members whose snapshot is due, in the order they were first touched."""
+
+    held: frozenset[str] = frozenset()  # the batch's transaction ids already posted when it began
+    refused: set[str] = field(default_factory=set)  # its item ids with an unresolved refusal on file
+    suspended_since: datetime | None = None  # the terminal's suspension, as the batch began
+    loaded: list[Any] = field(default_factory=list)  # rows read once, held so the session keeps them
+    locked: frozenset[uuid.UUID] = frozenset()  # members locked (FOR UPDATE) when the batch began
+    rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+    snapshots: dict[uuid.UUID, tuple] = field(default_factory=dict)  # member -> (program, visit)
+
+    def add(self, model: type, values: dict[str, Any]) -> None:
+        self.rows.setdefault(model, []).append(values)
+
+    def snapshot_due(self, member_id: uuid.UUID, program, visit: tuple[str, datetime] | None) -> None:
+        self.snapshots[member_id] = (program, visit)
+
+    def mark(self) -> Mark:
+        return Mark({model: len(rows) for model, rows in self.rows.items()}, dict(self.snapshots))
+
+    def rewind(self, mark: Mark) -> None:
+        for model, rows in self.rows.items():
+            del rows[mark.rows.get(model, 0):]
+        self.snapshots = dict(mark.snapshots)
+
+    def write_rows(self, session: Session) -> None:
+        """One INSERT per table for every waiting row (executemany, sent as multi-row VALUES)."""
+        for model, rows in self.rows.items():
+            if rows:
+                session.execute(insert(model), rows)
+                rows.clear()
+
+
+def begin(session: Session, **read_once: Any) -> BatchWork:
+    work = session.info[_KEY] = BatchWork(**read_once)
+    return work
+
+
+def pending(session: Session) -> BatchWork | None:
+    """The open batch's writes, or None when the session is not applying a journal batch."""
+    return session.info.get(_KEY)
+
+
+def end(session: Session) -> None:
+    session.info.pop(_KEY, None)
+
+
+def write_rows(session: Session) -> None:
+    writes = pending(session)
+    if writes is not None:
+        writes.write_rows(session)
