@@ -44,6 +44,7 @@ from server.demo.chain import Chain, Size, build_products, build_stores, plan_of
 from server.demo.members import build_members
 from server.demo.offers import build_promotions
 from server.demo.points import write_expiries
+from server.demo.pricing_pool import pricing
 from server.demo.sales import write_sales
 from server.membership.program import program_from_settings
 from server.membership.publishing import publish_cards_of, publish_member
@@ -60,9 +61,10 @@ def no_progress(_stage: str, _done: int, _total: int) -> None:
 
 
 def generate(chain: Chain, rng: random.Random, out: Writer, program, card_prefix: str, progress=no_progress,
-             names: tuple[str, ...] = ()) -> dict[str, int]:
+             names: tuple[str, ...] = (), workers: int = 0) -> dict[str, int]:
     """Products, promotions, members, the sales of every day and the expiries after the last one,
-    for a chain whose stores are built (``build_stores``) or given (``use_stores``)."""
+    for a chain whose stores are built (``build_stores``) or given (``use_stores``); sales are
+    priced by ``workers`` processes beside this one (none: in this one; the rows are the same)."""
     build_products(chain, rng, out)
     build_promotions(chain, rng, out)
     out.flush()
@@ -70,14 +72,16 @@ def generate(chain: Chain, rng: random.Random, out: Writer, program, card_prefix
     out.flush()
     progress("members", chain.size.members, chain.size.members)
     plan_offline(chain, rng)
-    counts = write_sales(chain, rng, out, program, progress)
+    with pricing(chain, workers) as prices:
+        counts = write_sales(chain, rng, out, program, progress, prices)
     counts["expiries"] = write_expiries(chain, chain.start + timedelta(days=chain.size.days), out, progress)
     return counts
 
 
-def seed(database_url: str, size: Size, end: date, seed_value: int, progress=no_progress) -> dict:
-    """Build the chain into an empty PostgreSQL database at ``database_url`` through COPY; returns
-    what was written. Tills get placeholder keys (register one to post to the chain)."""
+def seed(database_url: str, size: Size, end: date, seed_value: int, progress=no_progress, workers: int = 2) -> dict:
+    """Build the chain into an empty PostgreSQL database at ``database_url`` through COPY, with
+    ``workers`` pricing processes; returns what was written. Tills get placeholder keys (register
+    one to post to the chain)."""
     began = time.monotonic()
     settings = Settings.load({**os.environ, "ONECARD_DATABASE_URL": database_url,
                               "ONECARD_SECRET_KEY": "scale-seed-never-signs-anything-0123456789"})
@@ -93,7 +97,8 @@ def seed(database_url: str, size: Size, end: date, seed_value: int, progress=no_
         out = CopyWriter(raw.driver_connection)
         with indexes_deferred(raw.driver_connection, LOADED, progress):
             build_stores(chain, rng, out)
-            counts = generate(chain, rng, out, program_from_settings(settings), settings.card_prefix, progress)
+            counts = generate(chain, rng, out, program_from_settings(settings), settings.card_prefix, progress,
+                              workers=workers)
         counts["kept_balances"] = out.written["member_balances"]
         raw.driver_connection.autocommit = True
         with raw.driver_connection.cursor() as cursor:

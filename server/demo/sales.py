@@ -7,21 +7,22 @@ import hashlib
 import json
 import random
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from loyalty.earning import Bonus, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
 from loyalty.ids import entry_id
-from server.demo.baskets import Sale, apportion, day_weights, make_sale, price
+from promotions.result import PricedBasket
+from server.demo.baskets import Sale, apportion, day_weights, make_sale
 from server.demo.bulk import BATCH, Writer
 from server.demo.chain import REDEEM_SHARE, RETURN_SHARE, Chain
 from server.demo.points import available, take
 
 
-def record_sale(chain: Chain, sale: Sale, program, out: Writer, received_at: datetime, offline: bool,
-                rng: random.Random) -> dict:
-    priced = price(chain, sale)
+def record_sale(chain: Chain, sale: Sale, priced: PricedBasket, program, out: Writer, received_at: datetime,
+                offline: bool, rng: random.Random) -> dict:
     by_line = dict(enumerate(sale.items, 1))
     lines = [{"line_id": ln.line_id, "sku": ln.sku, "qty": ln.qty, "paid_minor": ln.total,
               "category": chain.products[by_line[int(ln.line_id)][0]]["category"],
@@ -91,19 +92,21 @@ def record_return(sale: dict, total: int, at: datetime, out: Writer) -> None:
             -total, 0, 0, body, hashlib.sha256(raw.encode()).hexdigest(), outcome, at + timedelta(seconds=2))
 
 
-def write_sales(chain: Chain, rng: random.Random, out: Writer, program, progress) -> dict[str, int]:
+def write_sales(chain: Chain, rng: random.Random, out: Writer, program, progress,
+                prices: Callable[[list[Sale]], Iterable[PricedBasket]]) -> dict[str, int]:
+    """Every day's sales, priced by ``prices`` (in the sales' order), and the returns they bring."""
     made = returns = lines = 0
     pending: list[tuple[datetime, dict, int]] = []  # returns to write once their day comes
     for n, count in enumerate(apportion(day_weights(chain), chain.size.sales)):
         day = chain.start + timedelta(days=n)
         sales = sorted((make_sale(chain, rng, made + i, day) for i in range(count)), key=lambda s: s.at)
-        for sale in sales:
+        for sale, priced in zip(sales, prices(sales), strict=True):
             episode = chain.offline.get((sale.store, sale.at.astimezone(ZoneInfo(sale.zone)).date()))
             local_hour = sale.at.astimezone(ZoneInfo(sale.zone)).hour
             offline = episode is not None and episode[0] <= local_hour < episode[1]
             received = (sale.at.astimezone(ZoneInfo(sale.zone)).replace(hour=min(episode[1], 23), minute=59)
                         .astimezone(UTC) if offline else sale.at + timedelta(seconds=1))
-            body = record_sale(chain, sale, program, out, received, offline, rng)
+            body = record_sale(chain, sale, priced, program, out, received, offline, rng)
             lines += len(body["lines"])
             if sale.member is None and rng.random() < RETURN_SHARE:
                 total = sum(ln["paid_minor"] for ln in body["lines"])
