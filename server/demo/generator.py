@@ -23,8 +23,16 @@ hold, and nothing is left past its expiry. Tills are rows with placeholder keys 
 is issued: register a till with ``onecard terminals register`` to post to the seeded chain).
 
 Writes go in batches into an empty, migrated database: through COPY (psycopg ``cursor.copy``,
-``CopyWriter``) on PostgreSQL, or batched INSERTs (``InsertWriter``) on either database. The demo
-then puts what it needs on the change feed (``publish``), as the API would have.
+``CopyWriter``) on PostgreSQL, with the big tables' secondary indexes built once after the load
+(``indexes_deferred``), or batched INSERTs (``InsertWriter``) on either database. The balances the
+server keeps (``member_balances``) are written from the generator's own replay of each member's
+entries, by the same function as ``store_kept``. On PostgreSQL the engine prices the sales in
+worker processes (``pricing_pool``) while this one records them; the rows are the same either way.
+The demo then puts what it needs on the change feed (``publish``), as the API would have.
+
+Modules: ``chain`` (size, stores, tills, products, offline episodes), ``members``, ``offers``
+(promotions), ``baskets`` (sales drawn and priced), ``sales`` (sales and returns written),
+``points`` (lots, expiries, kept balances), ``bulk`` (writers), ``pricing_pool``.
 """
 
 from __future__ import annotations
