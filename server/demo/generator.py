@@ -80,7 +80,7 @@ def generate(chain: Chain, rng: random.Random, out: Writer, program, card_prefix
     out.flush()
     progress("members", chain.size.members, chain.size.members)
     plan_offline(chain, rng)
-    with pricing(chain, workers) as prices:
+    with pricing(chain, program, workers) as prices:
         counts = write_sales(chain, rng, out, program, progress, prices)
     counts["expiries"] = write_expiries(chain, chain.start + timedelta(days=chain.size.days), out, progress)
     return counts

@@ -8,27 +8,53 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from loyalty.earning import Bonus, SaleLine, compute_earning, earn_entries
+from loyalty.earning import Bonus, Earning, SaleLine, compute_earning, earn_entries
 from loyalty.entries import Entry, EntryKind
 from loyalty.ids import entry_id
-from promotions.result import PricedBasket
-from server.demo.baskets import Sale, apportion, day_weights, make_sale
+from server.demo.baskets import Sale, apportion, day_weights, make_sale, price
 from server.demo.bulk import BATCH, Writer
 from server.demo.chain import REDEEM_SHARE, RETURN_SHARE, Chain
 from server.demo.points import available, take
 
 
-def record_sale(chain: Chain, sale: Sale, priced: PricedBasket, program, out: Writer, received_at: datetime,
-                offline: bool, rng: random.Random) -> dict:
+@dataclass(frozen=True)
+class Priced:
+    """A sale as the engine prices it (the lines as the sale's body holds them, the total, the bonus
+    points) and, for a member, what it earns if no points pay for it (most sales): all pure, so
+    worker processes compute them (``pricing_pool``)."""
+
+    lines: list[dict]
+    total: int
+    bonus: tuple[Bonus, ...]
+    earning: Earning | None
+
+
+def price_sale(chain: Chain, program, sale: Sale) -> Priced:
+    priced = price(chain, sale)
     by_line = dict(enumerate(sale.items, 1))
     lines = [{"line_id": ln.line_id, "sku": ln.sku, "qty": ln.qty, "paid_minor": ln.total,
               "category": chain.products[by_line[int(ln.line_id)][0]]["category"],
               "excluded": chain.products[by_line[int(ln.line_id)][0]]["excluded_from_points"],
               "discounts": [{"promotion_id": d.promotion_id, "version": d.promotion_version, "label": d.label,
                              "amount_minor": d.amount} for d in ln.discounts]} for ln in priced.lines]
+    bonus = tuple(Bonus(a.promotion_id, a.points) for a in priced.bonus if a.points > 0)
+    earning = earning_of(lines, program, sale.member["tier"], 0) if sale.member else None
+    return Priced(lines, priced.total, bonus, earning)
+
+
+def earning_of(lines: list[dict], program, tier: str, redeemed: int) -> Earning:
+    return compute_earning([SaleLine(ln["line_id"], ln["paid_minor"], ln["qty"], ln["category"],
+                                     ln["excluded"] or ln["category"] in program.excluded_categories)
+                            for ln in lines], program.earning, tier=tier, points_tender_minor=redeemed)
+
+
+def record_sale(chain: Chain, sale: Sale, priced: Priced, program, out: Writer, received_at: datetime,
+                offline: bool, rng: random.Random) -> dict:
+    lines = priced.lines
     total, member = priced.total, sale.member
     redeemed = 0
     if member and rng.random() < REDEEM_SHARE:
@@ -44,11 +70,8 @@ def record_sale(chain: Chain, sale: Sale, priced: PricedBasket, program, out: Wr
             take(chain, member["id"], sale.at, redeemed)
             entries.append(Entry(entry_id(sale.id, "redeem"), member["id"], EntryKind.REDEEM, -redeemed, sale.at,
                                  source_id=sale.id, offline=offline))
-        earning = compute_earning([SaleLine(ln["line_id"], ln["paid_minor"], ln["qty"], ln["category"],
-                                            ln["excluded"] or ln["category"] in program.excluded_categories)
-                                   for ln in lines], program.earning, tier=member["tier"],
-                                  points_tender_minor=redeemed)
-        bonuses = [Bonus(a.promotion_id, a.points) for a in priced.bonus if a.points > 0]
+        earning = earning_of(lines, program, member["tier"], redeemed) if redeemed else priced.earning
+        bonuses = list(priced.bonus)
         credits = earn_entries(sale.id, member["id"], sale.at, earning, bonuses, program.expiry)
         entries.extend(credits)
         chain.lots.setdefault(member["id"], []).extend([e.expires_at, e.points] for e in credits)
@@ -71,7 +94,7 @@ def record_sale(chain: Chain, sale: Sale, priced: PricedBasket, program, out: Wr
             out.add("sale_discounts", sale.id, ln["line_id"], d["promotion_id"], d["version"], d["label"],
                     d["amount_minor"], member_id, sale.store, sale.at)
     if member:
-        used.update((a.promotion_id, True) for a in priced.bonus if a.points > 0)
+        used.update((b.promotion_id, True) for b in priced.bonus)
         for promotion_id in used:
             out.add("promotion_uses", sale.id, promotion_id, member_id, sale.store, sale.at)
         for e in entries:
@@ -93,7 +116,7 @@ def record_return(sale: dict, total: int, at: datetime, out: Writer) -> None:
 
 
 def write_sales(chain: Chain, rng: random.Random, out: Writer, program, progress,
-                prices: Callable[[list[Sale]], Iterable[PricedBasket]]) -> dict[str, int]:
+                prices: Callable[[list[Sale]], Iterable[Priced]]) -> dict[str, int]:
     """Every day's sales, priced by ``prices`` (in the sales' order), and the returns they bring."""
     made = returns = lines = 0
     pending: list[tuple[datetime, dict, int]] = []  # returns to write once their day comes
