@@ -121,6 +121,9 @@ def indexes_deferred(connection, tables: tuple[str, ...], progress):
     connection.commit()
     try:
         yield
+    except BaseException:
+        connection.rollback()  # what was committed keeps its schema: the indexes come back below
+        raise
     finally:
         with connection.cursor() as cursor:
             for n, (_, definition) in enumerate(indexes, 1):
