@@ -26,8 +26,9 @@ Writes go in batches into an empty, migrated database: through COPY (psycopg ``c
 ``CopyWriter``) on PostgreSQL, with the big tables' secondary indexes built once after the load
 (``indexes_deferred``), or batched INSERTs (``InsertWriter``) on either database. The balances the
 server keeps (``member_balances``) are written from the generator's own replay of each member's
-entries, by the same function as ``store_kept``. On PostgreSQL the engine prices the sales in
-worker processes (``pricing_pool``) while this one records them; the rows are the same either way.
+entries, by the same function as ``store_kept``. On PostgreSQL worker processes (``pricing_pool``)
+price the sales with the engine and compute what they earn while this one records them in order;
+the rows are the same either way.
 The demo then puts what it needs on the change feed (``publish``), as the API would have.
 
 Modules: ``chain`` (size, stores, tills, products, offline episodes), ``members``, ``offers``
