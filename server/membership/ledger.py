@@ -111,4 +111,3 @@ def held_points(session: Session, member_id: uuid.UUID, now: datetime,
 
 __all__ = ["HELD", "KeptLedger", "held_points", "load_kept", "load_ledger", "lock_member", "post_entries",
            "to_entry", "to_row"]
-
