@@ -4,8 +4,9 @@ The command line of ``server.demo.generator`` (what it builds and how is describ
 Defaults (``--scale 1``): 300 stores, 3,000 tills, 200,000 members, two years (730 days) ending at
 ``--end``, 1,000,000 sales of 5 lines on average. ``--scale 0.05`` scales stores, tills, members and
 sales together; ``--stores/--tills/--members/--days/--sales`` set one size each. The same ``--seed``
-and ``--end`` give the same rows. Writes go through COPY into an empty, migrated database, with a
-progress bar per stage on stderr.
+and ``--end`` give the same rows, whatever ``--workers`` (processes pricing sales with the engine
+while the main one records them; default 2). Writes go through COPY into an empty, migrated
+database, with a progress bar per stage on stderr.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ class Progress:
             print(file=sys.stderr)
 
 
-def seed(database_url: str, size: Size, end: date, seed_value: int, quiet: bool = False) -> dict:
-    """Build the chain into an empty database at ``database_url``; returns what was written."""
-    return generator.seed(database_url, size, end, seed_value, Progress(quiet))
+def seed(database_url: str, size: Size, end: date, seed_value: int, quiet: bool = False, workers: int = 2) -> dict:
+    """Build the chain into an empty database at ``database_url`` (sales priced by ``workers``
+    processes beside this one); returns what was written."""
+    return generator.seed(database_url, size, end, seed_value, Progress(quiet), workers)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--end", type=date.fromisoformat, default=datetime.now(UTC).date(),
                         help="the day after the last day of trading (default: today, UTC)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="processes pricing sales beside the one writing them (0: price in it); same rows")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     size = Size().scaled(args.scale)
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.quiet:
         print(describe(), file=sys.stderr)
         print(f"chain: {size}", file=sys.stderr)
-    print(json.dumps(seed(args.database_url, size, args.end, args.seed, args.quiet), indent=2))
+    print(json.dumps(seed(args.database_url, size, args.end, args.seed, args.quiet, args.workers), indent=2))
 
 
 if __name__ == "__main__":

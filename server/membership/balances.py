@@ -53,15 +53,21 @@ def store_kept(session: Session, kept: KeptLedger) -> None:
     """Write the kept state (insert or replace) in the caller's transaction."""
     member_id = uuid.UUID(kept.account_id)
     row = session.get(MemberBalance, member_id) or MemberBalance(member_id=member_id)
-    state = kept.state
-    row.balance, row.debt, row.lot_shortfall = state.balance, state.debt, state.lot_shortfall
-    open_lots = state.open_lots()
-    row.lots = [[str(lot.lot_id), lot.credited_at.isoformat(), lot.expires_at and lot.expires_at.isoformat(),
-                 lot.points, lot.remaining] for lot in open_lots]
-    row.open_points = sum(lot.remaining for lot in open_lots)
-    row.first_expiry = min((lot.expires_at for lot in open_lots if lot.expires_at is not None), default=None)
-    row.last_key = _encode_key(kept.last_key)
+    for name, value in kept_columns(kept).items():
+        setattr(row, name, value)
     session.add(row)
+
+
+def kept_columns(kept: KeptLedger) -> dict:
+    """The ``member_balances`` columns (but the member's id) that hold the kept state; bulk loads
+    (``server.demo.generator``) write the same columns without a session."""
+    state, open_lots = kept.state, kept.state.open_lots()
+    return {"balance": state.balance, "debt": state.debt, "lot_shortfall": state.lot_shortfall,
+            "lots": [[str(lot.lot_id), lot.credited_at.isoformat(), lot.expires_at and lot.expires_at.isoformat(),
+                      lot.points, lot.remaining] for lot in open_lots],
+            "last_key": _encode_key(kept.last_key),
+            "open_points": sum(lot.remaining for lot in open_lots),
+            "first_expiry": min((lot.expires_at for lot in open_lots if lot.expires_at is not None), default=None)}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ with the entries it adds; callers on hot paths read that (``load_kept``) instead
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -127,22 +126,3 @@ def held_points(session: Session, member_id: uuid.UUID, now: datetime,
 
 __all__ = ["HELD", "KeptLedger", "held_points", "load_kept", "load_ledger", "lock_member", "post_entries",
            "to_entry", "to_row"]
-
-
-def rebuild_kept(session: Session, batch: int = 2_000) -> int:
-    """Recompute every member's kept state from their entries (after a bulk load that bypassed
-    ``post_entries``, such as ``server.demo.generator``); returns how many members were kept.
-
-    Streams the entries in member order: memory holds one member's entries at a time, and every
-    member's kept state (open lots only) until they are written. The caller commits.
-    """
-    rows = session.scalars(select(LedgerEntry).order_by(LedgerEntry.member_id).execution_options(yield_per=batch))
-    kept = []
-    for member_id, member_rows in itertools.groupby(rows, key=lambda row: row.member_id):
-        kept.append(KeptLedger.of(Ledger(str(member_id), tuple(to_entry(row) for row in member_rows))))
-    for number, state in enumerate(kept, start=1):  # written after the read: no flush while rows stream in
-        store_kept(session, state)
-        if number % batch == 0:
-            session.flush()
-    session.flush()
-    return len(kept)

@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -145,3 +146,22 @@ def test_the_roll_up_job_and_the_reports_take_the_seeded_chain(chain):
     for report in reports:
         assert report["held_out"]["members"] > 0 and report["treated"]["members"] > report["held_out"]["members"]
     assert sum(report["discounted_sales"] for report in reports) > 0  # ten gold members may buy no wine
+
+
+def fingerprint(url: str) -> dict[str, list[tuple]]:
+    tables = ("transactions", "sale_discounts", "promotion_uses", "ledger_entries", "member_balances")
+    with psycopg.connect(url.replace("+psycopg", "")) as connection:
+        return {table: sorted(connection.execute(f"SELECT * FROM {table}").fetchall(), key=repr) for table in tables}
+
+
+def test_the_rows_are_the_same_whether_sales_are_priced_in_worker_processes_or_not(postgres_database):
+    small = Size(stores=2, tills=2, members=60, days=120, sales=600, products=120)
+    made = []
+    for workers in (0, 2):
+        postgres_database.reset()
+        written = seed(postgres_database.url, small, END, seed_value=11, quiet=True, workers=workers)
+        made.append(({k: v for k, v in written.items() if k != "seconds"}, fingerprint(postgres_database.url)))
+    (counts, rows), (counts_pooled, rows_pooled) = made
+    assert counts == counts_pooled and counts["sales"] == 600
+    assert rows["transactions"] and rows["ledger_entries"] and rows["member_balances"]
+    assert rows == rows_pooled
