@@ -38,6 +38,15 @@ log = logging.getLogger(__name__)
 _SESSION_KEY, _HEAD_KEY = "onecard.till_catalogues", "onecard.feed_head"
 
 
+def head_covering(session: Session, cursor: int) -> int:
+    """The feed's head, read at most once per session for cursors up to it: the head only grows, so
+    one read answers every cursor below it (a journal batch's sales share the read)."""
+    head = session.info.get(_HEAD_KEY)
+    if head is None or cursor > head:
+        head = session.info[_HEAD_KEY] = head_seq(session)
+    return head
+
+
 class TillCatalogueCache:
     """Catalogues as tills had them, the few most recently used kept; one build at a time per process."""
 
@@ -58,9 +67,7 @@ class TillCatalogueCache:
         return found[(store, cursor)]
 
     def _at(self, session: Session, store: str, cursor: int) -> LiveCatalogue | None:
-        head = session.info.get(_HEAD_KEY)
-        if head is None or cursor > head:  # the head only grows: one read answers every cursor below it
-            head = session.info[_HEAD_KEY] = head_seq(session)
+        head = head_covering(session, cursor)
         if cursor > head:
             log.warning("a till of store %s priced at feed cursor %d, past this feed's head %d: "
                         "re-pricing with the live promotions", store, cursor, head)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.models import ChangeRecord
-from server.sync import head_seq
+from server.pricing.till_catalogues import head_covering
 from server.sync.feed import visible_to
 from store_sync.entities import Entity
 from store_sync.feed import Op
@@ -31,7 +31,7 @@ class TillTaxes:
 
 def taxes_at(session: Session, store: str, cursor: int, skus: Iterable[str]) -> TillTaxes | None:
     """The rates of ``skus`` and the store's basis as store ``store``'s till had them at ``cursor``."""
-    if cursor > head_seq(session):
+    if cursor > head_covering(session, cursor):
         return None
     products = _latest(session, Entity.PRODUCT, sorted(set(skus)), store, cursor)
     stores = _latest(session, Entity.STORE, [store], store, cursor)
