@@ -225,7 +225,7 @@ def _expiring_by_month(state, now: datetime, zone: str) -> list[tuple[str, int]]
 def _tier_progress(person: Member, now: datetime) -> dict:
     """The qualifying total in the window, and what is missing to reach the next tier."""
     rules = services().program.tiers
-    total = qualifying_total(qualifying_history(db_session(), person.id), now, rules)
+    total = qualifying_total(qualifying_history(db_session(), person.id, since=now - rules.window), now, rules)
     higher = [tier for tier in rules.tiers if tier.threshold > total]
     return {"basis": rules.basis, "money": rules.basis is Basis.SPEND, "total": total,
             "window_days": rules.window.days, "next": higher[0] if higher else None,
