@@ -20,6 +20,7 @@ Invariants (enforced here, relied on everywhere):
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -87,19 +88,33 @@ class LedgerState:
 
 
 class _Book:
-    """The mutable scratchpad of one replay; never escapes `replay`."""
+    """The mutable scratchpad of one replay; never escapes `replay` or `resume`.
 
-    def __init__(self) -> None:
-        self.lots: dict[UUID, Lot] = {}
-        self.debt = 0
-        self.shortfall = 0
+    Entries arrive in `replay_key` order, so their times never go back. A debit that is not aimed
+    at a lot therefore walks the lots with points left in first-expiring-first order (a heap keyed
+    by `fifo_key`) and drops for good each one it finds exhausted or expired: no later debit could
+    take from it either. Each lot is pushed once and dropped at most once, so a replay visits lots
+    in proportion to its entries, not to entries times lots (``tests/unit/loyalty`` keeps the
+    earlier rescan-every-lot replay as the oracle this one must equal).
+    """
+
+    def __init__(self, lots: Iterable[Lot] = (), debt: int = 0, shortfall: int = 0) -> None:
+        self.lots: dict[UUID, Lot] = {lot.lot_id: lot for lot in lots}
+        self.remaining: dict[UUID, int] = {lot_id: lot.remaining for lot_id, lot in self.lots.items()}
+        self.queue: list[tuple[tuple, UUID]] = [(fifo_key(lot), lot.lot_id) for lot in self.lots.values()
+                                                if lot.remaining > 0]
+        heapq.heapify(self.queue)
+        self.debt = debt
+        self.shortfall = shortfall
 
     def credit(self, entry: Entry) -> None:
         repaid = min(self.debt, entry.points)
         self.debt -= repaid
         if entry.points > repaid:
             left = entry.points - repaid
-            self.lots[entry.id] = Lot(entry.id, entry.at, entry.expires_at, left, left)
+            lot = Lot(entry.id, entry.at, entry.expires_at, left, left)
+            self.lots[entry.id], self.remaining[entry.id] = lot, left
+            heapq.heappush(self.queue, (fifo_key(lot), entry.id))
 
     def debit(self, entry: Entry) -> None:
         wanted = -entry.points
@@ -108,18 +123,27 @@ class _Book:
             self.shortfall += wanted - taken
             self.debt += wanted - taken
             return
-        alive = sorted((lot for lot in self.lots.values() if lot.alive_at(entry.at)), key=fifo_key)
-        for lot in alive:
-            wanted -= self._take(lot.lot_id, wanted)
+        while wanted > 0 and self.queue:
+            lot_id = self.queue[0][1]
+            if self.remaining[lot_id] == 0 or not self.lots[lot_id].alive_at(entry.at):
+                heapq.heappop(self.queue)  # exhausted, or expired for this debit and every later one
+                continue
+            wanted -= self._take(lot_id, wanted)
         self.debt += wanted
 
     def _take(self, lot_id: UUID, wanted: int) -> int:
-        lot = self.lots.get(lot_id)
-        if lot is None or wanted <= 0:
+        left = self.remaining.get(lot_id)
+        if left is None or wanted <= 0:
             return 0
-        taken = min(lot.remaining, wanted)
-        self.lots[lot_id] = replace(lot, remaining=lot.remaining - taken)
+        taken = min(left, wanted)
+        self.remaining[lot_id] = left - taken
         return taken
+
+    def state(self, account_id: str, balance: int) -> LedgerState:
+        lots = (replace(lot, remaining=left) if lot.remaining != (left := self.remaining[lot.lot_id]) else lot
+                for lot in self.lots.values())
+        return LedgerState(account_id=account_id, balance=balance, debt=self.debt,
+                           lots=tuple(sorted(lots, key=fifo_key)), lot_shortfall=self.shortfall)
 
 
 def unique_entries(entries: Iterable[Entry]) -> dict[UUID, Entry]:
@@ -149,9 +173,7 @@ def resume(state: LedgerState, entries: Iterable[Entry]) -> LedgerState:
         ForeignEntry: an entry belongs to another account.
     """
     unique = unique_entries(entries)
-    book = _Book()
-    book.lots = {lot.lot_id: lot for lot in state.lots}
-    book.debt, book.shortfall = state.debt, state.lot_shortfall
+    book = _Book(state.lots, state.debt, state.lot_shortfall)
     for entry in sorted(unique.values(), key=replay_key):
         if entry.account_id != state.account_id:
             raise ForeignEntry(entry.id, entry.account_id, state.account_id)
@@ -159,13 +181,7 @@ def resume(state: LedgerState, entries: Iterable[Entry]) -> LedgerState:
             book.credit(entry)
         else:
             book.debit(entry)
-    return LedgerState(
-        account_id=state.account_id,
-        balance=state.balance + sum(entry.points for entry in unique.values()),
-        debt=book.debt,
-        lots=tuple(sorted(book.lots.values(), key=fifo_key)),
-        lot_shortfall=book.shortfall,
-    )
+    return book.state(state.account_id, state.balance + sum(entry.points for entry in unique.values()))
 
 
 def refuse_new_debt(before: LedgerState, after: LedgerState, new: Iterable[Entry]) -> None:
@@ -196,13 +212,7 @@ def replay(account_id: str, entries: Iterable[Entry]) -> LedgerState:
             book.credit(entry)
         else:
             book.debit(entry)
-    return LedgerState(
-        account_id=account_id,
-        balance=sum(entry.points for entry in unique.values()),
-        debt=book.debt,
-        lots=tuple(sorted(book.lots.values(), key=fifo_key)),
-        lot_shortfall=book.shortfall,
-    )
+    return book.state(account_id, sum(entry.points for entry in unique.values()))
 
 
 @dataclass(frozen=True)

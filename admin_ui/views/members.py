@@ -6,7 +6,7 @@ import calendar
 import json
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from admin_ui.access import staff_page
 from admin_ui.blueprint import attempt, bp
 from admin_ui.tables import Column, Filter, TableSpec, day_end, day_start
 from admin_ui.views.approvals import pending_for
+from loyalty.expiry import expiring_by_month
 from loyalty.tiers import Basis, qualifying_total
 from server.api.context import acting, current_staff, db_session, services
 from server.auth.roles import Role
@@ -22,7 +23,7 @@ from server.membership.accounts import account_summary
 from server.membership.adjustment_approvals import AdjustmentOutcome, request_adjustment
 from server.membership.cards import change_state, get_card, replace
 from server.membership.jobs import qualifying_history
-from server.membership.ledger import load_ledger
+from server.membership.ledger import load_kept
 from server.membership.members import get_member
 from server.membership.search import MAX_RESULTS, QueryTooBroad, search_members
 from server.membership.service_desk import erase_member, export_member
@@ -90,14 +91,16 @@ def member(member_id: uuid.UUID):
         "reason": e.reason, "actor": e.actor}, filters)
     if isinstance(ledger, Response):
         return ledger
-    state = load_ledger(session, member_id).state
+    # The kept state (balance, debt, open lots: server.membership.balances), not a replay of the
+    # member's whole ledger: the page costs the same for a member of ten years as for a new one.
+    state = load_kept(session, member_id).state
     account = account_summary(session, person, svc.program, now, state)
     value = svc.program.redemption.value
     return render_template(
         "admin/member.html", member=person, ledger=ledger, card_moves=CARD_MOVES, account=account,
         # What the spendable points pay at a till: whole steps only, never rounded up into money.
         spendable_minor=value.value_minor(value.floor_points(account.available)), step=value,
-        expiring=_expiring_by_month(state, now), tier=_tier_progress(person, now),
+        expiring=_expiring_by_month(state, now, svc.program.expiry.zone), tier=_tier_progress(person, now),
         cards=session.scalars(select(Card).where(Card.member_id == member_id).order_by(Card.issued_at)).all(),
         holds=session.scalars(select(Hold).where(Hold.member_id == member_id, Hold.status == "held",
                                                  Hold.expires_at > now).order_by(Hold.created_at)).all(),
@@ -211,24 +214,18 @@ def _card_numbers(member_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     return found
 
 
-def _expiring_by_month(state, now: datetime) -> list[tuple[str, int]]:
-    """Points in open lots by the last month (UTC) they can be spent in, soonest first.
-
-    A lot's ``expires_at`` is the first instant it is gone, so its last usable month is the one
-    just before that instant. Lots that never expire are left out.
-    """
-    months: dict[tuple[int, int], int] = defaultdict(int)
-    for lot in state.open_lots():
-        if lot.expires_at is not None and lot.alive_at(now):
-            last = lot.expires_at - timedelta(microseconds=1)
-            months[(last.year, last.month)] += lot.remaining
-    return [(f"{calendar.month_name[month]} {year}", pts) for (year, month), pts in sorted(months.items())]
+def _expiring_by_month(state, now: datetime, zone: str) -> list[tuple[str, int]]:
+    """Points in open lots by the last month they can be spent in, soonest first, as the member's
+    own page counts them (loyalty.expiry.expiring_by_month: months of the expiry policy's zone),
+    with the month written out ("March 2027")."""
+    months = expiring_by_month(state, now, zone)
+    return [(f"{calendar.month_name[int(key[5:])]} {key[:4]}", points) for key, points in months]
 
 
 def _tier_progress(person: Member, now: datetime) -> dict:
     """The qualifying total in the window, and what is missing to reach the next tier."""
     rules = services().program.tiers
-    total = qualifying_total(qualifying_history(db_session(), person.id), now, rules)
+    total = qualifying_total(qualifying_history(db_session(), person.id, since=now - rules.window), now, rules)
     higher = [tier for tier in rules.tiers if tier.threshold > total]
     return {"basis": rules.basis, "money": rules.basis is Basis.SPEND, "total": total,
             "window_days": rules.window.days, "next": higher[0] if higher else None,

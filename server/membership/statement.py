@@ -33,7 +33,8 @@ class Statement:
 
 def statement(session: Session, member: Member, program: LoyaltyProgram, now: datetime) -> Statement:
     state = load_kept(session, member.id).state
-    total = qualifying_total(qualifying_history(session, member.id), now, program.tiers)
+    total = qualifying_total(qualifying_history(session, member.id, since=now - program.tiers.window), now,
+                             program.tiers)
     return Statement(phone_card(session, member), account_summary(session, member, program, now, state),
                      expiring_by_month(state, now, program.expiry.zone),
                      tier_progress(member.tier, total, program.tiers), pending_points(session, member.id))

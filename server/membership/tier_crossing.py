@@ -20,10 +20,14 @@ from server.membership.program import LoyaltyProgram
 from server.models import Member, PostedTransaction, TierChange
 
 
-def qualifying_history(session: Session, member_id: uuid.UUID, excluding: str | None = None) -> list[Qualifying]:
-    """The member's sales and returns as tier qualification counts them (but ``excluding``)."""
+def qualifying_history(session: Session, member_id: uuid.UUID, excluding: str | None = None,
+                       since: datetime | None = None) -> list[Qualifying]:
+    """The member's sales and returns as tier qualification counts them (but ``excluding``); with
+    ``since``, only those after it (a window's total needs no older ones, however long the history)."""
     query = select(PostedTransaction.at, PostedTransaction.total_minor, PostedTransaction.points_earned).where(
         PostedTransaction.member_id == member_id)
+    if since is not None:
+        query = query.where(PostedTransaction.at > since)
     if excluding is not None:
         query = query.where(PostedTransaction.id != excluding)
     return [Qualifying(at=at, spend_minor=total, points=points or 0) for at, total, points in session.execute(query)]
@@ -36,7 +40,8 @@ def tier_for_sale(session: Session, program: LoyaltyProgram, member: Member, sal
     if not program.programme.tiers.crossing_sale_earns_new_tier:
         return member.tier
     rules = program.tiers
-    before = qualifying_total(qualifying_history(session, member.id, excluding=sale_id), at, rules)
+    before = qualifying_total(qualifying_history(session, member.id, excluding=sale_id, since=at - rules.window),
+                              at, rules)
     return tier_after_sale(member.tier, before, points if rules.basis.value == "points" else spend_minor, rules)
 
 

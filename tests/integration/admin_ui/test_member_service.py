@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from server.models import AdjustmentRequest, AuditRecord, Card, LedgerEntry, Member
 from tests.integration.admin_ui.backoffice import page_token, sign_in
@@ -139,3 +139,22 @@ def test_erase_needs_the_box_ticked_and_a_reason(services, client, chain):
         member = session.get(Member, __import__("uuid").UUID(chain.member_id))
         assert (member.name, member.erased_at is not None) == ("", True)
     assert audit_of(services, "member.erased")[0].reason == "member asked by letter"
+
+
+def test_the_member_page_reads_only_the_page_of_ledger_entries_it_shows(services, client, chain):
+    """Balance, expiring points and tier progress come from the kept state (member_balances) and the
+    tier window, so the page costs the same however long the member's history (#14)."""
+    sign_in(client, "member_service")
+    reads = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT") and "ledger_entries" in statement:
+            reads.append(" ".join(statement.split()))
+
+    event.listen(services.db.engine, "before_cursor_execute", record)
+    try:
+        page = member_page(client, chain)
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", record)
+    assert "1,500" in page
+    assert reads and all("LIMIT" in sql or "count(" in sql for sql in reads), reads
