@@ -125,14 +125,13 @@ def _settings(schema: ma.Schema, names: tuple[str, ...], percent: str | None = N
     if percent is not None:
         values[percent] = _percent(request.form.get("discount", ""))
     # The page always sends every field: an empty one is a mistake, not a wish for the API's default.
-    missing = {("discount" if name == percent else name): "Type a number." for name, v in values.items() if v is None}
-    if missing:
-        return {}, missing
+    errors = {name: "Type a number." for name, value in values.items() if value is None}
     try:
-        return schema.load(values), {}
+        settings = schema.load({name: value for name, value in values.items() if value is not None})
     except ma.ValidationError as exc:
-        return {}, {("discount" if name == percent else name): " ".join(map(str, texts))
-                    for name, texts in _flat(exc.messages)}
+        settings = {}
+        errors = {name: " ".join(map(str, texts)) for name, texts in _flat(exc.messages)} | errors
+    return (settings, {}) if not errors else ({}, {"discount" if n == percent else n: t for n, t in errors.items()})
 
 
 def _int(name: str) -> int | str | None:
