@@ -1,73 +1,28 @@
 """The marketing page of bundle suggestions and "for you" picks: runs followed as jobs, results shown
-in money, and a draft made from a row in one click. Expected figures are worked out by hand below.
-
-Baskets (profiled members only; Cy did not consent to profiling and is never read):
-  Ada    6 x CRISPS + DIP, this week
-  Grace  3 x WATER five weeks ago (none since: lapsed), 1 x CRISPS this week (never DIP: a complement)
-  => 10 baskets; CRISPS in 7, DIP in 6, both in 6: support 6/10 = 60.0 %, confidence CRISPS->DIP 6/7 =
-  85.7 % and DIP->CRISPS 6/6 = 100.0 %, lift 6*10/(7*6) = 1.43. At 10 % off the shelf 1.50 + 2.00 =
-  3.50 the bundle costs 3.15 (saving 0.35); projected 6 uses cost 2.10.
-"""
+in money, and a draft made from a row in one click. The expected figures are worked out by hand in
+tests/integration/admin_ui/insights_baskets.py."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from server.models import AuditRecord, Member, PostedTransaction, Segment
-from server.pricing.products import create_product
+from server.models import AuditRecord, Segment
 from server.pricing.segments import picked_for
 from server.pricing.versions import current_definition, get_promotion
 from tests.integration.admin_ui.backoffice import page_token, sign_in
-from tests.support.factories import seed_member
+from tests.integration.admin_ui.insights_baskets import seed_baskets
 
 DRAFT_FORM = re.compile(r'<form method="post" action="(/admin/insights/[a-z-]+/draft)"[^>]*>(.*?)</form>', re.S)
 HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
 
 
-def posted_sale(services, days_ago: float, skus: list[str], member_id: str) -> None:
-    sale_id = f"sale-{uuid.uuid4().hex[:12]}"
-    at = services.clock() - timedelta(days=days_ago)
-    body = {"id": sale_id, "kind": "sale", "store": "S001", "terminal": "T1", "at": at.isoformat(),
-            "lines": [{"line_id": str(n), "sku": sku, "qty": 1, "paid_minor": 0, "discounts": []}
-                      for n, sku in enumerate(skus, start=1)]}
-    with services.db.session() as session:
-        session.add(PostedTransaction(id=sale_id, kind="sale", store_code="S001", terminal_code="T1", at=at,
-                                      member_id=uuid.UUID(member_id), total_minor=0, body=body,
-                                      body_hash="0" * 64, outcome={}, received_at=at))
-        session.commit()
-
-
-def profile(services, member_id: str, consent: bool = True) -> None:
-    with services.db.session() as session:
-        session.execute(update(Member).where(Member.id == uuid.UUID(member_id)).values(
-            consents={"marketing_email": False, "marketing_sms": False, "profiling": consent}))
-        session.commit()
-
-
 @pytest.fixture
-def baskets(services, chain):
-    with services.db.session() as session:
-        for sku, name, price in (("DIP", "Dip", 200), ("WATER", "Water", 100)):
-            create_product(session, {"sku": sku, "name": name, "category": "snacks", "base_price_minor": price,
-                                     "tax_class": "standard", "excluded_from_points": False, "active": True},
-                           services.clock())
-        session.commit()
-    grace, _ = seed_member(services, 0, "Grace Hopper")
-    cy, _ = seed_member(services, 0, "Cy Young")
-    profile(services, chain.member_id), profile(services, grace), profile(services, cy, consent=False)
-    for day in range(6):
-        posted_sale(services, 1 + day * 0.5, ["CRISPS", "DIP"], chain.member_id)
-    for day in (35, 36, 37):
-        posted_sale(services, day, ["WATER"], grace)
-    posted_sale(services, 2, ["CRISPS"], grace)
-    for _ in range(10):
-        posted_sale(services, 3, ["WATER", "DIP"], cy)
-    return grace
+def baskets(services, chain) -> str:
+    return seed_baskets(services, chain)
 
 
 def run(services, client, path: str, fields: dict) -> str:
