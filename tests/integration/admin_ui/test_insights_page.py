@@ -113,3 +113,21 @@ def test_a_run_with_a_setting_out_of_bounds_starts_nothing_and_says_which(servic
     unknown = client.post("/admin/insights/bundles/draft", data={"csrf_token": token, "sku": ["CRISPS", "NOPE"],
                                                                  "price_minor": "100"})
     assert unknown.status_code == 302 and "no product NOPE" in client.get("/admin/insights").get_data(as_text=True)
+
+
+def test_a_run_in_progress_shows_its_bar_and_a_job_of_another_kind_is_not_shown(services, client, chain):
+    from admin_ui.views.insights import BUNDLES, JOB_KINDS
+    from admin_ui.views.promotion_simulation import JOB_NAME
+    from server.jobs import JobState, JobView, Progress
+
+    mining = next(name for name, kind in JOB_KINDS.items() if kind == BUNDLES)
+    running, other = "0192a7f0-0000-7000-8000-0000000000c1", "0192a7f0-0000-7000-8000-0000000000c2"
+    services.jobs.records.add(JobView(id=running, name=mining, state=JobState.QUEUED, enqueued_at=services.clock()))
+    services.jobs.records.update(running, state=JobState.RUNNING, progress=Progress(3_000, 12_500, "baskets read"))
+    services.jobs.records.add(JobView(id=other, name=JOB_NAME, state=JobState.RUNNING, enqueued_at=services.clock()))
+    sign_in(client, "marketing")
+    page = client.get(f"/admin/insights/runs/{running}").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in page and "Mining baskets…" in page
+    assert '<progress id="i-progress" max="12500" value="3000"' in page and "3,000 of 12,500 baskets read" in page
+    assert client.get(f"/admin/insights/runs/{other}").status_code == 404
+    assert client.get("/admin/insights/runs/no-such-run").status_code == 404
