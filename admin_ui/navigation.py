@@ -13,6 +13,7 @@ MENU = (
     ("Marketing", "Promotions", "admin.promotions"),
     ("Marketing", "Rewards", "admin.rewards"),
     ("Marketing", "Segments", "admin.segments"),
+    ("Marketing", 'Bundles and "for you"', "admin.insights"),
     ("HQ", "Dashboard", "admin.dashboard"),
     ("HQ", "Reconciliation", "admin.reconciliation"),
     ("HQ", "Sync health", "admin.sync_health"),

@@ -16,6 +16,7 @@ from admin_ui.views import (  # noqa: F401  (routes register on import)
     auth,
     dashboard,
     hq,
+    insights,
     marketing,
     member_desk,
     members,

@@ -176,7 +176,9 @@ STOPPED = {Channel.EMAIL: "offers by e-mail", Channel.SMS: "offers by text messa
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe_link(token: str):
     """The link in a notice: asks first (a mail scanner fetching the link must not unsubscribe),
-    then turns that consent off and says so. No sign-in: the signed token is the authority."""
+    then turns that consent off and says so. No sign-in: the signed token is the authority.
+    A mail client's one-click POST (RFC 8058, the message's ``List-Unsubscribe-Post``) skips the
+    question and its CSRF token (``access.one_click_unsubscribe``) and turns it off the same way."""
     svc, session = services(), db_session()
     if request.method == "GET":
         _member_id, channel = read_token(svc.settings.secret_key, token)

@@ -19,10 +19,13 @@ class Channel(StrEnum):
 class Sender(Protocol):
     """Sends one short text message to one address (an e-mail address or a phone number)."""
 
-    def send(self, to: str, subject: str, text: str, message_id: str | None = None) -> None:
+    def send(self, to: str, subject: str, text: str, message_id: str | None = None,
+             unsubscribe_url: str | None = None) -> None:
         """Deliver or raise ``MessageNotSent``; a channel without subjects puts it before the text.
 
-        ``message_id`` names the message for e-mail (a resend of the same message reuses it)."""
+        ``message_id`` names the message for e-mail (a resend of the same message reuses it);
+        ``unsubscribe_url`` becomes e-mail's one-click ``List-Unsubscribe`` (a text message has
+        no headers: its text carries the link)."""
 
 
 def sender_for(channel: Channel, settings: Settings) -> Sender:

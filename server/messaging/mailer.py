@@ -31,10 +31,16 @@ class SmtpMailer:
                    unquote(parts.username) if parts.username else None,
                    unquote(parts.password) if parts.password else None)
 
-    def send(self, to: str, subject: str, text: str, message_id: str | None = None) -> None:
+    def send(self, to: str, subject: str, text: str, message_id: str | None = None,
+             unsubscribe_url: str | None = None) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
         message["Message-ID"] = message_id or make_msgid(domain="onecard")
+        if unsubscribe_url is not None:
+            # RFC 2369 names the link; RFC 8058 tells mail clients to POST to it (one click,
+            # no page) rather than fetch it, so a scanner's GET still only sees the confirm page.
+            message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(text)
         try:
             with self._connect() as smtp:

@@ -219,6 +219,7 @@ class _Ready:
     address: str
     subject: str
     text: str
+    unsubscribe_url: str
 
 
 def deliver(outbox: Outbox, key: tuple[uuid.UUID, uuid.UUID], worker: str) -> tuple[str, str]:
@@ -231,7 +232,8 @@ def deliver(outbox: Outbox, key: tuple[uuid.UUID, uuid.UUID], worker: str) -> tu
     outbox.rate.acquire()
     try:
         outbox.senders(ready.channel).send(ready.address, ready.subject, ready.text,
-                                           message_id=f"<{ready.message_id}@onecard>")
+                                           message_id=f"<{ready.message_id}@onecard>",
+                                           unsubscribe_url=ready.unsubscribe_url)
     except MessageNotSent as exc:
         _refused(outbox, key, worker, exc.detail)
         return "refused", exc.detail
@@ -276,9 +278,9 @@ def _prepare(session: Session, outbox: Outbox, key, worker: str) -> _Ready | str
     row.lease_until, row.attempts = now + outbox.lease, row.attempts + 1
     names = list(session.scalars(select(Store.name).where(Store.code.in_(definition["stores"])).order_by(Store.name)))
     token = unsubscribe_token(outbox.settings.secret_key, member.id, channel)
-    shown = compose(definition, names, zone, f"{outbox.settings.public_url}/me/unsubscribe/{token}",
-                    sms=channel is Channel.SMS)
-    return _Ready(row.id, channel, address, shown.subject, shown.text)
+    link = f"{outbox.settings.public_url}/me/unsubscribe/{token}"
+    shown = compose(definition, names, zone, link, sms=channel is Channel.SMS)
+    return _Ready(row.id, channel, address, shown.subject, shown.text, link)
 
 
 def _over(record: PromotionRecord, definition: dict, now: datetime) -> bool:

@@ -20,8 +20,10 @@ TIMEOUT_SECONDS = 10
 class HttpSmsGateway:
     url: str
 
-    def send(self, to: str, subject: str, text: str, message_id: str | None = None) -> None:
-        # An SMS has no message id the gateway would keep: ``message_id`` is not sent.
+    def send(self, to: str, subject: str, text: str, message_id: str | None = None,
+             unsubscribe_url: str | None = None) -> None:
+        # An SMS has no message id the gateway would keep nor headers: ``message_id`` and
+        # ``unsubscribe_url`` are not sent (the notice's text carries its stop link).
         body = {"to": to, "text": f"{subject}: {text}" if subject else text}
         try:
             response = requests.post(self.url, json=body, timeout=TIMEOUT_SECONDS)

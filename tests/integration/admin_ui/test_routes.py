@@ -79,17 +79,27 @@ ALLOWED = {
     "admin.set_tax_class": ADMIN,
     "admin.staff_pin": ADMIN,
     "admin.till_events": HQ,
+    "admin.insights": MARKETING,
+    "admin.run_bundle_mining": MARKETING,
+    "admin.run_for_you": MARKETING,
+    "admin.insights_job": MARKETING,
+    "admin.draft_bundle_page": MARKETING,
+    "admin.draft_for_you_page": MARKETING,
 }
 JOB_ID = "0192a7f0-0000-7000-8000-0000000000aa"  # a simulation job, running
+RUN_ID = "0192a7f0-0000-7000-8000-0000000000ab"  # a bundle mining job, running
 
 
 @pytest.fixture
 def chain(services, chain):
     """The chain, with something behind every kind of id a route takes."""
+    from admin_ui.views.insights import BUNDLES, JOB_KINDS
     from admin_ui.views.promotion_simulation import JOB_NAME
     from server.jobs import JobState, JobView
 
     services.jobs.records.add(JobView(id=JOB_ID, name=JOB_NAME, state=JobState.RUNNING, enqueued_at=services.clock()))
+    mining = next(name for name, kind in JOB_KINDS.items() if kind == BUNDLES)
+    services.jobs.records.add(JobView(id=RUN_ID, name=mining, state=JobState.RUNNING, enqueued_at=services.clock()))
     return replace(chain, request_id=seed_waiting_adjustment(services, chain),
                    exception_id=seed_reconciliation_exception(services), partner_key_id=seed_partner(services))
 
@@ -99,7 +109,7 @@ def admin_routes(app, chain) -> list[tuple[str, str, str]]:
     values = {"member_id": chain.member_id, "number": chain.card, "promotion_id": chain.promotion_id,
               "code": chain.store, "filename": "admin.css", "request_id": chain.request_id,
               "terminal": "T1", "username": "cashier", "version": 1,
-              "exception_id": chain.exception_id, "job_id": JOB_ID, "partner_code": "CINEMA",
+              "exception_id": chain.exception_id, "job_id": JOB_ID, "run_id": RUN_ID, "partner_code": "CINEMA",
               "key_id": chain.partner_key_id}
     with app.test_request_context():
         return [(rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}))

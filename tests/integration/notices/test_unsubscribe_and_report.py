@@ -50,6 +50,37 @@ def test_the_unsubscribe_link_in_the_message_turns_off_that_consent_and_says_so(
     assert len(postbox.to("ada@example.org")) == 1  # the next notice by e-mail does not reach her
 
 
+def test_a_notice_by_email_offers_one_click_unsubscribe_that_a_mail_client_posts_without_a_page(
+        client, services, catalogue, promote, join, postbox):
+    ada = join("Ada", "ada@example.org", "+4915100000001", by_email=True, by_sms=True)
+    announce(promote)
+    settle(services)
+    message = postbox.to("ada@example.org")[0]
+    link = LINK.search(message.get_content()).group(1)
+    assert message["List-Unsubscribe"] == f"<{link}>" and link.startswith("http://cards.example/me/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = link.removeprefix("http://cards.example")
+    unsigned = client.post(path, data={"List-Unsubscribe": "Yes"})  # not the RFC 8058 body: the CSRF check stands
+    assert unsigned.status_code == 400 and consents_of(services, ada)["marketing_email"] is True
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})  # what a mail client sends: no cookie, no token
+    assert done.status_code == 200 and "You will get no more offers by e-mail from OneCard." in done.text
+    assert consents_of(services, ada) == {"marketing_email": False, "marketing_sms": True, "profiling": False}
+    with services.db.session() as session:
+        audit = session.scalars(select(AuditRecord).where(AuditRecord.action == "member.unsubscribed")).one()
+    assert (audit.actor_type, audit.actor, audit.details) == (
+        "member", ada, {"channel": "email", "consent": "marketing_email"})
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200  # a retried POST is harmless
+    with services.db.session() as session:
+        assert len(session.scalars(select(AuditRecord).where(AuditRecord.action == "member.unsubscribed")).all()) == 1
+
+
+def test_a_one_click_post_with_a_forged_link_is_refused_and_changes_nothing(client, services, join):
+    ada = join("Ada", "ada@example.org", by_email=True)
+    refused = client.post("/me/unsubscribe/eyJtIjoiMSJ9.forged", data={"List-Unsubscribe": "One-Click"})
+    assert refused.status_code == 404
+    assert consents_of(services, ada)["marketing_email"] is True
+
+
 def test_a_forged_or_cut_unsubscribe_link_is_refused_and_changes_nothing(client, services, join):
     ada = join("Ada", "ada@example.org", by_email=True)
     asked = client.get("/me/unsubscribe/eyJtIjoiMSJ9.forged")
