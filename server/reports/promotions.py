@@ -80,11 +80,13 @@ def effect(treated: Group, held_out: Group) -> dict:
 def promoted_items(rule: dict) -> tuple[set[str], set[str], bool]:
     """The skus and categories a rule applies to, and whether it covers the whole basket."""
     scopes = [c["scope"] for c in rule.get("components", ())]
-    scopes += [rule[name] for name in ("scope", "buy_scope", "get_scope") if name in rule]
+    scopes += [rule[name] for name in ("scope", "buy_scope", "get_scope") if rule.get(name)]  # None: no scope
     skus = {s for scope in scopes for s in scope["skus"]} | {p["sku"] for p in rule.get("prices", ())}
+    skus |= {rule["sku"]} if rule.get("sku") else set()  # a reward's free product
     categories = {c for scope in scopes for c in scope["categories"]}
-    # A spend threshold saved before scopes existed counts the whole basket.
+    # A spend threshold saved before scopes existed counts the whole basket, as a reward's voucher does.
     whole = (rule["kind"] == "spend_threshold" and not scopes) or any(scope["whole_basket"] for scope in scopes)
+    whole = whole or (rule["kind"] == "reward" and rule.get("reward") == "voucher")
     return skus, categories, whole
 
 

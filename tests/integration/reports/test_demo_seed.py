@@ -43,4 +43,5 @@ def test_the_demo_chain_comes_from_the_generator_with_its_ledgers_and_feed(servi
             assert session.get(Member, uuid.UUID(member["id"])).tier == member["tier"]
         assert set(feed["product"]) == set(session.scalars(select(Product.sku))) == set(chain.barcodes)
         assert set(feed["promotion"]) == {str(p) for p in session.scalars(select(PromotionRecord.id))}
-        assert session.scalar(select(func.count()).select_from(PromotionRecord)) == 8  # 2 of them rewards
+        # 2 of them rewards, 5 the demo day's new kinds (server.demo.features)
+        assert session.scalar(select(func.count()).select_from(PromotionRecord)) == 13
