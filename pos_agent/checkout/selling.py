@@ -9,10 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loyalty.barcodes import BarcodeRules, Classification, CodeKind, classify
+from loyalty.contacts import normalize_email, normalize_phone
+from loyalty.exceptions import InvalidEmail, InvalidPhone
 from pos_agent.checkout import enrolment, members
 from pos_agent.checkout.basket import Basket, BasketState, Item, MemberAtTill
 from pos_agent.checkout.lane import Lane, Quote
-from pos_agent.exceptions import BasketStateError, LineNotFound, LinkDown, UnknownBarcode, UnknownCard
+from pos_agent.exceptions import (
+    BasketStateError,
+    InvalidRequest,
+    LineNotFound,
+    LinkDown,
+    UnknownBarcode,
+    UnknownCard,
+)
 from pos_agent.ids import new_id
 from pos_agent.store import sales
 from store_sync.till_events import TillEventKind
@@ -106,12 +115,18 @@ def apply_coupon(lane: Lane, basket_id: str, code: str) -> Basket:
         return basket
 
 
-def enrol(lane: Lane, name: str, card_number: str, phone: str | None = None, email: str | None = None) -> Enrolled:
-    """Enrol a member on a pre-printed card; works offline (the till makes the member id)."""
+def enrol(lane: Lane, name: str, card_number: str, phone: str | None = None, email: str | None = None,
+          consents: dict[str, bool] | None = None) -> Enrolled:
+    """Enrol a member on a pre-printed card; works offline (the till makes the member id).
+
+    Name, phone and e-mail are checked here by the server's own rules, so an enrolment made offline
+    is not refused later, when the customer has long gone.
+    """
     with lane.lock:
         lane.guard()
         number = members.valid_number(lane.ref.program(), card_number)
-        body = enrolment.enrol(lane.db, number, name.strip(), phone, email, lane.clock(), lane.cashier_id())
+        name, phone, email = _contact(name, phone, email)
+        body = enrolment.enrol(lane.db, number, name, phone, email, lane.clock(), lane.cashier_id(), consents)
         lane.on_journal()
         return Enrolled(body["member_id"], number, body["name"])
 
@@ -133,6 +148,25 @@ def cancel(lane: Lane, basket_id: str, approval: dict[str, str] | None = None) -
             lane.cashiers.record(TillEventKind.BASKET_VOIDED, approver_id=approver, subject=basket_id,
                                  amount_minor=total)
         return basket
+
+
+def _contact(name: str, phone: str | None, email: str | None) -> tuple[str, str | None, str | None]:
+    """The name trimmed, phone and e-mail normalised (blank: none), or InvalidRequest naming each field."""
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["the member's name is missing"]
+    phone, email = (phone or "").strip() or None, (email or "").strip() or None
+    try:
+        phone = normalize_phone(phone) if phone else None
+    except InvalidPhone as exc:
+        errors["phone"] = [f"phone {exc.reason}, e.g. +44 20 7946 0958"]
+    try:
+        email = normalize_email(email) if email else None
+    except InvalidEmail as exc:
+        errors["email"] = [f"e-mail {exc.reason}"]
+    if errors:
+        raise InvalidRequest("; ".join(m for messages in errors.values() for m in messages), errors)
+    return name.strip(), phone, email
 
 
 def _classify(lane: Lane, code: str) -> tuple[Classification, str]:
