@@ -171,7 +171,8 @@ function lineRows(line) {
 function renderMember(member) {
   if (!member) return "No member card";
   const age = member.data_age_seconds === null ? "" : ` · data ${Math.round(member.data_age_seconds / 60)} min old`;
-  const who = member.source === "unknown" ? "card not known to this till (points on sync)" : `${member.name} · ${member.tier}`;
+  const who = member.source === "unknown" ? "card not known to this till (points on sync)"
+    : [member.name, member.tier].filter(Boolean).join(" · ");  // a member enrolled here has no tier yet
   return `Card ${member.card_number} · ${who} · ${member.available} points available${age}`;
 }
 
@@ -1165,6 +1166,12 @@ function cardArrived(number) {
   if (!$("enrol-name").value.trim()) $("enrol-name").focus();
 }
 
+// The fields the agent refused, in the form's order (so the first one gets the focus).
+function invalidFields(data) {
+  const order = Object.keys(ENROL_FIELDS);
+  return Object.keys(data.errors || {}).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
 function enrolMessage(err, number) {
   if (!(err instanceof ApiError)) return [err.message];
   const d = err.data;
@@ -1179,7 +1186,7 @@ function enrolMessage(err, number) {
     case "card-already-issued":
       return [`Card ${number} already belongs to a member: hand over a new card. (To sell to that member, attach the card.)`];
     case "invalid-request":
-      return Object.values(d.errors || {}).flat().map((m) => m.charAt(0).toUpperCase() + m.slice(1) + ".");
+      return invalidFields(d).flatMap((f) => d.errors[f]).map((m) => m.charAt(0).toUpperCase() + m.slice(1) + ".");
     default: return [cashierMessage(err)];
   }
 }
@@ -1209,7 +1216,7 @@ onSubmit("enrol-form", async () => {
       refreshSession();  // the sign-in screen says what to do; the form is typed again after
       return;
     }
-    const fields = err instanceof ApiError && err.slug === "invalid-request" ? Object.keys(err.data.errors || {}) : ["card_number"];
+    const fields = err instanceof ApiError && err.slug === "invalid-request" ? invalidFields(err.data) : ["card_number"];
     enrolErrors(enrolMessage(err, number), fields);
     $(ENROL_FIELDS[fields[0]] || "enrol-card").select();
     return;
