@@ -136,7 +136,8 @@ def test_a_cashier_enrols_a_customer_on_a_new_card_and_the_sale_goes_on_with_the
     page.click("#enrol-submit")
 
     expect(page.locator("#enrol-dialog")).to_be_hidden()
-    expect(page.locator("#basket-state")).to_have_text(f"Bea Newcomer enrolled with card {new_card} · attached to this sale")
+    expect(page.locator("#basket-state")).to_have_text(
+        f"Bea Newcomer enrolled with card {new_card} · attached to this sale")
     expect(page.locator("#member")).to_contain_text(f"Card {new_card} · Bea Newcomer")
     expect(page.locator("#lines tr.line")).to_have_count(1)  # the sale went on
     assert page.evaluate("document.activeElement.id") == "scan"

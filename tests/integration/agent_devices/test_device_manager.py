@@ -3,9 +3,9 @@ pty pair with the scanner simulator, and the TCP ESC/POS printer sink."""
 
 from __future__ import annotations
 
+from devices.receipt import mask_card
 from devices.simulators.escpos_decode import decode
 from devices.simulators.printer_sink import PrinterSink
-from devices.receipt import mask_card
 from devices.simulators.scanner_sim import ScannerSimulator
 from pos_agent.store import sales
 from tests.devices_support.fixtures import free_port, wait_reader_empty

@@ -15,8 +15,8 @@ from devices.simulators.scanner_sim import ScannerSimulator
 from loyalty.cards import CardNumberScheme
 from pos_agent.web.app import create_app
 from tests.devices_support.fixtures import free_port
-from tests.integration.agent_devices.conftest import CARD
 from tests.integration.agent.live import wait_until
+from tests.integration.agent_devices.conftest import CARD
 from tests.support.till_api import till_access
 
 playwright_api = pytest.importorskip("playwright.sync_api")
