@@ -16,6 +16,8 @@ from pos_agent.checkout.basket import Basket, BasketState, Item, MemberAtTill
 from pos_agent.checkout.lane import Lane, Quote
 from pos_agent.exceptions import (
     BasketStateError,
+    CardAlreadyIssued,
+    CardNotUsable,
     InvalidRequest,
     LineNotFound,
     LinkDown,
@@ -126,6 +128,8 @@ def enrol(lane: Lane, name: str, card_number: str, phone: str | None = None, ema
         lane.guard()
         number = members.valid_number(lane.ref.program(), card_number)
         name, phone, email = _contact(name, phone, email)
+        if lane.mode.online and lane.ref.card(number) is None:
+            _not_on_server(lane, number)
         body = enrolment.enrol(lane.db, number, name, phone, email, lane.clock(), lane.cashier_id(), consents)
         lane.on_journal()
         return Enrolled(body["member_id"], number, body["name"])
@@ -148,6 +152,22 @@ def cancel(lane: Lane, basket_id: str, approval: dict[str, str] | None = None) -
             lane.cashiers.record(TillEventKind.BASKET_VOIDED, approver_id=approver, subject=basket_id,
                                  amount_minor=total)
         return basket
+
+
+def _not_on_server(lane: Lane, number: str) -> None:
+    """Online, the server is asked too: a card it gave out since the till's last sync is refused
+    now, while the customer is at the till, not when the journal arrives. Offline, the till's cache
+    is all there is (the server refuses a taken card later, and the journal shows it)."""
+    try:
+        lane.link.look_up_card(number)
+    except UnknownCard:
+        return
+    except CardNotUsable:
+        pass  # blocked, lost or replaced: still a member's card
+    except LinkDown as exc:
+        lane.mode.failed(exc)
+        return
+    raise CardAlreadyIssued(number)
 
 
 def _contact(name: str, phone: str | None, email: str | None) -> tuple[str, str | None, str | None]:

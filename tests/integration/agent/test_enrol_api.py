@@ -4,6 +4,7 @@ an enrolment made offline is not refused later; cards claimed by the register's 
 from __future__ import annotations
 
 from loyalty.cards import CardNumberScheme
+from pos_agent.link.port import CardLookup
 from pos_agent.store import journal
 from tests.support.till_api import local_client
 
@@ -43,6 +44,17 @@ def test_a_consent_the_server_does_not_know_is_refused(agent):
     answer = local_client(agent).post("/local/v1/members", json={"name": "Bea", "card_number": NEW_CARD,
                                                                  "consents": {"newsletter": True}})
     assert answer.status_code == 400
+    assert _enrolments(agent) == []
+
+
+def test_online_a_card_the_server_gave_out_since_the_last_sync_is_refused_at_once(agent, fake_link, clock):
+    fake_link.cards[NEW_CARD] = CardLookup({"number": NEW_CARD, "state": "active"}, {"id": "m", "name": "Ann"},
+                                           {"tier": "basic", "available": 0, "balance": 0,
+                                            "as_of": clock().isoformat()})
+    assert agent.ref.card(NEW_CARD) is None  # not in the till's feed yet
+    answer = local_client(agent).post("/local/v1/members", json={"name": "Bea", "card_number": NEW_CARD})
+    assert answer.status_code == 409
+    assert answer.json["type"].endswith("/card-already-issued")
     assert _enrolments(agent) == []
 
 
