@@ -131,6 +131,8 @@ def test_a_cashier_enrols_a_customer_on_a_new_card_and_the_sale_goes_on_with_the
     _shot(page, "enrol-contact-errors")
     page.fill("#enrol-phone", "+44 20 7946 0958")
     page.fill("#enrol-email", "bea@example.com")
+    expect(page.locator("#enrol-phone")).not_to_have_attribute("aria-invalid", "true")  # corrected
+    expect(error).to_contain_text("Phone needs a country code")  # the message stays until the next try
     page.click("#consent-email")
     _shot(page, "enrol-form")
     page.click("#enrol-submit")

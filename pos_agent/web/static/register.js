@@ -1231,6 +1231,8 @@ onSubmit("enrol-form", async () => {
 });
 
 $("enrol-dialog").addEventListener("close", releaseCards);
+// A field typed again loses its red edge; the message stays until the next try, so it is read.
+$("enrol-form").addEventListener("input", (event) => event.target.removeAttribute("aria-invalid"));
 $("enrol-dialog").addEventListener("keydown", (event) => {
   const now = performance.now();
   if (/^\d$/.test(event.key)) {
