@@ -22,11 +22,11 @@ LOCAL_SEQ = 0  # below every feed position: the feed's version always wins
 
 
 def enrol(db: Database, card_number: str, name: str, phone: str | None, email: str | None,
-          at: datetime, cashier_id: str | None = None) -> dict[str, Any]:
+          at: datetime, cashier_id: str | None = None, consents: dict[str, bool] | None = None) -> dict[str, Any]:
     """Record the enrolment (journal + cache) in one local transaction; returns the journal body."""
     member_id = new_id()
     body = {"member_id": member_id, "name": name, "phone": phone, "email": email, "card_number": card_number,
-            "consents": {}, "at": at.isoformat()}
+            "consents": dict(consents or {}), "at": at.isoformat()}
     if cashier_id is not None:
         body["cashier_id"] = cashier_id
     with db.transaction() as conn:

@@ -9,10 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loyalty.barcodes import BarcodeRules, Classification, CodeKind, classify
+from loyalty.contacts import normalize_email, normalize_phone
+from loyalty.exceptions import InvalidEmail, InvalidPhone
 from pos_agent.checkout import enrolment, members
 from pos_agent.checkout.basket import Basket, BasketState, Item, MemberAtTill
 from pos_agent.checkout.lane import Lane, Quote
-from pos_agent.exceptions import BasketStateError, LineNotFound, LinkDown, UnknownBarcode, UnknownCard
+from pos_agent.exceptions import (
+    BasketStateError,
+    CardAlreadyIssued,
+    CardNotUsable,
+    InvalidRequest,
+    LineNotFound,
+    LinkDown,
+    UnknownBarcode,
+    UnknownCard,
+)
 from pos_agent.ids import new_id
 from pos_agent.store import sales
 from store_sync.till_events import TillEventKind
@@ -106,12 +117,20 @@ def apply_coupon(lane: Lane, basket_id: str, code: str) -> Basket:
         return basket
 
 
-def enrol(lane: Lane, name: str, card_number: str, phone: str | None = None, email: str | None = None) -> Enrolled:
-    """Enrol a member on a pre-printed card; works offline (the till makes the member id)."""
+def enrol(lane: Lane, name: str, card_number: str, phone: str | None = None, email: str | None = None,
+          consents: dict[str, bool] | None = None) -> Enrolled:
+    """Enrol a member on a pre-printed card; works offline (the till makes the member id).
+
+    Name, phone and e-mail are checked here by the server's own rules, so an enrolment made offline
+    is not refused later, when the customer has long gone.
+    """
     with lane.lock:
         lane.guard()
         number = members.valid_number(lane.ref.program(), card_number)
-        body = enrolment.enrol(lane.db, number, name.strip(), phone, email, lane.clock(), lane.cashier_id())
+        name, phone, email = _contact(name, phone, email)
+        if lane.mode.online and lane.ref.card(number) is None:
+            _not_on_server(lane, number)
+        body = enrolment.enrol(lane.db, number, name, phone, email, lane.clock(), lane.cashier_id(), consents)
         lane.on_journal()
         return Enrolled(body["member_id"], number, body["name"])
 
@@ -133,6 +152,41 @@ def cancel(lane: Lane, basket_id: str, approval: dict[str, str] | None = None) -
             lane.cashiers.record(TillEventKind.BASKET_VOIDED, approver_id=approver, subject=basket_id,
                                  amount_minor=total)
         return basket
+
+
+def _not_on_server(lane: Lane, number: str) -> None:
+    """Online, the server is asked too: a card it gave out since the till's last sync is refused
+    now, while the customer is at the till, not when the journal arrives. Offline, the till's cache
+    is all there is (the server refuses a taken card later, and the journal shows it)."""
+    try:
+        lane.link.look_up_card(number)
+    except UnknownCard:
+        return
+    except CardNotUsable:
+        pass  # blocked, lost or replaced: still a member's card
+    except LinkDown as exc:
+        lane.mode.failed(exc)
+        return
+    raise CardAlreadyIssued(number)
+
+
+def _contact(name: str, phone: str | None, email: str | None) -> tuple[str, str | None, str | None]:
+    """The name trimmed, phone and e-mail normalised (blank: none), or InvalidRequest naming each field."""
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["the member's name is missing"]
+    phone, email = (phone or "").strip() or None, (email or "").strip() or None
+    try:
+        phone = normalize_phone(phone) if phone else None
+    except InvalidPhone as exc:
+        errors["phone"] = [f"phone {exc.reason}, e.g. +44 20 7946 0958"]
+    try:
+        email = normalize_email(email) if email else None
+    except InvalidEmail as exc:
+        errors["email"] = [f"e-mail {exc.reason}"]
+    if errors:
+        raise InvalidRequest("; ".join(m for messages in errors.values() for m in messages), errors)
+    return name.strip(), phone, email
 
 
 def _classify(lane: Lane, code: str) -> tuple[Classification, str]:

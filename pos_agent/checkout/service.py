@@ -81,9 +81,10 @@ class CheckoutService:
     def attach_member(self, basket_id: str, number: str) -> dict[str, Any]:
         return self._present(selling.attach_member(self.lane, basket_id, number))
 
-    def enrol(self, name: str, card_number: str, phone: str | None = None, email: str | None = None) -> dict:
+    def enrol(self, name: str, card_number: str, phone: str | None = None, email: str | None = None,
+              consents: dict[str, bool] | None = None) -> dict:
         """Enrol a member on a pre-printed card; works offline (the till makes the member id)."""
-        return views.enrolled_view(selling.enrol(self.lane, name, card_number, phone, email))
+        return views.enrolled_view(selling.enrol(self.lane, name, card_number, phone, email, consents))
 
     def apply_coupon(self, basket_id: str, code: str) -> dict[str, Any]:
         return self._present(selling.apply_coupon(self.lane, basket_id, code))

@@ -21,6 +21,10 @@ class ScanSchema(_Strict):
     code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=48))
 
 
+class CardClaimSchema(_Strict):
+    seconds = ma.fields.Integer(load_default=10, strict=True, validate=ma.validate.Range(min=1, max=120))
+
+
 class CardSchema(_Strict):
     card_number = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{6,20}$"))
     uid = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^([0-9A-Fa-f]{2}){4,10}$"))
@@ -55,6 +59,25 @@ def devices():
     """Device health, notices and receipts waiting for a reprint."""
     manager = current_app.extensions["onecard_agent"].devices
     return {"configured": False} if manager is None else {"configured": True, **manager.snapshot()}
+
+
+@blp.post("/devices/card-claim")
+def claim_cards():
+    """While the enrolment form is open, cards scanned or read go to it (for ``seconds``, renewed).
+
+    Answers the last card taken meanwhile; a till without devices takes none.
+    """
+    seconds = CardClaimSchema().load(json_body())["seconds"]
+    manager = current_app.extensions["onecard_agent"].devices
+    return {"devices": manager is not None, "card": manager.claim_cards(seconds) if manager else None}
+
+
+@blp.delete("/devices/card-claim")
+def release_cards():
+    manager = current_app.extensions["onecard_agent"].devices
+    if manager is not None:
+        manager.claim_cards(None)
+    return {"devices": manager is not None, "card": None}
 
 
 @blp.post("/receipts/<receipt_id>/reprint")

@@ -103,6 +103,8 @@ class DeviceHealth:
         self.printer = PrinterHealth(printer_where is not None, printer_where or "")
         self.basket_id: str | None = None
         self.changes = 0  # bumped whenever a device changed a basket, so the page reloads it
+        self.claim_until: datetime | None = None  # the register's enrolment form takes cards until then
+        self.claimed: dict | None = None  # the last card it took: {"seq", "card_number"}
         self._notices: deque[Notice] = deque(maxlen=20)
         self._seq = 0
         self._lock = threading.Lock()
@@ -121,6 +123,26 @@ class DeviceHealth:
         with self._lock:
             self.basket_id = basket_id
             self.changes += 1
+
+    def claim_cards(self, until: datetime | None) -> dict | None:
+        """Let the enrolment form take cards until ``until`` (None: give them back to the basket).
+
+        Returns the last card taken while claimed, if any; a release forgets it.
+        """
+        with self._lock:
+            self.claim_until = until
+            if until is None:
+                self.claimed = None
+            return self.claimed
+
+    def take_card(self, number: str) -> bool:
+        """True (and the card kept for the form) when the enrolment form claims cards now."""
+        with self._lock:
+            if self.claim_until is None or self.clock() >= self.claim_until:
+                return False
+            self._seq += 1
+            self.claimed = {"seq": self._seq, "card_number": number}
+            return True
 
     def note(self, device: str, message: str, *, problem: bool = True) -> None:
         with self._lock:

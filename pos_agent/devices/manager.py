@@ -6,6 +6,8 @@ thread, in arrival order, to the newest open basket (opening one when none is op
 * card inserted: attach the member by the card number on the card; a card with only a chip
   UID attaches only when that UID is registered to a card (many chips present random UIDs);
 * scan: add the item, or attach the member when the code is a member card;
+* while the register's enrolment form is open (``claim_cards``), a member card scanned or read
+  goes to that form instead of the basket: it is the new card being handed over;
 * completed sale or return (from the checkout): print its receipt through the receipt desk.
 """
 
@@ -15,6 +17,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +152,19 @@ class DeviceManager:
         self.health.basket_changed(basket_id)
         self.health.note(device, done, problem=False)
 
+    def claim_cards(self, seconds: float | None) -> dict | None:
+        """Send member cards to the enrolment form for ``seconds`` (None: back to the basket).
+
+        The form renews the claim while it is open, so a page closed without releasing it gives
+        the cards back to the basket within seconds. Returns the last card the form took.
+        """
+        until = self.agent.clock() + timedelta(seconds=seconds) if seconds else None
+        return self.health.claim_cards(until)
+
     def _attach(self, device: str, number: str) -> None:
+        if self.health.take_card(number):
+            self.health.note(device, f"card {mask_card(number)} taken for the enrolment form", problem=False)
+            return
         self._to_basket(device, lambda basket: self.agent.checkout.attach_member(basket, number),
                         f"member card {mask_card(number)} attached")
 

@@ -51,7 +51,7 @@ def status():
 @blp.post("/members")
 def enrol_member():
     data = body(EnrolmentSchema)
-    return checkout().enrol(data["name"], data["card_number"], data["phone"], data["email"]), 201
+    return checkout().enrol(data["name"], data["card_number"], data["phone"], data["email"], data["consents"]), 201
 
 
 @blp.post("/baskets")

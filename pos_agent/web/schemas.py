@@ -2,6 +2,8 @@
 
 import marshmallow as ma
 
+from store_sync.schemas import ConsentsSchema
+
 
 class _Strict(ma.Schema):
     class Meta:
@@ -27,6 +29,8 @@ class EnrolmentSchema(_Strict):
     card_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     phone = ma.fields.String(load_default=None, validate=ma.validate.Length(max=32))
     email = ma.fields.String(load_default=None, validate=ma.validate.Length(max=254))
+    consents = ma.fields.Nested(ConsentsSchema, load_default=dict,
+                                metadata={"description": "what the member agreed to (the journal's consents)"})
 
 
 class CouponSchema(_Strict):

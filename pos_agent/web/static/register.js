@@ -11,6 +11,7 @@ let exponent = 2;  // the chain currency's minor unit digits, from the status (J
 let currency = "";  // the chain's ISO 4217 code, from the status
 let lastInput = Date.now();  // the last key, tap or device scan at this lane (idle auto-lock)
 let lockReason = "";  // why the till locked by itself, said on the lock screen
+let linkMode = "offline";  // the till's link to the server, from the status: online, offline, revoked
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
@@ -170,7 +171,8 @@ function lineRows(line) {
 function renderMember(member) {
   if (!member) return "No member card";
   const age = member.data_age_seconds === null ? "" : ` · data ${Math.round(member.data_age_seconds / 60)} min old`;
-  const who = member.source === "unknown" ? "card not known to this till (points on sync)" : `${member.name} · ${member.tier}`;
+  const who = member.source === "unknown" ? "card not known to this till (points on sync)"
+    : [member.name, member.tier].filter(Boolean).join(" · ");  // a member enrolled here has no tier yet
   return `Card ${member.card_number} · ${who} · ${member.available} points available${age}`;
 }
 
@@ -306,6 +308,7 @@ async function refreshStatus() {
   try {
     const s = await fetch(api + "/status").then((r) => r.json());
     const mode = $("mode");
+    linkMode = s.mode;
     mode.textContent = s.mode.toUpperCase();
     mode.className = "mode " + s.mode;
     mode.title = s.reason || "";
@@ -797,7 +800,7 @@ $("key-return").addEventListener("click", () => openReturn(null));
 // field, so a keyboard-wedge scan is never lost in a button or the card field.
 document.addEventListener("keydown", (event) => {
   const tools = {F2: openFind, F3: openPriceCheck, F4: () => openReturn(null), F6: suspendBasket, F7: openResume,
-                 F8: openShift, F9: lockTill};
+                 F8: openShift, F9: lockTill, F10: openEnrol};
   if (tools[event.key] && !blocked() && !approving) { event.preventDefault(); tools[event.key](); return; }
   if (event.key === "Escape" && !$("error").hidden && !document.querySelector("dialog[open]")) {
     showError("");
@@ -1113,6 +1116,155 @@ onSubmit("shift-close-form", async () => {
   refreshSession();
 });
 
+// -- enrolling a member on a pre-printed card -------------------------------------------------------
+
+const ENROL_FIELDS = {card_number: "enrol-card", name: "enrol-name", phone: "enrol-phone", email: "enrol-email"};
+let cardClaim = null;  // the timer renewing the claim on the scanner's and reader's cards
+let claimedSeq = 0;  // the last device card put into the card field
+let burst = {text: "", last: 0};  // digits typed fast in the form: a keyboard-wedge scan
+
+function enrolErrors(messages, fields) {
+  for (const id of Object.values(ENROL_FIELDS)) $(id).removeAttribute("aria-invalid");
+  for (const field of fields || []) $(ENROL_FIELDS[field] || field).setAttribute("aria-invalid", "true");
+  const box = $("enrol-error");
+  box.innerHTML = messages.length > 1 ? `<ul>${messages.map((m) => `<li>${esc(m)}</li>`).join("")}</ul>` : esc(messages[0] || "");
+  box.hidden = !messages.length;
+}
+
+function openEnrol() {
+  for (const id of Object.values(ENROL_FIELDS)) $(id).value = "";
+  for (const box of $("enrol-form").querySelectorAll("input[type=checkbox]")) box.checked = false;
+  enrolErrors([]);
+  $("enrol-submit").disabled = false;
+  openDialog("enrol-dialog", "enrol-card");
+  claimCards();
+  cardClaim = setInterval(claimCards, 500);
+}
+
+// The serial scanner and the card reader go to the agent, not the page: while the form is open,
+// the agent keeps their member cards for it (a claim renewed here, so it lapses if the page goes).
+async function claimCards() {
+  try {
+    const claim = await call("POST", "/devices/card-claim", {seconds: 5});
+    if (!$("enrol-dialog").open || !claim.card || claim.card.seq <= claimedSeq) return;
+    claimedSeq = claim.card.seq;
+    cardArrived(claim.card.card_number);
+  } catch (err) {
+    // no devices answering: the card is typed or wedge-scanned into the field
+  }
+}
+
+function releaseCards() {
+  clearInterval(cardClaim);
+  cardClaim = null;
+  call("DELETE", "/devices/card-claim").catch(() => null);
+}
+
+function cardArrived(number) {
+  $("enrol-card").value = number;
+  $("enrol-card").removeAttribute("aria-invalid");
+  if (!$("enrol-name").value.trim()) $("enrol-name").focus();
+}
+
+// The fields the agent refused, in the form's order (so the first one gets the focus).
+function invalidFields(data) {
+  const order = Object.keys(ENROL_FIELDS);
+  return Object.keys(data.errors || {}).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+function enrolMessage(err, number) {
+  if (!(err instanceof ApiError)) return [err.message];
+  const d = err.data;
+  switch (err.slug) {
+    case "unknown-card": {
+      const why = d.detail.replace(/^card \S*: /, "");
+      const said = {"wrong check digit": "the last digit does not match (misread or mistyped)",
+                    "must be 13 digits": `it has ${number.length} digits, a card has 13`,
+                    "must be digits only": "a card number is digits only"}[why] || why;
+      return [`Card number ${number} is not one of our cards: ${said}. Scan the card again or check the digits.`];
+    }
+    case "card-already-issued":
+      return [`Card ${number} already belongs to a member: hand over a new card. (To sell to that member, attach the card.)`];
+    case "invalid-request":
+      return invalidFields(d).flatMap((f) => d.errors[f]).map((m) => m.charAt(0).toUpperCase() + m.slice(1) + ".");
+    default: return [cashierMessage(err)];
+  }
+}
+
+onSubmit("enrol-form", async () => {
+  const number = $("enrol-card").value.trim();
+  const name = $("enrol-name").value.trim();
+  const missing = [];
+  if (!number) missing.push(["card_number", "Scan the new card or type its number."]);
+  if (!name) missing.push(["name", "Type the member's name."]);
+  if (missing.length) {
+    enrolErrors(missing.map(([, m]) => m), missing.map(([f]) => f));
+    $(ENROL_FIELDS[missing[0][0]]).focus();
+    return;
+  }
+  const body = {card_number: number, name, consents: {}};
+  for (const field of ["phone", "email"]) if ($(ENROL_FIELDS[field]).value.trim()) body[field] = $(ENROL_FIELDS[field]).value.trim();
+  for (const box of $("enrol-form").querySelectorAll("input[data-consent]")) body.consents[box.dataset.consent] = box.checked;
+  $("enrol-submit").disabled = true;
+  let done;
+  try {
+    done = await call("POST", "/members", body);
+  } catch (err) {
+    $("enrol-submit").disabled = false;
+    if (err instanceof ApiError && (err.slug === "sign-in-required" || err.slug === "till-locked")) {
+      $("enrol-dialog").close();
+      refreshSession();  // the sign-in screen says what to do; the form is typed again after
+      return;
+    }
+    const fields = err instanceof ApiError && err.slug === "invalid-request" ? invalidFields(err.data) : ["card_number"];
+    enrolErrors(enrolMessage(err, number), fields);
+    $(ENROL_FIELDS[fields[0]] || "enrol-card").select();
+    return;
+  }
+  $("enrol-dialog").close();
+  const where = linkMode === "online" ? "" : " · enrolled offline: the server will get it when the link returns";
+  const open = basket && basket.state === "open";
+  const attached = open && await act(() => call("POST", `/baskets/${basket.id}/member`, {card_number: done.card_number}));
+  flash(`${done.name} enrolled with card ${done.card_number}${attached ? " · attached to this sale" : ""}${where}`,
+    linkMode === "online" ? "done" : "offline");
+  $("scan").focus();
+});
+
+$("enrol-dialog").addEventListener("close", releaseCards);
+// A field typed again loses its red edge; the message stays until the next try, so it is read.
+$("enrol-form").addEventListener("input", (event) => event.target.removeAttribute("aria-invalid"));
+$("enrol-dialog").addEventListener("keydown", (event) => {
+  const now = performance.now();
+  if (/^\d$/.test(event.key)) {
+    if (now - burst.last > 50) burst = {text: "", last: now};
+    burst.text += event.key;
+    burst.last = now;
+    if (!event.target.matches("input:not([type=checkbox])")) {  // on a checkbox or a button: into the card field
+      event.preventDefault();
+      $("enrol-card").value = burst.text;
+      $("enrol-card").focus();
+    }
+    return;
+  }
+  if (event.key !== "Enter") return;
+  const field = event.target;
+  // A keyboard-wedge scan (digits fast, then Enter) is the new card, whichever field it landed in.
+  if (burst.text.length >= 8 && now - burst.last < 100 && field !== $("enrol-card")) {
+    event.preventDefault();
+    const scanned = burst.text;
+    burst = {text: "", last: 0};
+    if (field.value && field.value.endsWith(scanned)) field.value = field.value.slice(0, -scanned.length);
+    cardArrived(scanned);
+    return;
+  }
+  burst = {text: "", last: 0};
+  if (field === $("enrol-card") && !$("enrol-name").value.trim()) {  // the card scanned: the name is next
+    event.preventDefault();
+    $("enrol-name").focus();
+  }
+});
+
+$("key-enrol").addEventListener("click", () => { if (!blocked()) openEnrol(); });
 $("key-suspend").addEventListener("click", suspendBasket);
 $("key-resume").addEventListener("click", openResume);
 $("key-nosale").addEventListener("click", openNoSale);

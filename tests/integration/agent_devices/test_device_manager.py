@@ -3,6 +3,7 @@ pty pair with the scanner simulator, and the TCP ESC/POS printer sink."""
 
 from __future__ import annotations
 
+from devices.receipt import mask_card
 from devices.simulators.escpos_decode import decode
 from devices.simulators.printer_sink import PrinterSink
 from devices.simulators.scanner_sim import ScannerSimulator
@@ -201,3 +202,27 @@ def test_a_void_at_a_printer_out_of_paper_keeps_the_refund_receipt_until_the_reg
     assert api.get("/local/v1/devices").json["kept_receipts"] == []
     with agent.db.reading() as conn:
         assert sales.get_receipt(conn, void["receipt_id"])["printed"] == 1
+
+
+def test_a_card_claim_of_the_enrolment_form_keeps_cards_from_the_basket_until_it_lapses_or_is_released(
+        agent, with_devices, pty_pair, clock):
+    manager = with_devices({"scanner": {"port": pty_pair.host_end}})
+    wait_until(lambda: manager.scanner.connected.is_set(), timeout=5, what="the scanner port open")
+    agent.checkout.open_basket()
+    assert manager.claim_cards(5) is None  # nothing taken yet
+    with ScannerSimulator(pty_pair.scanner_end) as scanner:
+        scanner.scan(CARD)
+        wait_until(lambda: manager.claim_cards(5) is not None, timeout=5, what="the card taken for the form")
+        assert manager.claim_cards(5)["card_number"] == CARD
+        assert _member_attached(agent) is None
+        scanner.scan(BREAD)  # an item is not a card: it still goes to the basket
+        wait_until(lambda: len(_basket(agent)["lines"]) == 1, timeout=5, what="the item")
+
+        clock.advance(seconds=6)  # the page stopped renewing the claim (closed without releasing it)
+        scanner.scan(CARD)
+        wait_until(lambda: _member_attached(agent) == CARD, timeout=5, what="the card attached after the lapse")
+
+    assert manager.claim_cards(5)["card_number"] == CARD  # renewed: the last card taken is still answered
+    assert manager.claim_cards(None) is None  # released: forgotten
+    assert [n for n in _notices(manager) if "enrolment form" in n] == [
+        f"card {mask_card(CARD)} taken for the enrolment form"]
