@@ -191,6 +191,7 @@ def _header(store: StoreHeader, terminal: str, cashier: str, at: datetime, width
     found += [Text(line, Align.CENTER) for line in store.address_lines]
     found += [Text(f"Tel {store.phone}", Align.CENTER)] if store.phone else []
     found += [Text(f"VAT {store.tax_id}", Align.CENTER)] if store.tax_id else []
+    found += [Text(line, Align.CENTER) for line in store.header_lines]
     if copy:
         found.append(Text("*** COPY ***", Align.CENTER, bold=True))
     found.append(Text(columns(f"Terminal {terminal}", f"Cashier {cashier}", width)))

@@ -16,6 +16,7 @@ class StoreHeader:
     address_lines: tuple[str, ...] = ()
     phone: str = ""
     tax_id: str = ""
+    header_lines: tuple[str, ...] = ()  # the store's own lines under its tax number
 
 
 @dataclass(frozen=True)

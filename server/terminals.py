@@ -59,12 +59,12 @@ def get_store(session: Session, code: str) -> Store:
 
 
 def create_store(session: Session, code: str, name: str, timezone: str, now: datetime,
-                 actor: Actor, prices_include_tax: bool = True) -> Store:
+                 actor: Actor, prices_include_tax: bool = True, receipt: dict | None = None) -> Store:
     _check_code("store", code)
     if session.scalar(select(Store.id).where(Store.code == code)):
         raise Conflict(f"store {code!r} already exists")
     store = Store(code=code, name=name or code, timezone=_check_timezone(timezone),
-                  prices_include_tax=prices_include_tax, created_at=now)
+                  prices_include_tax=prices_include_tax, receipt=dict(receipt or {}), created_at=now)
     session.add(store)
     publish_store(session, store, now)
     write_audit(session, at=now, actor=actor, action="store.created", target=code)
@@ -88,6 +88,20 @@ def set_tax_basis(session: Session, store: Store, prices_include_tax: bool, now:
     publish_store(session, store, now)
     write_audit(session, at=now, actor=actor, action="store.tax_basis_changed", target=store.code, reason=reason,
                 details={"prices_include_tax": {"from": before, "to": prices_include_tax}})
+    return store
+
+
+def set_receipt_details(session: Session, store: Store, receipt: dict, now: datetime, actor: Actor,
+                        reason: str | None = None) -> Store:
+    """Replace what the store's receipts print besides its name (address, tax number, header and
+    footer lines, as ``ReceiptDetailsSchema`` loads them); the caller commits. Tills print it once
+    the feed brings it; receipts already printed keep theirs. The same details change nothing."""
+    if dict(store.receipt or {}) == receipt:
+        return store
+    before, store.receipt = dict(store.receipt or {}), dict(receipt)
+    publish_store(session, store, now)
+    write_audit(session, at=now, actor=actor, action="store.receipt_changed", target=store.code, reason=reason,
+                details={"receipt": {"from": before, "to": receipt}})
     return store
 
 

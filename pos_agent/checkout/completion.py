@@ -80,18 +80,26 @@ def receipt_sale(basket: Basket, priced: PricedBasket, catalogue: Catalogue, sto
     """The device layer's view of the completed sale, for the receipt layout."""
     items = {item.line_id: item for item in basket.items}
     return CompletedSale(
-        receipt_id=basket.sale_id, store=StoreHeader(store.get("name", store["code"])), sold_at=at,
+        receipt_id=basket.sale_id, store=store_header(store), sold_at=at,
         lines=tuple(_receipt_line(line, items[line.line_id], catalogue) for line in priced.lines),
         subtotal=priced.subtotal, total=priced.total, currency=program.currency,
         exponent=program.exponent, terminal=terminal,
         cashier=cashier, open_drawer=any(t.kind == TenderKind.CASH for t in basket.tenders),
         tenders=tuple(Tender(TENDER_LABELS[t.kind], t.amount_minor) for t in tenders(basket)),
         change=sum(max(0, t.given_minor - t.amount_minor) for t in basket.tenders),
-        loyalty=_loyalty(basket, priced, program, earned), footer=_footer(basket, data_as_of),
+        loyalty=_loyalty(basket, priced, program, earned), footer=_footer(basket, store, data_as_of),
         # A chain that has set no tax rate prints no tax block; a zero-rated line among taxed ones shows.
         taxes=tuple(TaxRate(r.rate_bp, r.net, r.tax, r.gross) for r in priced.taxes)
         if any(r.rate_bp for r in priced.taxes) else (),
         tax_added=0 if priced.prices_include_tax else priced.tax)
+
+
+def store_header(store: dict) -> StoreHeader:
+    """What the receipts print of the store: its name and the details it publishes (address lines,
+    tax number, header lines; ``server.schemas.stores.ReceiptDetailsSchema``)."""
+    details = store.get("receipt") or {}
+    return StoreHeader(store.get("name", store["code"]), tuple(details.get("address_lines", ())),
+                       tax_id=details.get("tax_number", ""), header_lines=tuple(details.get("header_lines", ())))
 
 
 def receipt_text(sale: CompletedSale) -> str:
@@ -121,8 +129,8 @@ def _loyalty(basket: Basket, priced: PricedBasket, program: Program, earned: int
                           no_points=tuple(f"{name}: {reason}" for name, reason in why if reason))
 
 
-def _footer(basket: Basket, data_as_of: datetime | None) -> tuple[str, ...]:
-    lines = ["Thank you for shopping with us"]
+def _footer(basket: Basket, store: dict, data_as_of: datetime | None) -> tuple[str, ...]:
+    lines = list((store.get("receipt") or {}).get("footer_lines") or ["Thank you for shopping with us"])
     if basket.offline and data_as_of is not None:
         lines.append(f"Member data as of {data_as_of:%Y-%m-%d %H:%M} UTC")
     return tuple(lines)

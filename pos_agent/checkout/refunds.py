@@ -9,10 +9,10 @@ from typing import Any
 from devices.preview import text_preview
 from devices.receipt import layout_refund
 from devices.refund import PointsBack, RefundLine, RefundReceipt
-from devices.sale import StoreHeader, Tender
+from devices.sale import Tender
 from loyalty.currency import exponent_of
 from loyalty.returns import ReturnOutcome
-from pos_agent.checkout.completion import TENDER_LABELS
+from pos_agent.checkout.completion import TENDER_LABELS, store_header
 
 
 def refund_receipt(found: dict[str, Any], body: dict[str, Any], returning: dict[str, int], outcome: ReturnOutcome,
@@ -30,7 +30,7 @@ def refund_receipt(found: dict[str, Any], body: dict[str, Any], returning: dict[
                   for ln in sale["lines"] if returning.get(ln["line_id"]))
     card = sale.get("card_number")
     return RefundReceipt(
-        receipt_id=body["id"], original_id=sale["id"], store=StoreHeader(store.get("name", store["code"])),
+        receipt_id=body["id"], original_id=sale["id"], store=store_header(store),
         refunded_at=datetime.fromisoformat(body["at"]), lines=lines, total=outcome.refund_minor,
         paid_back=_paid_back(body, outcome), currency=currency, exponent=exponent_of(currency),
         terminal=body["terminal"], cashier=cashier,

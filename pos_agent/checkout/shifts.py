@@ -19,7 +19,7 @@ from typing import Any
 from devices.sale import StoreHeader, Tender
 from devices.shift import NoSaleSlip, ShiftReport
 from pos_agent.checkout.cashiers import Cashiers
-from pos_agent.checkout.completion import TENDER_LABELS
+from pos_agent.checkout.completion import TENDER_LABELS, store_header
 from pos_agent.checkout.reference import ReferenceData
 from pos_agent.checkout.shift_figures import ShiftFigures, shift_figures
 from pos_agent.exceptions import ShiftStateError
@@ -102,8 +102,7 @@ class Shifts:
         return [r for r in records if r["body"].get("cashier_id") == shift["cashier_id"]]
 
     def _store(self) -> StoreHeader:
-        store = self.ref.store()
-        return StoreHeader(store.get("name", store["code"]))
+        return store_header(self.ref.store())
 
     def _printable(self, event_id: str, shift: dict[str, Any], figures: ShiftFigures, now: datetime,
                    final: bool) -> ShiftReport:

@@ -26,6 +26,7 @@ from server.terminals import (
     register_terminal,
     resume_terminal,
     revoke_terminal,
+    set_receipt_details,
     set_tax_basis,
     suspend_terminal,
 )
@@ -50,7 +51,7 @@ def list_stores():
 def add_store(body):
     session = db_session()
     store = create_store(session, body["code"], body["name"], body["timezone"], services().clock(),
-                         Actor.staff(current_staff().username), body["prices_include_tax"])
+                         Actor.staff(current_staff().username), body["prices_include_tax"], body["receipt"])
     session.commit()
     return store
 
@@ -62,10 +63,14 @@ def add_store(body):
 @blp.response(200, StoreSchema)
 @blp.problems(404, 422)
 def update_store(body, code: str):
-    """Change the store's tax basis (tax-inclusive or tax-exclusive prices) for sales priced after it (audited)."""
+    """Change the store's tax basis (tax-inclusive or tax-exclusive prices) for sales priced after it, and
+    what its receipts print besides its name (each change audited)."""
     session = db_session()
-    store = set_tax_basis(session, get_store(session, code), body["prices_include_tax"], services().clock(),
-                          Actor.staff(current_staff().username), body["reason"])
+    store, now, actor = get_store(session, code), services().clock(), Actor.staff(current_staff().username)
+    if body["prices_include_tax"] is not None:
+        set_tax_basis(session, store, body["prices_include_tax"], now, actor, body["reason"])
+    if body["receipt"] is not None:
+        set_receipt_details(session, store, body["receipt"], now, actor, body["reason"])
     session.commit()
     return store
 

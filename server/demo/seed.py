@@ -37,6 +37,11 @@ from store_sync.pins import pin_problem
 from store_sync.signing import TerminalCredential
 
 STORES = (("A", "Berlin Mitte", "Europe/Berlin"), ("B", "Hamburg Hafen", "Europe/Berlin"))
+# What each demo store's receipts print besides its name (made-up addresses and tax number).
+RECEIPTS = {"A": {"address_lines": ["Beispielstrasse 1", "10115 Berlin"], "tax_number": "DE000000001",
+                  "header_lines": ["Open 7-22, Mon-Sat"], "footer_lines": ["Returns within 30 days with this receipt"]},
+            "B": {"address_lines": ["Hafenweg 2", "20457 Hamburg"], "tax_number": "DE000000001",
+                  "header_lines": [], "footer_lines": ["Thank you for shopping at the harbour"]}}
 MEMBER_NAMES = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra",
                 "Barbara Liskov", "Donald Knuth", "Margaret Hamilton", "Tim Berners-Lee", "Frances Allen",
                 "Ken Thompson", "Radia Perlman", "John Backus", "Hedy Lamarr", "Dennis Ritchie",
@@ -94,7 +99,7 @@ def seed_chain(services: Services, rng: random.Random, *, product_count: int = 3
         for code, name, rate_bp in TAX_CLASSES:
             set_tax_class(session, code, name, rate_bp, now)
         for code, name, zone in STORES:
-            store = create_store(session, code, name, zone, now, actor)
+            store = create_store(session, code, name, zone, now, actor, receipt=RECEIPTS[code])
             chain.credentials[code] = register_terminal(session, store, "T1", now, actor)[1]
         publish_program_if_changed(session, services.program, services.settings.currency, now)
         made = generator.seed_stores(session, [(code, zone, ["T1"]) for code, _, zone in STORES], size, now.date(),

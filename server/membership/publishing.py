@@ -87,7 +87,7 @@ def publish_cards_of(session: Session, member_id: uuid.UUID, now: datetime) -> N
 def publish_store(session: Session, store: Store, now: datetime) -> None:
     record_change(session, entity_type=Entity.STORE, entity_id=store.code, op=Op.UPSERT, now=now,
                   payload={"code": store.code, "name": store.name, "timezone": store.timezone,
-                           "prices_include_tax": store.prices_include_tax})
+                           "prices_include_tax": store.prices_include_tax, "receipt": dict(store.receipt or {})})
 
 
 def program_payload(program: LoyaltyProgram, currency: str) -> dict:

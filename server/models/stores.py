@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.ids import new_id
@@ -22,6 +22,9 @@ class Store(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # True: shelf prices are what the customer pays, tax included; False: tax is added on top.
     prices_include_tax: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # What its receipts print besides the name (server.schemas.stores.ReceiptDetailsSchema): address
+    # lines, tax number, header and footer lines; published to its tills with the store.
+    receipt: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     terminals: Mapped[list[Terminal]] = relationship(back_populates="store")

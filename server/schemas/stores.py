@@ -6,19 +6,46 @@ CODE = ma.validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
                           error="use 1-32 letters, digits, '_' or '-'")
 
 
+RECEIPT_LINE = ma.validate.Length(min=1, max=48)  # a line of 80 mm paper in the receipt font
+
+
+class ReceiptDetailsSchema(StrictSchema):
+    """What a store's receipts print besides its name; every line is printed centred."""
+
+    address_lines = ma.fields.List(ma.fields.String(validate=RECEIPT_LINE), load_default=list,
+                                   validate=ma.validate.Length(max=4))
+    tax_number = ma.fields.String(load_default="", validate=ma.validate.Length(max=32),
+                                  metadata={"description": "printed as 'VAT <number>' under the address"})
+    header_lines = ma.fields.List(ma.fields.String(validate=RECEIPT_LINE), load_default=list,
+                                  validate=ma.validate.Length(max=4),
+                                  metadata={"description": "printed under the tax number"})
+    footer_lines = ma.fields.List(ma.fields.String(validate=RECEIPT_LINE), load_default=list,
+                                  validate=ma.validate.Length(max=4), metadata={
+                                      "description": "printed at the foot of sale receipts (none: 'Thank you for "
+                                                     "shopping with us')"})
+
+
 class StoreCreateSchema(StrictSchema):
     code = ma.fields.String(required=True, validate=CODE)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     timezone = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
     prices_include_tax = ma.fields.Boolean(load_default=True, metadata={
         "description": "shelf prices contain the tax (false: tax is added on top at the till)"})
+    receipt = ma.fields.Nested(ReceiptDetailsSchema, load_default=dict)
 
 
 class StoreUpdateSchema(StrictSchema):
-    prices_include_tax = ma.fields.Boolean(required=True, metadata={
+    prices_include_tax = ma.fields.Boolean(load_default=None, metadata={
         "description": "shelf prices contain the tax (false: tax is added on top); for sales priced after the change"})
+    receipt = ma.fields.Nested(ReceiptDetailsSchema, load_default=None, metadata={
+        "description": "replaces what the store's receipts print besides its name"})
     reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
                               metadata={"description": "why, for the audit log"})
+
+    @ma.validates_schema
+    def _something(self, data, **_kwargs):
+        if data.get("prices_include_tax") is None and data.get("receipt") is None:
+            raise ma.ValidationError("give prices_include_tax, receipt or both", "_schema")
 
 
 class StoreSchema(ma.Schema):
@@ -27,6 +54,7 @@ class StoreSchema(ma.Schema):
     name = ma.fields.String()
     timezone = ma.fields.String()
     prices_include_tax = ma.fields.Boolean()
+    receipt = ma.fields.Dict()
     created_at = ma.fields.AwareDateTime()
 
 
