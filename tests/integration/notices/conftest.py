@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from server.models import JobRecord, MemberMessage
-from tests.integration.member_page.mailbox import SmsGateway
+from tests.integration.member_page.conftest import sms_gateway  # noqa: F401  (the member page's local gateway)
 from tests.integration.notices.postbox import Postbox
 from tests.integration.pricing.conftest import (  # noqa: F401  (fixtures shared with the pricing tests)
     catalogue,
@@ -29,14 +29,7 @@ def postbox():
 
 
 @pytest.fixture
-def sms_gateway():
-    gateway = SmsGateway().start()
-    yield gateway
-    gateway.stop()
-
-
-@pytest.fixture
-def settings_values(settings_values, postbox, sms_gateway) -> dict[str, str]:
+def settings_values(settings_values, postbox, sms_gateway) -> dict[str, str]:  # noqa: F811
     return {**settings_values, "web_apps": "admin_ui.web:mount,admin_ui.member.web:mount", "smtp_url": postbox.url,
             "sms_gateway_url": sms_gateway.url, "public_url": "http://cards.example", "notice_rate": "1000"}
 
