@@ -209,12 +209,17 @@ def _claim(session: Session, command: PostTransaction, digest: str, now: datetim
     """The transaction's row, inserted first under the till's id; the handler fills in its figures."""
     row = PostedTransaction(id=command.id, kind=command.kind.value, store_code=command.store,
                             terminal_code=command.terminal, at=command.at, offline=command.offline,
-                            card_number=command.card_number, original_id=command.original_id, total_minor=0,
+                            card_number=command.card_number, original_id=command.original_id,
+                            total_minor=_sale_total(command) if command.kind == SALE else 0,
                             cashier_id=command.message.cashier_id, body=command.raw, body_hash=digest, outcome={},
                             received_at=now)
     session.add(row)
     session.flush()
     return row
+
+
+def _sale_total(command: PostTransaction) -> int:
+    return sum(line.paid_minor for line in command.message.lines)
 
 
 def _check_time(posting: Posting, program: LoyaltyProgram, row: PostedTransaction) -> None:
@@ -272,11 +277,9 @@ def _resolve_card(session: Session, posting: Posting) -> Card | None:
 
 def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row: PostedTransaction) -> None:
     command = posting.command
-    total = sum(line.paid_minor for line in command.message.lines)
-    _check_tenders(posting, total)
+    _check_tenders(posting, row.total_minor)  # the claim wrote the sale's total (_sale_total)
     _check_combination(posting, program)
     card = _resolve_card(session, posting)
-    row.total_minor = total
     suspended = _check_suspension(session, posting)
     figures = _server_figures(session, posting, card, program)
     if card is None:
@@ -288,9 +291,6 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
         record_usage(session, posting, None)
         return
     member = lock_member(session, card.member_id)
-    # Only now that the member is locked: the row's foreign key takes a share lock on the member,
-    # and two sales of one member holding it would each wait for the other's lock_member.
-    row.member_id = card.member_id
     ledger = load_kept(session, card.member_id)
     redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor, suspended)
     rewards = credited_rewards(session, posting, program, ledger, figures.priced, redeemed)
@@ -307,8 +307,6 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
         posting.flag(ExceptionKind.OVERSPEND, None, ledger.state.balance,
                      f"offline redemption left the balance at {ledger.state.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
-    # The rewards' points count as redeemed: reports and the offline allowance count them as spent.
-    row.points_earned, row.points_redeemed = earning.points + bonus_points, redeemed.points + rewards.points
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
     # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
@@ -317,6 +315,13 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
                            points_redeemed=redeemed.points + rewards.points, line_points=dict(earning.line_points),
                            balance=ledger.state.balance, points_tender_minor=redeemed.value_minor,
                            reward_points=rewards.points, rewards=list(rewards.rewards))
+    # Set last, so that the row's figures and its outcome (post_transaction) are one UPDATE; the
+    # member only after lock_member: the row's foreign key takes a share lock on the member, and
+    # two sales of one member holding it would each wait for the other's lock_member. The queries
+    # above that read a member's transactions exclude this sale or are told of it (the visit).
+    # The rewards' points count as redeemed: reports and the offline allowance count them as spent.
+    row.member_id = card.member_id
+    row.points_earned, row.points_redeemed = earning.points + bonus_points, redeemed.points + rewards.points
 
 
 def _check_suspension(session: Session, posting: Posting) -> bool:
@@ -515,12 +520,12 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram, r
     else:
         returned = {ln["line_id"]: ln["qty"] for ln in command.lines}
         outcome = _reverse(sale, command, returned, before, program)
-    row.total_minor = -outcome.refund_minor
     if original.member_id is not None and outcome.entries:
         lock_member(session, original.member_id)
         ledger = load_kept(session, original.member_id)
         ledger = post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
         _publish(session, original.member_id, program, posting.now, ledger.state, (command.store, command.at))
+    row.total_minor = -outcome.refund_minor  # set with the rest: one UPDATE (see _apply_sale)
     row.member_id = original.member_id  # after lock_member, as for a sale (see _apply_sale)
     row.points_earned, row.points_redeemed = -outcome.points_taken_back, -outcome.points_given_back
     posting.outcome.update(returned={k: v for k, v in returned.items() if v},

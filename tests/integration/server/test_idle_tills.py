@@ -2,6 +2,7 @@
 protection and revocation shared by every worker through Redis; pooled connections that the
 database closed are replaced without a failed request."""
 
+import time
 import uuid
 
 import pytest
@@ -128,6 +129,14 @@ def test_pooled_connections_closed_by_the_database_are_replaced_without_a_failed
     with services.db.session() as session:  # as a restart would: end every connection of this database
         session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        # pg_terminate_backend only signals: wait until the backends have exited (and closed their
+        # sockets), as they have once a restart is over. pg_stat_activity is read once per
+        # transaction, so each look is its own.
+        deadline = time.monotonic() + 10
+        while session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+            assert time.monotonic() < deadline, "the terminated backend did not exit"
+            time.sleep(0.02)
+            session.execute(text("SELECT pg_stat_clear_snapshot()"))
     assert pid is not None
     assert _poll(till, head).status_code == 200
     with services.db.session() as session:
