@@ -28,15 +28,16 @@ class AccountSummary:
 
 
 def account_summary(session: Session, member: Member, program: LoyaltyProgram,
-                    now: datetime, state: LedgerState | None = None) -> AccountSummary:
+                    now: datetime, state: LedgerState | None = None, held: int | None = None) -> AccountSummary:
     """``available`` is what may be redeemed now: alive lots, less debt, less live holds.
 
     Pass the member's ``state`` when the caller has just computed it (posting): no second read.
-    Otherwise the kept row's figures are read, not its open lots.
+    Otherwise the kept row's figures are read, not its open lots. ``held``: the points its live
+    holds reserve, when the caller has read them (a journal batch's snapshots).
     """
     figures = (KeptFigures(state.balance, state.debt, state.available(now)) if state is not None
                else kept_figures(session, member.id, now))
-    held = held_points(session, member.id, now)
+    held = held_points(session, member.id, now) if held is None else held
     return AccountSummary(
         member_id=str(member.id), tier=member.tier, balance=figures.balance,
         available=max(0, figures.available - held), held=held, debt=figures.debt,

@@ -4,12 +4,15 @@
 entries: entries that replay after the latest one continue from the kept state
 (loyalty.ledger.resume); an entry that arrives late, with an earlier time, changes history, so
 the member's entries are replayed in full once and the row rewritten. Sales read the row instead
-of the whole ledger; look-ups read only its figures (``kept_figures``), not its open lots.
+of the whole ledger; look-ups read only its figures (``kept_figures``), not its open lots. A journal
+batch reads the rows of its sales' members with their locks (``read_locked_rows``) and finds them in
+its session after that, its own changes included; nobody else changes them while the locks are held.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -19,7 +22,10 @@ from sqlalchemy.orm import Session
 
 from loyalty.entries import Entry, replay_key
 from loyalty.ledger import Ledger, LedgerState, Lot
+from server.membership import batch_work
 from server.models import MemberBalance
+
+_UNKNOWN = object()  # not a row a journal batch keeps: read it
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,9 @@ class KeptLedger:
 def load_kept(session: Session, member_id: uuid.UUID, *, for_update: bool = False) -> KeptLedger:
     """The member's kept state; a member without a row has no entries (rows are kept from the first)."""
     query = select(MemberBalance).where(MemberBalance.member_id == member_id)
-    row = session.scalar(query.with_for_update() if for_update else query)
+    row = _in_batch(session, member_id)
+    if row is _UNKNOWN:
+        row = session.scalar(query.with_for_update() if for_update else query)
     if row is None:
         return KeptLedger(str(member_id), LedgerState(account_id=str(member_id)), None)
     return _from_row(row)
@@ -52,10 +60,38 @@ def load_kept(session: Session, member_id: uuid.UUID, *, for_update: bool = Fals
 def store_kept(session: Session, kept: KeptLedger) -> None:
     """Write the kept state (insert or replace) in the caller's transaction."""
     member_id = uuid.UUID(kept.account_id)
-    row = session.get(MemberBalance, member_id) or MemberBalance(member_id=member_id)
+    row = _in_batch(session, member_id)
+    if row is _UNKNOWN:
+        row = session.get(MemberBalance, member_id)
+    row = row or MemberBalance(member_id=member_id)
     for name, value in kept_columns(kept).items():
         setattr(row, name, value)
     session.add(row)
+    _hold(session, row)
+
+
+def read_locked_rows(session: Session, member_ids: Collection[uuid.UUID]) -> None:
+    """Read the kept rows of the members a journal batch has locked, into its session (``_in_batch``)."""
+    rows = session.scalars(select(MemberBalance).where(MemberBalance.member_id.in_(member_ids))).all()
+    for row in rows:
+        _hold(session, row)
+
+
+def _in_batch(session: Session, member_id: uuid.UUID) -> MemberBalance | object | None:
+    """The kept row of a member the journal batch locked, from its session without a statement
+    (None: the member has none yet); ``_UNKNOWN`` outside a batch or for another member. A row an
+    undone item added has left the session with it; one it changed is read again when next used."""
+    work = batch_work.pending(session)
+    if work is None or member_id not in work.locked:
+        return _UNKNOWN
+    return session.identity_map.get(session.identity_key(MemberBalance, member_id))
+
+
+def _hold(session: Session, row: MemberBalance) -> None:
+    """Keep a batch's row in memory: the session's identity map holds clean rows only weakly."""
+    work = batch_work.pending(session)
+    if work is not None and row.member_id in work.locked:
+        work.loaded.append(row)
 
 
 def kept_columns(kept: KeptLedger) -> dict:
@@ -86,8 +122,12 @@ def kept_figures(session: Session, member_id: uuid.UUID, at: datetime) -> KeptFi
     points less the debt (as loyalty.ledger.LedgerState.available computes it from the lots). Past
     that instant, before the expiry job has written the expiry entries, the lots are decoded.
     """
-    row = session.execute(select(MemberBalance.balance, MemberBalance.debt, MemberBalance.open_points,
-                                 MemberBalance.first_expiry).where(MemberBalance.member_id == member_id)).first()
+    kept = _in_batch(session, member_id)
+    if kept is _UNKNOWN:
+        row = session.execute(select(MemberBalance.balance, MemberBalance.debt, MemberBalance.open_points,
+                                     MemberBalance.first_expiry).where(MemberBalance.member_id == member_id)).first()
+    else:
+        row = kept and (kept.balance, kept.debt, kept.open_points, kept.first_expiry)
     if row is None:
         return KeptFigures(0, 0, 0)
     balance, debt, open_points, first_expiry = row

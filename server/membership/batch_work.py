@@ -14,19 +14,27 @@ ask again). Two kinds of work wait here until the batch ends:
 An item undone by its savepoint drops what it left here (``mark`` / ``rewind``). Code that reads a
 member's whole ledger inside the batch writes the waiting rows first (``write_rows``). Outside a
 batch (a sale posted online) nothing waits: ``pending`` is None and callers write at once.
+
+Reads that no item of the batch changes are made once for all of them (``read_once``): the till's
+store, the products its sales name with their tax rates, the tax its till had at a feed cursor,
+the segments and clipped offers of its sales' members. The members' kept balances are read with
+their locks and then kept in the session (the batch's own changes included); the live holds and
+limited-offer uses its snapshots show are read for all of its members at once, after its items.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 _KEY = "onecard.batch_work"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,12 +48,17 @@ class BatchWork:
     """Rows per model, and the members whose snapshot is due, in the order they were first touched."""
 
     held: frozenset[str] = frozenset()  # the batch's transaction ids already posted when it began
+    taken: set[str] = field(default_factory=set)  # ids whose claim met a twin committed since (posting.ClaimTaken)
     refused: set[str] = field(default_factory=set)  # its item ids with an unresolved refusal on file
     suspended_since: datetime | None = None  # the terminal's suspension, as the batch began
     loaded: list[Any] = field(default_factory=list)  # rows read once, held so the session keeps them
     locked: frozenset[uuid.UUID] = frozenset()  # members locked (FOR UPDATE) when the batch began
     rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
     snapshots: dict[uuid.UUID, tuple] = field(default_factory=dict)  # member -> (program, visit)
+    entry_sources: frozenset[str] = frozenset()  # its transaction ids, as ledger entry sources
+    stored_entries: dict[uuid.UUID, Any] = field(default_factory=dict)  # their entries stored when it began
+    skus: frozenset[str] = frozenset()  # every sku its transactions' lines name
+    reads: dict[Any, Any] = field(default_factory=dict)  # what ``read_once`` read, by key
 
     def add(self, model: type, values: dict[str, Any]) -> None:
         self.rows.setdefault(model, []).append(values)
@@ -77,6 +90,17 @@ def begin(session: Session, **read_once: Any) -> BatchWork:
 def pending(session: Session) -> BatchWork | None:
     """The open batch's writes, or None when the session is not applying a journal batch."""
     return session.info.get(_KEY)
+
+
+def read_once(session: Session, key: Any, read: Callable[[], T]) -> T:
+    """``read()`` once per journal batch, its value kept for the batch's other items; outside a
+    batch, every time. Only for what no item of the batch changes."""
+    work = pending(session)
+    if work is None:
+        return read()
+    if key not in work.reads:
+        work.reads[key] = read()
+    return work.reads[key]
 
 
 def end(session: Session) -> None:

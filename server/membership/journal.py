@@ -43,10 +43,12 @@ from server.audit import Actor
 from server.db import first_write_wins
 from server.exceptions import Conflict, OneCardError
 from server.membership import batch_work
+from server.membership.balances import read_locked_rows
+from server.membership.ledger import read_sources
 from server.membership.members import Enrolment, MemberExists, enrol
-from server.membership.posting import PostTransaction, TransactionRejected, post_transaction
+from server.membership.posting import ClaimTaken, PostTransaction, TransactionRejected, post_transaction
 from server.membership.program import LoyaltyProgram
-from server.membership.publishing import publish_member
+from server.membership.publishing import publish_members
 from server.models import Card, JournalRejection, Member, PostedTransaction
 from server.schemas.transactions import TransactionSchema
 from server.terminals import suspended_since
@@ -94,6 +96,12 @@ def apply_item(session: Session, writes: batch_work.BatchWork, item: dict, store
             status, outcome = _apply(session, item, store, terminal, program, now)
             _resolve(session, item["id"], now)
         return {"id": item["id"], "status": status.value, "outcome": outcome}
+    except ClaimTaken as taken:
+        writes.rewind(mark)
+        if taken.transaction_id in writes.taken:  # taken, yet not found: not a twin (as any surprise below)
+            return _failed(session, item, store, terminal, now)
+        writes.taken.add(taken.transaction_id)
+        return apply_item(session, writes, item, store, terminal, program, now)  # now answered as a duplicate
     except ItemRefused as refusal:
         writes.rewind(mark)
         return _refuse(session, item, store, terminal, refusal, now)
@@ -102,10 +110,14 @@ def apply_item(session: Session, writes: batch_work.BatchWork, item: dict, store
         writes.rewind(mark)
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             raise  # the connection is gone, and the batch's transaction with it
-        log.exception("journal item %s from %s/%s failed", item["id"], store, terminal)
-        refusal = ItemRefused("server-error", "the server met an unexpected error on this item; it will "
-                                              "be tried again when the till resends it")
-        return _refuse(session, item, store, terminal, refusal, now)
+        return _failed(session, item, store, terminal, now)
+
+
+def _failed(session: Session, item: dict, store: str, terminal: str, now: datetime) -> dict:
+    log.exception("journal item %s from %s/%s failed", item["id"], store, terminal)
+    refusal = ItemRefused("server-error", "the server met an unexpected error on this item; it will "
+                                          "be tried again when the till resends it")
+    return _refuse(session, item, store, terminal, refusal, now)
 
 
 def _begin(session: Session, items: list[dict], store: str, terminal: str) -> batch_work.BatchWork:
@@ -118,10 +130,22 @@ def _begin(session: Session, items: list[dict], store: str, terminal: str) -> ba
     refused = session.scalars(select(JournalRejection.item_id).where(
         JournalRejection.item_id.in_(ids), JournalRejection.resolved_at.is_(None))).all()
     locked = _lock_members(session, transactions)
-    return batch_work.begin(session, held=frozenset(row.id for row in held), refused=set(refused),
+    sources = [item["id"][:128] for item in transactions if isinstance(item.get("id"), str)]
+    work = batch_work.begin(session, held=frozenset(row.id for row in held), refused=set(refused),
                             suspended_since=suspended_since(session, store, terminal),
                             loaded=[*held, *(row for pair in locked for row in pair)],
-                            locked=frozenset(member.id for _, member in locked))
+                            locked=frozenset(member.id for _, member in locked), skus=_skus(transactions),
+                            entry_sources=frozenset(sources), stored_entries=read_sources(session, sources))
+    if work.locked:
+        read_locked_rows(session, work.locked)
+    return work
+
+
+def _skus(transactions: list[dict]) -> frozenset[str]:
+    """Every sku the transactions' lines name (their products are read once, ``batch_work``)."""
+    bodies = [item["body"] for item in transactions if isinstance(item.get("body"), dict)]
+    lines = [line for body in bodies if isinstance(body.get("lines"), list) for line in body["lines"]]
+    return frozenset(line["sku"] for line in lines if isinstance(line, dict) and isinstance(line.get("sku"), str))
 
 
 def _lock_members(session: Session, transactions: list[dict]) -> list[tuple[Card, Member]]:
@@ -137,8 +161,8 @@ def _lock_members(session: Session, transactions: list[dict]) -> list[tuple[Card
 
 def _publish_snapshots(session: Session, writes: batch_work.BatchWork, now: datetime) -> None:
     """Each member the batch changed, published once with their state after all of it."""
-    for member_id, (member_program, visit) in writes.snapshots.items():
-        publish_member(session, member_id, member_program, now, None, visit=visit)
+    if writes.snapshots:
+        publish_members(session, writes.snapshots, now)
 
 
 def _unapplied(item: dict) -> dict:

@@ -106,12 +106,32 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
 
 def _unstored(session: Session, incoming: dict[uuid.UUID, Entry]) -> list[Entry]:
     """The entries not stored yet; an id stored with another body is refused."""
-    stored = session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(list(incoming)))).all() if incoming else []
-    for row in stored:
-        if to_entry(row) != incoming[row.id]:
-            raise ConflictingEntry(row.id)
-    known = {row.id for row in stored}
+    stored = _stored(session, incoming)
+    for entry in stored:
+        if entry != incoming[entry.id]:
+            raise ConflictingEntry(entry.id)
+    known = {entry.id for entry in stored}
     return [entry for entry in incoming.values() if entry.id not in known]
+
+
+def _stored(session: Session, incoming: dict[uuid.UUID, Entry]) -> list[Entry]:
+    """The stored entries with these ids. An entry's id derives from its source (loyalty.ids), so in
+    a journal batch, entries of the batch's own transactions are among those it read by source at
+    its start (``read_sources``); only the transaction that claimed its id adds more of them."""
+    if not incoming:
+        return []
+    work = batch_work.pending(session)
+    if work is not None and all(entry.source_id[:128] in work.entry_sources for entry in incoming.values()):
+        return [work.stored_entries[entry_id] for entry_id in incoming if entry_id in work.stored_entries]
+    return [to_entry(row) for row in session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(list(incoming))))]
+
+
+def read_sources(session: Session, source_ids: list[str]) -> dict[uuid.UUID, Entry]:
+    """The stored entries of these sources (a journal batch's transactions), by id."""
+    if not source_ids:
+        return {}
+    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.source_id.in_(source_ids)))
+    return {row.id: to_entry(row) for row in rows}
 
 
 def held_points(session: Session, member_id: uuid.UUID, now: datetime,
@@ -124,5 +144,12 @@ def held_points(session: Session, member_id: uuid.UUID, now: datetime,
     return int(session.scalar(query) or 0)
 
 
-__all__ = ["HELD", "KeptLedger", "held_points", "load_kept", "load_ledger", "lock_member", "post_entries",
-           "to_entry", "to_row"]
+def held_points_of(session: Session, member_ids: list[uuid.UUID], now: datetime) -> dict[uuid.UUID, int]:
+    """``held_points`` of each of these members, read at once (members holding none are left out)."""
+    return {member_id: int(points) for member_id, points in session.execute(
+        select(Hold.member_id, func.sum(Hold.points)).where(
+            Hold.member_id.in_(member_ids), Hold.status == HELD, Hold.expires_at > now).group_by(Hold.member_id))}
+
+
+__all__ = ["HELD", "KeptLedger", "held_points", "held_points_of", "load_kept", "load_ledger", "lock_member",
+           "post_entries", "read_sources", "to_entry", "to_row"]

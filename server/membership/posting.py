@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty.cards import card_is_usable
@@ -69,7 +70,8 @@ from store_sync.transactions import TillTransaction, TransactionKind
 
 SALE, RETURN, VOID = TransactionKind.SALE, TransactionKind.RETURN, TransactionKind.VOID
 
-__all__ = ["PostTransaction", "SaleAlreadyVoided", "TransactionRejected", "post_transaction", "sale_with_returns"]
+__all__ = ["ClaimTaken", "PostTransaction", "SaleAlreadyVoided", "TransactionRejected", "post_transaction",
+           "sale_with_returns"]
 
 
 class SaleAlreadyVoided(TransactionRejected):
@@ -159,8 +161,7 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     digest = body_hash(command.raw)
     row, claimed = _posted(session, command.id), False
     if row is None:
-        row, claimed = first_write_wins(session, lambda: _claim(session, command, digest, now),
-                                        lambda: session.get(PostedTransaction, command.id))
+        row, claimed = _claim_first(session, command, digest, now)
     if not claimed:
         if row.body_hash != digest:
             raise Conflict(f"transaction {command.id} was posted before with a different body")
@@ -195,14 +196,39 @@ def _publish(session: Session, member_id, program: LoyaltyProgram, now: datetime
         writes.snapshot_due(member_id, program, visit)
 
 
+class ClaimTaken(Exception):
+    """In a journal batch: the transaction's id was claimed by a twin that committed first. The
+    item's savepoint undoes the attempt; the batch applies the item again, which then reads the twin."""
+
+    def __init__(self, transaction_id: str) -> None:
+        super().__init__(f"transaction {transaction_id} was claimed by another request first")
+        self.transaction_id = transaction_id
+
+
 def _posted(session: Session, transaction_id: str) -> PostedTransaction | None:
     """The transaction's row if posted before; in a journal batch, the rows the batch found at its
     start or claimed since are already in the session, so an id among neither costs no look-up
-    (a twin committed meanwhile by another batch is met by the claim's unique key)."""
+    (a twin committed meanwhile by another batch is met by the claim's unique key: ``ClaimTaken``,
+    and the id is then looked up when the item is applied again)."""
     work = batch_work.pending(session)
-    if work is None or transaction_id in work.held:
+    if work is None or transaction_id in work.held or transaction_id in work.taken:
         return session.get(PostedTransaction, transaction_id)
     return session.identity_map.get(session.identity_key(PostedTransaction, transaction_id))
+
+
+def _claim_first(session: Session, command: PostTransaction, digest: str,
+                 now: datetime) -> tuple[PostedTransaction, bool]:
+    """(the transaction's row, True) once claimed; (the twin's row, False) if one was committed first.
+    In a journal batch the claim is the item's first write, so the item's own savepoint can undo
+    it: no savepoint of its own (``ClaimTaken``)."""
+    if batch_work.pending(session) is None:
+        return first_write_wins(session, lambda: _claim(session, command, digest, now),
+                                lambda: session.get(PostedTransaction, command.id))
+    session.flush()  # nothing of the item is pending yet; a failure here is not the claim's
+    try:
+        return _claim(session, command, digest, now), True
+    except IntegrityError:
+        raise ClaimTaken(command.id) from None
 
 
 def _claim(session: Session, command: PostTransaction, digest: str, now: datetime) -> PostedTransaction:

@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
 from loyalty.programme_body import programme_body
-from server.membership.accounts import account_summary
+from server.membership.accounts import AccountSummary, account_summary
 from server.membership.clipped import segments_and_clipped
+from server.membership.ledger import held_points_of
 from server.membership.member_cache import member_stores, stores_holding
 from server.membership.program import LoyaltyProgram, program_from_settings
 from server.models import Card, ChangeRecord, Member, Store
-from server.pricing.use_log import promotion_use_log
+from server.pricing.use_log import promotion_use_log, promotion_use_logs
 from server.settings import Settings
-from server.sync import record_change
+from server.sync import record_change, record_changes
 from store_sync.entities import Entity
 from store_sync.feed import Op
 
@@ -41,20 +42,43 @@ def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgr
         withdraw_member(session, member_id, None, now)
         return
     summary = account_summary(session, member, program, now, state)
-    segments, clipped = segments_and_clipped(session, member_id)
-    payload = {"id": str(member_id), "name": member.name, "tier": member.tier, "home_store": member.home_store,
+    record_changes(session, _changes(session, member, program, now, summary,
+                                     promotion_use_log(session, member_id, now), visit), now=now)
+
+
+def publish_members(session: Session, due: dict[uuid.UUID, tuple[LoyaltyProgram, tuple[str, datetime] | None]],
+                    now: datetime) -> None:
+    """``publish_member`` for each member in ``due`` (with its programme and visit), as a journal
+    batch's end publishes them: their live holds and limited-offer uses read for all at once, and
+    their snapshots logged with one statement."""
+    ids = list(due)
+    held, uses = held_points_of(session, ids, now), promotion_use_logs(session, ids, now)
+    changes: list[dict] = []
+    for member_id, (program, visit) in due.items():
+        member = session.get(Member, member_id)
+        if member.merged_into or member.erased_at:
+            withdraw_member(session, member_id, None, now)
+            continue
+        summary = account_summary(session, member, program, now, held=held.get(member_id, 0))
+        changes += _changes(session, member, program, now, summary, uses.get(member_id, []), visit)
+    record_changes(session, changes, now=now)
+
+
+def _changes(session: Session, member: Member, program: LoyaltyProgram, now: datetime, summary: AccountSummary,
+             uses: list[dict[str, str]], visit: tuple[str, datetime] | None) -> list[dict]:
+    """The member's snapshot for each store that keeps it (withdrawals, which come first, recorded here)."""
+    segments, clipped = segments_and_clipped(session, member.id)
+    payload = {"id": str(member.id), "name": member.name, "tier": member.tier, "home_store": member.home_store,
                "balance": summary.balance, "available": summary.available, "debt": summary.debt,
-               "taken_at": now.isoformat(), "segments": sorted(segments),
-               "promotion_uses": promotion_use_log(session, member_id, now),
+               "taken_at": now.isoformat(), "segments": sorted(segments), "promotion_uses": uses,
                "clipped": sorted(clipped)}
     stores = member_stores(session, member, program, now, visit)
     if program.member_cache == "recent":
         # Withdrawals first: a delete for every store (left from another setting) must not land
         # after the upserts it would cancel.
-        withdraw_out_of_scope(session, member_id, stores, now)
-    for store in stores:
-        record_change(session, entity_type=Entity.MEMBER, entity_id=str(member_id), op=Op.UPSERT, now=now,
-                      store_code=store, payload=payload)
+        withdraw_out_of_scope(session, member.id, stores, now)
+    return [{"entity_type": Entity.MEMBER, "entity_id": str(member.id), "op": Op.UPSERT, "store_code": store,
+             "payload": payload} for store in stores]
 
 
 def withdraw_out_of_scope(session: Session, member_id: uuid.UUID, stores: tuple[str | None, ...],

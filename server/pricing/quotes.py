@@ -33,6 +33,7 @@ from promotions import (
     usage_period_start,
 )
 from server.exceptions import NotFound
+from server.membership import batch_work
 from server.membership.accounts import account_summary
 from server.membership.cards import get_card
 from server.membership.clipped import segments_and_clipped
@@ -78,7 +79,9 @@ class Quote:
 
 
 def find_store(session: Session, code: str) -> StoreRow:
-    store = session.scalar(select(StoreRow).where(StoreRow.code == code))
+    """The store; in a journal batch, read once for all of its items (``batch_work.read_once``)."""
+    store = batch_work.read_once(session, ("store", code),
+                                 lambda: session.scalar(select(StoreRow).where(StoreRow.code == code)))
     if store is None:
         raise NotFound(f"no store {code}")
     return store
@@ -130,9 +133,7 @@ def resolve_lines(session: Session, lines: tuple[dict, ...]) -> tuple[dict[str, 
     barcodes = {ln["barcode"] for ln in lines if ln.get("barcode")}
     by_barcode = dict(session.execute(select(ProductBarcode.barcode, ProductBarcode.sku)
                                       .where(ProductBarcode.barcode.in_(barcodes))).all()) if barcodes else {}
-    wanted = skus | set(by_barcode.values())
-    rows = session.execute(select(Product, TaxClass.rate_bp).outerjoin(TaxClass, TaxClass.code == Product.tax_class)
-                           .where(Product.sku.in_(wanted))).all()
+    rows = products_and_rates(session, skus | set(by_barcode.values()))
     products = {product.sku: product for product, _ in rows}
     # Products name classes that exist; ``standard`` without its row is untaxed (server.pricing.taxes).
     rates = {product.sku: rate or 0 for product, rate in rows}
@@ -145,6 +146,25 @@ def resolve_lines(session: Session, lines: tuple[dict, ...]) -> tuple[dict[str, 
             raise UnknownItem(f"lines.{position}.{field}", f"{line[field]} is not a product on sale")
         found[line["line_id"]] = product
     return found, rates
+
+
+def products_and_rates(session: Session, skus: set[str]) -> list[tuple[Product, int | None]]:
+    """The products of ``skus`` with their tax class's rate; in a journal batch, those of every sku
+    its sales name are read once, with the first item (``batch_work``)."""
+    work = batch_work.pending(session)
+    if work is None:
+        return _read_products(session, skus)
+    known = batch_work.read_once(session, "products", lambda: {
+        product.sku: (product, rate) for product, rate in _read_products(session, set(work.skus))})
+    outside = skus - work.skus  # found by barcode: not among the skus the batch names
+    return [known[sku] for sku in skus & work.skus if sku in known] + (
+        _read_products(session, outside) if outside else [])
+
+
+def _read_products(session: Session, skus: set[str]) -> list[tuple[Product, int | None]]:
+    return list(session.execute(select(Product, TaxClass.rate_bp)
+                                .outerjoin(TaxClass, TaxClass.code == Product.tax_class)
+                                .where(Product.sku.in_(skus))).all())
 
 
 def basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram, rate_bp: int) -> BasketLine:
@@ -165,7 +185,8 @@ def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, li
     card = get_card(session, program, request.card_number)
     require_usable_card(card.number, card.state)
     row = session.get(MemberRow, card.member_id)
-    balance = account_summary(session, row, program, request.at).available
+    # Spendable points only limit the points asked to pay (``_redeemable``): none asked, none read.
+    balance = account_summary(session, row, program, request.at).available if request.points_to_redeem else 0
     uses = usage_counts(session, row.id, live.limited, request.at, timezone)
     segments, clipped = segments_and_clipped(session, row.id)
     return row, Member(str(row.id), row.tier, segments, uses, clipped), balance

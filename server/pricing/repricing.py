@@ -31,7 +31,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.earning import Bonus
@@ -50,11 +49,11 @@ from promotions import (
     SpendThreshold,
 )
 from server.membership.program import LoyaltyProgram
-from server.models import Product, PromotionVersion
+from server.models import PromotionVersion
 from server.pricing.cap_holds import exhausted_for_sale
 from server.pricing.catalogues import CATALOGUES, LiveCatalogue
 from server.pricing.definitions import to_promotion
-from server.pricing.quotes import QuoteRequest, price_quote
+from server.pricing.quotes import QuoteRequest, price_quote, products_and_rates
 from server.pricing.till_catalogues import TILL_CATALOGUES
 from server.pricing.till_taxes import taxes_at
 
@@ -156,9 +155,8 @@ def unknown_items(repricing: Repricing) -> str:
 def _products(session: Session, lines: tuple[dict, ...]) -> dict[str, tuple[bool, ProductFacts]]:
     """Each sku of the sale the server knows: whether it is on sale, and what it earns."""
     skus = {line.get("sku") for line in lines if line.get("sku")}
-    rows = session.execute(select(Product.sku, Product.active, Product.category, Product.excluded_from_points)
-                           .where(Product.sku.in_(skus)))
-    return {sku: (active, ProductFacts(category, excluded)) for sku, active, category, excluded in rows}
+    return {product.sku: (product.active, ProductFacts(product.category, product.excluded_from_points))
+            for product, _ in products_and_rates(session, skus)}
 
 
 def _catalogue(session: Session, store: str, feed_cursor: int | None, lines: tuple[dict, ...]) -> LiveCatalogue:

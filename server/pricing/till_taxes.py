@@ -5,7 +5,8 @@ inside the store's (``prices_include_tax``), so at cursor C a till priced with t
 visible to its store with seq <= C (``server.pricing.till_catalogues`` reads promotions the same
 way). An offline sale is re-checked with them, as it is with the programme version its till had: a
 rate or basis changed after the till last synced is not held against it. A cursor past the feed's
-head cannot be read: None, and the caller uses the rates it has.
+head cannot be read: None, and the caller uses the rates it has. What a cursor shows never changes,
+so a journal batch reads it once per store and cursor, for every sku its sales name (``batch_work``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.membership import batch_work
 from server.models import ChangeRecord
 from server.pricing.till_catalogues import head_covering
 from server.sync.feed import visible_to
@@ -33,6 +35,16 @@ def taxes_at(session: Session, store: str, cursor: int, skus: Iterable[str]) -> 
     """The rates of ``skus`` and the store's basis as store ``store``'s till had them at ``cursor``."""
     if cursor > head_covering(session, cursor):
         return None
+    skus = set(skus)
+    work = batch_work.pending(session)
+    if work is None or not skus <= work.skus:
+        return _taxes_at(session, store, cursor, skus)
+    taxes = batch_work.read_once(session, ("till taxes", store, cursor),
+                                 lambda: _taxes_at(session, store, cursor, work.skus))
+    return TillTaxes({sku: rate for sku, rate in taxes.rates.items() if sku in skus}, taxes.prices_include_tax)
+
+
+def _taxes_at(session: Session, store: str, cursor: int, skus: set[str]) -> TillTaxes:
     products = _latest(session, Entity.PRODUCT, sorted(set(skus)), store, cursor)
     stores = _latest(session, Entity.STORE, [store], store, cursor)
     rates = {payload["sku"]: int(payload.get("tax_rate_bp", 0)) for payload in products}

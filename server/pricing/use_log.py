@@ -24,19 +24,30 @@ from server.pricing.states import LIVE
 
 def promotion_use_log(session: Session, member_id: uuid.UUID, now: datetime) -> list[dict[str, str]]:
     """The member's uses that can still count against a limit, oldest first, as feed payload items."""
+    return promotion_use_logs(session, [member_id], now).get(member_id, [])
+
+
+def promotion_use_logs(session: Session, member_ids: list[uuid.UUID], now: datetime
+                       ) -> dict[uuid.UUID, list[dict[str, str]]]:
+    """``promotion_use_log`` of each of these members, read for all of them at once (members without
+    a use that counts are left out)."""
     used = session.scalars(select(PromotionUseRecord.promotion_id)
-                           .where(PromotionUseRecord.member_id == member_id).distinct()).all()
+                           .where(PromotionUseRecord.member_id.in_(member_ids)).distinct()).all()
     horizons = {pid: log_horizon(period, now) for pid, period in _limited(session, used).items()}
     if not horizons:
-        return []
-    stmt = (select(PromotionUseRecord.promotion_id, PromotionUseRecord.transaction_id, PromotionUseRecord.at)
-            .where(PromotionUseRecord.member_id == member_id, PromotionUseRecord.promotion_id.in_(horizons)))
+        return {}
+    stmt = (select(PromotionUseRecord.member_id, PromotionUseRecord.promotion_id, PromotionUseRecord.transaction_id,
+                   PromotionUseRecord.at)
+            .where(PromotionUseRecord.member_id.in_(member_ids), PromotionUseRecord.promotion_id.in_(horizons)))
     if None not in horizons.values():
         stmt = stmt.where(PromotionUseRecord.at >= min(horizons.values()))
-    rows = [(pid, txn, at) for pid, txn, at in session.execute(stmt)
-            if horizons[pid] is None or at >= horizons[pid]]
-    return [{"promotion_id": pid, "transaction_id": txn, "at": at.isoformat()}
-            for pid, txn, at in sorted(rows, key=lambda row: (row[2], row[1], row[0]))]
+    rows: dict[uuid.UUID, list[tuple]] = {}
+    for member_id, pid, txn, at in session.execute(stmt):
+        if horizons[pid] is None or at >= horizons[pid]:
+            rows.setdefault(member_id, []).append((pid, txn, at))
+    return {member_id: [{"promotion_id": pid, "transaction_id": txn, "at": at.isoformat()}
+                        for pid, txn, at in sorted(uses, key=lambda row: (row[2], row[1], row[0]))]
+            for member_id, uses in rows.items()}
 
 
 def _limited(session: Session, promotion_ids: list[str]) -> dict[str, Period]:
