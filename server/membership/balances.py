@@ -5,8 +5,9 @@ entries: entries that replay after the latest one continue from the kept state
 (loyalty.ledger.resume); an entry that arrives late, with an earlier time, changes history, so
 the member's entries are replayed in full once and the row rewritten. Sales read the row instead
 of the whole ledger; look-ups read only its figures (``kept_figures``), not its open lots. A journal
-batch reads the rows of its sales' members with their locks (``read_locked_rows``) and finds them in
-its session after that, its own changes included; nobody else changes them while the locks are held.
+batch reads the rows of its sales' members once, with their locks (``read_locked``), keeps their
+state in memory as its items change it, and writes the changed rows at its end (``write_kept``);
+nobody else changes them while the locks are held.
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.entries import Entry, replay_key
 from loyalty.ledger import Ledger, LedgerState, Lot
 from server.membership import batch_work
 from server.models import MemberBalance
-
-_UNKNOWN = object()  # not a row a journal batch keeps: read it
 
 
 @dataclass(frozen=True)
@@ -48,50 +47,59 @@ class KeptLedger:
 
 def load_kept(session: Session, member_id: uuid.UUID, *, for_update: bool = False) -> KeptLedger:
     """The member's kept state; a member without a row has no entries (rows are kept from the first)."""
+    work = _batch_of(session, member_id)
+    if work is not None:
+        return work.kept.get(member_id) or _nothing_kept(member_id)
     query = select(MemberBalance).where(MemberBalance.member_id == member_id)
-    row = _in_batch(session, member_id)
-    if row is _UNKNOWN:
-        row = session.scalar(query.with_for_update() if for_update else query)
+    row = session.scalar(query.with_for_update() if for_update else query)
     if row is None:
-        return KeptLedger(str(member_id), LedgerState(account_id=str(member_id)), None)
+        return _nothing_kept(member_id)
     return _from_row(row)
 
 
 def store_kept(session: Session, kept: KeptLedger) -> None:
-    """Write the kept state (insert or replace) in the caller's transaction."""
+    """Write the kept state (insert or replace) in the caller's transaction; in a journal batch,
+    for its locked members, at its end (``write_kept``)."""
     member_id = uuid.UUID(kept.account_id)
-    row = _in_batch(session, member_id)
-    if row is _UNKNOWN:
-        row = session.get(MemberBalance, member_id)
-    row = row or MemberBalance(member_id=member_id)
+    work = _batch_of(session, member_id)
+    if work is not None:
+        work.kept[member_id] = kept
+        return
+    row = session.get(MemberBalance, member_id) or MemberBalance(member_id=member_id)
     for name, value in kept_columns(kept).items():
         setattr(row, name, value)
     session.add(row)
-    _hold(session, row)
 
 
-def read_locked_rows(session: Session, member_ids: Collection[uuid.UUID]) -> None:
-    """Read the kept rows of the members a journal batch has locked, into its session (``_in_batch``)."""
-    rows = session.scalars(select(MemberBalance).where(MemberBalance.member_id.in_(member_ids))).all()
-    for row in rows:
-        _hold(session, row)
+def read_locked(session: Session, member_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, KeptLedger]:
+    """The kept state of the members a journal batch has locked (those with a row), read at once."""
+    rows = session.scalars(select(MemberBalance).where(MemberBalance.member_id.in_(member_ids)))
+    return {row.member_id: _from_row(row) for row in rows}
 
 
-def _in_batch(session: Session, member_id: uuid.UUID) -> MemberBalance | object | None:
-    """The kept row of a member the journal batch locked, from its session without a statement
-    (None: the member has none yet); ``_UNKNOWN`` outside a batch or for another member. A row an
-    undone item added has left the session with it; one it changed is read again when next used."""
+def write_kept(session: Session) -> None:
+    """Write what a journal batch kept for its locked members and changed: one UPDATE (executemany)
+    for the rows it read, one INSERT for members who had none."""
     work = batch_work.pending(session)
-    if work is None or member_id not in work.locked:
-        return _UNKNOWN
-    return session.identity_map.get(session.identity_key(MemberBalance, member_id))
+    changed = {member_id: kept for member_id, kept in work.kept.items() if kept is not work.kept_read.get(member_id)}
+    rows = [{"member_id": member_id, **kept_columns(kept)} for member_id, kept in changed.items()]
+    updates = [row for row in rows if row["member_id"] in work.kept_read]
+    inserts = [row for row in rows if row["member_id"] not in work.kept_read]
+    if updates:
+        session.execute(update(MemberBalance), updates)
+    if inserts:
+        session.execute(insert(MemberBalance), inserts)
+    work.kept_read = dict(work.kept)
 
 
-def _hold(session: Session, row: MemberBalance) -> None:
-    """Keep a batch's row in memory: the session's identity map holds clean rows only weakly."""
+def _batch_of(session: Session, member_id: uuid.UUID) -> batch_work.BatchWork | None:
+    """The journal batch that locked this member (their kept state is then in ``work.kept``), or None."""
     work = batch_work.pending(session)
-    if work is not None and row.member_id in work.locked:
-        work.loaded.append(row)
+    return work if work is not None and member_id in work.locked else None
+
+
+def _nothing_kept(member_id: uuid.UUID) -> KeptLedger:
+    return KeptLedger(str(member_id), LedgerState(account_id=str(member_id)), None)
 
 
 def kept_columns(kept: KeptLedger) -> dict:
@@ -122,12 +130,14 @@ def kept_figures(session: Session, member_id: uuid.UUID, at: datetime) -> KeptFi
     points less the debt (as loyalty.ledger.LedgerState.available computes it from the lots). Past
     that instant, before the expiry job has written the expiry entries, the lots are decoded.
     """
-    kept = _in_batch(session, member_id)
-    if kept is _UNKNOWN:
+    work = _batch_of(session, member_id)
+    if work is None:
         row = session.execute(select(MemberBalance.balance, MemberBalance.debt, MemberBalance.open_points,
                                      MemberBalance.first_expiry).where(MemberBalance.member_id == member_id)).first()
     else:
-        row = kept and (kept.balance, kept.debt, kept.open_points, kept.first_expiry)
+        kept = work.kept.get(member_id)
+        columns = kept and kept_columns(kept)
+        row = columns and (columns["balance"], columns["debt"], columns["open_points"], columns["first_expiry"])
     if row is None:
         return KeptFigures(0, 0, 0)
     balance, debt, open_points, first_expiry = row

@@ -17,9 +17,11 @@ batch (a sale posted online) nothing waits: ``pending`` is None and callers writ
 
 Reads that no item of the batch changes are made once for all of them (``read_once``): the till's
 store, the products its sales name with their tax rates, the tax its till had at a feed cursor,
-the segments and clipped offers of its sales' members. The members' kept balances are read with
-their locks and then kept in the session (the batch's own changes included); the live holds and
-limited-offer uses its snapshots show are read for all of its members at once, after its items.
+the segments and clipped offers of its sales' members, the stored ledger entries of its
+transactions. Its sales' members' kept balances are read with their locks, kept here as its items
+change them (``kept``, undone with an item) and written once at its end
+(``server.membership.balances``); the live holds and limited-offer uses its snapshots show are read
+for all of its members at once, after its items.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ T = TypeVar("T")
 class Mark:
     rows: dict[type, int]
     snapshots: dict[uuid.UUID, tuple]
+    kept: dict[uuid.UUID, Any]
 
 
 @dataclass
@@ -48,11 +51,15 @@ class BatchWork:
     """Rows per model, and the members whose snapshot is due, in the order they were first touched."""
 
     held: frozenset[str] = frozenset()  # the batch's transaction ids already posted when it began
+    claimed: dict[str, Any] = field(default_factory=dict)  # rows claimed at its start, not yet applied (by id)
+    commands: dict[int, Any] = field(default_factory=dict)  # its transaction items' commands, by id() of the item
     taken: set[str] = field(default_factory=set)  # ids whose claim met a twin committed since (posting.ClaimTaken)
     refused: set[str] = field(default_factory=set)  # its item ids with an unresolved refusal on file
     suspended_since: datetime | None = None  # the terminal's suspension, as the batch began
     loaded: list[Any] = field(default_factory=list)  # rows read once, held so the session keeps them
     locked: frozenset[uuid.UUID] = frozenset()  # members locked (FOR UPDATE) when the batch began
+    kept_read: dict[uuid.UUID, Any] = field(default_factory=dict)  # their kept state as read (or last written)
+    kept: dict[uuid.UUID, Any] = field(default_factory=dict)  # ... and as the batch's items left it
     rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
     snapshots: dict[uuid.UUID, tuple] = field(default_factory=dict)  # member -> (program, visit)
     entry_sources: frozenset[str] = frozenset()  # its transaction ids, as ledger entry sources
@@ -67,12 +74,13 @@ class BatchWork:
         self.snapshots[member_id] = (program, visit)
 
     def mark(self) -> Mark:
-        return Mark({model: len(rows) for model, rows in self.rows.items()}, dict(self.snapshots))
+        return Mark({model: len(rows) for model, rows in self.rows.items()}, dict(self.snapshots), dict(self.kept))
 
     def rewind(self, mark: Mark) -> None:
         for model, rows in self.rows.items():
             del rows[mark.rows.get(model, 0):]
         self.snapshots = dict(mark.snapshots)
+        self.kept = dict(mark.kept)
 
     def write_rows(self, session: Session) -> None:
         """One INSERT per table for every waiting row (executemany, sent as multi-row VALUES)."""

@@ -1,11 +1,13 @@
 """Applying a till's journal batch: in one transaction, each item on its own, answered per item.
 
-The batch is one transaction and each item a savepoint inside it, so one item's refusal (or an
-unexpected error on it) undoes that item alone: the rest of the batch lands and the item gets its
-own answer. Items that may become applicable later (a return whose sale has not arrived yet, or one
-that met an unexpected error on the server) are answered ``retry``; items that never will (an item
-the batch schema found invalid, a body that does not load, a rule broken) are ``rejected``. Both
-are kept in journal_rejections for the reconciliation report until they are applied. Should the
+The batch is one transaction. It is first applied without a savepoint per item (two statements
+each): should an item be refused or fail once it has begun, that transaction is rolled back and
+the batch applied again with each item in a savepoint, so one item's refusal (or an unexpected
+error on it) undoes that item alone: the rest of the batch lands and the item gets its own answer.
+Items that may become applicable later (a return whose sale has not arrived yet, or one that met
+an unexpected error on the server) are answered ``retry``; items that never will (an item the
+batch schema found invalid, a body that does not load, a rule broken) are ``rejected``. Both are
+kept in journal_rejections for the reconciliation report until they are applied. Should the
 batch's transaction fail as a whole (a lost connection, a failed commit), nothing of it was applied
 and every item is answered ``retry``.
 
@@ -43,10 +45,10 @@ from server.audit import Actor
 from server.db import first_write_wins
 from server.exceptions import Conflict, OneCardError
 from server.membership import batch_work
-from server.membership.balances import read_locked_rows
+from server.membership.balances import read_locked, write_kept
 from server.membership.ledger import read_sources
 from server.membership.members import Enrolment, MemberExists, enrol
-from server.membership.posting import ClaimTaken, PostTransaction, TransactionRejected, post_transaction
+from server.membership.posting import ClaimTaken, PostTransaction, TransactionRejected, claim_all, post_transaction
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_members
 from server.models import Card, JournalRejection, Member, PostedTransaction
@@ -57,6 +59,8 @@ from store_sync.journal import EnrolmentBodySchema, ItemStatus, ItemType
 from store_sync.till_events import TillEventBodySchema
 
 log = logging.getLogger(__name__)
+
+_TRANSACTIONS = TransactionSchema()  # built once: a schema's fields are copied for each instance
 
 # Refusals that time can cure: the till keeps the item and sends it again later.
 RETRYABLE = frozenset({"original-unknown", "server-error"})
@@ -72,17 +76,66 @@ def apply_batch(sessions: Callable[[], AbstractContextManager[Session]], batch: 
                 terminal: str, program: LoyaltyProgram, now: datetime) -> list[dict]:
     items = batch["items"]
     try:
-        with sessions() as session:
-            writes = _begin(session, items, store, terminal)
-            results = [apply_item(session, writes, item, store, terminal, program, now) for item in items]
-            writes.write_rows(session)
-            _publish_snapshots(session, writes, now)
-            session.commit()
-        return results
+        return (_apply_all(sessions, items, store, terminal, program, now, item_savepoints=False)
+                or _apply_all(sessions, items, store, terminal, program, now, item_savepoints=True))
     except Exception:
         # The transaction is gone (a lost connection, a failed commit): nothing of the batch was applied.
         log.exception("journal batch of %d items from %s/%s was not applied", len(items), store, terminal)
         return [_unapplied(item) for item in items]
+
+
+def _apply_all(sessions: Callable[[], AbstractContextManager[Session]], items: list[dict], store: str,
+               terminal: str, program: LoyaltyProgram, now: datetime, *, item_savepoints: bool) -> list[dict] | None:
+    """The batch's answers once committed; None (nothing applied) when, without item savepoints,
+    an item was refused or failed once begun."""
+    with sessions() as session:
+        writes = _begin(session, items, store, terminal, now, claim=not item_savepoints)
+        results = []
+        for item in items:
+            result = (apply_item if item_savepoints else _apply_whole)(session, writes, item, store, terminal,
+                                                                       program, now)
+            if result is None:
+                return None  # the session closes without a commit: the transaction rolls back
+            results.append(result)
+        if not item_savepoints and not _flushed(session, writes):
+            return None
+        writes.write_rows(session)
+        write_kept(session)
+        _publish_snapshots(session, writes, now)
+        session.commit()
+    return results
+
+
+def _apply_whole(session: Session, writes: batch_work.BatchWork, item: dict, store: str, terminal: str,
+                 program: LoyaltyProgram, now: datetime) -> dict | None:
+    """Apply one item without a savepoint; None if it was refused or failed once begun (the batch's
+    transaction then holds part of it and is given up)."""
+    if item.get("errors"):  # refused before anything of it is done
+        return _refuse(session, item, store, terminal, ItemRefused("invalid-item", f"the item is not valid: "
+                                                                                   f"{item['errors']}"), now)
+    try:
+        status, outcome = _apply(session, item, store, terminal, program, now)
+        _resolve(session, item["id"], now)
+    except Exception as exc:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            raise  # the connection is gone, and the batch's transaction with it
+        return None
+    return {"id": item["id"], "status": status.value, "outcome": outcome}
+
+
+def _flushed(session: Session, writes: batch_work.BatchWork) -> bool:
+    """The items' own writes flushed together (the transactions' rows: one UPDATE, executemany),
+    True if they all went in and every transaction claimed at the start was applied. A failure
+    cannot be told apart by item here: the batch is then applied again with savepoints."""
+    if writes.claimed:
+        return False
+    try:
+        session.flush()
+    except Exception as exc:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            raise
+        return False
+    return True
 
 
 def apply_item(session: Session, writes: batch_work.BatchWork, item: dict, store: str, terminal: str,
@@ -120,9 +173,11 @@ def _failed(session: Session, item: dict, store: str, terminal: str, now: dateti
     return _refuse(session, item, store, terminal, refusal, now)
 
 
-def _begin(session: Session, items: list[dict], store: str, terminal: str) -> batch_work.BatchWork:
+def _begin(session: Session, items: list[dict], store: str, terminal: str, now: datetime, *,
+           claim: bool) -> batch_work.BatchWork:
     """What the batch reads once for all its items (``server.membership.batch_work``), and its
-    members locked, in member id order, before the first item."""
+    members locked, in member id order, before the first item; with ``claim``, its transactions
+    claimed too."""
     ids = [item["id"] for item in items]
     transactions = [item for item in items if item.get("type") == ItemType.TRANSACTION and not item.get("errors")]
     held = session.scalars(select(PostedTransaction).where(PostedTransaction.id.in_(
@@ -137,7 +192,10 @@ def _begin(session: Session, items: list[dict], store: str, terminal: str) -> ba
                             locked=frozenset(member.id for _, member in locked), skus=_skus(transactions),
                             entry_sources=frozenset(sources), stored_entries=read_sources(session, sources))
     if work.locked:
-        read_locked_rows(session, work.locked)
+        work.kept_read = read_locked(session, work.locked)
+        work.kept = dict(work.kept_read)
+    if claim:
+        _claim_all(session, work, transactions, store, terminal, now)
     return work
 
 
@@ -189,14 +247,32 @@ def _apply(session: Session, item: dict, store: str, terminal: str, program: Loy
 
 
 def _apply_transaction(session, item, store, terminal, program, now):
-    body = TransactionSchema().load(item["body"])
+    work = batch_work.pending(session)
+    command = work.commands.get(id(item)) or _command(item, store, terminal)
+    outcome, replayed = post_transaction(session, command, program, now)
+    return (ItemStatus.DUPLICATE if replayed else ItemStatus.APPLIED), outcome
+
+
+def _command(item: dict, store: str, terminal: str) -> PostTransaction:
+    """The transaction a valid item of this terminal carries (ValidationError, ItemRefused)."""
+    body = _TRANSACTIONS.load(item["body"])
     if (body["store"], body["terminal"]) != (store, terminal):
         raise ItemRefused("wrong-terminal", "a terminal may only send its own transactions")
     if body["id"] != item["id"]:
         raise ItemRefused("id-mismatch", "a transaction item's id is the transaction's id")
-    command = replace(PostTransaction.from_body(item["body"]), completed=True)
-    outcome, replayed = post_transaction(session, command, program, now)
-    return (ItemStatus.DUPLICATE if replayed else ItemStatus.APPLIED), outcome
+    return replace(PostTransaction.from_body(item["body"]), completed=True)
+
+
+def _claim_all(session: Session, work: batch_work.BatchWork, transactions: list[dict], store: str, terminal: str,
+               now: datetime) -> None:
+    """Claim the batch's transactions at its start (``posting.claim_all``); an item that does not
+    load is left to be refused when it is applied."""
+    for item in transactions:
+        try:
+            work.commands[id(item)] = _command(item, store, terminal)
+        except (ma.ValidationError, ItemRefused):
+            continue
+    work.claimed = claim_all(session, list(work.commands.values()), now)
 
 
 def _apply_till_event(session, item, store, terminal, now):

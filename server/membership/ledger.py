@@ -100,7 +100,8 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
         for entry in new:
             writes.add(LedgerEntry, row_values(entry, now))
     store_kept(session, after)
-    session.flush()
+    if writes is None:
+        session.flush()
     return after
 
 

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,8 +71,8 @@ from store_sync.transactions import TillTransaction, TransactionKind
 
 SALE, RETURN, VOID = TransactionKind.SALE, TransactionKind.RETURN, TransactionKind.VOID
 
-__all__ = ["ClaimTaken", "PostTransaction", "SaleAlreadyVoided", "TransactionRejected", "post_transaction",
-           "sale_with_returns"]
+__all__ = ["ClaimTaken", "PostTransaction", "SaleAlreadyVoided", "TransactionRejected", "claim_all",
+           "post_transaction", "sale_with_returns"]
 
 
 class SaleAlreadyVoided(TransactionRejected):
@@ -159,7 +160,11 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     """Apply a transaction once. Returns (outcome, replayed): a retry gets the first outcome, also
     when it arrives while the first attempt is still being applied (it waits for that one)."""
     digest = body_hash(command.raw)
-    row, claimed = _posted(session, command.id), False
+    work = batch_work.pending(session)
+    row = work.claimed.pop(command.id, None) if work is not None else None  # claimed with the batch (claim_all)
+    claimed = row is not None
+    if row is None:
+        row = _posted(session, command.id)
     if row is None:
         row, claimed = _claim_first(session, command, digest, now)
     if not claimed:
@@ -174,8 +179,9 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
                    "programme_version": program.version.number,
                    "exceptions": [kind for kind, *_ in posting.exceptions]}
-    session.flush()
     writes = batch_work.pending(session)
+    if writes is None:  # a journal batch flushes its items' rows together (server.membership.journal)
+        session.flush()
     for kind, till, server, detail in posting.exceptions:
         values = {"id": new_id(), "transaction_id": command.id, "kind": kind, "till_value": till,
                   "server_value": server, "detail": detail, "store_code": command.store, "created_at": now}
@@ -233,15 +239,37 @@ def _claim_first(session: Session, command: PostTransaction, digest: str,
 
 def _claim(session: Session, command: PostTransaction, digest: str, now: datetime) -> PostedTransaction:
     """The transaction's row, inserted first under the till's id; the handler fills in its figures."""
-    row = PostedTransaction(id=command.id, kind=command.kind.value, store_code=command.store,
-                            terminal_code=command.terminal, at=command.at, offline=command.offline,
-                            card_number=command.card_number, original_id=command.original_id,
-                            total_minor=_sale_total(command) if command.kind == SALE else 0,
-                            cashier_id=command.message.cashier_id, body=command.raw, body_hash=digest, outcome={},
-                            received_at=now)
+    row = PostedTransaction(**_claimed_columns(command, digest, now))
     session.add(row)
     session.flush()
     return row
+
+
+def _claimed_columns(command: PostTransaction, digest: str, now: datetime) -> dict[str, Any]:
+    return {"id": command.id, "kind": command.kind.value, "store_code": command.store,
+            "terminal_code": command.terminal, "at": command.at, "offline": command.offline,
+            "card_number": command.card_number, "original_id": command.original_id,
+            "total_minor": _sale_total(command) if command.kind == SALE else 0,
+            "cashier_id": command.message.cashier_id, "body": command.raw, "body_hash": digest, "outcome": {},
+            "received_at": now}
+
+
+def claim_all(session: Session, commands: list[PostTransaction], now: datetime) -> dict[str, PostedTransaction]:
+    """Claim a journal batch's transactions before its first item, as ``_claim`` claims one: one
+    INSERT that leaves out the ids already posted (a twin still being applied is waited for, as by
+    a claim of one), then one read of the rows it inserted, by id. The first of an id's items is
+    claimed, in id order; ``post_transaction`` then applies each item to its row."""
+    first = {command.id: command for command in reversed(commands)}
+    values = [_claimed_columns(command, body_hash(command.raw), now) for _, command in sorted(first.items())]
+    if not values:
+        return {}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = PostedTransaction.__table__
+    claimed = session.scalars(dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
+                              .returning(table.c.id), values).all()
+    if not claimed:
+        return {}
+    return {row.id: row for row in session.scalars(select(PostedTransaction).where(PostedTransaction.id.in_(claimed)))}
 
 
 def _sale_total(command: PostTransaction) -> int:

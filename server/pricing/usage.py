@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from promotions import Period
+from server.membership import batch_work
 from server.membership.exceptions import ExceptionKind
 from server.models import (
     CouponCode,
@@ -70,7 +71,8 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
     record_cap_uses(session, posting, used)
     for code in dict.fromkeys(command.coupons):
         _redeem(session, posting, code, member_id, rows)
-    session.flush()
+    if batch_work.pending(session) is None:  # a journal batch flushes its items' rows together
+        session.flush()
 
 
 def _discount_row(command, line_id: str, discount: dict, member_id: uuid.UUID | None) -> SaleDiscount:
