@@ -1,9 +1,11 @@
 """Applying a till's journal batch: in one transaction, each item on its own, answered per item.
 
-The batch is one transaction. It is first applied without a savepoint per item (two statements
-each): should an item be refused or fail once it has begun, that transaction is rolled back and
-the batch applied again with each item in a savepoint, so one item's refusal (or an unexpected
-error on it) undoes that item alone: the rest of the batch lands and the item gets its own answer.
+The batch is one transaction. It is first applied without a savepoint per item: its transactions
+claimed with one statement (``posting.claim_all``), its items applied one after the other and
+their rows written together at the end. Should an item be refused or fail once it has begun, that
+transaction is rolled back and the batch applied again with each item in a savepoint (and claimed
+by itself), so one item's refusal (or an unexpected error on it) undoes that item alone: the rest
+of the batch lands and the item gets its own answer.
 Items that may become applicable later (a return whose sale has not arrived yet, or one that met
 an unexpected error on the server) are answered ``retry``; items that never will (an item the
 batch schema found invalid, a body that does not load, a rule broken) are ``rejected``. Both are
@@ -14,12 +16,14 @@ and every item is answered ``retry``.
 Work is set-wise where the items allow it: the members the batch's sales name are locked once, in
 id order, before the first item, so two batches of sales sharing members never wait on each other
 in a circle (a return locks its sale's member only when it is applied and may still meet one:
-PostgreSQL then fails that statement, and the item alone is answered ``retry``). The locks are
-held until the batch commits, so batches that share members are applied one after another.
-Ledger entries and reconciliation exceptions are inserted for the whole batch at its end,
-and each member's snapshot is published once, with the balance after all of the batch's items
-(``server.membership.batch_work``); the feed head a till's catalogue is checked against is read
-once per batch (``server.pricing.till_catalogues``).
+PostgreSQL then fails that statement, the batch is applied again item by item, and should the
+item meet one again, it alone is answered ``retry``). The locks are held until the batch commits,
+so batches that share members are applied one after another. Ledger entries and reconciliation
+exceptions are inserted for the whole batch at its end and the members' kept balances written
+then, each member's snapshot is published once, with the balance after all of the batch's items,
+and what no item changes is read once for all of them (``server.membership.batch_work``); the feed
+head a till's catalogue is checked against is read once per batch
+(``server.pricing.till_catalogues``).
 
 The same item may arrive in two batches at once (a till resending a batch whose answer it did
 not get): one applies it, the other waits for the first batch's commit and answers it as a
@@ -89,7 +93,12 @@ def _apply_all(sessions: Callable[[], AbstractContextManager[Session]], items: l
     """The batch's answers once committed; None (nothing applied) when, without item savepoints,
     an item was refused or failed once begun."""
     with sessions() as session:
-        writes = _begin(session, items, store, terminal, now, claim=not item_savepoints)
+        try:
+            writes = _begin(session, items, store, terminal, now, claim=not item_savepoints)
+        except DBAPIError as exc:  # the claim met a lock it could not wait for (a deadlock), say
+            if item_savepoints or exc.connection_invalidated:
+                raise
+            return None
         results = []
         for item in items:
             result = (apply_item if item_savepoints else _apply_whole)(session, writes, item, store, terminal,
@@ -266,11 +275,11 @@ def _command(item: dict, store: str, terminal: str) -> PostTransaction:
 def _claim_all(session: Session, work: batch_work.BatchWork, transactions: list[dict], store: str, terminal: str,
                now: datetime) -> None:
     """Claim the batch's transactions at its start (``posting.claim_all``); an item that does not
-    load is left to be refused when it is applied."""
+    load is left to be refused (or to fail) when it is applied."""
     for item in transactions:
         try:
             work.commands[id(item)] = _command(item, store, terminal)
-        except (ma.ValidationError, ItemRefused):
+        except Exception:  # met again, and answered, when the item is applied
             continue
     work.claimed = claim_all(session, list(work.commands.values()), now)
 
