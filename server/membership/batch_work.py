@@ -1,19 +1,21 @@
 """What a journal batch reads once at its start and writes once at its end, instead of per item.
 
-A journal batch (``server.membership.journal``) applies its items in one transaction, each in a
-savepoint. Read once, before the first item: which of its transactions the server already holds
-(the others are claimed without a look first), which of its items have a refusal on file,
+A journal batch (``server.membership.journal``) applies its items in one transaction (each in a
+savepoint when it is applied item by item). Read once, before the first item: which of its
+transactions the server already holds (the others are claimed without a look first, together in
+the first pass: ``claimed``), which of its items have a refusal on file,
 whether its terminal is suspended, and its sales' members (locked, so ``lock_member`` need not
 ask again). Two kinds of work wait here until the batch ends:
 
 - rows nothing in the batch reads back (ledger entries, reconciliation exceptions), inserted with
-  one multi-row statement per table;
+  one multi-row statement per table (a replay of a member's ledger reads the waiting entries here);
 - member snapshots for the change feed: a member with five sales in a batch is published once, with
   the balance after all five (tills only ever keep a member's newest snapshot).
 
-An item undone by its savepoint drops what it left here (``mark`` / ``rewind``). Code that reads a
-member's whole ledger inside the batch writes the waiting rows first (``write_rows``). Outside a
-batch (a sale posted online) nothing waits: ``pending`` is None and callers write at once.
+An item undone by its savepoint drops what it left here (``mark`` / ``rewind``). Code that replays a
+member's whole ledger inside the batch adds the waiting rows to the stored ones
+(``server.membership.ledger``). Outside a batch (a sale posted online) nothing waits: ``pending``
+is None and callers write at once.
 
 Reads that no item of the batch changes are made once for all of them (``read_once``): the till's
 store, the products its sales name with their tax rates, the tax its till had at a feed cursor,
@@ -114,8 +116,3 @@ def read_once(session: Session, key: Any, read: Callable[[], T]) -> T:
 def end(session: Session) -> None:
     session.info.pop(_KEY, None)
 
-
-def write_rows(session: Session) -> None:
-    writes = pending(session)
-    if writes is not None:
-        writes.write_rows(session)

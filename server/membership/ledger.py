@@ -70,6 +70,27 @@ def load_ledger(session: Session, member_id: uuid.UUID) -> Ledger:
     return Ledger(str(member_id), tuple(to_entry(row) for row in rows))
 
 
+def _whole_ledger(session: Session, member_id: uuid.UUID) -> Ledger:
+    """Every entry of the member: those stored and, in a journal batch, its rows still waiting (the
+    stored ones read without flushing the session first: nothing of the batch waits there for them)."""
+    writes = batch_work.pending(session)
+    if writes is None:
+        return load_ledger(session, member_id)
+    with session.no_autoflush:
+        stored = load_ledger(session, member_id)
+    waiting = tuple(_waiting_entry(values) for values in writes.rows.get(LedgerEntry, ())
+                    if values["member_id"] == member_id)
+    return Ledger(stored.account_id, stored.entries + waiting)
+
+
+def _waiting_entry(values: dict) -> Entry:
+    """An entry from a row waiting in a journal batch (``row_values``), as ``to_entry`` reads it stored."""
+    return Entry(id=values["id"], account_id=str(values["member_id"]), kind=EntryKind(values["kind"]),
+                 points=values["points"], at=values["at"], expires_at=values["expires_at"], lot_id=values["lot_id"],
+                 source_id=values["source_id"], offline=values["offline"], reason=values["reason"],
+                 actor=values["actor"])
+
+
 def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterable[Entry], now: datetime, *,
                  allow_debt: bool = False) -> KeptLedger:
     """Add ``entries`` to the member's ledger (the pure rules decide) and keep their state in step.
@@ -88,8 +109,7 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
     if kept.follows(new):
         state = resume(kept.state, new)
     else:  # a late entry changes history: replay everything once, the batch's waiting rows included
-        batch_work.write_rows(session)
-        state = load_ledger(session, uuid.UUID(kept.account_id)).apply(new, allow_debt=True).state
+        state = _whole_ledger(session, uuid.UUID(kept.account_id)).apply(new, allow_debt=True).state
     if not allow_debt:
         refuse_new_debt(kept.state, state, new)
     after = KeptLedger(kept.account_id, state, max(filter(None, [kept.last_key, *map(replay_key, new)])))
