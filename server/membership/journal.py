@@ -281,7 +281,9 @@ def _claim_all(session: Session, work: batch_work.BatchWork, transactions: list[
             work.commands[id(item)] = _command(item, store, terminal)
         except Exception:  # met again, and answered, when the item is applied
             continue
-    work.claimed = claim_all(session, list(work.commands.values()), now)
+    work.claimed, posted = claim_all(session, list(work.commands.values()), now)
+    work.held = work.held | {row.id for row in posted}  # read: the items are answered as duplicates
+    work.loaded.extend(posted)
 
 
 def _apply_till_event(session, item, store, terminal, now):

@@ -254,22 +254,23 @@ def _claimed_columns(command: PostTransaction, digest: str, now: datetime) -> di
             "received_at": now}
 
 
-def claim_all(session: Session, commands: list[PostTransaction], now: datetime) -> dict[str, PostedTransaction]:
+def claim_all(session: Session, commands: list[PostTransaction], now: datetime
+              ) -> tuple[dict[str, PostedTransaction], list[PostedTransaction]]:
     """Claim a journal batch's transactions before its first item, as ``_claim`` claims one: one
     INSERT that leaves out the ids already posted (a twin still being applied is waited for, as by
-    a claim of one), then one read of the rows it inserted, by id. The first of an id's items is
-    claimed, in id order; ``post_transaction`` then applies each item to its row."""
+    a claim of one), then one read of all their rows. The first of an id's items is claimed, in id
+    order. Returns the rows claimed, by id (``post_transaction`` then applies each item to its row),
+    and those found posted (committed by a twin since the batch began, say: its items are duplicates)."""
     first = {command.id: command for command in reversed(commands)}
     values = [_claimed_columns(command, body_hash(command.raw), now) for _, command in sorted(first.items())]
     if not values:
-        return {}
+        return {}, []
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = PostedTransaction.__table__
-    claimed = session.scalars(dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
-                              .returning(table.c.id), values).all()
-    if not claimed:
-        return {}
-    return {row.id: row for row in session.scalars(select(PostedTransaction).where(PostedTransaction.id.in_(claimed)))}
+    claimed = set(session.scalars(dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
+                                  .returning(table.c.id), values))
+    rows = session.scalars(select(PostedTransaction).where(PostedTransaction.id.in_(list(first)))).all()
+    return {row.id: row for row in rows if row.id in claimed}, [row for row in rows if row.id not in claimed]
 
 
 def _sale_total(command: PostTransaction) -> int:
