@@ -11,6 +11,7 @@ import uuid
 from importlib.metadata import EntryPoint, entry_points
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.api import guard, init_api, problems
 from server.api.context import close_db_session
@@ -27,6 +28,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """Build the app. Pass ``services`` to share a database or clock (tests, the demo)."""
     services = services or Services.build(settings or Settings.load())
     app = Flask(__name__)
+    if services.settings.trusted_proxies:
+        _trust_proxies(app, services.settings.trusted_proxies)
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_body_bytes
     app.config["SECRET_KEY"] = services.settings.secret_key
     app.json.sort_keys = False
@@ -43,6 +46,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for entry in web_entry_points(services.settings.web_apps):
         entry.load()(app)  # each is mount(app); a broken one stops the app rather than half-starting it
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` reverse proxies (a load balancer terminating TLS), take the client's address
+    and scheme from the X-Forwarded-For/-Proto headers those proxies add: the sign-in throttles and
+    code limits then count each client, not the proxy, and cookies are Secure over TLS. Only the
+    last ``hops`` values are believed, so a client cannot pose as another address by sending the
+    header itself."""
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def web_entry_points(names: tuple[str, ...] | None) -> list[EntryPoint]:

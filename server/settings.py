@@ -25,6 +25,8 @@ SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 # More connections than this per process is a typo, not sizing: PostgreSQL's default
 # max_connections is 100 for all processes together.
 MAX_POOL_CONNECTIONS = 500
+# More hops than this in front of one server is a misconfiguration, not a deployment.
+MAX_TRUSTED_PROXIES = 5
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 # Points a staff user of each role may adjust on their own (one adjustment, and in any 24 hours);
 # above either, a second staff user approves. Roles not named here may not adjust points at all.
@@ -75,6 +77,7 @@ class Settings:
     notice_rate: int = 10  # notices sent per second, by all workers together
     notice_lease_seconds: int = 300  # how long a worker's claim on an outbox row lasts unrenewed
     quiet_hours: tuple[str, str] | None = ("21:00", "08:00")  # member's home-store wall clock
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
 
     @property
     def reports_url(self) -> str:
@@ -149,6 +152,7 @@ class Settings:
             notice_rate=_positive_int(values, "notice_rate", 10),
             notice_lease_seconds=_positive_int(values, "notice_lease", 300),
             quiet_hours=_quiet_hours(values.get("quiet_hours", "21:00-08:00")),
+            trusted_proxies=_trusted_proxies(values),
         )
 
 
@@ -261,6 +265,14 @@ def _pool_connections(values: Mapping[str, str], key: str, minimum: int) -> int 
     number = _whole_number(key, raw)
     if not minimum <= number <= MAX_POOL_CONNECTIONS:
         raise ConfigError(env_name(key), f"must be {minimum} to {MAX_POOL_CONNECTIONS}, got {number}")
+    return number
+
+
+def _trusted_proxies(values: Mapping[str, str]) -> int:
+    raw = values.get("trusted_proxies")
+    number = 0 if raw is None else _whole_number("trusted_proxies", raw)
+    if not 0 <= number <= MAX_TRUSTED_PROXIES:
+        raise ConfigError(env_name("trusted_proxies"), f"must be 0 to {MAX_TRUSTED_PROXIES}, got {number}")
     return number
 
 

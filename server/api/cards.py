@@ -13,9 +13,8 @@ from server.api.context import (
     staff_required,
 )
 from server.auth.roles import Role
-from server.membership.accounts import account_summary
+from server.membership.card_lookup import look_up_card
 from server.membership.cards import change_state, get_card, replace
-from server.membership.members import get_member
 from server.schemas.members import CardLookupSchema, CardReplaceSchema, CardSchema, CardStateSchema
 
 blp = Blueprint("cards", __name__, url_prefix="/api/v1/cards", description="Membership cards")
@@ -28,11 +27,9 @@ blp = Blueprint("cards", __name__, url_prefix="/api/v1/cards", description="Memb
 @blp.problems(422)
 def look_up(number: str):
     """The card, its member and what the member can spend now (a blocked card says so)."""
-    session, svc = db_session(), services()
-    card = get_card(session, svc.program, number)
-    member = get_member(session, card.member_id)
-    return {"card": card, "member": member,
-            "account": account_summary(session, member, svc.program, svc.clock())}
+    svc = services()
+    card, member, account = look_up_card(db_session(), svc.program, number, svc.clock())
+    return {"card": card, "member": member, "account": account}
 
 
 @blp.route("/<number>/state", methods=["POST"])

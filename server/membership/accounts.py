@@ -38,6 +38,12 @@ def account_summary(session: Session, member: Member, program: LoyaltyProgram,
     figures = (KeptFigures(state.balance, state.debt, state.available(now)) if state is not None
                else kept_figures(session, member.id, now))
     held = held_points(session, member.id, now) if held is None else held
+    return summary_of(member, program, now, figures, held)
+
+
+def summary_of(member: Member, program: LoyaltyProgram, now: datetime, figures: KeptFigures,
+               held: int) -> AccountSummary:
+    """The summary from figures and holds already read."""
     return AccountSummary(
         member_id=str(member.id), tier=member.tier, balance=figures.balance,
         available=max(0, figures.available - held), held=held, debt=figures.debt,

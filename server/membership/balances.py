@@ -132,15 +132,25 @@ def kept_figures(session: Session, member_id: uuid.UUID, at: datetime) -> KeptFi
     """
     work = _batch_of(session, member_id)
     if work is None:
-        row = session.execute(select(MemberBalance.balance, MemberBalance.debt, MemberBalance.open_points,
-                                     MemberBalance.first_expiry).where(MemberBalance.member_id == member_id)).first()
+        row = session.execute(select(*FIGURE_COLUMNS).where(MemberBalance.member_id == member_id)).first()
+        columns = None if row is None else tuple(row)
     else:
         kept = work.kept.get(member_id)
-        columns = kept and kept_columns(kept)
-        row = columns and (columns["balance"], columns["debt"], columns["open_points"], columns["first_expiry"])
-    if row is None:
+        figures = kept and kept_columns(kept)
+        columns = figures and (figures["balance"], figures["debt"], figures["open_points"], figures["first_expiry"])
+    return figures_from(session, member_id, columns or None, at)
+
+
+# The kept row's columns ``kept_figures`` reads; a caller that reads them with other things
+# (the card look-up, in one statement) passes them to ``figures_from``.
+FIGURE_COLUMNS = (MemberBalance.balance, MemberBalance.debt, MemberBalance.open_points, MemberBalance.first_expiry)
+
+
+def figures_from(session: Session, member_id: uuid.UUID, columns: tuple | None, at: datetime) -> KeptFigures:
+    """``kept_figures`` from the FIGURE_COLUMNS already read (None: the member has no row)."""
+    if columns is None or columns[0] is None:
         return KeptFigures(0, 0, 0)
-    balance, debt, open_points, first_expiry = row
+    balance, debt, open_points, first_expiry = columns
     if first_expiry is None or at < first_expiry:
         return KeptFigures(balance, debt, max(0, open_points - debt))
     return KeptFigures(balance, debt, load_kept(session, member_id).state.available(at))

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.entries import Entry, EntryKind, replay_key
@@ -155,11 +155,17 @@ def read_sources(session: Session, source_ids: list[str]) -> dict[uuid.UUID, Ent
     return {row.id: to_entry(row) for row in rows}
 
 
+def held_sum(member_id, now: datetime) -> Select:
+    """The points reserved by a member's live holds, as a query (a hold past its expiry no longer
+    counts); ``member_id`` may be a column of an outer query, for a scalar subquery."""
+    return select(func.coalesce(func.sum(Hold.points), 0)).where(
+        Hold.member_id == member_id, Hold.status == HELD, Hold.expires_at > now)
+
+
 def held_points(session: Session, member_id: uuid.UUID, now: datetime,
                 excluding: uuid.UUID | None = None) -> int:
     """Points reserved by live holds (a hold past its expiry no longer counts)."""
-    query = select(func.coalesce(func.sum(Hold.points), 0)).where(
-        Hold.member_id == member_id, Hold.status == HELD, Hold.expires_at > now)
+    query = held_sum(member_id, now)
     if excluding is not None:
         query = query.where(Hold.id != excluding)
     return int(session.scalar(query) or 0)
