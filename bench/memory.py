@@ -53,6 +53,8 @@ def _seed(values: dict[str, str], members: int, clients: int) -> tuple[list[str]
     credentials = [str(register_till(services, "A", f"T{n}")) for n in range(clients + 1)]
     cards = _members(services, members)
     sequence_pending(services.db.engine)
+    with services.db.engine.connect() as conn:  # as autovacuum would, in time, after such a load
+        conn.exec_driver_sql("ANALYZE")
     services.db.dispose()
     return credentials, cards
 
@@ -211,8 +213,8 @@ def _load(server: subprocess.Popen, url: str, credentials: list[str], cards: lis
               f"target {WORKER_TARGET_MB} MB)")
 
 
-def run(members: int, clients: int, seconds: float) -> None:
-    database = ScratchDatabase("bench_memory").create()
+def run(members: int, clients: int, seconds: float, db_prefix: str = "bench_memory") -> None:
+    database = ScratchDatabase(db_prefix).create()
     try:
         with tempfile.TemporaryDirectory() as data_dir:
             _run(database, Path(data_dir), members, clients, seconds)
@@ -244,8 +246,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=20_000, help="members in the chain (the issue's: 200,000)")
     parser.add_argument("--clients", type=int, default=2, help="client processes loading the server")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of load on the server")
+    parser.add_argument("--db-prefix", default="bench_memory", help="name prefix of the scratch database")
     args = parser.parse_args()
-    run(args.members, args.clients, args.seconds)
+    run(args.members, args.clients, args.seconds, args.db_prefix)
 
 
 if __name__ == "__main__":
