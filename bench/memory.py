@@ -53,8 +53,8 @@ def _seed(values: dict[str, str], members: int, clients: int) -> tuple[list[str]
     credentials = [str(register_till(services, "A", f"T{n}")) for n in range(clients + 1)]
     cards = _members(services, members)
     sequence_pending(services.db.engine)
-    with services.db.engine.connect() as conn:  # as autovacuum would, in time, after such a load
-        conn.exec_driver_sql("ANALYZE")
+    with services.db.engine.begin() as conn:  # as autovacuum would, in time, after such a load
+        conn.exec_driver_sql("ANALYZE")  # (committed: a rolled-back ANALYZE leaves no statistics)
     services.db.dispose()
     return credentials, cards
 
