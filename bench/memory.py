@@ -2,13 +2,15 @@
 ``python -m bench.memory --members 200000``.
 
 Seeds a fresh PostgreSQL database with ``--members`` members, each with a card, on the change feed
-as the server publishes them (a member snapshot for every store and the card), then:
+as the server publishes them (a member snapshot for every store and the card), analyzes it (as
+autovacuum would after such a load; without statistics the snapshot query sorts the whole change
+log for each page), then:
 
 1. the till: starts ``onecard server`` (gunicorn, 2 workers, Redis) and a real ``onecard agent``
    process with an empty data dir; times its bootstrap (snapshot, then the feed to the head) until
    its status says it is caught up, counts the members in its SQLite cache, and reads its resident
-   size (VmRSS) and peak (VmHWM) from /proc. Targets (issue 14): 200,000 members in under 60 s,
-   under 150 MB resident.
+   size (VmRSS) and peak (VmHWM), and the CPU time it and the server's workers used, from /proc.
+   Targets (issue 14): 200,000 members in under 60 s, under 150 MB resident.
 2. the server: ``--clients`` client processes send signed card look-ups of random members, sales
    with a member card and feed polls for ``--seconds``; each gunicorn worker's resident size is
    sampled meanwhile and its peak read at the end. Target: under 200 MB per worker.
@@ -53,6 +55,8 @@ def _seed(values: dict[str, str], members: int, clients: int) -> tuple[list[str]
     credentials = [str(register_till(services, "A", f"T{n}")) for n in range(clients + 1)]
     cards = _members(services, members)
     sequence_pending(services.db.engine)
+    with services.db.engine.begin() as conn:  # as autovacuum would, in time, after such a load
+        conn.exec_driver_sql("ANALYZE")  # (committed: a rolled-back ANALYZE leaves no statistics)
     services.db.dispose()
     return credentials, cards
 
@@ -114,7 +118,8 @@ def _children(pid: int) -> list[int]:
 
 # ---- the till ----
 
-def _bootstrap(env: dict[str, str], url: str, credential: str, data_dir: Path, members: int) -> None:
+def _bootstrap(env: dict[str, str], url: str, credential: str, data_dir: Path, members: int,
+               server_pid: int) -> None:
     from pos_agent.web.access import KEY_HEADER, key_path
 
     port = hot_paths._free_port()
@@ -122,7 +127,7 @@ def _bootstrap(env: dict[str, str], url: str, credential: str, data_dir: Path, m
                               "--server", url, "--port", str(port), "--data-dir", str(data_dir)],
                              env={**env, "ONECARD_TERMINAL_CREDENTIAL": credential},
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    began, status = time.monotonic(), {}
+    began, status, workers_before = time.monotonic(), {}, _cpu_seconds(_children(server_pid))
     try:
         while time.monotonic() - began < 3600:
             if agent.poll() is not None:
@@ -139,6 +144,7 @@ def _bootstrap(env: dict[str, str], url: str, credential: str, data_dir: Path, m
             time.sleep(0.2)
         elapsed = time.monotonic() - began
         memory = _memory_kb(agent.pid)
+        agent_cpu, workers_cpu = _cpu_seconds([agent.pid]), _cpu_seconds(_children(server_pid)) - workers_before
     finally:
         agent.terminate()
         agent.wait(30)
@@ -147,6 +153,19 @@ def _bootstrap(env: dict[str, str], url: str, credential: str, data_dir: Path, m
           f"(from process start to caught up, mode {status.get('mode')}); resident {memory['VmRSS'] / 1024:.0f} MB, "
           f"peak {memory['VmHWM'] / 1024:.0f} MB (targets at 200,000 members: {TILL_TARGET_S} s, "
           f"{TILL_TARGET_MB} MB)")
+    print(f"  CPU meanwhile: the agent {agent_cpu:.1f} s (its start included), the gunicorn workers "
+          f"{workers_cpu:.1f} s (PostgreSQL not counted); load average now "
+          + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (threads included), from /proc."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _cached_members(data_dir: Path) -> int:
@@ -211,8 +230,8 @@ def _load(server: subprocess.Popen, url: str, credentials: list[str], cards: lis
               f"target {WORKER_TARGET_MB} MB)")
 
 
-def run(members: int, clients: int, seconds: float) -> None:
-    database = ScratchDatabase("bench_memory").create()
+def run(members: int, clients: int, seconds: float, db_prefix: str = "bench_memory") -> None:
+    database = ScratchDatabase(db_prefix).create()
     try:
         with tempfile.TemporaryDirectory() as data_dir:
             _run(database, Path(data_dir), members, clients, seconds)
@@ -233,7 +252,7 @@ def _run(database: ScratchDatabase, data_dir: Path, members: int, clients: int, 
     server = hot_paths._start([sys.executable, "-m", "server.cli", "server", "--port", str(port), "--workers", "2"],
                               env, f"{url}/api/v1/health")
     try:
-        _bootstrap(env, url, credentials[0], data_dir / "till", members)
+        _bootstrap(env, url, credentials[0], data_dir / "till", members, server.pid)
         _load(server, url, credentials[1:], cards, seconds)
     finally:
         hot_paths._stop(server)
@@ -244,8 +263,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=20_000, help="members in the chain (the issue's: 200,000)")
     parser.add_argument("--clients", type=int, default=2, help="client processes loading the server")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of load on the server")
+    parser.add_argument("--db-prefix", default="bench_memory", help="name prefix of the scratch database")
     args = parser.parse_args()
-    run(args.members, args.clients, args.seconds)
+    run(args.members, args.clients, args.seconds, args.db_prefix)
 
 
 if __name__ == "__main__":

@@ -332,3 +332,7 @@ class ShiftStateError(AgentError):
     status = 409
     slug = "shift-state"
     title = "Shift"
+
+
+class SnapshotRefused(LinkDown):
+    """The server refused a snapshot page token (400 invalid-cursor): that snapshot is no longer served."""

@@ -24,6 +24,7 @@ from pos_agent.exceptions import (
     SaleNotFound,
     ServerBusy,
     ServerSlow,
+    SnapshotRefused,
     UnknownCard,
 )
 from pos_agent.link.port import CardLookup, PostResult
@@ -116,8 +117,11 @@ class HttpServerLink:
         return page
 
     def snapshot(self, page: str | None, limit: int) -> SnapshotPage:
+        """A snapshot page; raises SnapshotRefused when the server will not serve that page's token."""
         query = f"limit={limit}" + (f"&page={requests.utils.quote(page)}" if page else "")
         response = self._call("GET", f"/api/v1/sync/snapshot?{query}", timeout=self.sync_timeout)
+        if response.status_code == 400 and str(_json(response).get("type", "")).endswith("/invalid-cursor"):
+            raise SnapshotRefused(f"snapshot page refused: {_json(response).get('detail', '')}")
         return SnapshotPageSchema().load(_ok(response))
 
     def send_journal(self, batch: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from store_sync.entities import Entity
+from store_sync.feed import SnapshotItem
 
 _SYNC_CURSOR = "cursor"
+
+
+_UPSERT = ("INSERT INTO entities (entity_type, entity_id, seq, deleted, payload) VALUES (?, ?, ?, ?, ?) "
+           "ON CONFLICT (entity_type, entity_id) DO UPDATE SET seq = excluded.seq, "
+           "deleted = excluded.deleted, payload = excluded.payload")
 
 
 def apply_change(conn: sqlite3.Connection, entity_type: str, entity_id: str, seq: int,
@@ -23,13 +30,53 @@ def apply_change(conn: sqlite3.Connection, entity_type: str, entity_id: str, seq
                        (entity_type, entity_id)).fetchone()
     if row is not None and row["seq"] >= seq:
         return False
-    conn.execute(
-        "INSERT INTO entities (entity_type, entity_id, seq, deleted, payload) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (entity_type, entity_id) DO UPDATE SET seq = excluded.seq, "
-        "deleted = excluded.deleted, payload = excluded.payload",
-        (entity_type, entity_id, seq, int(payload is None), json.dumps(payload or {})))
+    conn.execute(_UPSERT, (entity_type, entity_id, seq, int(payload is None), json.dumps(payload or {})))
     _index(conn, entity_type, entity_id, payload)
     return True
+
+
+def apply_snapshot(conn: sqlite3.Connection, items: Sequence[SnapshotItem]) -> int:
+    """Store a snapshot page's entities set-wise; returns how many were newer than what is kept.
+
+    The same end state as ``apply_change`` for each item in turn, given that a page names each
+    entity once (a snapshot holds one state per entity), in a few statements a page: the page goes
+    to SQLite as one JSON array, [[entity_type, entity_id, seq, payload], ...], and the look-up
+    tables are rebuilt from the stored rows of the page's cards and products.
+    """
+    page = json.dumps([[i.entity_type, i.entity_id, i.seq, i.payload] for i in items])
+    changed = conn.execute(
+        f"INSERT INTO entities (entity_type, entity_id, seq, deleted, payload) "
+        f"SELECT {_ITEM_TYPE}, {_ITEM_ID}, json_extract(item.value, '$[2]'), 0, json_extract(item.value, '$[3]') "
+        "FROM json_each(?) AS item WHERE true "  # WHERE: an upsert's SELECT needs one (SQLite's parsing rule)
+        "ON CONFLICT (entity_type, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted, "
+        "payload = excluded.payload WHERE excluded.seq > entities.seq", (page,)).rowcount
+    types = {i.entity_type for i in items}
+    if Entity.CARD in types:
+        _reindex_cards(conn, page)
+    if Entity.PRODUCT in types:
+        _reindex_barcodes(conn, page)
+    return changed
+
+
+_ITEM_TYPE, _ITEM_ID = "json_extract(item.value, '$[0]')", "json_extract(item.value, '$[1]')"
+_PAGE_OF_TYPE = f"FROM json_each(?) AS item WHERE {_ITEM_TYPE} = ?"  # the page's items of one type
+_STORED = (f"JOIN entities AS e ON e.entity_type = {_ITEM_TYPE} AND e.entity_id = {_ITEM_ID} "
+           "AND e.deleted = 0")  # their rows as now stored
+
+
+def _reindex_cards(conn: sqlite3.Connection, page: str) -> None:
+    conn.execute(f"DELETE FROM cards WHERE number IN (SELECT {_ITEM_ID} {_PAGE_OF_TYPE})", (page, Entity.CARD.value))
+    conn.execute("INSERT INTO cards (number, member_id, state) SELECT e.entity_id, json_extract(e.payload, "
+                 f"'$.member_id'), json_extract(e.payload, '$.state') FROM json_each(?) AS item {_STORED} "
+                 f"WHERE {_ITEM_TYPE} = ?", (page, Entity.CARD.value))
+
+
+def _reindex_barcodes(conn: sqlite3.Connection, page: str) -> None:
+    conn.execute(f"DELETE FROM barcodes WHERE sku IN (SELECT {_ITEM_ID} {_PAGE_OF_TYPE})",
+                 (page, Entity.PRODUCT.value))
+    conn.execute("INSERT OR REPLACE INTO barcodes (code, sku) SELECT code.value, e.entity_id "
+                 f"FROM json_each(?) AS item {_STORED} JOIN json_each(e.payload, '$.barcodes') AS code "
+                 f"WHERE {_ITEM_TYPE} = ?", (page, Entity.PRODUCT.value))
 
 
 def _index(conn: sqlite3.Connection, entity_type: str, entity_id: str, payload: dict | None) -> None:
@@ -101,6 +148,10 @@ def get_state(conn: sqlite3.Connection, key: str) -> str | None:
 def set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def clear_state(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
 
 
 def get_cursor(conn: sqlite3.Connection) -> int | None:

@@ -14,7 +14,7 @@ from server.api.context import (
     terminal_required,
 )
 from server.schemas.sync import ChangesQuerySchema, SnapshotQuerySchema
-from server.sync import read_changes, record_position, record_snapshot, sequence_pending, snapshot
+from server.sync import read_changes, record_position, record_snapshot, sequence_pending, snapshot_json
 from server.sync.feed import publish_watermarks
 from store_sync.feed import ChangesPage
 from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
@@ -71,16 +71,21 @@ def _idle(page: ChangesPage, store: str):
 @blp.arguments(SnapshotQuerySchema, location="query")
 @blp.response(200, SnapshotPageSchema)
 def store_snapshot(query):
-    """This store's current state, page by page; then follow GET /sync/changes from its cursor."""
+    """This store's current state, page by page; then follow GET /sync/changes from its cursor.
+
+    A till may store each page with its next_page token and, after a crash or a lost link, go on
+    from that token: every page of one snapshot is as of the same cursor.
+    """
     if query["page"] is None:
         _number_committed_changes()
     store = _own_store(query["store"])
     session = db_session()
     if query["page"] is None:
         record_snapshot(session, current_terminal().id, services().clock())
-    page = snapshot(session, store, page=query["page"], limit=query["limit"])
+    body = snapshot_json(session, store, page=query["page"], limit=query["limit"])
     session.commit()
-    return page
+    # Written as SnapshotPageSchema dumps it, from the payloads' stored JSON text (see snapshot_json).
+    return make_response(body, 200, {"Content-Type": "application/json"})
 
 
 def _number_committed_changes() -> None:

@@ -11,15 +11,18 @@ from __future__ import annotations
 import base64
 import json
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Text, cast, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from server.models import ChangeRecord
 from server.sync.exceptions import FeedCursorError
 from server.sync.feed import check_cursor, head_seq, visible_to
 from store_sync.feed import Op, SnapshotItem, SnapshotPage
+from store_sync.schemas import snapshot_page_json
 
 DEFAULT_LIMIT = 1000
+_log = ChangeRecord.__table__
+_UPSERT = Op.UPSERT.value
 
 
 def snapshot(session: Session, store_code: str, *, page: str | None = None,
@@ -29,29 +32,43 @@ def snapshot(session: Session, store_code: str, *, page: str | None = None,
     Without ``page`` the snapshot is taken as of the current head; ``page`` (the previous page's
     ``next_page``) carries that cursor and the last key on.
     """
+    as_of, rows, following = _read(session, store_code, page, limit, _log.c.payload)
+    items = tuple(SnapshotItem(entity_type=entity_type, entity_id=entity_id, seq=seq, payload=payload)
+                  for entity_type, entity_id, seq, op, payload in rows if op == _UPSERT)
+    return SnapshotPage(cursor=as_of, items=items, next_page=following)
+
+
+def snapshot_json(session: Session, store_code: str, *, page: str | None = None,
+                  limit: int = DEFAULT_LIMIT) -> str:
+    """The same page as ``snapshot``, as the JSON text of ``SnapshotPageSchema``, with each payload
+    copied from the database's JSON text rather than decoded and encoded again."""
+    as_of, rows, following = _read(session, store_code, page, limit, cast(_log.c.payload, Text))
+    return snapshot_page_json(as_of, following, ((entity_type, entity_id, seq, payload)
+                                                 for entity_type, entity_id, seq, op, payload in rows if op == _UPSERT))
+
+
+def _read(session: Session, store_code: str, page: str | None, limit: int, payload):
     if page is None:
         as_of, after = head_seq(session), None
     else:
         as_of, after = decode_page(page)
         check_cursor(session, as_of)
-    rows = session.execute(_latest_page(store_code, as_of, after, limit)).all()
-    items = tuple(SnapshotItem(entity_type=r.entity_type, entity_id=r.entity_id, seq=r.seq,
-                               payload=r.payload) for r in rows if r.op == Op.UPSERT.value)
-    following = encode_page(as_of, rows[-1].entity_type, rows[-1].entity_id) if len(rows) == limit else None
-    return SnapshotPage(cursor=as_of, items=items, next_page=following)
+    # On the session's connection: plain rows, without the ORM's per-row work.
+    rows = session.connection().execute(_latest_page(store_code, as_of, after, limit, payload)).all()
+    following = encode_page(as_of, rows[-1][0], rows[-1][1]) if len(rows) == limit else None
+    return as_of, rows, following
 
 
-def _latest_page(store_code: str, as_of: int, after: tuple[str, str] | None, limit: int):
-    key = (ChangeRecord.entity_type, ChangeRecord.entity_id)
-    latest = (select(*key, func.max(ChangeRecord.seq).label("seq"))
-              .where(ChangeRecord.seq <= as_of, visible_to(store_code))
+def _latest_page(store_code: str, as_of: int, after: tuple[str, str] | None, limit: int, payload):
+    key = (_log.c.entity_type, _log.c.entity_id)
+    latest = (select(*key, func.max(_log.c.seq).label("seq"))
+              .where(_log.c.seq <= as_of, visible_to(store_code))
               .group_by(*key).order_by(*key).limit(limit))
     if after is not None:
         latest = latest.where(tuple_(*key) > tuple_(*after))
     latest = latest.subquery()
-    return (select(latest.c.entity_type, latest.c.entity_id, latest.c.seq,
-                   ChangeRecord.op, ChangeRecord.payload)
-            .join(ChangeRecord, ChangeRecord.seq == latest.c.seq)
+    return (select(latest.c.entity_type, latest.c.entity_id, latest.c.seq, _log.c.op, payload.label("payload"))
+            .join(_log, _log.c.seq == latest.c.seq)
             .order_by(latest.c.entity_type, latest.c.entity_id))
 
 

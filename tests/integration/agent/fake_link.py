@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pos_agent.exceptions import LinkDown, RedemptionRefused, UnknownCard
+from pos_agent.exceptions import LinkDown, RedemptionRefused, SnapshotRefused, UnknownCard
 from pos_agent.link.port import CardLookup, PostResult
 from store_sync.feed import Change, ChangesPage, Op, SnapshotItem, SnapshotPage
 
@@ -22,6 +22,9 @@ class FakeServerLink:
         self.batches: list[dict[str, Any]] = []
         self.answer = lambda item: {"id": item["id"], "status": "applied"}
         self.heartbeats: list[tuple[str, str, str]] = []
+        self.snapshot_tokens: list[str | None] = []  # the page tokens asked for, in order
+        self.snapshot_pages_left: int | None = None  # serve so many snapshot pages, then drop the link
+        self.refused_tokens: set[str] = set()  # page tokens answered as the server answers a stale one
 
     def publish(self, entity_type: str, entity_id: str, op: str, payload: dict | None, store=None) -> None:
         self.feed.append(Change(len(self.feed) + 1, entity_type, entity_id, Op(op), payload or {}, AT, store))
@@ -68,13 +71,25 @@ class FakeServerLink:
         return ChangesPage(cursor, items, next_cursor, has_more=len(after) > limit)
 
     def snapshot(self, page: str | None, limit: int) -> SnapshotPage:
+        """Pages of the state as of the first page's cursor, in key order, as the server serves them;
+        a token is "<cursor>:<entities already served>"."""
+        self.snapshot_tokens.append(page)
         self._up()
+        if self.snapshot_pages_left is not None:
+            if self.snapshot_pages_left == 0:
+                raise LinkDown("connection reset")
+            self.snapshot_pages_left -= 1
+        if page is not None and page in self.refused_tokens:
+            raise SnapshotRefused("snapshot page refused: the page token is not one this server issued")
+        as_of, start = (len(self.feed), 0) if page is None else map(int, page.split(":"))
         latest: dict[tuple[str, str], Change] = {}
-        for change in self.feed:
+        for change in self.feed[:as_of]:
             latest[(change.entity_type, change.entity_id)] = change
+        keys = sorted(latest)[start:start + limit]
         items = tuple(SnapshotItem(c.entity_type, c.entity_id, c.seq, c.payload)
-                      for c in latest.values() if c.op is Op.UPSERT)
-        return SnapshotPage(len(self.feed), items, None)
+                      for c in (latest[key] for key in keys) if c.op is Op.UPSERT)
+        following = f"{as_of}:{start + limit}" if start + limit < len(latest) else None
+        return SnapshotPage(as_of, items, following)
 
     def send_journal(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         self._up()

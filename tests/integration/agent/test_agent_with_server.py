@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from pos_agent.checkout.service import Till
+from pos_agent.exceptions import SnapshotRefused
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
 from pos_agent.store import cache, journal
@@ -235,3 +236,22 @@ def test_a_receipt_no_till_has_sent_is_not_found_with_a_reason(live_server, till
 
     with pytest.raises(SaleNotFound, match="no till of the chain"):
         till.returns.return_lines("01a2169f-0000-7000-8000-000000000000", {"1": 1})
+
+
+def test_a_till_bootstraps_from_the_real_server_in_small_pages_and_tells_a_refused_page_from_a_lost_link(
+        live_server, tmp_path):
+    members = [live_server.enrol(points) for points in (100, 200, 300)]
+    link = HttpServerLink(make_terminal(live_server.services, STORE, "T7"), live_server.url)
+    with pytest.raises(SnapshotRefused):
+        link.snapshot("bm9wZQ", 5)  # a token this server never issued
+    agent = Agent.open(tmp_path / "agent", link, Till(STORE, "T7"), timing=QUICK)
+    agent.puller.snapshot_page_size = 3
+    agent.sync_round()
+    whole = link.snapshot(None, 5000)
+    with agent.db.reading() as conn:
+        held = {(r["entity_type"], r["entity_id"]): r["seq"] for r in conn.execute("SELECT * FROM entities")}
+        cards = {r["number"]: r["member_id"] for r in conn.execute("SELECT * FROM cards")}
+        assert cache.get_cursor(conn) == whole.cursor
+    assert held == {(i.entity_type, i.entity_id): i.seq for i in whole.items} and len(held) > 3 * 3
+    assert cards == dict((number, member_id) for member_id, number in members)
+    agent.db.close()

@@ -1,13 +1,16 @@
 """The change feed on SQLite and PostgreSQL: numbering, paging, store scope, snapshots, re-reads."""
 
+import json
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.jobs.tasks import sequence_changes
 from server.models import ChangeRecord
-from server.sync import read_changes, record_change, sequence_pending, snapshot
+from server.sync import read_changes, record_change, sequence_pending, snapshot, snapshot_json
 from server.sync.exceptions import FeedCursorError
+from store_sync.schemas import SnapshotPageSchema
 from tests.support.feed import AT, FeedReader, apply, publish
 
 
@@ -128,6 +131,27 @@ def test_a_snapshot_then_the_feed_from_its_cursor_ends_where_the_whole_feed_ends
     assert len(whole_feed.state) == 11
     assert whole_feed.state[("card", "6001")] == {"status": "blocked"}
     assert whole_feed.state[("product", "4005")] == {"sku": "4005", "price": 555}
+
+
+def test_a_snapshot_page_as_json_text_loads_as_the_same_page_with_the_same_token(engine):
+    odd = {"sku": "4007", "name": 'Brød "extra" \\ 10\u00a0% \U0001F35E', "tags": [], "price": None, "size": 0.75}
+    publish(engine, *(product(f"40{n:02d}", 100 + n) for n in range(5)), ("product", "4007", "upsert", odd, None),
+            ("card", "6001", "upsert", {"status": "active"}, "B2"), ("product", "4002", "delete", None, None))
+    sequence_pending(engine)
+    token, pages = None, 0
+    while True:
+        with Session(engine) as session:
+            page = snapshot(session, "B2", page=token, limit=3)
+            text = snapshot_json(session, "B2", page=token, limit=3)
+        assert SnapshotPageSchema().load(json.loads(text)) == page
+        token, pages = page.next_page, pages + 1
+        if token is None:
+            break
+    assert pages == 3
+    with Session(engine) as session:
+        whole = SnapshotPageSchema().load(json.loads(snapshot_json(session, "B2")))
+    assert [i.entity_id for i in whole.items] == ["6001", "4000", "4001", "4003", "4004", "4007"]
+    assert whole.items[-1].payload == odd
 
 
 def _snapshot(engine, **kwargs):

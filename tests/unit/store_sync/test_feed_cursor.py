@@ -1,5 +1,6 @@
 """Feed cursors and the agent-side page check: a page must continue exactly from our cursor."""
 
+import json
 from datetime import UTC, datetime
 
 import marshmallow as ma
@@ -8,7 +9,7 @@ import pytest
 from store_sync.cursor import CursorTracker, format_cursor, parse_cursor
 from store_sync.exceptions import CursorError, FeedOrderError
 from store_sync.feed import Change, ChangesPage, Op, SnapshotItem, SnapshotPage
-from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
+from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema, snapshot_page_json
 
 AT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -87,3 +88,41 @@ def test_an_agent_refuses_a_change_with_an_unknown_op():
     wire["items"][0]["op"] = "merge"
     with pytest.raises(ma.ValidationError):
         ChangesPageSchema().load(wire)
+
+
+def test_a_snapshot_page_written_from_json_text_loads_like_the_dumped_page():
+    sent = SnapshotPage(cursor=42, items=(SnapshotItem("card", "2700001", 40, {"state": "active", "chip_uid": None}),
+                                          SnapshotItem("member", 'a "quoted" id', 41, {"name": "Zoë", "tags": []})),
+                        next_page="tok")
+    text = snapshot_page_json(42, "tok", [(i.entity_type, i.entity_id, i.seq, json.dumps(i.payload))
+                                          for i in sent.items])
+    assert json.loads(text) == SnapshotPageSchema().dump(sent)
+    assert SnapshotPageSchema().load(json.loads(text)) == sent
+    assert json.loads(snapshot_page_json(42, None, [])) == SnapshotPageSchema().dump(SnapshotPage(42, (), None))
+
+
+@pytest.mark.parametrize(("item", "field", "message"), [
+    ({"entity_id": "1", "seq": 3, "payload": {}}, "entity_type", "Missing data for required field."),
+    ({"entity_type": "card", "entity_id": 7, "seq": 3, "payload": {}}, "entity_id", "Not a valid string."),
+    ({"entity_type": "card", "entity_id": "1", "seq": "3", "payload": {}}, "seq", "Not a valid integer."),
+    ({"entity_type": "card", "entity_id": "1", "seq": True, "payload": {}}, "seq", "Not a valid integer."),
+    ({"entity_type": "card", "entity_id": "1", "seq": 3.5, "payload": {}}, "seq", "Not a valid integer."),
+    ({"entity_type": "card", "entity_id": "1", "seq": 3, "payload": ["state"]}, "payload",
+     "Not a valid mapping type."),
+])
+def test_an_agent_refuses_a_snapshot_item_of_the_wrong_shape(item, field, message):
+    good = {"entity_type": "card", "entity_id": "2", "seq": 2, "payload": {}}
+    wire = {"protocol_version": 1, "cursor": "5", "next_page": None, "items": [good, item]}
+    with pytest.raises(ma.ValidationError) as raised:
+        SnapshotPageSchema().load(wire)
+    assert raised.value.messages == {"items": {1: {field: [message]}}}
+
+
+def test_an_agent_refuses_snapshot_items_that_are_not_a_list_of_objects():
+    wire = {"protocol_version": 1, "cursor": "5", "next_page": None}
+    with pytest.raises(ma.ValidationError) as raised:
+        SnapshotPageSchema().load({**wire, "items": {"entity_type": "card"}})
+    assert raised.value.messages == {"items": ["Not a valid list."]}
+    with pytest.raises(ma.ValidationError) as raised:
+        SnapshotPageSchema().load({**wire, "items": ["card"]})
+    assert raised.value.messages == {"items": {0: ["Invalid input type."]}}
