@@ -8,7 +8,10 @@ Figures, one home each:
 * ledger entries count by UTC day and kind; points *issued* are earn, bonus and positive adjust
   entries, by the month of their time, and a lot's *expired* points count in the month it was
   issued (expiry of points a merge moved counts in neither);
-* a member's outstanding points by expiry month are what their whole ledger's lots have left;
+* a member's outstanding points by expiry month are what their open lots have left, read from the
+  state ``post_entries`` keeps in step with their ledger (``member_balances``, in the transaction
+  that adds the entries), not by replaying the ledger; the first catch-up rebuilds every member's
+  buckets from that state in one pass instead of reading the ledger's history batch by batch;
 * the promotion report's roll-ups: server/reports/promotion_rollups.py.
 """
 
@@ -20,12 +23,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from loyalty.ledger import Ledger
+from loyalty.ledger import LedgerState
 from server.jobs.context import job_services
-from server.membership.ledger import to_entry
+from server.membership.balances import every_kept_state, kept_states
 from server.models import (
     CategoryDay,
     LedgerEntry,
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 ISSUE_KINDS = frozenset({"earn", "bonus", "adjust"})
 SALE = "sale"
 MEMBERS_PER_QUERY = 500
+MEMBERS_PER_REBUILD_QUERY = 5000
 
 
 def _store_zones(session: Session) -> dict[str, ZoneInfo]:
@@ -99,26 +103,37 @@ def apply_points(session: Session, rows: Sequence) -> None:
 
 
 def apply_liability(session: Session, rows: Sequence) -> None:
+    """Replace the buckets of the members the entries touched, from their kept open lots: one read
+    of ``member_balances`` per chunk of members, however long their ledgers are."""
     members = sorted({member_id for _, member_id in rows})
     for start in range(0, len(members), MEMBERS_PER_QUERY):
         chunk = members[start:start + MEMBERS_PER_QUERY]
-        entries: dict[uuid.UUID, list] = {member_id: [] for member_id in chunk}
-        for row in session.scalars(select(LedgerEntry).where(LedgerEntry.member_id.in_(chunk))):
-            entries[row.member_id].append(to_entry(row))
         session.execute(delete(MemberLots).where(MemberLots.member_id.in_(chunk)))
-        session.add_all(MemberLots(member_id=member_id, bucket=bucket, points=points)
-                        for member_id, found in entries.items()
-                        for bucket, points in lot_buckets(Ledger(str(member_id), tuple(found))).items())
+        _insert_buckets(session, kept_states(session, chunk))
 
 
-def lot_buckets(ledger: Ledger) -> dict[str, int]:
+def rebuild_liability(session: Session) -> None:
+    """Every member's buckets afresh, in one pass over the kept lots (the first catch-up)."""
+    session.execute(delete(MemberLots))
+    for states in every_kept_state(session, MEMBERS_PER_REBUILD_QUERY):
+        _insert_buckets(session, states)
+
+
+def _insert_buckets(session: Session, states: Sequence[LedgerState]) -> None:
+    values = [dict(member_id=uuid.UUID(state.account_id), bucket=bucket, points=points)
+              for state in states for bucket, points in lot_buckets(state).items()]
+    if values:
+        session.execute(insert(MemberLots), values)
+
+
+def lot_buckets(state: LedgerState) -> dict[str, int]:
     """Points left by expiry month ('YYYY-MM' or 'never'), and the debt as 'debt' (negative)."""
     buckets: dict[str, int] = {}
-    for lot in ledger.state.open_lots():
-        bucket = lot.expires_at.strftime("%Y-%m") if lot.expires_at else "never"
+    for lot in state.open_lots():
+        bucket = lot.expires_at.astimezone(UTC).strftime("%Y-%m") if lot.expires_at else "never"
         buckets[bucket] = buckets.get(bucket, 0) + lot.remaining
-    if ledger.state.debt:
-        buckets["debt"] = -ledger.state.debt
+    if state.debt:
+        buckets["debt"] = -state.debt
     return buckets
 
 
@@ -127,7 +142,7 @@ FEEDS = (
     Feed("rollup-sales", T.received_at, (T.kind, T.store_code, T.at, T.member_id, T.total_minor, T.body),
          apply_sales),
     Feed("rollup-points", L.recorded_at, (L.kind, L.points, L.at, L.lot_id), apply_points),
-    Feed("rollup-liability", L.recorded_at, (L.member_id,), apply_liability),
+    Feed("rollup-liability", L.recorded_at, (L.member_id,), apply_liability, rebuild=rebuild_liability),
     Feed("rollup-promotion-sales", T.received_at, (T.kind, T.at, T.member_id, T.total_minor, T.body),
          apply_promotion_sales),
     Feed("rollup-promotion-points", L.recorded_at, (L.kind, L.points, L.at, L.member_id, L.reason),
