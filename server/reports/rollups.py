@@ -63,13 +63,13 @@ def apply_sales(session: Session, rows: Sequence) -> None:
     categories = Sums(("store_code", "day", "category", "member"))
     visits = Sums(("member_id", "store_code", "month"))
     activity = Sums(("member_id",))
-    for _, kind, store, at, member_id, total, body in rows:
+    for _, kind, store, at, member_id, total, lines in rows:
         day = at.astimezone(zones.get(store, UTC)).date()
         member = member_id is not None
         if kind != SALE:
             days.add((store, day, member), sales=0, sales_minor=0, items=0, returns=1, returns_minor=-total)
             continue
-        lines = body.get("lines", ())
+        lines = lines or ()
         days.add((store, day, member), sales=1, sales_minor=total, items=sum(ln["qty"] for ln in lines),
                  returns=0, returns_minor=0)
         for line in lines:
@@ -138,12 +138,13 @@ def lot_buckets(state: LedgerState) -> dict[str, int]:
 
 
 T, L = PostedTransaction, LedgerEntry
+LINES = T.body["lines"]  # only the lines of a sale's body travel from the database
 FEEDS = (
-    Feed("rollup-sales", T.received_at, (T.kind, T.store_code, T.at, T.member_id, T.total_minor, T.body),
+    Feed("rollup-sales", T.received_at, (T.kind, T.store_code, T.at, T.member_id, T.total_minor, LINES),
          apply_sales),
     Feed("rollup-points", L.recorded_at, (L.kind, L.points, L.at, L.lot_id), apply_points),
     Feed("rollup-liability", L.recorded_at, (L.member_id,), apply_liability, rebuild=rebuild_liability),
-    Feed("rollup-promotion-sales", T.received_at, (T.kind, T.at, T.member_id, T.total_minor, T.body),
+    Feed("rollup-promotion-sales", T.received_at, (T.kind, T.at, T.member_id, T.total_minor, LINES),
          apply_promotion_sales),
     Feed("rollup-promotion-points", L.recorded_at, (L.kind, L.points, L.at, L.member_id, L.reason),
          apply_promotion_points),
