@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
@@ -120,10 +120,12 @@ def rebuild_liability(session: Session) -> None:
 
 
 def _insert_buckets(session: Session, states: Sequence[LedgerState]) -> None:
-    values = [dict(member_id=uuid.UUID(state.account_id), bucket=bucket, points=points)
-              for state in states for bucket, points in lot_buckets(state).items()]
-    if values:
-        session.execute(insert(MemberLots), values)
+    """Write the members' buckets (their old rows already deleted), in one statement on PostgreSQL."""
+    buckets = Sums(("member_id", "bucket"))
+    for state in states:
+        for bucket, points in lot_buckets(state).items():
+            buckets.add((uuid.UUID(state.account_id), bucket), points=points)
+    add_to(session, MemberLots, buckets)
 
 
 def lot_buckets(state: LedgerState) -> dict[str, int]:
