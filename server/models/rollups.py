@@ -1,8 +1,8 @@
 """Roll-ups the HQ reports read: kept up to date by a job from posted sales and ledger entries.
 
 Every figure here is a sum the job adds to (server/reports/rollups.py), except a member's
-outstanding lots, which the job replaces from the member's kept open lots (member_balances). Money in minor units; days are
-the store's local day for sales and the UTC day for points.
+outstanding lots, which the job replaces from the member's kept open lots (member_balances).
+Money in minor units; days are the store's local day for sales and the UTC day for points.
 """
 
 from __future__ import annotations
