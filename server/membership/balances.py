@@ -13,7 +13,7 @@ nobody else changes them while the locks are held.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -156,7 +156,30 @@ def figures_from(session: Session, member_id: uuid.UUID, columns: tuple | None, 
     return KeptFigures(balance, debt, load_kept(session, member_id).state.available(at))
 
 
-def _from_row(row: MemberBalance) -> KeptLedger:
+KEPT_COLUMNS = (MemberBalance.member_id, MemberBalance.balance, MemberBalance.debt, MemberBalance.lot_shortfall,
+                MemberBalance.lots, MemberBalance.last_key)
+
+
+def kept_states(session: Session, member_ids: Sequence[uuid.UUID]) -> list[LedgerState]:
+    """The kept states of those of ``member_ids`` who have a row, in one query (reports' roll-ups)."""
+    query = select(*KEPT_COLUMNS).where(MemberBalance.member_id.in_(member_ids))
+    return [_from_row(row).state for row in session.execute(query)]
+
+
+def every_kept_state(session: Session, per_read: int) -> Iterator[list[LedgerState]]:
+    """Every member's kept state, ``per_read`` members a query, in member id order."""
+    last = None
+    while True:
+        query = select(*KEPT_COLUMNS).order_by(MemberBalance.member_id).limit(per_read)
+        rows = session.execute(query if last is None else query.where(MemberBalance.member_id > last)).all()
+        if not rows:
+            return
+        yield [_from_row(row).state for row in rows]
+        last = rows[-1].member_id
+
+
+def _from_row(row) -> KeptLedger:
+    """A ``member_balances`` row (or a row of its ``KEPT_COLUMNS``) as the kept ledger."""
     lots = tuple(Lot(UUID(lot_id), datetime.fromisoformat(credited), expires and datetime.fromisoformat(expires),
                      points, remaining) for lot_id, credited, expires, points, remaining in row.lots)
     state = LedgerState(account_id=str(row.member_id), balance=row.balance, debt=row.debt, lots=lots,

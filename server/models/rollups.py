@@ -1,8 +1,8 @@
 """Roll-ups the HQ reports read: kept up to date by a job from posted sales and ledger entries.
 
 Every figure here is a sum the job adds to (server/reports/rollups.py), except a member's
-outstanding lots, which the job replaces from the member's ledger. Money in minor units; days are
-the store's local day for sales and the UTC day for points.
+outstanding lots, which the job replaces from the member's kept open lots (member_balances).
+Money in minor units; days are the store's local day for sales and the UTC day for points.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ class MemberActivity(Base):
 
 class MemberLots(Base):
     """What is left of a member's lots by expiry month ('YYYY-MM', 'never'), and any debt ('debt',
-    negative), as the member's whole ledger adds up; replaced whenever the ledger changes."""
+    negative), as the member's whole ledger adds up (read from their kept open lots, which equal a
+    replay of it); replaced whenever the ledger changes."""
 
     __tablename__ = "rollup_member_lots"
     __table_args__ = (Index("ix_rollup_member_lots_bucket", "bucket"),)

@@ -5,6 +5,10 @@ row has been added. A batch ends where the recorded time changes, so a watermark
 rows of one instant. Rows are read only up to a horizon ``SETTLE`` behind now: a row is stamped
 when its transaction starts and becomes visible when it commits, and a posting commits well within
 that time, so no row can still appear behind the horizon once the job has passed it.
+
+A roll-up that holds a state rather than sums (a member's outstanding lots) may instead be rebuilt
+whole when its watermark is at the beginning: its ``rebuild`` reads the state the postings keep,
+which already includes every row before the horizon, and the watermark moves to the horizon.
 """
 
 from __future__ import annotations
@@ -29,12 +33,14 @@ TICK = timedelta(microseconds=1)
 @dataclass(frozen=True)
 class Feed:
     """One source of rows for a roll-up: the job's name, the rows' recorded-time column, the
-    columns to read, and what to do with a batch (in the transaction that moves the watermark)."""
+    columns to read, and what to do with a batch (in the transaction that moves the watermark);
+    optionally how to rebuild the roll-up whole on its first catch-up instead."""
 
     job: str
     stamp: object
     columns: tuple
     apply: Callable[[Session, Sequence], None]
+    rebuild: Callable[[Session], None] | None = None
 
 
 def catch_up(db, feed: Feed, horizon: datetime) -> int:
@@ -47,11 +53,16 @@ def catch_up(db, feed: Feed, horizon: datetime) -> int:
                 return applied
             if total is None:
                 total = session.scalar(select(func.count()).where(feed.stamp >= since, feed.stamp < horizon))
-            rows, until = _next_batch(session, feed, since, horizon)
-            feed.apply(session, rows)
+            if since == BEGINNING and feed.rebuild is not None:  # the whole backlog in one pass
+                feed.rebuild(session)
+                count, until = total, horizon
+            else:
+                rows, until = _next_batch(session, feed, since, horizon)
+                feed.apply(session, rows)
+                count = len(rows)
             session.get(JobWatermark, feed.job).watermark = until
             session.commit()
-        applied += len(rows)
+        applied += count
         report_progress(applied, max(total, applied), feed.job)
         if until >= horizon:
             return applied

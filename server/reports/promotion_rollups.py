@@ -26,14 +26,14 @@ def apply_promotion_sales(session, rows: Sequence) -> None:
     products = Sums(("day", "sku", "category"))
     days = Sums(("promotion_id", "day", "member"))
     reached = Sums(("promotion_id", "member_id"))
-    for _, kind, at, member_id, total, body in rows:
+    for _, kind, at, member_id, total, lines in rows:
         if kind != SALE:
             continue
         day = at.date()
         if member_id is not None:
             members.add((member_id, day), visits=1, amount_minor=total)
         discounts: dict[str, int] = {}
-        for line in body.get("lines", ()):
+        for line in lines or ():
             products.add((day, line["sku"], line.get("category", "")), lines=1, qty=line["qty"],
                          amount_minor=line.get("paid_minor", 0))
             for d in line.get("discounts", ()):

@@ -8,7 +8,10 @@ Figures, one home each:
 * ledger entries count by UTC day and kind; points *issued* are earn, bonus and positive adjust
   entries, by the month of their time, and a lot's *expired* points count in the month it was
   issued (expiry of points a merge moved counts in neither);
-* a member's outstanding points by expiry month are what their whole ledger's lots have left;
+* a member's outstanding points by expiry month are what their open lots have left, read from the
+  state ``post_entries`` keeps in step with their ledger (``member_balances``, in the transaction
+  that adds the entries), not by replaying the ledger; the first catch-up rebuilds every member's
+  buckets from that state in one pass instead of reading the ledger's history batch by batch;
 * the promotion report's roll-ups: server/reports/promotion_rollups.py.
 """
 
@@ -23,9 +26,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from loyalty.ledger import Ledger
+from loyalty.ledger import LedgerState
 from server.jobs.context import job_services
-from server.membership.ledger import to_entry
+from server.membership.balances import every_kept_state, kept_states
 from server.models import (
     CategoryDay,
     LedgerEntry,
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 ISSUE_KINDS = frozenset({"earn", "bonus", "adjust"})
 SALE = "sale"
 MEMBERS_PER_QUERY = 500
+MEMBERS_PER_REBUILD_QUERY = 5000
 
 
 def _store_zones(session: Session) -> dict[str, ZoneInfo]:
@@ -59,13 +63,13 @@ def apply_sales(session: Session, rows: Sequence) -> None:
     categories = Sums(("store_code", "day", "category", "member"))
     visits = Sums(("member_id", "store_code", "month"))
     activity = Sums(("member_id",))
-    for _, kind, store, at, member_id, total, body in rows:
+    for _, kind, store, at, member_id, total, lines in rows:
         day = at.astimezone(zones.get(store, UTC)).date()
         member = member_id is not None
         if kind != SALE:
             days.add((store, day, member), sales=0, sales_minor=0, items=0, returns=1, returns_minor=-total)
             continue
-        lines = body.get("lines", ())
+        lines = lines or ()
         days.add((store, day, member), sales=1, sales_minor=total, items=sum(ln["qty"] for ln in lines),
                  returns=0, returns_minor=0)
         for line in lines:
@@ -99,36 +103,50 @@ def apply_points(session: Session, rows: Sequence) -> None:
 
 
 def apply_liability(session: Session, rows: Sequence) -> None:
+    """Replace the buckets of the members the entries touched, from their kept open lots: one read
+    of ``member_balances`` per chunk of members, however long their ledgers are."""
     members = sorted({member_id for _, member_id in rows})
     for start in range(0, len(members), MEMBERS_PER_QUERY):
         chunk = members[start:start + MEMBERS_PER_QUERY]
-        entries: dict[uuid.UUID, list] = {member_id: [] for member_id in chunk}
-        for row in session.scalars(select(LedgerEntry).where(LedgerEntry.member_id.in_(chunk))):
-            entries[row.member_id].append(to_entry(row))
         session.execute(delete(MemberLots).where(MemberLots.member_id.in_(chunk)))
-        session.add_all(MemberLots(member_id=member_id, bucket=bucket, points=points)
-                        for member_id, found in entries.items()
-                        for bucket, points in lot_buckets(Ledger(str(member_id), tuple(found))).items())
+        _insert_buckets(session, kept_states(session, chunk))
 
 
-def lot_buckets(ledger: Ledger) -> dict[str, int]:
+def rebuild_liability(session: Session) -> None:
+    """Every member's buckets afresh, in one pass over the kept lots (the first catch-up)."""
+    session.execute(delete(MemberLots))
+    for states in every_kept_state(session, MEMBERS_PER_REBUILD_QUERY):
+        _insert_buckets(session, states)
+
+
+def _insert_buckets(session: Session, states: Sequence[LedgerState]) -> None:
+    """Write the members' buckets (their old rows already deleted), in one statement on PostgreSQL."""
+    buckets = Sums(("member_id", "bucket"))
+    for state in states:
+        for bucket, points in lot_buckets(state).items():
+            buckets.add((uuid.UUID(state.account_id), bucket), points=points)
+    add_to(session, MemberLots, buckets)
+
+
+def lot_buckets(state: LedgerState) -> dict[str, int]:
     """Points left by expiry month ('YYYY-MM' or 'never'), and the debt as 'debt' (negative)."""
     buckets: dict[str, int] = {}
-    for lot in ledger.state.open_lots():
-        bucket = lot.expires_at.strftime("%Y-%m") if lot.expires_at else "never"
+    for lot in state.open_lots():
+        bucket = lot.expires_at.astimezone(UTC).strftime("%Y-%m") if lot.expires_at else "never"
         buckets[bucket] = buckets.get(bucket, 0) + lot.remaining
-    if ledger.state.debt:
-        buckets["debt"] = -ledger.state.debt
+    if state.debt:
+        buckets["debt"] = -state.debt
     return buckets
 
 
 T, L = PostedTransaction, LedgerEntry
+LINES = T.body["lines"]  # only the lines of a sale's body travel from the database
 FEEDS = (
-    Feed("rollup-sales", T.received_at, (T.kind, T.store_code, T.at, T.member_id, T.total_minor, T.body),
+    Feed("rollup-sales", T.received_at, (T.kind, T.store_code, T.at, T.member_id, T.total_minor, LINES),
          apply_sales),
     Feed("rollup-points", L.recorded_at, (L.kind, L.points, L.at, L.lot_id), apply_points),
-    Feed("rollup-liability", L.recorded_at, (L.member_id,), apply_liability),
-    Feed("rollup-promotion-sales", T.received_at, (T.kind, T.at, T.member_id, T.total_minor, T.body),
+    Feed("rollup-liability", L.recorded_at, (L.member_id,), apply_liability, rebuild=rebuild_liability),
+    Feed("rollup-promotion-sales", T.received_at, (T.kind, T.at, T.member_id, T.total_minor, LINES),
          apply_promotion_sales),
     Feed("rollup-promotion-points", L.recorded_at, (L.kind, L.points, L.at, L.member_id, L.reason),
          apply_promotion_points),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import Text, bindparam, cast, column, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,11 @@ class Sums:
 
 
 def add_to(session: Session, model, sums: Sums, earliest: tuple[str, ...] = (), latest: tuple[str, ...] = ()) -> None:
-    """Insert new keys, add to existing ones; ``earliest``/``latest`` columns keep the min/max."""
+    """Insert new keys, add to existing ones; ``earliest``/``latest`` columns keep the min/max.
+
+    On PostgreSQL the rows travel as one JSON text in a single statement, so a batch's thousands
+    of keys cost one statement, not one each.
+    """
     values = sums.values()
     if not values:
         return
@@ -48,7 +53,21 @@ def add_to(session: Session, model, sums: Sums, earliest: tuple[str, ...] = (), 
     update = {name: table.c[name] + insert.excluded[name] for name in counted}
     update.update({name: least(table.c[name], insert.excluded[name]) for name in earliest})
     update.update({name: greatest(table.c[name], insert.excluded[name]) for name in latest})
+    if postgres:
+        insert = _from_json(insert, table, values)
+        session.execute(insert.on_conflict_do_update(index_elements=list(sums.keys), set_=update))
+        return
     session.execute(insert.on_conflict_do_update(index_elements=list(sums.keys), set_=update), values)
+
+
+def _from_json(insert, table, values: list[dict]):
+    """``INSERT ... SELECT * FROM json_to_recordset(:rows)``: the rows as one JSON text, which
+    PostgreSQL parses faster than a driver binds thousands of parameters."""
+    names = list(values[0])
+    rows = bindparam("rows", json.dumps(values, default=str), type_=Text)
+    source = func.json_to_recordset(cast(rows, postgresql.JSON)).table_valued(
+        *(column(name, table.c[name].type) for name in names)).render_derived(with_types=True)
+    return insert.from_select(names, select(*(source.c[name] for name in names)))
 
 
 def month_of(day: date) -> date:
