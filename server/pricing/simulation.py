@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from loyalty.transactions import TransactionKind
@@ -256,9 +256,8 @@ def _page(session: Session, since: datetime, until: datetime,
     stmt = (select(PostedTransaction).where(PostedTransaction.kind == TransactionKind.SALE,
                                             PostedTransaction.at >= since, PostedTransaction.at < until)
             .order_by(PostedTransaction.at, PostedTransaction.id).limit(PAGE))
-    if after is not None:
-        stmt = stmt.where((PostedTransaction.at > after[0])
-                          | ((PostedTransaction.at == after[0]) & (PostedTransaction.id > after[1])))
+    if after is not None:  # a row comparison, so the (at, id) index serves each page from where the last ended
+        stmt = stmt.where(tuple_(PostedTransaction.at, PostedTransaction.id) > tuple_(*after))
     return list(session.scalars(stmt))
 
 
