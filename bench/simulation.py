@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from bench.machine import describe
 from promotions import EarnConfig, price_basket
 from server.audit import Actor
-from server.models import PostedTransaction, Product, PromotionRecord, PromotionVersion
+from server.models import PostedTransaction, PromotionRecord, PromotionVersion
 from server.pricing import simulation
 from server.pricing.versions import create_promotion
 from server.schemas.promotions import DefinitionSchema
@@ -61,8 +61,7 @@ def engine_alone(services: Services, since, until) -> float:
         earn = EarnConfig(services.program.earning.points_per_unit, services.program.earning.unit_minor)
         requests = []
         for page in pages:
-            skus = {ln.get("sku") for sale in page for ln in sale.body.get("lines", ())}
-            products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
+            products = simulation._products(session, page)
             members = simulation._members(session, {s.member_id for s in page if s.member_id})
             requests += [r for s in page if (r := simulation._request(s, products, members.get(str(s.member_id)),
                                                                        catalogues, tally, earn, services.program))]

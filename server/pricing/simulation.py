@@ -263,10 +263,7 @@ def _page(session: Session, since: datetime, until: datetime,
 
 def _replay(session: Session, page: list[PostedTransaction], catalogues: _Catalogues, tally: _Tally,
             earn: EarnConfig, program: LoyaltyProgram) -> None:
-    skus = {ln.get("sku") for sale in page for ln in sale.body.get("lines", ()) if ln.get("sku")}
-    rows = session.execute(select(Product, TaxClass.rate_bp).outerjoin(TaxClass, TaxClass.code == Product.tax_class)
-                           .where(Product.sku.in_(skus))).all()
-    products = {p.sku: (p, rate or 0) for p, rate in rows}  # ``standard`` without its row is untaxed
+    products = _products(session, page)
     members = _members(session, {sale.member_id for sale in page if sale.member_id is not None})
     for sale in page:
         request = _request(sale, products, members.get(str(sale.member_id)), catalogues, tally, earn, program)
@@ -277,6 +274,14 @@ def _replay(session: Session, page: list[PostedTransaction], catalogues: _Catalo
         else:
             tally.add(sale.id, sale.at, request.member, price_basket(request, catalogues.without),
                       price_basket(request, catalogues.with_it))
+
+
+def _products(session: Session, page: list[PostedTransaction]) -> dict[str, tuple[Product, int]]:
+    """The page's products by sku, each with its tax rate in basis points."""
+    skus = {ln.get("sku") for sale in page for ln in sale.body.get("lines", ()) if ln.get("sku")}
+    rows = session.execute(select(Product, TaxClass.rate_bp).outerjoin(TaxClass, TaxClass.code == Product.tax_class)
+                           .where(Product.sku.in_(skus))).all()
+    return {p.sku: (p, rate or 0) for p, rate in rows}  # ``standard`` without its row is untaxed
 
 
 def _request(sale: PostedTransaction, products: dict[str, tuple[Product, int]], member: Member | None,
