@@ -1,9 +1,9 @@
 """The HQ dashboard's figures, from the reports service's rows (server.reports): per day and in total.
 
-Sales come per store and local day (``sales_by_store_day``) and are added up across the chosen
-stores; points per UTC day, chain-wide (``points_by_period``); the liability by expiry month as of
-the last roll-up (``liability``). Money stays in minor units and shares in basis points until a
-page or chart writes them.
+Sales come per local day, already added up across the chosen stores (``sales_by_day``: the
+chain's own day roll-up, or one store's days); points per UTC day, chain-wide
+(``points_by_period``); the liability by expiry month as of the last roll-up (``liability``).
+Money stays in minor units and shares in basis points until a page or chart writes them.
 """
 
 from __future__ import annotations

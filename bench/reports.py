@@ -36,9 +36,9 @@ from server.staff import create_staff_user
 
 USER, PASSWORD = "bench-hq", "bench-hq-password-long-enough"
 SECRET = "bench-reports-secret-key-0123456789abcdef"
-ROLLUPS = ("rollup_sales_day", "rollup_category_day", "rollup_points_day", "rollup_points_cohort",
-           "rollup_member_store_month", "rollup_member_activity", "rollup_member_lots", "rollup_member_day",
-           "rollup_product_day", "rollup_promotion_day", "rollup_promotion_member")
+ROLLUPS = ("rollup_sales_day", "rollup_chain_day", "rollup_category_day", "rollup_points_day",
+           "rollup_points_cohort", "rollup_member_store_month", "rollup_member_activity", "rollup_member_lots",
+           "rollup_member_day", "rollup_product_day", "rollup_promotion_day", "rollup_promotion_member")
 
 
 def catch_up(services: Services) -> list[str]:

@@ -2,10 +2,11 @@
 
 On a database seeded by ``bench.scale_seed`` it adds, once, a draft promotion (``bench: 15 % off
 dairy for members``, targeted, with a 10 % hold-out) and times ``server.pricing.simulation.simulate``
-over the last 1, 4 and 12 weeks before the data's last sale, in this process, as the background job
-runs it. Beside each figure: sales replayed per second, and the same run's baseline, the engine
+over the last 1, 4 and 12 weeks (``--weeks``) before the data's last sale, in this process, as the
+background job runs it. Beside each figure: sales replayed per second, and the same run's baseline, the engine
 alone pricing the same baskets once (``promotions.price_basket``, the live catalogue), so the cost
-of reading the sales is told apart from the two pricings each sale gets. The machine is printed with
+of reading the sales is told apart from the pricing (twice for each sale the promotion could reach,
+``promotions.may_apply``; not at all for the others). The machine is printed with
 the figures; these VMs are shared, so read the figures as ratios within one run.
 """
 
@@ -21,7 +22,7 @@ from sqlalchemy import func, select
 from bench.machine import describe
 from promotions import EarnConfig, price_basket
 from server.audit import Actor
-from server.models import PostedTransaction, Product, PromotionRecord, PromotionVersion
+from server.models import PostedTransaction, PromotionRecord, PromotionVersion
 from server.pricing import simulation
 from server.pricing.versions import create_promotion
 from server.schemas.promotions import DefinitionSchema
@@ -60,8 +61,7 @@ def engine_alone(services: Services, since, until) -> float:
         earn = EarnConfig(services.program.earning.points_per_unit, services.program.earning.unit_minor)
         requests = []
         for page in pages:
-            skus = {ln.get("sku") for sale in page for ln in sale.body.get("lines", ())}
-            products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
+            products = simulation._products(session, page)
             members = simulation._members(session, {s.member_id for s in page if s.member_id})
             requests += [r for s in page if (r := simulation._request(s, products, members.get(str(s.member_id)),
                                                                        catalogues, tally, earn, services.program))]
@@ -74,6 +74,7 @@ def engine_alone(services: Services, since, until) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.simulation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True, help="a database seeded by bench.scale_seed")
+    parser.add_argument("--weeks", type=int, nargs="+", default=[1, 4, 12], help="periods to replay, in weeks")
     args = parser.parse_args(argv)
     print(describe())
     with tempfile.TemporaryDirectory() as data_dir:
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
             last = session.scalar(select(func.max(PostedTransaction.at)))
         until = last.replace(microsecond=0) + timedelta(seconds=1)
         print(f"{'weeks':>5} {'sales':>8} {'seconds':>9} {'sales/s':>9} {'engine alone, s':>16}  changed / discount")
-        for weeks in (1, 4, 12):
+        for weeks in args.weeks:
             began = time.perf_counter()
             result = simulation.simulate(services.db.session, promotion_id, 1, weeks, until, services.program)
             seconds = time.perf_counter() - began

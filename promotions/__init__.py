@@ -22,7 +22,7 @@ from promotions.catalogue import Catalogue, ChainCap, CouponRule, Promotion, Tar
 from promotions.chain_caps import exhausted_offline, offline_uses_left, online_exhausted
 from promotions.coupons import generate_codes
 from promotions.eligibility import in_audience
-from promotions.engine import price_basket
+from promotions.engine import may_apply, price_basket
 from promotions.exceptions import (
     CouponNotApplicable,
     DuplicatePromotion,
@@ -127,6 +127,7 @@ __all__ = [
     "generate_codes",
     "in_audience",
     "log_horizon",
+    "may_apply",
     "near_misses",
     "offered",
     "offline_uses_left",

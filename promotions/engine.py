@@ -59,7 +59,7 @@ from promotions.result import (
     PricedLine,
     RejectedCoupon,
 )
-from promotions.rewards import apply_rewards
+from promotions.rewards import Reward, apply_rewards
 from promotions.rules import (
     GROUPED,
     AmountOff,
@@ -106,6 +106,25 @@ def price_basket(request: PricingRequest, catalogue: Catalogue) -> PricedBasket:
     taxed = tax_lines([work.total for work in works], rates, inclusive)
     result = _result(request, works, point_promotions, spend, taxed, (unlocked, rejected), exact)
     return replace(result, rewards=tuple(rewards[0]), refused_rewards=tuple(rewards[1])) if rewards else result
+
+
+def may_apply(request: PricingRequest, catalogue: Catalogue, promotion_id: str) -> bool:
+    """False when ``price_basket(request, catalogue)`` cannot apply the promotion ``promotion_id``,
+    found without pricing: it is not in the catalogue, is not eligible for this sale (store, window,
+    chain cap, targeting, usage limit: ``Eligibility``), or nothing in the request can reach it the
+    way pricing does (a coupon offer through a presented code of its own, a reward through a claim, any
+    other through a line its scopes name, or every line for a basket-wide one). True does not mean it
+    applies. For a caller that wants to know what one promotion does to many baskets (the server's
+    simulation on past sales) and need not price those it cannot touch.
+    """
+    promotion = catalogue.get(promotion_id)
+    if promotion is None or not Eligibility(request).ok(promotion):
+        return False
+    if isinstance(promotion.rule, Reward):
+        return any(claim.promotion_id == promotion_id for claim in request.rewards)
+    if promotion.coupon is not None:
+        return any(catalogue.index.by_code.get(coupon.code) is promotion for coupon in request.coupons)
+    return _is_wide(promotion) or any(_touches(promotion, line) for line in request.lines)
 
 
 def _gather(request, catalogue, eligibility, coupon_promotions):

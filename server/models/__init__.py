@@ -28,6 +28,7 @@ from server.models.promotions import (
 )
 from server.models.rollups import (
     CategoryDay,
+    ChainDay,
     MemberActivity,
     MemberDay,
     MemberLots,
@@ -55,6 +56,7 @@ __all__ = [
     "CapUse",
     "Card",
     "CategoryDay",
+    "ChainDay",
     "ChangeRecord",
     "ClippedOffer",
     "CouponBatch",

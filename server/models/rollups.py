@@ -33,6 +33,21 @@ class SalesDay(Base):
     returns_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # refunded, as a positive amount
 
 
+class ChainDay(Base):
+    """The chain's sales and returns on one local day (each store's own), members or not: the stores'
+    ``SalesDay`` rows added up as they are written, so a chain-wide range reads a row a day."""
+
+    __tablename__ = "rollup_chain_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    member: Mapped[bool] = mapped_column(primary_key=True)
+    sales: Mapped[int] = mapped_column(default=0)  # baskets
+    sales_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    items: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns: Mapped[int] = mapped_column(default=0)  # returns and voids
+    returns_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # refunded, as a positive amount
+
+
 class CategoryDay(Base):
     """Sale lines of one category in one store on one local day (before returns)."""
 

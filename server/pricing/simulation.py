@@ -1,7 +1,10 @@
 """Simulating a promotion version on past baskets: had it been live over the last N weeks (up to 12).
 
-Every sale posted in the period is priced twice by the engine (``promotions.price_basket``): against
-the live catalogue without the promotion, and with this version in it. The differences are added up:
+Every sale posted in the period that the version could reach is priced twice by the engine
+(``promotions.price_basket``): against the live catalogue without the promotion, and with this version
+in it. A sale it cannot reach (``promotions.may_apply``: not eligible, no line in its scope, its coupon
+code not shown) is counted without pricing, since the version would have given it nothing. The
+differences are added up:
 the sales it changed, the discount it gave (what those customers would have paid less, net of any
 other promotion it pushed aside), the bonus points it gave, the members it reached, and the products
 it took most off.
@@ -34,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from loyalty.transactions import TransactionKind
@@ -48,6 +51,7 @@ from promotions import (
     PromotionUse,
     Store,
     count_uses,
+    may_apply,
     price_basket,
 )
 from server.exceptions import OneCardError
@@ -122,10 +126,14 @@ class _Tally:
     uses: dict[str, list[PromotionUse]] = field(default_factory=dict)
     by_sku: dict[str, list[int]] = field(default_factory=dict)  # sku -> [discount, sales]
 
-    def add(self, sale_id: str, at: datetime, member: Member | None, without: PricedBasket,
-            with_it: PricedBasket) -> None:
+    def count(self, member: Member | None) -> None:
+        """A sale replayed, whatever the promotion did to it."""
         self.sales += 1
         self.member_sales += member is not None
+
+    def add(self, sale_id: str, at: datetime, member: Member | None, without: PricedBasket,
+            with_it: PricedBasket) -> None:
+        self.count(member)
         if not any(a.promotion_id == self.promotion_id for a in with_it.applied):
             return
         self.affected += 1
@@ -248,24 +256,32 @@ def _page(session: Session, since: datetime, until: datetime,
     stmt = (select(PostedTransaction).where(PostedTransaction.kind == TransactionKind.SALE,
                                             PostedTransaction.at >= since, PostedTransaction.at < until)
             .order_by(PostedTransaction.at, PostedTransaction.id).limit(PAGE))
-    if after is not None:
-        stmt = stmt.where((PostedTransaction.at > after[0])
-                          | ((PostedTransaction.at == after[0]) & (PostedTransaction.id > after[1])))
+    if after is not None:  # a row comparison, so the (at, id) index serves each page from where the last ended
+        stmt = stmt.where(tuple_(PostedTransaction.at, PostedTransaction.id) > tuple_(*after))
     return list(session.scalars(stmt))
 
 
 def _replay(session: Session, page: list[PostedTransaction], catalogues: _Catalogues, tally: _Tally,
             earn: EarnConfig, program: LoyaltyProgram) -> None:
-    skus = {ln.get("sku") for sale in page for ln in sale.body.get("lines", ()) if ln.get("sku")}
-    rows = session.execute(select(Product, TaxClass.rate_bp).outerjoin(TaxClass, TaxClass.code == Product.tax_class)
-                           .where(Product.sku.in_(skus))).all()
-    products = {p.sku: (p, rate or 0) for p, rate in rows}  # ``standard`` without its row is untaxed
+    products = _products(session, page)
     members = _members(session, {sale.member_id for sale in page if sale.member_id is not None})
     for sale in page:
         request = _request(sale, products, members.get(str(sale.member_id)), catalogues, tally, earn, program)
-        if request is not None:
+        if request is None:
+            continue
+        if not may_apply(request, catalogues.with_it, tally.promotion_id):
+            tally.count(request.member)
+        else:
             tally.add(sale.id, sale.at, request.member, price_basket(request, catalogues.without),
                       price_basket(request, catalogues.with_it))
+
+
+def _products(session: Session, page: list[PostedTransaction]) -> dict[str, tuple[Product, int]]:
+    """The page's products by sku, each with its tax rate in basis points."""
+    skus = {ln.get("sku") for sale in page for ln in sale.body.get("lines", ()) if ln.get("sku")}
+    rows = session.execute(select(Product, TaxClass.rate_bp).outerjoin(TaxClass, TaxClass.code == Product.tax_class)
+                           .where(Product.sku.in_(skus))).all()
+    return {p.sku: (p, rate or 0) for p, rate in rows}  # ``standard`` without its row is untaxed
 
 
 def _request(sale: PostedTransaction, products: dict[str, tuple[Product, int]], member: Member | None,

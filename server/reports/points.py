@@ -17,8 +17,9 @@ ISSUED = ("earn", "bonus")
 def points_by_period(session: Session, since: date, until: date, monthly: bool) -> list[dict]:
     """Per day (or month): issued (earn, bonus), redeemed, expired, adjusted (net), reversed (net)."""
     rows: dict[date, dict] = {}
-    query = select(PointsDay).where(PointsDay.day >= since, PointsDay.day <= until).order_by(PointsDay.day)
-    for r in session.scalars(query):
+    query = (select(PointsDay.day, PointsDay.kind, PointsDay.credited, PointsDay.debited, PointsDay.entries)
+             .where(PointsDay.day >= since, PointsDay.day <= until).order_by(PointsDay.day))
+    for r in session.execute(query):
         period = r.day.replace(day=1) if monthly else r.day
         row = rows.setdefault(period, dict(period=period.isoformat()[:7] if monthly else period.isoformat(),
                                            issued=0, redeemed=0, expired=0, adjusted=0, reversed=0, entries=0))

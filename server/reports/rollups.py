@@ -2,7 +2,8 @@
 roll-ups the reports read (server/models/rollups.py). It never runs inside a posting.
 
 Figures, one home each:
-* a sale counts once in its store's local day, as a basket of its total and its lines by category;
+* a sale counts once in its store's local day, as a basket of its total and its lines by category
+  (and once more in the chain's figures for that day, the stores' days added up);
   a return or a void counts as a return of the amount it refunded;
 * members are the sales posted with a known card (``member_id`` set);
 * ledger entries count by UTC day and kind; points *issued* are earn, bonus and positive adjust
@@ -31,6 +32,7 @@ from server.jobs.context import job_services
 from server.membership.balances import every_kept_state, kept_states
 from server.models import (
     CategoryDay,
+    ChainDay,
     LedgerEntry,
     MemberActivity,
     MemberLots,
@@ -51,6 +53,7 @@ ISSUE_KINDS = frozenset({"earn", "bonus", "adjust"})
 SALE = "sale"
 MEMBERS_PER_QUERY = 500
 MEMBERS_PER_REBUILD_QUERY = 5000
+LIABILITY_JOB = "rollup-liability"  # rollup_member_lots changes only where this job's watermark moves
 
 
 def _store_zones(session: Session) -> dict[str, ZoneInfo]:
@@ -60,6 +63,7 @@ def _store_zones(session: Session) -> dict[str, ZoneInfo]:
 def apply_sales(session: Session, rows: Sequence) -> None:
     zones = _store_zones(session)
     days = Sums(("store_code", "day", "member"))
+    chain = Sums(("day", "member"))
     categories = Sums(("store_code", "day", "category", "member"))
     visits = Sums(("member_id", "store_code", "month"))
     activity = Sums(("member_id",))
@@ -80,6 +84,9 @@ def apply_sales(session: Session, rows: Sequence) -> None:
             activity.add((member_id,), visits=1, amount_minor=total)
             activity.extend((member_id,), earliest={"first_at": at}, latest={"last_at": at})
     add_to(session, SalesDay, days)
+    for (_, day, member), figures in days.rows.items():
+        chain.add((day, member), **figures)
+    add_to(session, ChainDay, chain)
     add_to(session, CategoryDay, categories)
     add_to(session, MemberStoreMonth, visits)
     add_to(session, MemberActivity, activity, earliest=("first_at",), latest=("last_at",))
@@ -145,7 +152,7 @@ FEEDS = (
     Feed("rollup-sales", T.received_at, (T.kind, T.store_code, T.at, T.member_id, T.total_minor, LINES),
          apply_sales),
     Feed("rollup-points", L.recorded_at, (L.kind, L.points, L.at, L.lot_id), apply_points),
-    Feed("rollup-liability", L.recorded_at, (L.member_id,), apply_liability, rebuild=rebuild_liability),
+    Feed(LIABILITY_JOB, L.recorded_at, (L.member_id,), apply_liability, rebuild=rebuild_liability),
     Feed("rollup-promotion-sales", T.received_at, (T.kind, T.at, T.member_id, T.total_minor, LINES),
          apply_promotion_sales),
     Feed("rollup-promotion-points", L.recorded_at, (L.kind, L.points, L.at, L.member_id, L.reason),

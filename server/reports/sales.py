@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.models import CategoryDay, SalesDay
+from server.models import CategoryDay, ChainDay, SalesDay
 
 
 def _average(amount: int, baskets: int) -> int | None:
@@ -36,6 +36,22 @@ def sales_by_store_day(session: Session, since: date, until: date, store: str | 
     names = ("baskets", "sales_minor", "member_baskets", "member_sales_minor", "items", "returns", "returns_minor")
     return [_with_ratios(dict(store=code, day=day, **{name: int(n or 0) for name, n in zip(names, sums, strict=True)}))
             for code, day, *sums in session.execute(query)]
+
+
+def sales_by_day(session: Session, since: date, until: date, store: str | None) -> list[dict]:
+    """One row per local day with sales, the stores (or ``store`` alone) added up: baskets and
+    amounts, members' among them. The whole chain's come from its own roll-up (``ChainDay``, a row
+    per day and member-or-not), not from adding up every store's day."""
+    table = SalesDay if store else ChainDay
+    members = table.member.is_(True)
+    query = (select(table.day, func.sum(table.sales), func.sum(table.sales_minor),
+                    func.sum(table.sales).filter(members), func.sum(table.sales_minor).filter(members))
+             .where(table.day >= since, table.day <= until).group_by(table.day).order_by(table.day))
+    if store:
+        query = query.where(SalesDay.store_code == store)
+    return [dict(day=day, baskets=int(baskets), sales_minor=int(amount), member_baskets=int(member_baskets or 0),
+                 member_sales_minor=int(member_amount or 0))
+            for day, baskets, amount, member_baskets, member_amount in session.execute(query)]
 
 
 def _with_ratios(row: dict) -> dict:

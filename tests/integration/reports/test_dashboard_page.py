@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import update
 
+from server.models import MemberLots
 from server.reports.rollups import run_rollups
 from tests.integration.admin_ui.backoffice import csrf_of
 from tests.support.factories import PASSWORD, make_staff
@@ -50,6 +52,19 @@ def test_the_per_day_table_downloads_as_csv_with_money_as_amounts(chain, client)
     assert len(rows) == 31
     assert rows["2025-03-04"][1:4] == ["1", "20.00", "20.00"]  # Ada's 23:30 UTC sale is Berlin's 4th
     assert rows["2025-03-20"][6] == "600"  # points redeemed that day (chain-wide)
+
+
+def test_the_outstanding_points_are_read_again_only_when_their_roll_up_has_moved(chain, client, services, clock):
+    run_rollups()
+    before = figure(signed_in(client).get(f"/admin/dashboard?{MARCH}").get_data(as_text=True), "t-liability")
+    with services.db.session() as session:  # behind the job's back: the watermark stands
+        session.execute(update(MemberLots).values(points=MemberLots.points + 1_000))
+        session.commit()
+    assert figure(client.get(f"/admin/dashboard?{MARCH}").get_data(as_text=True), "t-liability") == before
+    clock.advance(minutes=3)
+    run_rollups()  # nothing new to add, but the liability watermark moves: the page reads the roll-up again
+    after = figure(client.get(f"/admin/dashboard?{MARCH}").get_data(as_text=True), "t-liability")
+    assert after != before and after.startswith("€")
 
 
 def test_a_backwards_range_is_explained_and_the_last_four_weeks_shown(chain, client):

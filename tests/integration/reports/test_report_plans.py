@@ -8,7 +8,7 @@ must therefore carry an index condition, except the whole-table reads a report m
 (listed in WHOLE, each with its reason). The indexes this needed came with migration reports15_report_indexes."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select, text
@@ -16,6 +16,7 @@ from sqlalchemy import event, select, text
 from bench.scale_seed import Size, seed
 from server.app import create_app
 from server.models import PromotionVersion
+from server.pricing import simulation
 from server.reports.rollups import run_rollups
 from server.services import Services
 from server.settings import Settings
@@ -134,3 +135,31 @@ def test_report_queries_use_indexes_for_their_ranges_and_filters(seeded):
                 if not conditioned and (report, relation) not in WHOLE and relation not in EVERY_REQUEST:
                     problems.append(f"{path}: {node} on {relation} without an index condition\n  {statement}")
     assert not problems, "\n".join(problems)
+
+
+def nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from nodes(child)
+
+
+def test_the_simulation_counts_and_pages_a_periods_sales_through_the_time_index(seeded):
+    """Each page of the simulation on past sales starts where the last ended in the (at, id) index,
+    read in order (no sort). Without it, every page of 500 sales read the whole table, or with
+    sequential scans off the whole of the (store, at) index, and sorted what it found."""
+    services, _ = seeded
+    until = datetime(2026, 6, 1, tzinfo=UTC)
+    since = until - timedelta(weeks=12)
+    with services.db.session() as session:
+        first = simulation._page(session, since, until, None)
+        assert len(first) == simulation.PAGE  # a second page follows
+
+        def call():
+            simulation.count_sales(session, since, until)
+            assert simulation._page(session, since, until, (first[-1].at, first[-1].id))
+        statements = captured(services, call)
+    assert len(statements) == 2
+    for statement, parameters in statements:
+        plan = list(nodes(plan_of(services, statement, parameters)))
+        assert {n.get("Index Name") for n in plan} & {"ix_transactions_at_id"}, statement
+        assert not any(n["Node Type"] == "Sort" for n in plan), statement
