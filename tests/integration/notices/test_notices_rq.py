@@ -37,7 +37,10 @@ def deployment(postgres_database, tmp_path, postbox):
     queue = f"onecard-test-{uuid.uuid4().hex[:10]}"
     values = {"data_dir": str(tmp_path), "database_url": postgres_database.url, "secret_key": TEST_SECRET,
               "redis_url": REDIS_URL, "queue_name": queue, "smtp_url": postbox.url, "notice_lease": "2",
-              "public_url": "http://cards.example"}
+              "public_url": "http://cards.example",
+              # The workers run on the wall clock: at night the default quiet hours would hold every
+              # message (they are tested on a test clock in test_notices.py).
+              "quiet_hours": "none"}
 
     def build(**extra: str):
         services = Services.build(Settings.from_values({**values, **extra}))
