@@ -17,7 +17,17 @@ from server.models.base import Base
 from server.models.types import UTCDateTime
 
 
-class SalesDay(Base):
+class _DayFigures:
+    """The figures a day's sales roll-up adds to, per store (SalesDay) and for the chain (ChainDay)."""
+
+    sales: Mapped[int] = mapped_column(default=0)  # baskets
+    sales_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    items: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns: Mapped[int] = mapped_column(default=0)  # returns and voids
+    returns_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # refunded, as a positive amount
+
+
+class SalesDay(_DayFigures, Base):
     """Sales and returns of one store on one of its local days, members or not."""
 
     __tablename__ = "rollup_sales_day"
@@ -26,14 +36,9 @@ class SalesDay(Base):
     store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     member: Mapped[bool] = mapped_column(primary_key=True)
-    sales: Mapped[int] = mapped_column(default=0)  # baskets
-    sales_minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    items: Mapped[int] = mapped_column(BigInteger, default=0)
-    returns: Mapped[int] = mapped_column(default=0)  # returns and voids
-    returns_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # refunded, as a positive amount
 
 
-class ChainDay(Base):
+class ChainDay(_DayFigures, Base):
     """The chain's sales and returns on one local day (each store's own), members or not: the stores'
     ``SalesDay`` rows added up as they are written, so a chain-wide range reads a row a day."""
 
@@ -41,11 +46,6 @@ class ChainDay(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     member: Mapped[bool] = mapped_column(primary_key=True)
-    sales: Mapped[int] = mapped_column(default=0)  # baskets
-    sales_minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    items: Mapped[int] = mapped_column(BigInteger, default=0)
-    returns: Mapped[int] = mapped_column(default=0)  # returns and voids
-    returns_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # refunded, as a positive amount
 
 
 class CategoryDay(Base):

@@ -27,6 +27,12 @@ function money(minor) {
   return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(exponent, "0")}`;
 }
 
+// A tax rate in basis points as a percentage, exactly (2000 -> "20", 550 -> "5.5", 5 -> "0.05").
+function percent(bp) {
+  const fraction = String(bp % 100).padStart(2, "0").replace(/0+$/, "");
+  return `${Math.floor(bp / 100)}${fraction ? "." + fraction : ""}%`;
+}
+
 // Digit by digit, as the agent reads it (loyalty/currency.py): at most 9 whole digits, so exact in a JS number.
 function toMinor(text) {
   const typed = text.trim();
@@ -196,7 +202,7 @@ function render() {
   $("total").textContent = money(b.total);
   // the tax per rate, as the receipt prints it: "5%: 0.26 · 20%: 0.92"
   $("vat-label").textContent = b.tax.prices_include_tax ? "VAT incl." : "VAT added";
-  $("vat").textContent = b.tax.rates.filter((r) => r.tax).map((r) => `${r.rate_bp / 100}%: ${money(r.tax)}`).join(" · ") || money(0);
+  $("vat").textContent = b.tax.rates.filter((r) => r.tax).map((r) => `${percent(r.rate_bp)}: ${money(r.tax)}`).join(" · ") || money(0);
   $("redeemed").textContent = `${b.points.redeemed} (${money(b.points.redeemed_value)})`;
   $("paid").textContent = money(b.paid);
   $("due").textContent = money(b.due);
