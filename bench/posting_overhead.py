@@ -32,21 +32,9 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from bench.hot_paths import (
-    ADMIN_URL,
-    REDIS_URL,
-    SECRET,
-    _create_database,
-    _drop_database,
-    _free_port,
-    _jobs,
-    _lines,
-    _measure,
-    _sqlalchemy_url,
-    _start,
-    _stop,
-)
+from bench.hot_paths import REDIS_URL, SECRET, _free_port, _jobs, _lines, _measure, _start, _stop
 from bench.machine import describe
+from bench.scratch import ScratchDatabase
 
 INDEX = ("ix_transactions_received_at", "transactions", "received_at")
 
@@ -102,20 +90,20 @@ def _index(dsn: str, present: bool) -> None:
 
 
 def run(clients: int, seconds: float, rounds: int) -> None:
-    name = _create_database()
+    database = ScratchDatabase("bench_posting").create(migrate=False)
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            _run(name, data_dir, clients, seconds, rounds)
+            _run(database, data_dir, clients, seconds, rounds)
     finally:
-        _drop_database(name)
+        database.drop()
 
 
-def _run(name: str, data_dir: str, clients: int, seconds: float, rounds: int) -> None:
-    values = {"data_dir": data_dir, "database_url": _sqlalchemy_url(name), "redis_url": REDIS_URL,
-              "queue_name": name, "secret_key": SECRET}
+def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float, rounds: int) -> None:
+    values = {"data_dir": data_dir, "database_url": database.url, "redis_url": REDIS_URL,
+              "queue_name": database.name, "secret_key": SECRET}
     credentials, sellers, lines = _seed(values, clients)
     env = {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
-    dsn = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    dsn = database.dsn
     print(f"machine: {describe()}")
     print(f"{clients} client processes posting member sales of {sum(ln['qty'] for ln in lines)} items; "
           f"{rounds} rounds of {seconds:g} s without and with roll-ups")
