@@ -22,6 +22,10 @@ class ReplayGuard(Protocol):
     def first_use(self, key_id: str, nonce: str, now: datetime) -> bool:
         """Record the nonce; False if it was used before (within the remembered window)."""
 
+    def first_use_and_read(self, key_id: str, nonce: str, now: datetime, key: str | None) -> tuple[bool, bytes | None]:
+        """``first_use``, and the Redis value at ``key`` read in the same round trip (None without
+        Redis, or when ``key`` is None)."""
+
 
 class DatabaseNonces:
     """Nonces as rows, for a deployment without Redis."""
@@ -38,6 +42,9 @@ class DatabaseNonces:
                 return False
         return True
 
+    def first_use_and_read(self, key_id: str, nonce: str, now: datetime, key: str | None) -> tuple[bool, bytes | None]:
+        return self.first_use(key_id, nonce, now), None
+
 
 class RedisNonces:
     """Nonces as Redis keys that expire after twice the freshness window (a stale request is
@@ -51,3 +58,14 @@ class RedisNonces:
 
     def first_use(self, key_id: str, nonce: str, now: datetime) -> bool:
         return bool(self._redis.set(self.key(key_id, nonce), 1, nx=True, ex=self._ttl))
+
+    def first_use_and_read(self, key_id: str, nonce: str, now: datetime, key: str | None) -> tuple[bool, bytes | None]:
+        """One pipeline, so a signed request costs one Redis round trip for the nonce and the
+        terminals' generation together."""
+        if key is None:
+            return self.first_use(key_id, nonce, now), None
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self.key(key_id, nonce), 1, nx=True, ex=self._ttl)
+        pipe.get(key)
+        fresh, value = pipe.execute()
+        return bool(fresh), value

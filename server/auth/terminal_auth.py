@@ -6,7 +6,10 @@ that later fails still cannot be replayed.
 
 Terminals are cached per process (``TerminalDirectory``) for ``CACHE_SECONDS``; revoking one
 raises a generation counter shared by the server's workers (Redis, or shared memory), and every
-worker drops its cache at its next request, so the revoked credential is refused at once.
+worker drops its cache at its next request, so the revoked credential is refused at once. With
+Redis, the generation is read in the same round trip as the nonce is recorded (after the
+signature verified against the cached key): a request whose generation moved is checked again
+against the terminal as it is now before it is let through.
 A revocation made by a process that shares neither (the CLI on a deployment without Redis)
 takes effect within ``CACHE_SECONDS``.
 """
@@ -31,6 +34,7 @@ from server.models import Store, Terminal
 from server.shared import SlotMemory
 from store_sync.exceptions import SignatureError
 from store_sync.signing import (
+    SignedHeaders,
     check_freshness,
     read_signed_headers,
     verify_signature,
@@ -61,6 +65,9 @@ class KnownTerminal:
 
 
 class Generation(Protocol):
+    # The Redis key holding the counter, read beside the nonce (None: not in Redis).
+    redis_key: str | None
+
     def current(self) -> int: ...
 
     def bump(self) -> None: ...
@@ -68,7 +75,8 @@ class Generation(Protocol):
 
 class RedisGeneration:
     def __init__(self, redis: Redis, prefix: str) -> None:
-        self._redis, self._key = redis, f"{prefix}:terminals:generation"
+        self._redis = redis
+        self.redis_key = self._key = f"{prefix}:terminals:generation"
 
     def current(self) -> int:
         return int(self._redis.get(self._key) or 0)
@@ -78,6 +86,8 @@ class RedisGeneration:
 
 
 class MemoryGeneration:
+    redis_key = None
+
     def __init__(self) -> None:
         self._memory = SlotMemory(1)
 
@@ -99,10 +109,18 @@ class TerminalDirectory:
         self._known: dict[str, KnownTerminal] = {}
         self._lock = threading.Lock()
 
-    def find(self, key_id: str) -> KnownTerminal | None:
-        generation = self.generation.current()
+    def cached(self, key_id: str) -> KnownTerminal | None:
+        """The terminal as this process last loaded it, if that was under ``CACHE_SECONDS`` ago,
+        whatever the generation now (the caller checks it: ``authenticate_terminal``)."""
         known = self._known.get(key_id)
-        if known is not None and known.generation == generation and time.monotonic() - known.loaded_at < self._ttl:
+        return known if known is not None and time.monotonic() - known.loaded_at < self._ttl else None
+
+    def find(self, key_id: str, generation: int | None = None) -> KnownTerminal | None:
+        """The terminal, from the cache if it is fresh and of ``generation`` (read if not given)."""
+        if generation is None:
+            generation = self.generation.current()
+        known = self.cached(key_id)
+        if known is not None and known.generation == generation:
             return known
         loaded = self._load(key_id, generation)
         with self._lock:
@@ -140,7 +158,22 @@ def authenticate_terminal(terminals: TerminalDirectory, nonces: ReplayGuard, hea
         signed = read_signed_headers(headers)
     except SignatureError as exc:
         raise TerminalAuthError(exc.reason, exc.detail) from None
-    terminal = terminals.find(signed.key_id)
+    terminal = terminals.cached(signed.key_id) or terminals.find(signed.key_id)
+    _check(terminal, signed, method, target, body, now, window_seconds)
+    fresh, value = nonces.first_use_and_read(signed.key_id, signed.nonce, now, terminals.generation.redis_key)
+    generation = int(value or 0) if terminals.generation.redis_key else terminals.generation.current()
+    if generation != terminal.generation:  # revoked (or changed) since this process cached it
+        latest = terminals.find(signed.key_id, generation)
+        if latest != terminal:
+            _check(latest, signed, method, target, body, now, window_seconds)
+            terminal = latest
+    if not fresh:
+        raise TerminalAuthError("replayed", "this request's nonce has been used before", signed.key_id)
+    return terminal.identity
+
+
+def _check(terminal: KnownTerminal | None, signed: SignedHeaders, method: str, target: str, body: bytes,
+           now: datetime, window_seconds: int) -> None:
     if terminal is None:
         raise TerminalAuthError("unknown-key", "no terminal has this key id")
     if not terminal.active:
@@ -150,6 +183,3 @@ def authenticate_terminal(terminals: TerminalDirectory, nonces: ReplayGuard, hea
         verify_signature(terminal.public_key, signed, method, target, body)
     except SignatureError as exc:
         raise TerminalAuthError(exc.reason, exc.detail, signed.key_id) from None
-    if not nonces.first_use(signed.key_id, signed.nonce, now):
-        raise TerminalAuthError("replayed", "this request's nonce has been used before", signed.key_id)
-    return terminal.identity

@@ -6,6 +6,7 @@ import time
 import uuid
 
 import pytest
+from redis.connection import Connection
 from sqlalchemy import select, text
 
 from server.app import create_app
@@ -76,6 +77,22 @@ def test_another_stores_change_moves_an_idle_tills_cursor_on_without_reading_the
     assert moved.json["items"] == [] and int(moved.json["next_cursor"]) == head + 1
     # Without Redis the nonce is still a row (the embedded default); the feed is not read.
     assert not [s for s in seen if "change_log" in s or "feed_positions" in s]
+
+
+def test_an_idle_poll_with_redis_costs_two_redis_round_trips_and_no_database_work(services, settings, till,
+                                                                                   monkeypatch):
+    if settings.redis_url is None:
+        pytest.skip("round trips to Redis: the memory variant has none")
+    head = _head(services)
+    _poll(till, head)  # caches the terminal in this process and takes the watermarks' refresh
+    trips = []
+    original = Connection.send_packed_command
+    monkeypatch.setattr(Connection, "send_packed_command",
+                        lambda conn, command, *a, **k: trips.append(command) or original(conn, command, *a, **k))
+    with statements(services.db.engine) as seen:
+        assert _poll(till, head).json["items"] == []
+    # One pipeline records the nonce and reads the terminals' generation, one reads the watermarks.
+    assert len(trips) == 2 and seen == []
 
 
 def test_a_till_that_sends_the_etag_back_is_answered_304_until_its_store_has_news(services, till):
