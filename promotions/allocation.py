@@ -12,9 +12,14 @@ How:
   dearest units first; for cheapest-unit and fixed-price rules that is optimal. A buy X get Y
   offer (``Offer.by_slot``) never takes this path: its saving depends on which part a unit fills.
 - Other components are solved exactly (``promotions.search``) as long as the state space is
-  small (``MAX_STATES``) and the basket's search budget (``search.MAX_STEPS``) lasts. Beyond
-  that the dearest-first greedy is used; it is deterministic but may miss the optimum — the
-  one documented place where "best for the customer" is best effort.
+  small (``MAX_STATES``) and the basket's search budget (``search.MAX_STEPS``) lasts.
+- When that search gives up, it is tried once more with *twin* pools merged: pools whose units
+  no offer tells apart (same price alone, same value and slots in every offer, such as one
+  product scanned as several lines) become one pool, within a second budget of the same size
+  per basket; the merged pools' units go back to their lines in basket order. Merging only
+  after the plain search gave up keeps every allocation it finds exactly as it was.
+- Beyond both the dearest-first greedy is used; it is deterministic but may miss the optimum —
+  the one documented place where "best for the customer" is best effort.
 
 Determinism: offers are visited in key (promotion id) order and pools in basket order, and a
 candidate replaces the incumbent only when it saves strictly more, so equal savings resolve to
@@ -49,9 +54,9 @@ def allocate(problem: Problem) -> Allocation:
     """Return the best-for-customer allocation (exact where tractable, see module doc)."""
     instances: list[tuple[int, tuple[int, ...]]] = []
     saving, exact = 0, True
-    meter = Meter()
+    meters = (Meter(), Meter())  # the first search's budget, then the one on twin lines merged
     for pools, offer_ids in _components(problem):
-        sub_saving, sub_instances, sub_exact = _solve_component(problem, pools, offer_ids, meter)
+        sub_saving, sub_instances, sub_exact = _solve_component(problem, pools, offer_ids, meters)
         saving += sub_saving
         instances.extend(sub_instances)
         exact = exact and sub_exact
@@ -81,7 +86,7 @@ def _components(problem: Problem) -> list[tuple[list[int], list[int]]]:
     return [groups[root] for root in sorted(groups)]
 
 
-def _solve_component(problem, pools, offer_ids, meter: Meter):
+def _solve_component(problem, pools, offer_ids, meters: tuple[Meter, Meter]):
     local, back = _localise(problem, pools, offer_ids)
     everything = list(range(len(pools)))
     offers = list(range(len(local.offers)))
@@ -89,16 +94,68 @@ def _solve_component(problem, pools, offer_ids, meter: Meter):
         saving, chosen = _greedy(local, everything, offers)
         exact = True
     else:
-        saving, chosen, exact = None, None, False
-        if not meter.spent and prod(count + 1 for count in local.counts) <= MAX_STATES:
-            try:
-                saving, chosen = exact_search(local, everything, offers, meter)
-                exact = True
-            except Budget:
-                pass
-        if chosen is None:
-            saving, chosen = _greedy(local, everything, offers)
+        found = _exact(local, meters[0])
+        # Only when the plain search gave up are twin lines merged, so every allocation the
+        # plain search finds stays exactly as it was (which line of twins gets the discount).
+        found = found or _exact_on_twins(local, meters[1])
+        exact = found is not None
+        saving, chosen = found or _greedy(local, everything, offers)
     return saving, [(offer_ids[i], tuple(back[p] for p in picked)) for i, picked in chosen], exact
+
+
+def _exact(problem: Problem, meter: Meter):
+    if meter.spent or prod(count + 1 for count in problem.counts) > MAX_STATES:
+        return None
+    try:
+        return exact_search(problem, list(range(len(problem.counts))), list(range(len(problem.offers))), meter)
+    except Budget:
+        return None
+
+
+def _exact_on_twins(problem: Problem, meter: Meter):
+    """Search again with twin pools (no offer tells their units apart) merged into one.
+
+    Several lines of one product at one price ("4 x 1 snack, scanned one by one") multiply the
+    plain search's states without changing any saving. The merged pools' units go back to their
+    lines in basket order, so the outcome is as deterministic as the plain search's.
+    """
+    twins = _twins(problem)
+    if len(twins) == len(problem.counts):
+        return None
+    found = _exact(_merge(problem, twins), meter)
+    if found is None:
+        return None
+    units = [iter([pool for pool in twin for _ in range(problem.counts[pool])]) for twin in twins]
+    saving, chosen = found
+    return saving, [(i, tuple(next(units[twin]) for twin in picked)) for i, picked in chosen]
+
+
+def _twins(problem: Problem) -> list[list[int]]:
+    """Group pools of equal alone price, offer values and slot eligibility, in pool order."""
+    kinds: dict[tuple, list[int]] = {}
+    for pool, alone in enumerate(problem.alone):
+        seen = tuple(
+            (offer.value[pool], tuple(pool in eligible for eligible, _ in offer.groups)) for offer in problem.offers
+        )
+        kinds.setdefault((alone, seen), []).append(pool)
+    return list(kinds.values())
+
+
+def _merge(problem: Problem, twins: list[list[int]]) -> Problem:
+    where = {pool: n for n, twin in enumerate(twins) for pool in twin}
+    offers = tuple(
+        Offer(
+            offer.key,
+            tuple((tuple(sorted({where[p] for p in eligible})), size) for eligible, size in offer.groups),
+            tuple(offer.value[twin[0]] for twin in twins),
+            offer.discount,
+            offer.limit,
+            offer.by_slot,
+        )
+        for offer in problem.offers
+    )
+    counts = tuple(sum(problem.counts[p] for p in twin) for twin in twins)
+    return Problem(counts, tuple(problem.alone[twin[0]] for twin in twins), offers)
 
 
 def _localise(problem: Problem, pools: list[int], offer_ids: list[int]):

@@ -15,7 +15,8 @@ class Offer:
         key: Promotion id (tie-break).
         groups: ``(eligible pools, units)`` per slot group, pools ascending.
         value: Unit value per pool the offer prices from (indexed by pool).
-        discount: Discount of one instance from its units' values in slot order.
+        discount: Discount of one instance from its units' values in slot order; never more
+            than their sum (no unit goes below zero), which the exact search relies on to stop.
         limit: Instances allowed, or None.
         by_slot: True when the discount depends on which group a unit fills (buy X get Y),
             so taking the dearest units first is not known to be best.

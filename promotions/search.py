@@ -34,6 +34,7 @@ class Meter:
 def exact_search(problem, pools, offer_ids, meter: Meter):
     """Return (saving, instances) of the best allocation; raises ``Budget`` when too costly."""
     memo: dict[tuple, tuple[int, tuple]] = {}
+    alone = problem.alone
     offers = [(i, problem.offers[i]) for i in offer_ids]
     # Only offers that can take the first remaining unit are tried for it.
     reaching = {
@@ -51,7 +52,14 @@ def exact_search(problem, pools, offer_ids, meter: Meter):
         rest = list(counts)
         rest[first] -= 1
         best = solve(tuple(rest), used)
+        # An instance saves at most what its units cost alone (no discount takes a unit below
+        # zero), so once ``best`` saves everything the units left cost, no later candidate can
+        # save strictly more: stopping changes neither the saving nor which allocation wins,
+        # and it spares baskets of free or fully discounted units the whole (fruitless) search.
+        ceiling = sum(count * alone[pool] for pool, count in enumerate(counts))
         for slot, i, offer in reaching[first]:
+            if best[0] >= ceiling:
+                break
             if offer.limit is not None and used[slot] >= offer.limit:
                 continue
             for picked in instances(offer, counts, first, meter):
@@ -65,6 +73,8 @@ def exact_search(problem, pools, offer_ids, meter: Meter):
                 saving = saving_of(problem, offer, picked) + sub_saving
                 if saving > best[0]:
                     best = (saving, ((i, picked), *sub))
+                    if saving >= ceiling:
+                        break
         memo[key] = best
         return best
 

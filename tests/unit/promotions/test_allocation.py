@@ -75,3 +75,32 @@ def test_a_huge_mix_falls_back_to_greedy_and_says_so():
     result = price(basket, offers)
     assert result.allocation_exact is False
     assert result.total == sum(item.total for item in result.lines)
+
+
+def test_free_units_in_competing_bundles_are_allocated_exactly():
+    # Found by the property test: four lines of a free item and two "free" bundles made the
+    # exact search spend its whole budget on allocations that all save nothing.
+    basket = [line("c", 0, 3, category="y", line_id=f"l{i}", excluded_from_points=i == 2) for i in range(4)]
+    offers = [
+        promo("q0", Bundle((BundleComponent(categories("y"), 2),), 0)),
+        promo("q1", Bundle((BundleComponent(categories("y"), 2), BundleComponent(categories("y"), 2)), 0)),
+    ]
+    result = price(basket, offers)
+    assert result.allocation_exact is True
+    assert result.total == 0
+    assert result.applied == ()
+
+
+def test_lines_of_one_product_scanned_one_by_one_are_allocated_exactly():
+    # Four lines of one 1.00 item (13 units), "buy one get one free" and "four for nothing"
+    # compete: the plain search runs out of budget, the search with the twin lines merged does
+    # not. Three free fours (12 units) leave one unit at 1.00; the units go in basket order.
+    basket = [line("a", 100, qty, line_id=f"l{i}") for i, qty in enumerate((4, 4, 4, 1))]
+    offers = [
+        promo("q1", MultiBuy(1, 1, skus("a"))),
+        promo("q2", Bundle((BundleComponent(skus("a"), 2), BundleComponent(skus("a"), 2)), 0)),
+    ]
+    result = price(basket, offers)
+    assert result.allocation_exact is True
+    assert [item.total for item in result.lines] == [0, 0, 0, 100]
+    assert [d.promotion_id for item in result.lines for d in item.discounts] == ["q2", "q2", "q2"]

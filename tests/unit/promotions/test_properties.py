@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promotions.allocation import Offer, Problem, allocate, exhaustive_saving, saving_of
+from promotions.allocation import Offer, Problem, _exact_on_twins, allocate, exhaustive_saving, saving_of
 from promotions.basket import BasketLine, Member, PricingRequest, Store
 from promotions.catalogue import Catalogue, Promotion
 from promotions.engine import price_basket
@@ -21,6 +21,7 @@ from promotions.rules import (
     SpendThreshold,
     ThresholdTier,
 )
+from promotions.search import Meter
 
 SKUS = ("a", "b", "c", "d")
 CATEGORY = {"a": "x", "b": "x", "c": "y", "d": "y"}
@@ -201,3 +202,37 @@ def test_on_small_baskets_the_allocation_equals_an_exhaustive_search(problem):
     )
     for pool, count in enumerate(problem.counts):
         assert sum(pools.count(pool) for _, pools in allocation.instances) <= count
+
+
+@st.composite
+def problems_with_twins(draw):
+    """Problems where the first pool has a copy (same prices, same slots), counts apart."""
+    kinds = draw(st.integers(1, 2))
+    copies = [2] + [draw(st.integers(1, 2)) for _ in range(kinds - 1)]
+    alone = [draw(st.integers(0, 600)) for _ in range(kinds)]
+    base = [_offer(draw, kinds) for _ in range(draw(st.integers(1, 2)))]
+    kind_of = [kind for kind in range(kinds) for _ in range(copies[kind])]
+    offers = [
+        Offer(
+            offer.key,
+            tuple((tuple(p for p, k in enumerate(kind_of) if k in eligible), size) for eligible, size in offer.groups),
+            tuple(offer.value[k] for k in kind_of),
+            offer.discount,
+            offer.limit,
+        )
+        for offer in base
+    ]
+    counts = tuple(draw(st.integers(0, 2)) for _ in kind_of)
+    return Problem(counts, tuple(alone[k] for k in kind_of), tuple(sorted(offers, key=lambda o: o.key)))
+
+
+@FAST
+@given(problems_with_twins())
+def test_merging_twin_pools_keeps_the_exhaustive_saving_and_each_pools_count(problem):
+    found = _exact_on_twins(problem, Meter())
+    assert found is not None
+    saving, instances = found
+    assert saving == exhaustive_saving(problem)
+    assert saving == sum(saving_of(problem, problem.offers[index], pools) for index, pools in instances)
+    for pool, count in enumerate(problem.counts):
+        assert sum(pools.count(pool) for _, pools in instances) <= count
