@@ -36,6 +36,14 @@ def db_session() -> Session:
     return g.db_session
 
 
+def single_read_session() -> Session:
+    """A session for a handler that reads in one statement and writes nothing (a card look-up):
+    on PostgreSQL that statement commits on its own, sparing the BEGIN and ROLLBACK round trips."""
+    if "single_read_session" not in g:
+        g.single_read_session = services().db.single_reads()
+    return g.single_read_session
+
+
 def reports_session() -> Session:
     """The request's session on the reports' database (the read replica when configured): read only.
 
@@ -50,7 +58,7 @@ def reports_session() -> Session:
 
 
 def close_db_session(_exc: BaseException | None = None) -> None:
-    for key in ("db_session", "reports_session"):
+    for key in ("db_session", "reports_session", "single_read_session"):
         session = g.pop(key, None)
         if session is not None:
             session.rollback()

@@ -8,6 +8,7 @@ signature check included (the request-scoped transaction's BEGIN/COMMIT are not 
 import uuid
 
 import pytest
+from sqlalchemy import event
 
 from server.sync import head_seq, sequence_pending
 from tests.integration.membership.conftest import account
@@ -91,6 +92,24 @@ def test_a_card_look_up_stays_within_its_statements(services, till, member):
     till.request("GET", f"/api/v1/cards/{card}")  # warms the terminal cache, as a busy till has it
     count, response = _count(services, lambda: till.request("GET", f"/api/v1/cards/{card}"))
     assert response.json["card"]["number"] == card and count <= CEILINGS["card look-up"]
+
+
+def test_a_card_look_up_is_one_round_trip_without_begin_or_rollback(services, till, member):
+    """Its one statement runs in autocommit: the transaction's BEGIN and ROLLBACK would be two
+    round trips more than the statement itself."""
+    _, card, _ = member
+    till.request("GET", f"/api/v1/cards/{card}")
+    modes = []
+
+    def autocommit(conn, _cursor, _statement, _params, _context, _many):
+        modes.append(conn.connection.dbapi_connection.autocommit)
+
+    event.listen(services.db.engine, "before_cursor_execute", autocommit)
+    try:
+        assert till.request("GET", f"/api/v1/cards/{card}").status_code == 200
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", autocommit)
+    assert modes == [True]
 
 
 def test_a_member_sale_stays_within_its_statements(client, services, till, member, clock):
