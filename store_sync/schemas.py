@@ -197,16 +197,18 @@ def snapshot_page_json(cursor: int, next_page: str | None, items: Iterable[tuple
 _HEAD = ("protocol_version", "cursor", "next_page")
 _ITEM_JSON_TYPES = (("entity_type", "text"), ("entity_id", "text"), ("seq", "integer"), ("payload", "object"))
 # One pass of SQLite's JSON reader over the page: the head's fields (their JSON types, to tell a
-# missing field from a null one), whether items is an array, and how many items are not of the
-# shape _SnapshotItems checks (an object with a string entity_type and entity_id, a JSON integer
-# seq and an object payload).
+# missing field from a null one), whether items is an array, how many items are not of the shape
+# _SnapshotItems checks (an object with a string entity_type and entity_id, a JSON integer seq
+# and an object payload), and the items' entity types.
 _HEAD_PATHS = ", ".join(f"'$.{key}'" for key in _HEAD)
 _CHECK_PAGE = (
     "SELECT json_type(:page, '$.items') IS 'array', "
     "json_array(" + ", ".join(f"json_type(:page, '$.{key}')" for key in _HEAD) + "), "
     f"json_extract(:page, {_HEAD_PATHS}), "
     "(SELECT count(*) FROM json_each(:page, '$.items') AS item WHERE item.type IS NOT 'object' "
-    + "".join(f"OR json_type(item.value, '$.{key}') IS NOT '{kind}' " for key, kind in _ITEM_JSON_TYPES) + ")")
+    + "".join(f"OR json_type(item.value, '$.{key}') IS NOT '{kind}' " for key, kind in _ITEM_JSON_TYPES) + "), "
+    "(SELECT json_group_array(DISTINCT json_extract(item.value, '$.entity_type')) "
+    "FROM json_each(:page, '$.items') AS item WHERE item.type = 'object')")
 
 
 def load_snapshot_page_text(text: str) -> SnapshotPageText:
@@ -223,7 +225,7 @@ def load_snapshot_page_text(text: str) -> SnapshotPageText:
         try:
             if not conn.execute("SELECT json_valid(?)", (text,)).fetchone()[0]:
                 raise ValueError("not JSON")
-            items_ok, kinds, values, bad_items = conn.execute(_CHECK_PAGE, {"page": text}).fetchone()
+            items_ok, kinds, values, bad_items, types = conn.execute(_CHECK_PAGE, {"page": text}).fetchone()
         except sqlite3.Error as exc:  # malformed JSON within (json_valid let it pass)
             raise ValueError(str(exc)) from None
     if not items_ok or bad_items:
@@ -232,4 +234,5 @@ def load_snapshot_page_text(text: str) -> SnapshotPageText:
     head = {key: value for key, kind, value in zip(_HEAD, json.loads(kinds), json.loads(values), strict=True)
             if kind is not None}
     loaded = SnapshotPageSchema().load({**head, "items": []})  # the head's fields as the schema reads them
-    return SnapshotPageText(cursor=loaded.cursor, next_page=loaded.next_page, text=text)
+    return SnapshotPageText(cursor=loaded.cursor, next_page=loaded.next_page, text=text,
+                            entity_types=frozenset(json.loads(types)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from pos_agent.store.schema import LOOKUP_INDEXES
@@ -38,15 +39,17 @@ def apply_change(conn: sqlite3.Connection, entity_type: str, entity_id: str, seq
 
 def apply_snapshot(conn: sqlite3.Connection, items: Sequence[SnapshotItem]) -> int:
     """Store snapshot items set-wise: ``apply_snapshot_text`` of the page that holds them."""
-    return apply_snapshot_text(conn, json.dumps({"items": [
-        {"entity_type": i.entity_type, "entity_id": i.entity_id, "seq": i.seq, "payload": i.payload} for i in items]}))
+    text = json.dumps({"items": [
+        {"entity_type": i.entity_type, "entity_id": i.entity_id, "seq": i.seq, "payload": i.payload} for i in items]})
+    return apply_snapshot_text(conn, text, {i.entity_type for i in items})
 
 
-def apply_snapshot_text(conn: sqlite3.Connection, page: str) -> int:
+def apply_snapshot_text(conn: sqlite3.Connection, page: str, entity_types: AbstractSet[str]) -> int:
     """Store a snapshot page's entities from its JSON text; returns how many were newer than what is kept.
 
     ``page`` is a snapshot page's text whose items ``store_sync.schemas.load_snapshot_page_text``
-    checked (each an object with the fields of ``SnapshotItem``). The same end state as
+    checked (each an object with the fields of ``SnapshotItem``), of the ``entity_types`` it
+    found. The same end state as
     ``apply_change`` for each item in turn, given that a page names each entity once (a snapshot
     holds one state per entity), in a few statements a page, the items read by SQLite's JSON reader
     and never decoded in Python: the entities in one upsert, then the look-up tables rebuilt from
@@ -58,10 +61,9 @@ def apply_snapshot_text(conn: sqlite3.Connection, page: str) -> int:
         f"{_ITEMS} WHERE true "  # WHERE: an upsert's SELECT needs one (SQLite's parsing rule)
         "ON CONFLICT (entity_type, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted, "
         "payload = excluded.payload WHERE excluded.seq > entities.seq", (page,)).rowcount
-    types = {row[0] for row in conn.execute(f"SELECT DISTINCT {_ITEM_TYPE} {_ITEMS}", (page,))}
-    if Entity.CARD in types:
+    if Entity.CARD in entity_types:
         _reindex_cards(conn, page)
-    if Entity.PRODUCT in types:
+    if Entity.PRODUCT in entity_types:
         _reindex_barcodes(conn, page)
     return changed
 

@@ -89,7 +89,7 @@ class FeedPuller:
                 cache.clear(conn)
                 cache.drop_lookup_indexes(conn)  # built once the last page is in
             if isinstance(page, SnapshotPageText):
-                changed = cache.apply_snapshot_text(conn, page.text)
+                changed = cache.apply_snapshot_text(conn, page.text, page.entity_types)
             else:
                 changed = cache.apply_snapshot(conn, page.items)
             if page.next_page is None:

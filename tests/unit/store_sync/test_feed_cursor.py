@@ -129,7 +129,8 @@ def test_an_agent_refuses_a_snapshot_item_of_the_wrong_shape(item, field, messag
 def test_a_snapshot_page_checked_in_its_text_keeps_the_text_and_reads_the_head():
     text = snapshot_page_json(42, "tok", [("card", "2700001", 40, '{"state": "active"}'),
                                           ("member", 'a "quoted" id', 41, '{"name": "Zo\u00eb", "seq": "x"}')])
-    assert load_snapshot_page_text(text) == SnapshotPageText(cursor=42, next_page="tok", text=text)
+    assert load_snapshot_page_text(text) == SnapshotPageText(cursor=42, next_page="tok", text=text,
+                                                             entity_types=frozenset({"card", "member"}))
     wire = json.loads(text)
     with pytest.raises(ma.ValidationError) as raised:
         load_snapshot_page_text(json.dumps({**wire, "protocol_version": 2}))
