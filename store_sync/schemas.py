@@ -136,7 +136,9 @@ class _SnapshotItems(ma.fields.List):
     """A snapshot page's items: dumped and documented as a list of ``SnapshotItemSchema``, loaded by
     plain type checks of the same fields (an object with a string entity_type and entity_id, a JSON
     integer seq and an object payload; other keys ignored) at a small part of the schema's cost:
-    a bootstrap loads every member of a chain, and the schema took ~200 µs an item (on a busy 2-core machine)."""
+    a page may hold thousands of items, and the schema took ~200 µs an item (on a busy 2-core machine).
+    The HTTP link checks pages in their text instead (``load_snapshot_page_text``), and loads with
+    this only a page that check refused, for its messages."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[SnapshotItem]:
         if not isinstance(value, list):
