@@ -71,3 +71,16 @@ class SnapshotPage:
     items: tuple[SnapshotItem, ...]
     next_page: str | None
     protocol_version: int = PROTOCOL_VERSION
+
+
+@dataclass(frozen=True)
+class SnapshotPageText:
+    """A snapshot page kept as the JSON text it came in (``SnapshotPageSchema``'s form): its head
+    read and every item's shape checked, its items not decoded, so a till can store them straight
+    from the text (a chain's members are hundreds of thousands of items). ``entity_types`` are
+    the types its items are of."""
+
+    cursor: int
+    next_page: str | None
+    text: str
+    entity_types: frozenset[str] = frozenset()

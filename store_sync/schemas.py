@@ -10,7 +10,9 @@ a sane range, so that no value can overflow a column or date arithmetic further 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ from store_sync.feed import (
     Op,
     SnapshotItem,
     SnapshotPage,
+    SnapshotPageText,
 )
 
 INT32_MAX = 2**31 - 1
@@ -133,7 +136,9 @@ class _SnapshotItems(ma.fields.List):
     """A snapshot page's items: dumped and documented as a list of ``SnapshotItemSchema``, loaded by
     plain type checks of the same fields (an object with a string entity_type and entity_id, a JSON
     integer seq and an object payload; other keys ignored) at a small part of the schema's cost:
-    a bootstrap loads every member of a chain, and the schema took ~200 µs an item (on a busy 2-core machine)."""
+    a page may hold thousands of items, and the schema took ~200 µs an item (on a busy 2-core machine).
+    The HTTP link checks pages in their text instead (``load_snapshot_page_text``), and loads with
+    this only a page that check refused, for its messages."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[SnapshotItem]:
         if not isinstance(value, list):
@@ -189,3 +194,47 @@ def snapshot_page_json(cursor: int, next_page: str | None, items: Iterable[tuple
     body = ",".join(f'{{"entity_type":{json.dumps(entity_type)},"entity_id":{json.dumps(entity_id)},'
                     f'"seq":{int(seq)},"payload":{payload}}}' for entity_type, entity_id, seq, payload in items)
     return f'{json.dumps(head)[:-1]},"items":[{body}]}}'
+
+
+_HEAD = ("protocol_version", "cursor", "next_page")
+_ITEM_JSON_TYPES = (("entity_type", "text"), ("entity_id", "text"), ("seq", "integer"), ("payload", "object"))
+# One pass of SQLite's JSON reader over the page: the head's fields (their JSON types, to tell a
+# missing field from a null one), whether items is an array, how many items are not of the shape
+# _SnapshotItems checks (an object with a string entity_type and entity_id, a JSON integer seq
+# and an object payload), and the items' entity types.
+_HEAD_PATHS = ", ".join(f"'$.{key}'" for key in _HEAD)
+_CHECK_PAGE = (
+    "SELECT json_type(:page, '$.items') IS 'array', "
+    "json_array(" + ", ".join(f"json_type(:page, '$.{key}')" for key in _HEAD) + "), "
+    f"json_extract(:page, {_HEAD_PATHS}), "
+    "(SELECT count(*) FROM json_each(:page, '$.items') AS item WHERE item.type IS NOT 'object' "
+    + "".join(f"OR json_type(item.value, '$.{key}') IS NOT '{kind}' " for key, kind in _ITEM_JSON_TYPES) + "), "
+    "(SELECT json_group_array(DISTINCT json_extract(item.value, '$.entity_type')) "
+    "FROM json_each(:page, '$.items') AS item WHERE item.type = 'object')")
+
+
+def load_snapshot_page_text(text: str) -> SnapshotPageText:
+    """Check a snapshot page's JSON text as ``SnapshotPageSchema`` would load it, without decoding its items.
+
+    The check runs in SQLite's JSON reader (which lets other threads run meanwhile); a page it
+    refuses is loaded by the schema, whose ``ValidationError`` says what is wrong.
+
+    Raises:
+        ValueError: the text is not JSON.
+        marshmallow.ValidationError: the page is not a snapshot page this agent reads.
+    """
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        try:
+            if not conn.execute("SELECT json_valid(?)", (text,)).fetchone()[0]:
+                raise ValueError("not JSON")
+            items_ok, kinds, values, bad_items, types = conn.execute(_CHECK_PAGE, {"page": text}).fetchone()
+        except sqlite3.Error as exc:  # malformed JSON within (json_valid let it pass)
+            raise ValueError(str(exc)) from None
+    if not items_ok or bad_items:
+        SnapshotPageSchema().load(json.loads(text))  # raises with the fields at fault
+        raise ma.ValidationError({"items": ["Not a valid list of snapshot items."]})  # never: both refuse alike
+    head = {key: value for key, kind, value in zip(_HEAD, json.loads(kinds), json.loads(values), strict=True)
+            if kind is not None}
+    loaded = SnapshotPageSchema().load({**head, "items": []})  # the head's fields as the schema reads them
+    return SnapshotPageText(cursor=loaded.cursor, next_page=loaded.next_page, text=text,
+                            entity_types=frozenset(json.loads(types)))

@@ -28,10 +28,10 @@ from pos_agent.exceptions import (
     UnknownCard,
 )
 from pos_agent.link.port import CardLookup, PostResult
-from store_sync.feed import ChangesPage, SnapshotPage
+from store_sync.feed import ChangesPage, SnapshotPageText
 from store_sync.http.client import terminal_session
 from store_sync.journal import JournalResultSchema
-from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
+from store_sync.schemas import ChangesPageSchema, load_snapshot_page_text
 from store_sync.signing import TerminalCredential
 
 LOOKUP_TIMEOUT = 0.8  # a cashier never waits longer than this for a dead link
@@ -116,13 +116,17 @@ class HttpServerLink:
         self._idle_page = (target, etag, page) if etag and not page.items else None
         return page
 
-    def snapshot(self, page: str | None, limit: int) -> SnapshotPage:
-        """A snapshot page; raises SnapshotRefused when the server will not serve that page's token."""
+    def snapshot(self, page: str | None, limit: int) -> SnapshotPageText:
+        """A snapshot page, checked but with its items left in the answer's JSON text (the till
+        stores them from the text); raises SnapshotRefused when the server will not serve that page's token."""
         query = f"limit={limit}" + (f"&page={requests.utils.quote(page)}" if page else "")
         response = self._call("GET", f"/api/v1/sync/snapshot?{query}", timeout=self.sync_timeout)
         if response.status_code == 400 and str(_json(response).get("type", "")).endswith("/invalid-cursor"):
             raise SnapshotRefused(f"snapshot page refused: {_json(response).get('detail', '')}")
-        return SnapshotPageSchema().load(_ok(response))
+        try:  # JSON is UTF-8 (RFC 8259): decoded as such, not by guessing a megabyte's encoding
+            return load_snapshot_page_text(_answered(response).content.decode())
+        except ValueError as exc:  # a reply cut short on the wire is a broken link, not a bug
+            raise LinkDown(f"the server's answer was not readable JSON: {exc}") from None
 
     def send_journal(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         response = self._call("POST", "/api/v1/sync/journal", batch, timeout=self.sync_timeout)
@@ -234,11 +238,15 @@ def _json(response: requests.Response) -> dict[str, Any]:
         return {}
 
 
-def _ok(response: requests.Response) -> Any:
+def _answered(response: requests.Response) -> requests.Response:
     # 5xx and auth failures count as "no usable link": the till keeps selling offline.
     if response.status_code >= 400:
         raise LinkDown(f"server answered {response.status_code}: {_json(response).get('detail', '')}")
+    return response
+
+
+def _ok(response: requests.Response) -> Any:
     try:
-        return response.json()
+        return _answered(response).json()
     except ValueError as exc:  # a reply cut short on the wire is a broken link, not a bug
         raise LinkDown(f"the server's answer was not readable JSON: {exc}") from None

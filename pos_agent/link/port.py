@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from store_sync.feed import ChangesPage, SnapshotPage
+from store_sync.feed import ChangesPage, SnapshotPage, SnapshotPageText
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,9 @@ class ServerLink(Protocol):
 
     def changes(self, cursor: int, limit: int) -> ChangesPage: ...
 
-    def snapshot(self, page: str | None, limit: int) -> SnapshotPage: ...
+    def snapshot(self, page: str | None, limit: int) -> SnapshotPage | SnapshotPageText:
+        """A snapshot page, its items decoded or left in checked JSON text; raises SnapshotRefused, LinkDown."""
+        ...
 
     def send_journal(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         """Per-item results; raises JournalEndpointMissing when the server lacks the endpoint."""

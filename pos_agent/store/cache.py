@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
+from pos_agent.store.schema import LOOKUP_INDEXES
 from store_sync.entities import Entity
 from store_sync.feed import SnapshotItem
 
@@ -36,30 +38,39 @@ def apply_change(conn: sqlite3.Connection, entity_type: str, entity_id: str, seq
 
 
 def apply_snapshot(conn: sqlite3.Connection, items: Sequence[SnapshotItem]) -> int:
-    """Store a snapshot page's entities set-wise; returns how many were newer than what is kept.
+    """Store snapshot items set-wise: ``apply_snapshot_text`` of the page that holds them."""
+    text = json.dumps({"items": [
+        {"entity_type": i.entity_type, "entity_id": i.entity_id, "seq": i.seq, "payload": i.payload} for i in items]})
+    return apply_snapshot_text(conn, text, {i.entity_type for i in items})
 
-    The same end state as ``apply_change`` for each item in turn, given that a page names each
-    entity once (a snapshot holds one state per entity), in a few statements a page: the page goes
-    to SQLite as one JSON array, [[entity_type, entity_id, seq, payload], ...], and the look-up
-    tables are rebuilt from the stored rows of the page's cards and products.
+
+def apply_snapshot_text(conn: sqlite3.Connection, page: str, entity_types: AbstractSet[str]) -> int:
+    """Store a snapshot page's entities from its JSON text; returns how many were newer than what is kept.
+
+    ``page`` is a snapshot page's text whose items ``store_sync.schemas.load_snapshot_page_text``
+    checked (each an object with the fields of ``SnapshotItem``), of the ``entity_types`` it
+    found. The same end state as
+    ``apply_change`` for each item in turn, given that a page names each entity once (a snapshot
+    holds one state per entity), in a few statements a page, the items read by SQLite's JSON reader
+    and never decoded in Python: the entities in one upsert, then the look-up tables rebuilt from
+    the stored rows of the page's cards and products.
     """
-    page = json.dumps([[i.entity_type, i.entity_id, i.seq, i.payload] for i in items])
     changed = conn.execute(
         f"INSERT INTO entities (entity_type, entity_id, seq, deleted, payload) "
-        f"SELECT {_ITEM_TYPE}, {_ITEM_ID}, json_extract(item.value, '$[2]'), 0, json_extract(item.value, '$[3]') "
-        "FROM json_each(?) AS item WHERE true "  # WHERE: an upsert's SELECT needs one (SQLite's parsing rule)
+        f"SELECT {_ITEM_TYPE}, {_ITEM_ID}, json_extract(item.value, '$.seq'), 0, json_extract(item.value, '$.payload') "
+        f"{_ITEMS} WHERE true "  # WHERE: an upsert's SELECT needs one (SQLite's parsing rule)
         "ON CONFLICT (entity_type, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted, "
         "payload = excluded.payload WHERE excluded.seq > entities.seq", (page,)).rowcount
-    types = {i.entity_type for i in items}
-    if Entity.CARD in types:
+    if Entity.CARD in entity_types:
         _reindex_cards(conn, page)
-    if Entity.PRODUCT in types:
+    if Entity.PRODUCT in entity_types:
         _reindex_barcodes(conn, page)
     return changed
 
 
-_ITEM_TYPE, _ITEM_ID = "json_extract(item.value, '$[0]')", "json_extract(item.value, '$[1]')"
-_PAGE_OF_TYPE = f"FROM json_each(?) AS item WHERE {_ITEM_TYPE} = ?"  # the page's items of one type
+_ITEMS = "FROM json_each(?, '$.items') AS item"
+_ITEM_TYPE, _ITEM_ID = "json_extract(item.value, '$.entity_type')", "json_extract(item.value, '$.entity_id')"
+_PAGE_OF_TYPE = f"{_ITEMS} WHERE {_ITEM_TYPE} = ?"  # the page's items of one type
 _STORED = (f"JOIN entities AS e ON e.entity_type = {_ITEM_TYPE} AND e.entity_id = {_ITEM_ID} "
            "AND e.deleted = 0")  # their rows as now stored
 
@@ -67,7 +78,7 @@ _STORED = (f"JOIN entities AS e ON e.entity_type = {_ITEM_TYPE} AND e.entity_id 
 def _reindex_cards(conn: sqlite3.Connection, page: str) -> None:
     conn.execute(f"DELETE FROM cards WHERE number IN (SELECT {_ITEM_ID} {_PAGE_OF_TYPE})", (page, Entity.CARD.value))
     conn.execute("INSERT INTO cards (number, member_id, state) SELECT e.entity_id, json_extract(e.payload, "
-                 f"'$.member_id'), json_extract(e.payload, '$.state') FROM json_each(?) AS item {_STORED} "
+                 f"'$.member_id'), json_extract(e.payload, '$.state') {_ITEMS} {_STORED} "
                  f"WHERE {_ITEM_TYPE} = ?", (page, Entity.CARD.value))
 
 
@@ -75,7 +86,7 @@ def _reindex_barcodes(conn: sqlite3.Connection, page: str) -> None:
     conn.execute(f"DELETE FROM barcodes WHERE sku IN (SELECT {_ITEM_ID} {_PAGE_OF_TYPE})",
                  (page, Entity.PRODUCT.value))
     conn.execute("INSERT OR REPLACE INTO barcodes (code, sku) SELECT code.value, e.entity_id "
-                 f"FROM json_each(?) AS item {_STORED} JOIN json_each(e.payload, '$.barcodes') AS code "
+                 f"{_ITEMS} {_STORED} JOIN json_each(e.payload, '$.barcodes') AS code "
                  f"WHERE {_ITEM_TYPE} = ?", (page, Entity.PRODUCT.value))
 
 
@@ -96,6 +107,18 @@ def clear(conn: sqlite3.Connection) -> None:
     for table in ("entities", "barcodes", "cards"):
         conn.execute(f"DELETE FROM {table}")  # fixed names, never input
     conn.execute("DELETE FROM sync_state WHERE key = ?", (_SYNC_CURSOR,))
+
+
+def drop_lookup_indexes(conn: sqlite3.Connection) -> None:
+    """Drop the indexes a bulk load is cheaper without (see ``schema.LOOKUP_INDEXES``)."""
+    for name in LOOKUP_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")  # fixed names, never input
+
+
+def build_lookup_indexes(conn: sqlite3.Connection) -> None:
+    """Build the indexes ``drop_lookup_indexes`` dropped (those still there are left as they are)."""
+    for ddl in LOOKUP_INDEXES.values():
+        conn.execute(ddl)
 
 
 def get(conn: sqlite3.Connection, entity_type: str, entity_id: str) -> dict[str, Any] | None:

@@ -1,5 +1,14 @@
 """The local tables. Created on open; a new terminal starts from an empty file."""
 
+# Secondary indexes of the cache that a bootstrap drops while it loads every entity (built once
+# at its end, cheaper than kept up item by item); opening the file creates any that are missing,
+# so a bootstrap cut short leaves a cache that still has them when the till next starts.
+LOOKUP_INDEXES = {
+    "cards_by_member": "CREATE INDEX IF NOT EXISTS cards_by_member ON cards (member_id)",
+    "cards_by_chip": ("CREATE INDEX IF NOT EXISTS cards_by_chip ON entities "
+                      "(upper(json_extract(payload, '$.chip_uid'))) WHERE entity_type = 'card'"),
+}
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
     entity_type TEXT NOT NULL,
@@ -19,9 +28,7 @@ CREATE TABLE IF NOT EXISTS cards (
     member_id TEXT NOT NULL,
     state     TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS cards_by_member ON cards (member_id);
-CREATE INDEX IF NOT EXISTS cards_by_chip ON entities (upper(json_extract(payload, '$.chip_uid')))
-    WHERE entity_type = 'card';
+""" + "".join(f"{ddl};\n" for ddl in LOOKUP_INDEXES.values()) + """
 CREATE TABLE IF NOT EXISTS sync_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL

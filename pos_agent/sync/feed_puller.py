@@ -20,7 +20,7 @@ from pos_agent.store.database import Database
 from pos_agent.store.erasure import forget_member
 from store_sync.cursor import check_page
 from store_sync.entities import Entity, erased_member
-from store_sync.feed import Change, ChangesPage, Op, SnapshotPage
+from store_sync.feed import Change, ChangesPage, Op, SnapshotPage, SnapshotPageText
 
 LAST_CAUGHT_UP = "caught_up_at"
 SNAPSHOT_PAGE = "snapshot_page"  # the token of the next snapshot page, while a bootstrap is under way
@@ -72,7 +72,7 @@ class FeedPuller:
                     return changed + self.pull()
                 page, first = following.result(), False
 
-    def _first_snapshot_page(self) -> tuple[SnapshotPage, bool]:
+    def _first_snapshot_page(self) -> tuple[SnapshotPage | SnapshotPageText, bool]:
         """The page to apply first, and whether it begins the snapshot (rather than resuming one)."""
         with self.db.reading() as conn:
             token = cache.get_state(conn, SNAPSHOT_PAGE)
@@ -83,12 +83,17 @@ class FeedPuller:
                 log.warning("starting the snapshot again: %s", exc)
         return self.link.snapshot(None, self.snapshot_page_size), True
 
-    def _apply_snapshot_page(self, page: SnapshotPage, first: bool) -> int:
+    def _apply_snapshot_page(self, page: SnapshotPage | SnapshotPageText, first: bool) -> int:
         with self.db.transaction() as conn:
             if first:  # a wiped or new till: nothing old may survive the snapshot
                 cache.clear(conn)
-            changed = cache.apply_snapshot(conn, page.items)
+                cache.drop_lookup_indexes(conn)  # built once the last page is in
+            if isinstance(page, SnapshotPageText):
+                changed = cache.apply_snapshot_text(conn, page.text, page.entity_types)
+            else:
+                changed = cache.apply_snapshot(conn, page.items)
             if page.next_page is None:
+                cache.build_lookup_indexes(conn)
                 cache.set_cursor(conn, page.cursor)
                 cache.clear_state(conn, SNAPSHOT_PAGE)
             else:

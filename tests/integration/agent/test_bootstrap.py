@@ -12,6 +12,7 @@ from pos_agent.checkout.service import Till
 from pos_agent.runtime import Agent
 from pos_agent.store import cache
 from pos_agent.store.database import Database
+from pos_agent.store.schema import LOOKUP_INDEXES
 from store_sync.feed import Op, SnapshotItem
 from tests.integration.agent.catalogue import BREAD, STORE, card_payload, member_payload
 
@@ -55,6 +56,12 @@ def _held(agent) -> dict:
     return {"entities": entities, "cards": cards, "barcodes": barcodes}
 
 
+def _lookup_indexes(agent) -> set[str]:
+    with agent.db.reading() as conn:
+        return {r["name"] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")} & set(
+            LOOKUP_INDEXES)
+
+
 def _cursor(agent) -> int | None:
     with agent.db.reading() as conn:
         return cache.get_cursor(conn)
@@ -77,6 +84,7 @@ def test_a_bootstrap_cut_short_between_pages_goes_on_from_the_first_page_not_app
     chain.snapshot_pages_left = 3
     assert agent.sync_round() > 0 and agent.mode.online is False
     assert len(_held(agent)["entities"]) == 30 and _cursor(agent) is None
+    assert _lookup_indexes(agent) == set()  # dropped for the bulk load, built at its end
     chain.snapshot_pages_left = None
     chain.publish("product", "BREAD", "upsert", {**BREAD, "base_price_minor": 279})  # after the snapshot's cursor
     agent.sync_round()
@@ -84,6 +92,7 @@ def test_a_bootstrap_cut_short_between_pages_goes_on_from_the_first_page_not_app
     assert chain.snapshot_tokens == [None, "71:10", "71:20", "71:30"] + [f"71:{n}" for n in range(30, 80, 10)]
     assert _held(agent) == _expected(chain.feed) and _cursor(agent) == 72
     assert _held(agent)["entities"][("product", "BREAD")]["base_price_minor"] == 279
+    assert _lookup_indexes(agent) == set(LOOKUP_INDEXES)
 
 
 def test_a_till_restarted_mid_bootstrap_goes_on_from_the_page_it_stored(tmp_path, chain, clock):
@@ -94,6 +103,7 @@ def test_a_till_restarted_mid_bootstrap_goes_on_from_the_page_it_stored(tmp_path
     chain.snapshot_pages_left = None
     again = _till(tmp_path, chain, clock)
     assert len(_held(again)["entities"]) == 50
+    assert _lookup_indexes(again) == set(LOOKUP_INDEXES)  # a crashed bulk load leaves no index missing
     again.sync_round()
     assert chain.snapshot_tokens[5:] == ["71:50", "71:50", "71:60", "71:70"]
     assert _held(again) == _expected(chain.feed) and _cursor(again) == 71

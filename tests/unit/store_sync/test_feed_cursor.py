@@ -8,8 +8,13 @@ import pytest
 
 from store_sync.cursor import CursorTracker, format_cursor, parse_cursor
 from store_sync.exceptions import CursorError, FeedOrderError
-from store_sync.feed import Change, ChangesPage, Op, SnapshotItem, SnapshotPage
-from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema, snapshot_page_json
+from store_sync.feed import Change, ChangesPage, Op, SnapshotItem, SnapshotPage, SnapshotPageText
+from store_sync.schemas import (
+    ChangesPageSchema,
+    SnapshotPageSchema,
+    load_snapshot_page_text,
+    snapshot_page_json,
+)
 
 AT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -116,6 +121,28 @@ def test_an_agent_refuses_a_snapshot_item_of_the_wrong_shape(item, field, messag
     with pytest.raises(ma.ValidationError) as raised:
         SnapshotPageSchema().load(wire)
     assert raised.value.messages == {"items": {1: {field: [message]}}}
+    with pytest.raises(ma.ValidationError) as raised:  # the same page checked in its text, undecoded
+        load_snapshot_page_text(json.dumps(wire))
+    assert raised.value.messages == {"items": {1: {field: [message]}}}
+
+
+def test_a_snapshot_page_checked_in_its_text_keeps_the_text_and_reads_the_head():
+    text = snapshot_page_json(42, "tok", [("card", "2700001", 40, '{"state": "active"}'),
+                                          ("member", 'a "quoted" id', 41, '{"name": "Zo\u00eb", "seq": "x"}')])
+    assert load_snapshot_page_text(text) == SnapshotPageText(cursor=42, next_page="tok", text=text,
+                                                             entity_types=frozenset({"card", "member"}))
+    wire = json.loads(text)
+    with pytest.raises(ma.ValidationError) as raised:
+        load_snapshot_page_text(json.dumps({**wire, "protocol_version": 2}))
+    assert "protocol_version" in raised.value.messages
+    for missing in ("next_page", "cursor"):
+        with pytest.raises(ma.ValidationError) as raised:
+            load_snapshot_page_text(json.dumps({k: v for k, v in wire.items() if k != missing}))
+        assert raised.value.messages == {missing: ["Missing data for required field."]}
+    with pytest.raises(ma.ValidationError):
+        load_snapshot_page_text(json.dumps({**wire, "items": [{**wire["items"][0], "seq": 4.0}]}))
+    with pytest.raises(ValueError, match="not JSON"):
+        load_snapshot_page_text(text[:-1])  # cut short on the wire
 
 
 def test_an_agent_refuses_snapshot_items_that_are_not_a_list_of_objects():
@@ -126,3 +153,6 @@ def test_an_agent_refuses_snapshot_items_that_are_not_a_list_of_objects():
     with pytest.raises(ma.ValidationError) as raised:
         SnapshotPageSchema().load({**wire, "items": ["card"]})
     assert raised.value.messages == {"items": {0: ["Invalid input type."]}}
+    for items in ({"entity_type": "card"}, ["card"], None):
+        with pytest.raises(ma.ValidationError):  # checked in the page's text alike
+            load_snapshot_page_text(json.dumps({**wire, "items": items}))
