@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, select, text
 
 from bench.machine import describe, percentile
 from server.audit import Actor
-from server.models import JobWatermark, Member, PromotionVersion, StaffUser
+from server.models import JobWatermark, Member, PromotionVersion, StaffUser, Store
 from server.reports.rollups import FEEDS, run_rollups
 from server.services import Services
 from server.settings import Settings
@@ -36,7 +36,8 @@ from server.staff import create_staff_user
 
 USER, PASSWORD = "bench-hq", "bench-hq-password-long-enough"
 SECRET = "bench-reports-secret-key-0123456789abcdef"
-ROLLUPS = ("rollup_sales_day", "rollup_chain_day", "rollup_category_day", "rollup_points_day",
+ROLLUPS = ("rollup_sales_day", "rollup_chain_day", "rollup_category_day", "rollup_chain_category_day",
+           "rollup_points_day",
            "rollup_points_cohort", "rollup_member_store_month", "rollup_member_activity", "rollup_member_lots",
            "rollup_member_day", "rollup_product_day", "rollup_promotion_day", "rollup_promotion_member")
 
@@ -93,13 +94,18 @@ def timed(call, count: int) -> tuple[float, float]:
 
 
 def report_paths(services: Services) -> list[str]:
-    """Each report over the last month and the last year of the data, and the targeted promotions."""
+    """Each report over the last month and the last year of the data, and the targeted promotions.
+    Sales by store answer in pages of 1,000 rows (the default): the month's and the year's first
+    page by day, the year by week and by month, and the whole year as CSV (never paged)."""
     today = services.clock().date()
     month, year = f"from={today - timedelta(days=30)}&to={today}", f"from={today - timedelta(days=365)}&to={today}"
     with services.db.session() as session:
         targeted = [str(v.promotion_id) for v in session.scalars(select(PromotionVersion))
                     if v.definition["targeting"].get("holdout_bp")]
-    return [f"sales?{month}", f"sales?{year}", f"sales?{year}&format=csv", f"sales-by-category?{year}",
+    with services.db.session() as session:
+        store = session.scalar(select(Store.code).order_by(Store.code).limit(1))
+    return [f"sales?{month}", f"sales?{year}", f"sales?{year}&period=week", f"sales?{year}&period=month",
+            f"sales?{year}&format=csv", f"sales-by-category?{year}", f"sales-by-category?{year}&store={store}",
             f"points?{year}&period=month", "liability", "breakage", f"cross-store?{year}", f"tiers?{year}",
             "churn-risk", "sync-health", *(f"promotions/{pid}" for pid in targeted)]
 
