@@ -25,13 +25,6 @@ STORE_DAY_FIGURES = ("baskets", "sales_minor", "member_baskets", "member_sales_m
                      "returns_minor")
 
 
-def period_start(day: date, period: str) -> date:
-    """The first day of the period ``day`` falls in: itself, its ISO week's Monday, or the 1st."""
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    return day.replace(day=1) if period == "month" else day
-
-
 def next_period_start(start: date, period: str) -> date:
     """The first day of the period after the one starting on ``start``."""
     if period == "week":
@@ -42,9 +35,9 @@ def next_period_start(start: date, period: str) -> date:
 
 
 def _period_of(session: Session, period: str):
-    """``SalesDay.day`` as the first day of its period, in SQL (the same as ``period_start``). The
-    period's name is written into the SQL, not bound: the same expression in SELECT and GROUP BY
-    with two parameters would be two expressions to PostgreSQL."""
+    """``SalesDay.day`` as the first day of its period, in SQL: the day itself, its ISO week's
+    Monday or its month's 1st. The period's name is written into the SQL, not bound: the same
+    expression in SELECT and GROUP BY with two parameters would be two expressions to PostgreSQL."""
     if period == "day":
         return SalesDay.day
     if period not in PERIODS:
@@ -61,8 +54,8 @@ def store_day_sums(session: Session, since: date, until: date, store: str | None
     """Per store and period, in (store, first day) order: the store, the period's first day and
     the ``STORE_DAY_FIGURES`` (members' and others' roll-up rows added up in the database).
 
-    A period's figures are those of its days within ``since``..``until``. ``after`` continues a
-    keyset page after that (store, first day): on the roll-up's primary key, whatever the depth.
+    A period's figures are those of its days within ``since``..``until``. ``after`` continues
+    after that (store, first day) by a condition on the roll-up's key columns, not an OFFSET.
     """
     first = _period_of(session, period).label("first_day")
     member = SalesDay.member.is_(True)
