@@ -162,18 +162,19 @@ def sales_csv(sums: Sequence[tuple], currency: str) -> Iterator[str]:
     header = io.StringIO()
     csv.writer(header).writerow([_money_header(name, currency) for name in SALES_CSV_COLUMNS])
     yield header.getvalue()
-    money, stores = amount_formatter(currency), {}
+    money, cells = amount_formatter(currency), {}  # a store's cell and a day's text: few, each made once
     for start in range(0, len(sums), CSV_ROWS_PER_CHUNK):
-        yield "".join([_sales_line(row, money, stores) for row in sums[start:start + CSV_ROWS_PER_CHUNK]])
+        yield "".join([_sales_line(row, money, cells) for row in sums[start:start + CSV_ROWS_PER_CHUNK]])
 
 
-def _sales_line(row: tuple, money: Callable[[int], str], stores: dict[str, str]) -> str:
+def _sales_line(row: tuple, money: Callable[[int], str], cells: dict) -> str:
     store, day, baskets, amount, member_baskets, member_amount, items, returns, refunded = row
     member_average = sales.average_basket(member_amount, member_baskets)
     other_average = sales.average_basket(amount - member_amount, baskets - member_baskets)
     member_share = sales.share(member_amount, amount)
-    store_cell = stores.get(store) or stores.setdefault(store, _csv_cell(store))
-    return (f"{store_cell},{day.isoformat()},{baskets},{money(amount)},{member_baskets},{money(member_amount)},"
+    store_cell = cells.get(store) or cells.setdefault(store, _csv_cell(store))
+    day_text = cells.get(day) or cells.setdefault(day, day.isoformat())
+    return (f"{store_cell},{day_text},{baskets},{money(amount)},{member_baskets},{money(member_amount)},"
             f"{items},{returns},{money(refunded)},{'' if member_share is None else member_share},"
             f"{'' if member_average is None else money(member_average)},"
             f"{'' if other_average is None else money(other_average)},{money(amount - refunded)}\r\n")

@@ -50,7 +50,7 @@ def _period_of(session: Session, period: str):
 
 
 def store_day_sums(session: Session, since: date, until: date, store: str | None, period: str = "day",
-                   after: tuple[str, date] | None = None, limit: int | None = None) -> list[tuple]:
+                   after: tuple[str, date] | None = None, limit: int | None = None) -> list:
     """Per store and period, in (store, first day) order: the store, the period's first day and
     the ``STORE_DAY_FIGURES`` (members' and others' roll-up rows added up in the database).
 
@@ -74,7 +74,7 @@ def store_day_sums(session: Session, since: date, until: date, store: str | None
         query = query.where(tuple_(SalesDay.store_code, SalesDay.day) >= resume)
     if limit is not None:
         query = query.limit(limit)
-    return [tuple(row) for row in session.execute(query)]
+    return list(session.execute(query))  # rows that unpack like tuples
 
 
 def sales_by_store_day(session: Session, since: date, until: date, store: str | None, period: str = "day",
