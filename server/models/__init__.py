@@ -28,6 +28,7 @@ from server.models.promotions import (
 )
 from server.models.rollups import (
     CategoryDay,
+    ChainCategoryDay,
     ChainDay,
     MemberActivity,
     MemberDay,
@@ -56,6 +57,7 @@ __all__ = [
     "CapUse",
     "Card",
     "CategoryDay",
+    "ChainCategoryDay",
     "ChainDay",
     "ChangeRecord",
     "ClippedOffer",

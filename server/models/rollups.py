@@ -48,7 +48,16 @@ class ChainDay(_DayFigures, Base):
     member: Mapped[bool] = mapped_column(primary_key=True)
 
 
-class CategoryDay(Base):
+class _CategoryFigures:
+    """The figures a day's sale lines of a category add to, per store (CategoryDay) and for the chain
+    (ChainCategoryDay)."""
+
+    lines: Mapped[int] = mapped_column(BigInteger, default=0)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CategoryDay(_CategoryFigures, Base):
     """Sale lines of one category in one store on one local day (before returns)."""
 
     __tablename__ = "rollup_category_day"
@@ -58,9 +67,18 @@ class CategoryDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
     member: Mapped[bool] = mapped_column(primary_key=True)
-    lines: Mapped[int] = mapped_column(BigInteger, default=0)
-    qty: Mapped[int] = mapped_column(BigInteger, default=0)
-    amount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ChainCategoryDay(_CategoryFigures, Base):
+    """The chain's sale lines of one category on one local day (each store's own), members or not:
+    the stores' ``CategoryDay`` rows added up as they are written, so a chain-wide range reads a
+    row per day, category and member-or-not instead of one per store as well."""
+
+    __tablename__ = "rollup_chain_category_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member: Mapped[bool] = mapped_column(primary_key=True)
 
 
 class PointsDay(Base):

@@ -3,7 +3,7 @@ roll-ups the reports read (server/models/rollups.py). It never runs inside a pos
 
 Figures, one home each:
 * a sale counts once in its store's local day, as a basket of its total and its lines by category
-  (and once more in the chain's figures for that day, the stores' days added up);
+  (and once more in the chain's figures for that day and category, the stores' days added up);
   a return or a void counts as a return of the amount it refunded;
 * members are the sales posted with a known card (``member_id`` set);
 * ledger entries count by UTC day and kind; points *issued* are earn, bonus and positive adjust
@@ -32,6 +32,7 @@ from server.jobs.context import job_services
 from server.membership.balances import every_kept_state, kept_states
 from server.models import (
     CategoryDay,
+    ChainCategoryDay,
     ChainDay,
     LedgerEntry,
     MemberActivity,
@@ -88,6 +89,10 @@ def apply_sales(session: Session, rows: Sequence) -> None:
         chain.add((day, member), **figures)
     add_to(session, ChainDay, chain)
     add_to(session, CategoryDay, categories)
+    chain_categories = Sums(("day", "category", "member"))
+    for (_, day, category, member), figures in categories.rows.items():
+        chain_categories.add((day, category, member), **figures)
+    add_to(session, ChainCategoryDay, chain_categories)
     add_to(session, MemberStoreMonth, visits)
     add_to(session, MemberActivity, activity, earliest=("first_at",), latest=("last_at",))
 

@@ -84,6 +84,18 @@ class RangeQuerySchema(StrictSchema):
             raise ma.ValidationError(f"a report covers at most {MAX_SPAN_DAYS} days", "to")
 
 
+SALES_PAGE_DEFAULT, SALES_PAGE_MAX = 1000, 10000
+
+
+class SalesQuerySchema(RangeQuerySchema):
+    period = ma.fields.String(load_default="day", validate=ma.validate.OneOf(["day", "week", "month"]), metadata={
+        "description": "a row per store and local day, ISO week (from Monday) or calendar month of local days"})
+    limit = ma.fields.Integer(load_default=SALES_PAGE_DEFAULT, validate=ma.validate.Range(min=1, max=SALES_PAGE_MAX),
+                              metadata={"description": "rows per page (JSON; the CSV has the whole range)"})
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=512), metadata={
+        "description": "the next_cursor of the page before (JSON; the CSV has the whole range)"})
+
+
 class PointsQuerySchema(RangeQuerySchema):
     period = ma.fields.String(load_default="day", validate=ma.validate.OneOf(["day", "month"]))
 
@@ -105,7 +117,8 @@ def money(description: str = "", **kwargs) -> ma.fields.Integer:
 
 class SalesRowSchema(ma.Schema):
     store = ma.fields.String()
-    day = ma.fields.Date(metadata={"description": "the store's local day"})
+    day = ma.fields.Date(metadata={"description": "the store's local day; with period=week or month the period's "
+                                                 "first day (its figures: its days within the range)"})
     baskets = ma.fields.Integer()
     sales_minor = money("sales")
     member_baskets = ma.fields.Integer()
@@ -176,7 +189,10 @@ class _Report(ma.Schema):
 
 
 class SalesReportSchema(_Report):
+    period = ma.fields.String()
     rows = ma.fields.List(ma.fields.Nested(SalesRowSchema))
+    next_cursor = ma.fields.String(allow_none=True, metadata={
+        "description": "pass as cursor for the rows after these; null on the last page"})
 
 
 class CategoryReportSchema(_Report):

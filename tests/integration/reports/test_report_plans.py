@@ -30,7 +30,9 @@ TINY = Size(stores=4, tills=8, members=300, days=200, sales=2_000, products=150)
 RAW = {"transactions", "transaction_lines", "ledger_entries", "sale_discounts"}
 SPAN = "from=2026-02-01&to=2026-03-31"
 REPORTS = {  # path: reads only roll-ups (and small reference tables)?
-    f"sales?{SPAN}": True, f"sales?{SPAN}&store=S001": True,
+    f"sales?{SPAN}": True, f"sales?{SPAN}&store=S001": True, f"sales?{SPAN}&limit=10": True,
+    f"sales?{SPAN}&period=week": True, f"sales?{SPAN}&period=month&store=S001": True,
+    f"sales?{SPAN}&format=csv": True,
     f"sales-by-category?{SPAN}": True, f"sales-by-category?{SPAN}&store=S002": True,
     f"points?{SPAN}&period=day": True, "liability": True, "breakage": True,
     f"cross-store?{SPAN}": True, f"cross-store?{SPAN}&store=S003": True,

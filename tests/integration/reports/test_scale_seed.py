@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench.scale_seed import Size, seed
 from loyalty.earning import SaleLine, compute_earning
@@ -19,7 +19,15 @@ from server.app import create_app
 from server.membership.balances import load_kept
 from server.membership.jobs import run_points_expiry
 from server.membership.ledger import to_entry
-from server.models import LedgerEntry, Member, PostedTransaction, PromotionVersion, SaleDiscount
+from server.models import (
+    CategoryDay,
+    ChainCategoryDay,
+    LedgerEntry,
+    Member,
+    PostedTransaction,
+    PromotionVersion,
+    SaleDiscount,
+)
 from server.pricing.repricing import reprice_sale
 from server.reports.rollups import run_rollups
 from server.services import Services
@@ -136,8 +144,25 @@ def test_the_roll_up_job_and_the_reports_take_the_seeded_chain(chain):
         raw = sum(session.scalars(select(PostedTransaction.total_minor).where(PostedTransaction.kind == "sale")))
         targeted = [str(v.promotion_id) for v in session.scalars(select(PromotionVersion))
                     if v.definition["targeting"]["holdout_bp"]]
-    rows = client.get("/api/v1/reports/sales?from=2025-01-01&to=2026-06-01", headers=hq).json["rows"]
-    assert sum(r["sales_minor"] for r in rows) == raw
+    span = "/api/v1/reports/sales?from=2025-01-01&to=2026-06-01"
+    rows = client.get(f"{span}&limit=10000", headers=hq).json["rows"]
+    assert sum(r["sales_minor"] for r in rows) == raw and len(rows) > 1000  # more than one page by default
+    pages, cursor = [], None
+    while cursor or not pages:
+        page = client.get(span + (f"&cursor={cursor}" if cursor else ""), headers=hq).json
+        pages, cursor = [*pages, page["rows"]], page["next_cursor"]
+    assert [row for page in pages for row in page] == rows and len(pages) == -(-len(rows) // 1000)
+    months = client.get(f"{span}&period=month", headers=hq).json["rows"]
+    assert sum(r["sales_minor"] for r in months) == raw and len(months) < 1000
+    with services.db.session() as session:
+        summed = session.execute(select(CategoryDay.day, CategoryDay.category, CategoryDay.member,
+                                        func.sum(CategoryDay.lines), func.sum(CategoryDay.qty),
+                                        func.sum(CategoryDay.amount_minor))
+                                 .group_by(CategoryDay.day, CategoryDay.category, CategoryDay.member)).all()
+        chain_rows = session.execute(select(ChainCategoryDay.day, ChainCategoryDay.category, ChainCategoryDay.member,
+                                            ChainCategoryDay.lines, ChainCategoryDay.qty,
+                                            ChainCategoryDay.amount_minor)).all()
+    assert sorted(map(tuple, chain_rows)) == sorted(map(tuple, summed)) and len(chain_rows) > 1000
     span = "from=2025-04-01&to=2026-05-31"
     for path in (f"sales-by-category?{span}", f"points?{span}&period=month", "liability", "breakage",
                  f"cross-store?{span}", f"tiers?{span}", "churn-risk"):

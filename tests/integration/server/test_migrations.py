@@ -84,3 +84,30 @@ def test_promotion_uses_are_filled_from_the_discounts_sales_already_kept(empty_e
     # One use per sale and promotion however many lines it discounted; anonymous sales count for nobody.
     s1_at, s22_at = at + timedelta(minutes=2), at + timedelta(minutes=3)
     assert sorted(uses) == [("s1", "P", member, s1_at), ("s1", "Q", member, s1_at), ("s22", "P", member, s22_at)]
+
+
+def test_the_chain_category_days_are_filled_from_the_store_category_days_already_rolled_up(empty_engine):
+    from datetime import date
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from server.models import CategoryDay, ChainCategoryDay
+
+    upgrade(empty_engine, "dash16_transactions_at")  # a database from before the chain's category days
+    march = date(2025, 3, 4)
+    with Session(empty_engine) as session:
+        session.add_all([CategoryDay(store_code=store, day=day, category=category, member=member, lines=lines,
+                                     qty=2 * lines, amount_minor=100 * lines)
+                         for store, day, category, member, lines in (
+                             ("A1", march, "dairy", True, 1), ("B2", march, "dairy", True, 2),
+                             ("B2", march, "dairy", False, 4), ("A1", date(2025, 3, 5), "dairy", True, 8),
+                             ("A1", march, "produce", True, 16))])
+        session.commit()
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        rows = session.execute(select(ChainCategoryDay.day, ChainCategoryDay.category, ChainCategoryDay.member,
+                                      ChainCategoryDay.lines, ChainCategoryDay.qty,
+                                      ChainCategoryDay.amount_minor)).all()
+    assert sorted(rows) == [(march, "dairy", False, 4, 8, 400), (march, "dairy", True, 3, 6, 300),
+                            (march, "produce", True, 16, 32, 1600), (date(2025, 3, 5), "dairy", True, 8, 16, 800)]
