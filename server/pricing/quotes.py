@@ -195,6 +195,8 @@ def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, li
 def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, timezone: str,
                  exclude_transaction: str | None = None) -> dict[str, int]:
     """Sales in which each limited promotion gave this member something, in its current period."""
+    if batch_work.pending(session) is not None and limited:
+        return _counted_in_batch(session, member_id, limited, at, timezone, exclude_transaction)
     counts: dict[str, int] = {}
     by_start: dict[datetime | None, list[str]] = {}
     for pid, period in limited:
@@ -209,6 +211,39 @@ def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, 
             stmt = stmt.where(PromotionUseRecord.transaction_id != exclude_transaction)
         counts.update(dict(session.execute(stmt).all()))
     return counts
+
+
+def _counted_in_batch(session: Session, member_id: uuid.UUID, limited, at: datetime, timezone: str,
+                      exclude_transaction: str | None) -> dict[str, int]:
+    """``usage_counts`` in a journal batch: the uses stored before it, read once for all of its
+    locked members, and the uses its items have recorded since (``record_usage`` leaves them
+    waiting in the batch until its end), counted here."""
+    work = batch_work.pending(session)
+    pids = frozenset(pid for pid, _ in limited)
+    members = work.locked if member_id in work.locked else frozenset({member_id})
+    stored = batch_work.read_once(session, ("promotion-uses", pids, members),
+                                  lambda: _stored_uses(session, members, pids))
+    waiting = [(row["promotion_id"], row["transaction_id"], row["at"])
+               for row in work.rows.get(PromotionUseRecord, ()) if row["member_id"] == member_id]
+    uses = [use for use in [*stored.get(member_id, ()), *waiting] if use[1] != exclude_transaction]
+    zone, counts = ZoneInfo(timezone), {}
+    for pid, period in limited:
+        start = usage_period_start(period, at, zone)
+        found = sum(1 for used, _, used_at in uses if used == pid and (start is None or used_at >= start))
+        if found:
+            counts[pid] = found
+    return counts
+
+
+def _stored_uses(session: Session, members: frozenset[uuid.UUID], pids: frozenset[str]
+                 ) -> dict[uuid.UUID, list[tuple[str, str, datetime]]]:
+    stored: dict[uuid.UUID, list[tuple[str, str, datetime]]] = {}
+    for member_id, pid, transaction_id, at in session.execute(
+            select(PromotionUseRecord.member_id, PromotionUseRecord.promotion_id, PromotionUseRecord.transaction_id,
+                   PromotionUseRecord.at)
+            .where(PromotionUseRecord.member_id.in_(members), PromotionUseRecord.promotion_id.in_(pids))):
+        stored.setdefault(member_id, []).append((pid, transaction_id, at))
+    return stored
 
 
 def _redeemable(wanted: int, available: int, total: int, program: LoyaltyProgram) -> tuple[int, int]:

@@ -60,19 +60,31 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
     command = posting.command
     rows = [_discount_row(command, line["line_id"], d, member_id)
             for line in command.lines for d in line.get("discounts", ())]
-    session.add_all(rows)
+    writes = batch_work.pending(session)
+    _keep(session, writes, SaleDiscount, rows)
     used = dict.fromkeys([*(row.promotion_id for row in rows), *bonus_promotions])
     reserved = confirm_offers(session, command.coupon_hold_id, used, command.at, command.id) if member_id else set()
     if member_id is not None and rows:
         _check_limits(session, posting, member_id, rows, reserved)
     if member_id is not None:
-        session.add_all(PromotionUseRecord(transaction_id=command.id, promotion_id=pid, member_id=member_id,
-                                           store_code=command.store, at=command.at) for pid in used)
+        _keep(session, writes, PromotionUseRecord, [
+            PromotionUseRecord(transaction_id=command.id, promotion_id=pid, member_id=member_id,
+                               store_code=command.store, at=command.at) for pid in used])
     record_cap_uses(session, posting, used)
     for code in dict.fromkeys(command.coupons):
         _redeem(session, posting, code, member_id, rows)
-    if batch_work.pending(session) is None:  # a journal batch flushes its items' rows together
+    if writes is None:  # a journal batch flushes its items' rows together
         session.flush()
+
+
+def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list) -> None:
+    """Rows of the sale added to the session, or in a journal batch left waiting until its end:
+    nothing in a batch reads them back but ``usage_counts``, which counts the waiting ones too."""
+    if writes is None:
+        session.add_all(rows)
+        return
+    for row in rows:
+        writes.add(model, {column.key: getattr(row, column.key) for column in model.__table__.columns})
 
 
 def _discount_row(command, line_id: str, discount: dict, member_id: uuid.UUID | None) -> SaleDiscount:
@@ -83,16 +95,23 @@ def _discount_row(command, line_id: str, discount: dict, member_id: uuid.UUID | 
 
 
 def _definitions(session: Session, rows: list[SaleDiscount]) -> dict[str, dict]:
-    """The definition of each promotion version the till applied (unknown ids are skipped)."""
+    """The definition of each promotion version the till applied (unknown ids are skipped); a
+    version never changes, so a journal batch reads each once for all its items."""
     found = {}
     for pid, version in {(r.promotion_id, r.version) for r in rows}:
-        try:
-            row = session.get(PromotionVersion, (uuid.UUID(pid), version))
-        except ValueError:
-            row = None
-        if row is not None:
-            found[pid] = row.definition
+        definition = batch_work.read_once(session, ("promotion-version", pid, version),
+                                          lambda pid=pid, version=version: _definition(session, pid, version))
+        if definition is not None:
+            found[pid] = definition
     return found
+
+
+def _definition(session: Session, promotion_id: str, version: int) -> dict | None:
+    try:
+        row = session.get(PromotionVersion, (uuid.UUID(promotion_id), version))
+    except ValueError:
+        return None
+    return None if row is None else row.definition
 
 
 def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows: list[SaleDiscount],
