@@ -90,6 +90,24 @@ def find_store(session: Session, code: str) -> StoreRow:
 def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
                 catalogue: Catalogue | None = None) -> Quote:
     """Price ``request``; ``catalogue`` overrides the live one (previews add a draft to it)."""
+    pricing, priced, products, member_row, available = _price(session, request, program, live, catalogue)
+    hints = near_misses(pricing, catalogue or live.catalogue, priced)
+    # What the rewards cost is spent before the points tender: it pays from what is left.
+    spendable = available - priced.reward_points
+    redeemable = _redeemable(request.points_to_redeem, spendable, priced.total, program) if member_row else (0, 0)
+    base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
+    return Quote(request, priced, products, member_row, base, redeemable, hints)
+
+
+def price_basket_only(session: Session, request: QuoteRequest, program: LoyaltyProgram,
+                      live: LiveCatalogue) -> PricedBasket:
+    """The basket as ``price_quote`` prices it, without a quote's points and hints: a posted sale
+    is re-priced with this (posting computes its points itself and shows no hints)."""
+    return _price(session, request, program, live, None)[1]
+
+
+def _price(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
+           catalogue: Catalogue | None):
     store = find_store(session, request.store)
     products, rates = resolve_lines(session, request.lines)
     inclusive = store.prices_include_tax
@@ -105,13 +123,7 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
         coupons=_coupons(session, request, member_row),
         earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor), rewards=request.rewards,
         exhausted=_exhausted(session, request, catalogue or live.catalogue))
-    priced = price_basket(pricing, catalogue or live.catalogue)
-    hints = near_misses(pricing, catalogue or live.catalogue, priced)
-    # What the rewards cost is spent before the points tender: it pays from what is left.
-    spendable = available - priced.reward_points
-    redeemable = _redeemable(request.points_to_redeem, spendable, priced.total, program) if member else (0, 0)
-    base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
-    return Quote(request, priced, products, member_row, base, redeemable, hints)
+    return pricing, price_basket(pricing, catalogue or live.catalogue), products, member_row, available
 
 
 def _exhausted(session: Session, request: QuoteRequest, catalogue: Catalogue) -> frozenset[str]:
@@ -223,9 +235,7 @@ def _counted_in_batch(session: Session, member_id: uuid.UUID, limited, at: datet
     members = work.locked if member_id in work.locked else frozenset({member_id})
     stored = batch_work.read_once(session, ("promotion-uses", pids, members),
                                   lambda: _stored_uses(session, members, pids))
-    waiting = [(row["promotion_id"], row["transaction_id"], row["at"])
-               for row in work.rows.get(PromotionUseRecord, ()) if row["member_id"] == member_id]
-    uses = [use for use in [*stored.get(member_id, ()), *waiting] if use[1] != exclude_transaction]
+    uses = [use for use in (*stored.get(member_id, ()), *work.uses.get(member_id, ())) if use[1] != exclude_transaction]
     zone, counts = ZoneInfo(timezone), {}
     for pid, period in limited:
         start = usage_period_start(period, at, zone)

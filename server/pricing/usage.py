@@ -70,6 +70,8 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
         _keep(session, writes, PromotionUseRecord, [
             PromotionUseRecord(transaction_id=command.id, promotion_id=pid, member_id=member_id,
                                store_code=command.store, at=command.at) for pid in used])
+    if member_id is not None and writes is not None:  # counted by usage_counts until they are written
+        writes.uses[member_id] = (*writes.uses.get(member_id, ()), *((pid, command.id, command.at) for pid in used))
     record_cap_uses(session, posting, used)
     for code in dict.fromkeys(command.coupons):
         _redeem(session, posting, code, member_id, rows)
@@ -79,7 +81,8 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
 
 def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list) -> None:
     """Rows of the sale added to the session, or in a journal batch left waiting until its end:
-    nothing in a batch reads them back but ``usage_counts``, which counts the waiting ones too."""
+    nothing in a batch reads them back but ``usage_counts``, which counts the waiting uses too
+    (``BatchWork.uses``)."""
     if writes is None:
         session.add_all(rows)
         return
