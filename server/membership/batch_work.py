@@ -24,10 +24,10 @@ store, the products its sales name with their tax rates, the tax its till had at
 the segments and clipped offers of its sales' members, the stored ledger entries of its
 transactions, the promotion uses its members had when it began (``server.pricing.quotes``), the
 promotions with a chain cap among those its sales used and each promotion version its sales name
-(``server.pricing.cap_holds``, ``server.pricing.usage``). Its sales' members' kept balances are read with their locks, kept here as its items
-change them (``kept``, undone with an item) and written once at its end
-(``server.membership.balances``); the live holds and limited-offer uses its snapshots show are read
-for all of its members at once, after its items.
+(``server.pricing.cap_holds``, ``server.pricing.usage``). Its sales' members' kept balances are
+read with their locks, kept here as its items change them (``kept``, undone with an item) and
+written once at its end (``server.membership.balances``); the live holds and limited-offer uses
+its snapshots show are read for all of its members at once, after its items.
 """
 
 from __future__ import annotations
