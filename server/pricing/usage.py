@@ -123,7 +123,8 @@ def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows
     limits = {pid: d["usage_limit"] for pid, d in _definitions(session, rows).items() if d["usage_limit"]}
     if not limits:
         return
-    timezone = session.scalar(select(Store.timezone).where(Store.code == command.store)) or "UTC"
+    timezone = batch_work.read_once(session, ("store-timezone", command.store), lambda: session.scalar(
+        select(Store.timezone).where(Store.code == command.store))) or "UTC"
     limited = [(pid, Period(limit["period"])) for pid, limit in limits.items()]
     used = usage_counts(session, member_id, limited, command.at, timezone, exclude_transaction=command.id)
     for pid, limit in sorted(limits.items()):

@@ -285,3 +285,23 @@ def test_a_journal_batch_counts_its_own_earlier_sales_against_a_members_limit(
     assert sorted((str(member), sale) for member, sale in stored if sale in {i["id"] for i in items}) == sorted(
         [(fresh_id, items[0]["id"]), (fresh_id, items[1]["id"]), (used_id, items[2]["id"])])
     assert sorted(discounts) == sorted(item["id"] for item in items)
+
+
+def test_in_a_journal_batch_a_members_offer_reserved_at_another_till_still_counts(
+        services, client, catalogue, enrol, promote, quote, till, clock):
+    """A batch asks once which of its members hold a live reservation; those who do have it counted."""
+    from tests.support.tills import Till
+
+    offer = promote("Welcome: 1.00 off cola", {"kind": "amount_off", "amount_minor": 100, "scope": scope(["COLA"])},
+                    usage_limit={"max_uses": 1, "period": "week"})
+    other = Till(client, make_terminal(services, "C3", "T7"), "C3", "T7", clock)
+    _, holding = enrol()
+    _, free = enrol("Grace Hopper")
+    priced = quote([{"sku": "COLA"}], card=holding)
+    assert _reserve_offer(other, holding, offer["id"]).status_code == 201
+    items = [_journal_sale_from_quote(till, priced, holding), _journal_sale_from_quote(till, priced, free)]
+    batch = {"protocol_version": 1, "store": till.store, "terminal": till.terminal,
+             "items": [{**item, "seq": n} for n, item in enumerate(items, start=1)]}
+    results = till.request("POST", "/api/v1/sync/journal", batch).json["results"]
+    assert [(r["status"], r["outcome"]["exceptions"]) for r in results] == [
+        ("applied", ["usage-limit-reached"]), ("applied", [])]
