@@ -1,11 +1,11 @@
 """Journal items applied by the server on PostgreSQL, by batch size (1, 50, 200).
 
-Run: .venv/bin/python -m bench.journal_ingest [--items 750] [--members 100] [--catalogue]
+Run: .venv/bin/python -m bench.journal_ingest [--items 750] [--members 100] [--catalogue] [--sizes 1,50,200]
 
 A real threaded HTTP server over a fresh PostgreSQL database; one till pushes signed
 POST /api/v1/sync/journal batches of offline member sales, the way an agent drains after an outage.
-Prints items/s per batch size and the ratio to batch size 1 (compare ratios, not absolute rates:
-these machines are shared).
+Prints items/s per batch size and the ratio to the first size measured (compare ratios, not absolute
+rates: these machines are shared).
 
 By default the sales name skus the server does not sell, so the server cannot re-price them.
 With ``--catalogue`` the demo chain is seeded first (1,000 products and its promotions: a member
@@ -130,7 +130,7 @@ def _item(till: Till, card: str, seq: int) -> dict:
     return {"id": body["id"], "seq": seq, "type": "transaction", "body": body}
 
 
-def run(items: int, members: int, catalogue: bool = False) -> None:
+def run(items: int, members: int, catalogue: bool = False, sizes: tuple[int, ...] = BATCHES) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     database = ScratchDatabase().create()
     try:
@@ -150,7 +150,7 @@ def run(items: int, members: int, catalogue: bool = False) -> None:
                   + ("the demo catalogue's products and promotions (each sale re-priced)" if catalogue
                      else "skus the server does not sell (not re-priced)"))
             seq, rates = 0, {}
-            for size in BATCHES:
+            for size in sizes:
                 started = time.perf_counter()
                 for start in range(0, items, size):
                     batch = []
@@ -165,7 +165,8 @@ def run(items: int, members: int, catalogue: bool = False) -> None:
                     if response.status_code != 200 or statuses != {"applied"}:
                         raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
                 rates[size] = items / (time.perf_counter() - started)
-                print(f"  batch {size:>3}: {rates[size]:8.1f} items/s  ({rates[size] / rates[1]:.2f}x batch 1)")
+                print(f"  batch {size:>3}: {rates[size]:8.1f} items/s  ({rates[size] / rates[sizes[0]]:.2f}x "
+                      f"batch {sizes[0]})")
             server.shutdown()
             services.db.dispose()
     finally:
@@ -178,8 +179,10 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--catalogue", action="store_true",
                         help="sell the demo chain's products with its promotions, so that every sale is re-priced")
+    parser.add_argument("--sizes", default=",".join(map(str, BATCHES)),
+                        help="the batch sizes to measure, in order (comma-separated)")
     args = parser.parse_args()
-    run(args.items, args.members, args.catalogue)
+    run(args.items, args.members, args.catalogue, tuple(int(size) for size in args.sizes.split(",")))
 
 
 if __name__ == "__main__":
