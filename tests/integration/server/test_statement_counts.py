@@ -43,7 +43,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 # 31, and 0.4 per further sale): the batch reads once the uses its members had, which of them hold a
 # live offer reservation, the store's time zone, and, once per set, the promotion versions its sales
 # name and which of them are capped; its sales' discounts and uses are written at its end, a
-# statement each.
+# statement each. (The code before this sent 33 statements for one such sale and 11.4 per further sale.)
 CEILINGS = {"poll at head": 0, "card look-up": 1, "sale": 21, "quote": 7, "journal batch": 22, "journal sale": 1,
             "journal batch, promotions": 31}
 JOURNAL_MEMBERS, JOURNAL_PRICE = 10, 450
