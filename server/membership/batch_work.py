@@ -7,8 +7,10 @@ the first pass: ``claimed``), which of its items have a refusal on file,
 whether its terminal is suspended, and its sales' members (locked, so ``lock_member`` need not
 ask again). Two kinds of work wait here until the batch ends:
 
-- rows nothing in the batch reads back (ledger entries, reconciliation exceptions), inserted with
-  one multi-row statement per table (a replay of a member's ledger reads the waiting entries here);
+- rows nothing in the batch reads back (ledger entries, reconciliation exceptions, the discounts
+  its sales kept per line and the promotion uses they recorded), inserted with one multi-row
+  statement per table (a replay of a member's ledger reads the waiting entries here, a member's
+  usage limits the waiting uses: ``uses``);
 - member snapshots for the change feed: a member with five sales in a batch is published once, with
   the balance after all five (tills only ever keep a member's newest snapshot).
 
@@ -20,10 +22,12 @@ is None and callers write at once.
 Reads that no item of the batch changes are made once for all of them (``read_once``): the till's
 store, the products its sales name with their tax rates, the tax its till had at a feed cursor,
 the segments and clipped offers of its sales' members, the stored ledger entries of its
-transactions. Its sales' members' kept balances are read with their locks, kept here as its items
-change them (``kept``, undone with an item) and written once at its end
-(``server.membership.balances``); the live holds and limited-offer uses its snapshots show are read
-for all of its members at once, after its items.
+transactions, the promotion uses its members had when it began (``server.pricing.quotes``), the
+promotions with a chain cap among those its sales used and each promotion version its sales name
+(``server.pricing.cap_holds``, ``server.pricing.usage``). Its sales' members' kept balances are
+read with their locks, kept here as its items change them (``kept``, undone with an item) and
+written once at its end (``server.membership.balances``); the live holds and limited-offer uses
+its snapshots show are read for all of its members at once, after its items.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class Mark:
     rows: dict[type, int]
     snapshots: dict[uuid.UUID, tuple]
     kept: dict[uuid.UUID, Any]
+    uses: dict[uuid.UUID, tuple]
 
 
 @dataclass
@@ -64,6 +69,8 @@ class BatchWork:
     kept: dict[uuid.UUID, Any] = field(default_factory=dict)  # ... and as the batch's items left it
     rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
     snapshots: dict[uuid.UUID, tuple] = field(default_factory=dict)  # member -> (program, visit)
+    # member -> the promotion uses its items recorded, (promotion, transaction, at), waiting in ``rows``
+    uses: dict[uuid.UUID, tuple] = field(default_factory=dict)
     entry_sources: frozenset[str] = frozenset()  # its transaction ids, as ledger entry sources
     stored_entries: dict[uuid.UUID, Any] = field(default_factory=dict)  # their entries stored when it began
     skus: frozenset[str] = frozenset()  # every sku its transactions' lines name
@@ -76,13 +83,15 @@ class BatchWork:
         self.snapshots[member_id] = (program, visit)
 
     def mark(self) -> Mark:
-        return Mark({model: len(rows) for model, rows in self.rows.items()}, dict(self.snapshots), dict(self.kept))
+        return Mark({model: len(rows) for model, rows in self.rows.items()}, dict(self.snapshots), dict(self.kept),
+                    dict(self.uses))
 
     def rewind(self, mark: Mark) -> None:
         for model, rows in self.rows.items():
             del rows[mark.rows.get(model, 0):]
         self.snapshots = dict(mark.snapshots)
         self.kept = dict(mark.kept)
+        self.uses = dict(mark.uses)
 
     def write_rows(self, session: Session) -> None:
         """One INSERT per table for every waiting row (executemany, sent as multi-row VALUES)."""

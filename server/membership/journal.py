@@ -2,7 +2,10 @@
 
 The batch is one transaction. It is first applied without a savepoint per item: its transactions
 claimed with one statement (``posting.claim_all``), its items applied one after the other and
-their rows written together at the end. Should an item be refused or fail once it has begun, that
+their rows written together at the end. A transaction claimed for a later item has not happened
+yet for the items before it: a return or void of a sale that comes later in the batch finds the
+sale unknown, as it would item by item, and returns or voids claimed for later items do not count
+as done (``posting._apply_return``). Should an item be refused or fail once it has begun, that
 transaction is rolled back and the batch applied again with each item in a savepoint (and claimed
 by itself), so one item's refusal (or an unexpected error on it) undoes that item alone: the rest
 of the batch lands and the item gets its own answer.
@@ -80,21 +83,12 @@ def apply_batch(sessions: Callable[[], AbstractContextManager[Session]], batch: 
                 terminal: str, program: LoyaltyProgram, now: datetime) -> list[dict]:
     items = batch["items"]
     try:
-        return ((_apply_all(sessions, items, store, terminal, program, now, item_savepoints=False)
-                 if not any(_undoes_a_sale(item) for item in items) else None)
+        return (_apply_all(sessions, items, store, terminal, program, now, item_savepoints=False)
                 or _apply_all(sessions, items, store, terminal, program, now, item_savepoints=True))
     except Exception:
         # The transaction is gone (a lost connection, a failed commit): nothing of the batch was applied.
         log.exception("journal batch of %d items from %s/%s was not applied", len(items), store, terminal)
         return [_unapplied(item) for item in items]
-
-
-def _undoes_a_sale(item: dict) -> bool:
-    """A return or void: applied as a whole, the batch claims every transaction first, so one whose
-    sale comes later in the batch would find the sale's claimed row before the sale is applied.
-    Such batches take the path with a savepoint per item, which claims each item as it comes."""
-    body = item.get("body")
-    return item.get("type") == "transaction" and isinstance(body, dict) and body.get("kind") != "sale"
 
 
 def _apply_all(sessions: Callable[[], AbstractContextManager[Session]], items: list[dict], store: str,

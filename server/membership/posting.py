@@ -553,6 +553,9 @@ def _lock_original(session: Session, command: PostTransaction) -> PostedTransact
     (SQLite transactions already start with the write lock, see server.db.)"""
     original = session.scalar(select(PostedTransaction).where(
         PostedTransaction.id == (command.original_id or "")).with_for_update())
+    work = batch_work.pending(session)
+    if original is not None and work is not None and original.id in work.claimed:
+        original = None  # claimed by its batch, to be applied by a later item: not known yet, as to a till
     if original is None or original.kind != SALE:
         raise TransactionRejected("original-unknown",
                                   f"no sale {command.original_id} is known yet; retry later")
@@ -563,7 +566,10 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram, r
     command = posting.command
     original = _lock_original(session, command)
     # Read after the lock: on PostgreSQL each statement sees what was committed before it started.
-    undoing = _undoing(session, original.id, excluding=command.id)
+    # Returns and voids its batch claimed for later items have not happened yet (``claim_all``).
+    work = batch_work.pending(session)
+    undoing = [row for row in _undoing(session, original.id, excluding=command.id)
+               if work is None or row.id not in work.claimed]
     voids = [earlier.id for earlier in undoing if earlier.kind == VOID]
     if command.kind == VOID and voids:
         raise SaleAlreadyVoided(original.id, voids[0])

@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from promotions import BonusPoints, Catalogue, ChainCap, online_exhausted
+from server.membership import batch_work
 from server.membership.exceptions import ExceptionKind
 from server.membership.program import LoyaltyProgram
 from server.models import CapHold, CapUse, PromotionRecord, PromotionVersion
@@ -130,11 +131,19 @@ def exhausted_for_sale(session: Session, catalogue: Catalogue, applied: Iterable
     money = {p.promotion_id for p in catalogue.capped
              if not isinstance(p.rule, BonusPoints) and p.promotion_id not in given}
     points = {p.promotion_id for p in catalogue.capped if isinstance(p.rule, BonusPoints)}
+    if not points:  # the count is asked only of capped earning rules: with none, no round trips
+        return frozenset(money)
     return frozenset(money | (exhausted_now(session, catalogue, now) & points))
 
 
 def _capped(session: Session, promotion_ids: Iterable[str]) -> list[str]:
-    """Which of ``promotion_ids`` have a chain cap in their current version (one query, no lock), sorted."""
+    """Which of ``promotion_ids`` have a chain cap in their current version (one query, no lock), sorted;
+    read once per journal batch for the same promotions (no item of a batch edits a promotion)."""
+    wanted = frozenset(promotion_ids)
+    return batch_work.read_once(session, ("chain-capped", wanted), lambda: _read_capped(session, wanted))
+
+
+def _read_capped(session: Session, promotion_ids: Iterable[str]) -> list[str]:
     keys = []
     for pid in set(promotion_ids):
         try:

@@ -23,12 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from promotions import Period
+from server.membership import batch_work
 from server.membership.ledger import lock_member
 from server.membership.program import LoyaltyProgram
 from server.models import OfferHold, PromotionRecord, PromotionVersion, Store
 from server.pricing.exceptions import OfferNotAvailable
 from server.pricing.quotes import usage_counts
-from server.pricing.reservations import Reservations
+from server.pricing.reservations import HELD, Reservations
 
 OFFER_HOLDS = Reservations(OfferHold, "promotion_id", "offer hold")
 
@@ -59,8 +60,23 @@ def release_offers(session: Session, hold_id: uuid.UUID) -> list[OfferHold]:
 
 def held_elsewhere(session: Session, member_id: uuid.UUID, promotion_id: str, hold_id: uuid.UUID | None,
                    now: datetime) -> int:
-    """The member's live reservations of ``promotion_id`` other than ``hold_id``."""
+    """The member's live reservations of ``promotion_id`` other than ``hold_id``.
+
+    In a journal batch, the members it locked are asked once which of them hold any live
+    reservation: none can be placed for them until the batch commits (``reserve_offers`` takes the
+    member's lock), so a member with none at the batch's start has none for any of its sales."""
+    work = batch_work.pending(session)
+    if work is not None and member_id in work.locked:
+        holders = batch_work.read_once(session, ("offer-holders", now), lambda: _holders(session, work.locked, now))
+        if member_id not in holders:
+            return 0
     return OFFER_HOLDS.live_elsewhere(session, promotion_id, hold_id, now, member_id)
+
+
+def _holders(session: Session, members: frozenset[uuid.UUID], now: datetime) -> frozenset[uuid.UUID]:
+    """Those of ``members`` with a live reservation of any promotion."""
+    return frozenset(session.scalars(select(OfferHold.member_id).where(
+        OfferHold.member_id.in_(members), OfferHold.status == HELD, OfferHold.expires_at > now).distinct()))
 
 
 def confirm_offers(session: Session, hold_id: uuid.UUID | None, promotion_ids: Iterable[str], at: datetime,

@@ -90,6 +90,24 @@ def find_store(session: Session, code: str) -> StoreRow:
 def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
                 catalogue: Catalogue | None = None) -> Quote:
     """Price ``request``; ``catalogue`` overrides the live one (previews add a draft to it)."""
+    pricing, priced, products, member_row, available = _price(session, request, program, live, catalogue)
+    hints = near_misses(pricing, catalogue or live.catalogue, priced)
+    # What the rewards cost is spent before the points tender: it pays from what is left.
+    spendable = available - priced.reward_points
+    redeemable = _redeemable(request.points_to_redeem, spendable, priced.total, program) if member_row else (0, 0)
+    base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
+    return Quote(request, priced, products, member_row, base, redeemable, hints)
+
+
+def price_basket_only(session: Session, request: QuoteRequest, program: LoyaltyProgram,
+                      live: LiveCatalogue) -> PricedBasket:
+    """The basket as ``price_quote`` prices it, without a quote's points and hints: a posted sale
+    is re-priced with this (posting computes its points itself and shows no hints)."""
+    return _price(session, request, program, live, None)[1]
+
+
+def _price(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
+           catalogue: Catalogue | None):
     store = find_store(session, request.store)
     products, rates = resolve_lines(session, request.lines)
     inclusive = store.prices_include_tax
@@ -105,13 +123,7 @@ def price_quote(session: Session, request: QuoteRequest, program: LoyaltyProgram
         coupons=_coupons(session, request, member_row),
         earn=EarnConfig(program.earning.points_per_unit, program.earning.unit_minor), rewards=request.rewards,
         exhausted=_exhausted(session, request, catalogue or live.catalogue))
-    priced = price_basket(pricing, catalogue or live.catalogue)
-    hints = near_misses(pricing, catalogue or live.catalogue, priced)
-    # What the rewards cost is spent before the points tender: it pays from what is left.
-    spendable = available - priced.reward_points
-    redeemable = _redeemable(request.points_to_redeem, spendable, priced.total, program) if member else (0, 0)
-    base = _base_points(priced, products, member_row, program, redeemable[1] if request.points_to_redeem else 0)
-    return Quote(request, priced, products, member_row, base, redeemable, hints)
+    return pricing, price_basket(pricing, catalogue or live.catalogue), products, member_row, available
 
 
 def _exhausted(session: Session, request: QuoteRequest, catalogue: Catalogue) -> frozenset[str]:
@@ -195,6 +207,8 @@ def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, li
 def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, timezone: str,
                  exclude_transaction: str | None = None) -> dict[str, int]:
     """Sales in which each limited promotion gave this member something, in its current period."""
+    if batch_work.pending(session) is not None and limited:
+        return _counted_in_batch(session, member_id, limited, at, timezone, exclude_transaction)
     counts: dict[str, int] = {}
     by_start: dict[datetime | None, list[str]] = {}
     for pid, period in limited:
@@ -209,6 +223,37 @@ def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, 
             stmt = stmt.where(PromotionUseRecord.transaction_id != exclude_transaction)
         counts.update(dict(session.execute(stmt).all()))
     return counts
+
+
+def _counted_in_batch(session: Session, member_id: uuid.UUID, limited, at: datetime, timezone: str,
+                      exclude_transaction: str | None) -> dict[str, int]:
+    """``usage_counts`` in a journal batch: the uses stored before it, read once for all of its
+    locked members, and the uses its items have recorded since (``record_usage`` leaves them
+    waiting in the batch until its end), counted here."""
+    work = batch_work.pending(session)
+    pids = frozenset(pid for pid, _ in limited)
+    members = work.locked if member_id in work.locked else frozenset({member_id})
+    stored = batch_work.read_once(session, ("promotion-uses", pids, members),
+                                  lambda: _stored_uses(session, members, pids))
+    uses = [use for use in (*stored.get(member_id, ()), *work.uses.get(member_id, ())) if use[1] != exclude_transaction]
+    zone, counts = ZoneInfo(timezone), {}
+    for pid, period in limited:
+        start = usage_period_start(period, at, zone)
+        found = sum(1 for used, _, used_at in uses if used == pid and (start is None or used_at >= start))
+        if found:
+            counts[pid] = found
+    return counts
+
+
+def _stored_uses(session: Session, members: frozenset[uuid.UUID], pids: frozenset[str]
+                 ) -> dict[uuid.UUID, list[tuple[str, str, datetime]]]:
+    stored: dict[uuid.UUID, list[tuple[str, str, datetime]]] = {}
+    for member_id, pid, transaction_id, at in session.execute(
+            select(PromotionUseRecord.member_id, PromotionUseRecord.promotion_id, PromotionUseRecord.transaction_id,
+                   PromotionUseRecord.at)
+            .where(PromotionUseRecord.member_id.in_(members), PromotionUseRecord.promotion_id.in_(pids))):
+        stored.setdefault(member_id, []).append((pid, transaction_id, at))
+    return stored
 
 
 def _redeemable(wanted: int, available: int, total: int, program: LoyaltyProgram) -> tuple[int, int]:

@@ -53,7 +53,7 @@ from server.models import PromotionVersion
 from server.pricing.cap_holds import exhausted_for_sale
 from server.pricing.catalogues import CATALOGUES, LiveCatalogue
 from server.pricing.definitions import to_promotion
-from server.pricing.quotes import QuoteRequest, price_quote, products_and_rates
+from server.pricing.quotes import QuoteRequest, price_basket_only, products_and_rates
 from server.pricing.till_catalogues import TILL_CATALOGUES
 from server.pricing.till_taxes import taxes_at
 
@@ -113,7 +113,7 @@ def reprice_sale(session: Session, store: str, at, card_number: str | None, line
                            exhausted=exhausted_for_sale(session, live.catalogue, applied, at),
                            till_taxes=None if feed_cursor is None else taxes_at(session, store, feed_cursor,
                                                                                  [ln["sku"] for ln in known]))
-    priced = price_quote(session, request, program, live).priced
+    priced = price_basket_only(session, request, program, live)
     return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else (), products)
 
 

@@ -60,48 +60,72 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
     command = posting.command
     rows = [_discount_row(command, line["line_id"], d, member_id)
             for line in command.lines for d in line.get("discounts", ())]
-    session.add_all(rows)
-    used = dict.fromkeys([*(row.promotion_id for row in rows), *bonus_promotions])
+    writes = batch_work.pending(session)
+    _keep(session, writes, SaleDiscount, rows)
+    used = dict.fromkeys([*(row["promotion_id"] for row in rows), *bonus_promotions])
     reserved = confirm_offers(session, command.coupon_hold_id, used, command.at, command.id) if member_id else set()
     if member_id is not None and rows:
         _check_limits(session, posting, member_id, rows, reserved)
     if member_id is not None:
-        session.add_all(PromotionUseRecord(transaction_id=command.id, promotion_id=pid, member_id=member_id,
-                                           store_code=command.store, at=command.at) for pid in used)
+        _keep(session, writes, PromotionUseRecord, [
+            {"transaction_id": command.id, "promotion_id": pid, "member_id": member_id, "store_code": command.store,
+             "at": command.at} for pid in used])
+    if member_id is not None and writes is not None:  # counted by usage_counts until they are written
+        writes.uses[member_id] = (*writes.uses.get(member_id, ()), *((pid, command.id, command.at) for pid in used))
     record_cap_uses(session, posting, used)
     for code in dict.fromkeys(command.coupons):
         _redeem(session, posting, code, member_id, rows)
-    if batch_work.pending(session) is None:  # a journal batch flushes its items' rows together
+    if writes is None:  # a journal batch flushes its items' rows together
         session.flush()
 
 
-def _discount_row(command, line_id: str, discount: dict, member_id: uuid.UUID | None) -> SaleDiscount:
-    return SaleDiscount(transaction_id=command.id, line_id=line_id, promotion_id=discount["promotion_id"],
-                        version=discount["version"], label=discount["label"],
-                        amount_minor=discount["amount_minor"], coupon_code=discount.get("coupon_code"),
-                        member_id=member_id, store_code=command.store, at=command.at)
+def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list[dict]) -> None:
+    """Rows of the sale (column values) added to the session, or in a journal batch left waiting
+    until its end: nothing in a batch reads them back but ``usage_counts``, which counts the
+    waiting uses too (``BatchWork.uses``)."""
+    if writes is None:
+        session.add_all(model(**row) for row in rows)
+        return
+    for row in rows:
+        writes.add(model, row)
 
 
-def _definitions(session: Session, rows: list[SaleDiscount]) -> dict[str, dict]:
-    """The definition of each promotion version the till applied (unknown ids are skipped)."""
+def _discount_row(command, line_id: str, discount: dict, member_id: uuid.UUID | None) -> dict:
+    """A ``SaleDiscount`` row's values."""
+    return {"transaction_id": command.id, "line_id": line_id, "promotion_id": discount["promotion_id"],
+            "version": discount["version"], "label": discount["label"], "amount_minor": discount["amount_minor"],
+            "coupon_code": discount.get("coupon_code"), "member_id": member_id, "store_code": command.store,
+            "at": command.at}
+
+
+def _definitions(session: Session, rows: list[dict]) -> dict[str, dict]:
+    """The definition of each promotion version the till applied (unknown ids are skipped); a
+    version never changes, so a journal batch reads each once for all its items."""
     found = {}
-    for pid, version in {(r.promotion_id, r.version) for r in rows}:
-        try:
-            row = session.get(PromotionVersion, (uuid.UUID(pid), version))
-        except ValueError:
-            row = None
-        if row is not None:
-            found[pid] = row.definition
+    for pid, version in {(r["promotion_id"], r["version"]) for r in rows}:
+        definition = batch_work.read_once(session, ("promotion-version", pid, version),
+                                          lambda pid=pid, version=version: _definition(session, pid, version))
+        if definition is not None:
+            found[pid] = definition
     return found
 
 
-def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows: list[SaleDiscount],
+def _definition(session: Session, promotion_id: str, version: int) -> dict | None:
+    try:
+        row = session.get(PromotionVersion, (uuid.UUID(promotion_id), version))
+    except ValueError:
+        return None
+    return None if row is None else row.definition
+
+
+def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows: list[dict],
                   reserved: set[str]) -> None:
     command = posting.command
     limits = {pid: d["usage_limit"] for pid, d in _definitions(session, rows).items() if d["usage_limit"]}
     if not limits:
         return
-    timezone = session.scalar(select(Store.timezone).where(Store.code == command.store)) or "UTC"
+    timezone = batch_work.read_once(session, ("store-timezone", command.store), lambda: session.scalar(
+        select(Store.timezone).where(Store.code == command.store))) or "UTC"
     limited = [(pid, Period(limit["period"])) for pid, limit in limits.items()]
     used = usage_counts(session, member_id, limited, command.at, timezone, exclude_transaction=command.id)
     for pid, limit in sorted(limits.items()):
@@ -117,7 +141,7 @@ def _check_limits(session: Session, posting: Posting, member_id: uuid.UUID, rows
 
 
 def _redeem(session: Session, posting: Posting, code: str, member_id: uuid.UUID | None,
-            rows: list[SaleDiscount]) -> None:
+            rows: list[dict]) -> None:
     command = posting.command
     coupon = session.scalar(select(CouponCode).where(CouponCode.code == code).with_for_update())
     if coupon is None:
@@ -145,9 +169,9 @@ def _redeem(session: Session, posting: Posting, code: str, member_id: uuid.UUID 
     session.add(CouponRedemption(transaction_id=command.id, code=code, member_id=member_id, at=command.at))
 
 
-def _coupon_rule(session: Session, coupon: CouponCode, rows: list[SaleDiscount]) -> dict | None:
+def _coupon_rule(session: Session, coupon: CouponCode, rows: list[dict]) -> dict | None:
     """The coupon section of the version the till used (or the current one if it named none)."""
-    version = next((r.version for r in rows if r.promotion_id == str(coupon.promotion_id)), None)
+    version = next((r["version"] for r in rows if r["promotion_id"] == str(coupon.promotion_id)), None)
     return coupon_rule(session, coupon, version)
 
 

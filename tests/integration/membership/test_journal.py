@@ -121,3 +121,42 @@ def test_a_completed_sale_whose_hold_lapsed_in_transit_is_still_backed_by_it(cli
 
         kinds = session.scalars(select(ReconciliationException.kind)).all()
     assert kinds == ["unknown-items"]  # the test's line names no product the server sells
+
+
+def _undo_item(till, kind, sale, lines=None):
+    undo_id = str(uuid.uuid4())
+    body = {"id": undo_id, "kind": kind, "store": till.store, "terminal": till.terminal,
+            "at": till.clock().isoformat(), "offline": True, "original_id": sale["id"]}
+    if lines is not None:
+        body["lines"] = lines
+    return {"id": undo_id, "type": "transaction", "body": body}
+
+
+def test_a_batch_with_a_sale_then_its_return_and_void_is_applied_as_a_whole(client, desk, enrol, till, services):
+    """Claimed together at the batch's start, each return or void still sees only what came before it."""
+    from tests.support.statements import statements
+
+    member_id, card = enrol()
+    sale = _sale_item(till, card, 4000)
+    sale["body"]["lines"] = [line("1", 1500), line("2", 2500)]
+    items = [sale, _undo_item(till, "return", sale, [{"line_id": "1", "qty": 1}]), _undo_item(till, "void", sale),
+             _sale_item(till, card, 1000)]
+    with statements(services.db.engine) as seen:
+        results = _push(till, items).json["results"]
+    assert [r["status"] for r in results] == ["applied"] * 4, results
+    assert not [statement for statement in seen if "SAVEPOINT" in statement.upper()]  # not item by item
+    returned, voided = results[1]["outcome"], results[2]["outcome"]
+    assert (returned["refund_minor"], returned["points_taken_back"]) == (1500, 15)
+    assert (voided["refund_minor"], voided["points_taken_back"], voided["returned"]) == (2500, 25, {"2": 1})
+    assert account(client, desk, member_id)["balance"] == 10
+
+
+def test_a_void_sent_before_its_sale_in_one_batch_is_retried_and_the_sale_applied(client, desk, enrol, till):
+    member_id, card = enrol()
+    sale = _sale_item(till, card, 3000)
+    void = _undo_item(till, "void", sale)
+    results = _push(till, [void, sale]).json["results"]
+    assert [(r["status"], r.get("reason")) for r in results] == [("retry", "original-unknown"), ("applied", None)]
+    assert account(client, desk, member_id)["balance"] == 30
+    assert [r["status"] for r in _push(till, [void]).json["results"]] == ["applied"]
+    assert account(client, desk, member_id)["balance"] == 0

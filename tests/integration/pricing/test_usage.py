@@ -241,3 +241,67 @@ def test_a_once_a_week_bonus_points_offer_counts_its_use_like_a_discount(service
     second = _sale_from_quote(till, again, card=card, offline=True)
     assert second.json["points_earned"] == 6 and second.json["exceptions"] == []
     assert _published_uses(services, member_id) == [(weekly["id"], sold.json["transaction_id"])]
+
+
+def _journal_sale_from_quote(till, priced, card):
+    """An offline sale of what the till was quoted, as a journal item."""
+    lines = [{"line_id": ln["line_id"], "sku": ln["sku"], "qty": ln["qty"], "paid_minor": ln["total"],
+              "category": ln["category"], "discounts": ln["discounts"]} for ln in priced["lines"]]
+    sale_id = str(uuid.uuid4())
+    body = {"id": sale_id, "kind": "sale", "store": till.store, "terminal": till.terminal,
+            "at": till.clock().isoformat(), "offline": True, "card_number": card, "lines": lines,
+            "tenders": [{"kind": "cash", "amount_minor": sum(ln["paid_minor"] for ln in lines)}]}
+    return {"id": sale_id, "type": "transaction", "body": body}
+
+
+def test_a_journal_batch_counts_its_own_earlier_sales_against_a_members_limit(
+        services, catalogue, enrol, promote, quote, till):
+    """In a batch, the uses its sales record wait until its end: the limit counts them all the same,
+    besides the uses stored before it, and they are stored with the batch."""
+    from server.models import PromotionUseRecord
+
+    weekly = promote("Welcome: 1.00 off cola", {"kind": "amount_off", "amount_minor": 100, "scope": scope(["COLA"])},
+                     usage_limit={"max_uses": 1, "period": "week"})
+    fresh_id, fresh = enrol()
+    used_id, used = enrol("Grace Hopper")
+    fresh_quote, used_quote = quote([{"sku": "COLA"}], card=fresh), quote([{"sku": "COLA"}], card=used)
+    assert fresh_quote["total"] == used_quote["total"] == 50
+    assert _sale_from_quote(till, used_quote, card=used).status_code == 201  # a use stored before the batch
+    items = [_journal_sale_from_quote(till, fresh_quote, fresh), _journal_sale_from_quote(till, fresh_quote, fresh),
+             _journal_sale_from_quote(till, used_quote, used)]
+    batch = {"protocol_version": 1, "store": till.store, "terminal": till.terminal,
+             "items": [{**item, "seq": n} for n, item in enumerate(items, start=1)]}
+    response = till.request("POST", "/api/v1/sync/journal", batch)
+    assert [r["status"] for r in response.json["results"]] == ["applied"] * 3, response.json
+    exceptions = [sorted(r["outcome"]["exceptions"]) for r in response.json["results"]]
+    # The second sale of the fresh member and the used member's sale: the server would not have given
+    # the discount (price-differs), and the limit was passed.
+    assert exceptions == [[], ["price-differs", "usage-limit-reached"], ["price-differs", "usage-limit-reached"]]
+    with services.db.session() as session:
+        stored = session.execute(select(PromotionUseRecord.member_id, PromotionUseRecord.transaction_id)
+                                 .where(PromotionUseRecord.promotion_id == weekly["id"])).all()
+        discounts = session.scalars(select(SaleDiscount.transaction_id).where(
+            SaleDiscount.transaction_id.in_([item["id"] for item in items]))).all()
+    assert sorted((str(member), sale) for member, sale in stored if sale in {i["id"] for i in items}) == sorted(
+        [(fresh_id, items[0]["id"]), (fresh_id, items[1]["id"]), (used_id, items[2]["id"])])
+    assert sorted(discounts) == sorted(item["id"] for item in items)
+
+
+def test_in_a_journal_batch_a_members_offer_reserved_at_another_till_still_counts(
+        services, client, catalogue, enrol, promote, quote, till, clock):
+    """A batch asks once which of its members hold a live reservation; those who do have it counted."""
+    from tests.support.tills import Till
+
+    offer = promote("Welcome: 1.00 off cola", {"kind": "amount_off", "amount_minor": 100, "scope": scope(["COLA"])},
+                    usage_limit={"max_uses": 1, "period": "week"})
+    other = Till(client, make_terminal(services, "C3", "T7"), "C3", "T7", clock)
+    _, holding = enrol()
+    _, free = enrol("Grace Hopper")
+    priced = quote([{"sku": "COLA"}], card=holding)
+    assert _reserve_offer(other, holding, offer["id"]).status_code == 201
+    items = [_journal_sale_from_quote(till, priced, holding), _journal_sale_from_quote(till, priced, free)]
+    batch = {"protocol_version": 1, "store": till.store, "terminal": till.terminal,
+             "items": [{**item, "seq": n} for n, item in enumerate(items, start=1)]}
+    results = till.request("POST", "/api/v1/sync/journal", batch).json["results"]
+    assert [(r["status"], r["outcome"]["exceptions"]) for r in results] == [
+        ("applied", ["usage-limit-reached"]), ("applied", [])]
