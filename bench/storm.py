@@ -8,7 +8,9 @@ stood to the head. The chain is the demo seeder's (1,000 products, the generator
 member price list and the demo offers, and 100 members with a year of history), with the rest of
 the K members enrolled new; each sale is a basket of that catalogue priced by the server's engine
 before the outage, as an honest till priced it (with the discounts it applied and its feed cursor),
-on a random member's card or, for ``--no-card`` of them, on none.
+on a random member's card or, for ``--no-card`` of them, on none. ``--member-cache`` sets the
+server's ONECARD_MEMBER_CACHE (default ``all``, the server's own default: every member sale is
+then on every till's feed).
 
 Each till behaves as the agent does (``pos_agent.runtime`` and ``pos_agent.link.http``): a request
 not answered within the agent's sync timeout is given up (and its connection dropped); no answer,
@@ -331,7 +333,8 @@ def run(args: argparse.Namespace) -> None:
 
 def _run(database: ScratchDatabase, data_dir: str, args: argparse.Namespace) -> None:
     values = {"data_dir": data_dir, "database_url": database.url,
-              "redis_url": hot_paths.REDIS_URL, "queue_name": database.name, "secret_key": hot_paths.SECRET}
+              "redis_url": hot_paths.REDIS_URL, "queue_name": database.name, "secret_key": hot_paths.SECRET,
+              "member_cache": args.member_cache}
     began = time.monotonic()
     seeded = _seed(values, args.tills, args.tills_per_store, args.members)
     seeding = time.monotonic() - began
@@ -375,7 +378,7 @@ def _print(args: argparse.Namespace, seeding: float, load_before: tuple, elapsed
           f"{args.members:,} members ({min(args.members, HISTORY)} with a year of history, the rest new), "
           f"{math.ceil(args.tills / args.tills_per_store)} stores of up to {args.tills_per_store} tills")
     print(f"onecard server: gunicorn 2 workers x 4 threads, journal slots per worker: "
-          f"{args.journal_slots or 'its default (2)'}")
+          f"{args.journal_slots or 'its default (2)'}; member cache: {args.member_cache}")
     print(f"{args.tills} tills x {args.sales} offline sales ({total:,} sales of {BASKETS} baskets priced by "
           f"the server's engine, {args.no_card:.0%} without a card), batches of {BATCH}, sync timeout "
           f"{SYNC_TIMEOUT:g} s; {ONLINE_TILLS} tills online looking up random cards every 100 ms")
@@ -449,6 +452,8 @@ def main() -> None:
     parser.add_argument("--no-card", type=float, default=0.4, help="share of the sales made without a card")
     parser.add_argument("--journal-slots", type=int, default=None,
                         help="passed to onecard server (default: its own, half its threads)")
+    parser.add_argument("--member-cache", default="all", choices=("all", "home", "recent"),
+                        help="ONECARD_MEMBER_CACHE: which stores' tills read each member sale's snapshot")
     parser.add_argument("--profile", action="store_true",
                         help="apply the journals in this process under cProfile instead of the storm")
     run(parser.parse_args())
