@@ -28,14 +28,10 @@ class JournalSlots:
         self.retry_after_range = retry_after
         self._free = threading.BoundedSemaphore(slots)
         self._rng = rng or random.Random()
-        self.turned_away = 0  # batches answered busy since the process started
 
     def take(self) -> bool:
-        """Take a slot if one is free; False (and counted) when every slot is in use."""
-        if self._free.acquire(blocking=False):
-            return True
-        self.turned_away += 1
-        return False
+        """Take a slot if one is free; False when every slot is in use."""
+        return self._free.acquire(blocking=False)
 
     def give_back(self) -> None:
         self._free.release()
