@@ -1,9 +1,10 @@
 """How many journal batches one server process applies at once; the rest are answered busy at once.
 
-After an outage every till of the chain sends its journal at the same moment. A batch of 50 sales
-costs a tenth of a second of CPU or more, a card look-up a few milliseconds. Left to queue for the
-worker's threads, batches take every thread, a cashier's look-up waits behind them, and a batch
-that waited past the signature window (300 s) is refused as stale once it is read. So each
+After an outage every till of the chain sends its journal at the same moment. A batch takes
+seconds (1.7 s for 40 offline sales, profiled in process by ``bench.storm --profile`` on a busy
+machine), a card look-up milliseconds. Left to queue for the worker's threads, batches take every
+thread, a cashier's look-up waits behind them, and a batch that waited past the signature window
+(300 s) is refused as stale once it is read. So each
 process applies at most ``slots`` batches at a time and answers any batch beyond them at once,
 before reading its signature or its body, with 503 and a Retry-After drawn from ``retry_after``
 seconds (drawn, so tills sent away together do not return together). The agent keeps its journal,
