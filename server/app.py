@@ -13,7 +13,7 @@ from importlib.metadata import EntryPoint, entry_points
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server.api import guard, init_api, problems
+from server.api import guard, init_api, journal, problems
 from server.api.context import close_db_session
 from server.jobs import context as job_context
 from server.services import Services
@@ -37,9 +37,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["onecard"] = services
     job_context.install(services)
     app.before_request(_assign_request_id)
+    app.before_request(journal.admit_batch)  # ahead of the input guard, which reads the body
     app.before_request(_check_body)
     app.before_request(_check_input)
     app.after_request(_echo_request_id)
+    app.teardown_request(journal.release_slot)
     app.teardown_appcontext(close_db_session)
     init_api(app)
     problems.register(app)

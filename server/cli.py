@@ -62,22 +62,28 @@ def cli(ctx: click.Context) -> None:
               help="Seconds a client has to send a whole request once it starts; then 408 and dropped.")
 @click.option("--keep-alive", default=DEFAULT_KEEP_ALIVE, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds an idle client connection stays open for the client's next request.")
+@click.option("--journal-slots", default=None, type=click.IntRange(1, 64),
+              help="Journal batches each worker applies at once; more are answered 503 with Retry-After "
+                   "[default: half the threads, at least 1].")
 @click.option("--dev", is_flag=True, help="Use Flask's development server (reloader off).")
 @click.pass_context
 def server(ctx: click.Context, host: str, port: int, workers: int, threads: int, read_timeout: int,
-           keep_alive: int, dev: bool) -> None:
+           keep_alive: int, journal_slots: int | None, dev: bool) -> None:
     """Run the central server (gunicorn; the Flask dev server with --dev)."""
+    from server.admission import JournalSlots
     from server.app import create_app
     from server.dbmigrate import is_up_to_date
 
     services = _services(ctx, threads=threads)
+    # Each worker gets its own copy at the fork: the limit is per process, like its threads.
+    services.journal_slots = JournalSlots(journal_slots or max(1, threads // 2))
     if not is_up_to_date(services.db.engine):
         raise click.ClickException("the database schema is not up to date; run: onecard db upgrade")
     _publish_program(services)
     app = create_app(services=services)
     settings = services.settings
     runner = "flask dev server" if dev else _gunicorn_description(settings, workers, threads, read_timeout,
-                                                                   keep_alive)
+                                                                   keep_alive, services.journal_slots.slots)
     log.info("OneCard server listening on http://%s:%d (database: %s, queue: %s, %s)", host, port,
              settings.database_url_safe, settings.queue_description, runner)
     if dev:
@@ -94,9 +100,9 @@ def server(ctx: click.Context, host: str, port: int, workers: int, threads: int,
 
 
 def _gunicorn_description(settings: Settings, workers: int, threads: int, read_timeout: int,
-                          keep_alive: int) -> str:
+                          keep_alive: int, journal_slots: int) -> str:
     text = (f"gunicorn, {workers} workers x {threads} threads, read timeout {read_timeout} s, "
-            f"keep-alive {keep_alive} s")
+            f"keep-alive {keep_alive} s, {journal_slots} journal batches at once per worker")
     if settings.database_url.startswith("postgresql"):
         size, overflow = settings.database_pool(threads)
         text += f", up to {workers * (size + overflow)} database connections ({size}+{overflow} per worker)"

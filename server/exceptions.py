@@ -76,6 +76,18 @@ class TooManyAttempts(OneCardError):
         self.retry_after = retry_after
 
 
+class ServerBusy(OneCardError):
+    """The server is at capacity for this kind of request; send it again after ``retry_after`` seconds."""
+
+    status = 503
+    slug = "server-busy"
+    title = "Server busy"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class TerminalAuthError(Unauthorized):
     """A terminal request failed signature checks; ``reason`` is a stable code for the audit log.
 

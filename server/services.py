@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from server.admission import JournalSlots
 from server.auth.rate_limit import DatabaseCounter, HitCounter, RedisCounter
 from server.auth.replay import DatabaseNonces, RedisNonces, ReplayGuard
 from server.auth.terminal_auth import (
@@ -42,6 +43,8 @@ class Services:
     positions: PositionBuffer
     counters: HitCounter  # request counts for rate limits, shared by every worker
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Journal batches applied at once by this process (``onecard server`` sets it); None: no limit.
+    journal_slots: JournalSlots | None = None
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], datetime] = utcnow,

@@ -37,6 +37,7 @@ from store_sync.signing import TerminalCredential
 LOOKUP_TIMEOUT = 0.8  # a cashier never waits longer than this for a dead link
 SYNC_TIMEOUT = 10.0
 BUSY_STATUSES = frozenset({429, 503})
+CALL_BUSY = "/server-busy"  # the problem type of a 503 that turned away one kind of call, not the server
 MAX_RETRY_AFTER = 600.0  # a Retry-After longer than this is taken as this: a till never goes quiet for hours
 
 
@@ -62,7 +63,9 @@ class HttpServerLink:
         self.lookup_timeout = lookup_timeout
         self.sync_timeout = sync_timeout
         self._idle_page: tuple[str, str, ChangesPage] | None = None  # (target, ETag, page) of the last empty page
-        self._quiet_until = 0.0  # time.monotonic() before which the server asked (Retry-After) not to be called
+        # time.monotonic() before which the server asked (Retry-After) not to be called: by call
+        # ("POST /api/v1/sync/journal") when it turned away that kind of call alone, None for every call
+        self._quiet_until: dict[str | None, float] = {}
         self._quiet_lock = threading.Lock()
 
     def health(self) -> bool:
@@ -159,7 +162,10 @@ class HttpServerLink:
         response = self._send(method, path, data, headers, timeout)
         if response.status_code in BUSY_STATUSES:
             retry_after = _retry_after(response.headers.get("Retry-After"))
-            self._go_quiet(retry_after)
+            # A server applying all the journal batches it takes at once (server-busy) still serves
+            # look-ups and feed reads: only calls like the refused one wait.
+            alone = str(_json(response).get("type", "")).endswith(CALL_BUSY)
+            self._go_quiet(retry_after, _call_key(method, path) if alone else None)
             raise ServerBusy(f"server answered {response.status_code}"
                              + (f", retry after {retry_after:g} s" if retry_after else ""), retry_after)
         if response.status_code == 401 and _json(response).get("reason") == "revoked":
@@ -196,16 +202,21 @@ class HttpServerLink:
                 self._current = (self._current + 1) % len(self.base_urls)
 
     def _keep_quiet(self, method: str, path: str) -> None:
-        """Refuse, without a request, any call made while the server's Retry-After runs."""
+        """Refuse, without a request, any call made while a Retry-After for it (or for every call) runs."""
         with self._quiet_lock:
-            left = self._quiet_until - time.monotonic()
+            until = max(self._quiet_until.get(None, 0.0), self._quiet_until.get(_call_key(method, path), 0.0))
+        left = until - time.monotonic()
         if left > 0:
             raise ServerBusy(f"{method} {path}: the server asked for quiet, {left:.1f} s left", left)
 
-    def _go_quiet(self, seconds: float | None) -> None:
+    def _go_quiet(self, seconds: float | None, call: str | None = None) -> None:
         if seconds:
             with self._quiet_lock:
-                self._quiet_until = max(self._quiet_until, time.monotonic() + seconds)
+                self._quiet_until[call] = max(self._quiet_until.get(call, 0.0), time.monotonic() + seconds)
+
+
+def _call_key(method: str, path: str) -> str:
+    return f"{method} {path.split('?', 1)[0]}"
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+from flask import g, request
+
 from server.api.blueprint import Blueprint
 from server.api.context import TERMINAL_SIGNED, ensure_terminal_scope, services, terminal_required
+from server.api.guard import JOURNAL_PATH
+from server.exceptions import ServerBusy
 from server.membership.journal import apply_batch
 from store_sync.journal import PROTOCOL_VERSION, JournalBatchSchema, JournalResultSchema
 
 blp = Blueprint("journal", __name__, url_prefix="/api/v1/sync", description="The journal up from tills")
+
+
+def admit_batch() -> None:
+    """Take one of the process's journal slots for a batch, or answer 503 at once (``server.admission``).
+
+    A ``before_request`` hook ahead of the input guard: the batch is turned away before its body is
+    read or its signature checked, so turning one away costs next to nothing.
+    """
+    if request.method != "POST" or request.path != JOURNAL_PATH:
+        return
+    slots = services().journal_slots
+    if slots is None:
+        return
+    if not slots.take():
+        raise ServerBusy(f"this server is applying {slots.slots} journal batches already; "
+                         "send the batch again after Retry-After", slots.retry_after())
+    g.journal_slot = slots
+
+
+def release_slot(_error: BaseException | None = None) -> None:
+    """A ``teardown_request`` hook: give back the slot the request took, however it ended."""
+    slots = g.pop("journal_slot", None)
+    if slots is not None:
+        slots.give_back()
 
 
 @blp.route("/journal", methods=["POST"])

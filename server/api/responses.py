@@ -4,7 +4,8 @@ Every failure the application answers is ``application/problem+json`` (server.ap
 the shape of an operation, so a spec plugin adds them to every operation that has that shape:
 
 - any operation: 500, the problem every unexpected error becomes, and 503 when the database is
-  busy or out of reach;
+  busy or out of reach (or, for a journal batch, when the server already applies as many as it
+  takes at once: ``server.admission``);
 - a JSON body: 400 (it does not match its schema), 413 (too large), 415 (not JSON);
 - query parameters: 400 (they do not match their schema);
 - a path parameter: 404 (nothing has that id);
@@ -45,7 +46,8 @@ DESCRIPTIONS = {
     422: "the request is well-formed but breaks a business rule",
     429: "too many failed logins; wait for Retry-After seconds",
     500: "an unexpected error; quote request_id when reporting it",
-    503: "the database is busy (every pooled connection taken) or out of reach; try again after Retry-After",
+    503: "the database is busy (every pooled connection taken) or out of reach, or (a journal batch) the server "
+         "is applying as many batches as it takes at once; try again after Retry-After",
 }
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pos_agent.checkout.service import Till
-from pos_agent.exceptions import LinkDown, ServerSlow
+from pos_agent.exceptions import LinkDown, ServerBusy, ServerSlow
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
 from pos_agent.store.database import Database
@@ -43,6 +43,7 @@ class StubServer(ThreadingHTTPServer):
         self.retry_after: str | None = None
         self.delay = 0.0
         self.drop_next: set[str] = set()  # methods whose next request is read, then its connection closed
+        self.busy_paths: set[str] = set()  # paths answered 503 server-busy (that call alone turned away)
 
     @property
     def url(self) -> str:
@@ -79,13 +80,16 @@ class _Handler(BaseHTTPRequestHandler):
             dropped = self.command in server.drop_next
             server.drop_next.discard(self.command)
             status = server.status
+            call_busy = urlsplit(self.path).path in server.busy_paths
+            status = 503 if call_busy else status
             server.requests.append((time.monotonic(), self.command, self.path, 0 if dropped else status))
             server.nonces.append(self.headers.get("X-OneCard-Nonce", ""))
         if dropped:  # the server closed this kept-alive connection just as the request came in
             self.close_connection = True
             return
         time.sleep(server.delay)
-        body = json.dumps(_body(urlsplit(self.path).path) if status == 200 else {"detail": "busy"}).encode()
+        problem = {"type": "https://onecard.example/problems/server-busy"} if call_busy else {}
+        body = json.dumps(_body(urlsplit(self.path).path) if status == 200 else {**problem, "detail": "busy"}).encode()
         self.send_response(status)
         if status == 503 and server.retry_after:
             self.send_header("Retry-After", server.retry_after)
@@ -158,6 +162,25 @@ def test_a_server_answering_503_with_retry_after_2_hears_nothing_for_2_seconds_a
     stub.status = 200
     _wait_for(lambda: stub.seen(since=first_busy + 2.0) > 0, timeout=3.0)
     assert agent.mode.online
+
+
+def test_a_journal_batch_turned_away_server_busy_quiets_journal_sends_alone_not_look_ups_or_feed_reads(stub):
+    link = HttpServerLink(TerminalCredential.generate(), stub.url)
+    stub.busy_paths, stub.retry_after = {"/api/v1/sync/journal"}, "5"
+    batch = {"protocol_version": 1, "store": "S001", "terminal": "T1", "items": []}
+    with pytest.raises(ServerBusy) as refused:
+        link.send_journal(batch)
+    assert refused.value.retry_after == 5
+    assert link.changes(0, 100).items == () and link.health()  # both reach the server
+    assert stub.seen("GET") == 2
+    with pytest.raises(ServerBusy):  # refused at the till, without a request, while the 5 s run
+        link.send_journal(batch)
+    assert stub.seen("POST") == 1
+    stub.busy_paths, stub.status = set(), 503  # a server busy as a whole (no server-busy type) quiets every call
+    with pytest.raises(ServerBusy):
+        link.changes(0, 100)
+    assert not link.health()
+    assert stub.seen("GET") == 3
 
 
 def test_an_offline_till_probes_ever_less_often_not_ten_times_a_second(stub, make_agent):

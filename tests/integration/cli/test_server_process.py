@@ -39,7 +39,8 @@ def test_the_server_starts_logs_where_it_listens_and_answers_health(tmp_path):
     start_line = next(line for line in stderr.splitlines() if "OneCard server listening" in line)
     assert f"http://127.0.0.1:{port}" in start_line
     assert "database: sqlite:///" in start_line and "queue: in-process" in start_line
-    assert "gunicorn, 2 workers x 4 threads, read timeout 30 s, keep-alive 15 s)" in start_line
+    assert ("gunicorn, 2 workers x 4 threads, read timeout 30 s, keep-alive 15 s, "
+            "2 journal batches at once per worker)") in start_line
 
 
 @pytest.mark.parametrize(("setting", "value", "message"), [
