@@ -31,7 +31,7 @@ from server.messaging.outbox import MessageStatus
 from server.models import MemberDay, MemberMessage, ProductDay, PromotionDay, PromotionMember
 from server.pricing.segments import audience
 from server.pricing.versions import get_promotion, get_version
-from server.reports.holdout_buckets import bucket_of
+from server.reports.holdout_buckets import buckets
 from store_sync.promotion_definitions import to_promotion
 
 Z95 = NormalDist().inv_cdf(0.975)
@@ -112,16 +112,20 @@ def _given(session: Session, promotion_id: str) -> tuple[dict, list[dict]]:
 
 def _groups(session: Session, promotion_id: str, targeting: dict, first: date, last: date) -> tuple[Group, Group]:
     """Both groups' sums in one query: each audience member's spend (0 without sales) over the days,
-    split by the hold-out bucket computed in SQL (``holdout_buckets``)."""
+    split by the hold-out bucket computed in SQL (``holdout_buckets``). The audience is read once:
+    the members' spend over the days is joined to it, not filtered by it beforehand as well."""
     members = audience(targeting).subquery()
     spend = (select(MemberDay.member_id, func.sum(MemberDay.amount_minor).label("spend"))
-             .where(MemberDay.day.between(first, last), MemberDay.member_id.in_(select(members.c.id)))
-             .group_by(MemberDay.member_id).subquery())
+             .where(MemberDay.day.between(first, last)).group_by(MemberDay.member_id).subquery())
     share = targeting.get("holdout_bp", 0)
-    held = bucket_of(session, promotion_id, members.c.id) < share if share > 0 else literal(False)
+    if share > 0:
+        split = buckets(session, promotion_id, members)
+        held = split.c.bucket < share
+    else:
+        split, held = members, literal(False)
     x = cast(func.coalesce(spend.c.spend, 0), BigInteger)
     per_member = (select(held.label("held"), x.label("x"))
-                  .select_from(members.outerjoin(spend, spend.c.member_id == members.c.id)).subquery())
+                  .select_from(split.outerjoin(spend, spend.c.member_id == split.c.id)).subquery())
     sums = select(per_member.c.held, func.count(), func.count().filter(per_member.c.x != 0),
                   func.coalesce(func.sum(per_member.c.x), 0),
                   func.coalesce(func.sum(cast(per_member.c.x, Numeric) * per_member.c.x), 0)
