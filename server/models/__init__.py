@@ -29,6 +29,7 @@ from server.models.promotions import (
 from server.models.rollups import (
     CategoryDay,
     ChainDay,
+    HoldoutBucket,
     MemberActivity,
     MemberDay,
     MemberLots,
@@ -66,6 +67,7 @@ __all__ = [
     "FeedPosition",
     "ForYouPick",
     "Hold",
+    "HoldoutBucket",
     "JobRecord",
     "JobWatermark",
     "JournalRejection",
