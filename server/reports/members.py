@@ -44,20 +44,21 @@ def cross_store(session: Session, since: date, until: date, store: str | None) -
     counts = select(literal(0).label("part"), null().label("home"), null().label("store"),
                     func.count().filter(shoppers).label("members"),
                     func.count().filter(shoppers & (per_member.c.stores >= 2)).label("visits"),
-                    null().label("amount")).select_from(per_member)
-    flows = (select(literal(1), Member.home_store, pairs.c.store_code, func.count(), func.sum(pairs.c.visits),
-                    func.sum(pairs.c.amount)).join(Member, Member.id == pairs.c.member_id)
-             .group_by(Member.home_store, pairs.c.store_code))
+                    cast(null(), BigInteger).label("amount")).select_from(per_member)
+    # Sums cast back to bigint (PostgreSQL sums bigints as numeric): ints reach Python, not Decimals.
+    flows = (select(literal(1), Member.home_store, pairs.c.store_code, func.count(),
+                    cast(func.sum(pairs.c.visits), BigInteger), cast(func.sum(pairs.c.amount), BigInteger))
+             .join(Member, Member.id == pairs.c.member_id).group_by(Member.home_store, pairs.c.store_code))
     if store:
         flows = flows.where((pairs.c.store_code == store) | (Member.home_store == store))
     both = union_all(counts, flows).subquery()
     rows = session.execute(select(both).order_by(both.c.part, both.c.home, both.c.store)).all()
-    active, multi = int(rows[0].members), int(rows[0].visits)  # the union's columns are numeric
+    active, multi = rows[0].members, rows[0].visits
     return {"first_month": since.replace(day=1).isoformat()[:7], "last_month": until.isoformat()[:7],
             "active_members": active, "cross_store_members": multi,
             "cross_store_share": round(multi / active, 4) if active else None,
-            "flows": [dict(home_store=home or "", store=shop, members=members, visits=int(visits),
-                           sales_minor=int(amount)) for _, home, shop, members, visits, amount in rows[1:]]}
+            "flows": [dict(home_store=home or "", store=shop, members=members, visits=visits, sales_minor=amount)
+                      for _, home, shop, members, visits, amount in rows[1:]]}
 
 
 def tiers(session: Session, since: date, until: date) -> dict:
