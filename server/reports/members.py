@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Float, Numeric, case, cast, func, literal, null, select, union_all
+from sqlalchemy import BigInteger, Float, Numeric, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from server.models import Member, MemberActivity, MemberStoreMonth, TierChange
@@ -18,47 +18,48 @@ MIN_VISITS = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _months(query, since: date, until: date):
+    return query.where(MemberStoreMonth.month >= since.replace(day=1), MemberStoreMonth.month <= until)
+
+
 def cross_store(session: Session, since: date, until: date, store: str | None) -> dict:
     """Members who bought in the months from ``since`` to ``until``, how many of them in 2+ stores,
     and the flows: members, visits and sales by home store and the store bought in (a member's
     home store as it is now). With ``store``: the members who bought there and how many of them
     also bought elsewhere, and the flows into or out of that store.
 
-    One statement reads the range once: the months are added up per member and store (``pairs``),
-    then counted per member (stores bought in) and, joined to the members, per home store and
-    store. A member has one home store, so a pair of stores' distinct members are its rows of
-    ``pairs``: hashed GROUP BYs throughout, where counts of distinct members and of distinct stores
-    sorted every row of the range, twice. The first row of the answer carries the counts, so they
-    come back even when there are no flows.
+    Hashed GROUP BYs only, which PostgreSQL can spill and run in parallel, where counts of distinct
+    stores and distinct members sorted every row of the range: a member bought in 2+ stores when
+    their lowest and highest store codes differ; a member has one home store, so a pair of stores'
+    distinct members are the (member, store) rows the months add up to.
     """
-    month = MemberStoreMonth.month
-    pairs = (select(MemberStoreMonth.member_id, MemberStoreMonth.store_code,
-                    func.sum(MemberStoreMonth.visits).label("visits"),
-                    func.sum(MemberStoreMonth.amount_minor).label("amount"))
-             .where(month >= since.replace(day=1), month <= until)
-             .group_by(MemberStoreMonth.member_id, MemberStoreMonth.store_code).cte("pairs"))
-    here = pairs.c.store_code == store if store else literal(True)
-    per_member = (select(func.count().label("stores"), func.max(case((here, 1), else_=0)).label("here"))
-                  .select_from(pairs).group_by(pairs.c.member_id).subquery())
-    shoppers = per_member.c.here == 1
-    counts = select(literal(0).label("part"), null().label("home"), null().label("store"),
-                    func.count().filter(shoppers).label("members"),
-                    func.count().filter(shoppers & (per_member.c.stores >= 2)).label("visits"),
-                    cast(null(), BigInteger).label("amount")).select_from(per_member)
-    # Sums cast back to bigint (PostgreSQL sums bigints as numeric): ints reach Python, not Decimals.
-    flows = (select(literal(1), Member.home_store, pairs.c.store_code, func.count(),
-                    cast(func.sum(pairs.c.visits), BigInteger), cast(func.sum(pairs.c.amount), BigInteger))
-             .join(Member, Member.id == pairs.c.member_id).group_by(Member.home_store, pairs.c.store_code))
-    if store:
-        flows = flows.where((pairs.c.store_code == store) | (Member.home_store == store))
-    both = union_all(counts, flows).subquery()
-    rows = session.execute(select(both).order_by(both.c.part, both.c.home, both.c.store)).all()
-    active, multi = rows[0].members, rows[0].visits
+    per_member = _months(select(func.min(MemberStoreMonth.store_code).label("lowest"),
+                                func.max(MemberStoreMonth.store_code).label("highest")), since, until)
+    per_member = per_member.group_by(MemberStoreMonth.member_id)
+    if store:  # the members with a month in that store, in the same pass
+        per_member = per_member.having(func.max(case((MemberStoreMonth.store_code == store, 1), else_=0)) == 1)
+    counted = per_member.subquery()
+    active, multi = session.execute(select(func.count(), func.count().filter(counted.c.lowest != counted.c.highest))
+                                    .select_from(counted)).one()
     return {"first_month": since.replace(day=1).isoformat()[:7], "last_month": until.isoformat()[:7],
             "active_members": active, "cross_store_members": multi,
             "cross_store_share": round(multi / active, 4) if active else None,
-            "flows": [dict(home_store=home or "", store=shop, members=members, visits=visits, sales_minor=amount)
-                      for _, home, shop, members, visits, amount in rows[1:]]}
+            "flows": _flows(session, since, until, store)}
+
+
+def _flows(session: Session, since: date, until: date, store: str | None) -> list[dict]:
+    pairs = _months(select(MemberStoreMonth.member_id, MemberStoreMonth.store_code,
+                           func.sum(MemberStoreMonth.visits).label("visits"),
+                           func.sum(MemberStoreMonth.amount_minor).label("amount")), since, until)
+    pairs = pairs.group_by(MemberStoreMonth.member_id, MemberStoreMonth.store_code).subquery()
+    # Sums cast back to bigint (PostgreSQL sums bigints as numeric): ints reach Python, not Decimals.
+    query = (select(Member.home_store, pairs.c.store_code, func.count(), cast(func.sum(pairs.c.visits), BigInteger),
+                    cast(func.sum(pairs.c.amount), BigInteger)).join(Member, Member.id == pairs.c.member_id))
+    if store:
+        query = query.where((pairs.c.store_code == store) | (Member.home_store == store))
+    query = query.group_by(Member.home_store, pairs.c.store_code).order_by(Member.home_store, pairs.c.store_code)
+    return [dict(home_store=home or "", store=shop, members=members, visits=visits, sales_minor=amount)
+            for home, shop, members, visits, amount in session.execute(query)]
 
 
 def tiers(session: Session, since: date, until: date) -> dict:
