@@ -1,7 +1,7 @@
 """The churn-risk and promotion reports choose, count and split members in SQL; here they are held
 against the per-member Python loops they replaced (kept below, verbatim in substance, as the
 oracle), on the generator's tiny chain, and the SQL hold-out bucket against promotions.holdout.
-The cross-store report's one statement is held against the raw sales on the same chain."""
+The cross-store report is held against the raw sales on the same chain."""
 
 import uuid
 from collections import defaultdict
