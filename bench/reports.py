@@ -41,7 +41,8 @@ SECRET = "bench-reports-secret-key-0123456789abcdef"
 ROLLUPS = ("rollup_sales_day", "rollup_chain_day", "rollup_category_day", "rollup_chain_category_day",
            "rollup_points_day",
            "rollup_points_cohort", "rollup_member_store_month", "rollup_member_activity", "rollup_member_lots",
-           "rollup_member_day", "rollup_product_day", "rollup_promotion_day", "rollup_promotion_member")
+           "rollup_member_day", "rollup_product_day", "rollup_promotion_day", "rollup_promotion_member",
+           "rollup_holdout_bucket")
 
 
 def catch_up(services: Services) -> list[str]:
@@ -53,10 +54,12 @@ def catch_up(services: Services) -> list[str]:
     began = time.perf_counter()
     applied = run_rollups(services.clock() + timedelta(days=1))
     seconds = time.perf_counter() - began
-    with services.db.session() as session:  # fresh statistics, as autovacuum would give them in time:
-        session.execute(text(f"ANALYZE {', '.join(ROLLUPS)}"))  # the plans are otherwise for empty tables
-        session.commit()
-    total = sum(applied.values())
+    # The planner's statistics still describe the emptied tables (a cross-store year was planned as
+    # 259 rows, not 51,657, and joined member by member); autovacuum's analyze would soon fix that
+    # on a live system, so the reports are timed on fresh statistics, as they would run there.
+    with services.db.engine.begin() as connection:
+        connection.execute(text(f"ANALYZE {', '.join(ROLLUPS)}"))
+    total = sum(applied[feed.job] for feed in FEEDS)  # feed rows; the members bucketed are listed apart
     lines = [f"roll-up catch-up: {total:,} rows in {seconds:.1f} s = {total / seconds:,.0f} rows/s "
              f"({', '.join(f'{job} {n:,}' for job, n in applied.items())})"]
     return lines

@@ -194,3 +194,15 @@ class PromotionMember(Base):
     discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     bonus_sales: Mapped[int] = mapped_column(default=0)
     bonus_points: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class HoldoutBucket(Base):
+    """A member's hold-out bucket (``promotions.holdout``) for a promotion that holds members out,
+    filled by the roll-up job for every member it has not bucketed yet, so the promotion report
+    joins its audience to these rows instead of taking a sha256 of every member on each request."""
+
+    __tablename__ = "rollup_holdout_bucket"
+
+    promotion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    bucket: Mapped[int]

@@ -18,43 +18,47 @@ MIN_VISITS = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _months(query, since: date, until: date, store: str | None):
-    query = query.where(MemberStoreMonth.month >= since.replace(day=1), MemberStoreMonth.month <= until)
-    return query.where(MemberStoreMonth.store_code == store) if store else query
+def _months(query, since: date, until: date):
+    return query.where(MemberStoreMonth.month >= since.replace(day=1), MemberStoreMonth.month <= until)
 
 
 def cross_store(session: Session, since: date, until: date, store: str | None) -> dict:
-    """Members who bought in the months from ``since`` to ``until``, and how many in 2+ stores.
+    """Members who bought in the months from ``since`` to ``until``, how many of them in 2+ stores,
+    and the flows: members, visits and sales by home store and the store bought in (a member's
+    home store as it is now). With ``store``: the members who bought there and how many of them
+    also bought elsewhere, and the flows into or out of that store.
 
-    With ``store``: the members who bought there, and how many of them also bought elsewhere.
+    Hashed GROUP BYs only, which PostgreSQL can spill and run in parallel, where counts of distinct
+    stores and distinct members sorted every row of the range: a member bought in 2+ stores when
+    their lowest and highest store codes differ; a member has one home store, so a pair of stores'
+    distinct members are the (member, store) rows the months add up to.
     """
-    stores_per_member = (select(MemberStoreMonth.member_id,
-                                func.count(func.distinct(MemberStoreMonth.store_code)).label("stores"))
-                         .where(MemberStoreMonth.month >= since.replace(day=1), MemberStoreMonth.month <= until)
-                         .group_by(MemberStoreMonth.member_id))
-    if store:
-        shoppers = _months(select(MemberStoreMonth.member_id), since, until, store)
-        stores_per_member = stores_per_member.where(MemberStoreMonth.member_id.in_(shoppers))
-    counted = stores_per_member.subquery()
-    active, multi = session.execute(select(func.count(), func.count().filter(counted.c.stores >= 2))
+    per_member = _months(select(func.min(MemberStoreMonth.store_code).label("lowest"),
+                                func.max(MemberStoreMonth.store_code).label("highest")), since, until)
+    per_member = per_member.group_by(MemberStoreMonth.member_id)
+    if store:  # the members with a month in that store, in the same pass
+        per_member = per_member.having(func.max(case((MemberStoreMonth.store_code == store, 1), else_=0)) == 1)
+    counted = per_member.subquery()
+    active, multi = session.execute(select(func.count(), func.count().filter(counted.c.lowest != counted.c.highest))
                                     .select_from(counted)).one()
     return {"first_month": since.replace(day=1).isoformat()[:7], "last_month": until.isoformat()[:7],
             "active_members": active, "cross_store_members": multi,
-            "cross_store_share": round(multi / active, 4) if active else None}
+            "cross_store_share": round(multi / active, 4) if active else None,
+            "flows": _flows(session, since, until, store)}
 
 
-def store_flows(session: Session, since: date, until: date, store: str | None) -> list[dict]:
-    """Members' purchases by home store and the store they bought in (a member's home store is set
-    at enrolment); ``store`` keeps the flows into or out of that store."""
-    query = _months(select(Member.home_store, MemberStoreMonth.store_code,
-                           func.count(func.distinct(MemberStoreMonth.member_id)),
-                           func.sum(MemberStoreMonth.visits), func.sum(MemberStoreMonth.amount_minor))
-                    .join(Member, Member.id == MemberStoreMonth.member_id), since, until, None)
+def _flows(session: Session, since: date, until: date, store: str | None) -> list[dict]:
+    pairs = _months(select(MemberStoreMonth.member_id, MemberStoreMonth.store_code,
+                           func.sum(MemberStoreMonth.visits).label("visits"),
+                           func.sum(MemberStoreMonth.amount_minor).label("amount")), since, until)
+    pairs = pairs.group_by(MemberStoreMonth.member_id, MemberStoreMonth.store_code).subquery()
+    # Sums cast back to bigint (PostgreSQL sums bigints as numeric): ints reach Python, not Decimals.
+    query = (select(Member.home_store, pairs.c.store_code, func.count(), cast(func.sum(pairs.c.visits), BigInteger),
+                    cast(func.sum(pairs.c.amount), BigInteger)).join(Member, Member.id == pairs.c.member_id))
     if store:
-        query = query.where((MemberStoreMonth.store_code == store) | (Member.home_store == store))
-    query = query.group_by(Member.home_store, MemberStoreMonth.store_code).order_by(Member.home_store,
-                                                                                   MemberStoreMonth.store_code)
-    return [dict(home_store=home or "", store=shop, members=members, visits=int(visits), sales_minor=int(amount))
+        query = query.where((pairs.c.store_code == store) | (Member.home_store == store))
+    query = query.group_by(Member.home_store, pairs.c.store_code).order_by(Member.home_store, pairs.c.store_code)
+    return [dict(home_store=home or "", store=shop, members=members, visits=visits, sales_minor=amount)
             for home, shop, members, visits, amount in session.execute(query)]
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import BigInteger, Numeric, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from server.messaging.outbox import MessageStatus
-from server.models import MemberDay, MemberMessage, ProductDay, PromotionDay, PromotionMember
+from server.models import HoldoutBucket, MemberDay, MemberMessage, ProductDay, PromotionDay, PromotionMember
 from server.pricing.segments import audience
 from server.pricing.versions import get_promotion, get_version
 from server.reports.holdout_buckets import bucket_of
@@ -111,23 +111,31 @@ def _given(session: Session, promotion_id: str) -> tuple[dict, list[dict]]:
 
 
 def _groups(session: Session, promotion_id: str, targeting: dict, first: date, last: date) -> tuple[Group, Group]:
-    """Both groups' sums in one query: each audience member's spend (0 without sales) over the days,
-    split by the hold-out bucket computed in SQL (``holdout_buckets``)."""
+    """Both groups' sums: each audience member's spend (0 without sales) over the days, split by
+    their hold-out bucket: the one the roll-up job kept (``HoldoutBucket``), or for a member it has
+    not reached yet, computed in SQL (``holdout_buckets``).
+
+    Two queries: the audience's members per group, then the spend of those who bought over the
+    days (a few thousand rows, where the audience may be every member); members who bought
+    nothing add nothing to the sums.
+    """
     members = audience(targeting).subquery()
-    spend = (select(MemberDay.member_id, func.sum(MemberDay.amount_minor).label("spend"))
-             .where(MemberDay.day.between(first, last), MemberDay.member_id.in_(select(members.c.id)))
-             .group_by(MemberDay.member_id).subquery())
     share = targeting.get("holdout_bp", 0)
-    held = bucket_of(session, promotion_id, members.c.id) < share if share > 0 else literal(False)
-    x = cast(func.coalesce(spend.c.spend, 0), BigInteger)
-    per_member = (select(held.label("held"), x.label("x"))
-                  .select_from(members.outerjoin(spend, spend.c.member_id == members.c.id)).subquery())
-    sums = select(per_member.c.held, func.count(), func.count().filter(per_member.c.x != 0),
-                  func.coalesce(func.sum(per_member.c.x), 0),
-                  func.coalesce(func.sum(cast(per_member.c.x, Numeric) * per_member.c.x), 0)
-                  ).group_by(per_member.c.held)
-    groups = {bool(h): Group(n, spenders, int(total), int(squares))
-              for h, n, spenders, total, squares in session.execute(sums)}
+    split, held = members, literal(False)
+    if share > 0:
+        split = members.outerjoin(HoldoutBucket, (HoldoutBucket.promotion_id == promotion_id)
+                                  & (HoldoutBucket.member_id == members.c.id))
+        # COALESCE stops at its first value, so only members without a kept bucket are hashed.
+        held = func.coalesce(HoldoutBucket.bucket, bucket_of(session, promotion_id, members.c.id)) < share
+    sizes = dict(session.execute(select(held.label("held"), func.count()).select_from(split).group_by(held)).all())
+    spend = (select(MemberDay.member_id, func.sum(MemberDay.amount_minor).label("spend"))
+             .where(MemberDay.day.between(first, last)).group_by(MemberDay.member_id).subquery())
+    bought = (select(held.label("held"), cast(spend.c.spend, BigInteger).label("x"))
+              .select_from(split.join(spend, spend.c.member_id == members.c.id)).subquery())
+    sums = {h: (spenders, int(total), int(squares)) for h, spenders, total, squares in session.execute(
+        select(bought.c.held, func.count().filter(bought.c.x != 0), func.sum(bought.c.x),
+               func.sum(cast(bought.c.x, Numeric) * bought.c.x)).group_by(bought.c.held))}
+    groups = {bool(h): Group(n, *sums.get(h, (0, 0, 0))) for h, n in sizes.items()}
     empty = Group(0, 0, 0, 0)
     return groups.get(False, empty), groups.get(True, empty)
 

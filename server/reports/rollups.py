@@ -13,7 +13,7 @@ Figures, one home each:
   state ``post_entries`` keeps in step with their ledger (``member_balances``, in the transaction
   that adds the entries), not by replaying the ledger; the first catch-up rebuilds every member's
   buckets from that state in one pass instead of reading the ledger's history batch by batch;
-* the promotion report's roll-ups: server/reports/promotion_rollups.py.
+* the promotion report's roll-ups, and its members' hold-out buckets: server/reports/promotion_rollups.py.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from server.models import (
     Store,
 )
 from server.reports.feeds import SETTLE, Feed, catch_up
-from server.reports.promotion_rollups import apply_promotion_points, apply_promotion_sales
+from server.reports.promotion_rollups import apply_promotion_points, apply_promotion_sales, fill_holdout_buckets
 from server.reports.sums import Sums, add_to, month_of
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ ISSUE_KINDS = frozenset({"earn", "bonus", "adjust"})
 SALE = "sale"
 MEMBERS_PER_QUERY = 500
 MEMBERS_PER_REBUILD_QUERY = 5000
+HOLDOUT_JOB = "rollup-holdout-buckets"  # members newly bucketed (no watermark: it looks for members without one)
 LIABILITY_JOB = "rollup-liability"  # rollup_member_lots changes only where this job's watermark moves
 
 
@@ -170,5 +171,6 @@ def run_rollups(now: datetime | None = None) -> dict[str, int]:
     services = job_services()
     horizon = (now or services.clock()) - SETTLE
     applied = {feed.job: catch_up(services.db, feed, horizon) for feed in FEEDS}
+    applied[HOLDOUT_JOB] = fill_holdout_buckets(services.db)
     log.info("roll-ups up to %s: %s", horizon, applied)
     return applied

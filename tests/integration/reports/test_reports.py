@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from server.reports.rollups import run_rollups
+from server.schemas.reports import CrossStoreReportSchema
 from tests.integration.reports.model import (
     fefo_buckets,
     raw_entries,
@@ -135,6 +136,7 @@ def test_cross_store_members_and_flows_between_stores(chain, services):
     assert {(f["home_store"], f["store"]): [f["members"], f["visits"], f["sales_minor"]] for f in report["flows"]} == {
         key: [len(f[0]), f[1], f[2]] for key, f in flows.items()}
     assert get(chain, "cross-store?from=2025-03-01&to=2025-03-31&store=B2").json["active_members"] == 2
+    assert CrossStoreReportSchema().dump(report) == report  # sent past the schema: what it would have written
 
 
 def test_tier_distribution_and_churn_risk(chain, services):

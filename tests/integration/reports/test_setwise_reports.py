@@ -1,8 +1,10 @@
 """The churn-risk and promotion reports choose, count and split members in SQL; here they are held
 against the per-member Python loops they replaced (kept below, verbatim in substance, as the
-oracle), on the generator's tiny chain, and the SQL hold-out bucket against promotions.holdout."""
+oracle), on the generator's tiny chain, and the SQL hold-out bucket against promotions.holdout.
+The cross-store report is held against the raw sales on the same chain."""
 
 import uuid
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
@@ -12,14 +14,16 @@ from sqlalchemy import Uuid, func, literal, select
 from bench.scale_seed import Size, seed
 from promotions.holdout import bucket, is_held_out
 from server.app import create_app
-from server.models import MemberActivity, MemberDay, PromotionVersion
+from server.models import HoldoutBucket, Member, MemberActivity, MemberDay, PromotionVersion
 from server.pricing.segments import audience
 from server.reports import members, promotions
-from server.reports.holdout_buckets import bucket_of
+from server.reports.holdout_buckets import bucket_of, buckets
+from server.reports.promotion_rollups import fill_holdout_buckets
 from server.reports.rollups import run_rollups
 from server.services import Services
 from server.settings import Settings
 from tests.conftest import TEST_SECRET
+from tests.integration.reports.model import raw_members, raw_transactions
 from tests.support.clock import FakeClock
 
 TINY = Size(stores=3, tills=6, members=300, days=200, sales=3_000, products=200)
@@ -74,8 +78,11 @@ def summed(spends: list[int]) -> promotions.Group:
     return promotions.Group(len(spends), sum(1 for x in spends if x), sum(spends), sum(x * x for x in spends))
 
 
-@pytest.fixture
-def seeded(postgres_database, tmp_path):
+@pytest.fixture(scope="module")
+def seeded(postgres_database, tmp_path_factory):
+    """The tiny chain, seeded and rolled up once for the module's tests, which only read it (the
+    bucket test above resets the database, so it runs before this is built, in file order)."""
+    tmp_path = tmp_path_factory.mktemp("setwise")
     postgres_database.reset()
     seed(postgres_database.url, TINY, END, seed_value=11, quiet=True)
     clock = FakeClock()
@@ -107,3 +114,66 @@ def test_churn_risk_and_the_hold_out_split_in_sql_match_the_python_loops(seeded)
                 assert held_out and treated
                 assert promotions._groups(session, pid, targeting, first, last) == (summed(treated),
                                                                                    summed(held_out))
+
+
+@pytest.mark.postgres
+def test_the_audiences_buckets_are_the_promotions_buckets(seeded):
+    with seeded.db.session() as session:
+        for version in session.scalars(select(PromotionVersion)):
+            pid, targeting = str(version.promotion_id), version.definition["targeting"]
+            got = dict(session.execute(select(buckets(session, pid, audience(targeting).subquery()))).all())
+            assert got == {m: bucket(pid, str(m)) for m in session.scalars(audience(targeting))}
+            assert len(got) > 10
+
+
+def expected_cross_store(sales: list[dict], homes: dict, first_month: date, until: date, store: str | None):
+    """Active members, those in 2+ stores, and flows {(home, store): [members, visits, sales]}."""
+    stores, flows = defaultdict(set), defaultdict(lambda: [set(), 0, 0])
+    for t in sales:
+        if first_month <= t["at"].date().replace(day=1) <= until:  # whole UTC months
+            stores[t["member_id"]].add(t["store"])
+            flow = flows[(homes[t["member_id"]] or "", t["store"])]
+            flow[0].add(t["member_id"])
+            flow[1] += 1
+            flow[2] += t["total"]
+    shoppers = [s for s in stores.values() if store is None or store in s]
+    return len(shoppers), sum(len(s) >= 2 for s in shoppers), {
+        key: [len(f[0]), f[1], f[2]] for key, f in flows.items() if store is None or store in key}
+
+
+@pytest.mark.postgres
+def test_cross_store_members_and_flows_match_the_raw_sales(seeded):
+    homes = {m.id: m.home_store for m in raw_members(seeded)}
+    sales = [t for t in raw_transactions(seeded) if t["kind"] == "sale" and t["member"]]
+    ranges = ((date(2025, 11, 20), date(2026, 5, 31), None), (date(2026, 2, 1), date(2026, 3, 31), "S002"),
+              (date(2026, 4, 10), date(2026, 4, 12), "S001"), (date(2027, 1, 1), date(2027, 2, 1), None))
+    with seeded.db.session() as session:
+        for since, until, store in ranges:
+            active, multi, flows = expected_cross_store(sales, homes, since.replace(day=1), until, store)
+            report = members.cross_store(session, since, until, store)
+            assert (report["active_members"], report["cross_store_members"]) == (active, multi), (since, store)
+            assert report["cross_store_share"] == (round(multi / active, 4) if active else None)
+            assert {(f["home_store"], f["store"]): [f["members"], f["visits"], f["sales_minor"]]
+                    for f in report["flows"]} == flows
+            assert [(f["home_store"], f["store"]) for f in report["flows"]] == sorted(flows)
+            assert (active, multi, bool(flows)) == ((0, 0, False) if since.year == 2027 else (active, multi, True))
+        first = members.cross_store(session, *ranges[0])
+        assert first["cross_store_members"] > 0 and len({f["store"] for f in first["flows"]}) == 3
+
+
+@pytest.mark.postgres
+def test_the_kept_buckets_are_the_promotions_and_members_without_one_are_hashed_by_the_report(seeded):
+    with seeded.db.session() as session:
+        targeted = [v for v in session.scalars(select(PromotionVersion)) if v.definition["targeting"]["holdout_bp"]]
+        ids = list(session.scalars(select(Member.id)))
+        kept = {(r.promotion_id, r.member_id): r.bucket for r in session.scalars(select(HoldoutBucket))}
+        assert kept == {(str(v.promotion_id), m): bucket(str(v.promotion_id), str(m)) for v in targeted for m in ids}
+        assert fill_holdout_buckets(seeded.db) == 0  # the fixture's run bucketed everyone
+        # Members the job has not reached yet (enrolled since its last run): the report hashes them.
+        session.execute(HoldoutBucket.__table__.delete().where(HoldoutBucket.member_id.in_(ids[::3])))
+        for version in targeted:
+            pid, targeting = str(version.promotion_id), version.definition["targeting"]
+            treated, held_out = old_groups(session, pid, targeting, date(2025, 11, 1), date(2026, 5, 31))
+            assert promotions._groups(session, pid, targeting, date(2025, 11, 1), date(2026, 5, 31)) == (
+                summed(treated), summed(held_out))
+        session.rollback()
