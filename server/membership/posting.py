@@ -163,6 +163,8 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     work = batch_work.pending(session)
     row = work.claimed.pop(command.id, None) if work is not None else None  # claimed with the batch (claim_all)
     claimed = row is not None
+    if row is None and work is None:  # online: one statement claims the id or finds it taken
+        row, claimed = _claim_online(session, command, digest, now)
     if row is None:
         row = _posted(session, command.id)
     if row is None:
@@ -220,6 +222,30 @@ def _posted(session: Session, transaction_id: str) -> PostedTransaction | None:
     if work is None or transaction_id in work.held or transaction_id in work.taken:
         return session.get(PostedTransaction, transaction_id)
     return session.identity_map.get(session.identity_key(PostedTransaction, transaction_id))
+
+
+def _claim_online(session: Session, command: PostTransaction, digest: str,
+                  now: datetime) -> tuple[PostedTransaction, bool]:
+    """(the transaction's row, True) once claimed; (the row posted before, False) for a retry.
+
+    One INSERT that does nothing when the id is taken, as ``claim_all``'s, in place of a look-up,
+    a savepoint, the insert and the savepoint's release: four round trips for a new sale. On
+    PostgreSQL an insert that meets a twin still being applied waits for it to commit, then does
+    nothing, and the twin's row is read; on SQLite the transaction already holds the write lock.
+    A key violation other than the id's is raised as it is.
+    """
+    session.flush()  # the caller's own pending rows are written (or fail) before the claim
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    claim = (dialect.insert(PostedTransaction).values(**_claimed_columns(command, digest, now))
+             .on_conflict_do_nothing(index_elements=[PostedTransaction.__table__.c.id])
+             .returning(PostedTransaction))
+    row = session.scalars(claim).first()
+    if row is not None:
+        return row, True
+    first = session.get(PostedTransaction, command.id)
+    if first is None:  # the id was taken but its row is gone (deleted meanwhile): nothing to answer with
+        raise Conflict(f"transaction {command.id} was claimed by another request that left no row")
+    return first, False
 
 
 def _claim_first(session: Session, command: PostTransaction, digest: str,
