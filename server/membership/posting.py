@@ -362,6 +362,10 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     _check_combination(posting, program)
     card = _resolve_card(session, posting)
     suspended = _check_suspension(session, posting)
+    # The member is locked before the sale is re-priced (which takes no lock of its own), so the
+    # pricing finds the row in the session instead of reading it a second time, and prices with
+    # the tier and uses as they stand under the lock.
+    member = lock_member(session, card.member_id) if card is not None else None
     figures = _server_figures(session, posting, card, program)
     if card is None:
         _refuse_points_without_member(command)
@@ -371,7 +375,6 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
         record_usage(session, posting, None)
         return
-    member = lock_member(session, card.member_id)
     ledger = load_kept(session, card.member_id)
     redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor, suspended)
     rewards = credited_rewards(session, posting, program, ledger, figures.priced, redeemed)
