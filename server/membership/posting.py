@@ -384,7 +384,10 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
                *_reward_entry(command, ledger.account_id, rewards),
                *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses, program.expiry)]
     debt_before = ledger.state.debt
-    ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.settled)
+    # Online, the sale's id was claimed just now (``_claim_online``): its entries cannot be stored
+    # yet. A journal batch knows its stored entries from its own read (``read_sources``).
+    fresh = command.id if batch_work.pending(session) is None else None
+    ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.settled, claimed_source=fresh)
     # Only a redemption that made the debt grow is an overspend; a later sale of a member in debt
     # (which repays it) is not.
     if (redeemed.points or rewards.points) and ledger.state.debt > debt_before:
