@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,7 @@ from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.ids import new_id
 from server.membership import batch_work
+from server.membership.clipped import read_once_within
 from server.membership.exceptions import ExceptionKind, TransactionRejected
 from server.membership.ledger import load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
@@ -177,7 +179,8 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     _check_time(posting, program, row)
     program = _programme_for(session, posting, program)
     handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
-    handler(session, posting, program, row)
+    with read_once_within(session) if work is None else nullcontext():  # a journal batch reads them once itself
+        handler(session, posting, program, row)
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
                    "programme_version": program.version.number,
                    "exceptions": [kind for kind, *_ in posting.exceptions]}
