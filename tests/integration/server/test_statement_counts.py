@@ -26,8 +26,9 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 # re-pricing, which then finds the member in the session, the products read once for re-pricing and
 # pricing, the kept state read and written by one UPDATE, the ledger rows with no look-up (the sale's
 # id was just claimed, so none can be stored), holds, segments read once for pricing and snapshot,
-# and the snapshot). 19 before the claim, the member, the kept row and the ledger look-up were cut
-# (this test's item is not a product, so it was never priced with the member). Up to two more: each
+# and the snapshot). 19 before the claim's look-up and savepoint, the kept row's second read and the
+# ledger look-up were cut (this test's item is not a product, so it is not priced with the member:
+# the member and segments were read once here before too). Up to two more: each
 # process checks for a newer programme version at most once a second
 # (server.membership.programme_versions), and entries of the same instant may make the ledger
 # replay once.
