@@ -65,10 +65,13 @@ def store_kept(session: Session, kept: KeptLedger) -> None:
     if work is not None:
         work.kept[member_id] = kept
         return
-    row = session.get(MemberBalance, member_id) or MemberBalance(member_id=member_id)
-    for name, value in kept_columns(kept).items():
-        setattr(row, name, value)
-    session.add(row)
+    # An UPDATE first, an INSERT only for a member who has no row yet: ``load_kept`` keeps no ORM
+    # row alive, so looking the row up again here would cost a SELECT before the UPDATE. The
+    # caller holds the member's lock (``lock_member``), so no one inserts the row meanwhile.
+    columns = kept_columns(kept)
+    updated = session.execute(update(MemberBalance).where(MemberBalance.member_id == member_id).values(**columns))
+    if updated.rowcount == 0:
+        session.execute(insert(MemberBalance).values(member_id=member_id, **columns))
 
 
 def read_locked(session: Session, member_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, KeptLedger]:

@@ -8,7 +8,8 @@ that asks (``batch_work.read_once``): none of its items changes them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
@@ -18,6 +19,18 @@ from server.models import ClippedOffer, SegmentMember
 
 _SEGMENT, _CLIP = "segment", "clip"
 _NONE: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+_ONCE = "segments and clipped, read once"
+
+
+@contextmanager
+def read_once_within(session: Session) -> Iterator[None]:
+    """Within the block, each member's segments and clipped offers are read once: an online sale
+    reads them to price it and again for the member's snapshot, and changes neither in between."""
+    session.info[_ONCE] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_ONCE, None)
 
 
 def segments_and_clipped(session: Session, member_id: uuid.UUID) -> tuple[frozenset[str], frozenset[str]]:
@@ -25,6 +38,10 @@ def segments_and_clipped(session: Session, member_id: uuid.UUID) -> tuple[frozen
     work = batch_work.pending(session)
     if work is not None and member_id in work.locked:
         found = batch_work.read_once(session, "segments and clipped", lambda: _of_members(session, work.locked))
+    elif (once := session.info.get(_ONCE)) is not None:
+        if member_id not in once:
+            once[member_id] = _of_members(session, [member_id]).get(member_id, _NONE)
+        return once[member_id]
     else:
         found = _of_members(session, [member_id])
     return found.get(member_id, _NONE)

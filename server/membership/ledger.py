@@ -92,7 +92,7 @@ def _waiting_entry(values: dict) -> Entry:
 
 
 def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterable[Entry], now: datetime, *,
-                 allow_debt: bool = False) -> KeptLedger:
+                 allow_debt: bool = False, claimed_source: str | None = None) -> KeptLedger:
     """Add ``entries`` to the member's ledger (the pure rules decide) and keep their state in step.
 
     ``ledger`` is the member's ledger, in full or as kept, read under ``lock_member``. Entries
@@ -100,9 +100,11 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
     a different body is refused (ConflictingEntry). Unless ``allow_debt``, entries that would add
     debt are refused (InsufficientPoints). Returns the state after them, as kept. Inside a journal
     batch the new rows wait for the batch's one insert (``server.membership.batch_work``).
+    ``claimed_source``: the id of a transaction this database transaction has just claimed (an
+    online sale): entries of that source are known to be unstored without reading them.
     """
     incoming = unique_entries(entries)
-    new = _unstored(session, incoming)
+    new = _unstored(session, incoming, claimed_source)
     kept = ledger if isinstance(ledger, KeptLedger) else KeptLedger.of(ledger)
     if not new:
         return kept
@@ -125,8 +127,15 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
     return after
 
 
-def _unstored(session: Session, incoming: dict[uuid.UUID, Entry]) -> list[Entry]:
-    """The entries not stored yet; an id stored with another body is refused."""
+def _unstored(session: Session, incoming: dict[uuid.UUID, Entry], claimed_source: str | None = None) -> list[Entry]:
+    """The entries not stored yet; an id stored with another body is refused.
+
+    An entry's id derives from its source and purpose (loyalty.ids), so the entries of a source
+    whose transaction was claimed in this database transaction cannot be stored: an attempt that
+    stored them would have committed the claim with them. They need no look-up.
+    """
+    if claimed_source is not None and all(entry.source_id == claimed_source for entry in incoming.values()):
+        return list(incoming.values())
     stored = _stored(session, incoming)
     for entry in stored:
         if entry != incoming[entry.id]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,7 @@ from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.ids import new_id
 from server.membership import batch_work
+from server.membership.clipped import read_once_within
 from server.membership.exceptions import ExceptionKind, TransactionRejected
 from server.membership.ledger import load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
@@ -163,6 +165,8 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     work = batch_work.pending(session)
     row = work.claimed.pop(command.id, None) if work is not None else None  # claimed with the batch (claim_all)
     claimed = row is not None
+    if row is None and work is None:  # online: one statement claims the id or finds it taken
+        row, claimed = _claim_online(session, command, digest, now)
     if row is None:
         row = _posted(session, command.id)
     if row is None:
@@ -175,7 +179,8 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     _check_time(posting, program, row)
     program = _programme_for(session, posting, program)
     handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
-    handler(session, posting, program, row)
+    with read_once_within(session) if work is None else nullcontext():  # a journal batch reads them once itself
+        handler(session, posting, program, row)
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
                    "programme_version": program.version.number,
                    "exceptions": [kind for kind, *_ in posting.exceptions]}
@@ -220,6 +225,30 @@ def _posted(session: Session, transaction_id: str) -> PostedTransaction | None:
     if work is None or transaction_id in work.held or transaction_id in work.taken:
         return session.get(PostedTransaction, transaction_id)
     return session.identity_map.get(session.identity_key(PostedTransaction, transaction_id))
+
+
+def _claim_online(session: Session, command: PostTransaction, digest: str,
+                  now: datetime) -> tuple[PostedTransaction, bool]:
+    """(the transaction's row, True) once claimed; (the row posted before, False) for a retry.
+
+    One INSERT that does nothing when the id is taken, as ``claim_all``'s, in place of a look-up,
+    a savepoint, the insert and the savepoint's release: four round trips for a new sale. On
+    PostgreSQL an insert that meets a twin still being applied waits for it to commit, then does
+    nothing, and the twin's row is read; on SQLite the transaction already holds the write lock.
+    A key violation other than the id's is raised as it is.
+    """
+    session.flush()  # the caller's own pending rows are written (or fail) before the claim
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    claim = (dialect.insert(PostedTransaction).values(**_claimed_columns(command, digest, now))
+             .on_conflict_do_nothing(index_elements=[PostedTransaction.__table__.c.id])
+             .returning(PostedTransaction))
+    row = session.scalars(claim).first()
+    if row is not None:
+        return row, True
+    first = session.get(PostedTransaction, command.id)
+    if first is None:  # the id was taken but its row is gone (deleted meanwhile): nothing to answer with
+        raise Conflict(f"transaction {command.id} was claimed by another request that left no row")
+    return first, False
 
 
 def _claim_first(session: Session, command: PostTransaction, digest: str,
@@ -336,6 +365,10 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     _check_combination(posting, program)
     card = _resolve_card(session, posting)
     suspended = _check_suspension(session, posting)
+    # The member is locked before the sale is re-priced (which takes no lock of its own), so the
+    # pricing finds the row in the session instead of reading it a second time, and prices with
+    # the tier and uses as they stand under the lock.
+    member = lock_member(session, card.member_id) if card is not None else None
     figures = _server_figures(session, posting, card, program)
     if card is None:
         _refuse_points_without_member(command)
@@ -345,7 +378,6 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
         record_usage(session, posting, None)
         return
-    member = lock_member(session, card.member_id)
     ledger = load_kept(session, card.member_id)
     redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor, suspended)
     rewards = credited_rewards(session, posting, program, ledger, figures.priced, redeemed)
@@ -355,7 +387,10 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
                *_reward_entry(command, ledger.account_id, rewards),
                *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses, program.expiry)]
     debt_before = ledger.state.debt
-    ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.settled)
+    # Online, the sale's id was claimed just now (``_claim_online``): its entries cannot be stored
+    # yet. A journal batch knows its stored entries from its own read (``read_sources``).
+    fresh = command.id if batch_work.pending(session) is None else None
+    ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.settled, claimed_source=fresh)
     # Only a redemption that made the debt grow is an overspend; a later sale of a member in debt
     # (which repays it) is not.
     if (redeemed.points or rewards.points) and ledger.state.debt > debt_before:

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
 from promotions import Catalogue, Period, Promotion
@@ -73,11 +73,19 @@ def database_of(session: Session) -> str:
 
 
 def live_key(session: Session) -> Key:
-    versions = session.execute(select(PromotionRecord.id, PromotionRecord.current_version)
-                               .where(PromotionRecord.state.in_(LIVE))).all()
-    batches = session.scalars(select(CouponBatch.id).join(
-        PromotionRecord, PromotionRecord.id == CouponBatch.promotion_id).where(PromotionRecord.state.in_(LIVE)))
-    return database_of(session), frozenset((str(pid), v) for pid, v in versions), frozenset(batches)
+    """The live promotions' versions and their coupon batches, read in one statement: every sale
+    and quote asks, so a second query would be a round trip on each."""
+    rows = session.execute(union_all(
+        select(PromotionRecord.id, PromotionRecord.current_version, literal(_VERSION).label("what"))
+        .where(PromotionRecord.state.in_(LIVE)),
+        select(CouponBatch.id, literal(0), literal(_BATCH))
+        .join(PromotionRecord, PromotionRecord.id == CouponBatch.promotion_id)
+        .where(PromotionRecord.state.in_(LIVE)))).all()
+    return (database_of(session), frozenset((str(id_), v) for id_, v, what in rows if what == _VERSION),
+            frozenset(id_ for id_, _, what in rows if what == _BATCH))
+
+
+_VERSION, _BATCH = "version", "batch"
 
 
 def build(session: Session, extra: Promotion | None = None) -> LiveCatalogue:

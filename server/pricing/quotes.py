@@ -65,6 +65,9 @@ class QuoteRequest:
     exhausted: frozenset[str] | None = None
     # Re-pricing an offline sale: the tax its till had (server.pricing.till_taxes); None: the server's own.
     till_taxes: TillTaxes | None = None
+    # Re-pricing a posted sale: the rows ``products_and_rates`` gave for its skus, read once by
+    # server.pricing.repricing (which needs them first); None: read here.
+    products_read: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def price_basket_only(session: Session, request: QuoteRequest, program: LoyaltyP
 def _price(session: Session, request: QuoteRequest, program: LoyaltyProgram, live: LiveCatalogue,
            catalogue: Catalogue | None):
     store = find_store(session, request.store)
-    products, rates = resolve_lines(session, request.lines)
+    products, rates = resolve_lines(session, request.lines, request.products_read)
     inclusive = store.prices_include_tax
     if request.till_taxes is not None:
         rates = {**rates, **{sku: r for sku, r in request.till_taxes.rates.items() if sku in rates}}
@@ -138,14 +141,22 @@ def _coupons(session: Session, request: QuoteRequest, member_row: MemberRow | No
     return presented(session, request.coupons, member_row.id if member_row else None)
 
 
-def resolve_lines(session: Session, lines: tuple[dict, ...]) -> tuple[dict[str, Product], dict[str, int]]:
+def resolve_lines(session: Session, lines: tuple[dict, ...], read: tuple | None = None
+                  ) -> tuple[dict[str, Product], dict[str, int]]:
     """Each line's product, found by sku or barcode, and each product's tax rate (by sku, read with
-    it); unknown or inactive items name their line."""
+    it); unknown or inactive items name their line. ``read``: the rows of ``products_and_rates``
+    for the lines' skus, already read (lines with a barcode but no sku still read theirs)."""
     skus = {ln["sku"] for ln in lines if ln.get("sku")}
     barcodes = {ln["barcode"] for ln in lines if ln.get("barcode")}
     by_barcode = dict(session.execute(select(ProductBarcode.barcode, ProductBarcode.sku)
                                       .where(ProductBarcode.barcode.in_(barcodes))).all()) if barcodes else {}
-    rows = products_and_rates(session, skus | set(by_barcode.values()))
+    wanted = skus | set(by_barcode.values())
+    if read is None:
+        rows = products_and_rates(session, wanted)
+    else:
+        rows = [row for row in read if row[0].sku in wanted]
+        missing = wanted - {product.sku for product, _ in rows}
+        rows += products_and_rates(session, missing) if missing else []
     products = {product.sku: product for product, _ in rows}
     # Products name classes that exist; ``standard`` without its row is untaxed (server.pricing.taxes).
     rates = {product.sku: rate or 0 for product, rate in rows}

@@ -96,7 +96,8 @@ def reprice_sale(session: Session, store: str, at, card_number: str | None, line
                  rewards: tuple[RewardClaim, ...] = ()) -> Repricing:
     """Price the sale's known lines with the till's promotions and the rewards it says the member
     took (see the module docstring)."""
-    facts = _products(session, lines)
+    rows = _product_rows(session, lines)
+    facts = _products(rows)
     selling = {sku: active for sku, (active, _) in facts.items()}
     products = {sku: fact for sku, (_, fact) in facts.items()}
     known = tuple({"line_id": ln["line_id"], "sku": ln["sku"], "qty": ln["qty"], "qty_milli": ln.get("qty_milli"),
@@ -112,7 +113,8 @@ def reprice_sale(session: Session, store: str, at, card_number: str | None, line
                            count_coupon_uses=False, rewards=rewards,
                            exhausted=exhausted_for_sale(session, live.catalogue, applied, at),
                            till_taxes=None if feed_cursor is None else taxes_at(session, store, feed_cursor,
-                                                                                 [ln["sku"] for ln in known]))
+                                                                                 [ln["sku"] for ln in known]),
+                           products_read=tuple(rows))
     priced = price_basket_only(session, request, program, live)
     return Repricing(priced, unknown, _linking(live.catalogue, priced, lines) if unknown else (), products)
 
@@ -152,11 +154,16 @@ def unknown_items(repricing: Repricing) -> str:
     return f"items the server does not sell: {named}; the other lines were checked"
 
 
-def _products(session: Session, lines: tuple[dict, ...]) -> dict[str, tuple[bool, ProductFacts]]:
+def _product_rows(session: Session, lines: tuple[dict, ...]) -> list:
+    """The products of the sale's skus with their tax rates, read once for this module and the
+    pricing (``QuoteRequest.products_read``)."""
+    return products_and_rates(session, {line.get("sku") for line in lines if line.get("sku")})
+
+
+def _products(rows: list) -> dict[str, tuple[bool, ProductFacts]]:
     """Each sku of the sale the server knows: whether it is on sale, and what it earns."""
-    skus = {line.get("sku") for line in lines if line.get("sku")}
     return {product.sku: (product.active, ProductFacts(product.category, product.excluded_from_points))
-            for product, _ in products_and_rates(session, skus)}
+            for product, _ in rows}
 
 
 def _catalogue(session: Session, store: str, feed_cursor: int | None, lines: tuple[dict, ...]) -> LiveCatalogue:
