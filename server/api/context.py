@@ -38,7 +38,13 @@ def db_session() -> Session:
 
 def single_read_session() -> Session:
     """A session for a handler that reads in one statement and writes nothing (a card look-up):
-    on PostgreSQL that statement commits on its own, sparing the BEGIN and ROLLBACK round trips."""
+    on PostgreSQL that statement commits on its own, sparing the BEGIN and ROLLBACK round trips.
+
+    On SQLite it is the request's own session: a second one would wait for the write lock that
+    the first takes when it begins (a staff user's request has begun one to check the token).
+    """
+    if services().db.single_reads is services().db.sessions:
+        return db_session()
     if "single_read_session" not in g:
         g.single_read_session = services().db.single_reads()
     return g.single_read_session
