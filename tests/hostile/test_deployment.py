@@ -121,7 +121,7 @@ def test_a_fresh_server_with_four_workers_answers_a_burst_of_200_mixed_requests_
                                                 for k, kind in enumerate(KINDS)}
     assert not _troubles(log), log[-4000:]
     assert ("gunicorn, 4 workers x 4 threads, read timeout 30 s, keep-alive 15 s, "
-            "up to 32 database connections (4+4 per worker)") in log
+            "2 journal batches at once per worker, up to 32 database connections (4+4 per worker)") in log
     assert 4 <= connections.most <= 32, "each worker opens its own, and no more than its pool allows"
 
 

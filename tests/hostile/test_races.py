@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 STORE = "R1"
 WORKERS = 6  # gunicorn processes: that many requests are inside the database at once
+THREADS = 4  # per worker (the default): with a journal slot each, no batch is answered busy
 TILLS = 4
 PARALLEL = 20  # requests released together in each round
 ROUNDS = 8
@@ -68,7 +69,10 @@ def server(postgres_database, tmp_path_factory):
     settings = {"data_dir": str(root), "secret_key": TEST_SECRET, "database_url": postgres_database.url}
     services = Services.build(Settings.from_values(settings))
     port = free_port()
-    process = Process("server", ["server", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)],
+    # A journal slot for every thread: these tests race batches against each other in the
+    # database, so none is turned away busy (tests/integration/cli/test_journal_admission.py).
+    process = Process("server", ["server", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
+                                 "--threads", str(THREADS), "--journal-slots", str(THREADS)],
                       onecard_env(**settings), root)
     process.start()
     try:
