@@ -66,26 +66,26 @@ class Forbidden(OneCardError):
     title = "Not allowed"
 
 
-class TooManyAttempts(OneCardError):
-    status = 429
-    slug = "too-many-attempts"
-    title = "Too many failed attempts"
+class RetryLater(OneCardError):
+    """Refused for now: the answer carries ``retry_after`` seconds as its Retry-After header."""
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail, retry_after=retry_after)
         self.retry_after = retry_after
 
 
-class ServerBusy(OneCardError):
+class TooManyAttempts(RetryLater):
+    status = 429
+    slug = "too-many-attempts"
+    title = "Too many failed attempts"
+
+
+class ServerBusy(RetryLater):
     """The server is at capacity for this kind of request; send it again after ``retry_after`` seconds."""
 
     status = 503
     slug = "server-busy"
     title = "Server busy"
-
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail, retry_after=retry_after)
-        self.retry_after = retry_after
 
 
 class TerminalAuthError(Unauthorized):

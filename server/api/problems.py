@@ -9,7 +9,7 @@ from sqlalchemy import exc as sqlalchemy_errors
 from werkzeug.exceptions import HTTPException
 
 from loyalty import exceptions as loyalty_errors
-from server.exceptions import OneCardError, ServerBusy, TooManyAttempts
+from server.exceptions import OneCardError, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,7 @@ def http_exception_problem(error: HTTPException) -> Response:
 
 
 def onecard_problem(error: OneCardError) -> Response:
-    headers = ({"Retry-After": str(error.retry_after)} if isinstance(error, (TooManyAttempts, ServerBusy))
-               else None)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RetryLater) else None
     extra = {k: v for k, v in error.extra.items() if isinstance(v, (str, int, bool))}
     errors = error.extra.get("errors")  # field -> messages, for rule failures that name a field
     return problem(error.status, error.title, error.detail, slug=error.slug, headers=headers,
