@@ -209,9 +209,12 @@ def _poller(job: Job, session: requests.Session):
 
 
 def _sale(job: Job) -> dict:
+    """A sale of ``job.lines`` by the till and to a member ``job.card`` names: "terminal|card", or
+    "terminal|card,card,..." for a sale to one of those members, chosen at random."""
     total = sum(line["paid_minor"] for line in job.lines)
-    return {"id": str(uuid.uuid4()), "kind": "sale", "store": "A", "terminal": job.card.split("|")[0],
-            "at": datetime.now(UTC).isoformat(), "offline": False, "card_number": job.card.split("|")[1],
+    terminal, cards = job.card.split("|")
+    return {"id": str(uuid.uuid4()), "kind": "sale", "store": "A", "terminal": terminal,
+            "at": datetime.now(UTC).isoformat(), "offline": False, "card_number": random.choice(cards.split(",")),
             "lines": list(job.lines), "tenders": [{"kind": "cash", "amount_minor": total}]}
 
 
