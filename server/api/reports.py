@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -14,7 +12,7 @@ from flask import Response, jsonify
 from loyalty.currency import amount_formatter, amount_text
 from server.api.blueprint import Blueprint
 from server.api.context import BEARER, acting, db_session, reports_session, services, staff_required
-from server.api.pagination import InvalidCursor
+from server.api.pagination import InvalidCursor, decode_values, encode_values
 from server.auth.roles import Role
 from server.membership.reconciliation import resolve_exception
 from server.reports import members, points, promotions, sales
@@ -133,15 +131,13 @@ def sales_report(query):
 
 
 def _encode_sales_cursor(period: str, store: str, day: date) -> str:
-    raw = json.dumps([period, store, day.isoformat()]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_values([period, store, day.isoformat()])
 
 
 def _sales_cursor(cursor: str, period: str) -> tuple[str, date]:
     """The (store, first day) a sales page ended on; the cursor must come from the same period."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        issued_for, store, day = json.loads(raw)
+        issued_for, store, day = decode_values(cursor)
         after = (store, date.fromisoformat(day))
     except (ValueError, TypeError) as exc:
         raise InvalidCursor("the cursor is not one this server issued") from exc
