@@ -32,7 +32,7 @@ import psycopg
 import requests
 
 from bench.machine import describe, percentile
-from bench.scratch import ScratchDatabase
+from bench.scratch import ScratchDatabase, honest_lines
 
 REDIS_URL = os.environ.get("ONECARD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "bench-secret-key-long-enough-for-onecard"
@@ -102,18 +102,21 @@ def _seed(settings_values: dict[str, str], clients: int) -> Seeded:
             if n % 100 == 99:  # a session holding thousands of entries makes every flush slower
                 session.commit()
         session.commit()
+        lines = honest_lines(session, services, "A", cards[2][1], _lines(chain), chain.categories, now)
+        session.rollback()
     services.db.dispose()
-    return Seeded(credentials, cards[0][1], cards[1][1], [c for _, c in cards[2:]], _lines(chain))
+    return Seeded(credentials, cards[0][1], cards[1][1], [c for _, c in cards[2:]], lines)
 
 
-def _lines(chain) -> list[dict]:
-    """A basket of 6 lines: 3 snacks (the 3-for-2 promotion), coffee at member price, two others."""
+def _lines(chain) -> tuple[dict, ...]:
+    """A basket of 6 items on 4 lines: 3 snacks (the 3-for-2 promotion), coffee at member price, two
+    others; the sale sends them as the server's engine prices them for the selling members (new
+    members, all of one tier), as an honest till does."""
     snacks = [sku for sku, cat in chain.categories.items() if cat == "snacks"][:1]
     coffee = [sku for sku, cat in chain.categories.items() if cat == "coffee"][:1]
     others = [sku for sku, cat in chain.categories.items() if cat not in ("snacks", "coffee")][:2]
     picks = [(sku, 3) for sku in snacks] + [(sku, 1) for sku in coffee + others]
-    return [{"line_id": str(i), "sku": sku, "qty": qty, "paid_minor": chain.prices[sku] * qty,
-             "category": chain.categories[sku]} for i, (sku, qty) in enumerate(picks, start=1)]
+    return tuple({"line_id": str(i), "sku": sku, "qty": qty} for i, (sku, qty) in enumerate(picks, start=1))
 
 
 # ---- servers ----

@@ -65,6 +65,23 @@ def register_till(services: Services, store: str, terminal: str, timezone: str =
     return credential
 
 
+def honest_lines(session: Session, services: Services, store: str, card: str | None, lines: tuple[dict, ...],
+                 categories: dict[str, str], at) -> list[dict]:
+    """``lines`` (line_id, sku, qty) as an honest till sends them after pricing them with the
+    server's engine: what each line cost, its tax and its discounts, so posting them records no
+    reconciliation exception. The caller rolls the session back (a quote writes nothing needed)."""
+    from server.pricing.catalogues import CATALOGUES
+    from server.pricing.quotes import QuoteRequest, price_quote
+
+    quote = price_quote(session, QuoteRequest(store=store, at=at, lines=lines, card_number=card),
+                        services.program, CATALOGUES.live(session))
+    return [{"line_id": ln.line_id, "sku": ln.sku, "qty": ln.qty, "paid_minor": ln.total,
+             "category": categories[ln.sku], "tax_minor": ln.tax,
+             "discounts": [{"promotion_id": d.promotion_id, "version": d.promotion_version, "label": d.label,
+                            "amount_minor": d.amount} for d in ln.discounts]}
+            for ln in quote.priced.lines]
+
+
 def publish_products(engine: Engine, products: list[dict[str, Any]], now) -> None:
     """Put product payloads on the change feed in one transaction, as the catalogue API does."""
     with Session(engine) as session:

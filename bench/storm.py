@@ -50,7 +50,7 @@ from urllib.parse import urlsplit
 
 from bench import hot_paths
 from bench.machine import describe, percentile
-from bench.scratch import ScratchDatabase
+from bench.scratch import ScratchDatabase, honest_lines
 from pos_agent.link.http import LOOKUP_TIMEOUT, SYNC_TIMEOUT
 from pos_agent.sync.backoff import Backoff
 from store_sync.signing import TerminalCredential, sign_request
@@ -275,32 +275,17 @@ def _enrol(services, count: int, now: datetime, actor) -> dict[str, str]:
 def _priced_baskets(services, chain, store: str, tiers: dict[str, str], at: datetime) -> list[dict]:
     """BASKETS baskets of 1-8 lines over the catalogue, each priced by the server's engine with no
     card and with one member's card of each tier (member prices depend on the tier)."""
-    from server.pricing.catalogues import CATALOGUES
-    from server.pricing.quotes import QuoteRequest, price_quote
-
     rng, skus = random.Random(5), sorted(chain.prices)
     one_card = {tier: card for card, tier in sorted(tiers.items())}
     baskets = []
     with services.db.session() as session:
-        live = CATALOGUES.live(session)
         for _ in range(BASKETS):
             picks = [(sku, rng.choice((1, 1, 1, 2, 3))) for sku in rng.sample(skus, rng.randint(1, 8))]
             lines = tuple({"line_id": str(i), "sku": sku, "qty": qty} for i, (sku, qty) in enumerate(picks, 1))
-            priced = {}
-            for tier, card in [(None, None), *one_card.items()]:
-                quote = price_quote(session, QuoteRequest(store=store, at=at, lines=lines, card_number=card),
-                                    services.program, live)
-                priced[tier] = [_line(chain, ln) for ln in quote.priced.lines]
-            baskets.append(priced)
+            baskets.append({tier: honest_lines(session, services, store, card, lines, chain.categories, at)
+                            for tier, card in [(None, None), *one_card.items()]})
         session.rollback()  # pricing a quote writes nothing the sales need
     return baskets
-
-
-def _line(chain, ln) -> dict:
-    return {"line_id": ln.line_id, "sku": ln.sku, "qty": ln.qty, "paid_minor": ln.total,
-            "category": chain.categories[ln.sku], "tax_minor": ln.tax,
-            "discounts": [{"promotion_id": d.promotion_id, "version": d.promotion_version, "label": d.label,
-                           "amount_minor": d.amount} for d in ln.discounts]}
 
 
 def _journals(seeded: Seeded, sales: int, no_card: float, cursor: int) -> list[Till]:
