@@ -158,7 +158,11 @@ def _client(job: Job) -> tuple[list[float], dict[int, int]]:
     if job.phase in ("pk select", "insert+commit"):
         return _pg_client(job)
     session = _session(job)
-    request, expected = _request_for(job, session)
+    return timed(job, *_request_for(job, session))
+
+
+def timed(job: Job, request, expected: int) -> tuple[list[float], dict[int, int]]:
+    """Call ``request`` (which answers a status) until ``job``'s time is up, timing each call."""
     request()  # a first call opens the connection (and learns the feed's ETag) before the clock runs
     latencies, wrong = [], {}
     while time.time() < job.start_at:
@@ -252,8 +256,8 @@ class Figure:
     wrong: dict[int, int]
 
 
-def _measure(pool, jobs: list[Job]) -> Figure:
-    results = pool.map(_client, jobs)
+def _measure(pool, jobs: list[Job], client=_client) -> Figure:
+    results = pool.map(client, jobs)
     latencies = sorted(x for lat, _ in results for x in lat)
     wrong: dict[int, int] = {}
     for _, by_status in results:
@@ -287,8 +291,7 @@ def run(clients: int, seconds: float) -> None:
 
 
 def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float) -> None:
-    values = {"data_dir": data_dir, "database_url": database.url, "redis_url": REDIS_URL,
-              "queue_name": database.name, "secret_key": SECRET}
+    values = server_values(database, data_dir)
     began = time.monotonic()
     seeded = _seed(values, clients)
     seeding = time.monotonic() - began
@@ -296,14 +299,31 @@ def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float)
     print(f"seeded in {seeding:.0f} s: 1,000 products, 5 promotions and a member price list, "
           f"a new member and one with {HEAVY_ENTRIES:,} ledger entries; {clients} client processes, "
           f"{seconds:g} s per path, keep-alive, signed requests")
-    env = {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
-    pg_dsn = database.dsn
-    _pg_setup(pg_dsn)
+    env = server_env(values)
+    _pg_setup(database.dsn)
     figures: dict[str, Figure] = {}
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
-        figures.update(_baselines(pool, env, clients, seconds, pg_dsn))
+        figures.update(_baselines(pool, env, clients, seconds, database.dsn))
         figures.update(_onecard(pool, env, clients, seconds, seeded))
     _print(figures)
+
+
+def server_values(database: ScratchDatabase, data_dir: str) -> dict[str, str]:
+    """The settings of a bench server on ``database``, with its own Redis queue."""
+    return {"data_dir": data_dir, "database_url": database.url, "redis_url": REDIS_URL,
+            "queue_name": database.name, "secret_key": SECRET}
+
+
+def server_env(values: dict[str, str]) -> dict[str, str]:
+    return {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
+
+
+def start_onecard(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``onecard server`` as deployed (2 workers x its default 4 threads) on a free port, and its URL."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    return _start([sys.executable, "-m", "server.cli", "server", "--port", str(port), "--workers", "2"],
+                  env, f"{url}/api/v1/health"), url
 
 
 def _baselines(pool, env, clients: int, seconds: float, dsn: str) -> dict[str, Figure]:
@@ -321,10 +341,7 @@ def _baselines(pool, env, clients: int, seconds: float, dsn: str) -> dict[str, F
 
 
 def _onecard(pool, env, clients: int, seconds: float, seeded: Seeded) -> dict[str, Figure]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = _start([sys.executable, "-m", "server.cli", "server", "--port", str(port), "--workers", "2"],
-                    env, f"{url}/api/v1/health")
+    server, url = start_onecard(env)
     creds = seeded.credentials
     sellers = [f"B{n}|{card}" for n, card in enumerate(seeded.sale_cards)]
     phases = [("health", [None], None), ("poll at head", creds, None),
@@ -339,14 +356,19 @@ def _onecard(pool, env, clients: int, seconds: float, seeded: Seeded) -> dict[st
 
 
 def _print(figures: dict[str, Figure]) -> None:
+    print_table(figures)
+    lookup, sale = figures["card look-up, new member"], figures["sale posting"]
+    print(f"card look-up / PostgreSQL pk select: {lookup.rate / figures['pk select'].rate:.3f}; "
+          f"sale posting / INSERT+COMMIT: {sale.rate / figures['insert+commit'].rate:.3f}")
+
+
+def print_table(figures: dict[str, Figure]) -> None:
+    """Each figure with its rate as a fraction of the same run's health and hello-world rates."""
     health, hello = figures["health"].rate, figures["hello world"].rate
     print(f"{'path':<34} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'x health':>8} {'x hello':>8}  unexpected answers")
     for figure in figures.values():
         print(f"{figure.name:<34} {figure.rate:>8.0f} {figure.p50_ms:>7.1f} {figure.p99_ms:>7.1f} "
               f"{figure.rate / health:>8.2f} {figure.rate / hello:>8.2f}  {figure.wrong or ''}")
-    lookup, sale = figures["card look-up, new member"], figures["sale posting"]
-    print(f"card look-up / PostgreSQL pk select: {lookup.rate / figures['pk select'].rate:.3f}; "
-          f"sale posting / INSERT+COMMIT: {sale.rate / figures['insert+commit'].rate:.3f}")
 
 
 def main() -> None:

@@ -1,28 +1,33 @@
-"""Benchmark of POST /api/v1/quotes through the app on PostgreSQL: p50 / p99 per quote.
+"""POST /api/v1/quotes over real HTTP, beside the same run's baselines: ``python -m bench.quotes``.
 
-Run: ``.venv/bin/python -m bench.quotes`` (well under a minute). It creates its own PostgreSQL
-database on 127.0.0.1:5432 (user postgres; ONECARD_BENCH_PG_URL overrides), migrates it, loads
-2,000 products and 1,000 active promotions in a realistic mix, enrols a gold member, and prices
-a 20-line basket for that member's card through the Flask test client (HTTP parsing, auth, the
-database reads of a quote and the engine). The database is dropped afterwards.
+Starts ``onecard server`` (gunicorn, 2 workers x 4 threads, as deployed) on a scratch PostgreSQL
+database (bench.scratch) with Redis, seeded with 2,000 products, 1,000 active promotions in a
+realistic mix and a gold member. Client processes (default 4, one till's credential each) send
+terminal-signed quotes of a 20-line basket for that member's card over keep-alive connections for
+a few seconds, after a warm-up in which each worker builds its catalogue. Baselines from the same
+run, as bench.hot_paths measures them: a bare gunicorn hello-world app with the same worker model,
+GET /api/v1/health, and a PostgreSQL primary-key select and INSERT+COMMIT. The database is dropped
+afterwards. Not part of CI; never imports tests/.
+
+Left out: TLS and a network between client and server (everything runs on one machine, so the
+clients share the server's CPUs), coupons, points to redeem and rewards in the quote, and the
+first quote of each worker (the catalogue build), which the warm-up absorbs.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
+import logging
+import multiprocessing
 import random
-import statistics
 import tempfile
 import time
-import uuid
-from pathlib import Path
 
-from sqlalchemy import create_engine, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import update
 
-from server.app import create_app
+from bench import hot_paths
+from bench.machine import describe
+from bench.scratch import ScratchDatabase, register_till
 from server.audit import Actor
 from server.membership.members import Enrolment, enrol
 from server.models import Member
@@ -31,21 +36,15 @@ from server.pricing.versions import create_promotion
 from server.schemas.promotions import DefinitionSchema
 from server.services import Services
 from server.settings import Settings
-from server.staff import create_staff_user
 from server.terminals import create_store
+from store_sync.http.client import terminal_session
+from store_sync.signing import TerminalCredential
 
-PG_URL = os.environ.get("ONECARD_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+STORE = "B2"
+QUOTE = "quote"
 PRODUCTS, CATEGORIES, HEAD = 2_000, 100, 300
 KINDS = ("member_price", "percent_off", "amount_off", "multi_buy", "bundle", "bonus_points")
 WEIGHTS = (35, 25, 10, 12, 8, 10)
-
-
-def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    return (f"platform: {platform.platform()}\ncpu: {cpu} x{os.cpu_count()}\n"
-            f"python: {platform.python_implementation()} {platform.python_version()}")
 
 
 def _sku(rng: random.Random) -> str:
@@ -79,8 +78,7 @@ def seed(services: Services, promotions: int, seed_value: int = 20250304) -> str
     rng, now, actor = random.Random(seed_value), services.clock(), Actor.system("bench")
     schema = DefinitionSchema()
     with services.db.session() as session:
-        create_store(session, "B2", "Bench store", "Europe/Berlin", now, actor)
-        create_staff_user(session, "bench", "bench password 123", "marketing", now, actor)
+        create_store(session, STORE, "Bench store", "Europe/Berlin", now, actor)
         upsert_products(session, [{"sku": f"SKU{i:05d}", "name": f"Product {i}", "category": f"cat-{i % CATEGORIES}",
                                    "base_price_minor": 49 + (i * 7919) % 2950, "tax_class": "standard",
                                    "excluded_from_points": False, "active": True, "barcodes": []}
@@ -96,65 +94,87 @@ def seed(services: Services, promotions: int, seed_value: int = 20250304) -> str
         return card.number
 
 
-def run(promotions: int, lines: int, samples: int) -> None:
-    name = f"onecard_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+def basket(lines: int) -> tuple[dict, ...]:
+    """``lines`` lines, mostly of the head products the promotions favour (as ``_sku`` picks)."""
+    rng = random.Random(7)
+    return tuple({"sku": _sku(rng), "qty": rng.randint(1, 3)} for _ in range(lines))
+
+
+def _client(job: hot_paths.Job) -> tuple[list[float], dict[int, int]]:
+    """A till asking for quotes (``job.card``, ``job.lines``); any other phase is a hot_paths one."""
+    if job.phase != QUOTE:
+        return hot_paths._client(job)
+    session = hot_paths._session(job)
+    body = {"store": STORE, "card_number": job.card, "lines": list(job.lines)}
+    return hot_paths.timed(job, lambda: session.post(f"{job.url}/api/v1/quotes", json=body).status_code, 200)
+
+
+def run(promotions: int, lines: int, clients: int, seconds: float) -> None:
+    database = ScratchDatabase("bench_quotes").create()
     try:
-        _measure(url, promotions, lines, samples)
+        with tempfile.TemporaryDirectory() as data_dir:
+            _run(database, hot_paths.server_values(database, data_dir), promotions, lines, clients, seconds)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        database.drop()
 
 
-def _measure(url: str, promotions: int, lines: int, samples: int) -> None:
-    from server.dbmigrate import upgrade
-
-    with tempfile.TemporaryDirectory() as data_dir:
-        services = Services.build(Settings.from_values({"data_dir": data_dir, "database_url": url,
-                                                        "secret_key": "bench-secret-key-long-enough-for-onecard"}))
-        upgrade(services.db.engine)
-        started = time.perf_counter()
-        card = seed(services, promotions)
-        print(f"seeded {PRODUCTS:,} products and {promotions:,} active promotions in "
-              f"{time.perf_counter() - started:.1f} s")
-        client = create_app(services=services).test_client()
-        token = client.post("/api/v1/auth/token", json={"username": "bench", "password": "bench password 123"})
-        headers = {"Authorization": f"Bearer {token.json['access_token']}"}
-        rng = random.Random(7)
-        body = {"store": "B2", "card_number": card,
-                "lines": [{"sku": _sku(rng), "qty": rng.randint(1, 3)} for _ in range(lines)]}
-        started = time.perf_counter()
-        first = client.post("/api/v1/quotes", json=body, headers=headers)
-        assert first.status_code == 200, first.json
-        print(f"first quote (builds and freezes the catalogue): {(time.perf_counter() - started) * 1000:.0f} ms; "
-              f"{sum(len(ln['discounts']) for ln in first.json['lines'])} discounts on {lines} lines")
-        timings = [_timed(client, body, headers) for _ in range(samples)]
-        cuts = statistics.quantiles(timings, n=100)
-        print(f"POST /api/v1/quotes, {lines} lines, {promotions:,} promotions, {samples} quotes: "
-              f"p50 {statistics.median(timings):.1f} ms, p99 {cuts[98]:.1f} ms, max {max(timings):.1f} ms")
-        services.db.dispose()
+def _run(database: ScratchDatabase, values: dict[str, str], promotions: int, lines: int, clients: int,
+         seconds: float) -> None:
+    services = Services.build(Settings.from_values(values))
+    began = time.monotonic()
+    card = seed(services, promotions)
+    credentials = [str(register_till(services, STORE, f"Q{n}")) for n in range(clients)]
+    services.db.dispose()
+    print(f"machine: {describe()}")
+    print(f"seeded in {time.monotonic() - began:.0f} s: {PRODUCTS:,} products, {promotions:,} active promotions, "
+          f"a gold member; {clients} client processes, {seconds:g} s per path, keep-alive, signed requests")
+    env = hot_paths.server_env(values)
+    hot_paths._pg_setup(database.dsn)
+    with multiprocessing.get_context("spawn").Pool(clients) as pool:
+        figures = hot_paths._baselines(pool, env, clients, seconds, database.dsn)
+        figures.update(_onecard(pool, env, clients, seconds, credentials, card, basket(lines)))
+    hot_paths.print_table(figures)
+    quote = figures[QUOTE]
+    print(f"{QUOTE} / health: {quote.rate / figures['health'].rate:.3f} (issue #14 asks >= 0.2); "
+          f"{QUOTE} / PostgreSQL pk select: {quote.rate / figures['pk select'].rate:.3f}")
 
 
-def _timed(client, body: dict, headers: dict) -> float:
+def _onecard(pool, env, clients: int, seconds: float, credentials: list[str], card: str,
+             lines: tuple[dict, ...]) -> dict[str, hot_paths.Figure]:
+    server, url = hot_paths.start_onecard(env)
+    try:
+        health = hot_paths._measure(pool, hot_paths._jobs("health", url, clients, seconds, [None]))
+        _describe_quote(url, credentials[0], card, lines)
+        # Unmeasured: each worker builds and freezes its catalogue on its first quote.
+        hot_paths._measure(pool, hot_paths._jobs(QUOTE, url, clients, 2, credentials, [card], lines), _client)
+        quote = hot_paths._measure(pool, hot_paths._jobs(QUOTE, url, clients, seconds, credentials, [card], lines),
+                                   _client)
+        return {"health": health, QUOTE: quote}
+    finally:
+        hot_paths._stop(server)
+
+
+def _describe_quote(url: str, credential: str, card: str, lines: tuple[dict, ...]) -> None:
+    """One quote, signed as the clients send it, to show what the basket gets from the catalogue."""
+    session = terminal_session(TerminalCredential.parse(credential), url)
     started = time.perf_counter()
-    response = client.post("/api/v1/quotes", json=body, headers=headers)
-    elapsed = (time.perf_counter() - started) * 1000
-    assert response.status_code == 200, response.json
-    return elapsed
+    answer = session.post(f"{url}/api/v1/quotes", json={"store": STORE, "card_number": card, "lines": list(lines)})
+    answer.raise_for_status()
+    body = answer.json()
+    print(f"a quote of {len(lines)} lines: {sum(len(ln['discounts']) for ln in body['lines'])} discounts, "
+          f"total {body['total']} of {body['subtotal']}, {body['points']['to_earn']} points; "
+          f"first on its worker (with the catalogue build) {(time.perf_counter() - started) * 1000:.0f} ms")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--promotions", type=int, default=1_000)
     parser.add_argument("--lines", type=int, default=20)
-    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=4, help="client processes (one till each)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per path")
     args = parser.parse_args(argv)
-    print(machine())
-    run(args.promotions, args.lines, args.samples)
+    logging.basicConfig(level=logging.WARNING)
+    run(args.promotions, args.lines, args.clients, args.seconds)
 
 
 if __name__ == "__main__":
