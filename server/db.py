@@ -140,10 +140,12 @@ class Database:
                  max_overflow: int = DEFAULT_MAX_OVERFLOW) -> None:
         self.engine = make_engine(database_url, pool_size, max_overflow)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # On PostgreSQL, sessions for one-statement reads on the same pool in autocommit: no BEGIN
-        # and no ROLLBACK, so such a read is one round trip instead of three. SQLite keeps
-        # ordinary sessions: its transactions begin by taking the write lock (_sqlite_begin_immediate).
-        self.single_reads = (sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+        # On PostgreSQL, sessions for handlers that only read, on the same pool in autocommit: no
+        # BEGIN and no ROLLBACK, so a one-statement read is one round trip instead of three. At
+        # READ COMMITTED each statement of a transaction takes its own snapshot all the same, so
+        # reads see what they would in one. SQLite keeps ordinary sessions: its transactions begin
+        # by taking the write lock (_sqlite_begin_immediate).
+        self.read_only = (sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
                                           expire_on_commit=False)
                              if self.engine.dialect.name == "postgresql" else self.sessions)
 

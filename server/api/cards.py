@@ -8,8 +8,8 @@ from server.api.context import (
     TERMINAL_SIGNED,
     acting,
     db_session,
+    read_only_session,
     services,
-    single_read_session,
     staff_or_terminal,
     staff_required,
 )
@@ -29,7 +29,7 @@ blp = Blueprint("cards", __name__, url_prefix="/api/v1/cards", description="Memb
 def look_up(number: str):
     """The card, its member and what the member can spend now (a blocked card says so)."""
     svc = services()
-    card, member, account = look_up_card(single_read_session(), svc.program, number, svc.clock())
+    card, member, account = look_up_card(read_only_session(), svc.program, number, svc.clock())
     return {"card": card, "member": member, "account": account}
 
 

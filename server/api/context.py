@@ -36,18 +36,18 @@ def db_session() -> Session:
     return g.db_session
 
 
-def single_read_session() -> Session:
-    """A session for a handler that reads in one statement and writes nothing (a card look-up):
-    on PostgreSQL that statement commits on its own, sparing the BEGIN and ROLLBACK round trips.
+def read_only_session() -> Session:
+    """A session for a handler that only reads (a card look-up, a quote): on PostgreSQL each
+    statement commits on its own, sparing the BEGIN and ROLLBACK round trips (``Database.read_only``).
 
     On SQLite it is the request's own session: a second one would wait for the write lock that
     the first takes when it begins (a staff user's request has begun one to check the token).
     """
-    if services().db.single_reads is services().db.sessions:
+    if services().db.read_only is services().db.sessions:
         return db_session()
-    if "single_read_session" not in g:
-        g.single_read_session = services().db.single_reads()
-    return g.single_read_session
+    if "read_only_session" not in g:
+        g.read_only_session = services().db.read_only()
+    return g.read_only_session
 
 
 def reports_session() -> Session:
@@ -64,7 +64,7 @@ def reports_session() -> Session:
 
 
 def close_db_session(_exc: BaseException | None = None) -> None:
-    for key in ("db_session", "reports_session", "single_read_session"):
+    for key in ("db_session", "reports_session", "read_only_session"):
         session = g.pop(key, None)
         if session is not None:
             session.rollback()

@@ -7,7 +7,14 @@ from flask import g
 from loyalty.earning import EarningRules, no_points_reason
 from promotions import RewardClaim
 from server.api.blueprint import Blueprint
-from server.api.context import BEARER, TERMINAL_SIGNED, db_session, ensure_terminal_scope, services, staff_or_terminal
+from server.api.context import (
+    BEARER,
+    TERMINAL_SIGNED,
+    ensure_terminal_scope,
+    read_only_session,
+    services,
+    staff_or_terminal,
+)
 from server.auth.roles import Role
 from server.pricing.catalogues import CATALOGUES
 from server.pricing.quotes import Quote, QuoteRequest, price_quote
@@ -78,8 +85,9 @@ def _line(line, product, rules: EarningRules) -> dict:
 @blp.response(200, QuoteSchema)
 @blp.problems(403, 404, 422)
 def quote(body):
-    """Price a basket; a suspended till asking what points could pay is refused (403)."""
-    session, svc = db_session(), services()
+    """Price a basket; a suspended till asking what points could pay is refused (403). A quote
+    writes nothing: it reads in autocommit on PostgreSQL (``read_only_session``)."""
+    session, svc = read_only_session(), services()
     if "terminal" in g:
         ensure_terminal_scope(body["store"])
         if body["points_to_redeem"]:

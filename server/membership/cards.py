@@ -70,6 +70,21 @@ def get_card(session: Session, program: LoyaltyProgram, number: str) -> Card:
     return card
 
 
+def get_card_and_member(session: Session, program: LoyaltyProgram, number: str) -> tuple[Card, Member]:
+    """``get_card`` and the card's member, in one statement; none when the session holds the card
+    already (a sale being posted has read it and locked its member)."""
+    number = program.card_scheme.validate(number)
+    if session.identity_map.get(session.identity_key(Card, number)) is not None:
+        card = get_card(session, program, number)
+        return card, session.get(Member, card.member_id)
+    found = session.execute(select(Card, Member).join(Member, Member.id == Card.member_id)
+                            .where(Card.number == number)).first()
+    if found is None:
+        raise NotFound(f"no card {number}")
+    card, member = found
+    return card, member
+
+
 def change_state(session: Session, card: Card, to_state: str, reason: str, now: datetime,
                  actor: Actor) -> Card:
     """Block, unblock or report lost; the domain decides which moves are allowed."""

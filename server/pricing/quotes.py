@@ -35,7 +35,7 @@ from promotions import (
 from server.exceptions import NotFound
 from server.membership import batch_work
 from server.membership.accounts import account_summary
-from server.membership.cards import get_card
+from server.membership.cards import get_card_and_member
 from server.membership.clipped import segments_and_clipped
 from server.membership.program import LoyaltyProgram
 from server.models import Member as MemberRow
@@ -205,9 +205,8 @@ def _member(session: Session, request: QuoteRequest, program: LoyaltyProgram, li
             timezone: str) -> tuple[MemberRow | None, Member | None, int]:
     if not request.card_number:
         return None, None, 0
-    card = get_card(session, program, request.card_number)
+    card, row = get_card_and_member(session, program, request.card_number)
     require_usable_card(card.number, card.state)
-    row = session.get(MemberRow, card.member_id)
     # Spendable points only limit the points asked to pay (``_redeemable``): none asked, none read.
     balance = account_summary(session, row, program, request.at).available if request.points_to_redeem else 0
     uses = usage_counts(session, row.id, live.limited, request.at, timezone)

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import event
 
+from server.pricing.products import upsert_products
 from server.sync import head_seq, sequence_pending
 from tests.integration.membership.conftest import account
 from tests.support.factories import login, make_staff, make_terminal
@@ -32,8 +33,9 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 # process checks for a newer programme version at most once a second
 # (server.membership.programme_versions), and entries of the same instant may make the ledger
 # replay once.
-# A quote: 6 statements (a quote that redeems no points reads no balance or holds; the live
-# promotions' versions and coupon batches that key the catalogue cache are one statement, 7 before).
+# A quote: 5 statements (a quote that redeems no points reads no balance or holds; the live
+# promotions' versions and coupon batches that key the catalogue cache are one statement, 7 before;
+# the card and its member are one, 6 before), in autocommit: no BEGIN or ROLLBACK either.
 # A journal batch is one transaction, applied first without a savepoint per item: 20-21 statements
 # (ceiling 22, one more for the programme version check as above) for a batch of one member sale of a
 # product the server sells: the signature check, the batch's reads made once for all its items (the
@@ -52,7 +54,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 # live offer reservation, the store's time zone, and, once per set, the promotion versions its sales
 # name and which of them are capped; its sales' discounts and uses are written at its end, a
 # statement each. (The code before this sent 33 statements for one such sale and 11.4 per further sale.)
-CEILINGS = {"poll at head": 0, "card look-up": 1, "sale": 16, "quote": 6, "journal batch": 22, "journal sale": 1,
+CEILINGS = {"poll at head": 0, "card look-up": 1, "sale": 16, "quote": 5, "journal batch": 22, "journal sale": 1,
             "journal batch, promotions": 31}
 JOURNAL_MEMBERS, JOURNAL_PRICE = 10, 450
 
@@ -113,6 +115,25 @@ def test_a_card_look_up_is_one_round_trip_without_begin_or_rollback(services, ti
     round trips more than the statement itself."""
     _, card, _ = member
     till.request("GET", f"/api/v1/cards/{card}")
+    assert _autocommit_modes(services, lambda: till.request("GET", f"/api/v1/cards/{card}")) == [True]
+
+
+def test_a_quote_reads_in_autocommit_without_begin_or_rollback(services, till, member):
+    """A quote writes nothing: its statements commit on their own, two round trips fewer."""
+    _, card, _ = member
+    body = {"store": "B2", "card_number": card, "lines": [{"sku": "SKU-Q", "qty": 1}]}
+    with services.db.session() as session:
+        upsert_products(session, [{"sku": "SKU-Q", "name": "Quoted", "category": "pasta", "base_price_minor": 250,
+                                   "tax_class": "standard", "excluded_from_points": False, "active": True,
+                                   "barcodes": []}], services.clock())
+        session.commit()
+    till.request("POST", "/api/v1/quotes", body)
+    modes = _autocommit_modes(services, lambda: till.request("POST", "/api/v1/quotes", body))
+    assert len(modes) >= 4 and set(modes) == {True}
+
+
+def _autocommit_modes(services, request) -> list[bool]:
+    """Whether each statement ``request()`` sends runs on a connection in autocommit."""
     modes = []
 
     def autocommit(conn, _cursor, _statement, _params, _context, _many):
@@ -120,10 +141,10 @@ def test_a_card_look_up_is_one_round_trip_without_begin_or_rollback(services, ti
 
     event.listen(services.db.engine, "before_cursor_execute", autocommit)
     try:
-        assert till.request("GET", f"/api/v1/cards/{card}").status_code == 200
+        assert request().status_code == 200
     finally:
         event.remove(services.db.engine, "before_cursor_execute", autocommit)
-    assert modes == [True]
+    return modes
 
 
 def test_a_member_sale_stays_within_its_statements(client, services, till, member, clock):
