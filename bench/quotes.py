@@ -4,14 +4,15 @@ Starts ``onecard server`` (gunicorn, 2 workers x 4 threads, as deployed) on a sc
 database (bench.scratch) with Redis, seeded with 2,000 products, 1,000 active promotions in a
 realistic mix and a gold member. Client processes (default 4, one till's credential each) send
 terminal-signed quotes of a 20-line basket for that member's card over keep-alive connections for
-a few seconds, after a warm-up in which each worker builds its catalogue. Baselines from the same
+a few seconds, after an unmeasured 2-second round of the same quotes. Baselines from the same
 run, as bench.hot_paths measures them: a bare gunicorn hello-world app with the same worker model,
 GET /api/v1/health, and a PostgreSQL primary-key select and INSERT+COMMIT. The database is dropped
 afterwards. Not part of CI; never imports tests/.
 
 Left out: TLS and a network between client and server (everything runs on one machine, so the
-clients share the server's CPUs), coupons, points to redeem and rewards in the quote, and the
-first quote of each worker (the catalogue build), which the warm-up absorbs.
+clients share the server's CPUs), coupons, points to redeem and rewards in the quote, and each
+worker's first quote, which builds its catalogue: each client sends its first request of a round
+before the clock starts (the one quote printed before the table times a first one).
 """
 
 from __future__ import annotations
