@@ -257,7 +257,9 @@ class Figure:
 
 
 def _measure(pool, jobs: list[Job], client=_client) -> Figure:
-    results = pool.map(client, jobs)
+    # A client process that dies takes its job with it and map() would wait for ever: time out,
+    # so the run stops its servers and drops its database instead of hanging.
+    results = pool.map_async(client, jobs).get(timeout=jobs[0].seconds + 120)
     latencies = sorted(x for lat, _ in results for x in lat)
     wrong: dict[int, int] = {}
     for _, by_status in results:
