@@ -42,15 +42,16 @@ from server.models import ChangeRecord
 from store_sync.entities import Entity
 from store_sync.feed import Op
 
-CHUNK = 10_000  # sequenced rows looked at per transaction
+CHUNK = 10_000  # member rows per transaction, and the rest of the last member's
 
 _log = ChangeRecord.__table__
 _newer = _log.alias("newer")
+_MEMBER = Entity.MEMBER.value
 
 
 @dataclass(frozen=True)
 class Compaction:
-    """What one run did: sequenced rows looked at (of every entity), rows deleted, transactions."""
+    """What one run did: sequenced member rows looked at, rows deleted, transactions."""
 
     scanned: int
     deleted: int
@@ -58,43 +59,65 @@ class Compaction:
 
 
 def compact_member_changes(engine: Engine, before: datetime, *, chunk: int = CHUNK) -> Compaction:
-    """Delete superseded member upserts created before ``before``, in seq order, one chunk per transaction.
+    """Delete superseded member upserts created before ``before``, a range of members per transaction.
 
-    Each chunk is the next ``chunk`` sequenced rows and is committed on its own, so a large backlog
-    never holds one long transaction. The run stops after the first chunk that ends in a row created
-    at or after ``before``: past it the log is young (only a slow writer's row can be older), and a
-    later run, with a later cutoff, goes on. Running it again, or twice at once, deletes nothing more.
+    A chunk is the members whose ids follow the last chunk's, as many as hold the next ``chunk``
+    member rows (all of the last one's rows go with it), so a member's rows and their superseders
+    are always in the same chunk. Each is committed on its own, so a large backlog never holds one
+    long transaction, and each statement reads only its chunk's range of ix_change_log_entity_seq,
+    whichever plan the database picks, so a chunk's work grows with the chunk, not with the log (a
+    range of seqs would not do: a row's superseders lie anywhere after it, and PostgreSQL then
+    hashed the whole log for every chunk). Running it again, or twice at once, deletes nothing more.
     """
     scanned = deleted = chunks = 0
-    after = 0
+    after = ""  # below every member id: the recorder refuses an empty one
     while True:
         with Session(engine) as session:
-            rows, last, last_at = _next_chunk(session, after, chunk)
-            if not rows:
+            last, rows = _next_chunk(session, after, chunk)
+            if last is None:
                 break
-            deleted += session.execute(_delete_superseded(after, last, before)).rowcount
+            scanned += _sequenced_rows(session, after, last)
+            deleted += session.execute(_delete_superseded(after, last, before, _dialect(session))).rowcount
             session.commit()
-        scanned, chunks, after = scanned + rows, chunks + 1, last
-        if rows < chunk or last_at >= before:
+        chunks, after = chunks + 1, last
+        if rows < chunk:
             break
     return Compaction(scanned=scanned, deleted=deleted, chunks=chunks)
 
 
-def _next_chunk(session: Session, after: int, chunk: int) -> tuple[int, int | None, datetime | None]:
-    """How many of the next ``chunk`` sequenced rows after ``after`` there are, the last one's seq and its time."""
-    ahead = select(_log.c.seq).where(_log.c.seq > after).order_by(_log.c.seq).limit(chunk).subquery()
-    rows, last = session.execute(select(func.count(), func.max(ahead.c.seq))).one()
-    if not rows:
-        return 0, None, None
-    return rows, last, session.scalar(select(_log.c.created_at).where(_log.c.seq == last))
+def _members(table, after: str, last: str | None = None):
+    """The member rows of ids in (``after``, ``last``]: one range of ix_change_log_entity_seq."""
+    within = [table.c.entity_type == _MEMBER, table.c.entity_id > after]
+    return within if last is None else [*within, table.c.entity_id <= last]
 
 
-def _delete_superseded(after: int, upto: int, before: datetime):
-    """One statement: the member upserts with seq in (after, upto], created before ``before``, superseded."""
+def _next_chunk(session: Session, after: str, chunk: int) -> tuple[str | None, int]:
+    """The member id of the ``chunk``-th member row after ``after`` (or of the last, if fewer), and how many rows."""
+    ahead = select(_log.c.entity_id).where(*_members(_log, after)).order_by(_log.c.entity_id).limit(chunk).subquery()
+    rows, last = session.execute(select(func.count(), func.max(ahead.c.entity_id))).one()
+    return last, rows
+
+
+def _sequenced_rows(session: Session, after: str, last: str) -> int:
+    return session.scalar(select(func.count()).where(*_members(_log, after, last), _log.c.seq.is_not(None)))
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _delete_superseded(after: str, last: str, before: datetime, dialect: str):
+    """One statement: the chunk's member upserts created before ``before`` that a sequenced change supersedes.
+
+    On PostgreSQL the superseders are read within the chunk's range too: the planner may choose a
+    hash or merge join, and the range keeps its inner side to the chunk instead of the whole log.
+    SQLite always looks superseders up row by row, and given the range it walks the chunk for each
+    row instead of the row's member alone, so there the member's id is all it gets. An unsequenced
+    row is never deleted, nor does it supersede: its NULL seq is neither greater nor smaller than any.
+    """
+    within = _members(_newer, after, last) if dialect == "postgresql" else [_newer.c.entity_type == _MEMBER]
     superseded = exists().where(
-        _newer.c.entity_type == _log.c.entity_type, _newer.c.entity_id == _log.c.entity_id,
-        _newer.c.seq > _log.c.seq,
+        *within, _newer.c.entity_id == _log.c.entity_id, _newer.c.seq > _log.c.seq,
         or_(_newer.c.store_code.is_(None), _newer.c.store_code == _log.c.store_code))
     return delete(_log).where(
-        _log.c.seq > after, _log.c.seq <= upto, _log.c.entity_type == Entity.MEMBER.value,
-        _log.c.op == Op.UPSERT.value, _log.c.created_at < before, superseded)
+        *_members(_log, after, last), _log.c.op == Op.UPSERT.value, _log.c.created_at < before, superseded)

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from pos_agent.store import cache
 from pos_agent.store.database import Database
 from pos_agent.sync.feed_puller import FeedPuller
+from server.db import make_engine
 from server.jobs.tasks import compact_feed
 from server.membership.member_cache import stores_holding
 from server.membership.publishing import withdraw_out_of_scope
 from server.models import ChangeRecord
 from server.sync import head_seq, read_changes, sequence_pending, snapshot, snapshot_json
-from server.sync.compaction import compact_member_changes
+from server.sync.compaction import _delete_superseded, compact_member_changes
 from store_sync.schemas import load_snapshot_page_text
 from tests.support.feed import AT, FeedReader, publish
 
@@ -67,7 +69,7 @@ def test_worked_example_deletes_exactly_the_superseded_old_member_upserts(engine
 
     done = compact_member_changes(engine, OLD_ENOUGH, chunk=4)
 
-    assert (done.deleted, done.scanned, done.chunks) == (8, 16, 4), "stops after the chunk ending in young 16"
+    assert (done.deleted, done.scanned, done.chunks) == (8, 15, 4), "m1's 4 rows, m2's 4, m3's 5 together, m4's 2"
     assert _seqs(engine) == [9, 10, 11, 12, 13, 14, 15, 16, 17, None]
     assert compact_member_changes(engine, OLD_ENOUGH, chunk=4).deleted == 0, "a second run finds nothing"
     sequence_pending(engine)
@@ -260,3 +262,80 @@ def test_the_scheduled_job_keeps_superseded_snapshots_for_the_grace_period_of_th
     clock.advance(seconds=1)
     assert services.jobs.run(compact_feed).result["deleted"] == 1
     assert _member_versions(engine) == [4]
+
+
+@pytest.fixture
+def pg_engine(postgres_database):
+    postgres_database.reset()
+    engine = make_engine(postgres_database.url)
+    yield engine
+    engine.dispose()
+
+
+def _visible_state(changes: list[tuple], store: str) -> dict:
+    """What a store's till holds after ``changes`` in commit order, worked out without the database."""
+    state: dict = {}
+    for entity_type, entity_id, op, payload, scope in changes:
+        if scope is None or scope == store:
+            if op == "delete":
+                state.pop((entity_type, entity_id), None)
+            else:
+                state[(entity_type, entity_id)] = payload
+    return state
+
+
+@pytest.mark.postgres
+def test_tills_polling_while_compaction_runs_over_and_over_miss_nothing(pg_engine):
+    rng, written, done, failures = random.Random(14), [], threading.Event(), []
+
+    def writer():
+        try:
+            for _ in range(150):
+                changes = [withdraw(f"m{rng.randrange(8)}", rng.choice([None, "B2", "K7"])) if rng.random() < 0.1
+                           else member(f"m{rng.randrange(8)}", rng.randrange(10**6),
+                                       rng.choice([None, None, "B2", "K7"])) for _ in range(rng.randrange(1, 4))]
+                publish(pg_engine, *changes)
+                written.extend(changes)  # one writer: commit order is publish order
+        except Exception as exc:  # a failing thread is reported by the test, not lost
+            failures.append(exc)
+        finally:
+            done.set()
+
+    def keep_going(step):
+        def loop():
+            try:
+                while not done.is_set():
+                    step()
+            except Exception as exc:  # a failing thread is reported by the test, not lost
+                failures.append(exc)
+                done.set()
+        return loop
+
+    readers = {store: FeedReader(pg_engine, store, limit=3) for store in ("B2", "K7")}
+    threads = [threading.Thread(target=writer),
+               threading.Thread(target=keep_going(lambda: compact_member_changes(pg_engine, YOUNG, chunk=5))),
+               *(threading.Thread(target=keep_going(reader.poll)) for reader in readers.values())]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures
+    deleted = compact_member_changes(pg_engine, YOUNG).deleted
+    with Session(pg_engine) as session:
+        left = session.scalar(select(func.count()).select_from(ChangeRecord))
+    assert left + deleted < len(written), "compaction ran while the tills read"
+    for store, reader in readers.items():
+        reader.poll()
+        with Session(pg_engine) as session:
+            snapshotted = {(i.entity_type, i.entity_id): i.payload for i in snapshot(session, store).items}
+        assert reader.state == snapshotted == _visible_state(written, store), store
+
+
+def test_on_sqlite_each_superseder_look_up_reads_one_members_rows_not_the_whole_chunk(tmp_path, sqlite_template):
+    sqlite_engine = make_engine(sqlite_template.copy_to(tmp_path))
+    statement = _delete_superseded("m1", "m9", OLD_ENOUGH, "sqlite")
+    with sqlite_engine.connect() as conn:
+        plan = [row[3] for row in conn.execute(text("EXPLAIN QUERY PLAN " + str(statement.compile(
+            dialect=sqlite_engine.dialect, compile_kwargs={"literal_binds": True}))))]
+    sqlite_engine.dispose()
+    assert "SEARCH newer USING INDEX ix_change_log_entity_seq (entity_type=? AND entity_id=? AND seq>?)" in plan, plan
