@@ -67,7 +67,9 @@ class AgentProcess:
         self.process.send_signal(signal.SIGINT)
         try:
             return self.process.wait(15)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # the failure then shows in the log where each thread was
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1)
             self.process.kill()
             return self.process.wait(5)
 
