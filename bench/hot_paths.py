@@ -122,9 +122,10 @@ def _seed_history(session, member_id: uuid.UUID, program, now: datetime) -> None
                    for n in range(first, min(first + 100, HEAVY_ENTRIES - 1))]
         post_entries(session, load_kept(session, member_id), entries, now)
         session.commit()
-    lots = session.scalar(select(MemberBalance.lots).where(MemberBalance.member_id == member_id))
-    if len(lots) != HEAVY_ENTRIES:
-        raise RuntimeError(f"the heavy member has {len(lots)} open lots, not {HEAVY_ENTRIES}")
+    row = session.execute(select(MemberBalance.lots, MemberBalance.lot_tail).where(
+        MemberBalance.member_id == member_id)).one()
+    if len(row.lots) + len(row.lot_tail) != HEAVY_ENTRIES:
+        raise RuntimeError(f"the heavy member has {len(row.lots) + len(row.lot_tail)} open lots, not {HEAVY_ENTRIES}")
 
 
 def _lines(chain) -> list[dict]:
