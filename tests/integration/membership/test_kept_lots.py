@@ -109,3 +109,35 @@ def test_an_online_sale_that_earns_names_only_the_tail_of_a_member_with_many_lot
     assert decoded.open_lots() == full.open_lots() and (kept.balance, kept.debt) == (full.balance, full.debt)
     assert kept.balance == 500 + sum((1000 + n) // 100 for n in range(2 * TAIL_LIMIT + 3))
 
+
+
+def _journal_sale(till, card, paid):
+    sale_id = str(uuid.uuid4())
+    body = {"id": sale_id, "kind": "sale", "store": till.store, "terminal": till.terminal,
+            "at": till.clock().isoformat(), "offline": True, "card_number": card,
+            "lines": [line("1", paid)], "tenders": [{"kind": "cash", "amount_minor": paid}]}
+    return {"id": sale_id, "type": "transaction", "body": body}
+
+
+def test_a_journal_batch_of_earning_sales_and_a_void_keeps_what_a_full_replay_gives(services, till, enrol, clock):
+    """The batch keeps the member's state in memory item by item: earns go to the tail (which fills
+    and moves to ``lots`` midway), the void reads the lots and rewrites them; the row is written once."""
+    member_id, card = enrol(points=500)
+    items = []
+    for n in range(TAIL_LIMIT + 5):
+        clock.advance(minutes=1)
+        items.append(_journal_sale(till, card, 1000 + 100 * n))
+    clock.advance(minutes=1)
+    void_id = str(uuid.uuid4())
+    items.append({"id": void_id, "type": "transaction", "body": {
+        "id": void_id, "kind": "void", "store": till.store, "terminal": till.terminal, "at": clock().isoformat(),
+        "offline": True, "original_id": items[3]["id"]}})
+    batch = {"protocol_version": 1, "store": till.store, "terminal": till.terminal,
+             "items": [{**item, "seq": n} for n, item in enumerate(items, start=1)]}
+    results = till.request("POST", "/api/v1/sync/journal", batch).json["results"]
+    assert {r["status"] for r in results} == {"applied"}, results
+    with services.db.session() as session:
+        entries = load_ledger(session, uuid.UUID(member_id)).entries
+    _the_row_is_a_full_replay(services, uuid.UUID(member_id), list(entries))
+    earned = sum(10 + n for n in range(TAIL_LIMIT + 5))
+    assert _row(services, uuid.UUID(member_id)).balance == 500 + earned - 13  # the void takes back sale 3's 13
