@@ -2,47 +2,44 @@
 
 Run: .venv/bin/python -m bench.checkout [--sales 150]
 
-A real agent (its SQLite file, checkout service, background sync) talks to the real server
-(in-process, threaded, fresh PostgreSQL database). Each sale scans three
-items and a member card and reads the total ("scan -> total"), then takes cash and completes
+A real agent (its SQLite file, checkout service, background sync) talks to ``onecard server``
+(gunicorn, 2 workers x 4 threads, as deployed; a fresh PostgreSQL database; Redis) over signed
+keep-alive requests. The server holds the demo chain's catalogue: 1,000 products, a member price
+list and its promotions (3-for-2 snacks, percentage and amount offs, a spend threshold, bonus
+points...), which the agent bootstraps from the feed before the clock starts. Each sale scans six
+items on four lines (three snacks of the 3-for-2 category, a coffee at member price and two other
+products) and a member card and reads the total ("scan -> total"), then takes cash and completes
 (the durable local commit of sale, journal item and receipt). Online, the card look-up goes to the
-server; offline (the server is shut down, so every connection is refused), the till answers from
-its cache. Quote the
-offline/online ratio, not the absolute figures: these machines are shared.
+server; offline (the server is stopped, so every connection is refused), the till answers from
+its cache. Seeding the chain takes a few minutes. Quote the offline/online ratio, not the absolute
+figures: these machines are shared, and the agent, the server and PostgreSQL share their CPUs.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import random
+import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from werkzeug.serving import make_server
-
+from bench import hot_paths
 from bench.machine import describe, percentile
-from bench.scratch import ScratchDatabase, publish_products, register_till
+from bench.scratch import ScratchDatabase, register_till
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
-from server.app import create_app
 from server.audit import Actor
 from server.membership.members import Enrolment, enrol
 from server.membership.service_desk import adjust_points
 from server.services import Services
 from server.settings import Settings
 
-# Three shelf-priced products, so a sale's figures are plain arithmetic.
-PRODUCTS = [
-    {"sku": "BREAD", "name": "Bread", "category": "bakery", "base_price_minor": 249, "barcodes": ["4006381333931"]},
-    {"sku": "WINE", "name": "Wine", "category": "wine", "base_price_minor": 1299, "barcodes": ["4001686301265"]},
-    {"sku": "COFFEE", "name": "Coffee", "category": "pantry", "base_price_minor": 1500, "barcodes": ["4000417025005"]},
-]
-CODES = [p["barcodes"][0] for p in PRODUCTS]
-SYNC_WAIT = 60.0
+SYNC_WAIT = 300.0  # the agent's bootstrap of the demo catalogue, on a busy machine
 
 
 def _wait_until(predicate: Callable[[], object], what: str) -> None:
@@ -62,12 +59,17 @@ def _member(services: Services) -> str:
         return card.number
 
 
-def _sales(agent: Agent, card: str, count: int) -> tuple[list[float], list[float]]:
+def _codes(chain) -> list[str]:
+    """The barcodes of ``bench.hot_paths``' basket, one scan per item."""
+    return [chain.barcodes[line["sku"]] for line in hot_paths._lines(chain) for _ in range(line["qty"])]
+
+
+def _sales(agent: Agent, card: str, codes: list[str], count: int) -> tuple[list[float], list[float]]:
     totals, completes = [], []
     for _ in range(count):
         started = time.perf_counter()
         basket = agent.checkout.open_basket()
-        for code in CODES:
+        for code in codes:
             agent.checkout.add_item(basket["id"], code)
         agent.checkout.attach_member(basket["id"], card)
         agent.checkout.view(basket["id"])
@@ -86,36 +88,54 @@ def _line(mode: str, totals: list[float], completes: list[float]) -> str:
 
 def run(sales: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    database = ScratchDatabase().create()
+    database = ScratchDatabase("bench_checkout").create()
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            services = Services.build(Settings.from_values({"data_dir": data_dir, "database_url": database.url,
-                                                            "secret_key": "bench-secret-key-long-enough-for-onecard"}))
-            credential = register_till(services, "B1", "T1")
-            publish_products(services.db.engine, PRODUCTS, services.clock())
-            card = _member(services)
-            server = make_server("127.0.0.1", 0, create_app(services=services), threaded=True)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            url = f"http://127.0.0.1:{server.server_port}"
-            agent = Agent.open(Path(data_dir) / "agent", HttpServerLink(credential, url), Till("B1", "T1"),
-                               timing=Timing(sync_interval=1.0, probe_interval=0.25))
-            agent.start()
-            _wait_until(lambda: agent.mode.online and agent.ref.card(card) is not None, what="the till synced")
-            print(f"machine: {describe()}")
-            print(f"checkout at the agent: {sales} sales per mode, 3 items + a member card each")
-            online = _sales(agent, card, sales)
-            server.shutdown()
-            server.server_close()
-            agent.mode.went_offline("bench: link dropped")
-            offline = _sales(agent, card, sales)
-            print(_line("online", *online))
-            print(_line("offline", *offline))
-            ratio = [percentile(off, .5) / percentile(on, .5) for off, on in zip(offline, online, strict=True)]
-            print(f"  offline/online p50 ratio: scan->total {ratio[0]:.2f}, complete {ratio[1]:.2f}")
-            agent.stop()
-            services.db.dispose()
+            _run(database, data_dir, sales)
     finally:
         database.drop()
+
+
+def _run(database: ScratchDatabase, data_dir: str, sales: int) -> None:
+    from server.demo.seed import seed_chain
+
+    values = {"data_dir": data_dir, "database_url": database.url, "redis_url": hot_paths.REDIS_URL,
+              "queue_name": database.name, "secret_key": hot_paths.SECRET}
+    services = Services.build(Settings.from_values(values))
+    chain = seed_chain(services, random.Random(14), product_count=1000, member_count=6)
+    credential = register_till(services, "A", "C1")
+    card = _member(services)
+    services.db.dispose()
+    port = hot_paths._free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
+    server = hot_paths._start([sys.executable, "-m", "server.cli", "server", "--port", str(port), "--workers", "2"],
+                              env, f"{url}/api/v1/health")
+    agent = Agent.open(Path(data_dir) / "agent", HttpServerLink(credential, url), Till("A", "C1"),
+                       timing=Timing(sync_interval=1.0, probe_interval=0.25))
+    try:
+        agent.start()
+        codes = _codes(chain)
+        # The card is the feed's last change, so once it is here the catalogue and promotions are too.
+        _wait_until(lambda: agent.mode.online and agent.ref.card(card) is not None
+                    and all(agent.ref.product_for_code(code) for code in codes), what="the till synced")
+        cashier = next(staff for staff in agent.cashiers.staff() if staff.role == "cashier")
+        agent.cashiers.sign_in(cashier.id, chain.pins["cashier"])  # the demo chain's tills ask for a PIN
+        print(f"machine: {describe()}")
+        print(f"checkout at the agent: {sales} sales per mode, {len(codes)} items on 4 lines + a member card each; "
+              "the demo catalogue (1,000 products, its promotions), onecard server 2 workers x 4 threads")
+        online = _sales(agent, card, codes, sales)
+        hot_paths._stop(server)
+        agent.mode.went_offline("bench: link dropped")
+        offline = _sales(agent, card, codes, sales)
+    finally:
+        agent.stop()
+        if server.poll() is None:
+            hot_paths._stop(server)
+    print(_line("online", *online))
+    print(_line("offline", *offline))
+    ratio = [percentile(off, .5) / percentile(on, .5) for off, on in zip(offline, online, strict=True)]
+    print(f"  offline/online p50 ratio: scan->total {ratio[0]:.2f}, complete {ratio[1]:.2f}")
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 Starts ``onecard server`` (gunicorn, 2 workers x 4 threads, as deployed) on a fresh PostgreSQL
 database with Redis, seeded through the demo seeder with 1,000 products, a member price list and
-five promotions, plus a new member and one with 2,000 ledger entries. Client processes (one
+five promotions, plus a new member and, per client, one with 2,000 ledger entries (2,000 open lots:
+the adjustments a member service desk makes, posted in chunks). Client processes (one
 terminal credential each) send signed requests over keep-alive connections for a few seconds per
 path. Baselines from the same run: a bare gunicorn hello-world app with the same worker model,
 GET /api/v1/health, and a PostgreSQL primary-key select and single INSERT+COMMIT (psycopg, one
@@ -49,7 +50,7 @@ def hello_app(environ, start_response):
 class Seeded:
     credentials: list[str]  # one terminal of store A per client process, as text
     new_card: str
-    heavy_card: str
+    heavy_cards: list[str]  # one 2,000-entry member per client process (the first is looked up)
     sale_cards: list[str]  # one member per client process, so sales do not queue on one account
     sale_lines: list[dict]
 
@@ -91,21 +92,42 @@ def _seed(settings_values: dict[str, str], clients: int) -> Seeded:
         store = session.scalar(select(Store).where(Store.code == "A"))
         credentials = [str(register_terminal(session, store, f"B{n}", now, actor)[1]) for n in range(clients)]
         cards = []
-        for n in range(clients + 2):
+        for n in range(2 * clients + 1):
             member, card = enrol(session, Enrolment(name=f"Bench Member {n}"), services.program, now, actor)
             adjust_points(session, member.id, f"bench-open-{n}", 500, "opening balance", services.program, now, actor)
             cards.append((member.id, card.number))
         session.commit()
-        heavy_id = cards[1][0]
-        for n in range(HEAVY_ENTRIES - 1):  # the opening balance was the first entry
-            adjust_points(session, heavy_id, f"bench-heavy-{n}", 1, "history", services.program, now, actor)
-            if n % 100 == 99:  # a session holding thousands of entries makes every flush slower
-                session.commit()
-        session.commit()
-        lines = honest_lines(session, services, "A", cards[2][1], _lines(chain), chain.categories, now)
+        for member_id, _ in cards[1:clients + 1]:
+            _seed_history(session, member_id, services.program, now)
+        lines = honest_lines(session, services, "A", cards[clients + 1][1], _lines(chain), chain.categories, now)
         session.rollback()
     services.db.dispose()
-    return Seeded(credentials, cards[0][1], cards[1][1], [c for _, c in cards[2:]], lines)
+    heavy = [number for _, number in cards[1:clients + 1]]
+    return Seeded(credentials, cards[0][1], heavy, [c for _, c in cards[clients + 1:]], lines)
+
+
+def _seed_history(session, member_id: uuid.UUID, program, now: datetime) -> None:
+    """Give the member HEAVY_ENTRIES - 1 more adjustments of one point (the opening balance was the
+    first entry), each its own open lot: the entries ``adjust_points`` makes, posted 100 at a time
+    (one at a time, through the service desk, each re-read the member's whole ledger)."""
+    from sqlalchemy import select
+
+    from loyalty.adjustments import adjust
+    from loyalty.commands import AdjustPoints
+    from server.membership.ledger import load_kept, lock_member, post_entries
+    from server.models import MemberBalance
+
+    for first in range(0, HEAVY_ENTRIES - 1, 100):
+        lock_member(session, member_id)
+        entries = [adjust(AdjustPoints(account_id=str(member_id), adjustment_id=f"{member_id}/bench-heavy-{n}",
+                                       points=1, at=now, reason="history", actor="bench"), program.expiry)
+                   for n in range(first, min(first + 100, HEAVY_ENTRIES - 1))]
+        post_entries(session, load_kept(session, member_id), entries, now)
+        session.commit()
+    row = session.execute(select(MemberBalance.lots, MemberBalance.lot_tail).where(
+        MemberBalance.member_id == member_id)).one()
+    if len(row.lots) + len(row.lot_tail) != HEAVY_ENTRIES:
+        raise RuntimeError(f"the heavy member has {len(row.lots) + len(row.lot_tail)} open lots, not {HEAVY_ENTRIES}")
 
 
 def _lines(chain) -> tuple[dict, ...]:
@@ -299,7 +321,7 @@ def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float)
     seeding = time.monotonic() - began
     print(f"machine: {describe()}")
     print(f"seeded in {seeding:.0f} s: 1,000 products, 5 promotions and a member price list, "
-          f"a new member and one with {HEAVY_ENTRIES:,} ledger entries; {clients} client processes, "
+          f"a new member and {clients} with {HEAVY_ENTRIES:,} ledger entries; {clients} client processes, "
           f"{seconds:g} s per path, keep-alive, signed requests")
     env = server_env(values)
     _pg_setup(database.dsn)
@@ -346,10 +368,12 @@ def _onecard(pool, env, clients: int, seconds: float, seeded: Seeded) -> dict[st
     server, url = start_onecard(env)
     creds = seeded.credentials
     sellers = [f"B{n}|{card}" for n, card in enumerate(seeded.sale_cards)]
+    heavy_sellers = [f"B{n}|{card}" for n, card in enumerate(seeded.heavy_cards)]
     phases = [("health", [None], None), ("poll at head", creds, None),
               ("card look-up, new member", creds, [seeded.new_card]),
-              (f"card look-up, {HEAVY_ENTRIES:,}-entry member", creds, [seeded.heavy_card]),
-              ("sale posting", creds, sellers)]
+              (f"card look-up, {HEAVY_ENTRIES:,}-entry member", creds, seeded.heavy_cards[:1]),
+              ("sale posting", creds, sellers),
+              (f"sale, {HEAVY_ENTRIES:,}-entry member", creds, heavy_sellers)]
     try:
         return {phase: _measure(pool, _jobs(phase, url, clients, seconds, who, cards, tuple(seeded.sale_lines)))
                 for phase, who, cards in phases}
@@ -360,8 +384,11 @@ def _onecard(pool, env, clients: int, seconds: float, seeded: Seeded) -> dict[st
 def _print(figures: dict[str, Figure]) -> None:
     print_table(figures)
     lookup, sale = figures["card look-up, new member"], figures["sale posting"]
+    heavy = figures[f"sale, {HEAVY_ENTRIES:,}-entry member"]
     print(f"card look-up / PostgreSQL pk select: {lookup.rate / figures['pk select'].rate:.3f}; "
-          f"sale posting / INSERT+COMMIT: {sale.rate / figures['insert+commit'].rate:.3f}")
+          f"sale posting / INSERT+COMMIT: {sale.rate / figures['insert+commit'].rate:.3f}; "
+          f"{HEAVY_ENTRIES:,}-entry member's sale / new member's: {heavy.rate / sale.rate:.2f} "
+          f"(p50 {heavy.p50_ms / sale.p50_ms:.2f} times as long)")
 
 
 def print_table(figures: dict[str, Figure]) -> None:

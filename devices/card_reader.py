@@ -38,6 +38,10 @@ _SERVICE_GONE = {
 _QUIET = {scard.SCARD_E_TIMEOUT, scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE}
 
 
+def _ignore(event: CardEvent) -> None:
+    """Where a stopped adapter's late events go."""
+
+
 def _error(rc: int) -> str:
     return f"{scard.SCardGetErrorMessage(rc)} (0x{rc & 0xFFFFFFFF:08X})"
 
@@ -104,26 +108,37 @@ class PcscCardReader:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._context: int | None = None
-        self._emit: Callable[[CardEvent], None] = lambda event: None
+        self._emit: Callable[[CardEvent], None] = _ignore
         self._present: dict[str, int] = {}  # reader -> last event state (0 = no card)
 
     def start(self, on_event: Callable[[CardEvent], None]) -> None:
         """Start watching; ``on_event`` is called from the adapter's thread."""
         if self._thread is not None:
-            raise RuntimeError("card reader already started")
+            raise RuntimeError("card reader already started (or its thread still blocks in a PC/SC call)")
         self._emit = on_event
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="pcsc reader", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 3.0) -> None:
-        """Stop watching and release the PC/SC context."""
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop watching, waiting at most ``timeout`` for the adapter's thread.
+
+        SCardCancel ends a wait for a change at once, and the thread then releases its PC/SC
+        context. It cannot end a connect or an APDU exchange that pcscd does not answer (a jammed
+        card): that thread is a daemon, so it is left to end with the process, and whatever it
+        reads afterwards is not reported.
+        """
         self._stop.set()
         context = self._context
         if context is not None:
             scard.SCardCancel(context)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._thread is None:
+            return
+        self._thread.join(timeout)
+        if self._thread.is_alive():  # kept, so that start() refuses while it lives
+            self._emit = _ignore
+            log.warning("card reader: a PC/SC call still blocks after %g s; not waiting for it", timeout)
+        else:
             self._thread = None
 
     def _run(self) -> None:

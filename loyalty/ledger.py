@@ -27,7 +27,7 @@ from datetime import datetime
 from uuid import UUID
 
 from loyalty.entries import Entry, replay_key
-from loyalty.exceptions import ConflictingEntry, ForeignEntry, InsufficientPoints
+from loyalty.exceptions import ConflictingEntry, ForeignEntry, InsufficientPoints, InvalidValue
 from loyalty.guards import require_utc
 
 
@@ -87,6 +87,59 @@ class LedgerState:
         return tuple(lot for lot in self.lots if lot.remaining > 0)
 
 
+def form_lot(credit: Entry, debt: int) -> tuple[Lot | None, int]:
+    """What a credit does: it repays ``debt`` first and forms a lot of what is left.
+
+    Returns the lot (None when the debt took every point) and the debt left. It touches no lot
+    already formed, which is what lets `credit_lots` add credits to a state without its lots.
+
+    Example: a credit of 120 points with 50 owed repays the 50 and forms a lot of 70; the debt is 0.
+    """
+    repaid = min(debt, credit.points)
+    left = credit.points - repaid
+    lot = Lot(credit.id, credit.at, credit.expires_at, left, left) if left > 0 else None
+    return lot, debt - repaid
+
+
+@dataclass(frozen=True)
+class Credited:
+    """What credits added to an account (`credit_lots`).
+
+    Attributes:
+        points: the credits' sum, which the balance grows by.
+        debt: the debt left after they repaid what they could.
+        lots: the lots they formed, first-expiring first.
+    """
+
+    points: int
+    debt: int
+    lots: tuple[Lot, ...]
+
+
+def credit_lots(account_id: str, debt: int, credits: Iterable[Entry]) -> Credited:
+    """The credits' effect on an account owing ``debt``, without the account's lots.
+
+    Credits change no lot already formed (`form_lot`), so when every one replays after the
+    account's other entries, ``resume(state, credits)`` is ``state`` with the balance grown by
+    ``points``, the debt set to ``debt`` and ``lots`` added; this computes exactly that part.
+
+    Raises:
+        ConflictingEntry: two entries share an id but differ.
+        ForeignEntry: an entry belongs to another account.
+        InvalidValue: an entry is a debit (debits take from the lots: use `resume`).
+    """
+    unique = unique_entries(credits)
+    formed = []
+    for entry in sorted(unique.values(), key=replay_key):
+        if entry.account_id != account_id:
+            raise ForeignEntry(entry.id, entry.account_id, account_id)
+        if not entry.is_credit:
+            raise InvalidValue("entry", entry.id, "a debit takes from the lots: resume the state instead")
+        lot, debt = form_lot(entry, debt)
+        formed += [lot] if lot is not None else []
+    return Credited(sum(e.points for e in unique.values()), debt, tuple(sorted(formed, key=fifo_key)))
+
+
 class _Book:
     """The mutable scratchpad of one replay; never escapes `replay` or `resume`.
 
@@ -108,12 +161,9 @@ class _Book:
         self.shortfall = shortfall
 
     def credit(self, entry: Entry) -> None:
-        repaid = min(self.debt, entry.points)
-        self.debt -= repaid
-        if entry.points > repaid:
-            left = entry.points - repaid
-            lot = Lot(entry.id, entry.at, entry.expires_at, left, left)
-            self.lots[entry.id], self.remaining[entry.id] = lot, left
+        lot, self.debt = form_lot(entry, self.debt)
+        if lot is not None:
+            self.lots[entry.id], self.remaining[entry.id] = lot, lot.remaining
             heapq.heappush(self.queue, (fifo_key(lot), entry.id))
 
     def debit(self, entry: Entry) -> None:

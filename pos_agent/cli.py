@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import signal
@@ -102,6 +103,8 @@ def agent(store: str, terminal: str, server_url: str, port: int, host: str, data
         raise
     if simulate_devices:  # the simulators are child processes (socat, pcscd): stop them on SIGTERM too
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # A till that hangs can be asked where: kill -USR1 writes every thread's stack to stderr, beside the log.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     running.start()
     log.info("agent %s/%s listening on http://%s:%d for hosts %s, server %s, data %s", store, terminal, host,
              server.server_port, ",".join(sorted(access.allowed_hosts)), server_url, running.db.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -102,12 +103,17 @@ class Agent:
             self.devices.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self.devices is not None:
-            self.devices.stop()
-        self._stop.set()
+        """Stop the loops and the devices, waiting at most ``timeout`` in all for their threads.
+
+        The database is closed last, once a transaction in progress on it has ended.
+        """
+        deadline = time.monotonic() + timeout
+        self._stop.set()  # the loops wind down while the devices stop
         self._wake.set()
+        if self.devices is not None:
+            self.devices.stop(max(0.0, deadline - time.monotonic()))
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self.db.close()
 
     def status(self) -> dict:

@@ -78,6 +78,7 @@ class Settings:
     notice_lease_seconds: int = 300  # how long a worker's claim on an outbox row lasts unrenewed
     quiet_hours: tuple[str, str] | None = ("21:00", "08:00")  # member's home-store wall clock
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
+    feed_compact_after_days: int = 3  # a superseded member snapshot stays on the feed this long
 
     @property
     def reports_url(self) -> str:
@@ -153,6 +154,7 @@ class Settings:
             notice_lease_seconds=_positive_int(values, "notice_lease", 300),
             quiet_hours=_quiet_hours(values.get("quiet_hours", "21:00-08:00")),
             trusted_proxies=_trusted_proxies(values),
+            feed_compact_after_days=_positive_int(values, "feed_compact_after_days", 3),
         )
 
 

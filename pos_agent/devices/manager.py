@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +48,12 @@ from pos_agent.devices.spool import SqliteReceiptSpool
 from pos_agent.exceptions import AgentError
 
 log = logging.getLogger(__name__)
+
+ADAPTER_WAIT = 1.0  # a healthy reader or scanner thread ends within its poll (0.5 s and 0.1 s by default)
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
 
 
 class DeviceManager:
@@ -108,13 +115,19 @@ class DeviceManager:
         self.desk.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop the devices, waiting at most ``timeout`` in all for their threads.
+
+        Every thread is a daemon: one that still blocks (a jammed card, a printer that does
+        not answer) is left to end with the process rather than holding up a till's shutdown.
+        """
+        deadline = time.monotonic() + timeout
         for adapter in (self.reader, self.scanner):
             if adapter is not None:
-                adapter.stop()
-        self.desk.stop(timeout)
+                adapter.stop(min(ADAPTER_WAIT, _left(deadline)))
+        self.desk.stop(_left(deadline))
         if self._thread is not None:
             self._events.put(None)
-            self._thread.join(timeout)
+            self._thread.join(_left(deadline))
             self._thread = None
         if self.simulation is not None:
             self.simulation.stop()

@@ -20,6 +20,7 @@ class ScheduledJob:
 SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("purge-seen-nonces", tasks.purge_seen_nonces, every_seconds=600),
     ScheduledJob("sequence-feed-changes", tasks.sequence_changes, every_seconds=5),
+    ScheduledJob("compact-feed", tasks.compact_feed, every_seconds=24 * 3600),
     ScheduledJob("expire-holds", loyalty_jobs.run_hold_expiry, every_seconds=300),
     ScheduledJob("expire-points", loyalty_jobs.run_points_expiry, every_seconds=3600),
     ScheduledJob("review-tiers", loyalty_jobs.run_tier_review, every_seconds=24 * 3600),

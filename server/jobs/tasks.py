@@ -22,6 +22,7 @@ from server.pricing import for_you
 from server.pricing.bundle_mining import mine_bundles
 from server.pricing.segments import refresh_all
 from server.sync import sequence_pending
+from server.sync.compaction import compact_member_changes
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,16 @@ def sequence_changes() -> int:
     if numbered:
         log.info("sequenced %d feed changes", numbered)
     return numbered
+
+
+def compact_feed() -> dict[str, int]:
+    """Delete member snapshots on the feed that newer ones superseded, once past the grace period."""
+    services = job_services()
+    before = services.clock() - timedelta(days=services.settings.feed_compact_after_days)
+    done = compact_member_changes(services.db.engine, before)
+    log.info("feed compaction: %d superseded member changes deleted of %d looked at, in %d transactions",
+             done.deleted, done.scanned, done.chunks)
+    return {"deleted": done.deleted, "scanned": done.scanned}
 
 
 def refresh_segments() -> dict[str, int]:

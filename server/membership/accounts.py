@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from loyalty.ledger import LedgerState
-from server.membership.balances import KeptFigures, kept_figures
+from server.membership.balances import KeptFigures, KeptLedger, kept_figures
 from server.membership.ledger import held_points
 from server.membership.program import LoyaltyProgram
 from server.models import Member
@@ -28,10 +28,12 @@ class AccountSummary:
 
 
 def account_summary(session: Session, member: Member, program: LoyaltyProgram,
-                    now: datetime, state: LedgerState | None = None, held: int | None = None) -> AccountSummary:
+                    now: datetime, state: LedgerState | KeptLedger | None = None,
+                    held: int | None = None) -> AccountSummary:
     """``available`` is what may be redeemed now: alive lots, less debt, less live holds.
 
-    Pass the member's ``state`` when the caller has just computed it (posting): no second read.
+    Pass the member's ``state`` when the caller has just computed it (posting): no second read
+    (a ``KeptLedger`` answers from its figures, without decoding its lots until one has expired).
     Otherwise the kept row's figures are read, not its open lots. ``held``: the points its live
     holds reserve, when the caller has read them (a journal batch's snapshots).
     """

@@ -108,23 +108,30 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
     kept = ledger if isinstance(ledger, KeptLedger) else KeptLedger.of(ledger)
     if not new:
         return kept
-    if kept.follows(new):
-        state = resume(kept.state, new)
-    else:  # a late entry changes history: replay everything once, the batch's waiting rows included
-        state = _whole_ledger(session, uuid.UUID(kept.account_id)).apply(new, allow_debt=True).state
-    if not allow_debt:
-        refuse_new_debt(kept.state, state, new)
-    after = KeptLedger(kept.account_id, state, max(filter(None, [kept.last_key, *map(replay_key, new)])))
+    after = _kept_after(session, kept, new, allow_debt)
     writes = batch_work.pending(session)
     if writes is None:
         session.add_all(to_row(entry, now) for entry in new)
     else:
         for entry in new:
             writes.add(LedgerEntry, row_values(entry, now))
-    store_kept(session, after)
+    after = store_kept(session, after)
     if writes is None:
         session.flush()
     return after
+
+
+def _kept_after(session: Session, kept: KeptLedger, new: list[Entry], allow_debt: bool) -> KeptLedger:
+    """The kept state after ``new`` (unstored entries), by the cheapest way the pure rules allow."""
+    if kept.follows(new) and all(entry.is_credit for entry in new):
+        return kept.credited(new)  # credits only repay debt and add lots: no debt to refuse
+    if kept.follows(new):
+        state = resume(kept.state, new)
+    else:  # a late entry changes history: replay everything once, the batch's waiting rows included
+        state = _whole_ledger(session, uuid.UUID(kept.account_id)).apply(new, allow_debt=True).state
+    if not allow_debt:
+        refuse_new_debt(kept.state, state, new)
+    return KeptLedger.of_state(state, max(filter(None, [kept.last_key, *map(replay_key, new)])))
 
 
 def _unstored(session: Session, incoming: dict[uuid.UUID, Entry], claimed_source: str | None = None) -> list[Entry]:

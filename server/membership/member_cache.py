@@ -48,7 +48,12 @@ def member_stores(session: Session, member: Member, program: LoyaltyProgram, now
 
 
 def stores_holding(session: Session, member_id: uuid.UUID) -> set[str | None]:
-    """The store scopes whose newest change for this member is an upsert (their tills keep a snapshot)."""
+    """The store scopes whose newest change for this member is an upsert (their tills keep a snapshot).
+
+    Compaction may have deleted every row of a store's scope once a newer change for every store
+    superseded them: that store's tills then keep the every-store change, and the scope ``None``
+    stands for them.
+    """
     newest = session.execute(select(ChangeRecord.store_code, func.max(ChangeRecord.order_key)).where(
         ChangeRecord.entity_type == Entity.MEMBER.value, ChangeRecord.entity_id == str(member_id))
         .group_by(ChangeRecord.store_code)).all()

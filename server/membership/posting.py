@@ -386,24 +386,24 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     entries = [*_redeem_entry(command, ledger.account_id, redeemed),
                *_reward_entry(command, ledger.account_id, rewards),
                *earn_entries(command.id, str(card.member_id), command.at, earning, bonuses, program.expiry)]
-    debt_before = ledger.state.debt
+    debt_before = ledger.debt
     # Online, the sale's id was claimed just now (``_claim_online``): its entries cannot be stored
     # yet. A journal batch knows its stored entries from its own read (``read_sources``).
     fresh = command.id if batch_work.pending(session) is None else None
     ledger = post_entries(session, ledger, entries, posting.now, allow_debt=command.settled, claimed_source=fresh)
     # Only a redemption that made the debt grow is an overspend; a later sale of a member in debt
     # (which repays it) is not.
-    if (redeemed.points or rewards.points) and ledger.state.debt > debt_before:
-        posting.flag(ExceptionKind.OVERSPEND, None, ledger.state.balance,
-                     f"offline redemption left the balance at {ledger.state.balance} points")
+    if (redeemed.points or rewards.points) and ledger.debt > debt_before:
+        posting.flag(ExceptionKind.OVERSPEND, None, ledger.balance,
+                     f"offline redemption left the balance at {ledger.balance} points")
     bonus_points = sum(bonus.points for bonus in bonuses)
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
     # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
-    _publish(session, card.member_id, program, posting.now, ledger.state, (command.store, command.at))
+    _publish(session, card.member_id, program, posting.now, ledger, (command.store, command.at))
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=redeemed.points + rewards.points, line_points=dict(earning.line_points),
-                           balance=ledger.state.balance, points_tender_minor=redeemed.value_minor,
+                           balance=ledger.balance, points_tender_minor=redeemed.value_minor,
                            reward_points=rewards.points, rewards=list(rewards.rewards))
     # Set last, so that the row's figures and its outcome (post_transaction) are one UPDATE; the
     # member only after lock_member: the row's foreign key takes a share lock on the member, and
@@ -620,7 +620,7 @@ def _apply_return(session: Session, posting: Posting, program: LoyaltyProgram, r
         lock_member(session, original.member_id)
         ledger = load_kept(session, original.member_id)
         ledger = post_entries(session, ledger, outcome.entries, posting.now, allow_debt=True)
-        _publish(session, original.member_id, program, posting.now, ledger.state, (command.store, command.at))
+        _publish(session, original.member_id, program, posting.now, ledger, (command.store, command.at))
     row.total_minor = -outcome.refund_minor  # set with the rest: one UPDATE (see _apply_sale)
     row.member_id = original.member_id  # after lock_member, as for a sale (see _apply_sale)
     row.points_earned, row.points_redeemed = -outcome.points_taken_back, -outcome.points_given_back

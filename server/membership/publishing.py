@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from loyalty.ledger import LedgerState
 from loyalty.programme_body import programme_body
 from server.membership.accounts import AccountSummary, account_summary
+from server.membership.balances import KeptLedger
 from server.membership.clipped import segments_and_clipped
 from server.membership.ledger import held_points_of
 from server.membership.member_cache import member_stores, stores_holding
@@ -28,7 +29,7 @@ from store_sync.feed import Op
 
 
 def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
-                   now: datetime, state: LedgerState | None = None,
+                   now: datetime, state: LedgerState | KeptLedger | None = None,
                    visit: tuple[str, datetime] | None = None) -> None:
     """The member's tier, balance, segments, clipped offers and recent limited-offer uses, for offline
     decisions at any till.

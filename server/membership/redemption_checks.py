@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty.exceptions import LoyaltyError
-from loyalty.ledger import Ledger
 from loyalty.redemption import max_redeemable, plan_redemption
+from server.membership.balances import KeptLedger
 from server.membership.exceptions import ExceptionKind, TransactionRejected
 from server.membership.holds import CONFIRMED, EXPIRED, RELEASED, live_hold
 from server.membership.ledger import HELD, held_points
@@ -59,7 +59,7 @@ class Redeemed:
     value_minor: int = 0
 
 
-def credited_redemption(session: Session, posting: Posting, program: LoyaltyProgram, ledger: Ledger,
+def credited_redemption(session: Session, posting: Posting, program: LoyaltyProgram, ledger: KeptLedger,
                         basket_minor: int, suspended: bool = False) -> Redeemed:
     """The points the sale's points tender is credited with (see the module docstring)."""
     command = posting.command
@@ -80,7 +80,7 @@ def credited_redemption(session: Session, posting: Posting, program: LoyaltyProg
     return redeemed
 
 
-def _online(session: Session, posting: Posting, program: LoyaltyProgram, ledger: Ledger,
+def _online(session: Session, posting: Posting, program: LoyaltyProgram, ledger: KeptLedger,
             basket_minor: int) -> Redeemed:
     command, points = posting.command, posting.command.points_tendered
     if command.hold_id is None:
@@ -88,7 +88,7 @@ def _online(session: Session, posting: Posting, program: LoyaltyProgram, ledger:
     hold = live_hold(session, command.hold_id, posting.now)
     if not _hold_matches(hold, command, uuid.UUID(ledger.account_id)):
         raise TransactionRejected("hold-mismatch", "the hold is for another member, terminal or amount")
-    available = ledger.state.available(command.at) - held_points(session, hold.member_id, posting.now,
+    available = ledger.available(command.at) - held_points(session, hold.member_id, posting.now,
                                                                  excluding=hold.id)
     try:
         plan = plan_redemption(points, max(available, 0), basket_minor, program.redemption)

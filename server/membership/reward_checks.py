@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from loyalty.ledger import Ledger
 from promotions import PricedBasket
+from server.membership.balances import KeptLedger
 from server.membership.exceptions import ExceptionKind, TransactionRejected
 from server.membership.ledger import held_points
 from server.membership.program import LoyaltyProgram
@@ -44,7 +44,7 @@ class RewardsCredited:
     rewards: tuple[dict, ...] = ()  # {"reward_id", "times", "points", "line_discounts": {line_id: minor}}
 
 
-def credited_rewards(session: Session, posting: Posting, program: LoyaltyProgram, ledger: Ledger,
+def credited_rewards(session: Session, posting: Posting, program: LoyaltyProgram, ledger: KeptLedger,
                      priced: PricedBasket | None, redeemed: Redeemed) -> RewardsCredited:
     """The reward points the sale is credited with (see the module docstring)."""
     command = posting.command
@@ -92,20 +92,20 @@ def _difference(command, priced: PricedBasket | None) -> str:
                      for rid in sorted(till.keys() | server.keys()) if till.get(rid) != server.get(rid))
 
 
-def _available(session: Session, posting: Posting, ledger: Ledger) -> int:
+def _available(session: Session, posting: Posting, ledger: KeptLedger) -> int:
     """Points the member may spend now: the balance available at the sale's time less every live
     hold (the sale's own hold backs its points tender, which the caller takes off)."""
     member_id = uuid.UUID(ledger.account_id)
-    return ledger.state.available(posting.command.at) - held_points(session, member_id, posting.now)
+    return ledger.available(posting.command.at) - held_points(session, member_id, posting.now)
 
 
-def _settled_limit(session: Session, posting: Posting, program: LoyaltyProgram, ledger: Ledger,
+def _settled_limit(session: Session, posting: Posting, program: LoyaltyProgram, ledger: KeptLedger,
                    redeemed: Redeemed) -> tuple[int, str]:
     command = posting.command
     if command.offline:
         allowance = offline_allowance(session, command, uuid.UUID(ledger.account_id), program)
         return max(allowance - redeemed.points, 0), "its offline allowance"
-    return max(ledger.state.available(command.at) - redeemed.points, 0), "the points the member had"
+    return max(ledger.available(command.at) - redeemed.points, 0), "the points the member had"
 
 
 def _credited(priced: PricedBasket) -> RewardsCredited:

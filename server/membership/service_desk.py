@@ -103,7 +103,7 @@ def apply_adjustment(session: Session, member_id: uuid.UUID, adjustment_id: str,
         refuse_overdraw(session, member_id, before.state, -points, now)
     ledger = post_entries(session, before, [entry], now)
     publish_member(session, member_id, program, now)
-    return ledger.state.balance, True
+    return ledger.balance, True
 
 
 def refuse_overdraw(session: Session, member_id: uuid.UUID, state: LedgerState, removing: int,

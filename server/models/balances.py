@@ -15,9 +15,12 @@ from server.models.types import UTCDateTime
 class MemberBalance(Base):
     """What the member's entries add up to, kept in step by ``post_entries`` in the same transaction.
 
-    ``lots`` holds the open lots (points left) as [lot id, credited at, expires at, points,
-    remaining]; ``last_key`` the replay key of the latest entry, as [at, credit rank, kind rank, id]
-    (see loyalty.entries.replay_key). Never the truth: the entries are; tests recompute it.
+    ``lots`` and ``lot_tail`` together hold the open lots (points left), each as [lot id, credited
+    at, expires at, points, remaining], in no set order (readers sort them first-expiring first):
+    ``lot_tail`` the few formed by credits since ``lots`` was last written, which a sale appends to
+    without reading or writing ``lots`` (server.membership.balances). ``last_key`` is the replay key
+    of the latest entry, as [at, credit rank, kind rank, id] (see loyalty.entries.replay_key).
+    Never the truth: the entries are; tests recompute it.
 
     ``open_points`` (the open lots' remaining points) and ``first_expiry`` (the earliest expiry among
     them; None when none expires) let a look-up answer "available now" without decoding ``lots``:
@@ -31,6 +34,7 @@ class MemberBalance(Base):
     debt: Mapped[int] = mapped_column(Integer)
     lot_shortfall: Mapped[int] = mapped_column(Integer)
     lots: Mapped[list] = mapped_column(JSON)
+    lot_tail: Mapped[list] = mapped_column(JSON, server_default="[]")
     last_key: Mapped[list | None] = mapped_column(JSON)
     open_points: Mapped[int] = mapped_column(Integer)
     first_expiry: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -27,7 +27,8 @@ class ChangeRecord(Base):
 
     Rows are never updated after they get a ``seq``, with one exception: erasing a member turns
     that member's past rows into tombstones (and their cards' rows into the cards' erased state)
-    under the same ``seq``, so no reader finds the person's data at any cursor.
+    under the same ``seq``, so no reader finds the person's data at any cursor. Member upserts
+    that newer changes superseded are deleted after a grace period (server.sync.compaction).
     """
 
     __tablename__ = "change_log"

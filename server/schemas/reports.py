@@ -44,7 +44,9 @@ class SyncHealthRowSchema(ma.Schema):
     last_seen_at = ma.fields.AwareDateTime(allow_none=True)
     feed_cursor = ma.fields.Integer(allow_none=True)
     feed_head = ma.fields.Integer()
-    feed_lag = ma.fields.Integer(allow_none=True, metadata={"description": "changes not yet read"})
+    feed_lag = ma.fields.Integer(allow_none=True, metadata={
+        "description": "seqs between the till's cursor and the head: at most the changes it has still to read "
+                       "(other stores' changes and compacted ones count too)"})
     feed_read_at = ma.fields.AwareDateTime(allow_none=True)
     journal_waiting = ma.fields.Integer(metadata={"description": "items refused for now, to be retried"})
 

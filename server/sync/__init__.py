@@ -1,7 +1,8 @@
 """The down half of store sync: a change log that writers append to and terminals read in order.
 
 Writers call ``record_change`` inside their own transaction; ``sequence_pending`` numbers committed
-changes in one serialized step; ``read_changes`` and ``snapshot`` (or ``snapshot_json``) serve them to a store.
+changes in one serialized step; ``read_changes`` and ``snapshot`` (or ``snapshot_json``) serve them to a store;
+``compaction.compact_member_changes`` deletes member snapshots that newer changes superseded.
 """
 
 from server.sync.feed import head_seq, read_changes

@@ -21,7 +21,11 @@ def visible_to(store_code: str):
 
 
 def head_seq(session: Session) -> int:
-    """The highest committed seq: every seq from 1 to it exists and is visible."""
+    """The highest committed seq: every seq from 1 to it was committed, and none will be issued again.
+
+    Compaction (server.sync.compaction) may have deleted some of them, superseded changes all,
+    but never the highest, so the head never goes back.
+    """
     return session.scalar(select(func.coalesce(func.max(ChangeRecord.seq), 0)))
 
 
@@ -38,7 +42,8 @@ def read_changes(session: Session, store_code: str, cursor: int, limit: int) -> 
     """Up to ``limit`` changes after ``cursor`` for ``store_code``, oldest first.
 
     When the store is caught up, ``next_cursor`` jumps to the head read before the rows, past
-    changes for other stores: every seq up to that head was already committed and visible.
+    changes for other stores: every seq up to that head was already committed (or compacted away,
+    superseded by a later change), so no change can appear below it later.
     """
     head = check_cursor(session, cursor)
     rows = session.execute(_page(store_code, cursor, limit + 1)).all()
@@ -73,7 +78,9 @@ def publish_watermarks(session: Session, watermarks: Watermarks, since: int) -> 
 
     ``since`` is a head the watermarks already held, so their markers cover everything up to
     it; one statement reads the rest (an index range on seq), and the highest seq it finds is a
-    safe head because the sequencer's numbers are a gap-free committed prefix. A database whose
+    safe head because the sequencer's numbers are a gap-free committed prefix (compaction deletes
+    only superseded changes, never the highest: a deleted change's store is counted by the marker
+    of its superseder, later and for the same store or for every store). A database whose
     head is behind ``since`` was restored or emptied: the watermarks start again from nothing.
     """
     rows = session.execute(select(ChangeRecord.store_code, func.max(ChangeRecord.seq))

@@ -4,8 +4,10 @@ Why: ``order_key`` comes from a sequence when a writer inserts, but writers comm
 so a reader following ``order_key`` can pass a number whose transaction is still open and never
 come back for it. Here only committed rows are numbered, and only by one sequencer at a time
 (a PostgreSQL transaction-level advisory lock; SQLite runs one writer at a time anyway). Each
-run continues from the highest ``seq`` already committed, so every reader sees a gap-free prefix
-1..N, and a slow writer's change simply gets a later ``seq`` than faster ones.
+run continues from the highest ``seq`` already committed, so the numbers given are a gap-free
+prefix 1..N, and a slow writer's change simply gets a later ``seq`` than faster ones. Compaction
+(server.sync.compaction) later deletes superseded member changes below N, never the row holding
+N itself, so the next run's max(seq) never goes back and no number is given twice.
 
 Run it at READ COMMITTED (the default): each statement must see the previous run's commit.
 """

@@ -1,9 +1,12 @@
 """A store's snapshot, built from the change log: the latest change per entity up to a cursor.
 
 Sequenced rows never change (except an erased member's, which become tombstones), so the snapshot
-as of cursor C is the same whenever it is read, but for erased members; its pages may be fetched
-over minutes while writers go on, and the feed continues from C with no gap (an erasure also
-appends a change after C, so a till that took the member from an earlier page drops them).
+as of cursor C is the same whenever it is read, but for erased members and compacted ones; its
+pages may be fetched over minutes while writers go on, and the feed continues from C with no gap
+(an erasure also appends a change after C, so a till that took the member from an earlier page
+drops them; compaction deletes a member's newest change up to C only when a newer one after C
+supersedes it, so a page may show that member older or not at all, and the feed after C brings
+the newer state: server.sync.compaction).
 """
 
 from __future__ import annotations

@@ -2,11 +2,13 @@
 
 A till polling at the head asks "anything after my cursor?" every few seconds; answering from
 here costs no database work. Kept: ``head`` (a sequenced watermark: every seq up to it is
-committed and visible), ``all`` (the highest seq of a change for every store) and one marker per
-store (the highest seq of a change for that store). Markers only go up and are published before
-the head they cover, so whenever a reader sees head H, every change with seq <= H is counted in
-its store's marker: if neither the store's marker nor ``all`` is past the cursor, the store has
-nothing in (cursor, H] and the answer "nothing new, continue from H" skips no change.
+committed and visible, or was compacted away as superseded), ``all`` (the highest seq of a change
+for every store) and one marker per store (the highest seq of a change for that store). Markers
+only go up and are published before the head they cover, so whenever a reader sees head H, every
+change with seq <= H is counted in its store's marker (a change compacted away before it was
+counted has a later superseder, for the same store or for every store, that is): if neither the
+store's marker nor ``all`` is past the cursor, the store has nothing in (cursor, H] and the answer
+"nothing new, continue from H" skips no change.
 
 A marker may be too high (without Redis, stores share a marker when their codes fall in the same
 bucket): the reader then reads the database, which is only slower. The head may lag the database

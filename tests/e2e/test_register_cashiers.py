@@ -26,6 +26,7 @@ from tests.e2e.test_register_page import CHROMIUM, CHROMIUM_ARGS, COFFEE, WINE
 from tests.integration.agent.catalogue import STORE
 from tests.integration.agent.live import LiveServer, wait_until
 from tests.support.factories import make_staff, make_terminal
+from tests.support.wsgi import closing_body
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -51,7 +52,7 @@ def till_with_staff(tmp_path, sqlite_template):
     agent.start()
     wait_until(lambda: agent.mode.online and len(agent.cashiers.staff()) == 2, what="the till synced its staff")
     access = LocalAccess.for_till(tmp_path / "agent", STORE, "T1")
-    web = make_server("127.0.0.1", 0, create_app(agent, access), threaded=True)
+    web = make_server("127.0.0.1", 0, closing_body(create_app(agent, access)), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{web.server_port}/", agent
     web.shutdown()

@@ -23,6 +23,7 @@ from tests.e2e.test_register_page import CHROMIUM, CHROMIUM_ARGS, COFFEE, WINE, 
 from tests.integration.agent.catalogue import STORE
 from tests.integration.agent.live import LiveServer, wait_until
 from tests.support.factories import make_terminal
+from tests.support.wsgi import closing_body
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -39,8 +40,8 @@ def _register(tmp_path, sqlite_template, currency):
                        Till(STORE, "T1"), timing=Timing(sync_interval=0.2, probe_interval=0.1))
     agent.start()
     wait_until(lambda: agent.mode.online and agent.ref.program().currency == currency, what="the till synced")
-    web = make_server("127.0.0.1", 0, create_app(agent, LocalAccess.for_till(tmp_path / "agent", STORE, "T1")),
-                      threaded=True)
+    app = create_app(agent, LocalAccess.for_till(tmp_path / "agent", STORE, "T1"))
+    web = make_server("127.0.0.1", 0, closing_body(app), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{web.server_port}/", lambda: (web.shutdown(), agent.stop(), server.stop(),
                                                            services.db.dispose())

@@ -19,6 +19,7 @@ from tests.conftest import TEST_SECRET
 from tests.integration.agent.catalogue import STORE
 from tests.integration.agent.live import LiveServer, wait_until
 from tests.support.factories import make_terminal
+from tests.support.wsgi import closing_body
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -41,7 +42,7 @@ def register_url(tmp_path, sqlite_template):
     agent.start()
     wait_until(lambda: agent.mode.online and agent.ref.card(card) is not None, what="the till synced")
     access = LocalAccess.for_till(tmp_path / "agent", STORE, "T1")  # the key made at first start, as the CLI does
-    web = make_server("127.0.0.1", 0, create_app(agent, access), threaded=True)
+    web = make_server("127.0.0.1", 0, closing_body(create_app(agent, access)), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{web.server_port}/", card, server, member_id, (agent, access)
     web.shutdown()
@@ -136,9 +137,8 @@ def _slow_first(app, *suffixes, seconds):
 
 def test_scans_made_while_the_basket_loads_or_an_answer_is_slow_all_land_in_scan_order(register_url, page):
     *_, (agent, access) = register_url
-    web = make_server("127.0.0.1", 0, _slow_first(create_app(agent, access), "/baskets/current", "/baskets", "/items",
-                                                  seconds=0.5),
-                      threaded=True)
+    slow = _slow_first(create_app(agent, access), "/baskets/current", "/baskets", "/items", seconds=0.5)
+    web = make_server("127.0.0.1", 0, closing_body(slow), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     try:
         page.goto(f"http://127.0.0.1:{web.server_port}/")

@@ -15,12 +15,13 @@ from store_sync.feed import Change, Op
 AT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
 
-def publish(engine: Engine, *changes: tuple[str, str, str, dict[str, Any] | None, str | None]) -> None:
-    """Commit (entity_type, entity_id, op, payload, store) changes in one transaction."""
+def publish(engine: Engine, *changes: tuple[str, str, str, dict[str, Any] | None, str | None],
+            at: datetime = AT) -> None:
+    """Commit (entity_type, entity_id, op, payload, store) changes in one transaction, written at ``at``."""
     with Session(engine) as session:
         for entity_type, entity_id, op, payload, store in changes:
             record_change(session, entity_type=entity_type, entity_id=entity_id, op=op,
-                          payload=payload, store_code=store, now=AT)
+                          payload=payload, store_code=store, now=at)
         session.commit()
 
 

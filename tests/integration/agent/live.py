@@ -20,6 +20,7 @@ from tests.conftest import TEST_SECRET
 from tests.integration.agent.catalogue import catalogue_changes, member_payload
 from tests.support.factories import seed_member
 from tests.support.feed import publish
+from tests.support.wsgi import closing_body
 
 
 class LiveServer:
@@ -36,7 +37,7 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", self.port, closing_body(self.app), threaded=True)
         self.port = self._server.server_port
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,7 @@ import requests
 from devices.simulators.escpos_decode import decode
 from devices.simulators.scanner_sim import ScannerSimulator
 from tests.devices_support.fixtures import free_port, wait_reader_empty
+from tests.devices_support.jammed_card import JammedCard
 from tests.integration.agent.catalogue import STORE
 from tests.integration.agent.live import wait_until
 from tests.support.factories import make_terminal
@@ -65,7 +67,9 @@ class AgentProcess:
         self.process.send_signal(signal.SIGINT)
         try:
             return self.process.wait(15)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # the failure then shows in the log where each thread was
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1)
             self.process.kill()
             return self.process.wait(5)
 
@@ -121,3 +125,16 @@ def test_a_card_and_three_scans_at_a_running_agent_make_a_member_sale_whose_rece
     assert "TOTAL EUR 26.18" in lines and "Change 3.82" in lines
     assert receipt.qr_codes == [done["receipt_id"]] and receipt.cuts
     wait_until(lambda: live_server.account(member_id).balance == 5026, timeout=10, what="the points on the server")
+
+
+def test_ctrl_c_stops_a_running_agent_within_seconds_while_its_card_reader_waits_on_a_jammed_card(
+        live_server, agent_process, pcscd):
+    agent_process.status_when(_devices_ready, "the agent synced with its devices ready")
+    with JammedCard(port=pcscd.port) as card:
+        assert card.asked.wait(10), "the agent did not read the card"
+        started = time.monotonic()
+        assert agent_process.stop() == 0, agent_process.log_path.read_text()
+        took = time.monotonic() - started
+    wait_reader_empty(pcscd.reader)
+    assert took < 3.5, f"the agent took {took:.1f} s to stop"
+    assert "a PC/SC call still blocks after 1 s; not waiting for it" in agent_process.log_path.read_text()

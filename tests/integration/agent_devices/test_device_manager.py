@@ -3,12 +3,15 @@ pty pair with the scanner simulator, and the TCP ESC/POS printer sink."""
 
 from __future__ import annotations
 
+import time
+
 from devices.receipt import mask_card
 from devices.simulators.escpos_decode import decode
 from devices.simulators.printer_sink import PrinterSink
 from devices.simulators.scanner_sim import ScannerSimulator
 from pos_agent.store import sales
 from tests.devices_support.fixtures import free_port, wait_reader_empty
+from tests.devices_support.jammed_card import JammedCard
 from tests.integration.agent.live import wait_until
 from tests.integration.agent_devices.conftest import CARD, CHIP_CARD, CHIP_UID
 
@@ -161,6 +164,24 @@ def test_kept_receipts_survive_a_restart_of_the_device_manager(agent, with_devic
         assert [(r.receipt_id, r.ok) for r in results] == [(done["receipt_id"], True)]
         assert len(sink.wait_jobs(1)) == 1
 
+
+
+def test_stopping_the_devices_keeps_to_its_time_while_a_jammed_card_and_a_mute_printer_block(
+        agent, with_devices, pcscd, printer_sink):
+    wait_reader_empty(pcscd.reader)
+    printer_sink.mute = True  # a printer that does not answer: the desk waits on it for its timeout
+    manager = with_devices({"card_reader": {"match": pcscd.reader},
+                            "printer": {"kind": "network", "address": f"127.0.0.1:{printer_sink.port}",
+                                        "timeout": 3.0}})
+    _reader_ready(manager, pcscd)
+    with JammedCard(port=pcscd.port) as card:
+        assert card.asked.wait(5), "the reader did not read the card"
+        _sell(agent, BREAD)
+        started = time.monotonic()
+        manager.stop(timeout=2.0)
+        took = time.monotonic() - started
+    wait_reader_empty(pcscd.reader)
+    assert took < 2.5, f"stopping took {took:.1f} s"  # the reader alone used to wait 3 s
 
 
 def _printed_lines(job: bytes) -> list[str]:

@@ -18,6 +18,7 @@ from tests.devices_support.fixtures import free_port
 from tests.integration.agent.live import wait_until
 from tests.integration.agent_devices.conftest import CARD
 from tests.support.till_api import till_access
+from tests.support.wsgi import closing_body
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -37,7 +38,7 @@ def page():
 
 @pytest.fixture
 def register(agent):
-    web = make_server("127.0.0.1", 0, create_app(agent, till_access()), threaded=True)
+    web = make_server("127.0.0.1", 0, closing_body(create_app(agent, till_access())), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{web.server_port}/"
     web.shutdown()

@@ -5,6 +5,10 @@ Every test that needs pcscd lives in this module (pcscd is one per machine).
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from devices.card_reader import PcscCardReader
 from devices.check import check_devices
 from devices.config import DeviceConfig
@@ -18,6 +22,7 @@ from devices.events import (
     ReaderRemoved,
 )
 from tests.devices_support.fixtures import wait_reader_empty
+from tests.devices_support.jammed_card import JammedCard
 from tests.devices_support.recorder import EventRecorder
 from tests.integration.devices.test_printer import free_port
 
@@ -100,8 +105,30 @@ def test_the_adapter_stops_promptly_while_waiting_for_a_card(pcscd):
     reader = PcscCardReader(pcscd.reader, poll=30.0)
     reader.start(events)
     events.take(ReaderAdded)
+    started = time.monotonic()
     reader.stop(timeout=2.0)
-    assert reader._thread is None
+    assert time.monotonic() - started < 1.0  # a 30 s wait: only SCardCancel ends it this soon
+    assert reader._thread is None  # it ended: a thread that still blocks is kept
+
+
+def test_a_jammed_card_holds_up_stop_only_for_its_timeout_and_what_is_read_later_is_not_reported(pcscd, caplog):
+    wait_reader_empty(pcscd.reader)
+    events = EventRecorder()
+    reader = PcscCardReader(pcscd.reader)
+    reader.start(events)
+    events.take(ReaderAdded)
+    with JammedCard(port=pcscd.port) as card:
+        assert card.asked.wait(5), "the adapter did not read the card"
+        started = time.monotonic()
+        reader.stop(timeout=0.5)
+        took = time.monotonic() - started
+        with pytest.raises(RuntimeError, match="still blocks in a PC/SC call"):
+            reader.start(events)
+    reader._thread.join(5)  # the card is off: its exchange fails and the thread ends
+    wait_reader_empty(pcscd.reader)
+    assert 0.5 <= took < 1.0
+    assert "a PC/SC call still blocks after 0.5 s; not waiting for it" in caplog.text
+    assert not reader._thread.is_alive() and events.events == []
 
 
 def test_check_devices_lists_reader_port_and_printer_with_a_line_per_problem(pcscd, pty_pair, printer_sink):

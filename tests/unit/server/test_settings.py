@@ -40,6 +40,7 @@ def test_a_plain_postgresql_url_gets_the_psycopg_driver(tmp_path):
     ("ONECARD_QUEUE_NAME", "no spaces please", "letters, digits"),
     ("ONECARD_MEMBER_CACHE", "sometimes", "use 'all', 'home' or 'recent'"),
     ("ONECARD_MEMBER_CACHE_DAYS", "0", "must be positive"),
+    ("ONECARD_FEED_COMPACT_AFTER_DAYS", "0", "must be positive"),
     ("ONECARD_CARD_PREFIX", "99", "starting with 2"),
 ])
 def test_bad_settings_fail_with_one_message_naming_the_setting(tmp_path, variable, value, message):
