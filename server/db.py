@@ -146,8 +146,8 @@ class Database:
         # reads see what they would in one. SQLite keeps ordinary sessions: its transactions begin
         # by taking the write lock (_sqlite_begin_immediate).
         self.read_only = (sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                                          expire_on_commit=False)
-                             if self.engine.dialect.name == "postgresql" else self.sessions)
+                                       expire_on_commit=False)
+                          if self.engine.dialect.name == "postgresql" else self.sessions)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
