@@ -14,7 +14,7 @@ from server.api.context import (
     terminal_required,
 )
 from server.schemas.sync import ChangesQuerySchema, SnapshotQuerySchema
-from server.sync import read_changes_json, record_position, record_snapshot, sequence_pending, snapshot_json
+from server.sync import read_changes_json, record_snapshot, sequence_pending, snapshot_json
 from server.sync.feed import publish_watermarks
 from store_sync.feed import ChangesPage
 from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
@@ -36,7 +36,8 @@ def changes(query):
 
     Store the page's next_cursor with the applied changes in one local transaction; ask again at
     once while has_more is true. A change may arrive twice: apply it idempotently. A till at the
-    head is answered without database work (see server.sync.watermarks).
+    head is answered without database work (see server.sync.watermarks), and no page writes to the
+    database: the till's position is noted for sync health in the process (PositionBuffer).
     """
     svc, store, cursor = services(), _own_store(query["store"]), query["cursor"]
     marks = svc.watermarks.read(store)
@@ -48,8 +49,7 @@ def changes(query):
     if marks.due:
         publish_watermarks(session, svc.watermarks, marks.head)
     page = read_changes_json(session, store, cursor, query["limit"])
-    record_position(session, current_terminal().id, cursor, svc.clock())
-    session.commit()
+    svc.positions.saw(current_terminal().id, cursor, svc.clock())
     if not page.count:
         return _idle(store, cursor, page.next_cursor)
     # Written as ChangesPageSchema dumps it, from the payloads' stored JSON text (see read_changes_json).

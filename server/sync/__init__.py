@@ -6,10 +6,10 @@ changes in one serialized step; ``read_changes`` (or ``read_changes_json``) and 
 """
 
 from server.sync.feed import ChangesPageText, head_seq, read_changes, read_changes_json
-from server.sync.positions import record_position, record_snapshot
+from server.sync.positions import record_snapshot
 from server.sync.recorder import record_change, record_changes
 from server.sync.sequencer import sequence_pending
 from server.sync.snapshot import snapshot, snapshot_json
 
 __all__ = ["ChangesPageText", "head_seq", "read_changes", "read_changes_json", "record_change", "record_changes",
-           "record_position", "record_snapshot", "sequence_pending", "snapshot", "snapshot_json"]
+           "record_snapshot", "sequence_pending", "snapshot", "snapshot_json"]
