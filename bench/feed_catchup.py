@@ -30,6 +30,7 @@ import io
 import multiprocessing
 import os
 import pstats
+import queue
 import random
 import sys
 import tempfile
@@ -53,6 +54,7 @@ from store_sync.signing import TerminalCredential
 RAW_STORES = 5
 HEALTH_CLIENTS = 4
 HEALTH_SECONDS = 5.0
+PROGRESS_SECONDS = 30.0
 TIMING = Timing()
 
 
@@ -64,6 +66,7 @@ class Shard:
     tills: tuple[tuple[str, str], ...]  # (store, credential as text)
     cursor: str
     start_at: float  # time.time() of the run's start
+    seconds: float  # the tills stop then, caught up or not
     total: int  # tills in the whole run: a caught-up till polls until this many are caught up
 
 
@@ -71,10 +74,12 @@ class Shard:
 class Counts:
     tally: Tally = field(default_factory=Tally)
     pages: int = 0
+    served: int = 0  # changes in catch-up pages, caught up or not
     latencies: list[float] = field(default_factory=list)
     changes: list[int] = field(default_factory=list)  # per till, in its catch-up pages
     idle_polls: int = 0
     late_changes: int = 0  # changes a till found after it was caught up (none are published meanwhile)
+    failures: list[str] = field(default_factory=list)  # tills stopped by an answer the agent gives up on
 
 
 # ---- seeding and publishing (in this process, before the server starts) ----
@@ -167,7 +172,13 @@ def _client(shard: Shard, caught, results) -> None:
 async def _shard(shard: Shard, caught) -> Counts:
     counts = Counts()
     await asyncio.sleep(max(0.0, shard.start_at - time.time()))
-    await asyncio.gather(*(_till(shard, store, cred, caught, counts) for store, cred in shard.tills))
+    tills = asyncio.gather(*(_till(shard, store, cred, caught, counts) for store, cred in shard.tills),
+                           return_exceptions=True)
+    try:
+        failed = await asyncio.wait_for(tills, shard.start_at + shard.seconds - time.time())
+    except TimeoutError:  # the tills not caught up by then are counted as such
+        failed = []
+    counts.failures = [repr(error)[:300] for error in failed if error is not None]
     return counts
 
 
@@ -185,6 +196,7 @@ async def _till(shard: Shard, store: str, credential: str, caught, counts: Count
         page = await _call(conn, counts.tally, backoff, "GET", _target(cursor))
         counts.latencies.append(time.perf_counter() - began)
         counts.pages += 1
+        counts.served += len(page["items"])
         received += len(page["items"])
         cursor = page["next_cursor"]
         if not page["has_more"]:
@@ -251,7 +263,7 @@ def _run(database: ScratchDatabase, data_dir: str, args: argparse.Namespace) -> 
             pool.map(_ready, range(HEALTH_CLIENTS))  # spawned and imported before the clock starts
             health = hot_paths._measure(pool, hot_paths._jobs("health", url, HEALTH_CLIENTS, HEALTH_SECONDS, [None]))
         load_before = os.getloadavg()
-        counts, elapsed = _catch_up(url, tills, str(head), args.processes)
+        counts, elapsed = _catch_up(url, tills, str(head), args.processes, args.max_seconds)
     finally:
         hot_paths._stop(server)
     _print(args, len(stores), catalogue, seeding, raw, health.rate, load_before, counts, elapsed)
@@ -262,18 +274,29 @@ def _ready(_: int) -> int:
     return os.getpid()
 
 
-def _catch_up(url: str, tills: list[tuple[str, str]], cursor: str, processes: int) -> tuple[list[Counts], float]:
+def _catch_up(url: str, tills: list[tuple[str, str]], cursor: str, processes: int,
+              seconds: float) -> tuple[list[Counts], float]:
+    """The tills in client processes; returns their counts and the time until the last caught up
+    (``seconds`` if some never did)."""
     context = multiprocessing.get_context("spawn")
     caught, results = context.Value("i", 0), context.Queue()
     start_at = time.time() + 3  # every client process is up before the clock starts
-    shards = [Shard(url, tuple(tills[n::processes]), cursor, start_at, len(tills)) for n in range(processes)]
+    shards = [Shard(url, tuple(tills[n::processes]), cursor, start_at, seconds, len(tills))
+              for n in range(processes)]
     workers = [context.Process(target=_client, args=(shard, caught, results)) for shard in shards]
     for worker in workers:
         worker.start()
-    counts = [results.get() for _ in workers]
+    counts = []
+    while len(counts) < len(workers):
+        try:
+            counts.append(results.get(timeout=PROGRESS_SECONDS))
+        except queue.Empty:  # a slow run still says how far it got
+            print(f"  after {time.time() - start_at:.0f} s: {caught.value} of {len(tills)} tills caught up "
+                  f"(load average {os.getloadavg()[0]:.2f})", flush=True)
     for worker in workers:
         worker.join()
-    return counts, max(t for c in counts for t in c.tally.finished)
+    finished = [t for c in counts for t in c.tally.finished]
+    return counts, max(finished) if len(finished) == len(tills) else seconds
 
 
 def _print(args, stores: int, catalogue: int, seeding: float, raw: tuple[int, float], health: float,
@@ -283,8 +306,11 @@ def _print(args, stores: int, catalogue: int, seeding: float, raw: tuple[int, fl
         for status, n in c.tally.statuses.items():
             statuses[status] = statuses.get(status, 0) + n
     latencies = sorted(x for c in counts for x in c.latencies)
-    received = [n for c in counts for n in c.changes]
-    served, pages = sum(received), sum(c.pages for c in counts)
+    received = [n for c in counts for n in c.changes] or [0]
+    served, pages = sum(c.served for c in counts), sum(c.pages for c in counts)
+    caught = sum(len(c.changes) for c in counts)
+    failures = [f for c in counts for f in c.failures]
+    failures = f"{len(failures)} (first: {failures[0]})" if failures else 0
     wrong = {s: n for s, n in statuses.items() if not (200 <= s < 300 or s == 304)}
     raw_rate = raw[0] / raw[1]
     print(f"machine: {describe()}; load average when the tills began: {', '.join(f'{x:.2f}' for x in load_before)}")
@@ -292,19 +318,23 @@ def _print(args, stores: int, catalogue: int, seeding: float, raw: tuple[int, fl
           f"then {catalogue:,} product upserts for every store (one catalogue price change) and "
           f"{args.store_changes} member snapshots for each store, sequenced: {catalogue + args.store_changes:,} "
           f"changes for each till")
-    print(f"onecard server: gunicorn 2 workers x 4 threads, PostgreSQL, Redis; {len(received)} tills in "
-          f"{args.processes} client processes, signed keep-alive requests, pages of {PAGE_SIZE}, each till "
+    print(f"onecard server: gunicorn 2 workers x 4 threads, PostgreSQL, Redis; "
+          f"{args.stores * args.tills_per_store} tills in {args.processes} client processes, signed keep-alive "
+          f"requests, pages of {PAGE_SIZE}, each till "
           f"starting within {TIMING.sync_interval:g} s")
     print("left out: the tills' own work (schema loading, SQLite), TLS, a network (tills and server share "
           "this machine's CPUs)")
-    print(f"every till caught up in {elapsed:.1f} s: {served:,} changes served, {served / elapsed:,.0f} changes/s, "
-          f"{pages:,} pages ({pages / elapsed:,.0f}/s); changes per till {min(received):,}-{max(received):,}")
+    done = (f"every till caught up in {elapsed:.1f} s" if caught == args.stores * args.tills_per_store else
+            f"only {caught} of {args.stores * args.tills_per_store} tills caught up in the {elapsed:g} s allowed")
+    print(f"{done}: {served:,} changes served, {served / elapsed:,.0f} changes/s, {pages:,} pages "
+          f"({pages / elapsed:,.0f}/s); changes per caught-up till {min(received):,}-{max(received):,}")
     print(f"page latency p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
           f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms; "
           f"polls at the head meanwhile: {sum(c.idle_polls for c in counts):,} "
           f"(changes found by them: {sum(c.late_changes for c in counts)})")
     print(f"answers by status: {dict(sorted(statuses.items()))}; neither 2xx nor 304: {sum(wrong.values())} "
-          f"(0 = no answer, -1 = given up after {SYNC_TIMEOUT:g} s)")
+          f"(0 = no answer, -1 = given up after {SYNC_TIMEOUT:g} s); 401 stale, re-signed and sent again: "
+          f"{sum(c.tally.stale for c in counts)}; tills stopped by an error: {failures or 0}")
     print(f"baselines, same run: GET /api/v1/health {health:,.0f} req/s ({HEALTH_CLIENTS} client processes); "
           f"raw page reads (read_changes in process, one connection, {RAW_STORES} stores' catch-up) "
           f"{raw_rate:,.0f} changes/s")
@@ -348,6 +378,8 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10_000, help="changes published, in all")
     parser.add_argument("--store-changes", type=int, default=10, help="of them, member snapshots per store")
     parser.add_argument("--processes", type=int, default=3, help="client processes the tills are spread over")
+    parser.add_argument("--max-seconds", type=float, default=600.0,
+                        help="stop the tills then and report how many caught up")
     parser.add_argument("--profile", action="store_true",
                         help="serve a till's pages of a few stores in this process under cProfile instead")
     run(parser.parse_args())
