@@ -90,10 +90,12 @@ class Connection:
         self.host, self.port, self.credential = parts.hostname, parts.port, credential
         self.reader = self.writer = None
 
-    async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict, dict]:
+    async def request(self, method: str, path: str, body: dict | None = None,
+                      headers: dict[str, str] | None = None) -> tuple[int, dict, dict]:
+        """Send one signed request (with ``headers`` besides the signature's); (status, headers, JSON)."""
         for attempt in (1, 2):  # a kept connection the server closed meanwhile is opened again, once
             try:
-                return await self._exchange(method, path, body)
+                return await self._exchange(method, path, body, headers or {})
             except (ConnectionError, asyncio.IncompleteReadError):
                 self.close()
                 if attempt == 2:
@@ -105,13 +107,14 @@ class Connection:
             self.writer.close()
         self.writer = None
 
-    async def _exchange(self, method: str, path: str, body: dict | None) -> tuple[int, dict, dict]:
+    async def _exchange(self, method: str, path: str, body: dict | None,
+                        extra: dict[str, str]) -> tuple[int, dict, dict]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         raw = json.dumps(body).encode() if body is not None else b""
         headers = sign_request(self.credential, method, path, raw, int(time.time()))
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(raw)}",
-                 "Content-Type: application/json", *(f"{k}: {v}" for k, v in headers.items())]
+                 "Content-Type: application/json", *(f"{k}: {v}" for k, v in {**extra, **headers}.items())]
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + raw)
         status_line = await self.reader.readuntil(b"\r\n")
         if not status_line:

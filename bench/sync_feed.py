@@ -4,14 +4,15 @@ Run: ``.venv/bin/python -m bench.sync_feed`` (under a minute) or ``--quick`` (a 
 Creates its own database next to ONECARD_TEST_PG_URL's (default: postgres@127.0.0.1/test) and
 drops it afterwards. The chain has 40 stores; a third of the changes are for every store.
 Phases: bulk write (writer threads, 50 changes per transaction), one sequencer pass, one store
-reading the whole feed (DB rows, then rows dumped to JSON as the API sends them), a paged snapshot,
-and a mixed run where writers, the scheduled sequencer and polling stores all run at once.
+reading the whole feed (DB rows, then the pages' JSON text as GET /sync/changes writes it, in this
+process: no HTTP, no signing, no server), a paged snapshot, and a mixed run where writers, the
+scheduled sequencer and polling stores all run at once. The feed served over HTTP to many tills at
+once is ``bench.feed_catchup``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -26,8 +27,15 @@ from sqlalchemy.orm import Session
 
 from bench.scratch import ScratchDatabase
 from server.db import make_engine
-from server.sync import head_seq, read_changes, record_change, record_changes, sequence_pending, snapshot
-from store_sync.schemas import ChangesPageSchema
+from server.sync import (
+    head_seq,
+    read_changes,
+    read_changes_json,
+    record_change,
+    record_changes,
+    sequence_pending,
+    snapshot,
+)
 
 STORES = [f"S{n:02d}" for n in range(40)]
 AT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -85,14 +93,13 @@ def write_all(engine, total: int, writers: int, bulk: bool) -> None:
         thread.join()
 
 
-def read_all(engine, store: str, limit: int, dump: bool) -> int:
-    cursor, count, schema = 0, 0, ChangesPageSchema()
+def read_all(engine, store: str, limit: int, as_json: bool) -> int:
+    """Read the store's whole feed, as rows (read_changes) or as page JSON (read_changes_json)."""
+    cursor, count, read = 0, 0, read_changes_json if as_json else read_changes
     with Session(engine) as session:
         while True:
-            page = read_changes(session, store, cursor, limit)
-            if dump:
-                json.dumps(schema.dump(page))
-            count += len(page.items)
+            page = read(session, store, cursor, limit)
+            count += page.count if as_json else len(page.items)
             cursor = page.next_cursor
             if not page.has_more:
                 return count
@@ -171,7 +178,7 @@ def run(total: int, writers: int, mixed_seconds: float) -> None:
             conn.execute(text("ANALYZE change_log"))
         store_count = read_all(engine, "S07", 500, False)
         timed("read by one store, pages of 500 (rows)", store_count, read_all, engine, "S07", 500, False)
-        timed("served to one store (rows + schema + JSON)", store_count, read_all, engine, "S07", 500, True)
+        timed("read by one store as page JSON (in process)", store_count, read_all, engine, "S07", 500, True)
         entities = snapshot_all(engine, "S07")
         timed("snapshot of one store (entities)", entities, snapshot_all, engine, "S07")
         mixed(engine, mixed_seconds, writers)

@@ -196,6 +196,22 @@ def snapshot_page_json(cursor: int, next_page: str | None, items: Iterable[tuple
     return f'{json.dumps(head)[:-1]},"items":[{body}]}}'
 
 
+def changes_page_json(cursor: int, next_cursor: int, has_more: bool,
+                      items: Iterable[tuple[int, str, str, str, str, datetime, str | None]]) -> str:
+    """A changes page as ``ChangesPageSchema`` dumps it, written from payloads already in JSON text.
+
+    ``items`` are (seq, entity_type, entity_id, op, payload as a JSON object's text, at, store).
+    As for snapshot pages, the stored payload text is copied into the page rather than decoded
+    and dumped again through the schema.
+    """
+    head = ChangesPageSchema(exclude=("items",)).dump(
+        ChangesPage(cursor=cursor, items=(), next_cursor=next_cursor, has_more=has_more))
+    body = ",".join(f'{{"seq":{int(seq)},"entity_type":{json.dumps(entity_type)},"entity_id":{json.dumps(entity_id)},'
+                    f'"op":{json.dumps(op)},"store":{json.dumps(store)},"payload":{payload},'
+                    f'"at":"{at.isoformat()}"}}' for seq, entity_type, entity_id, op, payload, at, store in items)
+    return f'{json.dumps(head)[:-1]},"items":[{body}]}}'
+
+
 _HEAD = ("protocol_version", "cursor", "next_page")
 _ITEM_JSON_TYPES = (("entity_type", "text"), ("entity_id", "text"), ("seq", "integer"), ("payload", "object"))
 # One pass of SQLite's JSON reader over the page: the head's fields (their JSON types, to tell a

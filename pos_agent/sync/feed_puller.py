@@ -23,6 +23,7 @@ from store_sync.entities import Entity, erased_member
 from store_sync.feed import Change, ChangesPage, Op, SnapshotPage, SnapshotPageText
 
 LAST_CAUGHT_UP = "caught_up_at"
+PAGE_SIZE = 200  # changes asked for per page
 SNAPSHOT_PAGE = "snapshot_page"  # the token of the next snapshot page, while a bootstrap is under way
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 class FeedPuller:
     """Brings the cache up to date with the server's feed for this store."""
 
-    def __init__(self, db: Database, link, clock: Callable[[], datetime], *, page_size: int = 200,
+    def __init__(self, db: Database, link, clock: Callable[[], datetime], *, page_size: int = PAGE_SIZE,
                  snapshot_page_size: int = 5000) -> None:
         self.db, self.link, self.clock, self.page_size = db, link, clock, page_size
         # A bootstrap reads the whole store's state (a chain's members: hundreds of thousands of

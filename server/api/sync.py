@@ -14,7 +14,7 @@ from server.api.context import (
     terminal_required,
 )
 from server.schemas.sync import ChangesQuerySchema, SnapshotQuerySchema
-from server.sync import read_changes, record_position, record_snapshot, sequence_pending, snapshot_json
+from server.sync import read_changes_json, record_snapshot, sequence_pending, snapshot_json
 from server.sync.feed import publish_watermarks
 from store_sync.feed import ChangesPage
 from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
@@ -36,30 +36,33 @@ def changes(query):
 
     Store the page's next_cursor with the applied changes in one local transaction; ask again at
     once while has_more is true. A change may arrive twice: apply it idempotently. A till at the
-    head is answered without database work (see server.sync.watermarks).
+    head is answered without database work (see server.sync.watermarks), and no page writes to the
+    database: the till's position is noted for sync health in the process (PositionBuffer).
     """
     svc, store, cursor = services(), _own_store(query["store"]), query["cursor"]
     marks = svc.watermarks.read(store)
     if not marks.due and marks.store <= cursor <= marks.head:
         svc.positions.saw(current_terminal().id, cursor, svc.clock())
-        return _idle(ChangesPage(cursor=cursor, items=(), next_cursor=marks.head, has_more=False), store)
+        return _idle(store, cursor, marks.head)
     _number_committed_changes()
     session = db_session()
     if marks.due:
         publish_watermarks(session, svc.watermarks, marks.head)
-    page = read_changes(session, store, cursor, query["limit"])
-    record_position(session, current_terminal().id, cursor, svc.clock())
-    session.commit()
-    if not page.items:
-        return _idle(page, store)
-    return page
+    page = read_changes_json(session, store, cursor, query["limit"])
+    svc.positions.saw(current_terminal().id, cursor, svc.clock())
+    if not page.count:
+        return _idle(store, cursor, page.next_cursor)
+    # Written as ChangesPageSchema dumps it, from the payloads' stored JSON text (see read_changes_json).
+    return make_response(page.text, 200, {"Content-Type": "application/json"})
 
 
-def _idle(page: ChangesPage, store: str):
-    etag = f"{store}.{page.cursor}.{page.next_cursor}"
+def _idle(store: str, cursor: int, next_cursor: int):
+    """An empty page with its ETag, or 304 to a till that sent that ETag."""
+    etag = f"{store}.{cursor}.{next_cursor}"
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
+        page = ChangesPage(cursor=cursor, items=(), next_cursor=next_cursor, has_more=False)
         response = make_response(ChangesPageSchema().dump(page), 200)
     response.set_etag(etag)
     return response

@@ -18,11 +18,6 @@ FLUSH_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
 
-def record_position(session: Session, terminal_id: uuid.UUID, cursor: int, now: datetime) -> None:
-    """A terminal asked for changes after ``cursor``: it has applied everything up to it."""
-    _upsert(session, [{"terminal_id": terminal_id, "cursor": cursor, "read_at": now}])
-
-
 def record_snapshot(session: Session, terminal_id: uuid.UUID, now: datetime) -> None:
     """A terminal (re)bootstrapped: worth seeing in sync health, as it means a new or wiped till."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -42,10 +37,11 @@ def _upsert(session: Session, rows: list[dict]) -> None:
 
 
 class PositionBuffer:
-    """Positions of tills polling at the head, kept in this process and written together.
+    """Positions of tills reading the feed, kept in this process and written together.
 
-    An idle till's poll writes nothing; the first poll after ``flush_seconds`` writes the latest
-    position of every till this process saw since, in one statement. Sync health therefore shows
+    A till asking for changes after a cursor has applied everything up to it. Its request writes
+    nothing; the first request after ``flush_seconds`` writes the latest position of every till
+    this process saw since, in one statement. Sync health therefore shows
     a till's last contact at most ``flush_seconds`` late (while any till polls this process), and
     a process that stops loses at most that much of it (the next poll records it again).
     """
@@ -67,7 +63,7 @@ class PositionBuffer:
             try:
                 self.flush()
             except Exception:  # sync health may lag; the till's answer must not fail for it
-                log.exception("could not record the feed positions of idle tills")
+                log.exception("could not record the feed positions of tills")
 
     def flush(self) -> int:
         """Write what is pending now; returns how many positions were written."""

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from server.jobs.tasks import sequence_changes
 from server.models import ChangeRecord
-from server.sync import read_changes, record_change, sequence_pending, snapshot, snapshot_json
+from server.sync import read_changes, read_changes_json, record_change, sequence_pending, snapshot, snapshot_json
 from server.sync.exceptions import FeedCursorError
-from store_sync.schemas import SnapshotPageSchema
+from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
 from tests.support.feed import AT, FeedReader, apply, publish
 
 
@@ -152,6 +152,29 @@ def test_a_snapshot_page_as_json_text_loads_as_the_same_page_with_the_same_token
         whole = SnapshotPageSchema().load(json.loads(snapshot_json(session, "B2")))
     assert [i.entity_id for i in whole.items] == ["6001", "4000", "4001", "4003", "4004", "4007"]
     assert whole.items[-1].payload == odd
+
+
+def test_a_changes_page_as_json_text_loads_as_the_same_page_as_read_changes(engine):
+    odd = {"sku": "4007", "name": 'Brød "extra" \\ 10\u00a0% \U0001F35E', "tags": [], "price": None, "size": 0.75}
+    publish(engine, product("4000", 100), ("product", "4007", "upsert", odd, None),
+            ("card", "6001", "upsert", {"status": "active"}, "B2"), ("card", "6002", "upsert", {"status": "x"}, "B3"),
+            ("product", "4000", "delete", None, None), product("4001", 101, "B2"))
+    sequence_pending(engine)
+    cursor, pages = 0, []
+    while True:
+        with Session(engine) as session:
+            page = read_changes(session, "B2", cursor, 2)
+            text = read_changes_json(session, "B2", cursor, 2)
+        assert ChangesPageSchema().load(json.loads(text.text)) == page
+        assert (text.cursor, text.next_cursor, text.has_more, text.count) == (
+            page.cursor, page.next_cursor, page.has_more, len(page.items))
+        pages.append([c.seq for c in page.items])
+        cursor = page.next_cursor
+        if not page.has_more:
+            break
+    assert pages == [[1, 2], [3, 5], [6]]
+    with Session(engine) as session:
+        assert json.loads(read_changes_json(session, "B2", 1, 10).text)["items"][0]["payload"] == odd
 
 
 def _snapshot(engine, **kwargs):
