@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import random
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from bench import hot_paths
 from bench.machine import describe, percentile
-from bench.scratch import ScratchDatabase, register_till
+from bench.scratch import ScratchDatabase, register_till, scratch_run
 from pos_agent.checkout.service import Till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
@@ -88,29 +85,20 @@ def _line(mode: str, totals: list[float], completes: list[float]) -> str:
 
 def run(sales: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    database = ScratchDatabase("bench_checkout").create()
-    try:
-        with tempfile.TemporaryDirectory() as data_dir:
-            _run(database, data_dir, sales)
-    finally:
-        database.drop()
+    with scratch_run("bench_checkout") as (database, data_dir):
+        _run(database, data_dir, sales)
 
 
 def _run(database: ScratchDatabase, data_dir: str, sales: int) -> None:
     from server.demo.seed import seed_chain
 
-    values = {"data_dir": data_dir, "database_url": database.url, "redis_url": hot_paths.REDIS_URL,
-              "queue_name": database.name, "secret_key": hot_paths.SECRET}
+    values = hot_paths.server_values(database, data_dir)
     services = Services.build(Settings.from_values(values))
     chain = seed_chain(services, random.Random(14), product_count=1000, member_count=6)
     credential = register_till(services, "A", "C1")
     card = _member(services)
     services.db.dispose()
-    port = hot_paths._free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
-    server = hot_paths._start([sys.executable, "-m", "server.cli", "server", "--port", str(port), "--workers", "2"],
-                              env, f"{url}/api/v1/health")
+    server, url = hot_paths.start_onecard(hot_paths.server_env(values))
     agent = Agent.open(Path(data_dir) / "agent", HttpServerLink(credential, url), Till("A", "C1"),
                        timing=Timing(sync_interval=1.0, probe_interval=0.25))
     try:

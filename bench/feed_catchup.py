@@ -32,8 +32,6 @@ import os
 import pstats
 import queue
 import random
-import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -43,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from bench import hot_paths
 from bench.machine import describe, percentile
-from bench.scratch import BENCH, ScratchDatabase, publish_products
+from bench.scratch import BENCH, ScratchDatabase, publish_products, scratch_run
 from bench.storm import Connection, Tally, _call, _in_process
 from pos_agent.link.http import SYNC_TIMEOUT
 from pos_agent.runtime import Timing
@@ -237,17 +235,12 @@ async def _poll_at_head(conn: Connection, cursor: str, caught, shard: Shard, cou
 # ---- the run ----
 
 def run(args: argparse.Namespace) -> None:
-    database = ScratchDatabase("bench_catchup").create(migrate=False)
-    try:
-        with tempfile.TemporaryDirectory() as data_dir:
-            _run(database, data_dir, args)
-    finally:
-        database.drop()
+    with scratch_run("bench_catchup", migrate=False) as (database, data_dir):
+        _run(database, data_dir, args)
 
 
 def _run(database: ScratchDatabase, data_dir: str, args: argparse.Namespace) -> None:
-    values = {"data_dir": data_dir, "database_url": database.url, "redis_url": hot_paths.REDIS_URL,
-              "queue_name": database.name, "secret_key": hot_paths.SECRET}
+    values = hot_paths.server_values(database, data_dir)
     began = time.monotonic()
     tills, head = _seed(values, args.stores, args.tills_per_store)
     stores = sorted({store for store, _ in tills})
@@ -258,11 +251,7 @@ def _run(database: ScratchDatabase, data_dir: str, args: argparse.Namespace) -> 
     if args.profile:
         _profile(values, tills[::args.tills_per_store][:RAW_STORES], str(head), raw)
         return
-    env = {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
-    port = hot_paths._free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = hot_paths._start([sys.executable, "-m", "server.cli", "server", "--port", str(port), "--workers", "2"],
-                              env, f"{url}/api/v1/health")
+    server, url = hot_paths.start_onecard(hot_paths.server_env(values))
     try:
         with multiprocessing.get_context("spawn").Pool(HEALTH_CLIENTS) as pool:
             pool.map(_ready, range(HEALTH_CLIENTS))  # spawned and imported before the clock starts

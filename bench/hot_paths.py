@@ -23,7 +23,6 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ import psycopg
 import requests
 
 from bench.machine import describe, percentile
-from bench.scratch import ScratchDatabase, honest_lines
+from bench.scratch import ScratchDatabase, honest_lines, scratch_run
 
 REDIS_URL = os.environ.get("ONECARD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "bench-secret-key-long-enough-for-onecard"
@@ -306,12 +305,8 @@ def _pg_setup(dsn: str) -> None:
 
 
 def run(clients: int, seconds: float) -> None:
-    database = ScratchDatabase("bench_hot").create(migrate=False)
-    try:
-        with tempfile.TemporaryDirectory() as data_dir:
-            _run(database, data_dir, clients, seconds)
-    finally:
-        database.drop()
+    with scratch_run("bench_hot", migrate=False) as (database, data_dir):
+        _run(database, data_dir, clients, seconds)
 
 
 def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float) -> None:

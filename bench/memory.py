@@ -240,17 +240,13 @@ def run(members: int, clients: int, seconds: float, db_prefix: str = "bench_memo
 
 
 def _run(database: ScratchDatabase, data_dir: Path, members: int, clients: int, seconds: float) -> None:
-    values = {"data_dir": str(data_dir), "database_url": database.url, "redis_url": hot_paths.REDIS_URL,
-              "queue_name": database.name, "secret_key": hot_paths.SECRET}
+    values = hot_paths.server_values(database, str(data_dir))
     print(f"machine: {describe()}")
     began = time.monotonic()
     credentials, cards = _seed(values, members, clients)
     print(f"seeded {members:,} members with cards on the feed in {time.monotonic() - began:.1f} s")
-    env = {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
-    port = hot_paths._free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = hot_paths._start([sys.executable, "-m", "server.cli", "server", "--port", str(port), "--workers", "2"],
-                              env, f"{url}/api/v1/health")
+    env = hot_paths.server_env(values)
+    server, url = hot_paths.start_onecard(env)
     try:
         _bootstrap(env, url, credentials[0], data_dir / "till", members, server.pid)
         _load(server, url, credentials[1:], cards, seconds)

@@ -8,7 +8,10 @@ ONECARD_BENCH_PG names the PostgreSQL server (default: the local one, database `
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -50,6 +53,17 @@ class ScratchDatabase:
     def drop(self) -> None:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@contextmanager
+def scratch_run(prefix: str, *, migrate: bool = True) -> Iterator[tuple[ScratchDatabase, str]]:
+    """A scratch database and a temporary data directory for one run, both gone when it ends."""
+    database = ScratchDatabase(prefix).create(migrate=migrate)
+    try:
+        with tempfile.TemporaryDirectory() as data_dir:
+            yield database, data_dir
+    finally:
+        database.drop()
 
 
 def register_till(services: Services, store: str, terminal: str, timezone: str = "Europe/Berlin"

@@ -41,7 +41,6 @@ import os
 import pstats
 import random
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -50,7 +49,7 @@ from urllib.parse import urlsplit
 
 from bench import hot_paths
 from bench.machine import describe, percentile
-from bench.scratch import ScratchDatabase, honest_lines
+from bench.scratch import ScratchDatabase, honest_lines, scratch_run
 from pos_agent.link.http import LOOKUP_TIMEOUT, SYNC_TIMEOUT
 from pos_agent.sync.backoff import Backoff
 from store_sync.signing import TerminalCredential, sign_request
@@ -311,12 +310,8 @@ def _journals(seeded: Seeded, sales: int, no_card: float, cursor: int) -> list[T
 # ---- the run ----
 
 def run(args: argparse.Namespace) -> None:
-    database = ScratchDatabase("bench_storm").create(migrate=False)
-    try:
-        with tempfile.TemporaryDirectory() as data_dir:
-            _run(database, data_dir, args)
-    finally:
-        database.drop()
+    with scratch_run("bench_storm", migrate=False) as (database, data_dir):
+        _run(database, data_dir, args)
 
 
 def _run(database: ScratchDatabase, data_dir: str, args: argparse.Namespace) -> None:
