@@ -49,6 +49,9 @@ def changes(query):
     if marks.due:
         publish_watermarks(session, svc.watermarks, marks.head)
     page = read_changes_json(session, store, cursor, query["limit"])
+    # End the read first: on SQLite every transaction takes the write lock (BEGIN IMMEDIATE), and
+    # noting the position may write the process's pending positions in a session of its own.
+    session.commit()
     svc.positions.saw(current_terminal().id, cursor, svc.clock())
     if not page.count:
         return _idle(store, cursor, page.next_cursor)

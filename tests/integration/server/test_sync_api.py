@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from server.models import AuditRecord, FeedPosition, Terminal
 from server.sync import head_seq, sequence_pending
+from server.sync.positions import PositionBuffer
 from store_sync.cursor import CursorTracker
 from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
 from store_sync.signing import sign_request
@@ -132,3 +133,17 @@ def test_the_openapi_document_describes_the_feed_responses(client):
     assert set(page["required"]) == {"protocol_version", "cursor", "items", "next_cursor", "has_more"}
     assert "/api/v1/sync/snapshot" in document["paths"]
     assert "SnapshotPage" in document["components"]["schemas"]
+
+
+def test_a_page_of_changes_records_the_tills_position_when_the_process_writes_them(
+        client, services, clock, credential, feed):
+    # Every request is due to write the positions: on SQLite the write must not wait for a lock
+    # the page's own read transaction still holds (it then failed after the busy timeout).
+    services.positions = PositionBuffer(services.db.sessions, flush_seconds=0)
+    response = signed_get(client, credential, clock, f"/api/v1/sync/changes?cursor={feed}&limit=2")
+    assert response.status_code == 200, response.json
+    assert len(response.json["items"]) == 2
+    with services.db.session() as session:
+        terminal = session.scalar(select(Terminal).where(Terminal.key_id == credential.key_id))
+        position = session.get(FeedPosition, terminal.id)
+    assert position is not None and (position.cursor, position.read_at) == (feed, clock())
