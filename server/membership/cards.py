@@ -74,8 +74,8 @@ def get_card_and_member(session: Session, program: LoyaltyProgram, number: str) 
     """``get_card`` and the card's member, in one statement; none when the session holds the card
     already (a sale being posted has read it and locked its member)."""
     number = program.card_scheme.validate(number)
-    if session.identity_map.get(session.identity_key(Card, number)) is not None:
-        card = get_card(session, program, number)
+    card = session.identity_map.get(session.identity_key(Card, number))
+    if card is not None:
         return card, session.get(Member, card.member_id)
     found = session.execute(select(Card, Member).join(Member, Member.id == Card.member_id)
                             .where(Card.number == number)).first()
