@@ -7,9 +7,12 @@ sequenced as the server does: the whole catalogue's new prices for every store (
 (``record_changes``). ``onecard server`` (gunicorn, 2 workers x 4 threads, PostgreSQL and Redis)
 starts, and the tills, in ``--processes`` client processes (asyncio, one keep-alive HTTP/1.1
 connection and one credential each, every request signed: ``bench.storm``'s), each begin within
-the agent's sync interval to page GET /api/v1/sync/changes from their cursor, with the agent's
-page size, until a page says ``has_more`` false. A till caught up goes on polling as the agent
-does (every sync interval, with the last empty page's ETag, answered 304) until all are.
+the pause an idle till is in when the publish commits (the agent's poll schedule at its cap,
+``pos_agent.sync.poll_schedule``) to page GET /api/v1/sync/changes from their cursor, with the
+agent's page size, until a page says ``has_more`` false. A till caught up goes on polling on the
+agent's schedule (1 s after the round that brought changes, then doubling up to 8 s while nothing
+is new; a failed poll backs off as the agent does and resets it), with the last empty page's ETag
+(answered 304), until all are.
 
 Prints the time until every till is caught up, the changes/s served, the pages, the answers that
 were neither 2xx nor 304, and the p50/p99 of a page (from its first request to its 2xx answer,
@@ -47,6 +50,7 @@ from pos_agent.link.http import SYNC_TIMEOUT
 from pos_agent.runtime import Timing
 from pos_agent.sync.backoff import Backoff
 from pos_agent.sync.feed_puller import PAGE_SIZE
+from pos_agent.sync.poll_schedule import PollSchedule
 from store_sync.signing import TerminalCredential
 
 RAW_STORES = 5
@@ -189,7 +193,7 @@ def _target(cursor: str) -> str:
 async def _till(shard: Shard, store: str, credential: str, caught, counts: Counts) -> None:
     conn = Connection(shard.url, TerminalCredential.parse(credential))
     backoff = Backoff(TIMING.backoff_base, TIMING.backoff_cap)
-    await asyncio.sleep(random.uniform(0, TIMING.sync_interval))  # each till's next poll after the publish
+    await asyncio.sleep(_first_poll())
     cursor, received = shard.cursor, 0
     while True:
         if shard.over():  # not caught up in the time allowed
@@ -212,11 +216,26 @@ async def _till(shard: Shard, store: str, credential: str, caught, counts: Count
     conn.close()
 
 
+def _schedule() -> PollSchedule:
+    """The agent's poll schedule (pos_agent.runtime.Agent builds it from the same Timing)."""
+    return PollSchedule(TIMING.sync_interval, TIMING.sync_interval * TIMING.idle_cap_factor, TIMING.jitter)
+
+
+def _first_poll() -> float:
+    """Seconds from the publish to a till's first request: a till long idle at the head is at some
+    point of a pause at the schedule's cap when the publish commits."""
+    schedule = _schedule()
+    schedule.idle_rounds = 64  # long idle: every pause is at the cap
+    return random.uniform(0, schedule.idle())
+
+
 async def _poll_at_head(conn: Connection, cursor: str, caught, shard: Shard, counts: Counts) -> None:
-    """As the agent does at the head: every sync interval, sending the last empty page's ETag."""
-    etag = None
+    """As the agent does at the head: on its poll schedule, sending the last empty page's ETag."""
+    etag, schedule = None, _schedule()
+    backoff = Backoff(TIMING.backoff_base, TIMING.backoff_cap)
+    pause = schedule.busy()  # the round that caught up brought changes
     while caught.value < shard.total and not shard.over():
-        await asyncio.sleep(TIMING.sync_interval * random.uniform(1 - TIMING.jitter, 1 + TIMING.jitter))
+        await asyncio.sleep(pause)
         try:
             status, headers, page = await asyncio.wait_for(
                 conn.request("GET", _target(cursor), headers={"If-None-Match": etag} if etag else None),
@@ -230,6 +249,16 @@ async def _poll_at_head(conn: Connection, cursor: str, caught, shard: Shard, cou
             counts.late_changes += len(page["items"])
             cursor = page["next_cursor"]
             etag = None if page["items"] else headers.get("etag")
+        pause = _next_pause(status, page, schedule, backoff)
+
+
+def _next_pause(status: int, page: dict, schedule: PollSchedule, backoff: Backoff) -> float:
+    """What the agent's sync round returns after such an answer (pos_agent.runtime.Agent.sync_round)."""
+    if status in (200, 304):
+        backoff.reset()
+        return schedule.after(bool(status == 200 and page["items"]))
+    schedule.reset()  # a failure: the first round that succeeds again comes back to the sync interval
+    return backoff.next_delay()
 
 
 # ---- the run ----
@@ -315,7 +344,8 @@ def _print(args, stores: int, catalogue: int, seeding: float, raw: tuple[int, fl
     print(f"onecard server: gunicorn 2 workers x 4 threads, PostgreSQL, Redis; "
           f"{args.stores * args.tills_per_store} tills in {args.processes} client processes, signed keep-alive "
           f"requests, pages of {PAGE_SIZE}, each till "
-          f"starting within {TIMING.sync_interval:g} s")
+          f"starting within {_schedule().longest():g} s (the agent's idle poll schedule), then polling at the head "
+          f"on it")
     print("left out: the tills' own work (schema loading, SQLite), TLS, a network (tills and server share "
           "this machine's CPUs)")
     done = (f"every till caught up in {elapsed:.1f} s" if caught == args.stores * args.tills_per_store else

@@ -24,6 +24,7 @@ from pos_agent.sync.backoff import Backoff
 from pos_agent.sync.feed_puller import FeedPuller
 from pos_agent.sync.journal_sender import DEFAULT_RETENTION, JournalSender
 from pos_agent.sync.mode import LinkMode
+from pos_agent.sync.poll_schedule import IDLE_CAP, PollSchedule
 from store_sync.exceptions import FeedOrderError
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ def utcnow() -> datetime:
 
 @dataclass
 class Timing:
-    sync_interval: float = 1.0  # between sync rounds when nothing is waiting, +-jitter
+    sync_interval: float = 1.0  # after a sync round that received or sent something, +-jitter
+    # Idle rounds in a row double the pause up to this many sync intervals (pos_agent.sync.poll_schedule).
+    idle_cap_factor: float = IDLE_CAP
     probe_interval: float = 0.25  # the first health probe once offline; later ones back off to backoff_cap
     backoff_base: float = 0.2
     backoff_cap: float = 30.0
@@ -65,6 +68,8 @@ class Agent:
                                     retention=self.timing.journal_retention)
         self.backoff = Backoff(self.timing.backoff_base, self.timing.backoff_cap)
         self._rng = random.Random()
+        self.polls = PollSchedule(self.timing.sync_interval, self.timing.sync_interval * self.timing.idle_cap_factor,
+                                  self.timing.jitter, self._rng)
         self._wake, self._stop = threading.Event(), threading.Event()
         self.cashiers = Cashiers(db, till.store, till.terminal, clock, self._wake.set, refund_limit_minor, idle_lock)
         self.checkout = CheckoutService(db, self.ref, link, self.mode, till, clock, on_journal=self._wake.set,
@@ -89,10 +94,13 @@ class Agent:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(Database(path), link, till, **kwargs)
 
-    def sync_once(self) -> None:
-        """Pull the feed and push the journal once; raises LinkDown when the server is away."""
+    def sync_once(self) -> bool:
+        """Pull the feed and push the journal once; returns whether a change arrived or a journal
+        item was sent. Raises LinkDown when the server is away."""
+        received = self.puller.received
         self.puller.pull()
-        self.sender.drain()
+        sent = self.sender.drain().sent
+        return sent > 0 or self.puller.received > received
 
     def start(self) -> None:
         for target in (self._sync_loop, self._probe_loop, self._heartbeat_loop):
@@ -134,10 +142,15 @@ class Agent:
             self._wake.clear()
 
     def sync_round(self) -> float:
-        """One sync attempt that also sets the link mode; returns the pause before the next."""
+        """One sync attempt that also sets the link mode; returns the pause before the next.
+
+        After a failure the pause is the backoff's; after a success it is the poll schedule's: the
+        sync interval when the round received or sent something or followed a failure, longer and
+        longer while rounds find nothing (a sale wakes the loop at once, whatever the pause).
+        """
         ticket = self.mode.ticket()
         try:
-            self.sync_once()
+            busy = self.sync_once()
         except LinkDown as exc:
             return self._failed(str(exc), exc)
         except FeedOrderError as exc:  # a broken page: never apply it, ask again later
@@ -149,10 +162,11 @@ class Agent:
         self.last_sync_error = None
         self.backoff.reset()
         self.mode.went_online(ticket)
-        return self._jittered(self.timing.sync_interval)
+        return self.polls.after(busy)
 
     def _failed(self, reason: str, error: LinkDown | None = None) -> float:
         self.last_sync_error = reason
+        self.polls.reset()  # the first round that succeeds again comes back to the sync interval
         if error is not None:
             self.mode.failed(error)
         else:
@@ -177,14 +191,19 @@ class Agent:
                 probes.reset()
                 delay = self.timing.probe_interval
             elif self.link.health():
-                log.info("server answers again: back online")
-                self.mode.went_online()
-                self.backoff.reset()
+                self.back_online()
                 probes.reset()
                 delay = self.timing.probe_interval
-                self._wake.set()
             else:
                 delay = probes.next_delay()
+
+    def back_online(self) -> None:
+        """The health probe found the server again: online, and a sync round at once, then often."""
+        log.info("server answers again: back online")
+        self.mode.went_online()
+        self.backoff.reset()
+        self.polls.reset()
+        self._wake.set()
 
     def heartbeat(self) -> None:
         """Tell the server this till is alive (its last contact in sync health, even with no feed read)."""

@@ -24,8 +24,9 @@ from server.membership.programme_versions import ProgrammeBook
 from server.messaging.notices import NOTICES_RECORDED
 from server.settings import Settings
 from server.shared import namespace, redis_client
+from server.sync.page_cache import FeedPages, MemoryPages, RedisPages
 from server.sync.positions import PositionBuffer
-from server.sync.recorder import FEED_CHANGED
+from server.sync.recorder import FEED_CHANGED, FEED_REWRITTEN
 from server.sync.watermarks import MemoryWatermarks, RedisWatermarks, Watermarks
 
 
@@ -40,6 +41,7 @@ class Services:
     terminals: TerminalDirectory
     nonces: ReplayGuard
     watermarks: Watermarks
+    feed_pages: FeedPages  # full feed pages kept for a store's other tills (server.sync.page_cache)
     positions: PositionBuffer
     counters: HitCounter  # request counts for rate limits, shared by every worker
     clock: Callable[[], datetime] = field(default=utcnow)
@@ -60,6 +62,8 @@ class Services:
         on_commit(db.engine, TERMINALS_CHANGED, generation.bump)
         watermarks = RedisWatermarks(redis, prefix) if redis else MemoryWatermarks()
         on_commit(db.engine, FEED_CHANGED, watermarks.signal)
+        feed_pages = RedisPages(redis, prefix) if redis else MemoryPages()
+        on_commit(db.engine, FEED_REWRITTEN, feed_pages.clear)
         jobs = Jobs(settings.redis_url, settings.queue_name, db=db, clock=clock)
         on_commit(db.engine, NOTICES_RECORDED, lambda: _send_notices(jobs))
         return cls(
@@ -72,6 +76,7 @@ class Services:
             programmes=ProgrammeBook(db.engine, settings, clock),
             terminals=terminals,
             watermarks=watermarks,
+            feed_pages=feed_pages,
             positions=PositionBuffer(db.sessions),
             nonces=(RedisNonces(redis, prefix, settings.signature_window_seconds) if redis
                     else DatabaseNonces(db.sessions)),

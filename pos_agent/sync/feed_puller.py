@@ -39,6 +39,7 @@ class FeedPuller:
         # entities): pages as large as the server serves (5,000) save round trips.
         self.snapshot_page_size = snapshot_page_size
         self.on_catalogue_change: Callable[[], None] = lambda: None
+        self.received = 0  # changes (and snapshot pages) received since the puller was made
 
     def pull(self) -> int:
         """Apply everything new; returns how many entity states changed. Raises LinkDown."""
@@ -50,6 +51,7 @@ class FeedPuller:
         while True:
             page = self.link.changes(cursor, self.page_size)
             changed += self._apply_page(page, cursor)
+            self.received += len(page.items)
             cursor = page.next_cursor
             if not page.has_more:
                 return changed
@@ -69,6 +71,7 @@ class FeedPuller:
                 following = (fetcher.submit(self.link.snapshot, page.next_page, self.snapshot_page_size)
                              if page.next_page is not None else None)
                 changed += self._apply_snapshot_page(page, first)
+                self.received += 1
                 if following is None:
                     return changed + self.pull()
                 page, first = following.result(), False

@@ -16,6 +16,7 @@ from server.api.context import (
 from server.schemas.sync import ChangesQuerySchema, SnapshotQuerySchema
 from server.sync import read_changes_json, record_snapshot, sequence_pending, snapshot_json
 from server.sync.feed import publish_watermarks
+from server.sync.page_cache import KeptPage
 from store_sync.feed import ChangesPage
 from store_sync.schemas import ChangesPageSchema, SnapshotPageSchema
 
@@ -36,27 +37,39 @@ def changes(query):
 
     Store the page's next_cursor with the applied changes in one local transaction; ask again at
     once while has_more is true. A change may arrive twice: apply it idempotently. A till at the
-    head is answered without database work (see server.sync.watermarks), and no page writes to the
+    head is answered without database work (see server.sync.watermarks), and so is a full page
+    another till of the store read before (see server.sync.page_cache). No page writes to the
     database: the till's position is noted for sync health in the process (PositionBuffer).
     """
-    svc, store, cursor = services(), _own_store(query["store"]), query["cursor"]
+    svc, store, cursor, limit = services(), _own_store(query["store"]), query["cursor"], query["limit"]
     marks = svc.watermarks.read(store)
     if not marks.due and marks.store <= cursor <= marks.head:
         svc.positions.saw(current_terminal().id, cursor, svc.clock())
         return _idle(store, cursor, marks.head)
+    # Asked before the database is read: a page read now is kept under the generation seen here.
+    kept = svc.feed_pages.get(store, cursor, limit)
+    if not marks.due and kept.page is not None and kept.page.next_cursor <= marks.head:
+        svc.positions.saw(current_terminal().id, cursor, svc.clock())
+        return _json(kept.page.text)
     _number_committed_changes()
     session = db_session()
-    if marks.due:
-        publish_watermarks(session, svc.watermarks, marks.head)
-    page = read_changes_json(session, store, cursor, query["limit"])
+    if marks.due and publish_watermarks(session, svc.watermarks, marks.head):
+        svc.feed_pages.clear()  # the log was restored or emptied: kept pages may show rows it no longer has
+    page = read_changes_json(session, store, cursor, limit)
     # End the read first: on SQLite every transaction takes the write lock (BEGIN IMMEDIATE), and
     # noting the position may write the process's pending positions in a session of its own.
     session.commit()
     svc.positions.saw(current_terminal().id, cursor, svc.clock())
     if not page.count:
         return _idle(store, cursor, page.next_cursor)
+    if page.has_more:  # full: it can no longer change (server.sync.page_cache)
+        svc.feed_pages.put(kept, store, cursor, limit, KeptPage(page.next_cursor, page.text))
+    return _json(page.text)
+
+
+def _json(text: str):
     # Written as ChangesPageSchema dumps it, from the payloads' stored JSON text (see read_changes_json).
-    return make_response(page.text, 200, {"Content-Type": "application/json"})
+    return make_response(text, 200, {"Content-Type": "application/json"})
 
 
 def _idle(store: str, cursor: int, next_cursor: int):

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.db import signal_on_commit
 from server.membership.search import LIKE_ESCAPE, escape_like
 from server.models import (
     AdjustmentRequest,
@@ -40,6 +41,7 @@ from server.models import (
     SignInCode,
 )
 from server.sync import record_change
+from server.sync.recorder import FEED_REWRITTEN
 from store_sync.entities import Entity, ErasedMemberPayload
 from store_sync.feed import Op
 from store_sync.journal import ItemType
@@ -88,8 +90,10 @@ def rewrite_feed(session: Session, person: Person, card_numbers: Iterable[str], 
     """Replace every past member change with a tombstone, keep card changes only at the cards' new state.
 
     Sequence numbers stay, so every cursor a till holds stays valid; a till reading those rows
-    again sees deletes, which it applies idempotently.
+    again sees deletes, which it applies idempotently. Full pages kept for tills are cleared once
+    this commits (server.sync.page_cache), so none serves the old rows again.
     """
+    signal_on_commit(session, FEED_REWRITTEN)
     tombstone = ErasedMemberPayload().dump({"id": str(person.member_id), "erased": True, "journal_items": []})
     session.execute(update(ChangeRecord).where(ChangeRecord.entity_type == Entity.MEMBER.value,
                                                ChangeRecord.entity_id == str(person.member_id))

@@ -108,7 +108,7 @@ def to_change(row) -> Change:
                   payload=row.payload, at=row.created_at, store=row.store_code)
 
 
-def publish_watermarks(session: Session, watermarks: Watermarks, since: int) -> None:
+def publish_watermarks(session: Session, watermarks: Watermarks, since: int) -> bool:
     """Publish the head and the markers of every store that has changes after ``since``.
 
     ``since`` is a head the watermarks already held, so their markers cover everything up to
@@ -116,7 +116,8 @@ def publish_watermarks(session: Session, watermarks: Watermarks, since: int) -> 
     safe head because the sequencer's numbers are a gap-free committed prefix (compaction deletes
     only superseded changes, never the highest: a deleted change's store is counted by the marker
     of its superseder, later and for the same store or for every store). A database whose
-    head is behind ``since`` was restored or emptied: the watermarks start again from nothing.
+    head is behind ``since`` was restored or emptied: the watermarks start again from nothing,
+    and it returns True (what was kept of the old log, such as full pages, must go too).
     """
     rows = session.execute(select(ChangeRecord.store_code, func.max(ChangeRecord.seq))
                            .where(ChangeRecord.seq > since).group_by(ChangeRecord.store_code)).all()
@@ -125,3 +126,5 @@ def publish_watermarks(session: Session, watermarks: Watermarks, since: int) -> 
         watermarks.publish(markers, max(markers.values()))
     elif since and head_seq(session) < since:
         watermarks.forget()
+        return True
+    return False

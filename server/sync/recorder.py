@@ -14,6 +14,9 @@ from server.models import ChangeRecord
 from store_sync.feed import Op
 
 FEED_CHANGED = "feed-changed"  # raised by every writer of changes; see server.sync.watermarks
+# Raised by a writer that changes rows already in the log (an erasure): kept pages are then cleared
+# (server.sync.page_cache).
+FEED_REWRITTEN = "feed-rewritten"
 
 _INSERT = insert(ChangeRecord.__table__)
 _INSERT_RETURNING = _INSERT.returning(ChangeRecord.__table__.c.order_key)

@@ -70,3 +70,53 @@ def test_a_failed_send_keeps_every_item_pending_in_order(agent, fake_link, clock
 
 def test_member_snapshots_are_cached_for_offline_decisions(agent):
     assert agent.ref.member(MEMBER_ID)["available"] == 5000
+
+
+IDLE_CEILINGS = [1.0, 2.0, 4.0, 8.0, 8.0]  # the default sync interval (1 s) doubled up to 8 intervals
+
+
+def _idle_rounds(agent, n=5):
+    return [agent.sync_round() for _ in range(n)]
+
+
+def _near(pauses, ceilings):
+    """Each pause within the default jitter (+-20%) of its ceiling."""
+    return all(0.8 * c <= p <= 1.2 * c for p, c in zip(pauses, ceilings, strict=True))
+
+
+def _cash_sale(agent, code):
+    basket = agent.checkout.open_basket()
+    basket = agent.checkout.add_item(basket["id"], code)
+    agent.checkout.add_tender(basket["id"], "cash")
+    return agent.checkout.complete(basket["id"])
+
+
+def test_an_idle_till_polls_ever_less_often_and_a_new_change_brings_it_back_to_the_interval(agent, fake_link):
+    assert _near(_idle_rounds(agent), IDLE_CEILINGS)
+    fake_link.publish("product", "BREAD", "upsert", {**BREAD, "base_price_minor": 279})
+    assert _near([agent.sync_round()], [1.0])  # the round that brought the change
+    assert _bread(agent)["base_price_minor"] == 279
+    assert _near(_idle_rounds(agent, 3), [1.0, 2.0, 4.0])  # and idle again from the interval up
+
+
+def test_a_completed_sale_wakes_the_loop_and_brings_the_polls_back_to_the_interval(agent, fake_link):
+    _idle_rounds(agent)
+    agent._wake.clear()
+    done = _cash_sale(agent, BREAD["barcodes"][0])
+    assert agent._wake.is_set()  # the loop's pause (up to 9.6 s) ends at once
+    assert _near([agent.sync_round()], [1.0])  # the round that sent the sale
+    with agent.db.reading() as conn:
+        assert [i.id for i in journal.with_status(conn, JournalStatus.ACKED)] == [done["receipt_id"]]
+    assert _near(_idle_rounds(agent, 2), [1.0, 2.0])
+
+
+def test_a_failure_then_a_success_or_the_probe_finding_the_server_brings_the_polls_back(agent, fake_link):
+    _idle_rounds(agent)
+    fake_link.down = True
+    agent.sync_round()
+    fake_link.down = False
+    assert _near(_idle_rounds(agent, 3), [1.0, 2.0, 4.0])
+    agent._wake.clear()
+    agent.back_online()  # what the health probe does when the server answers again
+    assert agent._wake.is_set()
+    assert _near(_idle_rounds(agent, 2), [1.0, 2.0])

@@ -14,6 +14,7 @@ from server.pricing.products import upsert_products
 from server.sync import head_seq, sequence_pending
 from tests.integration.membership.conftest import account
 from tests.support.factories import login, make_staff, make_terminal
+from tests.support.feed import publish
 from tests.support.statements import statements
 from tests.support.tills import Till, line
 
@@ -54,7 +55,8 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 # live offer reservation, the store's time zone, and, once per set, the promotion versions its sales
 # name and which of them are capped; its sales' discounts and uses are written at its end, a
 # statement each. (The code before this sent 33 statements for one such sale and 11.4 per further sale.)
-CEILINGS = {"poll at head": 0, "card look-up": 1, "sale": 16, "quote": 5, "journal batch": 22, "journal sale": 1,
+CEILINGS = {"poll at head": 0, "full page read before": 0, "card look-up": 1,
+            "sale": 16, "quote": 5, "journal batch": 22, "journal sale": 1,
             "journal batch, promotions": 31}
 JOURNAL_MEMBERS, JOURNAL_PRICE = 10, 450
 
@@ -101,6 +103,20 @@ def test_a_till_polling_at_the_head_costs_no_statement(services, till):
     assert first.status_code == 200 and int(first.json["next_cursor"]) == head
     count, again = _count(services, lambda: till.request("GET", f"/api/v1/sync/changes?cursor={head}"))
     assert again.json == {**first.json} and count <= CEILINGS["poll at head"]
+
+
+def test_a_second_tills_read_of_the_same_full_page_costs_no_statement(client, services, till, clock):
+    sequence_pending(services.db.engine)
+    with services.db.session() as session:
+        head = head_seq(session)
+    publish(services.db.engine, *[("product", f"P{i}", "upsert", {"sku": f"P{i}"}, "B2") for i in range(3)])
+    target = f"/api/v1/sync/changes?cursor={head}&limit=2"
+    first = till.request("GET", target)
+    assert first.status_code == 200 and first.json["has_more"] is True
+    second = Till(client, make_terminal(services, "B2", "T2"), "B2", "T2", clock)
+    assert second.request("GET", "/api/v1/sync/changes?cursor=0&limit=1").status_code == 200  # its terminal, read once
+    count, again = _count(services, lambda: second.request("GET", target))
+    assert again.get_data() == first.get_data() and count <= CEILINGS["full page read before"]
 
 
 def test_a_card_look_up_stays_within_its_statements(services, till, member):
