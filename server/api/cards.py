@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask import jsonify
+
 from server.api.blueprint import Blueprint
 from server.api.context import (
     BEARER,
@@ -14,7 +18,7 @@ from server.api.context import (
     staff_required,
 )
 from server.auth.roles import Role
-from server.membership.card_lookup import look_up_card
+from server.membership.card_lookup import CardLookup, look_up_card
 from server.membership.cards import change_state, get_card, replace
 from server.schemas.members import CardLookupSchema, CardReplaceSchema, CardSchema, CardStateSchema
 
@@ -29,8 +33,28 @@ blp = Blueprint("cards", __name__, url_prefix="/api/v1/cards", description="Memb
 def look_up(number: str):
     """The card, its member and what the member can spend now (a blocked card says so)."""
     svc = services()
-    card, member, account = look_up_card(read_only_session(), svc.program, number, svc.clock())
-    return {"card": card, "member": member, "account": account}
+    return jsonify(lookup_document(look_up_card(read_only_session(), svc.program, number, svc.clock())))
+
+
+def lookup_document(found: CardLookup) -> dict:
+    """What ``CardLookupSchema().dump`` makes of ``found``, field for field and in its order, built
+    directly: the till's most frequent request skips marshmallow's walk over three nested schemas
+    (tests/unit/server/test_card_lookup_document.py holds the two equal)."""
+    card, member, account = found.card, found.member, found.account
+    return {
+        "card": {"number": card.number, "kind": card.kind, "state": card.state,
+                 "replaced_by": card.replaced_by, "issued_at": _iso(card.issued_at)},
+        "member": {"id": str(member.id), "name": member.name, "tier": member.tier,
+                   "home_store": member.home_store},
+        "account": {"member_id": account.member_id, "tier": account.tier, "balance": account.balance,
+                    "available": account.available, "held": account.held, "debt": account.debt,
+                    "offline_cap_points": account.offline_cap_points,
+                    "offline_window_hours": account.offline_window_hours, "as_of": _iso(account.as_of)},
+    }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 @blp.route("/<number>/state", methods=["POST"])

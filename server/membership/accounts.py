@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,14 +41,14 @@ def account_summary(session: Session, member: Member, program: LoyaltyProgram,
     figures = (KeptFigures(state.balance, state.debt, state.available(now)) if state is not None
                else kept_figures(session, member.id, now))
     held = held_points(session, member.id, now) if held is None else held
-    return summary_of(member, program, now, figures, held)
+    return summary_of(member.id, member.tier, program, now, figures, held)
 
 
-def summary_of(member: Member, program: LoyaltyProgram, now: datetime, figures: KeptFigures,
+def summary_of(member_id: uuid.UUID, tier: str, program: LoyaltyProgram, now: datetime, figures: KeptFigures,
                held: int) -> AccountSummary:
-    """The summary from figures and holds already read."""
+    """The summary of the member ``member_id`` of ``tier`` from figures and holds already read."""
     return AccountSummary(
-        member_id=str(member.id), tier=member.tier, balance=figures.balance,
+        member_id=str(member_id), tier=tier, balance=figures.balance,
         available=max(0, figures.available - held), held=held, debt=figures.debt,
         offline_cap_points=program.offline_cap_points,
         offline_window_hours=int(program.offline_window.total_seconds() // 3600), as_of=now)
