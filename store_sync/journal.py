@@ -99,6 +99,9 @@ class JournalItemsField(ma.fields.List):
         return [self._item(position, raw, **kwargs) for position, raw in enumerate(value)]
 
     def _item(self, position: int, raw, **kwargs) -> dict:
+        plain = _plain_item(raw)
+        if plain is not None:
+            return plain
         try:
             return self.inner.deserialize(raw, **kwargs)
         except ma.ValidationError as exc:
@@ -108,6 +111,23 @@ class JournalItemsField(ma.fields.List):
             kind, body = raw.get("type"), raw.get("body")
             return {"id": item_id, "type": kind if kind in {t.value for t in ItemType} else "unknown",
                     "body": scrubbed(body) if isinstance(body, dict) else {}, "errors": exc.messages}
+
+
+_ITEM_FIELDS = frozenset({"id", "seq", "type", "body"})
+_ITEM_TYPES = frozenset(t.value for t in ItemType)
+
+
+def _plain_item(raw) -> dict | None:
+    """The item as ``JournalItemSchema`` loads it, when plain checks of the same rules find it valid
+    (a batch holds up to 200); None when they do not, and the schema then answers for it."""
+    if type(raw) is not dict or raw.keys() != _ITEM_FIELDS:
+        return None
+    item_id, seq, kind, body = raw["id"], raw["seq"], raw["type"], raw["body"]
+    if not (type(item_id) is str and ITEM_ID.min <= len(item_id) <= ITEM_ID.max
+            and type(seq) is int and 1 <= seq <= MAX_SEQ and type(kind) is str and kind in _ITEM_TYPES
+            and type(body) is dict and all(type(key) is str for key in body) and unsafe_text_in(body) is None):
+        return None
+    return {"id": item_id, "seq": seq, "type": kind, "body": dict(body)}
 
 
 class JournalBatchSchema(ma.Schema):

@@ -9,7 +9,7 @@ ask again). Two kinds of work wait here until the batch ends:
 
 - rows nothing in the batch reads back (ledger entries, reconciliation exceptions, the discounts
   its sales kept per line and the promotion uses they recorded), inserted with one multi-row
-  statement per table (a replay of a member's ledger reads the waiting entries here, a member's
+  statement per table and set of columns (a replay of a member's ledger reads the waiting entries here, a member's
   usage limits the waiting uses: ``uses``);
 - member snapshots for the change feed: a member with five sales in a batch is published once, with
   the balance after all five (tills only ever keep a member's newest snapshot).
@@ -94,11 +94,16 @@ class BatchWork:
         self.uses = dict(mark.uses)
 
     def write_rows(self, session: Session) -> None:
-        """One INSERT per table for every waiting row (executemany, sent as multi-row VALUES)."""
+        """One INSERT per table for every waiting row (executemany, sent as multi-row VALUES), on the
+        table itself: the rows are column values that nothing reads back as objects, so the ORM's
+        bulk insert would only add its per-row work. Rows naming other columns go in their own INSERT."""
         for model, rows in self.rows.items():
-            if rows:
-                session.execute(insert(model), rows)
-                rows.clear()
+            by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+            for row in rows:
+                by_columns.setdefault(frozenset(row), []).append(row)
+            for same in by_columns.values():
+                session.execute(insert(model.__table__), same)
+            rows.clear()
 
 
 def begin(session: Session, **read_once: Any) -> BatchWork:

@@ -29,6 +29,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -134,9 +135,15 @@ class PostTransaction:
     def coupon_hold_id(self) -> uuid.UUID | None:
         return uuid.UUID(self.message.coupon_hold_id) if self.message.coupon_hold_id else None
 
-    @property
+    @cached_property
+    def digest(self) -> str:
+        """``body_hash`` of the body as sent (a journal batch claims with it, then applies with it)."""
+        return body_hash(self.raw)
+
+    @cached_property
     def lines(self) -> tuple[dict, ...]:
-        """The lines in their wire form, for the pricing and usage code that reads them so."""
+        """The lines in their wire form, for the pricing and usage code that reads them so (built
+        once per command: re-pricing, the price check and usage recording each read them)."""
         return tuple(line.to_dict() for line in self.message.lines)
 
 
@@ -161,7 +168,7 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
                      now: datetime) -> tuple[dict, bool]:
     """Apply a transaction once. Returns (outcome, replayed): a retry gets the first outcome, also
     when it arrives while the first attempt is still being applied (it waits for that one)."""
-    digest = body_hash(command.raw)
+    digest = command.digest
     work = batch_work.pending(session)
     row = work.claimed.pop(command.id, None) if work is not None else None  # claimed with the batch (claim_all)
     claimed = row is not None
@@ -287,19 +294,21 @@ def claim_all(session: Session, commands: list[PostTransaction], now: datetime
               ) -> tuple[dict[str, PostedTransaction], list[PostedTransaction]]:
     """Claim a journal batch's transactions before its first item, as ``_claim`` claims one: one
     INSERT that leaves out the ids already posted (a twin still being applied is waited for, as by
-    a claim of one), then one read of all their rows. The first of an id's items is claimed, in id
+    a claim of one) and returns the rows it inserted; the rows of ids found posted are read after it
+    (no statement when there are none). The first of an id's items is claimed, in id
     order. Returns the rows claimed, by id (``post_transaction`` then applies each item to its row),
     and those found posted (committed by a twin since the batch began, say: its items are duplicates)."""
     first = {command.id: command for command in reversed(commands)}
-    values = [_claimed_columns(command, body_hash(command.raw), now) for _, command in sorted(first.items())]
+    values = [_claimed_columns(command, command.digest, now) for _, command in sorted(first.items())]
     if not values:
         return {}, []
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = PostedTransaction.__table__
-    claimed = set(session.scalars(dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
-                                  .returning(table.c.id), values))
-    rows = session.scalars(select(PostedTransaction).where(PostedTransaction.id.in_(list(first)))).all()
-    return {row.id: row for row in rows if row.id in claimed}, [row for row in rows if row.id not in claimed]
+    claim = (dialect.insert(PostedTransaction).on_conflict_do_nothing(index_elements=[PostedTransaction.__table__.c.id])
+             .returning(PostedTransaction))
+    claimed = {row.id: row for row in session.scalars(claim, values)}  # the rows inserted, as inserted
+    taken = [transaction_id for transaction_id in first if transaction_id not in claimed]
+    posted = session.scalars(select(PostedTransaction).where(PostedTransaction.id.in_(taken))).all() if taken else []
+    return claimed, list(posted)
 
 
 def _sale_total(command: PostTransaction) -> int:

@@ -138,9 +138,18 @@ def exhausted_for_sale(session: Session, catalogue: Catalogue, applied: Iterable
 
 def _capped(session: Session, promotion_ids: Iterable[str]) -> list[str]:
     """Which of ``promotion_ids`` have a chain cap in their current version (one query, no lock), sorted;
-    read once per journal batch for the same promotions (no item of a batch edits a promotion)."""
+    in a journal batch each promotion is asked about once, with the first sale that names it (no item
+    of a batch edits a promotion), so sales naming other mixes of promotions ask nothing again."""
     wanted = frozenset(promotion_ids)
-    return batch_work.read_once(session, ("chain-capped", wanted), lambda: _read_capped(session, wanted))
+    work = batch_work.pending(session)
+    if work is None:
+        return _read_capped(session, wanted)
+    known: dict[str, bool] = batch_work.read_once(session, "chain-capped", dict)  # promotion id -> capped
+    missing = wanted - known.keys()
+    if missing:
+        capped = set(_read_capped(session, missing))
+        known.update((pid, pid in capped) for pid in missing)
+    return sorted(pid for pid in wanted if known[pid])
 
 
 def _read_capped(session: Session, promotion_ids: Iterable[str]) -> list[str]:
