@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import insert, select, update
@@ -127,6 +128,14 @@ def load_kept(session: Session, member_id: uuid.UUID, *, for_update: bool = Fals
     if row is None:
         return _nothing_kept(member_id)
     return _from_row(row, _lots_reader(session, member_id))
+
+
+def load_kept_with(session: Session, member_id: uuid.UUID, column) -> tuple[KeptLedger, Any] | None:
+    """``load_kept`` outside a journal batch, with ``column`` (a scalar subquery) read by the same
+    statement; None when the member has no row (nor entries)."""
+    row = session.execute(select(*KEPT_FIGURES, column.label("extra")).where(MemberBalance.member_id == member_id)
+                          ).first()
+    return None if row is None else (_from_row(row, _lots_reader(session, member_id)), row.extra)
 
 
 def store_kept(session: Session, kept: KeptLedger) -> KeptLedger:

@@ -33,7 +33,8 @@ its snapshots show are read for all of its members at once, after its items.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -42,6 +43,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 _KEY = "onecard.batch_work"
+_ONLINE = "onecard.read_once_online"
 T = TypeVar("T")
 
 
@@ -112,14 +114,27 @@ def pending(session: Session) -> BatchWork | None:
 
 
 def read_once(session: Session, key: Any, read: Callable[[], T]) -> T:
-    """``read()`` once per journal batch, its value kept for the batch's other items; outside a
-    batch, every time. Only for what no item of the batch changes."""
+    """``read()`` once per journal batch, its value kept for the batch's other items; once per
+    sale posted online (``reading_once``); elsewhere, every time. Only for what no item of the
+    batch changes."""
     work = pending(session)
-    if work is None:
+    reads = work.reads if work is not None else session.info.get(_ONLINE)
+    if reads is None:
         return read()
-    if key not in work.reads:
-        work.reads[key] = read()
-    return work.reads[key]
+    if key not in reads:
+        reads[key] = read()
+    return reads[key]
+
+
+@contextmanager
+def reading_once(session: Session) -> Iterator[None]:
+    """Within the block (one sale posted online), ``read_once`` reads each key once, as a journal
+    batch's items do: what no item of a batch changes, one sale does not change either."""
+    session.info[_ONLINE] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_ONLINE, None)
 
 
 def end(session: Session) -> None:

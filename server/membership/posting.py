@@ -26,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -51,7 +52,7 @@ from server.ids import new_id
 from server.membership import batch_work
 from server.membership.clipped import read_once_within
 from server.membership.exceptions import ExceptionKind, TransactionRejected
-from server.membership.ledger import load_kept, lock_member, post_entries
+from server.membership.ledger import KeptLedger, kept_and_held, load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.membership.redemption_checks import Redeemed, credited_redemption
@@ -179,7 +180,7 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     _check_time(posting, program, row)
     program = _programme_for(session, posting, program)
     handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
-    with read_once_within(session) if work is None else nullcontext():  # a journal batch reads them once itself
+    with _online_reads(session) if work is None else nullcontext():  # a journal batch reads them once itself
         handler(session, posting, program, row)
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
                    "programme_version": program.version.number,
@@ -197,12 +198,21 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     return row.outcome, False
 
 
+@contextmanager
+def _online_reads(session: Session) -> Iterator[None]:
+    """An online sale reads what it does not change once (segments, the store, the live promotions'
+    versions...), as a journal batch does for all of its items."""
+    with read_once_within(session), batch_work.reading_once(session):
+        yield
+
+
 def _publish(session: Session, member_id, program: LoyaltyProgram, now: datetime, state,
-             visit: tuple[str, datetime]) -> None:
-    """The member's snapshot now, or once at the end of the journal batch being applied."""
+             visit: tuple[str, datetime], held: int | None = None) -> None:
+    """The member's snapshot now (``held``: their live holds' points, if read), or once at the end
+    of the journal batch being applied."""
     writes = batch_work.pending(session)
     if writes is None:
-        publish_member(session, member_id, program, now, state, visit=visit)
+        publish_member(session, member_id, program, now, state, visit=visit, held=held)
     else:
         writes.snapshot_due(member_id, program, visit)
 
@@ -342,12 +352,24 @@ def _programme_for(session: Session, posting: Posting, program: LoyaltyProgram) 
     return replace(program, store_zone=zone)
 
 
-def _resolve_card(session: Session, posting: Posting) -> Card | None:
-    """The card's member, or None (unknown card: the sale stands, no points; flagged)."""
+def _card_and_member(session: Session, posting: Posting) -> tuple[Card | None, Member | None]:
+    """The sale's card (``_resolve_card``) and its member, locked (``lock_member``). Online, one
+    statement reads both and takes the lock (a journal batch has locked its members already)."""
+    number = posting.command.card_number
+    if number and batch_work.pending(session) is None:
+        found = session.execute(select(Card, Member).join(Member, Member.id == Card.member_id)
+                                .where(Card.number == number).with_for_update(of=Member)).first()
+        card = _resolve_card(posting, found[0] if found else None)
+        return card, (found[1] if card is not None else None)
+    card = _resolve_card(posting, session.get(Card, number) if number else None)
+    return card, (lock_member(session, card.member_id) if card is not None else None)
+
+
+def _resolve_card(posting: Posting, card: Card | None) -> Card | None:
+    """The card as found, or None (no card; an unknown card: the sale stands, no points; flagged)."""
     number = posting.command.card_number
     if not number:
         return None
-    card = session.get(Card, number)
     if card is None:
         posting.flag(ExceptionKind.UNKNOWN_CARD, None, None, f"card {number} is not known to the server")
         return None
@@ -363,12 +385,11 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     command = posting.command
     _check_tenders(posting, row.total_minor)  # the claim wrote the sale's total (_sale_total)
     _check_combination(posting, program)
-    card = _resolve_card(session, posting)
-    suspended = _check_suspension(session, posting)
     # The member is locked before the sale is re-priced (which takes no lock of its own), so the
     # pricing finds the row in the session instead of reading it a second time, and prices with
     # the tier and uses as they stand under the lock.
-    member = lock_member(session, card.member_id) if card is not None else None
+    card, member = _card_and_member(session, posting)
+    suspended = _check_suspension(session, posting)
     figures = _server_figures(session, posting, card, program)
     if card is None:
         _refuse_points_without_member(command)
@@ -378,7 +399,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
         record_usage(session, posting, None)
         return
-    ledger = load_kept(session, card.member_id)
+    ledger, held = _kept(session, command, card.member_id, posting.now)
     redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor, suspended)
     rewards = credited_rewards(session, posting, program, ledger, figures.priced, redeemed)
     earning = _earning(session, posting, program, member, card, figures, redeemed)
@@ -400,7 +421,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
     # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
-    _publish(session, card.member_id, program, posting.now, ledger, (command.store, command.at))
+    _publish(session, card.member_id, program, posting.now, ledger, (command.store, command.at), held)
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=redeemed.points + rewards.points, line_points=dict(earning.line_points),
                            balance=ledger.balance, points_tender_minor=redeemed.value_minor,
@@ -412,6 +433,15 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     # The rewards' points count as redeemed: reports and the offline allowance count them as spent.
     row.member_id = card.member_id
     row.points_earned, row.points_redeemed = earning.points + bonus_points, redeemed.points + rewards.points
+
+
+def _kept(session: Session, command: PostTransaction, member_id, now: datetime) -> tuple[KeptLedger, int | None]:
+    """The member's kept state and, online for a sale without a hold (a hold is the only one of the
+    member's holds a sale changes; others are placed under the member's lock, which this sale holds),
+    their live holds' points for the snapshot, read with it."""
+    if batch_work.pending(session) is None and command.hold_id is None:
+        return kept_and_held(session, member_id, now)
+    return load_kept(session, member_id), None
 
 
 def _check_suspension(session: Session, posting: Posting) -> bool:

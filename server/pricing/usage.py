@@ -34,6 +34,7 @@ from server.models import (
     Store,
 )
 from server.pricing.cap_holds import record_cap_uses
+from server.pricing.catalogues import live_definitions
 from server.pricing.coupon_holds import confirm_coupon, coupon_rule, held_elsewhere
 from server.pricing.exceptions import UsageRejected
 from server.pricing.offer_holds import confirm_offers
@@ -100,7 +101,8 @@ def _discount_row(command, line_id: str, discount: dict, member_id: uuid.UUID | 
 
 def _definitions(session: Session, rows: list[dict]) -> dict[str, dict]:
     """The definition of each promotion version the till applied (unknown ids are skipped); a
-    version never changes, so a journal batch reads each once for all its items."""
+    version never changes, so the live ones come from the live catalogue and a journal batch reads
+    each other one once for all its items."""
     found = {}
     for pid, version in {(r["promotion_id"], r["version"]) for r in rows}:
         definition = batch_work.read_once(session, ("promotion-version", pid, version),
@@ -111,6 +113,9 @@ def _definitions(session: Session, rows: list[dict]) -> dict[str, dict]:
 
 
 def _definition(session: Session, promotion_id: str, version: int) -> dict | None:
+    live = live_definitions(session).get(promotion_id)
+    if live is not None and live[0] == version:
+        return live[1]
     try:
         row = session.get(PromotionVersion, (uuid.UUID(promotion_id), version))
     except ValueError:

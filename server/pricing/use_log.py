@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from promotions import Period, log_horizon
-from server.models import PromotionRecord, PromotionUseRecord, PromotionVersion
-from server.pricing.states import LIVE
+from server.models import PromotionUseRecord
+from server.pricing.catalogues import CATALOGUES
 
 
 def promotion_use_log(session: Session, member_id: uuid.UUID, now: datetime) -> list[dict[str, str]]:
@@ -31,9 +31,7 @@ def promotion_use_logs(session: Session, member_ids: list[uuid.UUID], now: datet
                        ) -> dict[uuid.UUID, list[dict[str, str]]]:
     """``promotion_use_log`` of each of these members, read for all of them at once (members without
     a use that counts are left out)."""
-    used = session.scalars(select(PromotionUseRecord.promotion_id)
-                           .where(PromotionUseRecord.member_id.in_(member_ids)).distinct()).all()
-    horizons = {pid: log_horizon(period, now) for pid, period in _limited(session, used).items()}
+    horizons = {pid: log_horizon(period, now) for pid, period in _limited(session).items()}
     if not horizons:
         return {}
     stmt = (select(PromotionUseRecord.member_id, PromotionUseRecord.promotion_id, PromotionUseRecord.transaction_id,
@@ -50,22 +48,6 @@ def promotion_use_logs(session: Session, member_ids: list[uuid.UUID], now: datet
             for member_id, uses in rows.items()}
 
 
-def _limited(session: Session, promotion_ids: list[str]) -> dict[str, Period]:
-    """The period of each of these promotions that is live with a usage limit in its current version."""
-    ids = [_uuid(pid) for pid in promotion_ids]
-    ids = [pid for pid in ids if pid is not None]
-    if not ids:
-        return {}
-    rows = session.execute(select(PromotionRecord.id, PromotionVersion.definition)
-                           .join(PromotionVersion, (PromotionVersion.promotion_id == PromotionRecord.id)
-                                 & (PromotionVersion.version == PromotionRecord.current_version))
-                           .where(PromotionRecord.id.in_(ids), PromotionRecord.state.in_(LIVE)))
-    return {str(pid): Period(definition["usage_limit"]["period"])
-            for pid, definition in rows if definition.get("usage_limit")}
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:  # a till may name a promotion id the server never issued
-        return None
+def _limited(session: Session) -> dict[str, Period]:
+    """The period of each live promotion with a usage limit in its current version."""
+    return CATALOGUES.live(session).logged
