@@ -126,6 +126,15 @@ def read_once(session: Session, key: Any, read: Callable[[], T]) -> T:
     return reads[key]
 
 
+def keep_read(session: Session, key: Any, value: Any) -> None:
+    """Have ``read_once`` answer ``value`` for ``key`` from now on in this batch or sale: it came
+    with a statement that read something else as well."""
+    work = pending(session)
+    reads = work.reads if work is not None else session.info.get(_ONLINE)
+    if reads is not None:
+        reads.setdefault(key, value)
+
+
 @contextmanager
 def reading_once(session: Session) -> Iterator[None]:
     """Within the block (one sale posted online), ``read_once`` reads each key once, as a journal

@@ -59,7 +59,8 @@ from server.membership.redemption_checks import Redeemed, credited_redemption
 from server.membership.reward_checks import RewardsCredited, credited_rewards
 from server.membership.sale_figures import SaleFigures, sale_figures
 from server.membership.tier_crossing import record_crossing, tier_for_sale
-from server.models import Card, Member, PostedTransaction, ReconciliationException, Store
+from server.models import Card, Member, PostedTransaction, ReconciliationException, Store, Terminal
+from server.pricing.quotes import store_read
 from server.pricing.repricing import (
     Repricing,
     price_differences,
@@ -69,7 +70,6 @@ from server.pricing.repricing import (
     unknown_items,
 )
 from server.pricing.usage import record_usage
-from server.terminals import suspended_since
 from store_sync.transactions import TillTransaction, TransactionKind
 
 SALE, RETURN, VOID = TransactionKind.SALE, TransactionKind.RETURN, TransactionKind.VOID
@@ -448,7 +448,7 @@ def _check_suspension(session: Session, posting: Posting) -> bool:
     """Whether the sale's terminal is suspended; if so the sale is flagged for the review."""
     command = posting.command
     work = batch_work.pending(session)  # a batch's items are all its own terminal's (server.membership.journal)
-    since = work.suspended_since if work is not None else suspended_since(session, command.store, command.terminal)
+    since = work.suspended_since if work is not None else _suspended_since(session, command.store, command.terminal)
     if since is None:
         return False
     tendered = command.points_tendered
@@ -456,6 +456,17 @@ def _check_suspension(session: Session, posting: Posting) -> bool:
                  f"terminal {command.store}/{command.terminal} is suspended (since {since.isoformat()}): "
                  + (f"none of the {tendered} points tendered are credited" if tendered else "sale accepted"))
     return True
+
+
+def _suspended_since(session: Session, store: str, terminal: str) -> datetime | None:
+    """``server.terminals.suspended_since``, and the store read with it: the pricing asks for it next
+    (``server.pricing.quotes.find_store``), and is answered without a statement of its own."""
+    found = session.execute(select(Terminal.suspended_at, Store).join(Store, Store.id == Terminal.store_id)
+                            .where(Store.code == store, Terminal.code == terminal)).first()
+    if found is None:
+        return None
+    batch_work.keep_read(session, store_read(store), found.Store)
+    return found.suspended_at
 
 
 def _check_tenders(posting: Posting, total: int) -> None:

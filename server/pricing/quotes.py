@@ -81,9 +81,14 @@ class Quote:
     near_misses: tuple[NearMiss, ...] = ()
 
 
+def store_read(code: str) -> tuple[str, str]:
+    """The key ``find_store`` reads the store under (``batch_work.read_once``)."""
+    return ("store", code)
+
+
 def find_store(session: Session, code: str) -> StoreRow:
     """The store; in a journal batch, read once for all of its items (``batch_work.read_once``)."""
-    store = batch_work.read_once(session, ("store", code),
+    store = batch_work.read_once(session, store_read(code),
                                  lambda: session.scalar(select(StoreRow).where(StoreRow.code == code)))
     if store is None:
         raise NotFound(f"no store {code}")
