@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from loyalty.entries import Entry, EntryKind, replay_key
@@ -110,8 +110,8 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
         return kept
     after = _kept_after(session, kept, new, allow_debt)
     writes = batch_work.pending(session)
-    if writes is None:
-        session.add_all(to_row(entry, now) for entry in new)
+    if writes is None:  # inserted, never changed: no ORM objects to track
+        session.execute(insert(LedgerEntry), [row_values(entry, now) for entry in new])
     else:
         for entry in new:
             writes.add(LedgerEntry, row_values(entry, now))

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from promotions import Period
@@ -81,11 +81,12 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
 
 
 def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list[dict]) -> None:
-    """Rows of the sale (column values) added to the session, or in a journal batch left waiting
-    until its end: nothing in a batch reads them back but ``usage_counts``, which counts the
+    """Rows of the sale (column values) inserted now (one statement per table), or in a journal batch
+    left waiting until its end: nothing in a batch reads them back but ``usage_counts``, which counts the
     waiting uses too (``BatchWork.uses``)."""
-    if writes is None:
-        session.add_all(model(**row) for row in rows)
+    if writes is None:  # inserted, never changed: no ORM objects to track
+        if rows:
+            session.execute(insert(model), rows)
         return
     for row in rows:
         writes.add(model, row)
