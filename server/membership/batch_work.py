@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 _KEY = "onecard.batch_work"
 _ONLINE = "onecard.read_once_online"
+_LATER = "onecard.insert_later"
 T = TypeVar("T")
 
 
@@ -115,7 +116,7 @@ def pending(session: Session) -> BatchWork | None:
 
 def read_once(session: Session, key: Any, read: Callable[[], T]) -> T:
     """``read()`` once per journal batch, its value kept for the batch's other items; once per
-    sale posted online (``reading_once``); elsewhere, every time. Only for what no item of the
+    sale posted online (``one_sale``); elsewhere, every time. Only for what no item of the
     batch changes."""
     work = pending(session)
     reads = work.reads if work is not None else session.info.get(_ONLINE)
@@ -135,17 +136,42 @@ def keep_read(session: Session, key: Any, value: Any) -> None:
         reads.setdefault(key, value)
 
 
+def insert_later(session: Session, model: type, rows: list[dict[str, Any]]) -> bool:
+    """In a sale posted online (``one_sale``), keep ``rows`` to be inserted when it ends, with the
+    sale's other such rows in one statement, and answer True; elsewhere answer False (the caller
+    inserts them). Only for rows nothing of the sale reads back."""
+    later = session.info.get(_LATER)
+    if later is None:
+        return False
+    later.setdefault(model, []).extend(rows)
+    return True
+
+
 @contextmanager
-def reading_once(session: Session) -> Iterator[None]:
+def one_sale(session: Session) -> Iterator[None]:
     """Within the block (one sale posted online), ``read_once`` reads each key once, as a journal
-    batch's items do: what no item of a batch changes, one sale does not change either."""
-    session.info[_ONLINE] = {}
+    batch's items do (what no item of a batch changes, one sale does not change either), and the
+    rows given to ``insert_later`` are inserted when the block ends, in one statement."""
+    session.info[_ONLINE], session.info[_LATER] = {}, {}
     try:
         yield
+        _insert_kept_rows(session, session.info[_LATER])
     finally:
         session.info.pop(_ONLINE, None)
+        session.info.pop(_LATER, None)
 
 
-def end(session: Session) -> None:
-    session.info.pop(_KEY, None)
-
+def _insert_kept_rows(session: Session, later: dict[type, list[dict[str, Any]]]) -> None:
+    """One INSERT per table, or on PostgreSQL all of them as one statement (the others as
+    data-modifying WITH clauses of the last): one round trip for the sale's rows."""
+    inserts = [insert(model).values(rows) for model, rows in later.items() if rows]
+    if not inserts:
+        return
+    # Not flushing first: the session's changes (the sale's own row) are flushed once, after.
+    with session.no_autoflush:
+        if session.get_bind().dialect.name != "postgresql":
+            for statement in inserts:
+                session.execute(statement)
+            return
+        *others, last = inserts
+        session.execute(last.add_cte(*(statement.cte(f"kept_rows_{n}") for n, statement in enumerate(others))))

@@ -111,7 +111,9 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
     after = _kept_after(session, kept, new, allow_debt)
     writes = batch_work.pending(session)
     if writes is None:  # inserted, never changed: no ORM objects to track
-        session.execute(insert(LedgerEntry), [row_values(entry, now) for entry in new])
+        rows = [row_values(entry, now) for entry in new]
+        if not batch_work.insert_later(session, LedgerEntry, rows):
+            session.execute(insert(LedgerEntry), rows)
     else:
         for entry in new:
             writes.add(LedgerEntry, row_values(entry, now))

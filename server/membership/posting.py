@@ -201,8 +201,9 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
 @contextmanager
 def _online_reads(session: Session) -> Iterator[None]:
     """An online sale reads what it does not change once (segments, the store, the live promotions'
-    versions...), as a journal batch does for all of its items."""
-    with read_once_within(session), batch_work.reading_once(session):
+    versions...), as a journal batch does for all of its items, and inserts its ledger entries,
+    discounts and promotion uses together at its end (``batch_work.one_sale``)."""
+    with read_once_within(session), batch_work.one_sale(session):
         yield
 
 

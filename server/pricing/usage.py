@@ -62,7 +62,7 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
     rows = [_discount_row(command, line["line_id"], d, member_id)
             for line in command.lines for d in line.get("discounts", ())]
     writes = batch_work.pending(session)
-    _keep(session, writes, SaleDiscount, rows)
+    _keep(session, writes, SaleDiscount, rows, later=True)
     used = dict.fromkeys([*(row["promotion_id"] for row in rows), *bonus_promotions])
     reserved = confirm_offers(session, command.coupon_hold_id, used, command.at, command.id) if member_id else set()
     if member_id is not None and rows:
@@ -80,12 +80,15 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
         session.flush()
 
 
-def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list[dict]) -> None:
-    """Rows of the sale (column values) inserted now (one statement per table), or in a journal batch
-    left waiting until its end: nothing in a batch reads them back but ``usage_counts``, which counts the
-    waiting uses too (``BatchWork.uses``)."""
+def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list[dict],
+          later: bool = False) -> None:
+    """Rows of the sale (column values) inserted now, or with ``later`` at the end of a sale posted
+    online (``batch_work.insert_later``: its discounts, which nothing of the sale reads back; its
+    uses are read by the member's snapshot), or in a journal batch left waiting until its end:
+    nothing in a batch reads them back but ``usage_counts``, which counts the waiting uses too
+    (``BatchWork.uses``)."""
     if writes is None:  # inserted, never changed: no ORM objects to track
-        if rows:
+        if rows and not (later and batch_work.insert_later(session, model, rows)):
             session.execute(insert(model), rows)
         return
     for row in rows:
