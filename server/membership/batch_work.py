@@ -136,6 +136,18 @@ def keep_read(session: Session, key: Any, value: Any) -> None:
         reads.setdefault(key, value)
 
 
+def in_one_sale(session: Session) -> bool:
+    """Whether the session is posting one sale online (``one_sale``)."""
+    return _ONLINE in session.info
+
+
+def was_read(session: Session, key: Any) -> Any:
+    """What ``read_once`` read for ``key`` in this batch or sale, or None if it read nothing yet."""
+    work = pending(session)
+    reads = work.reads if work is not None else session.info.get(_ONLINE)
+    return None if reads is None else reads.get(key)
+
+
 def insert_later(session: Session, model: type, rows: list[dict[str, Any]]) -> bool:
     """In a sale posted online (``one_sale``), keep ``rows`` to be inserted when it ends, with the
     sale's other such rows in one statement, and answer True; elsewhere answer False (the caller

@@ -40,6 +40,7 @@ from server.pricing.exceptions import UsageRejected
 from server.pricing.offer_holds import confirm_offers
 from server.pricing.offer_holds import held_elsewhere as offers_held_elsewhere
 from server.pricing.quotes import usage_counts
+from server.pricing.use_log import add_uses
 
 
 class Posting(Protocol):
@@ -68,9 +69,12 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
     if member_id is not None and rows:
         _check_limits(session, posting, member_id, rows, reserved)
     if member_id is not None:
+        # Online, the member's snapshot takes the uses from those the sale read (``use_log.add_uses``).
+        noted = writes is None and add_uses(session, member_id, [(pid, command.id, command.at) for pid in used],
+                                            posting.now)
         _keep(session, writes, PromotionUseRecord, [
             {"transaction_id": command.id, "promotion_id": pid, "member_id": member_id, "store_code": command.store,
-             "at": command.at} for pid in used])
+             "at": command.at} for pid in used], later=noted)
     if member_id is not None and writes is not None:  # counted by usage_counts until they are written
         writes.uses[member_id] = (*writes.uses.get(member_id, ()), *((pid, command.id, command.at) for pid in used))
     record_cap_uses(session, posting, used)
@@ -83,8 +87,8 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
 def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list[dict],
           later: bool = False) -> None:
     """Rows of the sale (column values) inserted now, or with ``later`` at the end of a sale posted
-    online (``batch_work.insert_later``: its discounts, which nothing of the sale reads back; its
-    uses are read by the member's snapshot), or in a journal batch left waiting until its end:
+    online (``batch_work.insert_later``: its discounts, which nothing of the sale reads back, and
+    its uses once its member's snapshot has them), or in a journal batch left waiting until its end:
     nothing in a batch reads them back but ``usage_counts``, which counts the waiting uses too
     (``BatchWork.uses``)."""
     if writes is None:  # inserted, never changed: no ORM objects to track
