@@ -182,27 +182,35 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
     with _online_reads(session) if work is None else nullcontext():  # a journal batch reads them once itself
         handler(session, posting, program, row)
+        _keep_exceptions(session, posting)
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
                    "programme_version": program.version.number,
                    "exceptions": [kind for kind, *_ in posting.exceptions]}
-    writes = batch_work.pending(session)
-    if writes is None:  # a journal batch flushes its items' rows together (server.membership.journal)
+    if work is None:  # a journal batch flushes its items' rows together (server.membership.journal)
         session.flush()
-    for kind, till, server, detail in posting.exceptions:
-        values = {"id": new_id(), "transaction_id": command.id, "kind": kind, "till_value": till,
-                  "server_value": server, "detail": detail, "store_code": command.store, "created_at": now}
-        if writes is None:
-            session.add(ReconciliationException(**values))
-        else:
-            writes.add(ReconciliationException, values)
     return row.outcome, False
+
+
+def _keep_exceptions(session: Session, posting: Posting) -> None:
+    """The sale's reconciliation exceptions: online inserted with its other rows at its end, in a
+    journal batch at the batch's end."""
+    command = posting.command
+    rows = [{"id": new_id(), "transaction_id": command.id, "kind": kind, "till_value": till, "server_value": server,
+             "detail": detail, "store_code": command.store, "created_at": posting.now}
+            for kind, till, server, detail in posting.exceptions]
+    writes = batch_work.pending(session)
+    if writes is not None:
+        for values in rows:
+            writes.add(ReconciliationException, values)
+    elif rows and not batch_work.insert_later(session, ReconciliationException, rows):
+        session.add_all(ReconciliationException(**values) for values in rows)
 
 
 @contextmanager
 def _online_reads(session: Session) -> Iterator[None]:
     """An online sale reads what it does not change once (segments, the store, the live promotions'
     versions...), as a journal batch does for all of its items, and inserts its ledger entries,
-    discounts and promotion uses together at its end (``batch_work.one_sale``)."""
+    discounts, promotion uses and reconciliation exceptions together at its end (``batch_work.one_sale``)."""
     with read_once_within(session), batch_work.one_sale(session):
         yield
 
