@@ -46,7 +46,7 @@ from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
 from server.pricing.exceptions import UnknownItem
 from server.pricing.till_taxes import TillTaxes
-from server.pricing.use_log import recent_uses
+from server.pricing.use_log import covers, recent_uses
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,8 @@ def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, 
     """Sales in which each limited promotion gave this member something, in its current period."""
     if batch_work.pending(session) is not None and limited:
         return _counted_in_batch(session, member_id, limited, at, timezone, exclude_transaction)
-    if batch_work.in_one_sale(session) and limited:  # read once for the sale and its member's snapshot
+    if batch_work.in_one_sale(session) and limited and covers(session, limited):
+        # Read once for the sale and its member's snapshot.
         uses = [use for use in recent_uses(session, member_id, at) if use[1] != exclude_transaction]
         return _counted(uses, limited, at, timezone)
     counts: dict[str, int] = {}

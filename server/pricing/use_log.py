@@ -38,6 +38,13 @@ def recent_uses(session: Session, member_id: uuid.UUID, at: datetime) -> list[tu
     return batch_work.read_once(session, (_RECENT, member_id), lambda: _read_recent(session, member_id, at))[1]
 
 
+def covers(session: Session, limited) -> bool:
+    """Whether ``recent_uses`` holds every use these (promotion, period) pairs count: each is live
+    with that period now (a till's older catalogue may name others, or another period)."""
+    logged = _limited(session)
+    return all(logged.get(pid) == period for pid, period in limited)
+
+
 def add_uses(session: Session, member_id: uuid.UUID, uses: list[tuple[str, str, datetime]], now: datetime) -> bool:
     """Add a sale's own uses to the member's ``recent_uses``, if they were read and reach back far
     enough for the snapshot at ``now``; True if so (its snapshot then reads no uses: the caller may
