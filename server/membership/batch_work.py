@@ -187,3 +187,7 @@ def _insert_kept_rows(session: Session, later: dict[type, list[dict[str, Any]]])
             return
         *others, last = inserts
         session.execute(last.add_cte(*(statement.cte(f"kept_rows_{n}") for n, statement in enumerate(others))))
+
+
+def end(session: Session) -> None:
+    session.info.pop(_KEY, None)
