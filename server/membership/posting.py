@@ -445,9 +445,9 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
 
 
 def _kept(session: Session, command: PostTransaction, member_id, now: datetime) -> tuple[KeptLedger, int | None]:
-    """The member's kept state and, online for a sale without a hold (a hold is the only one of the
-    member's holds a sale changes; others are placed under the member's lock, which this sale holds),
-    their live holds' points for the snapshot, read with it."""
+    """The member's kept state and, online for a sale without a hold, their live holds' points for
+    the snapshot, read with it: such a sale changes no hold, and holds are placed under the member's
+    lock, which the sale holds."""
     if batch_work.pending(session) is None and command.hold_id is None:
         return kept_and_held(session, member_id, now)
     return load_kept(session, member_id), None
