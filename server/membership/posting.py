@@ -50,7 +50,7 @@ from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.ids import new_id
 from server.membership import batch_work
-from server.membership.clipped import read_once_within
+from server.membership.clipped import as_columns, read_once_within, remember
 from server.membership.exceptions import ExceptionKind, TransactionRejected
 from server.membership.ledger import KeptLedger, kept_and_held, load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
@@ -366,8 +366,13 @@ def _card_and_member(session: Session, posting: Posting) -> tuple[Card | None, M
     statement reads both and takes the lock (a journal batch has locked its members already)."""
     number = posting.command.card_number
     if number and batch_work.pending(session) is None:
-        found = session.execute(select(Card, Member).join(Member, Member.id == Card.member_id)
+        # On PostgreSQL the member's segments and clipped offers come with them: the pricing and
+        # the snapshot need them, and no sale changes them (so they need not be read after the lock).
+        extra = as_columns(Member.id) if session.get_bind().dialect.name == "postgresql" else ()
+        found = session.execute(select(Card, Member, *extra).join(Member, Member.id == Card.member_id)
                                 .where(Card.number == number).with_for_update(of=Member)).first()
+        if found is not None and extra:
+            remember(session, found[1].id, found.segments, found.clipped)
         card = _resolve_card(posting, found[0] if found else None)
         return card, (found[1] if card is not None else None)
     card = _resolve_card(posting, session.get(Card, number) if number else None)
