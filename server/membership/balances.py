@@ -135,7 +135,13 @@ def load_kept_with(session: Session, member_id: uuid.UUID, column) -> tuple[Kept
     statement; None when the member has no row (nor entries)."""
     row = session.execute(select(*KEPT_FIGURES, column.label("extra")).where(MemberBalance.member_id == member_id)
                           ).first()
-    return None if row is None else (_from_row(row, _lots_reader(session, member_id)), row.extra)
+    if row is None:
+        return None
+    batch_work.keep_read(session, (_ROW_READ, member_id), True)
+    return _from_row(row, _lots_reader(session, member_id)), row.extra
+
+
+_ROW_READ = "kept row read"
 
 
 def store_kept(session: Session, kept: KeptLedger) -> KeptLedger:
@@ -149,8 +155,12 @@ def store_kept(session: Session, kept: KeptLedger) -> KeptLedger:
     # An UPDATE first, an INSERT only for a member who has no row yet: ``load_kept`` keeps no ORM
     # row alive, so looking the row up again here would cost a SELECT before the UPDATE. The
     # caller holds the member's lock (``lock_member``), so no one inserts the row meanwhile.
-    columns = _changed_columns(kept)
-    updated = session.execute(update(MemberBalance).where(MemberBalance.member_id == member_id).values(**columns))
+    statement = update(MemberBalance).where(MemberBalance.member_id == member_id).values(**_changed_columns(kept))
+    # A sale posted online that read the row (``load_kept_with``) updates it at its end, with its other rows.
+    if batch_work.was_read(session, (_ROW_READ, member_id)) and batch_work.write_later(
+            session, (MemberBalance, member_id), statement):
+        return kept.as_written()
+    updated = session.execute(statement)
     if updated.rowcount == 0:
         session.execute(insert(MemberBalance).values(member_id=member_id, **_row_columns(kept)))
     return kept.as_written()

@@ -155,38 +155,63 @@ def insert_later(session: Session, model: type, rows: list[dict[str, Any]]) -> b
     later = session.info.get(_LATER)
     if later is None:
         return False
-    later.setdefault(model, []).extend(rows)
+    later.rows.setdefault(model, []).extend(rows)
     return True
+
+
+def write_later(session: Session, key: Any, statement: Any) -> bool:
+    """``insert_later`` for an UPDATE of one row (``key`` names it): True if it waits for the sale's
+    end. A second one for the same row does not wait (two changes of a row in one statement would
+    not both apply): what waits is written first, and the caller runs the statement at once."""
+    later = session.info.get(_LATER)
+    if later is None:
+        return False
+    if key in later.statements:
+        _write(session, later)
+        return False
+    later.statements[key] = statement
+    return True
+
+
+@dataclass
+class _Later:
+    """What a sale posted online writes at its end: rows to insert, by model; row updates, by row."""
+
+    rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+    statements: dict[Any, Any] = field(default_factory=dict)
 
 
 @contextmanager
 def one_sale(session: Session) -> Iterator[None]:
     """Within the block (one sale posted online), ``read_once`` reads each key once, as a journal
     batch's items do (what no item of a batch changes, one sale does not change either), and the
-    rows given to ``insert_later`` are inserted when the block ends, in one statement."""
-    session.info[_ONLINE], session.info[_LATER] = {}, {}
+    rows given to ``insert_later`` and ``write_later`` are written when the block ends, in one statement."""
+    session.info[_ONLINE], session.info[_LATER] = {}, _Later()
     try:
         yield
-        _insert_kept_rows(session, session.info[_LATER])
+        _write(session, session.info[_LATER])
     finally:
         session.info.pop(_ONLINE, None)
         session.info.pop(_LATER, None)
 
 
-def _insert_kept_rows(session: Session, later: dict[type, list[dict[str, Any]]]) -> None:
-    """One INSERT per table, or on PostgreSQL all of them as one statement (the others as
-    data-modifying WITH clauses of the last): one round trip for the sale's rows."""
-    inserts = [insert(model).values(rows) for model, rows in later.items() if rows]
-    if not inserts:
+def _write(session: Session, later: _Later) -> None:
+    """One statement per table or row, or on PostgreSQL all of them as one statement (the others as
+    data-modifying WITH clauses of the last): one round trip for the sale's rows. Nothing is left
+    waiting after."""
+    statements = [insert(model).values(rows) for model, rows in later.rows.items() if rows]
+    statements += later.statements.values()
+    later.rows, later.statements = {}, {}
+    if not statements:
         return
     # Not flushing first: the session's changes (the sale's own row) are flushed once, after.
     with session.no_autoflush:
         if session.get_bind().dialect.name != "postgresql":
-            for statement in inserts:
+            for statement in statements:
                 session.execute(statement)
             return
-        *others, last = inserts
-        session.execute(last.add_cte(*(statement.cte(f"kept_rows_{n}") for n, statement in enumerate(others))))
+        *others, last = statements
+        session.execute(last.add_cte(*(statement.cte(f"written_{n}") for n, statement in enumerate(others))))
 
 
 def end(session: Session) -> None:
