@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import insert, select, update
@@ -129,6 +130,20 @@ def load_kept(session: Session, member_id: uuid.UUID, *, for_update: bool = Fals
     return _from_row(row, _lots_reader(session, member_id))
 
 
+def load_kept_with(session: Session, member_id: uuid.UUID, column) -> tuple[KeptLedger, Any] | None:
+    """``load_kept`` outside a journal batch, with ``column`` (a scalar subquery) read by the same
+    statement; None when the member has no row (nor entries)."""
+    row = session.execute(select(*KEPT_FIGURES, column.label("extra")).where(MemberBalance.member_id == member_id)
+                          ).first()
+    if row is None:
+        return None
+    batch_work.keep_read(session, (_ROW_READ, member_id), True)
+    return _from_row(row, _lots_reader(session, member_id)), row.extra
+
+
+_ROW_READ = "kept row read"
+
+
 def store_kept(session: Session, kept: KeptLedger) -> KeptLedger:
     """Write the kept state (insert or replace) in the caller's transaction; in a journal batch,
     for its locked members, at its end (``write_kept``). Returns it as written."""
@@ -140,8 +155,12 @@ def store_kept(session: Session, kept: KeptLedger) -> KeptLedger:
     # An UPDATE first, an INSERT only for a member who has no row yet: ``load_kept`` keeps no ORM
     # row alive, so looking the row up again here would cost a SELECT before the UPDATE. The
     # caller holds the member's lock (``lock_member``), so no one inserts the row meanwhile.
-    columns = _changed_columns(kept)
-    updated = session.execute(update(MemberBalance).where(MemberBalance.member_id == member_id).values(**columns))
+    statement = update(MemberBalance).where(MemberBalance.member_id == member_id).values(**_changed_columns(kept))
+    # A sale posted online that read the row (``load_kept_with``) updates it at its end, with its other rows.
+    if batch_work.was_read(session, (_ROW_READ, member_id)) and batch_work.write_later(
+            session, (MemberBalance, member_id), statement):
+        return kept.as_written()
+    updated = session.execute(statement)
     if updated.rowcount == 0:
         session.execute(insert(MemberBalance).values(member_id=member_id, **_row_columns(kept)))
     return kept.as_written()

@@ -33,7 +33,8 @@ its snapshots show are read for all of its members at once, after its items.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -42,6 +43,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 _KEY = "onecard.batch_work"
+_ONLINE = "onecard.read_once_online"
+_LATER = "onecard.insert_later"
 T = TypeVar("T")
 
 
@@ -117,16 +120,104 @@ def pending(session: Session) -> BatchWork | None:
 
 
 def read_once(session: Session, key: Any, read: Callable[[], T]) -> T:
-    """``read()`` once per journal batch, its value kept for the batch's other items; outside a
-    batch, every time. Only for what no item of the batch changes."""
+    """``read()`` once per journal batch, its value kept for the batch's other items; once per
+    sale posted online (``one_sale``); elsewhere, every time. Only for what no item of the
+    batch changes."""
     work = pending(session)
-    if work is None:
+    reads = work.reads if work is not None else session.info.get(_ONLINE)
+    if reads is None:
         return read()
-    if key not in work.reads:
-        work.reads[key] = read()
-    return work.reads[key]
+    if key not in reads:
+        reads[key] = read()
+    return reads[key]
+
+
+def keep_read(session: Session, key: Any, value: Any) -> None:
+    """Have ``read_once`` answer ``value`` for ``key`` from now on in this batch or sale: it came
+    with a statement that read something else as well."""
+    work = pending(session)
+    reads = work.reads if work is not None else session.info.get(_ONLINE)
+    if reads is not None:
+        reads.setdefault(key, value)
+
+
+def in_one_sale(session: Session) -> bool:
+    """Whether the session is posting one sale online (``one_sale``)."""
+    return _ONLINE in session.info
+
+
+def was_read(session: Session, key: Any) -> Any:
+    """What ``read_once`` read for ``key`` in this batch or sale, or None if it read nothing yet."""
+    work = pending(session)
+    reads = work.reads if work is not None else session.info.get(_ONLINE)
+    return None if reads is None else reads.get(key)
+
+
+def insert_later(session: Session, model: type, rows: list[dict[str, Any]]) -> bool:
+    """In a sale posted online (``one_sale``), keep ``rows`` to be inserted when it ends, with the
+    sale's other such rows in one statement, and answer True; elsewhere answer False (the caller
+    inserts them). Only for rows nothing of the sale reads back."""
+    later = session.info.get(_LATER)
+    if later is None:
+        return False
+    later.rows.setdefault(model, []).extend(rows)
+    return True
+
+
+def write_later(session: Session, key: Any, statement: Any) -> bool:
+    """``insert_later`` for an UPDATE of one row (``key`` names it): True if it waits for the sale's
+    end. A second one for the same row does not wait (two changes of a row in one statement would
+    not both apply): what waits is written first, and the caller runs the statement at once."""
+    later = session.info.get(_LATER)
+    if later is None:
+        return False
+    if key in later.statements:
+        _write(session, later)
+        return False
+    later.statements[key] = statement
+    return True
+
+
+@dataclass
+class _Later:
+    """What a sale posted online writes at its end: rows to insert, by model; row updates, by row."""
+
+    rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+    statements: dict[Any, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def one_sale(session: Session) -> Iterator[None]:
+    """Within the block (one sale posted online), ``read_once`` reads each key once, as a journal
+    batch's items do (what no item of a batch changes, one sale does not change either), and the
+    rows given to ``insert_later`` and ``write_later`` are written when the block ends, in one statement."""
+    session.info[_ONLINE], session.info[_LATER] = {}, _Later()
+    try:
+        yield
+        _write(session, session.info[_LATER])
+    finally:
+        session.info.pop(_ONLINE, None)
+        session.info.pop(_LATER, None)
+
+
+def _write(session: Session, later: _Later) -> None:
+    """One statement per table or row, or on PostgreSQL all of them as one statement (the others as
+    data-modifying WITH clauses of the last): one round trip for the sale's rows. Nothing is left
+    waiting after."""
+    statements = [insert(model).values(rows) for model, rows in later.rows.items() if rows]
+    statements += later.statements.values()
+    later.rows, later.statements = {}, {}
+    if not statements:
+        return
+    # Not flushing first: the session's changes (the sale's own row) are flushed once, after.
+    with session.no_autoflush:
+        if session.get_bind().dialect.name != "postgresql":
+            for statement in statements:
+                session.execute(statement)
+            return
+        *others, last = statements
+        session.execute(last.add_cte(*(statement.cte(f"written_{n}") for n, statement in enumerate(others))))
 
 
 def end(session: Session) -> None:
     session.info.pop(_KEY, None)
-

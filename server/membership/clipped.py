@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from server.membership import batch_work
@@ -31,6 +31,23 @@ def read_once_within(session: Session) -> Iterator[None]:
         yield
     finally:
         session.info.pop(_ONCE, None)
+
+
+def as_columns(member_id) -> tuple:
+    """The segment ids and clipped promotion ids of the member whose id is ``member_id`` (a column of
+    the outer query), as two PostgreSQL array columns: a statement that reads the member anyway
+    reads them too (``remember`` then keeps them for the block of ``read_once_within``)."""
+    return (select(func.array_agg(SegmentMember.segment_id)).where(SegmentMember.member_id == member_id)
+            .scalar_subquery().label("segments"),
+            select(func.array_agg(ClippedOffer.promotion_id)).where(ClippedOffer.member_id == member_id)
+            .scalar_subquery().label("clipped"))
+
+
+def remember(session: Session, member_id: uuid.UUID, segments: list | None, clipped: list | None) -> None:
+    """Within ``read_once_within``: the member's segments and clipped offers as ``as_columns`` read them."""
+    once = session.info.get(_ONCE)
+    if once is not None:
+        once[member_id] = (frozenset(map(str, segments or ())), frozenset(map(str, clipped or ())))
 
 
 def segments_and_clipped(session: Session, member_id: uuid.UUID) -> tuple[frozenset[str], frozenset[str]]:

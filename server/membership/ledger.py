@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from loyalty.entries import Entry, EntryKind, replay_key
@@ -19,7 +19,7 @@ from loyalty.exceptions import ConflictingEntry
 from loyalty.ledger import Ledger, refuse_new_debt, resume, unique_entries
 from server.exceptions import NotFound
 from server.membership import batch_work
-from server.membership.balances import KeptLedger, load_kept, store_kept
+from server.membership.balances import KeptLedger, load_kept, load_kept_with, store_kept
 from server.models import Hold, LedgerEntry, Member
 
 
@@ -110,8 +110,10 @@ def post_entries(session: Session, ledger: Ledger | KeptLedger, entries: Iterabl
         return kept
     after = _kept_after(session, kept, new, allow_debt)
     writes = batch_work.pending(session)
-    if writes is None:
-        session.add_all(to_row(entry, now) for entry in new)
+    if writes is None:  # inserted, never changed: no ORM objects to track
+        rows = [row_values(entry, now) for entry in new]
+        if not batch_work.insert_later(session, LedgerEntry, rows):
+            session.execute(insert(LedgerEntry), rows)
     else:
         for entry in new:
             writes.add(LedgerEntry, row_values(entry, now))
@@ -187,6 +189,16 @@ def held_points(session: Session, member_id: uuid.UUID, now: datetime,
     return int(session.scalar(query) or 0)
 
 
+def kept_and_held(session: Session, member_id: uuid.UUID, now: datetime) -> tuple[KeptLedger, int]:
+    """The member's kept state (``load_kept``) and the points their live holds reserve (``held_points``),
+    in one statement when the member has a kept row (outside a journal batch)."""
+    found = None if batch_work.pending(session) is not None else load_kept_with(
+        session, member_id, held_sum(member_id, now).scalar_subquery())
+    if found is None:
+        return load_kept(session, member_id), held_points(session, member_id, now)
+    return found[0], int(found[1])
+
+
 def held_points_of(session: Session, member_ids: list[uuid.UUID], now: datetime) -> dict[uuid.UUID, int]:
     """``held_points`` of each of these members, read at once (members holding none are left out)."""
     return {member_id: int(points) for member_id, points in session.execute(
@@ -194,5 +206,5 @@ def held_points_of(session: Session, member_ids: list[uuid.UUID], now: datetime)
             Hold.member_id.in_(member_ids), Hold.status == HELD, Hold.expires_at > now).group_by(Hold.member_id))}
 
 
-__all__ = ["HELD", "KeptLedger", "held_points", "held_points_of", "load_kept", "load_ledger", "lock_member",
-           "post_entries", "read_sources", "to_entry", "to_row"]
+__all__ = ["HELD", "KeptLedger", "held_points", "held_points_of", "kept_and_held", "load_kept", "load_ledger",
+           "lock_member", "post_entries", "read_sources", "to_entry", "to_row"]

@@ -26,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -50,16 +51,17 @@ from server.db import first_write_wins
 from server.exceptions import Conflict, NotFound, OneCardError
 from server.ids import new_id
 from server.membership import batch_work
-from server.membership.clipped import read_once_within
+from server.membership.clipped import as_columns, read_once_within, remember
 from server.membership.exceptions import ExceptionKind, TransactionRejected
-from server.membership.ledger import load_kept, lock_member, post_entries
+from server.membership.ledger import KeptLedger, kept_and_held, load_kept, lock_member, post_entries
 from server.membership.program import LoyaltyProgram
 from server.membership.publishing import publish_member
 from server.membership.redemption_checks import Redeemed, credited_redemption
 from server.membership.reward_checks import RewardsCredited, credited_rewards
 from server.membership.sale_figures import SaleFigures, sale_figures
 from server.membership.tier_crossing import record_crossing, tier_for_sale
-from server.models import Card, Member, PostedTransaction, ReconciliationException, Store
+from server.models import Card, Member, PostedTransaction, ReconciliationException, Store, Terminal
+from server.pricing.quotes import store_read
 from server.pricing.repricing import (
     Repricing,
     price_differences,
@@ -69,7 +71,6 @@ from server.pricing.repricing import (
     unknown_items,
 )
 from server.pricing.usage import record_usage
-from server.terminals import suspended_since
 from store_sync.transactions import TillTransaction, TransactionKind
 
 SALE, RETURN, VOID = TransactionKind.SALE, TransactionKind.RETURN, TransactionKind.VOID
@@ -186,30 +187,48 @@ def post_transaction(session: Session, command: PostTransaction, program: Loyalt
     _check_time(posting, program, row)
     program = _programme_for(session, posting, program)
     handler = {SALE: _apply_sale, RETURN: _apply_return, VOID: _apply_return}[command.kind]
-    with read_once_within(session) if work is None else nullcontext():  # a journal batch reads them once itself
+    with _online_reads(session) if work is None else nullcontext():  # a journal batch reads them once itself
         handler(session, posting, program, row)
+        _keep_exceptions(session, posting)
     row.outcome = {"transaction_id": command.id, "status": "applied", **posting.outcome,
                    "programme_version": program.version.number,
                    "exceptions": [kind for kind, *_ in posting.exceptions]}
-    writes = batch_work.pending(session)
-    if writes is None:  # a journal batch flushes its items' rows together (server.membership.journal)
+    if work is None:  # a journal batch flushes its items' rows together (server.membership.journal)
         session.flush()
-    for kind, till, server, detail in posting.exceptions:
-        values = {"id": new_id(), "transaction_id": command.id, "kind": kind, "till_value": till,
-                  "server_value": server, "detail": detail, "store_code": command.store, "created_at": now}
-        if writes is None:
-            session.add(ReconciliationException(**values))
-        else:
-            writes.add(ReconciliationException, values)
     return row.outcome, False
 
 
+def _keep_exceptions(session: Session, posting: Posting) -> None:
+    """The sale's reconciliation exceptions: online inserted with its other rows at its end, in a
+    journal batch at the batch's end."""
+    command = posting.command
+    rows = [{"id": new_id(), "transaction_id": command.id, "kind": kind, "till_value": till, "server_value": server,
+             "detail": detail, "store_code": command.store, "created_at": posting.now}
+            for kind, till, server, detail in posting.exceptions]
+    writes = batch_work.pending(session)
+    if writes is not None:
+        for values in rows:
+            writes.add(ReconciliationException, values)
+    elif rows and not batch_work.insert_later(session, ReconciliationException, rows):
+        session.add_all(ReconciliationException(**values) for values in rows)
+
+
+@contextmanager
+def _online_reads(session: Session) -> Iterator[None]:
+    """An online sale reads what it does not change once (segments, the store, the live promotions'
+    versions...), as a journal batch does for all of its items, and inserts its ledger entries,
+    discounts, promotion uses and reconciliation exceptions together at its end (``batch_work.one_sale``)."""
+    with read_once_within(session), batch_work.one_sale(session):
+        yield
+
+
 def _publish(session: Session, member_id, program: LoyaltyProgram, now: datetime, state,
-             visit: tuple[str, datetime]) -> None:
-    """The member's snapshot now, or once at the end of the journal batch being applied."""
+             visit: tuple[str, datetime], held: int | None = None) -> None:
+    """The member's snapshot now (``held``: their live holds' points, if read), or once at the end
+    of the journal batch being applied."""
     writes = batch_work.pending(session)
     if writes is None:
-        publish_member(session, member_id, program, now, state, visit=visit)
+        publish_member(session, member_id, program, now, state, visit=visit, held=held)
     else:
         writes.snapshot_due(member_id, program, visit)
 
@@ -351,12 +370,29 @@ def _programme_for(session: Session, posting: Posting, program: LoyaltyProgram) 
     return replace(program, store_zone=zone)
 
 
-def _resolve_card(session: Session, posting: Posting) -> Card | None:
-    """The card's member, or None (unknown card: the sale stands, no points; flagged)."""
+def _card_and_member(session: Session, posting: Posting) -> tuple[Card | None, Member | None]:
+    """The sale's card (``_resolve_card``) and its member, locked (``lock_member``). Online, one
+    statement reads both and takes the lock (a journal batch has locked its members already)."""
+    number = posting.command.card_number
+    if number and batch_work.pending(session) is None:
+        # On PostgreSQL the member's segments and clipped offers come with them: the pricing and
+        # the snapshot need them, and no sale changes them (so they need not be read after the lock).
+        extra = as_columns(Member.id) if session.get_bind().dialect.name == "postgresql" else ()
+        found = session.execute(select(Card, Member, *extra).join(Member, Member.id == Card.member_id)
+                                .where(Card.number == number).with_for_update(of=Member)).first()
+        if found is not None and extra:
+            remember(session, found[1].id, found.segments, found.clipped)
+        card = _resolve_card(posting, found[0] if found else None)
+        return card, (found[1] if card is not None else None)
+    card = _resolve_card(posting, session.get(Card, number) if number else None)
+    return card, (lock_member(session, card.member_id) if card is not None else None)
+
+
+def _resolve_card(posting: Posting, card: Card | None) -> Card | None:
+    """The card as found, or None (no card; an unknown card: the sale stands, no points; flagged)."""
     number = posting.command.card_number
     if not number:
         return None
-    card = session.get(Card, number)
     if card is None:
         posting.flag(ExceptionKind.UNKNOWN_CARD, None, None, f"card {number} is not known to the server")
         return None
@@ -372,12 +408,11 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     command = posting.command
     _check_tenders(posting, row.total_minor)  # the claim wrote the sale's total (_sale_total)
     _check_combination(posting, program)
-    card = _resolve_card(session, posting)
-    suspended = _check_suspension(session, posting)
     # The member is locked before the sale is re-priced (which takes no lock of its own), so the
     # pricing finds the row in the session instead of reading it a second time, and prices with
     # the tier and uses as they stand under the lock.
-    member = lock_member(session, card.member_id) if card is not None else None
+    card, member = _card_and_member(session, posting)
+    suspended = _check_suspension(session, posting)
     figures = _server_figures(session, posting, card, program)
     if card is None:
         _refuse_points_without_member(command)
@@ -387,7 +422,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
         posting.outcome.update(points_earned=0, points_redeemed=0, line_points={})
         record_usage(session, posting, None)
         return
-    ledger = load_kept(session, card.member_id)
+    ledger, held = _kept(session, command, card.member_id, posting.now)
     redeemed = credited_redemption(session, posting, program, ledger, figures.basket_minor, suspended)
     rewards = credited_rewards(session, posting, program, ledger, figures.priced, redeemed)
     earning = _earning(session, posting, program, member, card, figures, redeemed)
@@ -409,7 +444,7 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     # Discounts kept per line; coupons and limits counted; the promotions used (bonuses too) logged.
     record_usage(session, posting, card.member_id, [bonus.promotion_id for bonus in bonuses])
     # After record_usage: the snapshot logs this sale's uses, and the sale's store as a visit.
-    _publish(session, card.member_id, program, posting.now, ledger, (command.store, command.at))
+    _publish(session, card.member_id, program, posting.now, ledger, (command.store, command.at), held)
     posting.outcome.update(points_earned=earning.points + bonus_points, bonus_points=bonus_points,
                            points_redeemed=redeemed.points + rewards.points, line_points=dict(earning.line_points),
                            balance=ledger.balance, points_tender_minor=redeemed.value_minor,
@@ -423,11 +458,20 @@ def _apply_sale(session: Session, posting: Posting, program: LoyaltyProgram, row
     row.points_earned, row.points_redeemed = earning.points + bonus_points, redeemed.points + rewards.points
 
 
+def _kept(session: Session, command: PostTransaction, member_id, now: datetime) -> tuple[KeptLedger, int | None]:
+    """The member's kept state and, online for a sale without a hold, their live holds' points for
+    the snapshot, read with it: such a sale changes no hold, and holds are placed under the member's
+    lock, which the sale holds."""
+    if batch_work.pending(session) is None and command.hold_id is None:
+        return kept_and_held(session, member_id, now)
+    return load_kept(session, member_id), None
+
+
 def _check_suspension(session: Session, posting: Posting) -> bool:
     """Whether the sale's terminal is suspended; if so the sale is flagged for the review."""
     command = posting.command
     work = batch_work.pending(session)  # a batch's items are all its own terminal's (server.membership.journal)
-    since = work.suspended_since if work is not None else suspended_since(session, command.store, command.terminal)
+    since = work.suspended_since if work is not None else _suspended_since(session, command.store, command.terminal)
     if since is None:
         return False
     tendered = command.points_tendered
@@ -435,6 +479,17 @@ def _check_suspension(session: Session, posting: Posting) -> bool:
                  f"terminal {command.store}/{command.terminal} is suspended (since {since.isoformat()}): "
                  + (f"none of the {tendered} points tendered are credited" if tendered else "sale accepted"))
     return True
+
+
+def _suspended_since(session: Session, store: str, terminal: str) -> datetime | None:
+    """``server.terminals.suspended_since``, and the store read with it: the pricing asks for it next
+    (``server.pricing.quotes.find_store``), and is answered without a statement of its own."""
+    found = session.execute(select(Terminal.suspended_at, Store).join(Store, Store.id == Terminal.store_id)
+                            .where(Store.code == store, Terminal.code == terminal)).first()
+    if found is None:
+        return None
+    batch_work.keep_read(session, store_read(store), found.Store)
+    return found.suspended_at
 
 
 def _check_tenders(posting: Posting, total: int) -> None:

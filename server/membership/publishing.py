@@ -30,19 +30,19 @@ from store_sync.feed import Op
 
 def publish_member(session: Session, member_id: uuid.UUID, program: LoyaltyProgram | None,
                    now: datetime, state: LedgerState | KeptLedger | None = None,
-                   visit: tuple[str, datetime] | None = None) -> None:
+                   visit: tuple[str, datetime] | None = None, held: int | None = None) -> None:
     """The member's tier, balance, segments, clipped offers and recent limited-offer uses, for offline
     decisions at any till.
 
     ``visit`` is the (store, instant) of a transaction being posted, not yet among the member's
-    transactions. A member merged away or erased is published as a delete (``program`` is then
-    not needed).
+    transactions. ``held``: the points the member's live holds reserve, when the caller has read
+    them. A member merged away or erased is published as a delete (``program`` is then not needed).
     """
     member = session.get(Member, member_id)
     if member.merged_into or member.erased_at:
         withdraw_member(session, member_id, None, now)
         return
-    summary = account_summary(session, member, program, now, state)
+    summary = account_summary(session, member, program, now, state, held)
     record_changes(session, _changes(session, member, program, now, summary,
                                      promotion_use_log(session, member_id, now), visit), now=now)
 

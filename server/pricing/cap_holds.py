@@ -37,6 +37,7 @@ from server.membership import batch_work
 from server.membership.exceptions import ExceptionKind
 from server.membership.program import LoyaltyProgram
 from server.models import CapHold, CapUse, PromotionRecord, PromotionVersion
+from server.pricing.catalogues import live_definitions
 from server.pricing.exceptions import OfferNotAvailable, UsageRejected
 from server.pricing.publishing import publish_promotion
 from server.pricing.reservations import HELD, Reservations
@@ -153,19 +154,25 @@ def _capped(session: Session, promotion_ids: Iterable[str]) -> list[str]:
 
 
 def _read_capped(session: Session, promotion_ids: Iterable[str]) -> list[str]:
-    keys = []
+    """The live promotions' current versions come from the live catalogue (no statement); only the
+    others (ended or paused since the till priced the sale) are read."""
+    live, keys, capped = live_definitions(session), [], []
     for pid in set(promotion_ids):
+        if pid in live:
+            if live[pid][1].get("chain_cap"):
+                capped.append(pid)
+            continue
         try:
             keys.append(uuid.UUID(pid))
         except ValueError:
             continue
     if not keys:
-        return []
+        return sorted(capped)
     rows = session.execute(select(PromotionVersion.promotion_id, PromotionVersion.definition)
                            .join(PromotionRecord, (PromotionRecord.id == PromotionVersion.promotion_id)
                                  & (PromotionRecord.current_version == PromotionVersion.version))
                            .where(PromotionRecord.id.in_(keys))).all()
-    return sorted(str(pid) for pid, definition in rows if definition.get("chain_cap"))
+    return sorted(capped + [str(pid) for pid, definition in rows if definition.get("chain_cap")])
 
 
 def _locked_cap(session: Session, promotion_id: str) -> ChainCap | None:

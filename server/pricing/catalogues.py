@@ -2,6 +2,9 @@
 
 Pricing reads the live promotions on every quote but builds (and indexes) them only when that
 set changes: the cache key is the live (promotion id, version) pairs plus the coupon batches.
+A sale posted online, or a journal batch, reads that key once (``batch_work.read_once``): what it
+asks later of the live promotions (their usage limits and chain caps, the definition of a version
+its till applied) is answered from the catalogue's definitions, without a statement.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ import gc
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import String, cast, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from promotions import Catalogue, Period, Promotion
+from server.membership import batch_work
 from server.models import CouponBatch, CouponCode, PromotionRecord, PromotionVersion
 from server.pricing.definitions import has_real_codes, to_promotion
 from server.pricing.exceptions import InvalidDefinition
@@ -34,6 +39,17 @@ class LiveCatalogue:
     catalogue: Catalogue
     key: Key
     limited: tuple[tuple[str, Period], ...]  # promotions with a per-member usage limit
+    # Every live promotion's current version and its stored definition, by id (those left out of
+    # the catalogue too: a coupon promotion without codes, an invalid definition). A version never
+    # changes once stored, so a (promotion, version) found here is that version's definition.
+    definitions: Mapping[str, tuple[int, dict]] = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def logged(self) -> dict[str, Period]:
+        """The usage limit's period of each live promotion with one (of ``definitions``): a member's
+        uses of these are kept in their snapshot (``server.pricing.use_log``)."""
+        return {pid: Period(definition["usage_limit"]["period"])
+                for pid, (_, definition) in self.definitions.items() if definition.get("usage_limit")}
 
 
 class CatalogueCache:
@@ -45,7 +61,7 @@ class CatalogueCache:
         self._lock = threading.Lock()
 
     def live(self, session: Session) -> LiveCatalogue:
-        key = live_key(session)
+        key = batch_work.read_once(session, _KEY_READ, lambda: live_key(session))
         with self._lock:
             found = self._built.get(key)
             if found is None:
@@ -65,6 +81,13 @@ class CatalogueCache:
 
 
 CATALOGUES = CatalogueCache()
+_KEY_READ = "live promotions' versions"
+
+
+def live_definitions(session: Session) -> Mapping[str, tuple[int, dict]]:
+    """Each live promotion's current version and definition, by id, from the live catalogue (see
+    the module docstring: no statement once its key is read)."""
+    return CATALOGUES.live(session).definitions
 
 
 def database_of(session: Session) -> str:
@@ -105,14 +128,15 @@ def build(session: Session, extra: Promotion | None = None) -> LiveCatalogue:
         built = [p for p in built if p.promotion_id != extra.promotion_id] + [extra]
     # The key is taken before the rows: if an edit lands in between, this catalogue is filed under
     # the older key and the next quote simply builds again.
-    return assemble(built, key)
+    return assemble(built, key, {str(pid): (v, d) for pid, v, d in rows})
 
 
-def assemble(built: list[Promotion], key: Key) -> LiveCatalogue:
+def assemble(built: list[Promotion], key: Key,
+             definitions: Mapping[str, tuple[int, dict]] | None = None) -> LiveCatalogue:
     """The catalogue of ``built`` (coupon promotions without generated codes left out)."""
     live = [p for p in built if has_real_codes(p)]
     limited = tuple(sorted((p.promotion_id, p.usage_limit.period) for p in live if p.usage_limit))
-    return LiveCatalogue(Catalogue(live), key, limited)
+    return LiveCatalogue(Catalogue(live), key, limited, definitions or {})
 
 
 def _codes(session: Session, promotion_ids: list) -> dict[str, list[str]]:

@@ -46,6 +46,7 @@ from server.pricing.catalogues import LiveCatalogue
 from server.pricing.coupons import presented
 from server.pricing.exceptions import UnknownItem
 from server.pricing.till_taxes import TillTaxes
+from server.pricing.use_log import covers, recent_uses
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,14 @@ class Quote:
     near_misses: tuple[NearMiss, ...] = ()
 
 
+def store_read(code: str) -> tuple[str, str]:
+    """The key ``find_store`` reads the store under (``batch_work.read_once``)."""
+    return ("store", code)
+
+
 def find_store(session: Session, code: str) -> StoreRow:
     """The store; in a journal batch, read once for all of its items (``batch_work.read_once``)."""
-    store = batch_work.read_once(session, ("store", code),
+    store = batch_work.read_once(session, store_read(code),
                                  lambda: session.scalar(select(StoreRow).where(StoreRow.code == code)))
     if store is None:
         raise NotFound(f"no store {code}")
@@ -219,6 +225,10 @@ def usage_counts(session: Session, member_id: uuid.UUID, limited, at: datetime, 
     """Sales in which each limited promotion gave this member something, in its current period."""
     if batch_work.pending(session) is not None and limited:
         return _counted_in_batch(session, member_id, limited, at, timezone, exclude_transaction)
+    if batch_work.in_one_sale(session) and limited and covers(session, limited):
+        # Read once for the sale and its member's snapshot.
+        uses = [use for use in recent_uses(session, member_id, at) if use[1] != exclude_transaction]
+        return _counted(uses, limited, at, timezone)
     counts: dict[str, int] = {}
     by_start: dict[datetime | None, list[str]] = {}
     for pid, period in limited:
@@ -246,6 +256,11 @@ def _counted_in_batch(session: Session, member_id: uuid.UUID, limited, at: datet
     stored = batch_work.read_once(session, ("promotion-uses", pids, members),
                                   lambda: _stored_uses(session, members, pids))
     uses = [use for use in (*stored.get(member_id, ()), *work.uses.get(member_id, ())) if use[1] != exclude_transaction]
+    return _counted(uses, limited, at, timezone)
+
+
+def _counted(uses: list[tuple[str, str, datetime]], limited, at: datetime, timezone: str) -> dict[str, int]:
+    """``usage_counts`` of these uses (promotion, sale, instant)."""
     zone, counts = ZoneInfo(timezone), {}
     for pid, period in limited:
         start = usage_period_start(period, at, zone)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from promotions import Period
@@ -34,11 +34,13 @@ from server.models import (
     Store,
 )
 from server.pricing.cap_holds import record_cap_uses
+from server.pricing.catalogues import live_definitions
 from server.pricing.coupon_holds import confirm_coupon, coupon_rule, held_elsewhere
 from server.pricing.exceptions import UsageRejected
 from server.pricing.offer_holds import confirm_offers
 from server.pricing.offer_holds import held_elsewhere as offers_held_elsewhere
 from server.pricing.quotes import usage_counts
+from server.pricing.use_log import add_uses
 
 
 class Posting(Protocol):
@@ -61,15 +63,18 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
     rows = [_discount_row(command, line["line_id"], d, member_id)
             for line in command.lines for d in line.get("discounts", ())]
     writes = batch_work.pending(session)
-    _keep(session, writes, SaleDiscount, rows)
+    _keep(session, writes, SaleDiscount, rows, later=True)
     used = dict.fromkeys([*(row["promotion_id"] for row in rows), *bonus_promotions])
     reserved = confirm_offers(session, command.coupon_hold_id, used, command.at, command.id) if member_id else set()
     if member_id is not None and rows:
         _check_limits(session, posting, member_id, rows, reserved)
     if member_id is not None:
+        # Online, the member's snapshot takes the uses from those the sale read (``use_log.add_uses``).
+        noted = writes is None and add_uses(session, member_id, [(pid, command.id, command.at) for pid in used],
+                                            posting.now)
         _keep(session, writes, PromotionUseRecord, [
             {"transaction_id": command.id, "promotion_id": pid, "member_id": member_id, "store_code": command.store,
-             "at": command.at} for pid in used])
+             "at": command.at} for pid in used], later=noted)
     if member_id is not None and writes is not None:  # counted by usage_counts until they are written
         writes.uses[member_id] = (*writes.uses.get(member_id, ()), *((pid, command.id, command.at) for pid in used))
     record_cap_uses(session, posting, used)
@@ -79,12 +84,16 @@ def record_usage(session: Session, posting: Posting, member_id: uuid.UUID | None
         session.flush()
 
 
-def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list[dict]) -> None:
-    """Rows of the sale (column values) added to the session, or in a journal batch left waiting
-    until its end: nothing in a batch reads them back but ``usage_counts``, which counts the
-    waiting uses too (``BatchWork.uses``)."""
-    if writes is None:
-        session.add_all(model(**row) for row in rows)
+def _keep(session: Session, writes: batch_work.BatchWork | None, model: type, rows: list[dict],
+          later: bool = False) -> None:
+    """Rows of the sale (column values) inserted now, or with ``later`` at the end of a sale posted
+    online (``batch_work.insert_later``: its discounts, which nothing of the sale reads back, and
+    its uses once its member's snapshot has them), or in a journal batch left waiting until its end:
+    nothing in a batch reads them back but ``usage_counts``, which counts the waiting uses too
+    (``BatchWork.uses``)."""
+    if writes is None:  # inserted, never changed: no ORM objects to track
+        if rows and not (later and batch_work.insert_later(session, model, rows)):
+            session.execute(insert(model), rows)
         return
     for row in rows:
         writes.add(model, row)
@@ -100,7 +109,8 @@ def _discount_row(command, line_id: str, discount: dict, member_id: uuid.UUID | 
 
 def _definitions(session: Session, rows: list[dict]) -> dict[str, dict]:
     """The definition of each promotion version the till applied (unknown ids are skipped); a
-    version never changes, so a journal batch reads each once for all its items."""
+    version never changes, so the live ones come from the live catalogue and a journal batch reads
+    each other one once for all its items."""
     found = {}
     for pid, version in {(r["promotion_id"], r["version"]) for r in rows}:
         definition = batch_work.read_once(session, ("promotion-version", pid, version),
@@ -111,6 +121,9 @@ def _definitions(session: Session, rows: list[dict]) -> dict[str, dict]:
 
 
 def _definition(session: Session, promotion_id: str, version: int) -> dict | None:
+    live = live_definitions(session).get(promotion_id)
+    if live is not None and live[0] == version:
+        return live[1]
     try:
         row = session.get(PromotionVersion, (uuid.UUID(promotion_id), version))
     except ValueError:
