@@ -304,12 +304,13 @@ def _pg_setup(dsn: str) -> None:
         conn.execute("CREATE TABLE bench_rows (id bigserial PRIMARY KEY, v text)")
 
 
-def run(clients: int, seconds: float) -> None:
+def run(clients: int, seconds: float, models: list[tuple[int, int]]) -> None:
     with scratch_run("bench_hot", migrate=False) as (database, data_dir):
-        _run(database, data_dir, clients, seconds)
+        _run(database, data_dir, clients, seconds, models)
 
 
-def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float) -> None:
+def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float,
+         models: list[tuple[int, int]]) -> None:
     values = server_values(database, data_dir)
     began = time.monotonic()
     seeded = _seed(values, clients)
@@ -324,7 +325,9 @@ def _run(database: ScratchDatabase, data_dir: str, clients: int, seconds: float)
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
         figures.update(_baselines(pool, env, clients, seconds, database.dsn))
         figures.update(_onecard(pool, env, clients, seconds, seeded))
-    _print(figures)
+        _print(figures)
+        if models:
+            _print_models(_models(pool, env, clients, seconds, seeded, models))
 
 
 def server_values(database: ScratchDatabase, data_dir: str) -> dict[str, str]:
@@ -337,11 +340,12 @@ def server_env(values: dict[str, str]) -> dict[str, str]:
     return {**os.environ, **{f"ONECARD_{k.upper()}": v for k, v in values.items()}}
 
 
-def start_onecard(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """``onecard server`` as deployed (2 workers x its default 4 threads) on a free port, and its URL."""
+def start_onecard(env: dict[str, str], workers: int = 2, threads: int = 4) -> tuple[subprocess.Popen, str]:
+    """``onecard server`` on a free port, and its URL: as deployed (2 workers x 4 threads) by default."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    return _start([sys.executable, "-m", "server.cli", "server", "--port", str(port), "--workers", "2"],
+    return _start([sys.executable, "-m", "server.cli", "server", "--port", str(port),
+                   "--workers", str(workers), "--threads", str(threads)],
                   env, f"{url}/api/v1/health"), url
 
 
@@ -376,6 +380,34 @@ def _onecard(pool, env, clients: int, seconds: float, seeded: Seeded) -> dict[st
         _stop(server)
 
 
+def _models(pool, env, clients: int, seconds: float, seeded: Seeded,
+            models: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[Figure, Figure]]:
+    """Health and the new member's look-up under each worker model (workers x threads), one after another."""
+    measured = {}
+    for workers, threads in models:
+        server, url = start_onecard(env, workers, threads)
+        try:
+            measured[workers, threads] = (
+                _measure(pool, _jobs("health", url, clients, seconds, [None])),
+                _measure(pool, _jobs("card look-up, new member", url, clients, seconds,
+                                     seeded.credentials, [seeded.new_card])))
+        finally:
+            _stop(server)
+    return measured
+
+
+def _print_models(measured: dict[tuple[int, int], tuple[Figure, Figure]]) -> None:
+    print(f"\n{'workers x threads':<18} {'health/s':>9} {'look-up/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'x health':>8}")
+    for (workers, threads), (health, lookup) in measured.items():
+        print(f"{f'{workers} x {threads}':<18} {health.rate:>9.0f} {lookup.rate:>9.0f} {lookup.p50_ms:>7.1f} "
+              f"{lookup.p99_ms:>7.1f} {lookup.rate / health.rate:>8.2f}")
+
+
+def _model(text: str) -> tuple[int, int]:
+    workers, _, threads = text.partition("x")
+    return int(workers), int(threads)
+
+
 def _print(figures: dict[str, Figure]) -> None:
     print_table(figures)
     lookup, sale = figures["card look-up, new member"], figures["sale posting"]
@@ -399,9 +431,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=4, help="client processes (one terminal each)")
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per path")
+    parser.add_argument("--models", type=lambda text: [_model(m) for m in text.split(",")], default=[],
+                        help="worker models to compare afterwards on health and the look-up, "
+                             "as workers x threads: e.g. 2x4,3x2,4x1")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    run(args.clients, args.seconds)
+    run(args.clients, args.seconds, args.models)
 
 
 if __name__ == "__main__":
