@@ -150,3 +150,33 @@ def test_scans_made_while_the_basket_loads_or_an_answer_is_slow_all_land_in_scan
         assert page.locator("#error").is_hidden()
     finally:
         web.shutdown()
+
+
+def test_the_same_code_scanned_again_while_its_first_answer_is_slow_is_added_twice_not_glued(register_url, page):
+    """A keyboard-wedge scanner types into the item field while the previous scan is on its way."""
+    *_, (agent, access) = register_url
+    slow = _slow_first(create_app(agent, access), "/items", seconds=0.5)
+    web = make_server("127.0.0.1", 0, closing_body(slow), threaded=True)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{web.server_port}/")
+        playwright_api.expect(page.locator("#mode")).to_have_text("ONLINE")
+        for _ in range(2):
+            page.locator("#scan").press_sequentially(COFFEE + "\n")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#lines tr.line td:nth-child(2)')]"
+            ".reduce((n, td) => n + Number(td.textContent), 0) === 2")
+        assert page.locator("#error").is_hidden()
+        assert page.input_value("#scan") == ""
+    finally:
+        web.shutdown()
+
+
+def test_a_refused_code_comes_back_into_the_item_field_for_the_cashier_to_correct(register_url, page):
+    page.goto(register_url[0])
+    playwright_api.expect(page.locator("#mode")).to_have_text("ONLINE")
+    _scan(page, "5901234123457")  # a well-formed EAN-13 this store does not sell
+    playwright_api.expect(page.locator("#error")).to_be_visible()
+    assert page.input_value("#scan") == "5901234123457"
+    playwright_api.expect(page.locator("#error-text")).to_contain_text("No product with code 5901234123457")
+    playwright_api.expect(page.locator("#lines tr.line")).to_have_count(0)

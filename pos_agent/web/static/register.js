@@ -416,8 +416,11 @@ onSubmit("scan-form", async () => {
     openReturn(typed);
     return;
   }
-  // Clear only what was sent: a scanner may already have typed the next code meanwhile.
-  if (await addItem(typed) && $("scan").value.trim() === typed) $("scan").value = "";
+  // Cleared at once, before the answer: a scanner may type the next code meanwhile, and it must
+  // land in an empty field. A refused code comes back for the cashier to correct, if the field
+  // is still empty then.
+  $("scan").value = "";
+  if (!await addItem(typed) && $("scan").value === "") $("scan").value = typed;
   backToScan();
 });
 
