@@ -5,6 +5,7 @@ has to raise the ceiling on purpose. Counted: every statement the request's thre
 signature check included (the request-scoped transaction's BEGIN/COMMIT are not statements).
 """
 
+import threading
 import uuid
 
 import pytest
@@ -292,3 +293,31 @@ def test_a_journal_batch_of_sales_with_promotions_costs_a_few_statements_per_sal
     print(f"journal with promotions: 1 sale {one} statements, {2 * JOURNAL_MEMBERS} sales {many}: "
           f"{per_sale:.1f} per further sale")
     assert one <= CEILINGS["journal batch, promotions"] and per_sale <= CEILINGS["journal sale"]
+
+
+def test_a_member_sale_compiles_none_of_its_statements_once_sales_have_run(client, services, till, member, clock):
+    """SQLAlchemy compiles a statement once per shape and keeps it, unless it has no cache key: a
+    multi-row VALUES had none, and the sale's end write was compiled anew every time."""
+    _, card, _ = member
+    for price in (1999, 2500):  # the first sales compile what every later one reuses
+        till.sale([line("1", price)], card=card)
+        clock.advance(seconds=1)
+    compiled = _compilations(services, lambda: till.sale([line("1", 1250)], card=card))
+    assert compiled == []
+
+
+def _compilations(services, request) -> list[str]:
+    """The statements ``request()`` sends that SQLAlchemy compiled for it (not taken from its cache)."""
+    me, fresh = threading.get_ident(), []
+
+    def note(_conn, _cursor, statement, _params, context, _many):
+        compiled_now = context.compiled is not None and context.cache_hit != context.dialect.CACHE_HIT
+        if threading.get_ident() == me and compiled_now:
+            fresh.append(f"{context.cache_hit}: {statement}")
+
+    event.listen(services.db.engine, "before_cursor_execute", note)
+    try:
+        assert request().status_code < 400
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", note)
+    return fresh
