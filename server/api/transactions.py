@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from loyalty.cards import require_usable_card
-from server.api.blueprint import Blueprint
+from server.api.blueprint import Blueprint, plainly_checked
 from server.api.context import (
     BEARER,
     TERMINAL_SIGNED,
@@ -24,6 +24,7 @@ from server.membership.posting import PostTransaction, post_transaction, sale_wi
 from server.pricing.cap_holds import release_caps, reserve_caps
 from server.pricing.coupon_holds import release_coupons, reserve_coupons
 from server.pricing.offer_holds import release_offers, reserve_offers
+from server.schemas.transaction_checks import plainly_valid
 from server.schemas.transactions import (
     CouponHoldCreateSchema,
     CouponHoldSchema,
@@ -41,7 +42,7 @@ blp = Blueprint("transactions", __name__, url_prefix="/api/v1", description="Sal
 @blp.route("/transactions", methods=["POST"])
 @blp.doc(security=TERMINAL_SIGNED)
 @terminal_required
-@blp.arguments(TransactionSchema)
+@blp.arguments(plainly_checked(TransactionSchema(), plainly_valid))
 @blp.response(201, TransactionOutcomeSchema)
 @blp.alt_response(200, schema=TransactionOutcomeSchema, description="a retry: the first answer again")
 @blp.problems(404, 409, 422)

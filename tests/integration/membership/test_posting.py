@@ -169,3 +169,36 @@ def test_a_terminal_cannot_post_for_another_store(till, enrol):
     till.store = "K7"
     response = till.sale([line("1", 100)], card=card)
     assert response.status_code == 403 and response.json["reason"] == "wrong-store"
+
+
+def _loads_counted(monkeypatch) -> list[dict]:
+    """The bodies ``TransactionSchema`` loads from now on (the real schema, only watched)."""
+    from server.schemas.transactions import TransactionSchema
+    loaded, load = [], TransactionSchema.load
+
+    def watched(schema, data, *args, **kwargs):
+        loaded.append(data)
+        return load(schema, data, *args, **kwargs)
+
+    monkeypatch.setattr(TransactionSchema, "load", watched)
+    return loaded
+
+
+def test_a_plainly_valid_sale_is_posted_without_the_schema_loading_it(client, desk, enrol, till, monkeypatch):
+    member_id, card = enrol()
+    loaded = _loads_counted(monkeypatch)
+    response = till.sale([line("1", 1999, category="wine")], card=card)
+    assert response.status_code == 201, response.json
+    assert loaded == [] and account(client, desk, member_id)["balance"] == 19
+
+
+def test_a_sale_the_plain_check_is_unsure_of_is_loaded_by_the_schema_and_refused_in_its_words(
+        client, desk, enrol, till, monkeypatch, services):
+    member_id, card = enrol()
+    loaded = _loads_counted(monkeypatch)
+    response = till.sale([line("1", 1999)], card=card, surprise="a field no sale has")
+    assert response.status_code == 400 and len(loaded) == 1
+    assert response.json["errors"] == {"surprise": ["Unknown field."]}
+    response = till.sale([line("1", 1999)], card=card, points_earned=-5)
+    assert response.status_code == 400 and "points_earned" in response.json["errors"] and len(loaded) == 2
+    assert account(client, desk, member_id)["balance"] == 0 and _exceptions(services) == []
