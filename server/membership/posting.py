@@ -30,10 +30,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -377,15 +377,23 @@ def _card_and_member(session: Session, posting: Posting) -> tuple[Card | None, M
     if number and batch_work.pending(session) is None:
         # On PostgreSQL the member's segments and clipped offers come with them: the pricing and
         # the snapshot need them, and no sale changes them (so they need not be read after the lock).
-        extra = as_columns(Member.id) if session.get_bind().dialect.name == "postgresql" else ()
-        found = session.execute(select(Card, Member, *extra).join(Member, Member.id == Card.member_id)
-                                .where(Card.number == number).with_for_update(of=Member)).first()
-        if found is not None and extra:
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        found = session.execute(_card_and_member_statement(postgresql), {"number": number}).first()
+        if found is not None and postgresql:
             remember(session, found[1].id, found.segments, found.clipped)
         card = _resolve_card(posting, found[0] if found else None)
         return card, (found[1] if card is not None else None)
     card = _resolve_card(posting, session.get(Card, number) if number else None)
     return card, (lock_member(session, card.member_id) if card is not None else None)
+
+
+@cache
+def _card_and_member_statement(postgresql: bool):
+    """Built once: a statement built anew for each sale costs its construction and its cache key
+    again (SQLAlchemy keeps the compiled form, not the statement object, whose key is memoized)."""
+    extra = as_columns(Member.id) if postgresql else ()
+    return (select(Card, Member, *extra).join(Member, Member.id == Card.member_id)
+            .where(Card.number == bindparam("number")).with_for_update(of=Member))
 
 
 def _resolve_card(posting: Posting, card: Card | None) -> Card | None:
@@ -481,11 +489,14 @@ def _check_suspension(session: Session, posting: Posting) -> bool:
     return True
 
 
+_SUSPENDED_SINCE = (select(Terminal.suspended_at, Store).join(Store, Store.id == Terminal.store_id)
+                    .where(Store.code == bindparam("store"), Terminal.code == bindparam("terminal")))
+
+
 def _suspended_since(session: Session, store: str, terminal: str) -> datetime | None:
     """``server.terminals.suspended_since``, and the store read with it: the pricing asks for it next
     (``server.pricing.quotes.find_store``), and is answered without a statement of its own."""
-    found = session.execute(select(Terminal.suspended_at, Store).join(Store, Store.id == Terminal.store_id)
-                            .where(Store.code == store, Terminal.code == terminal)).first()
+    found = session.execute(_SUSPENDED_SINCE, {"store": store, "terminal": terminal}).first()
     if found is None:
         return None
     batch_work.keep_read(session, store_read(store), found.Store)
