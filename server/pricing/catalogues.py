@@ -100,17 +100,20 @@ def live_key(session: Session) -> Key:
     and quote asks, so a second query would be a round trip on each. The ids come as the
     database's text (a key is only compared with keys of the same database): making a UUID of
     each of a thousand ids, and text of it again, took longer than the statement itself."""
-    rows = session.execute(union_all(
-        select(cast(PromotionRecord.id, String), PromotionRecord.current_version, literal(_VERSION).label("what"))
-        .where(PromotionRecord.state.in_(LIVE)),
-        select(cast(CouponBatch.id, String), literal(0), literal(_BATCH))
-        .join(PromotionRecord, PromotionRecord.id == CouponBatch.promotion_id)
-        .where(PromotionRecord.state.in_(LIVE)))).all()
+    rows = session.execute(_LIVE_KEY).all()
     return (database_of(session), frozenset((id_, v) for id_, v, what in rows if what == _VERSION),
             frozenset(id_ for id_, _, what in rows if what == _BATCH))
 
 
 _VERSION, _BATCH = "version", "batch"
+# Built once: every sale and quote sends it, and a statement built anew costs its construction and
+# its cache key each time (SQLAlchemy memoizes the key on the statement object).
+_LIVE_KEY = union_all(
+    select(cast(PromotionRecord.id, String), PromotionRecord.current_version, literal(_VERSION).label("what"))
+    .where(PromotionRecord.state.in_(LIVE)),
+    select(cast(CouponBatch.id, String), literal(0), literal(_BATCH))
+    .join(PromotionRecord, PromotionRecord.id == CouponBatch.promotion_id)
+    .where(PromotionRecord.state.in_(LIVE)))
 
 
 def build(session: Session, extra: Promotion | None = None) -> LiveCatalogue:

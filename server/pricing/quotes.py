@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.cards import require_usable_card
@@ -191,9 +191,12 @@ def products_and_rates(session: Session, skus: set[str]) -> list[tuple[Product, 
 
 
 def _read_products(session: Session, skus: set[str]) -> list[tuple[Product, int | None]]:
-    return list(session.execute(select(Product, TaxClass.rate_bp)
-                                .outerjoin(TaxClass, TaxClass.code == Product.tax_class)
-                                .where(Product.sku.in_(skus))).all())
+    return list(session.execute(_PRODUCTS, {"skus": sorted(skus)}).all())
+
+
+# Built once (as ``catalogues.live_key``'s): every sale and quote reads its products.
+_PRODUCTS = (select(Product, TaxClass.rate_bp).outerjoin(TaxClass, TaxClass.code == Product.tax_class)
+             .where(Product.sku.in_(bindparam("skus", expanding=True))))
 
 
 def basket_line(line_id: str, product: Product, line: dict, program: LoyaltyProgram, rate_bp: int) -> BasketLine:
