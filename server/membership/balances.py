@@ -19,10 +19,11 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.entries import Entry, replay_key
@@ -130,11 +131,12 @@ def load_kept(session: Session, member_id: uuid.UUID, *, for_update: bool = Fals
     return _from_row(row, _lots_reader(session, member_id))
 
 
-def load_kept_with(session: Session, member_id: uuid.UUID, column) -> tuple[KeptLedger, Any] | None:
-    """``load_kept`` outside a journal batch, with ``column`` (a scalar subquery) read by the same
-    statement; None when the member has no row (nor entries)."""
-    row = session.execute(select(*KEPT_FIGURES, column.label("extra")).where(MemberBalance.member_id == member_id)
-                          ).first()
+def load_kept_with(session: Session, member_id: uuid.UUID, column, params: dict[str, Any]
+                   ) -> tuple[KeptLedger, Any] | None:
+    """``load_kept`` outside a journal batch, with ``column`` (a scalar subquery, built once by the
+    caller, with ``params`` for its bound parameters; ``kept_member`` is the member's id) read by
+    the same statement; None when the member has no row (nor entries)."""
+    row = session.execute(_kept_with(column), {"kept_member": member_id, **params}).first()
     if row is None:
         return None
     batch_work.keep_read(session, (_ROW_READ, member_id), True)
@@ -142,6 +144,12 @@ def load_kept_with(session: Session, member_id: uuid.UUID, column) -> tuple[Kept
 
 
 _ROW_READ = "kept row read"
+
+
+@cache
+def _kept_with(column):
+    """Built once per column (a statement built anew costs its construction and cache key each time)."""
+    return select(*KEPT_FIGURES, column.label("extra")).where(MemberBalance.member_id == bindparam("kept_member"))
 
 
 def store_kept(session: Session, kept: KeptLedger) -> KeptLedger:

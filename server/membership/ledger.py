@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from loyalty.entries import Entry, EntryKind, replay_key
@@ -189,11 +189,15 @@ def held_points(session: Session, member_id: uuid.UUID, now: datetime,
     return int(session.scalar(query) or 0)
 
 
+# The points a member's live holds reserve at ``held_at``, as a column of ``load_kept_with``'s statement.
+_HELD_NOW = held_sum(bindparam("kept_member"), bindparam("held_at")).scalar_subquery()
+
+
 def kept_and_held(session: Session, member_id: uuid.UUID, now: datetime) -> tuple[KeptLedger, int]:
     """The member's kept state (``load_kept``) and the points their live holds reserve (``held_points``),
     in one statement when the member has a kept row (outside a journal batch)."""
     found = None if batch_work.pending(session) is not None else load_kept_with(
-        session, member_id, held_sum(member_id, now).scalar_subquery())
+        session, member_id, _HELD_NOW, {"held_at": now})
     if found is None:
         return load_kept(session, member_id), held_points(session, member_id, now)
     return found[0], int(found[1])
