@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from promotions import Period, log_horizon
@@ -64,11 +64,17 @@ def _read_recent(session: Session, member_id: uuid.UUID, at: datetime) -> tuple[
     if not horizons:
         return None, []
     since = None if None in horizons.values() else min(horizons.values())
-    stmt = (select(PromotionUseRecord.promotion_id, PromotionUseRecord.transaction_id, PromotionUseRecord.at)
-            .where(PromotionUseRecord.member_id == member_id, PromotionUseRecord.promotion_id.in_(horizons)))
-    if since is not None:
-        stmt = stmt.where(PromotionUseRecord.at >= since)
-    return since, [tuple(row) for row in session.execute(stmt)]
+    params = {"member_id": member_id, "promotions": sorted(horizons)}
+    if since is None:
+        return since, [tuple(row) for row in session.execute(_ALL_USES, params)]
+    return since, [tuple(row) for row in session.execute(_USES_SINCE, {**params, "since": since})]
+
+
+# Built once, as every sale to a member with limited offers live reads one of them.
+_ALL_USES = (select(PromotionUseRecord.promotion_id, PromotionUseRecord.transaction_id, PromotionUseRecord.at)
+             .where(PromotionUseRecord.member_id == bindparam("member_id"),
+                    PromotionUseRecord.promotion_id.in_(bindparam("promotions", expanding=True))))
+_USES_SINCE = _ALL_USES.where(PromotionUseRecord.at >= bindparam("since"))
 
 
 def _horizons(session: Session, now: datetime) -> dict[str, datetime | None]:
