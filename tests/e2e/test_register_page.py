@@ -180,3 +180,20 @@ def test_a_refused_code_comes_back_into_the_item_field_for_the_cashier_to_correc
     assert page.input_value("#scan") == "5901234123457"
     playwright_api.expect(page.locator("#error-text")).to_contain_text("No product with code 5901234123457")
     playwright_api.expect(page.locator("#lines tr.line")).to_have_count(0)
+
+
+def test_a_scan_made_while_the_page_still_asks_who_is_signed_in_waits_for_the_basket(register_url, page):
+    """The page starts by asking for the session, then for the open basket: a scan made meanwhile
+    (the till shows ONLINE already) lands in the basket once it is there."""
+    *_, (agent, access) = register_url
+    slow = _slow_first(create_app(agent, access), "/session", seconds=1.0)
+    web = make_server("127.0.0.1", 0, closing_body(slow), threaded=True)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{web.server_port}/")
+        playwright_api.expect(page.locator("#mode")).to_have_text("ONLINE")
+        _scan(page, COFFEE)
+        playwright_api.expect(page.locator("#lines tr.line")).to_have_count(1)
+        assert page.locator("#error").is_hidden()
+    finally:
+        web.shutdown()

@@ -291,17 +291,19 @@ async function newSale() {
   $("scan").focus();
 }
 
+// The open basket survives a page reload and an agent restart: show it rather than start another.
+// A GET opens nothing, so with no basket open (404) the page opens one.
+async function openBasket() {
+  try {
+    return await call("GET", "/baskets/current");
+  } catch (err) {
+    if (err.status === 404) return call("POST", "/baskets");
+    throw err;
+  }
+}
+
 async function resumeSale() {
-  // The open basket survives a page reload and an agent restart: show it rather than start another.
-  // A GET opens nothing, so with no basket open (404) the page opens one.
-  await act(async () => {
-    try {
-      return await call("GET", "/baskets/current");
-    } catch (err) {
-      if (err.status === 404) return call("POST", "/baskets");
-      throw err;
-    }
-  });
+  await act(openBasket);
   $("scan").focus();
 }
 
@@ -1279,9 +1281,14 @@ $("key-resume").addEventListener("click", openResume);
 $("key-nosale").addEventListener("click", openNoSale);
 $("key-shift").addEventListener("click", openShift);
 
+// Queued at once, before any scan can be: a scan or a card made while the page is still starting
+// waits for the session and the open basket, instead of meeting no basket at all.
 async function start() {
-  await refreshSession();
-  if (!blocked()) await resumeSale();
+  await act(async () => {
+    await refreshSession();
+    return blocked() ? null : openBasket();
+  });
+  $("scan").focus();
   refreshSuspended();
 }
 
