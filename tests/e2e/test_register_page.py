@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -135,31 +136,34 @@ def _slow_first(app, *suffixes, seconds):
     return wrapped
 
 
-def test_scans_made_while_the_basket_loads_or_an_answer_is_slow_all_land_in_scan_order(register_url, page):
+@contextmanager
+def _slowly_served(register_url, *suffixes, seconds):
+    """The register's URL on a server of its own whose first request to each path suffix is answered late."""
     *_, (agent, access) = register_url
-    slow = _slow_first(create_app(agent, access), "/baskets/current", "/baskets", "/items", seconds=0.5)
-    web = make_server("127.0.0.1", 0, closing_body(slow), threaded=True)
+    web = make_server("127.0.0.1", 0, closing_body(_slow_first(create_app(agent, access), *suffixes, seconds=seconds)),
+                      threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     try:
-        page.goto(f"http://127.0.0.1:{web.server_port}/")
+        yield f"http://127.0.0.1:{web.server_port}/"
+    finally:
+        web.shutdown()
+
+
+def test_scans_made_while_the_basket_loads_or_an_answer_is_slow_all_land_in_scan_order(register_url, page):
+    with _slowly_served(register_url, "/baskets/current", "/baskets", "/items", seconds=0.5) as url:
+        page.goto(url)
         for code in (WINE, COFFEE, WINE):  # the first waits for the basket, the second for the slow first
             _scan(page, code)
         playwright_api.expect(page.locator("#lines tr.line")).to_have_count(3)
         skus = page.locator("#lines tr.line").evaluate_all("rows => rows.map(r => r.dataset.sku)")
         assert skus == ["WINE", "COFFEE", "WINE"]
         assert page.locator("#error").is_hidden()
-    finally:
-        web.shutdown()
 
 
 def test_the_same_code_scanned_again_while_its_first_answer_is_slow_is_added_twice_not_glued(register_url, page):
     """A keyboard-wedge scanner types into the item field while the previous scan is on its way."""
-    *_, (agent, access) = register_url
-    slow = _slow_first(create_app(agent, access), "/items", seconds=0.5)
-    web = make_server("127.0.0.1", 0, closing_body(slow), threaded=True)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    try:
-        page.goto(f"http://127.0.0.1:{web.server_port}/")
+    with _slowly_served(register_url, "/items", seconds=0.5) as url:
+        page.goto(url)
         playwright_api.expect(page.locator("#mode")).to_have_text("ONLINE")
         for _ in range(2):
             page.locator("#scan").press_sequentially(COFFEE + "\n")
@@ -168,8 +172,6 @@ def test_the_same_code_scanned_again_while_its_first_answer_is_slow_is_added_twi
             ".reduce((n, td) => n + Number(td.textContent), 0) === 2")
         assert page.locator("#error").is_hidden()
         assert page.input_value("#scan") == ""
-    finally:
-        web.shutdown()
 
 
 def test_a_refused_code_comes_back_into_the_item_field_for_the_cashier_to_correct(register_url, page):
@@ -185,15 +187,9 @@ def test_a_refused_code_comes_back_into_the_item_field_for_the_cashier_to_correc
 def test_a_scan_made_while_the_page_still_asks_who_is_signed_in_waits_for_the_basket(register_url, page):
     """The page starts by asking for the session, then for the open basket: a scan made meanwhile
     (the till shows ONLINE already) lands in the basket once it is there."""
-    *_, (agent, access) = register_url
-    slow = _slow_first(create_app(agent, access), "/session", seconds=1.0)
-    web = make_server("127.0.0.1", 0, closing_body(slow), threaded=True)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    try:
-        page.goto(f"http://127.0.0.1:{web.server_port}/")
+    with _slowly_served(register_url, "/session", seconds=1.0) as url:
+        page.goto(url)
         playwright_api.expect(page.locator("#mode")).to_have_text("ONLINE")
         _scan(page, COFFEE)
         playwright_api.expect(page.locator("#lines tr.line")).to_have_count(1)
         assert page.locator("#error").is_hidden()
-    finally:
-        web.shutdown()
