@@ -193,3 +193,18 @@ def test_a_scan_made_while_the_page_still_asks_who_is_signed_in_waits_for_the_ba
         _scan(page, COFFEE)
         playwright_api.expect(page.locator("#lines tr.line")).to_have_count(1)
         assert page.locator("#error").is_hidden()
+
+
+def test_a_card_typed_while_the_page_starts_keeps_its_field_and_attaches_the_member(register_url, page):
+    """The page's start ends by focusing the item field, but not away from a field the cashier is in."""
+    _, card, *_ = register_url
+    with _slowly_served(register_url, "/session", seconds=1.0) as url:
+        page.goto(url)
+        playwright_api.expect(page.locator("#mode")).to_have_text("ONLINE")
+        # Typed while the start still waits for the session; it ends by asking for parked baskets.
+        with page.expect_response(lambda response: response.url.endswith("/baskets/suspended")):
+            page.fill("#card", card)
+        assert page.evaluate("document.activeElement.id") == "card" and page.input_value("#card") == card
+        page.keyboard.press("Enter")
+        playwright_api.expect(page.locator("#member")).to_contain_text("Ada Member")
+        assert page.input_value("#scan") == ""

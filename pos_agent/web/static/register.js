@@ -1282,13 +1282,14 @@ $("key-nosale").addEventListener("click", openNoSale);
 $("key-shift").addEventListener("click", openShift);
 
 // Queued at once, before any scan can be: a scan or a card made while the page is still starting
-// waits for the session and the open basket, instead of meeting no basket at all.
+// waits for the session and the open basket, instead of meeting no basket at all. The item field
+// then takes the focus, unless the cashier is already typing in another field.
 async function start() {
   await act(async () => {
     await refreshSession();
     return blocked() ? null : openBasket();
   });
-  $("scan").focus();
+  backToScan();
   refreshSuspended();
 }
 
