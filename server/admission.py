@@ -3,13 +3,13 @@
 After an outage every till of the chain sends its journal at the same moment. A batch takes a
 quarter of a second or more (40 offline sales: 0.26 s in process by ``bench.storm --profile`` at
 load ~2, 1.7 s at commit e31317a on a busy machine; seconds over HTTP under load), a card look-up
-milliseconds. Left to queue for the worker's threads, batches take every thread, a cashier's look-
-up waits behind them, and a batch that waited past the signature window (300 s) is refused as stale
-once it is read. So each process applies at most ``slots`` batches at a time and answers any batch
-beyond them at once, before reading its signature or its body, with 503 and a Retry-After drawn
-from ``retry_after`` seconds (drawn, so tills sent away together do not return together). The agent
-keeps its journal, stays online (a busy server is not a lost link) and sends the batch again after
-that wait. The threads beyond the slots stay free for look-ups, holds, sales and feed reads.
+milliseconds. Left to queue for the worker's threads, batches take every thread, a cashier's
+look-up waits behind them, and a batch that waited past the signature window (300 s) is refused as
+stale once it is read. So each process applies at most ``slots`` batches at a time and answers any
+batch beyond them at once, before reading its signature or its body, with 503 and a Retry-After
+drawn from ``retry_after`` seconds (drawn, so tills sent away together do not return together). The
+agent keeps its journal, stays online (a busy server is not a lost link) and sends the batch again
+after that wait. The threads beyond the slots stay free for look-ups, holds, sales and feed reads.
 """
 
 from __future__ import annotations
