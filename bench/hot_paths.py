@@ -239,11 +239,16 @@ def _poller(job: Job, session: requests.Session):
 def _sale(job: Job) -> dict:
     """A sale of ``job.lines`` by the till and to a member ``job.card`` names: "terminal|card", or
     "terminal|card,card,..." for a sale to one of those members, chosen at random."""
-    total = sum(line["paid_minor"] for line in job.lines)
     terminal, cards = job.card.split("|")
+    return sale_body(terminal, random.choice(cards.split(",")), job.lines)
+
+
+def sale_body(terminal: str, card: str, lines) -> dict:
+    """An online sale of ``lines`` (as ``Seeded.sale_lines``) by a till of store A, paid in cash, now."""
+    total = sum(line["paid_minor"] for line in lines)
     return {"id": str(uuid.uuid4()), "kind": "sale", "store": "A", "terminal": terminal,
-            "at": datetime.now(UTC).isoformat(), "offline": False, "card_number": random.choice(cards.split(",")),
-            "lines": list(job.lines), "tenders": [{"kind": "cash", "amount_minor": total}]}
+            "at": datetime.now(UTC).isoformat(), "offline": False, "card_number": card,
+            "lines": list(lines), "tenders": [{"kind": "cash", "amount_minor": total}]}
 
 
 def _pg_client(job: Job) -> tuple[list[float], dict[int, int]]:

@@ -20,22 +20,11 @@ import cProfile
 import io
 import json
 import pstats
-import random
 import time
-import uuid
-from datetime import UTC, datetime
 
-from bench.hot_paths import _seed, server_values
+from bench.hot_paths import _seed, sale_body, server_values
 from bench.machine import describe, percentile
 from bench.scratch import scratch_run
-
-
-def _bodies(seeded, terminal: str, count: int, rng: random.Random) -> list[dict]:
-    total = sum(line["paid_minor"] for line in seeded.sale_lines)
-    return [{"id": str(uuid.uuid4()), "kind": "sale", "store": "A", "terminal": terminal,
-             "at": datetime.now(UTC).isoformat(), "offline": False, "card_number": rng.choice(seeded.sale_cards),
-             "lines": list(seeded.sale_lines), "tenders": [{"kind": "cash", "amount_minor": total}]}
-            for _ in range(count)]
 
 
 def _signed(credential, body: dict) -> tuple[bytes, dict[str, str]]:
@@ -57,7 +46,7 @@ def run(sales: int, warm: int, profile: bool, sort: str, match: str, dump: str |
         app = create_app(Settings.from_values(values))
         client = app.test_client()
         credential = TerminalCredential.parse(seeded.credentials[0])
-        bodies = _bodies(seeded, "B0", warm + sales, random.Random(14))
+        bodies = [sale_body("B0", seeded.sale_cards[0], seeded.sale_lines) for _ in range(warm + sales)]
         profiler = cProfile.Profile()
         walls, cpus = [], []
         for n, body in enumerate(bodies):
