@@ -12,6 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from pos_agent.checkout.service import Till
+from pos_agent.exceptions import NotReady
 from pos_agent.link.http import HttpServerLink
 from pos_agent.runtime import Agent, Timing
 from pos_agent.web.access import LocalAccess
@@ -29,6 +30,15 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 
+def _program_currency(agent):
+    """The currency of the loyalty rules the till holds; None until its first sync has stored them
+    (the till is online as soon as the server answers, before the snapshot is applied)."""
+    try:
+        return agent.ref.program().currency
+    except NotReady:
+        return None
+
+
 def _register(tmp_path, sqlite_template, currency):
     services = Services.build(Settings.from_values({"data_dir": str(tmp_path), "secret_key": TEST_SECRET,
                                                     "database_url": sqlite_template.copy_to(tmp_path),
@@ -39,7 +49,7 @@ def _register(tmp_path, sqlite_template, currency):
     agent = Agent.open(tmp_path / "agent", HttpServerLink(make_terminal(services, STORE, "T1"), server.url),
                        Till(STORE, "T1"), timing=Timing(sync_interval=0.2, probe_interval=0.1))
     agent.start()
-    wait_until(lambda: agent.mode.online and agent.ref.program().currency == currency, what="the till synced")
+    wait_until(lambda: agent.mode.online and _program_currency(agent) == currency, what="the till synced")
     app = create_app(agent, LocalAccess.for_till(tmp_path / "agent", STORE, "T1"))
     web = make_server("127.0.0.1", 0, closing_body(app), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
