@@ -6,11 +6,13 @@ server is down; then ``onecard server`` (gunicorn, 2 workers, PostgreSQL and Red
 every till at once sends its journal in batches of 50 and then reads the change feed from where it
 stood to the head. The chain is the demo seeder's (1,000 products, the generator's promotions, a
 member price list and the demo offers, and 100 members with a year of history), with the rest of
-the K members enrolled new; each sale is a basket of that catalogue priced by the server's engine
-before the outage, as an honest till priced it (with the discounts it applied and its feed cursor),
-on a random member's card or, for ``--no-card`` of them, on none. ``--member-cache`` sets the
-server's ONECARD_MEMBER_CACHE (default ``all``, the server's own default: every member sale is
-then on every till's feed).
+the K members enrolled new, their home stores dealt round the storm's stores; each sale is a basket
+of that catalogue priced by the server's engine before the outage, as an honest till priced it
+(with the discounts it applied and its feed cursor), on the card of a member of the till's store,
+or for ``--roaming`` of the member sales (default 10%) of any member of the chain, or for
+``--no-card`` of all sales on none. ``--member-cache`` sets the server's ONECARD_MEMBER_CACHE
+(default ``all``, the server's own default: every member sale is then on every till's feed; with
+``recent`` a member's sale goes to the feed of every store they visited, so roaming sets the fan-out).
 
 Each till behaves as the agent does (``pos_agent.runtime`` and ``pos_agent.link.http``): a request
 not answered within the agent's sync timeout is given up (and its connection dropped); no answer,
@@ -20,8 +22,9 @@ signature window) is a link failure like those and the retry is signed anew. Mea
 that stayed online look up random members' cards every 100 ms (waiting up to 5 s for an answer;
 the agent itself gives up after its 0.8 s look-up timeout, counted separately).
 
-Prints the time until every journal is drained and every feed caught up, the answers by status
-(401 stale, timeouts and no answer apart), the 5xx count and the p50/p99 of the online look-ups.
+Prints the time until every journal is drained and every feed caught up, when the last journal was
+drained and how many feed pages and changes the tills read after it, the answers by status (401
+stale, timeouts and no answer apart), the 5xx count and the p50/p99 of the online look-ups.
 The issue's "0 5xx" counts faults: a 503 server-busy (a journal batch turned away with Retry-After by
 ``server.admission``, before its body is read) is load shedding as designed, so it is printed apart
 and not counted as a fault. It stays 503, not 429: the till did nothing wrong (429 says a client sent
@@ -74,6 +77,9 @@ class Tally:
     lookups: list[float] = field(default_factory=list)
     slow_lookups: int = 0  # answered, but after the agent's look-up timeout
     finished: list[float] = field(default_factory=list)
+    drained: list[float] = field(default_factory=list)  # when each till's journal was all accepted
+    feed_pages: int = 0  # change-feed pages answered 200 while catching up
+    feed_items: int = 0  # changes in those pages, summed over the tills
     exceptions: int = 0  # sales the server recorded a reconciliation exception for
     busy: int = 0  # 503 server-busy: a journal batch turned away by the server (server.admission)
 
@@ -173,9 +179,12 @@ async def _till(url: str, till: Till, cursor: str, tally: Tally, started: float)
         results = await _call(conn, tally, backoff, "POST", "/api/v1/sync/journal",
                               _batch(till, start))
         _check(till, results["results"], tally)
+    tally.drained.append(time.monotonic() - started)
     while True:
         page = await _call(conn, tally, backoff, "GET", f"/api/v1/sync/changes?cursor={cursor}&limit=500")
         cursor = page["next_cursor"]
+        tally.feed_pages += 1
+        tally.feed_items += len(page["items"])
         if not page["items"]:
             break
     conn.close()
@@ -232,6 +241,7 @@ class Seeded:
     watchers: list[TerminalCredential]
     cards: list[str]
     tiers: dict[str, str]  # card -> tier
+    homes: dict[str, list[str]]  # store -> the cards of the members whose home store it is
     baskets: list[dict[str | None, list[dict]]]  # per basket: tier (None: no card) -> priced lines
     at: datetime  # when the baskets were priced; the sales are dated just before
 
@@ -249,7 +259,6 @@ def _seed(values: dict[str, str], tills: int, per_store: int, members: int) -> S
     chain = seed_chain(services, random.Random(14), product_count=1000, member_count=min(members, HISTORY))
     now, actor = services.clock(), Actor.system("bench")
     tiers = {m["card"]: m["tier"] for m in chain.members}
-    tiers.update(_enrol(services, members - len(tiers), now, actor))
     creds = []
     with services.db.session() as session:
         for n in range(math.ceil(tills / per_store)):
@@ -258,25 +267,33 @@ def _seed(values: dict[str, str], tills: int, per_store: int, members: int) -> S
                       for k in range(min(per_store, tills - len(creds)))]
         watchers = [register_terminal(session, store, f"W{n}", now, actor)[1] for n in range(ONLINE_TILLS)]
         session.commit()
+    stores = sorted({store for store, _, _ in creds})
+    enrolled = _enrol(services, members - len(tiers), now, actor, stores)
+    tiers.update({card: tier for card, (tier, _) in enrolled.items()})
+    homes: dict[str, list[str]] = {}
+    for card, (_, home) in enrolled.items():
+        homes.setdefault(home, []).append(card)
     baskets = _priced_baskets(services, chain, creds[0][0], tiers, now)
     services.db.dispose()
-    return Seeded(creds, watchers, list(tiers), tiers, baskets, now)
+    return Seeded(creds, watchers, list(tiers), tiers, homes, baskets, now)
 
 
-def _enrol(services, count: int, now: datetime, actor) -> dict[str, str]:
+def _enrol(services, count: int, now: datetime, actor, stores: list[str]) -> dict[str, tuple[str, str]]:
     """``count`` members enrolled now, without history (the demo seeder's year of sales for 2,000
-    members takes minutes); card -> tier."""
+    members takes minutes), their home stores dealt round the storm's stores; card -> (tier, home)."""
     from server.membership.members import Enrolment, enrol
 
-    tiers = {}
+    enrolled = {}
     with services.db.session() as session:
         for n in range(count):
-            member, card = enrol(session, Enrolment(name=f"Storm Member {n}"), services.program, now, actor)
-            tiers[card.number] = member.tier
+            home = stores[n % len(stores)]
+            member, card = enrol(session, Enrolment(name=f"Storm Member {n}", home_store=home),
+                                 services.program, now, actor)
+            enrolled[card.number] = (member.tier, home)
             if n % 500 == 499:  # a session holding thousands of members makes every flush slower
                 session.commit()
         session.commit()
-    return tiers
+    return enrolled
 
 
 def _priced_baskets(services, chain, store: str, tiers: dict[str, str], at: datetime) -> list[dict]:
@@ -295,12 +312,12 @@ def _priced_baskets(services, chain, store: str, tiers: dict[str, str], at: date
     return baskets
 
 
-def _journals(seeded: Seeded, sales: int, no_card: float, cursor: int) -> list[Till]:
+def _journals(seeded: Seeded, sales: int, no_card: float, roaming: float, cursor: int) -> list[Till]:
     rng, tills = random.Random(3), []
     for store, code, cred in seeded.tills:  # the queues are built while the server is still down
         journal = []
         for n in range(sales):
-            card = None if rng.random() < no_card else rng.choice(seeded.cards)
+            card = None if rng.random() < no_card else _card(seeded, store, roaming, rng)
             lines = rng.choice(seeded.baskets)[seeded.tiers.get(card)]
             at = seeded.at - timedelta(seconds=(sales - n) * 30)
             total = sum(line["paid_minor"] for line in lines)
@@ -310,6 +327,13 @@ def _journals(seeded: Seeded, sales: int, no_card: float, cursor: int) -> list[T
                             **({"card_number": card} if card else {})})
         tills.append(Till(store, code, cred, journal))
     return tills
+
+
+def _card(seeded: Seeded, store: str, roaming: float, rng: random.Random) -> str:
+    """A member's card shown at ``store``: a member of that home store, or, for ``roaming`` of the
+    sales (and where the store has no members), any member of the chain."""
+    local = seeded.homes.get(store)
+    return rng.choice(local) if local and rng.random() >= roaming else rng.choice(seeded.cards)
 
 
 # ---- the run ----
@@ -337,7 +361,7 @@ def _run(database: ScratchDatabase, data_dir: str, args: argparse.Namespace) -> 
                                "--workers", "2", *slots], env, f"{url}/api/v1/health")
     try:
         cursor = asyncio.run(_head(url, seeded.watchers[0]))
-        tills = _journals(seeded, args.sales, args.no_card, int(cursor))
+        tills = _journals(seeded, args.sales, args.no_card, args.roaming, int(cursor))
         tally = Tally()
         load_before = os.getloadavg()
         elapsed = asyncio.run(_storm(url, tills, seeded.watchers, seeded.cards, cursor, tally))
@@ -370,11 +394,15 @@ def _print(args: argparse.Namespace, seeding: float, load_before: tuple, elapsed
           f"{args.journal_slots or 'its default (2)'}; member cache: {args.member_cache}")
     print(f"{args.tills} tills x {args.sales} offline sales ({total:,} sales of {BASKETS} baskets priced by "
           f"the server's engine, {args.no_card:.0%} without a card), batches of {BATCH}, sync timeout "
-          f"{SYNC_TIMEOUT:g} s; {ONLINE_TILLS} tills online looking up random cards every 100 ms")
+          f"{SYNC_TIMEOUT:g} s; {args.roaming:.0%} of the member sales away from the member's home store; "
+          f"{ONLINE_TILLS} tills online looking up random cards every 100 ms")
     print("left out: the tills' own work (pricing, SQLite), TLS, a network (tills and server share "
           "this machine), returns, voids, enrolments, redemptions")
     print(f"every journal drained and every feed caught up in {elapsed:.1f} s "
           f"({total / elapsed:,.0f} sales/s); slowest till {max(tally.finished):.1f} s")
+    print(f"journals: the last drained at {max(tally.drained):.1f} s ({total / max(tally.drained):,.0f} sales/s), "
+          f"half the tills' by {percentile(sorted(tally.drained), 0.5):.1f} s; feeds: {tally.feed_pages:,} pages "
+          f"of up to 500 read, {tally.feed_items:,} changes in all ({tally.feed_items / args.tills:,.0f} a till)")
     print(f"answers by status: {dict(sorted(tally.statuses.items()))} (0 = no answer, -1 = given up after "
           f"{SYNC_TIMEOUT:g} s); 5xx faults (target 0): {faults}; 503 server-busy (a journal batch turned away "
           f"with Retry-After, load shedding, not a fault): {tally.busy}; "
@@ -395,7 +423,7 @@ def _profile(values: dict[str, str], seeded: Seeded, args: argparse.Namespace) -
     app = create_app(services=Services.build(Settings.from_values(values)))
     client = app.test_client()
     head = int(_head_in_process(client, seeded.watchers[0], "0"))
-    tills = _journals(seeded, args.sales, args.no_card, head)
+    tills = _journals(seeded, args.sales, args.no_card, args.roaming, head)
     profiler, took = cProfile.Profile(), []
     for till in tills:
         for start in range(0, len(till.journal), BATCH):
@@ -440,6 +468,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=2000, help="members of the chain (the demo seeder's)")
     parser.add_argument("--tills-per-store", type=int, default=10)
     parser.add_argument("--no-card", type=float, default=0.4, help="share of the sales made without a card")
+    parser.add_argument("--roaming", type=float, default=0.1,
+                        help="share of the member sales made outside the member's home store (any member's "
+                             "card); 1 makes every card shown at random stores")
     parser.add_argument("--journal-slots", type=int, default=None,
                         help="passed to onecard server (default: its own, half its threads)")
     parser.add_argument("--member-cache", default="all", choices=("all", "home", "recent"),
