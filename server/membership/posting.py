@@ -264,11 +264,8 @@ def _claim_online(session: Session, command: PostTransaction, digest: str,
     A key violation other than the id's is raised as it is.
     """
     session.flush()  # the caller's own pending rows are written (or fail) before the claim
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    claim = (dialect.insert(PostedTransaction).values(**_claimed_columns(command, digest, now))
-             .on_conflict_do_nothing(index_elements=[PostedTransaction.__table__.c.id])
-             .returning(PostedTransaction))
-    row = session.scalars(claim).first()
+    claim = _claim_statement(session.get_bind().dialect.name == "postgresql")
+    row = session.scalars(claim, [_claimed_columns(command, digest, now)]).first()
     if row is not None:
         return row, True
     first = session.get(PostedTransaction, command.id)
@@ -321,13 +318,20 @@ def claim_all(session: Session, commands: list[PostTransaction], now: datetime
     values = [_claimed_columns(command, command.digest, now) for _, command in sorted(first.items())]
     if not values:
         return {}, []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    claim = (dialect.insert(PostedTransaction).on_conflict_do_nothing(index_elements=[PostedTransaction.__table__.c.id])
-             .returning(PostedTransaction))
+    claim = _claim_statement(session.get_bind().dialect.name == "postgresql")
     claimed = {row.id: row for row in session.scalars(claim, values)}  # the rows inserted, as inserted
     taken = [transaction_id for transaction_id in first if transaction_id not in claimed]
     posted = session.scalars(select(PostedTransaction).where(PostedTransaction.id.in_(taken))).all() if taken else []
     return claimed, list(posted)
+
+
+@cache
+def _claim_statement(on_postgresql: bool):
+    """INSERT ... ON CONFLICT (id) DO NOTHING RETURNING the row, for the rows given as parameters;
+    built once (see ``_card_and_member_statement``)."""
+    dialect = postgresql if on_postgresql else sqlite
+    return (dialect.insert(PostedTransaction).on_conflict_do_nothing(index_elements=[PostedTransaction.__table__.c.id])
+            .returning(PostedTransaction))
 
 
 def _sale_total(command: PostTransaction) -> int:
