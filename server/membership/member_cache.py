@@ -29,22 +29,39 @@ EVERY_STORE: tuple[str | None, ...] = (None,)
 
 
 def member_stores(session: Session, member: Member, program: LoyaltyProgram, now: datetime,
-                  visit: tuple[str, datetime] | None = None) -> tuple[str | None, ...]:
+                  visit: tuple[str, datetime] | None = None,
+                  visited: dict[str, datetime] | None = None) -> tuple[str | None, ...]:
     """The stores whose tills should keep this member's snapshot; None stands for every store.
 
-    ``visit`` is a (store, instant) not yet among the member's posted transactions.
+    ``visit`` is a (store, instant) not yet among the member's posted transactions. ``visited``:
+    the member's last visit to each store, as ``last_visits`` read it for several members at once
+    (read here when None).
     """
     if program.member_cache == "all":
         return EVERY_STORE
     if program.member_cache == "home":
         return (member.home_store,) if member.home_store else EVERY_STORE
     since = now - timedelta(days=program.member_cache_days)
-    visited = session.scalars(select(PostedTransaction.store_code).where(
-        PostedTransaction.member_id == member.id, PostedTransaction.at >= since).distinct())
-    stores = {*visited, *([member.home_store] if member.home_store else [])}
+    if visited is None:
+        visited = last_visits(session, [member.id], since).get(member.id, {})
+    stores = {*(store for store, at in visited.items() if at >= since),
+              *([member.home_store] if member.home_store else [])}
     if visit is not None and visit[1] >= since:
         stores.add(visit[0])
     return tuple(sorted(stores))
+
+
+def last_visits(session: Session, member_ids: list[uuid.UUID], since: datetime
+                ) -> dict[uuid.UUID, dict[str, datetime]]:
+    """Each member's last posted transaction at each store since ``since``: member -> store -> instant."""
+    rows = session.execute(select(PostedTransaction.member_id, PostedTransaction.store_code,
+                                  func.max(PostedTransaction.at))
+                           .where(PostedTransaction.member_id.in_(member_ids), PostedTransaction.at >= since)
+                           .group_by(PostedTransaction.member_id, PostedTransaction.store_code))
+    visits: dict[uuid.UUID, dict[str, datetime]] = {}
+    for member_id, store, at in rows:
+        visits.setdefault(member_id, {})[store] = at
+    return visits
 
 
 def stores_holding(session: Session, member_id: uuid.UUID) -> set[str | None]:
@@ -54,14 +71,20 @@ def stores_holding(session: Session, member_id: uuid.UUID) -> set[str | None]:
     superseded them: that store's tills then keep the every-store change, and the scope ``None``
     stands for them.
     """
-    newest = session.execute(select(ChangeRecord.store_code, func.max(ChangeRecord.order_key)).where(
-        ChangeRecord.entity_type == Entity.MEMBER.value, ChangeRecord.entity_id == str(member_id))
-        .group_by(ChangeRecord.store_code)).all()
-    if not newest:
-        return set()
-    upserts = session.scalars(select(ChangeRecord.store_code).where(
-        ChangeRecord.order_key.in_([key for _, key in newest]), ChangeRecord.op == Op.UPSERT.value))
-    return set(upserts)
+    return holdings(session, [member_id]).get(member_id, set())
+
+
+def holdings(session: Session, member_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str | None]]:
+    """``stores_holding`` for several members, in one statement: member -> store scopes."""
+    newest = (select(func.max(ChangeRecord.order_key))
+              .where(ChangeRecord.entity_type == Entity.MEMBER.value,
+                     ChangeRecord.entity_id.in_([str(member_id) for member_id in member_ids]))
+              .group_by(ChangeRecord.entity_id, ChangeRecord.store_code))
+    held: dict[uuid.UUID, set[str | None]] = {}
+    for entity_id, store in session.execute(select(ChangeRecord.entity_id, ChangeRecord.store_code).where(
+            ChangeRecord.order_key.in_(newest.scalar_subquery()), ChangeRecord.op == Op.UPSERT.value)):
+        held.setdefault(uuid.UUID(entity_id), set()).add(store)
+    return held
 
 
 def aged_out_members(session: Session, program: LoyaltyProgram, now: datetime) -> list[uuid.UUID]:

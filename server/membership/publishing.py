@@ -7,7 +7,7 @@ commit, so the feed and the database can never disagree about what happened.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from server.membership.accounts import AccountSummary, account_summary
 from server.membership.balances import KeptLedger
 from server.membership.clipped import segments_and_clipped
 from server.membership.ledger import held_points_of
-from server.membership.member_cache import member_stores, stores_holding
+from server.membership.member_cache import holdings, last_visits, member_stores, stores_holding
 from server.membership.program import LoyaltyProgram, program_from_settings
 from server.models import Card, ChangeRecord, Member, Store
 from server.pricing.use_log import promotion_use_log, promotion_use_logs
@@ -54,6 +54,7 @@ def publish_members(session: Session, due: dict[uuid.UUID, tuple[LoyaltyProgram,
     their snapshots logged with one statement."""
     ids = list(due)
     held, uses = held_points_of(session, ids, now), promotion_use_logs(session, ids, now)
+    scopes = _recent_scopes(session, due, now)
     changes: list[dict] = []
     for member_id, (program, visit) in due.items():
         member = session.get(Member, member_id)
@@ -61,31 +62,50 @@ def publish_members(session: Session, due: dict[uuid.UUID, tuple[LoyaltyProgram,
             withdraw_member(session, member_id, None, now)
             continue
         summary = account_summary(session, member, program, now, held=held.get(member_id, 0))
-        changes += _changes(session, member, program, now, summary, uses.get(member_id, []), visit)
+        changes += _changes(session, member, program, now, summary, uses.get(member_id, []), visit,
+                            scopes.get(member_id))
     record_changes(session, changes, now=now)
 
 
+def _recent_scopes(session: Session, due: dict[uuid.UUID, tuple[LoyaltyProgram, tuple[str, datetime] | None]],
+                   now: datetime) -> dict[uuid.UUID, tuple[dict[str, datetime], set[str | None]]]:
+    """For the members published under ``recent``: their last visits and the scopes holding their
+    snapshot, read for all of them with two statements instead of three per member."""
+    recent = {member_id: program for member_id, (program, _) in due.items() if program.member_cache == "recent"}
+    if not recent:
+        return {}
+    since = now - timedelta(days=max(program.member_cache_days for program in recent.values()))
+    ids = list(recent)
+    visits, held = last_visits(session, ids, since), holdings(session, ids)
+    return {member_id: (visits.get(member_id, {}), held.get(member_id, set())) for member_id in ids}
+
+
 def _changes(session: Session, member: Member, program: LoyaltyProgram, now: datetime, summary: AccountSummary,
-             uses: list[dict[str, str]], visit: tuple[str, datetime] | None) -> list[dict]:
-    """The member's snapshot for each store that keeps it (withdrawals, which come first, recorded here)."""
+             uses: list[dict[str, str]], visit: tuple[str, datetime] | None,
+             scope: tuple[dict[str, datetime], set[str | None]] | None = None) -> list[dict]:
+    """The member's snapshot for each store that keeps it (withdrawals, which come first, recorded here).
+    ``scope``: the member's last visits and the scopes holding their snapshot, when read already
+    (``_recent_scopes``)."""
     segments, clipped = segments_and_clipped(session, member.id)
     payload = {"id": str(member.id), "name": member.name, "tier": member.tier, "home_store": member.home_store,
                "balance": summary.balance, "available": summary.available, "debt": summary.debt,
                "taken_at": now.isoformat(), "segments": sorted(segments), "promotion_uses": uses,
                "clipped": sorted(clipped)}
-    stores = member_stores(session, member, program, now, visit)
+    visited, holding = scope if scope is not None else (None, None)
+    stores = member_stores(session, member, program, now, visit, visited)
     if program.member_cache == "recent":
         # Withdrawals first: a delete for every store (left from another setting) must not land
         # after the upserts it would cancel.
-        withdraw_out_of_scope(session, member.id, stores, now)
+        withdraw_out_of_scope(session, member.id, stores, now, holding)
     return [{"entity_type": Entity.MEMBER, "entity_id": str(member.id), "op": Op.UPSERT, "store_code": store,
              "payload": payload} for store in stores]
 
 
 def withdraw_out_of_scope(session: Session, member_id: uuid.UUID, stores: tuple[str | None, ...],
-                          now: datetime) -> int:
-    """Tell every store that holds the member's snapshot but is no longer in ``stores`` to forget it."""
-    gone = stores_holding(session, member_id) - set(stores)
+                          now: datetime, holding: set[str | None] | None = None) -> int:
+    """Tell every store that holds the member's snapshot but is no longer in ``stores`` to forget it
+    (``holding``: the scopes holding it, as ``holdings`` read them; read here when None)."""
+    gone = (stores_holding(session, member_id) if holding is None else holding) - set(stores)
     for store in sorted(gone, key=str):
         withdraw_member(session, member_id, store, now)
     return len(gone)

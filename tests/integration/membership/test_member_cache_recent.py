@@ -4,6 +4,8 @@ visited in the last ONECARD_MEMBER_CACHE_DAYS days, and a store that drops out f
 Time moves by weeks here, so staff log in afresh for every call (tokens live 8 hours).
 """
 
+import uuid
+
 import pytest
 
 from server.exceptions import ConfigError
@@ -85,6 +87,33 @@ def test_moving_home_hands_the_member_over_unless_the_old_store_was_visited_rece
     assert _members_seen(other) == {member_id: "upsert"}
     till.sale([line("1", 1000)], card=card)  # shopping at B2 brings them back there
     assert _members_seen(till) == {member_id: "upsert"}
+
+
+def _journal(shop, cards):
+    """A journal batch of one offline sale per card at ``shop``."""
+    items = []
+    for n, card in enumerate(cards, start=1):
+        sale_id = str(uuid.uuid4())
+        items.append({"id": sale_id, "seq": n, "type": "transaction", "body": {
+            "id": sale_id, "kind": "sale", "store": shop.store, "terminal": shop.terminal, "offline": True,
+            "at": shop.clock().isoformat(), "card_number": card, "lines": [line("1", 700)],
+            "tenders": [{"kind": "cash", "amount_minor": 700}]}})
+    response = shop.request("POST", "/api/v1/sync/journal",
+                            {"protocol_version": 1, "store": shop.store, "terminal": shop.terminal, "items": items})
+    assert [r["status"] for r in response.json["results"]] == ["applied"] * len(cards), response.json
+
+
+def test_a_journal_batch_scopes_each_of_its_members_as_a_sale_of_its_own_would(client, desk, till, other, clock):
+    """A batch reads its members' visits and held snapshots together; each member still gets their own
+    scope: one whose visit to K7 aged out is withdrawn there, one at home in K7 is kept there, and
+    both are kept at B2, where the batch's sales were made."""
+    wanderer, wanderer_card = _enrol(client, home_store="B2")
+    local, local_card = _enrol(client, home_store="K7")
+    other.sale([line("1", 1000)], card=wanderer_card)
+    clock.advance(days=31)
+    _journal(till, [wanderer_card, local_card, wanderer_card])
+    assert _members_seen(other) == {wanderer: "delete", local: "upsert"}
+    assert _members_seen(till) == {wanderer: "upsert", local: "upsert"}
 
 
 def test_an_unknown_cache_setting_or_a_window_that_is_not_a_positive_number_stops_the_server(settings_values):
