@@ -74,6 +74,7 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
     stale: int = 0  # 401 stale: re-signed and sent again
     timeouts: int = 0  # journal or feed requests given up after the agent's sync timeout
+    journal_timeouts: int = 0  # ... of them, journal batches
     lookups: list[float] = field(default_factory=list)
     slow_lookups: int = 0  # answered, but after the agent's look-up timeout
     finished: list[float] = field(default_factory=list)
@@ -149,6 +150,7 @@ async def _call(conn: Connection, tally: Tally, backoff: Backoff, method: str, p
             conn.close()  # the agent's requests session drops a connection whose answer it gave up on
             status, headers, answer = -1, {}, {}
             tally.timeouts += 1
+            tally.journal_timeouts += method == "POST"
         except (OSError, asyncio.IncompleteReadError):
             status, headers, answer = 0, {}, {}
         tally.statuses[status] = tally.statuses.get(status, 0) + 1
@@ -406,6 +408,8 @@ def _print(args: argparse.Namespace, seeding: float, load_before: tuple, elapsed
     print(f"answers by status: {dict(sorted(tally.statuses.items()))} (0 = no answer, -1 = given up after "
           f"{SYNC_TIMEOUT:g} s); 5xx faults (target 0): {faults}; 503 server-busy (a journal batch turned away "
           f"with Retry-After, load shedding, not a fault): {tally.busy}; "
+          f"given up after {SYNC_TIMEOUT:g} s: {tally.journal_timeouts} journal batches, "
+          f"{tally.timeouts - tally.journal_timeouts} feed pages; "
           f"401 stale, re-signed and sent again: {tally.stale}; "
           f"sales with a reconciliation exception: {tally.exceptions}")
     print(f"online card look-ups meanwhile: {len(lookups)}, p50 {percentile(lookups, 0.5) * 1000:.1f} ms, "
