@@ -1,6 +1,6 @@
 """Changes/s applied by an agent catching up from the change feed (and from a snapshot, for scale).
 
-Run: .venv/bin/python -m bench.agent_catchup [--changes 20000] [--page 200]
+Run: .venv/bin/python -m bench.agent_catchup [--changes 20000] [--page N] (default: the agent's page size)
 
 The server (in-process, threaded, fresh PostgreSQL database) holds a feed of N product changes;
 a new agent's real FeedPuller pulls it over the signed HTTP link into its SQLite cache: first from
@@ -25,7 +25,7 @@ from bench.scratch import ScratchDatabase, publish_products, register_till
 from pos_agent.link.http import HttpServerLink
 from pos_agent.store import cache
 from pos_agent.store.database import Database
-from pos_agent.sync.feed_puller import FeedPuller
+from pos_agent.sync.feed_puller import PAGE_SIZE, FeedPuller
 from server.app import create_app
 from server.services import Services
 from server.settings import Settings
@@ -78,7 +78,7 @@ def run(changes: int, page: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=20000)
-    parser.add_argument("--page", type=int, default=200)
+    parser.add_argument("--page", type=int, default=PAGE_SIZE)
     args = parser.parse_args()
     run(args.changes, args.page)
 

@@ -23,7 +23,10 @@ from store_sync.entities import Entity, erased_member
 from store_sync.feed import Change, ChangesPage, Op, SnapshotPage, SnapshotPageText
 
 LAST_CAUGHT_UP = "caught_up_at"
-PAGE_SIZE = 200  # changes asked for per page
+# Changes asked for per page: the server's largest. After a catalogue publish every till of a
+# store pages through thousands of changes at once; fewer, larger pages cost the server and the
+# till fewer requests (bench.feed_catchup, bench.agent_catchup: README).
+PAGE_SIZE = 1000
 SNAPSHOT_PAGE = "snapshot_page"  # the token of the next snapshot page, while a bootstrap is under way
 
 log = logging.getLogger(__name__)

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from pos_agent.sync.feed_puller import PAGE_SIZE
 from server.models import AuditRecord, FeedPosition, Terminal
 from server.sync import head_seq, sequence_pending
 from server.sync.positions import PositionBuffer
@@ -62,6 +63,15 @@ def test_a_terminal_pages_through_its_stores_changes_and_its_position_is_recorde
         position = session.get(FeedPosition, terminal.id)
     # the last request asked for changes after seq 2: the till confirms it applied that far
     assert (position.cursor, position.read_at, position.snapshot_at) == (feed + 2, clock(), None)
+
+
+def test_the_agents_page_size_is_served_whole(client, clock, credential, feed):
+    # The agent asks for the largest page the server serves; asked for more, it would get a 400.
+    response = signed_get(client, credential, clock, f"/api/v1/sync/changes?cursor={feed}&limit={PAGE_SIZE}")
+    assert response.status_code == 200, response.json
+    assert (len(response.json["items"]), response.json["has_more"]) == (4, False)
+    too_many = signed_get(client, credential, clock, f"/api/v1/sync/changes?cursor={feed}&limit={PAGE_SIZE + 1}")
+    assert too_many.status_code == 400
 
 
 def test_a_new_terminal_bootstraps_from_the_snapshot_and_continues_from_its_cursor(
