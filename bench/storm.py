@@ -60,6 +60,7 @@ from bench.machine import describe, percentile
 from bench.scratch import ScratchDatabase, honest_lines, scratch_run
 from pos_agent.link.http import LOOKUP_TIMEOUT, SYNC_TIMEOUT
 from pos_agent.sync.backoff import Backoff
+from pos_agent.sync.feed_puller import PAGE_SIZE
 from store_sync.signing import TerminalCredential, sign_request
 
 BATCH = 50
@@ -183,7 +184,7 @@ async def _till(url: str, till: Till, cursor: str, tally: Tally, started: float)
         _check(till, results["results"], tally)
     tally.drained.append(time.monotonic() - started)
     while True:
-        page = await _call(conn, tally, backoff, "GET", f"/api/v1/sync/changes?cursor={cursor}&limit=500")
+        page = await _call(conn, tally, backoff, "GET", f"/api/v1/sync/changes?cursor={cursor}&limit={PAGE_SIZE}")
         cursor = page["next_cursor"]
         tally.feed_pages += 1
         tally.feed_items += len(page["items"])
@@ -375,7 +376,7 @@ def _run(database: ScratchDatabase, data_dir: str, args: argparse.Namespace) -> 
 async def _head(url: str, credential: TerminalCredential) -> str:
     conn, cursor = Connection(url, credential), "0"
     while True:
-        _, _, page = await conn.request("GET", f"/api/v1/sync/changes?cursor={cursor}&limit=500")
+        _, _, page = await conn.request("GET", f"/api/v1/sync/changes?cursor={cursor}&limit={PAGE_SIZE}")
         cursor = page["next_cursor"]
         if not page["items"]:
             conn.close()
@@ -403,8 +404,9 @@ def _print(args: argparse.Namespace, seeding: float, load_before: tuple, elapsed
     print(f"every journal drained and every feed caught up in {elapsed:.1f} s "
           f"({total / elapsed:,.0f} sales/s); slowest till {max(tally.finished):.1f} s")
     print(f"journals: the last drained at {max(tally.drained):.1f} s ({total / max(tally.drained):,.0f} sales/s), "
-          f"half the tills' by {percentile(sorted(tally.drained), 0.5):.1f} s; feeds: {tally.feed_pages:,} pages "
-          f"of up to 500 read, {tally.feed_items:,} changes in all ({tally.feed_items / args.tills:,.0f} a till)")
+          f"half the tills' by {percentile(sorted(tally.drained), 0.5):.1f} s; "
+          f"feeds: {tally.feed_pages:,} pages of up to {PAGE_SIZE} read, "
+          f"{tally.feed_items:,} changes in all ({tally.feed_items / args.tills:,.0f} a till)")
     print(f"answers by status: {dict(sorted(tally.statuses.items()))} (0 = no answer, -1 = given up after "
           f"{SYNC_TIMEOUT:g} s); 5xx faults (target 0): {faults}; 503 server-busy (a journal batch turned away "
           f"with Retry-After, load shedding, not a fault): {tally.busy}; "
@@ -459,7 +461,7 @@ def _in_process(client, credential: TerminalCredential, method: str, path: str, 
 
 def _head_in_process(client, credential: TerminalCredential, cursor: str) -> str:
     while True:
-        page = _in_process(client, credential, "GET", f"/api/v1/sync/changes?cursor={cursor}&limit=500")
+        page = _in_process(client, credential, "GET", f"/api/v1/sync/changes?cursor={cursor}&limit={PAGE_SIZE}")
         if not page["items"]:
             return page["next_cursor"]
         cursor = page["next_cursor"]
