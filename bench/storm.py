@@ -444,6 +444,8 @@ def _profile(values: dict[str, str], seeded: Seeded, args: argparse.Namespace) -
     print(f"machine: {describe()}")
     print(f"{len(took)} journal batches ({items:,} sales) applied in process, one after another: "
           f"{seconds:.1f} s, {items / seconds:,.0f} sales/s, {seconds / len(took) * 1000:.0f} ms a batch")
+    if args.dump:
+        profiler.dump_stats(args.dump)
     for sort in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(30)
@@ -483,6 +485,7 @@ def main() -> None:
                         help="ONECARD_MEMBER_CACHE: which stores' tills read each member sale's snapshot")
     parser.add_argument("--profile", action="store_true",
                         help="apply the journals in this process under cProfile instead of the storm")
+    parser.add_argument("--dump", help="with --profile, also write the profile to this file (pstats)")
     run(parser.parse_args())
 
 
