@@ -7,7 +7,9 @@ the adjustments a member service desk makes, posted in chunks). Client processes
 terminal credential each) send signed requests over keep-alive connections for a few seconds per
 path. Baselines from the same run: a bare gunicorn hello-world app with the same worker model,
 GET /api/v1/health, and a PostgreSQL primary-key select and single INSERT+COMMIT (psycopg, one
-connection per client process, on this machine). Not part of CI; never imports tests/.
+connection per client process, on this machine). The last path, "sale replay", is a till whose
+acknowledgement was lost: each client posts one sale, then sends that same sale again and again
+(answered 200 with the first outcome). Not part of CI; never imports tests/.
 
 Left out: the till's own work (pricing, its SQLite), TLS, a network between client and server
 (everything runs on one machine, so clients and server share its CPUs), quotes and journal batches.
@@ -214,6 +216,10 @@ def _request_for(job: Job, session: requests.Session):
         return _poller(job, session), 304
     if job.phase.startswith("card look-up"):
         return (lambda: session.get(f"{job.url}/api/v1/cards/{job.card}").status_code), 200
+    if job.phase == "sale replay":  # a till whose acknowledgement was lost sends the applied sale again
+        replayed = _sale(job)
+        assert session.post(f"{job.url}/api/v1/transactions", json=replayed).status_code == 201
+        return (lambda: session.post(f"{job.url}/api/v1/transactions", json=replayed).status_code), 200
     return (lambda: session.post(f"{job.url}/api/v1/transactions", json=_sale(job)).status_code), 201
 
 
@@ -377,7 +383,8 @@ def _onecard(pool, env, clients: int, seconds: float, seeded: Seeded) -> dict[st
               ("card look-up, new member", creds, [seeded.new_card]),
               (f"card look-up, {HEAVY_ENTRIES:,}-entry member", creds, seeded.heavy_cards[:1]),
               ("sale posting", creds, sellers),
-              (f"sale, {HEAVY_ENTRIES:,}-entry member", creds, heavy_sellers)]
+              (f"sale, {HEAVY_ENTRIES:,}-entry member", creds, heavy_sellers),
+              ("sale replay", creds, sellers)]
     try:
         return {phase: _measure(pool, _jobs(phase, url, clients, seconds, who, cards, tuple(seeded.sale_lines)))
                 for phase, who, cards in phases}
