@@ -152,6 +152,16 @@ def _kept_with(column):
     return select(*KEPT_FIGURES, column.label("extra")).where(MemberBalance.member_id == bindparam("kept_member"))
 
 
+@cache
+def _kept_update(names: tuple[str, ...]):
+    """UPDATE of the named columns of one member's row, its values given as parameters (``kept_<name>``,
+    ``kept_member_id``): built once per set of columns, so a sale's end write can be kept whole
+    (``batch_work``)."""
+    table = MemberBalance.__table__
+    return update(table).where(table.c.member_id == bindparam("kept_member_id")).values(
+        {table.c[name]: bindparam(f"kept_{name}", type_=table.c[name].type) for name in names})
+
+
 def store_kept(session: Session, kept: KeptLedger) -> KeptLedger:
     """Write the kept state (insert or replace) in the caller's transaction; in a journal batch,
     for its locked members, at its end (``write_kept``). Returns it as written."""
@@ -163,12 +173,14 @@ def store_kept(session: Session, kept: KeptLedger) -> KeptLedger:
     # An UPDATE first, an INSERT only for a member who has no row yet: ``load_kept`` keeps no ORM
     # row alive, so looking the row up again here would cost a SELECT before the UPDATE. The
     # caller holds the member's lock (``lock_member``), so no one inserts the row meanwhile.
-    statement = update(MemberBalance).where(MemberBalance.member_id == member_id).values(**_changed_columns(kept))
+    columns = _changed_columns(kept)
+    statement = _kept_update(tuple(columns))
+    params = {"kept_member_id": member_id, **{f"kept_{name}": value for name, value in columns.items()}}
     # A sale posted online that read the row (``load_kept_with``) updates it at its end, with its other rows.
     if batch_work.was_read(session, (_ROW_READ, member_id)) and batch_work.write_later(
-            session, (MemberBalance, member_id), statement):
+            session, (MemberBalance, member_id), statement, params):
         return kept.as_written()
-    updated = session.execute(statement)
+    updated = session.execute(statement, params)
     if updated.rowcount == 0:
         session.execute(insert(MemberBalance).values(member_id=member_id, **_row_columns(kept)))
     return kept.as_written()
