@@ -218,7 +218,8 @@ def _request_for(job: Job, session: requests.Session):
         return (lambda: session.get(f"{job.url}/api/v1/cards/{job.card}").status_code), 200
     if job.phase == "sale replay":  # a till whose acknowledgement was lost sends the applied sale again
         replayed = _sale(job)
-        assert session.post(f"{job.url}/api/v1/transactions", json=replayed).status_code == 201
+        if (first := session.post(f"{job.url}/api/v1/transactions", json=replayed)).status_code != 201:
+            raise RuntimeError(f"the sale to replay was answered {first.status_code}: {first.text[:300]}")
         return (lambda: session.post(f"{job.url}/api/v1/transactions", json=replayed).status_code), 200
     return (lambda: session.post(f"{job.url}/api/v1/transactions", json=_sale(job)).status_code), 201
 

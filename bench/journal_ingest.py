@@ -159,17 +159,15 @@ def _push(job: Push) -> tuple[float, int]:
     from store_sync.signing import TerminalCredential
 
     session = terminal_session(TerminalCredential.parse(job.credential), job.url)
-
     busy = 0
 
     def send(batch: list[dict]) -> None:
         nonlocal busy
         body = {"protocol_version": 1, "store": job.till.store, "terminal": job.till.terminal, "items": batch}
-        response = session.post(f"{job.url}/api/v1/sync/journal", json=body, timeout=120)
-        while response.status_code in (429, 503):  # turned away: sent again after Retry-After, as the agent does
+        while (response := session.post(f"{job.url}/api/v1/sync/journal", json=body, timeout=120)
+               ).status_code in (429, 503):  # turned away: sent again after Retry-After, as the agent does
             busy += 1
             time.sleep(float(response.headers.get("Retry-After", "1")))
-            response = session.post(f"{job.url}/api/v1/sync/journal", json=body, timeout=120)
         statuses = {r["status"] for r in response.json()["results"]} if response.status_code == 200 else set()
         if statuses != {"applied"}:
             raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
@@ -232,7 +230,7 @@ def run(items: int, members: int, catalogue: bool = False, sizes: tuple[int, ...
         for size, rate in rates.items():
             print(f"  batch {size:>3}: {rate:8.1f} items/s  ({rate / rates[sizes[0]]:.2f}x batch {sizes[0]}; "
                   f"{rate / rows_rate:.3f} of executemany rows, the issue asks 0.05; "
-              f"{busy[size]} turned away busy and sent again)")
+                  f"{busy[size]} turned away busy and sent again)")
 
 
 def main() -> None:

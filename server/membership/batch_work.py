@@ -225,9 +225,8 @@ def _write(session: Session, later: _Later) -> None:
         if None in shapes or len({id(statement) for statement, _ in updates}) < len(updates):
             # Rows that do not fit one array per column, or two updates alike (their parameters would
             # share names): each statement on its own.
-            for model, rows in inserts:
-                for statement in _values_inserts(model, rows) if _shape(model, rows) is None else [
-                        _unnested_insert(model, rows)]:
+            for (model, rows), shape in zip(inserts, shapes, strict=True):
+                for statement in _values_inserts(model, rows) if shape is None else [_unnested_insert(model, rows)]:
                     session.execute(statement)
             for statement, params in updates:
                 session.execute(statement, params)

@@ -27,8 +27,9 @@ function money(minor) {
   return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(exponent, "0")}`;
 }
 
-// A tax rate in basis points as a percentage, exactly (2000 -> "20", 550 -> "5.5", 5 -> "0.05").
-function percent(bp) {
+// A tax rate in basis points (not money) as a percentage, exactly, in integer arithmetic
+// (2000 -> "20", 550 -> "5.5", 5 -> "0.05"): basis points always have two decimals of a percent.
+function percentFromBasisPoints(bp) {
   const fraction = String(bp % 100).padStart(2, "0").replace(/0+$/, "");
   return `${Math.floor(bp / 100)}${fraction ? "." + fraction : ""}%`;
 }
@@ -202,7 +203,7 @@ function render() {
   $("total").textContent = money(b.total);
   // the tax per rate, as the receipt prints it: "5%: 0.26 · 20%: 0.92"
   $("vat-label").textContent = b.tax.prices_include_tax ? "VAT incl." : "VAT added";
-  $("vat").textContent = b.tax.rates.filter((r) => r.tax).map((r) => `${percent(r.rate_bp)}: ${money(r.tax)}`).join(" · ") || money(0);
+  $("vat").textContent = b.tax.rates.filter((r) => r.tax).map((r) => `${percentFromBasisPoints(r.rate_bp)}: ${money(r.tax)}`).join(" · ") || money(0);
   $("redeemed").textContent = `${b.points.redeemed} (${money(b.points.redeemed_value)})`;
   $("paid").textContent = money(b.paid);
   $("due").textContent = money(b.due);

@@ -56,9 +56,3 @@ def test_rows_naming_different_columns_and_two_updates_alike_are_written_one_by_
         assert _state(session) == {"OLD1": ("delete", None, {"sku": "OLD1"}), "OLD2": ("delete", None, {"sku": "OLD2"}),
                                    "A1": ("upsert", None, {"sku": "A1"}), "A2": ("upsert", "B2", {"sku": "A2"})}
 
-
-def test_nothing_waiting_writes_nothing(services):
-    with services.db.session() as session, batch_work.one_sale(session):
-        pass
-    with services.db.session() as session:
-        assert _state(session) == {}
